@@ -1,0 +1,51 @@
+# OpenMASH: `make run` for the demo, `make test` for the whole test suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ASSETS := frontend/dist/.built
+DEMO_PORT ?= 8000
+
+.PHONY: run test lint typecheck unit browser assets install migrate demo-data clean bench
+
+run: install assets migrate demo-data
+	@echo ""
+	@echo "OpenMASH is starting on http://127.0.0.1:$(DEMO_PORT) (Ctrl+C to stop)."
+	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
+
+test: install assets lint typecheck
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check openmash tests bench
+	$(VENV)/bin/ruff format --check openmash tests bench
+
+typecheck: install
+	$(VENV)/bin/mypy openmash
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(ASSETS): frontend/package.json frontend/package-lock.json frontend/build.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	touch $(ASSETS)
+
+assets: $(ASSETS)
+
+migrate: install
+	$(PY) manage.py migrate --no-input -v0
+
+demo-data: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+bench: install assets
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist var staticfiles

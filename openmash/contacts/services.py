@@ -1,0 +1,197 @@
+"""Every write to contacts goes through here, with its audit event in the same transaction."""
+
+import hashlib
+import json
+from dataclasses import asdict
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from openmash.accounts.models import User
+from openmash.contacts.codes import ContactState, ReferralSource
+from openmash.contacts.models import (
+    Contact,
+    ContactDraft,
+    ContactFactor,
+    ContactPerson,
+    ReferenceSequence,
+)
+from openmash.contacts.submission import ContactSubmission, FieldError, submission_errors
+from openmash.core.audit import Actor, AuditActorMissing, audit_record
+from openmash.core.models import AuditAction
+from openmash.people.identifiers import nhs_number_digits, postcode_normal, upn_normal
+
+DRAFT_FIELD_LIMIT = 1000
+DRAFT_VALUE_LIMIT = 20000
+
+
+class ContactInvalid(Exception):
+    """The submission breaks one or more rules; nothing was written."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(f"{len(errors)} field error(s)")
+        self.errors = errors
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was used before with a different request; nothing was written."""
+
+
+def _next_reference(year: int) -> str:
+    ReferenceSequence.objects.get_or_create(year=year)
+    ReferenceSequence.objects.filter(year=year).update(last_number=F("last_number") + 1)
+    number = ReferenceSequence.objects.values_list("last_number", flat=True).get(year=year)
+    return f"MASH-{year}-{number:06d}"
+
+
+def submission_fingerprint(submission: ContactSubmission) -> str:
+    payload = json.dumps(asdict(submission), sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _contact_for_idempotency_key(actor: Actor, key: str, fingerprint: str) -> Contact | None:
+    existing = Contact.objects.filter(submitted_by_token=actor.token, idempotency_key=key).first()
+    if existing is not None and existing.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(key)
+    return existing
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    actor: Actor,
+    submission: ContactSubmission,
+    idempotency_key: str = "",
+    now: datetime | None = None,
+) -> tuple[Contact, bool]:
+    """Record a contact as received, in state *received*, with its audit event.
+
+    Returns (contact, created). With an idempotency key already used by the same
+    API token for the same request, returns the first contact and created=False;
+    raises IdempotencyKeyReused if the request differs, ContactInvalid on any
+    field error. Never writes a half-saved contact.
+    """
+    if actor.user is None and actor.token is None:
+        raise AuditActorMissing("A contact needs a user or an API token to submit it.")
+    now = now or timezone.now()
+    errors = submission_errors(submission, now=now)
+    if errors:
+        raise ContactInvalid(errors)
+
+    fingerprint = submission_fingerprint(submission) if idempotency_key else ""
+    if idempotency_key:
+        existing = _contact_for_idempotency_key(actor, idempotency_key, fingerprint)
+        if existing is not None:
+            return existing, False
+
+    received_at = submission.received_at or now
+    referrer = submission.referrer
+    concerns = submission.concerns
+    contact = Contact(
+        reference=_next_reference(timezone.localtime(received_at).year),
+        state=ContactState.RECEIVED,
+        received_at=received_at,
+        received_at_reason=submission.received_at_reason.strip(),
+        recorded_at=now,
+        channel=submission.channel,
+        submitted_by_user=actor.user,
+        submitted_by_token=actor.token,
+        submitted_by_agency_id=actor.agency_id,
+        referrer_anonymous=referrer.anonymous,
+        referrer_name="" if referrer.anonymous else referrer.name.strip(),
+        referrer_role="" if referrer.anonymous else referrer.role.strip(),
+        referrer_organisation="" if referrer.anonymous else referrer.organisation.strip(),
+        referrer_email=referrer.email.strip(),
+        referrer_phone=referrer.phone.strip(),
+        referral_source=ReferralSource.ANONYMOUS if referrer.anonymous else referrer.source_code,
+        concern_description=concerns.description.strip(),
+        immediate_risk=bool(concerns.immediate_risk),
+        referrer_level_of_need=concerns.referrer_level_of_need,
+        consent_status=submission.consent.status,
+        consent_reason=submission.consent.reason.strip(),
+        lawful_basis=submission.consent.lawful_basis,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    )
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        # Another request with the same idempotency key won the race.
+        if not idempotency_key:
+            raise
+        existing = _contact_for_idempotency_key(actor, idempotency_key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+
+    ContactPerson.objects.bulk_create(
+        [
+            ContactPerson(
+                contact=contact,
+                position=position,
+                role=person.role,
+                given_names=person.given_names.strip(),
+                family_name=person.family_name.strip(),
+                other_names=person.other_names.strip(),
+                date_of_birth=person.date_of_birth,
+                estimated_age=person.estimated_age,
+                expected_birth_date=person.expected_birth_date,
+                sex=person.sex,
+                address_line1=person.address.line1.strip(),
+                address_line2=person.address.line2.strip(),
+                town=person.address.town.strip(),
+                postcode=postcode_normal(person.address.postcode)
+                if person.address.postcode
+                else "",
+                nhs_number=nhs_number_digits(person.nhs_number),
+                upn=upn_normal(person.upn),
+            )
+            for position, person in enumerate(submission.people)
+        ]
+    )
+    ContactFactor.objects.bulk_create(
+        [ContactFactor(contact=contact, code=code) for code in dict.fromkeys(concerns.factor_codes)]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="contact",
+        object_id=contact.pk,
+        contact_id=contact.pk,
+        detail={"channel": contact.channel, "people": len(submission.people)},
+    )
+    if actor.user is not None:
+        ContactDraft.objects.filter(owner=actor.user).delete()
+    return contact, True
+
+
+@transaction.atomic
+def contact_draft_save(*, actor: Actor, owner: User, data: dict[str, list[str]]) -> ContactDraft:
+    """Keep what someone has typed so far; one draft per person, replaced each time.
+
+    Characters no database can store (NUL) are dropped and over-long values cut,
+    so saving a draft never fails whatever was typed.
+    """
+    clean = {
+        key[:200].replace("\x00", ""): [
+            value[:DRAFT_VALUE_LIMIT].replace("\x00", "") for value in values
+        ]
+        for key, values in list(data.items())[:DRAFT_FIELD_LIMIT]
+    }
+    draft, _ = ContactDraft.objects.update_or_create(
+        owner=owner, defaults={"data": clean, "updated_at": timezone.now()}
+    )
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, object_type="contact_draft", object_id=draft.pk
+    )
+    return draft
+
+
+@transaction.atomic
+def contact_draft_discard(*, actor: Actor, owner: User) -> None:
+    deleted, _ = ContactDraft.objects.filter(owner=owner).delete()
+    if deleted:
+        audit_record(actor=actor, action=AuditAction.DELETE, object_type="contact_draft")

@@ -1,0 +1,290 @@
+from dataclasses import dataclass
+from typing import cast
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from openmash.accounts.models import User
+from openmash.contacts.codes import Channel, ReferralSource
+from openmash.contacts.forms import (
+    BasePeopleFormSet,
+    ContactForm,
+    PeopleFormSet,
+    attach_errors,
+    build_submission,
+)
+from openmash.contacts.presenters import AccessEventPresenter, ContactPresenter
+from openmash.contacts.selectors import (
+    contact_draft_for,
+    contact_get_visible_to,
+    contact_page_new,
+    contact_page_submitted_by_agency,
+    contact_weekly_counts_by_source,
+    person_access_log,
+    person_search_for_access_log,
+)
+from openmash.contacts.services import (
+    ContactInvalid,
+    contact_create,
+    contact_draft_discard,
+    contact_draft_save,
+)
+from openmash.contacts.submission import ReferrerDetails
+from openmash.core.audit import Actor
+from openmash.core.permissions import requires
+
+PEOPLE_PREFIX = "people"
+_MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}
+
+
+@dataclass(frozen=True)
+class SummaryError:
+    message: str
+    href: str
+
+
+def _records_phone_contacts(user: User) -> bool:
+    return user.has_perm("contacts.record_contact_received_by_phone")
+
+
+def _referrer_from_account(user: User) -> ReferrerDetails:
+    agency = user.agency
+    return ReferrerDetails(
+        name=user.display_name,
+        role=user.job_title,
+        organisation=agency.name if agency else "",
+        email=user.email,
+        phone=user.phone,
+        source_code=(agency.default_referral_source if agency else "") or ReferralSource.UNKNOWN,
+    )
+
+
+def _initial_for(user: User) -> dict[str, object]:
+    if _records_phone_contacts(user):
+        return {"channel": Channel.PHONE.value}
+    referrer = _referrer_from_account(user)
+    return {
+        "referrer_name": referrer.name,
+        "referrer_role": referrer.role,
+        "referrer_organisation": referrer.organisation,
+        "referrer_email": referrer.email,
+        "referrer_phone": referrer.phone,
+        "referral_source": referrer.source_code,
+    }
+
+
+def _error_summary(form: ContactForm, people: BasePeopleFormSet) -> list[SummaryError]:
+    summary: list[SummaryError] = []
+    for each in [form, *people.forms]:
+        if each.suppress_errors or not each.is_bound:
+            continue
+        for name, messages in each.errors.items():
+            if name == "__all__":
+                href = f"#{PEOPLE_PREFIX}"
+            else:
+                bound = each[name]
+                suffix = "_0" if bound.widget_type in _MULTI_INPUT_WIDGETS else ""
+                href = f"#{bound.auto_id}{suffix}"
+            summary.extend(SummaryError(str(message), href) for message in messages)
+    return summary
+
+
+def _without_person(data: QueryDict, index: int) -> QueryDict:
+    """The form data with one person removed and the rest renumbered."""
+    total = int(data.get(f"{PEOPLE_PREFIX}-TOTAL_FORMS", "1"))
+    kept = QueryDict(mutable=True)
+    for key, values in data.lists():
+        if not key.startswith(f"{PEOPLE_PREFIX}-") or key.split("-")[1].isupper():
+            kept.setlist(key, values)
+    new_index = 0
+    for old_index in range(total):
+        if old_index == index:
+            continue
+        old_prefix = f"{PEOPLE_PREFIX}-{old_index}-"
+        for key, values in data.lists():
+            if key.startswith(old_prefix):
+                kept.setlist(f"{PEOPLE_PREFIX}-{new_index}-{key[len(old_prefix) :]}", values)
+        new_index += 1
+    kept[f"{PEOPLE_PREFIX}-TOTAL_FORMS"] = str(max(new_index, 1))
+    return kept
+
+
+def _draft_data(data: QueryDict) -> dict[str, list[str]]:
+    return {
+        key: values for key, values in data.lists() if key not in {"csrfmiddlewaretoken", "action"}
+    }
+
+
+def _render_form(
+    request: HttpRequest,
+    form: ContactForm,
+    people: BasePeopleFormSet,
+    *,
+    status: int = 200,
+    **extra: object,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "form": form,
+        "people": people,
+        "error_summary": _error_summary(form, people),
+        "records_phone_contacts": _records_phone_contacts(user),
+        **extra,
+    }
+    return render(request, "contacts/contact_form.html", context, status=status)
+
+
+def _people(data: QueryDict | None = None) -> BasePeopleFormSet:
+    return cast(BasePeopleFormSet, PeopleFormSet(data, prefix=PEOPLE_PREFIX))
+
+
+def _restored(data: QueryDict) -> tuple[ContactForm, BasePeopleFormSet]:
+    """The forms as typed so far, shown without errors (a draft, or after adding a person)."""
+    form = ContactForm(data)
+    form.suppress_errors = True
+    people = _people(data)
+    for person in people.forms:
+        person.suppress_errors = True
+    return form, people
+
+
+@requires("contacts.submit_contact")
+@require_http_methods(["GET", "POST"])
+def contact_create_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    actor = Actor.from_request(request)
+    if request.method == "GET":
+        draft = contact_draft_for(user=user)
+        if draft is not None:
+            data = QueryDict(mutable=True)
+            for key, values in draft.data.items():
+                data.setlist(key, values)
+            form, people = _restored(data)
+            return _render_form(request, form, people, draft_restored=draft.updated_at)
+        form = ContactForm(initial=_initial_for(user))
+        return _render_form(request, form, _people())
+
+    action = request.POST.get("action", "submit")
+    if action == "discard-draft":
+        contact_draft_discard(actor=actor, owner=user)
+        return redirect("contacts:create")
+    if action in {"add-person", "save-draft"} or action.startswith("remove-person-"):
+        data = request.POST.copy()
+        if action == "add-person":
+            total = int(data.get(f"{PEOPLE_PREFIX}-TOTAL_FORMS", "1"))
+            data[f"{PEOPLE_PREFIX}-TOTAL_FORMS"] = str(min(total + 1, 20))
+        elif action.startswith("remove-person-"):
+            data = _without_person(data, int(action.rsplit("-", 1)[1]))
+        contact_draft_save(actor=actor, owner=user, data=_draft_data(data))
+        form, people = _restored(data)
+        return _render_form(request, form, people, draft_saved=action == "save-draft")
+
+    form = ContactForm(request.POST)
+    people = _people(request.POST)
+    if form.is_valid() and people.is_valid():
+        phone = _records_phone_contacts(user)
+        submission = build_submission(
+            form,
+            people,
+            channel=(form.cleaned_data.get("channel") or Channel.PHONE)
+            if phone
+            else Channel.PORTAL,
+            referrer=None if phone else _referrer_with_typed_contact_details(user, form),
+        )
+        if not phone:
+            submission.received_at = None
+        try:
+            contact, _ = contact_create(actor=actor, submission=submission)
+        except ContactInvalid as invalid:
+            attach_errors(form, people, invalid.errors)
+        else:
+            return redirect("contacts:received", reference=contact.reference)
+    # Keep what was typed: a time-out after a failed submit loses nothing.
+    contact_draft_save(actor=actor, owner=user, data=_draft_data(request.POST))
+    return _render_form(request, form, people, status=400)
+
+
+def _referrer_with_typed_contact_details(user: User, form: ContactForm) -> ReferrerDetails:
+    """A signed-in referrer is who their account says; they may correct the contact details."""
+    referrer = _referrer_from_account(user)
+    data = form.cleaned_data
+    referrer.role = data.get("referrer_role") or referrer.role
+    referrer.email = data.get("referrer_email") or referrer.email
+    referrer.phone = data.get("referrer_phone") or referrer.phone
+    referrer.source_code = data.get("referral_source") or referrer.source_code
+    return referrer
+
+
+@requires("contacts.submit_contact")
+@require_POST
+def contact_draft_autosave_view(request: HttpRequest) -> HttpResponse:
+    """Saves the form as it stands, called by the page's script as the user types."""
+    owner = cast(User, request.user)
+    contact_draft_save(
+        actor=Actor.from_request(request), owner=owner, data=_draft_data(request.POST)
+    )
+    return HttpResponse(status=204)
+
+
+@requires("contacts.view_contact")
+def contact_received_view(request: HttpRequest, reference: str) -> HttpResponse:
+    contact = contact_get_visible_to(actor=Actor.from_request(request), reference=reference)
+    return render(request, "contacts/contact_received.html", {"contact": ContactPresenter(contact)})
+
+
+@requires("contacts.view_new_contacts")
+def new_contacts_view(request: HttpRequest) -> HttpResponse:
+    page = contact_page_new(actor=Actor.from_request(request), page_number=request.GET.get("page"))
+    return render(
+        request,
+        "contacts/new_contacts.html",
+        {"page": page, "contacts": [ContactPresenter(contact) for contact in page.object_list]},
+    )
+
+
+@requires("contacts.view_submitted_contacts")
+def submitted_contacts_view(request: HttpRequest) -> HttpResponse:
+    page = contact_page_submitted_by_agency(
+        actor=Actor.from_request(request), page_number=request.GET.get("page")
+    )
+    return render(
+        request,
+        "contacts/submitted_contacts.html",
+        {"page": page, "contacts": [ContactPresenter(contact) for contact in page.object_list]},
+    )
+
+
+@requires("contacts.view_contact")
+def contact_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
+    contact = contact_get_visible_to(actor=Actor.from_request(request), reference=reference)
+    return render(
+        request,
+        "contacts/contact_detail.html",
+        {
+            "contact": ContactPresenter(contact),
+            "sees_research": request.user.has_perm("contacts.view_contact_research"),
+        },
+    )
+
+
+@requires("contacts.view_contact_figures")
+def contact_figures_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "contacts/figures.html", {"counts": contact_weekly_counts_by_source()})
+
+
+@requires("contacts.view_access_log")
+def access_log_search_view(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    people = person_search_for_access_log(actor=Actor.from_request(request), query=query)
+    return render(request, "contacts/access_log_search.html", {"query": query, "people": people})
+
+
+@requires("contacts.view_access_log")
+def access_log_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    log = person_access_log(actor=Actor.from_request(request), person_id=person_id)
+    return render(
+        request,
+        "contacts/access_log.html",
+        {"person": log.person, "events": [AccessEventPresenter(event) for event in log.events]},
+    )

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """The service navigation links the signed-in user may follow."""
+    user = request.user
+    links: list[dict[str, str]] = []
+    if user.is_authenticated:
+        candidates = [
+            ("contacts.view_new_contacts", "New contacts", "contacts:new-contacts"),
+            ("contacts.submit_contact", "Make a contact", "contacts:create"),
+            ("contacts.view_submitted_contacts", "Your contacts", "contacts:submitted"),
+            ("contacts.view_contact_figures", "Figures", "contacts:figures"),
+            ("contacts.view_access_log", "Access log", "contacts:access-log-search"),
+        ]
+        for permission, label, url_name in candidates:
+            if user.has_perm(permission):
+                links.append({"label": label, "href": reverse(url_name), "active": ""})
+        # The current page's link is the one whose address matches most of the path.
+        matching = [link for link in links if request.path.startswith(link["href"])]
+        if matching:
+            max(matching, key=lambda link: len(link["href"]))["active"] = "True"
+    return {"service_links": links, "area_name": settings.MASH_AREA_NAME}

@@ -1,0 +1,156 @@
+"""Django form fields and widgets that render GOV.UK Frontend components.
+
+A template says `{{ form.field_name.as_field_group }}` and gets the GOV.UK
+form group: label or legend, hint, inline error message and the input.
+"""
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+
+class GovukFormRenderer(TemplatesSetting):
+    field_template_name = "core/forms/field.html"
+
+
+class GovukRadios(forms.RadioSelect):
+    template_name = "core/widgets/radios.html"
+
+
+class GovukCheckboxes(forms.CheckboxSelectMultiple):
+    template_name = "core/widgets/checkboxes.html"
+
+
+class GovukDateInput(forms.MultiWidget):
+    """Day, month and year boxes (GOV.UK date input)."""
+
+    template_name = "core/widgets/date_input.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        numeric = {"inputmode": "numeric", "class": "govuk-input govuk-date-input__input"}
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
+            "day": forms.TextInput(
+                attrs={**numeric, "class": numeric["class"] + " govuk-input--width-2"}
+            ),
+            "month": forms.TextInput(
+                attrs={**numeric, "class": numeric["class"] + " govuk-input--width-2"}
+            ),
+            "year": forms.TextInput(
+                attrs={**numeric, "class": numeric["class"] + " govuk-input--width-4"}
+            ),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class GovukDateField(forms.MultiValueField):
+    widget = GovukDateInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.field_label = kwargs.pop("field_label", "date")
+        fields = (
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+        )
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> date | None:
+        if not data_list or not any((part or "").strip() for part in data_list):
+            return None
+        day, month, year = ((part or "").strip() for part in data_list)
+        missing = [
+            name for name, part in (("day", day), ("month", month), ("year", year)) if not part
+        ]
+        if missing:
+            raise forms.ValidationError(
+                f"{self.field_label.capitalize()} must include a {' and a '.join(missing)}"
+            )
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            raise forms.ValidationError(
+                f"{self.field_label.capitalize()} must be a real date, like 27 3 2019"
+            )
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError as error:
+            raise forms.ValidationError(
+                f"{self.field_label.capitalize()} must be a real date, like 27 3 2019"
+            ) from error
+
+
+_WIDGET_CLASSES = {
+    forms.TextInput: "govuk-input",
+    forms.EmailInput: "govuk-input",
+    forms.NumberInput: "govuk-input",
+    forms.PasswordInput: "govuk-input",
+    forms.Textarea: "govuk-textarea",
+    forms.Select: "govuk-select",
+}
+_ERROR_CLASSES = {
+    "govuk-input": "govuk-input--error",
+    "govuk-textarea": "govuk-textarea--error",
+    "govuk-select": "govuk-select--error",
+}
+
+
+class GovukFormMixin:
+    """Adds GOV.UK classes and ARIA links to every widget, and error styles after cleaning.
+
+    `suppress_errors` renders a bound form (e.g. a restored draft) without errors.
+    """
+
+    suppress_errors = False
+    fields: dict[str, forms.Field]
+
+    def style_widgets(self) -> None:
+        for name, field in self.fields.items():
+            widget = field.widget
+            for widget_type, css in _WIDGET_CLASSES.items():
+                if type(widget) is widget_type:
+                    existing = widget.attrs.get("class", "")
+                    if css not in existing.split():
+                        widget.attrs["class"] = f"{css} {existing}".strip()
+            if field.help_text:
+                widget.attrs.setdefault("aria-describedby", f"{self.field_id(name)}-hint")
+
+    def field_id(self, name: str) -> str:
+        prefix = getattr(self, "prefix", None)
+        return f"id_{prefix}-{name}" if prefix else f"id_{name}"
+
+    def shown_errors(self) -> dict[str, Any]:
+        if self.suppress_errors:
+            return {}
+        return dict(self.errors)  # type: ignore[attr-defined]
+
+    def mark_error_widgets(self) -> None:
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            if isinstance(widget, GovukDateInput):
+                widget.attrs["has_error"] = True
+            classes = widget.attrs.get("class", "")
+            for css, error_css in _ERROR_CLASSES.items():
+                if css in classes.split() and error_css not in classes:
+                    widget.attrs["class"] = f"{classes} {error_css}"
+            described = widget.attrs.get("aria-describedby", "")
+            error_id = f"{self.field_id(name)}-error"
+            if error_id not in described:
+                widget.attrs["aria-describedby"] = f"{described} {error_id}".strip()
+
+
+class GovukForm(GovukFormMixin, forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.suppress_errors:
+            self.mark_error_widgets()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from openmash.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("health/", views.health_view, name="health"),
+]

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from openmash.api.v1 import api
+
+urlpatterns = [
+    path("", include("openmash.core.urls")),
+    path("accounts/", include("openmash.accounts.urls")),
+    path("contacts/", include("openmash.contacts.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,387 @@
+"""Who may reach what: every view declares a permission, and a declared table says who gets in.
+
+The table below is the access policy written down: for every named URL and every persona
+(plus an anonymous visitor) the status a GET must give. A new URL without a row fails
+`test_every_named_url_has_a_row_in_the_access_table`.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from openmash.accounts.models import ApiToken, User
+from openmash.accounts.services import api_token_issue, api_token_revoke
+from openmash.api.v1 import api
+from openmash.contacts.models import Contact
+from openmash.contacts.services import contact_create
+from openmash.core.audit import Actor
+from tests.conftest import ROLE_PERSONAS, signed_in
+from tests.factories import a_submission, api_payload
+
+ANONYMOUS = "anonymous"
+EVERYONE = [*ROLE_PERSONAS, ANONYMOUS]
+SIGNED_IN = list(ROLE_PERSONAS)
+
+# Namespaces checked elsewhere: Django's admin (its own permission check, see the admin
+# rows below) and the django-ninja API (every operation declares `permission(...)`).
+NOT_WALKED_NAMESPACES = {"admin", "api-v1"}
+
+
+# What a GET should give.
+@dataclass(frozen=True)
+class Redirect:
+    to: str  # URL name
+
+    def __str__(self) -> str:
+        return f"302->{self.to}"
+
+
+OK = 200
+FORBIDDEN = 403
+METHOD_NOT_ALLOWED = 405
+TO_SIGN_IN = Redirect("accounts:sign-in")
+TO_ADMIN_SIGN_IN = Redirect("admin:login")
+TO_HOME = Redirect("core:home")
+Expected = int | Redirect
+
+
+def only(
+    *personas: str,
+    then: Expected = OK,
+    otherwise: Expected = FORBIDDEN,
+    anonymous: Expected = TO_SIGN_IN,
+) -> dict[str, Expected]:
+    unknown = set(personas) - set(ROLE_PERSONAS)
+    assert not unknown, f"Not a persona in tests/conftest.py: {unknown}"
+    table: dict[str, Expected] = {
+        persona: (then if persona in personas else otherwise) for persona in ROLE_PERSONAS
+    }
+    table[ANONYMOUS] = anonymous
+    return table
+
+
+@dataclass(frozen=True)
+class Row:
+    url_name: str
+    expected: dict[str, Expected]
+    # Which real object fills the URL's kwargs: see `sample_kwargs`.
+    sample: str = ""
+
+
+# The contact the school referrer's own agency (Riverside) submitted, and one another
+# school (Hillview) submitted.
+OWN_AGENCY = "own_agency_contact"
+OTHER_AGENCY = "other_agency_contact"
+
+ACCESS_TABLE: dict[str, Row] = {
+    "home": Row("core:home", only(*SIGNED_IN)),
+    "health": Row("core:health", only(*SIGNED_IN, anonymous=OK)),
+    "sign-in": Row("accounts:sign-in", only(*SIGNED_IN, then=TO_HOME, anonymous=OK)),
+    # Signing out is POST only.
+    "sign-out": Row("accounts:sign-out", only(*SIGNED_IN, then=METHOD_NOT_ALLOWED)),
+    "new-contacts": Row("contacts:new-contacts", only("screener", "manager")),
+    "create": Row("contacts:create", only("screener", "manager", "school_referrer")),
+    "draft-autosave": Row(
+        "contacts:draft-autosave",
+        only("screener", "manager", "school_referrer", then=METHOD_NOT_ALLOWED),
+    ),
+    "submitted": Row("contacts:submitted", only("school_referrer")),
+    "figures": Row("contacts:figures", only("analyst", "manager")),
+    "detail-own-agency": Row(
+        "contacts:detail", only("screener", "manager", "school_referrer"), OWN_AGENCY
+    ),
+    "detail-other-agency": Row("contacts:detail", only("screener", "manager"), OTHER_AGENCY),
+    "received-own-agency": Row(
+        "contacts:received", only("screener", "manager", "school_referrer"), OWN_AGENCY
+    ),
+    "received-other-agency": Row("contacts:received", only("screener", "manager"), OTHER_AGENCY),
+    "access-log-search": Row("contacts:access-log-search", only("auditor")),
+    "access-log": Row("contacts:access-log", only("auditor"), OWN_AGENCY),
+    "admin": Row(
+        "admin:index",
+        only("administrator", otherwise=TO_ADMIN_SIGN_IN, anonymous=TO_ADMIN_SIGN_IN),
+    ),
+    "admin-users": Row(
+        "admin:accounts_user_changelist",
+        only("administrator", otherwise=TO_ADMIN_SIGN_IN, anonymous=TO_ADMIN_SIGN_IN),
+    ),
+}
+
+
+def _walk(
+    patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, URLPattern]]:
+    """(route, namespaced name, pattern) for every URL pattern, outside the skipped namespaces."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in NOT_WALKED_NAMESPACES:
+                continue
+            inner = f"{namespace}:{entry.namespace}" if namespace else (entry.namespace or "")
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        else:
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or "")
+            yield prefix + str(entry.pattern), name, entry
+
+
+def _project_urls() -> list[tuple[str, str, URLPattern]]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def _api_operations() -> Iterator[tuple[str, str, Any]]:
+    """(path, method, operation) for every django-ninja operation of API v1."""
+    get_resolver().url_patterns  # noqa: B018 -- loading the URLconf binds the API's routers
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    yield f"{prefix}{path}", method, operation
+
+
+def test_it_finds_the_project_urls() -> None:
+    names = {name for _, name, _ in _project_urls()}
+    assert {"core:home", "contacts:detail", "accounts:sign-in"} <= names
+
+
+def test_every_view_declares_a_permission() -> None:
+    undeclared = [
+        f"/{route} ({name or 'unnamed'}: {pattern.lookup_str})"
+        for route, name, pattern in _project_urls()
+        if not hasattr(pattern.callback, "openmash_permission")
+    ]
+    assert not undeclared, "Views without @requires(...) or @public: " + ", ".join(undeclared)
+
+
+def test_every_api_operation_declares_a_permission() -> None:
+    operations = list(_api_operations())
+    assert operations, "Found no API operations: has django-ninja's router layout changed?"
+    undeclared = [
+        f"{method} {path} ({operation.view_func.__name__})"
+        for path, method, operation in operations
+        if not getattr(operation.view_func, "openmash_permission", "")
+    ]
+    assert not undeclared, "API operations without @permission(...): " + ", ".join(undeclared)
+
+
+def test_every_named_url_has_a_row_in_the_access_table() -> None:
+    named = {name for _, name, _ in _project_urls() if name}
+    in_table = {row.url_name for row in ACCESS_TABLE.values()}
+    missing = sorted(named - in_table)
+    assert not missing, f"Add rows to ACCESS_TABLE for: {missing}"
+    every_row_is_a_real_url = {name for name in in_table if not name.startswith("admin:")}
+    assert every_row_is_a_real_url <= named, every_row_is_a_real_url - named
+
+
+def test_every_row_says_what_each_persona_gets() -> None:
+    for key, row in ACCESS_TABLE.items():
+        assert set(row.expected) == set(EVERYONE), key
+
+
+@pytest.fixture
+def own_agency_contact(school_contact: Contact) -> Contact:
+    return school_contact
+
+
+@pytest.fixture
+def other_agency_contact(other_school_referrer: User) -> Contact:
+    contact, _ = contact_create(actor=Actor(user=other_school_referrer), submission=a_submission())
+    return contact
+
+
+def sample_kwargs(
+    pattern_kwargs: list[str], contacts: dict[str, Contact], sample: str
+) -> dict[str, object]:
+    """Real values for a URL's kwargs: a contact's reference, a person named in it."""
+    contact = contacts[sample] if sample else contacts[OWN_AGENCY]
+    values: dict[str, object] = {}
+    for kwarg in pattern_kwargs:
+        if kwarg == "reference":
+            values[kwarg] = contact.reference
+        elif kwarg == "person_id":
+            values[kwarg] = contact.people.order_by("position").first().pk  # type: ignore[union-attr]
+        else:
+            raise AssertionError(f"No sample value for URL kwarg {kwarg!r}: add one here")
+    return values
+
+
+def _url_kwargs(url_name: str) -> list[str]:
+    for _, name, pattern in _project_urls():
+        if name == url_name:
+            return list(pattern.pattern.converters)
+    return []
+
+
+@pytest.mark.parametrize("persona", EVERYONE)
+@pytest.mark.parametrize("row_key", list(ACCESS_TABLE))
+def test_it_gives_each_persona_the_declared_status(
+    row_key: str,
+    persona: str,
+    personas: dict[str, User],
+    own_agency_contact: Contact,
+    other_agency_contact: Contact,
+) -> None:
+    row = ACCESS_TABLE[row_key]
+    contacts = {OWN_AGENCY: own_agency_contact, OTHER_AGENCY: other_agency_contact}
+    url = reverse(
+        row.url_name, kwargs=sample_kwargs(_url_kwargs(row.url_name), contacts, row.sample)
+    )
+    client = Client() if persona == ANONYMOUS else signed_in(personas[persona])
+
+    response = client.get(url)
+
+    expected = row.expected[persona]
+    if isinstance(expected, Redirect):
+        assert response.status_code == 302, (url, persona, response.status_code)
+        assert urlsplit(response["Location"]).path == reverse(expected.to), response["Location"]
+    else:
+        assert response.status_code == expected, (url, persona, response.status_code)
+
+
+def test_it_rejects_cross_agency_access_to_a_contact_page(
+    school_referrer: User, other_agency_contact: Contact, own_agency_contact: Contact
+) -> None:
+    client = signed_in(school_referrer)
+    theirs = client.get(reverse("contacts:detail", args=[other_agency_contact.reference]))
+    ours = client.get(reverse("contacts:detail", args=[own_agency_contact.reference]))
+    assert theirs.status_code == 403
+    assert other_agency_contact.reference.encode() not in theirs.content
+    assert ours.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "reference", ["MASH-2000-999999", "MASH%00X", "%00", "%F0%9F%98%80", "M" * 300]
+)
+@pytest.mark.parametrize("template", ["/contacts/{}/", "/contacts/{}/received/"])
+def test_it_answers_a_reference_that_matches_no_contact_with_not_found(
+    screener: User, school_referrer: User, template: str, reference: str
+) -> None:
+    url = template.format(reference)
+    assert signed_in(screener).get(url).status_code == 404
+    assert signed_in(school_referrer).get(url).status_code == 404
+
+
+def test_it_lets_only_the_administrator_into_admin(personas: dict[str, User]) -> None:
+    for name, user in personas.items():
+        response = signed_in(user).get("/admin/")
+        if name == "administrator":
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 302, name
+            assert urlsplit(response["Location"]).path == "/admin/login/"
+    assert Client().get("/admin/").status_code == 302
+
+
+# The API: only an agency system's bearer token gets in, whoever is signed in.
+
+
+@pytest.fixture
+def health_token(agencies: dict[str, Any]) -> tuple[ApiToken, str]:
+    return api_token_issue(agency=agencies["health"], name="Health system", issued_by="test")
+
+
+@pytest.fixture
+def police_contact(police_token: tuple[ApiToken, str]) -> Contact:
+    contact, _ = contact_create(actor=Actor(token=police_token[0]), submission=a_submission())
+    return contact
+
+
+def _api_requests(contact_id: int) -> list[tuple[str, str, Callable[..., Any]]]:
+    """Every API operation as (method, url, how to call it with a client and headers)."""
+    requests = []
+    for path, method, _ in _api_operations():
+        url = "/api/v1" + path.replace("{contact_id}", str(contact_id))
+        assert "{" not in url, f"No sample value for a path parameter in {path}: add one here"
+        if method == "GET":
+
+            def call(client: Client, url: str = url, **headers: str) -> Any:
+                return client.get(url, headers=headers)
+
+        elif method == "POST":
+
+            def call(client: Client, url: str = url, **headers: str) -> Any:
+                return client.post(
+                    url, api_payload(), content_type="application/json", headers=headers
+                )
+
+        else:
+            raise AssertionError(f"Add a sample request for {method} {path}")
+        requests.append((method, url, call))
+    return requests
+
+
+def test_it_rejects_api_calls_without_a_token(police_contact: Contact) -> None:
+    for method, url, call in _api_requests(police_contact.pk):
+        response = call(Client())
+        assert response.status_code == 401, (method, url)
+        assert response["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer omash_not-a-real-token", "Bearer ", "Basic dXNlcjpwYXNz", "omash_no_scheme"],
+)
+def test_it_rejects_api_calls_with_a_bad_token(police_contact: Contact, authorization: str) -> None:
+    before = Contact.objects.count()
+    for method, url, call in _api_requests(police_contact.pk):
+        response = call(Client(), Authorization=authorization)
+        assert response.status_code == 401, (method, url, authorization)
+    assert Contact.objects.count() == before
+
+
+def test_it_rejects_api_calls_with_a_revoked_token(
+    police_token: tuple[ApiToken, str], police_contact: Contact, screener: User
+) -> None:
+    token, secret = police_token
+    api_token_revoke(actor=Actor(user=screener), token=token)
+    for method, url, call in _api_requests(police_contact.pk):
+        assert call(Client(), Authorization=f"Bearer {secret}").status_code == 401, (method, url)
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
+def test_it_rejects_api_calls_from_a_signed_in_session_without_a_token(
+    persona: str, personas: dict[str, User], police_contact: Contact
+) -> None:
+    before = Contact.objects.count()
+    client = signed_in(personas[persona])
+    for method, url, call in _api_requests(police_contact.pk):
+        response = call(client)
+        assert response.status_code == 401, (persona, method, url)
+    assert Contact.objects.count() == before
+
+
+def test_it_accepts_api_calls_with_a_valid_token(
+    police_token: tuple[ApiToken, str], police_contact: Contact
+) -> None:
+    _, secret = police_token
+    for method, url, call in _api_requests(police_contact.pk):
+        response = call(Client(), Authorization=f"Bearer {secret}")
+        assert response.status_code in (200, 201), (method, url, response.content)
+
+
+def test_it_rejects_cross_agency_access_through_the_api(
+    health_token: tuple[ApiToken, str], police_contact: Contact
+) -> None:
+    _, secret = health_token
+    response = Client().get(
+        f"/api/v1/contacts/{police_contact.pk}", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 404
+    assert police_contact.reference not in response.content.decode()
+    # Indistinguishable from a contact that does not exist.
+    missing = Client().get("/api/v1/contacts/999999", headers={"Authorization": f"Bearer {secret}"})
+    assert missing.status_code == 404
+    assert missing.json() == response.json()
+
+
+def test_it_gives_an_api_token_no_access_to_contacts_submitted_through_the_web(
+    police_token: tuple[ApiToken, str], school_contact: Contact
+) -> None:
+    _, secret = police_token
+    response = Client().get(
+        f"/api/v1/contacts/{school_contact.pk}", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 404

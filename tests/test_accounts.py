@@ -1,0 +1,100 @@
+"""Signing in and out, session expiry, passwords, and API tokens for agencies' systems."""
+
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from openmash.accounts.models import Agency, ApiToken, User, hash_token
+from openmash.accounts.roles import Role
+from openmash.accounts.services import api_token_authenticate
+from openmash.core.models import AuditEvent
+from tests.conftest import PASSWORD
+
+
+def test_it_signs_in_with_username_and_password_and_audits_it(screener: User) -> None:
+    client = Client()
+    response = client.post("/accounts/sign-in/", {"username": "screener", "password": PASSWORD})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="sign_in", actor_user=screener).exists()
+    assert client.get("/").status_code == 200
+
+
+def test_it_refuses_a_wrong_password_with_a_gov_uk_error(screener: User) -> None:
+    response = Client().post("/accounts/sign-in/", {"username": "screener", "password": "nope"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "govuk-error-summary" in page
+
+
+def test_it_signs_out_only_by_post(screener: User) -> None:
+    client = Client()
+    client.force_login(screener)
+    assert client.get("/accounts/sign-out/").status_code == 405
+    assert client.post("/accounts/sign-out/").status_code == 302
+    assert client.get("/").status_code == 302
+    assert AuditEvent.objects.filter(action="sign_out", actor_user=screener).exists()
+
+
+def test_sessions_expire_after_inactivity() -> None:
+    assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST  # the expiry slides with each request
+
+
+def test_production_hashes_passwords_with_argon2() -> None:
+    from openmash.settings import base
+
+    assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    hasher = Argon2PasswordHasher()
+    assert hasher.encode("a long passphrase", hasher.salt()).startswith("argon2$argon2id$")
+
+
+def test_a_user_holds_roles_and_belongs_to_one_agency(
+    make_user: object, agencies: dict[str, Agency]
+) -> None:
+    user = make_user("both", Role.SCREENER)  # type: ignore[operator]
+    user.role_grants.create(role=Role.MASH_MANAGER)
+    fresh = User.objects.get(pk=user.pk)
+    assert fresh.roles == {Role.SCREENER, Role.MASH_MANAGER}
+    assert fresh.agency == agencies["csc"]
+
+
+def test_an_inactive_user_has_no_roles(screener: User) -> None:
+    screener.is_active = False
+    screener.save()
+    assert User.objects.get(pk=screener.pk).roles == frozenset()
+
+
+def test_it_issues_an_api_token_shown_once_and_stored_hashed(agencies: dict[str, Agency]) -> None:
+    out = StringIO()
+    call_command(
+        "issue_api_token",
+        "--agency",
+        "police",
+        "--name",
+        "Niche RMS",
+        stdout=out,
+        stderr=StringIO(),
+    )
+    secret = out.getvalue().strip()
+    token = ApiToken.objects.get(name="Niche RMS")
+    assert token.agency == agencies["police"]
+    assert token.token_hash == hash_token(secret)
+    assert secret not in token.token_hash
+    assert api_token_authenticate(secret) == token
+
+
+def test_it_refuses_a_token_for_an_unknown_agency(agencies: dict[str, Agency]) -> None:
+    with pytest.raises(CommandError, match="No agency with slug"):
+        call_command("issue_api_token", "--agency", "nowhere", "--name", "x", stdout=StringIO())
+
+
+def test_a_revoked_token_no_longer_authenticates(police_token: tuple[ApiToken, str]) -> None:
+    token, secret = police_token
+    token.revoked_at = token.created_at
+    token.save()
+    assert api_token_authenticate(secret) is None

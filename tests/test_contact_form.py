@@ -1,0 +1,197 @@
+"""The contact web form: referrers and screeners, errors that keep what was typed, and drafts."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.urls import reverse
+
+from openmash.accounts.models import User
+from openmash.contacts.codes import Channel
+from openmash.contacts.models import Contact, ContactDraft
+from tests.conftest import signed_in
+
+URL = "/contacts/new/"
+
+
+def person_fields(index: int, **overrides: str) -> dict[str, str]:
+    born = date.today() - timedelta(days=9 * 365)
+    values = {
+        "role": "subject_child",
+        "given_names": "Amy",
+        "family_name": "Smith",
+        "date_of_birth_day": str(born.day),
+        "date_of_birth_month": str(born.month),
+        "date_of_birth_year": str(born.year),
+        "sex": "F",
+        "address_line1": "1 High Street",
+        "town": "Eastbridge",
+        "postcode": "dc1 4ab",
+        "nhs_number": "943 476 5919",
+    }
+    values.update(overrides)
+    return {f"people-{index}-{key}": value for key, value in values.items()}
+
+
+def form_data(people: list[dict[str, str]] | None = None, **overrides: Any) -> dict[str, Any]:
+    people = people if people is not None else [person_fields(0)]
+    data: dict[str, Any] = {
+        "people-TOTAL_FORMS": str(len(people)),
+        "people-INITIAL_FORMS": "0",
+        "people-MIN_NUM_FORMS": "1",
+        "people-MAX_NUM_FORMS": "20",
+        "referrer_role": "Designated safeguarding lead",
+        "referrer_email": "jo@riverside.sch.uk",
+        "referral_source": "2A",
+        "factor_codes": ["16A", "4B"],
+        "concern_description": "Amy is hungry every morning.",
+        "immediate_risk": "no",
+        "referrer_level_of_need": "2",
+        "consent_status": "given",
+        "lawful_basis": "public_task_safeguarding",
+        "action": "submit",
+    }
+    for person in people:
+        data.update(person)
+    data.update(overrides)
+    return data
+
+
+def test_it_lets_a_referrer_make_a_contact(school_referrer: User) -> None:
+    response = signed_in(school_referrer).post(URL, form_data())
+
+    contact = Contact.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("contacts:received", args=[contact.reference])
+    assert contact.channel == Channel.PORTAL
+    assert contact.submitted_by_agency == school_referrer.agency
+    assert contact.referrer_organisation == "Riverside Primary School"
+    assert contact.people.get().postcode == "DC1 4AB"
+
+
+def test_it_shows_the_error_summary_and_keeps_what_was_typed(school_referrer: User) -> None:
+    client = signed_in(school_referrer)
+    response = client.post(URL, form_data(people=[person_fields(0, nhs_number="123 456 7890")]))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "There is a problem" in page
+    assert 'href="#id_people-0-nhs_number"' in page
+    assert "NHS number is not valid" in page
+    assert 'value="123 456 7890"' in page
+    assert 'value="Amy"' in page
+    assert "Amy is hungry every morning." in page
+    assert not Contact.objects.exists()
+    # A time-out after a failed submit loses nothing.
+    assert ContactDraft.objects.get(owner=school_referrer).data["people-0-nhs_number"] == [
+        "123 456 7890"
+    ]
+
+
+def test_it_says_which_part_of_a_date_is_missing(school_referrer: User) -> None:
+    response = signed_in(school_referrer).post(
+        URL, form_data(people=[person_fields(0, date_of_birth_month="", date_of_birth_year="2019")])
+    )
+    assert "Date of birth must include a month" in response.content.decode()
+
+
+def test_it_adds_another_person_without_losing_anything(school_referrer: User) -> None:
+    response = signed_in(school_referrer).post(URL, form_data(action="add-person"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="people-1-given_names"' in page
+    assert 'value="Amy"' in page
+    assert "There is a problem" not in page
+
+
+def test_it_removes_a_person_and_renumbers_the_rest(school_referrer: User) -> None:
+    people = [
+        person_fields(0, given_names="Amy"),
+        person_fields(1, given_names="Ben"),
+        person_fields(2, given_names="Cat"),
+    ]
+    response = signed_in(school_referrer).post(
+        URL, form_data(people=people, action="remove-person-1")
+    )
+
+    page = response.content.decode()
+    assert 'name="people-2-given_names"' not in page
+    assert 'value="Cat"' in page
+    assert 'value="Ben"' not in page
+
+
+def test_it_restores_a_saved_draft_in_a_new_session(school_referrer: User) -> None:
+    signed_in(school_referrer).post(
+        URL, form_data(concern_description="Half written", action="save-draft")
+    )
+
+    page = signed_in(school_referrer).get(URL).content.decode()
+    assert "We kept what you typed" in page
+    assert "Half written" in page
+    assert "There is a problem" not in page
+
+
+def test_it_autosaves_a_draft_as_the_user_types(school_referrer: User) -> None:
+    response = signed_in(school_referrer).post(
+        "/contacts/new/draft/", {"concern_description": "Typing..."}
+    )
+    assert response.status_code == 204
+    assert ContactDraft.objects.get(owner=school_referrer).data["concern_description"] == [
+        "Typing..."
+    ]
+
+
+def test_it_discards_a_draft(school_referrer: User) -> None:
+    client = signed_in(school_referrer)
+    client.post("/contacts/new/draft/", {"concern_description": "Typing..."})
+    client.post(URL, {"action": "discard-draft"})
+    assert not ContactDraft.objects.exists()
+
+
+def test_it_lets_a_screener_record_an_earlier_phone_contact(screener: User) -> None:
+    earlier = date.today() - timedelta(days=1)
+    data = form_data(
+        channel="phone",
+        received_date_day=str(earlier.day),
+        received_date_month=str(earlier.month),
+        received_date_year=str(earlier.year),
+        received_time="16:45",
+        referrer_name="Mrs Neighbour",
+        referrer_role="Neighbour",
+        referrer_phone="01632 960123",
+        referral_source="1B",
+    )
+    client = signed_in(screener)
+
+    without_reason = client.post(URL, data)
+    assert "Say why the contact is recorded later" in without_reason.content.decode()
+
+    client.post(URL, {**data, "received_at_reason": "Call taken by the out-of-hours team"})
+    contact = Contact.objects.get()
+    assert contact.channel == Channel.PHONE
+    assert contact.referral_source == "1B"
+    assert contact.received_at.date() == earlier
+
+
+def test_a_referrer_cannot_choose_the_channel_or_time(school_referrer: User) -> None:
+    earlier = date.today() - timedelta(days=3)
+    signed_in(school_referrer).post(
+        URL,
+        form_data(
+            channel="police_notification",
+            received_date_day=str(earlier.day),
+            received_date_month=str(earlier.month),
+            received_date_year=str(earlier.year),
+            received_time="09:00",
+        ),
+    )
+    contact = Contact.objects.get()
+    assert contact.channel == Channel.PORTAL
+    assert contact.received_at.date() == date.today()
+
+
+def test_the_form_never_500s_on_nonsense(school_referrer: User) -> None:
+    response = signed_in(school_referrer).post(
+        URL, {"people-TOTAL_FORMS": "abc", "people-INITIAL_FORMS": "x", "estimated_age": "\x00"}
+    )
+    assert response.status_code == 400

@@ -1,0 +1,194 @@
+"""The contact_create service: what is stored, what is refused, and that nothing is half-saved."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from openmash.accounts.models import User
+from openmash.contacts.codes import ConsentStatus, ContactState, PersonRole
+from openmash.contacts.models import Contact, ContactDraft, ContactPerson
+from openmash.contacts.services import ContactInvalid, contact_create, contact_draft_save
+from openmash.contacts.submission import ConcernDetails, ConsentDetails, ReferrerDetails
+from openmash.core.audit import Actor, AuditActorMissing
+from openmash.core.models import AuditEvent
+from tests.factories import a_child, a_parent, a_submission
+
+
+def errors_for(user: User, **overrides: object) -> dict[str, str]:
+    with pytest.raises(ContactInvalid) as raised:
+        contact_create(actor=Actor(user=user), submission=a_submission(**overrides))
+    return {error.field: error.message for error in raised.value.errors}
+
+
+def test_it_records_a_contact_as_received(screener: User) -> None:
+    contact, created = contact_create(actor=Actor(user=screener), submission=a_submission())
+
+    assert created
+    assert contact.state == ContactState.RECEIVED
+    assert contact.reference == f"MASH-{timezone.localdate().year}-000001"
+    assert [p.role for p in contact.people.all()] == [
+        PersonRole.SUBJECT_CHILD,
+        PersonRole.PARENT_CARER,
+    ]
+    assert sorted(contact.factor_codes) == ["16A", "4B"]
+    child = contact.people.get(position=0)
+    assert child.postcode == "DC1 4AB"
+    assert child.nhs_number == "9434765919"
+    assert contact.submitted_by_agency == screener.agency
+
+
+def test_it_numbers_references_in_sequence(screener: User) -> None:
+    first, _ = contact_create(actor=Actor(user=screener), submission=a_submission())
+    second, _ = contact_create(actor=Actor(user=screener), submission=a_submission())
+    assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
+
+
+def test_it_writes_the_audit_event_with_the_contact(screener: User) -> None:
+    contact, _ = contact_create(
+        actor=Actor(user=screener, request_id="req-12345678"), submission=a_submission()
+    )
+    event = AuditEvent.objects.get(action="create", object_type="contact")
+    assert event.object_id == str(contact.pk)
+    assert event.actor_user == screener
+    assert event.request_id == "req-12345678"
+
+
+def test_it_refuses_without_an_actor(db: None) -> None:
+    with pytest.raises(AuditActorMissing):
+        contact_create(actor=Actor(), submission=a_submission())
+    assert not Contact.objects.exists()
+
+
+def test_it_saves_nothing_when_any_field_is_wrong(screener: User) -> None:
+    errors = errors_for(screener, people=[a_child(), a_parent(nhs_number="9434765918")])
+    assert "people[1].nhs_number" in errors
+    assert not Contact.objects.exists()
+    assert not ContactPerson.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="contact").exists()
+
+
+@pytest.mark.parametrize(
+    ("person", "field", "words"),
+    [
+        (a_child(nhs_number="12345"), "people[0].nhs_number", "10 digits"),
+        (a_child(nhs_number="9434765918"), "people[0].nhs_number", "not valid"),
+        (a_child(upn="A801200001001"), "people[0].upn", "check letter"),
+        (
+            a_child(date_of_birth=date.today() + timedelta(days=1)),
+            "people[0].date_of_birth",
+            "past",
+        ),
+        (a_child(date_of_birth=date(2000, 1, 1)), "people[0].date_of_birth", "under 18"),
+        (a_child(date_of_birth=None), "people[0].date_of_birth", "estimated age"),
+        (a_child(given_names="", family_name=""), "people[0].given_names", "first name"),
+        (a_child(sex="X"), "people[0].sex", "M, F or U"),
+        (
+            a_child(date_of_birth=None, expected_birth_date=date.today() - timedelta(days=3)),
+            "people[0].expected_birth_date",
+            "future",
+        ),
+        (a_child(date_of_birth=None, estimated_age=130), "people[0].estimated_age", "between"),
+    ],
+)
+def test_it_names_the_field_and_how_to_fix_it(
+    screener: User, person: object, field: str, words: str
+) -> None:
+    errors = errors_for(screener, people=[person, a_parent()])
+    assert field in errors
+    assert words in errors[field]
+
+
+def test_it_rejects_a_bad_postcode(screener: User) -> None:
+    child = a_child()
+    child.address.postcode = "NOT A POSTCODE"
+    assert "people[0].address.postcode" in errors_for(screener, people=[child])
+
+
+def test_it_needs_at_least_one_child(screener: User) -> None:
+    assert "people" in errors_for(screener, people=[a_parent()])
+    assert "people" in errors_for(screener, people=[])
+
+
+def test_it_accepts_an_unborn_child_with_an_expected_date(screener: User) -> None:
+    unborn = a_child(
+        given_names="Unborn",
+        date_of_birth=None,
+        sex="U",
+        nhs_number="",
+        expected_birth_date=date.today() + timedelta(weeks=10),
+    )
+    contact, _ = contact_create(
+        actor=Actor(user=screener), submission=a_submission(people=[unborn, a_parent()])
+    )
+    assert contact.people.get(position=0).expected_birth_date is not None
+
+
+def test_it_accepts_an_estimated_age(screener: User) -> None:
+    child = a_child(date_of_birth=None, estimated_age=12)
+    contact_create(actor=Actor(user=screener), submission=a_submission(people=[child]))
+    assert ContactPerson.objects.get().estimated_age == 12
+
+
+def test_it_rejects_codes_outside_the_national_lists(screener: User) -> None:
+    errors = errors_for(
+        screener,
+        concerns=ConcernDetails(factor_codes=["99Z"], description="x", immediate_risk=False),
+        referrer=ReferrerDetails(name="A", email="a@b.invalid", source_code="2Z"),
+    )
+    assert "concerns.factor_codes" in errors
+    assert "referrer.source_code" in errors
+
+
+def test_it_needs_a_reason_when_consent_was_not_given(screener: User) -> None:
+    for status in (ConsentStatus.NOT_SOUGHT, ConsentStatus.REFUSED_OVERRIDDEN):
+        errors = errors_for(
+            screener, consent=ConsentDetails(status=status, lawful_basis="public_task_safeguarding")
+        )
+        assert "consent.reason" in errors
+
+
+def test_it_needs_a_description_and_the_immediate_risk_answer(screener: User) -> None:
+    errors = errors_for(screener, concerns=ConcernDetails(factor_codes=["16A"], description=" "))
+    assert "concerns.description" in errors
+    assert "concerns.immediate_risk" in errors
+
+
+def test_it_records_an_anonymous_referrer_as_source_9(screener: User) -> None:
+    contact, _ = contact_create(
+        actor=Actor(user=screener),
+        submission=a_submission(
+            referrer=ReferrerDetails(anonymous=True, name="Should not be kept")
+        ),
+    )
+    assert contact.referral_source == "9"
+    assert contact.referrer_name == ""
+
+
+def test_it_needs_a_reason_for_a_contact_received_earlier(screener: User) -> None:
+    earlier = timezone.now() - timedelta(hours=3)
+    assert "received_at_reason" in errors_for(screener, received_at=earlier)
+    contact, _ = contact_create(
+        actor=Actor(user=screener),
+        submission=a_submission(
+            received_at=earlier, received_at_reason="Phone call taken on the duty line"
+        ),
+    )
+    assert contact.received_at == earlier
+
+
+def test_it_refuses_a_received_time_in_the_future(screener: User) -> None:
+    assert "received_at" in errors_for(screener, received_at=timezone.now() + timedelta(hours=1))
+
+
+def test_it_deletes_the_submitters_draft_once_the_contact_is_made(screener: User) -> None:
+    contact_draft_save(
+        actor=Actor(user=screener), owner=screener, data={"concern_description": ["half typed"]}
+    )
+    contact_create(actor=Actor(user=screener), submission=a_submission())
+    assert not ContactDraft.objects.filter(owner=screener).exists()
+
+
+def test_it_refuses_text_longer_than_the_record_can_hold(screener: User) -> None:
+    errors = errors_for(screener, people=[a_child(given_names="A" * 201)])
+    assert errors["people[0].given_names"] == "Shorten this to 200 characters or fewer"
