@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("openmash.core.urls")),
     path("accounts/", include("openmash.accounts.urls")),
     path("contacts/", include("openmash.contacts.urls")),
+    path("mash/", include("openmash.enquiries.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -23,6 +23,8 @@ def agencies(db: None) -> dict[str, Agency]:
         ("Police", "police", AgencyType.POLICE, True, "6"),
         ("Health", "health", AgencyType.HEALTH, True, "3F"),
         ("Early Help", "early-help", AgencyType.EARLY_HELP, True, "5D"),
+        ("Education Safeguarding", "education", AgencyType.EDUCATION, True, "2B"),
+        ("Probation Service", "probation", AgencyType.PROBATION, True, "7"),
         ("Riverside Primary School", "riverside", AgencyType.EDUCATION, False, "2A"),
         ("Hillview Academy", "hillview", AgencyType.EDUCATION, False, "2A"),
     ]

@@ -124,7 +124,28 @@ class LawfulBasis(models.TextChoices):
 
 
 class ContactState(models.TextChoices):
+    """Where a contact is in the MASH. The allowed moves live in openmash.enquiries.workflow."""
+
     RECEIVED = "received", "Received"
+    SCREENING = "screening", "Screening"
+    CHECKS_IN_PROGRESS = "checks_in_progress", "Checks in progress"
+    AWAITING_DECISION = "awaiting_decision", "Awaiting decision"
+    DECIDED = "decided", "Decided"
+    HANDED_ON = "handed_on", "Handed on"
+    CLOSED = "closed", "Closed"
+
+
+class PrimaryNeed(models.TextChoices):
+    N1 = "N1", "N1 Abuse or neglect"
+    N2 = "N2", "N2 Child's disability or illness"
+    N3 = "N3", "N3 Parental disability or illness"
+    N4 = "N4", "N4 Family in acute stress"
+    N5 = "N5", "N5 Family dysfunction"
+    N6 = "N6", "N6 Socially unacceptable behaviour"
+    N7 = "N7", "N7 Low income"
+    N8 = "N8", "N8 Absent parenting"
+    N9 = "N9", "N9 Cases other than children in need"
+    N0 = "N0", "N0 Not stated"
 
 
 # Default labels; issue #3 makes the continuum of need configurable per area.

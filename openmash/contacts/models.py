@@ -65,6 +65,22 @@ class Contact(models.Model):
     consent_reason = models.TextField(blank=True)
     lawful_basis = models.CharField(max_length=40, choices=LawfulBasis.choices)
 
+    # Screening: set by the services in openmash.enquiries. Until a screener rates the
+    # contact, deadline_at is provisional (see enquiries.deadlines.provisional_level).
+    rag_level = models.ForeignKey(
+        "area.RagLevel", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_contacts",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
     idempotency_key = models.CharField(max_length=200, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
 
@@ -82,6 +98,7 @@ class Contact(models.Model):
             models.Index(
                 fields=["submitted_by_agency", "-received_at"], name="contact_agency_received"
             ),
+            models.Index(fields=["state", "deadline_at", "id"], name="contact_state_deadline"),
         ]
 
     def __str__(self) -> str:
@@ -133,7 +150,11 @@ class ContactPerson(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact", "position"], name="one_person_per_position")
         ]
-        indexes = [models.Index(fields=["family_name", "given_names"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_names"]),
+            models.Index(fields=["nhs_number"], name="contactperson_nhs_number"),
+            models.Index(fields=["upn"], name="contactperson_upn"),
+        ]
 
     def __str__(self) -> str:
         return f"person {self.pk}"

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from openmash.accounts.models import User
+from openmash.area.deadlines import decision_deadline, provisional_level
 from openmash.contacts.codes import ContactState, ReferralSource
 from openmash.contacts.models import (
     Contact,
@@ -89,6 +90,7 @@ def contact_create(
     received_at = submission.received_at or now
     referrer = submission.referrer
     concerns = submission.concerns
+    level = provisional_level(immediate_risk=bool(concerns.immediate_risk))
     contact = Contact(
         reference=_next_reference(timezone.localtime(received_at).year),
         state=ContactState.RECEIVED,
@@ -114,6 +116,9 @@ def contact_create(
         lawful_basis=submission.consent.lawful_basis,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
+        deadline_at=(
+            decision_deadline(received_at=received_at, level=level) if level is not None else None
+        ),
     )
     try:
         with transaction.atomic():

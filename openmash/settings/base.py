@@ -32,9 +32,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "rules.apps.AutodiscoverRulesConfig",
+    "django_tasks",
+    "django_tasks_db",
     "openmash.core",
     "openmash.accounts",
+    "openmash.area",
     "openmash.contacts",
+    "openmash.enquiries",
     "openmash.api",
 ]
 
@@ -162,3 +166,8 @@ NINJA_PAGINATION_PER_PAGE = 50
 
 MASH_AREA_NAME = os.environ.get("MASH_AREA_NAME", "Demo County MASH")
 FORM_RENDERER = "openmash.core.forms.GovukFormRenderer"
+
+# Background work (deadline reminders and alerts): django-tasks with its database
+# backend; `manage.py db_worker` runs the queue, `manage.py deadline_alerts --every 300`
+# enqueues the check.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

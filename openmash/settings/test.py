@@ -24,3 +24,4 @@ STORAGES = {
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 STATIC_ROOT = None  # type: ignore[assignment]  # served from the finders; collectstatic is for production
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

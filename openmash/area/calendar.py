@@ -1,0 +1,96 @@
+"""Deadlines in clock hours or in the hub's working hours.
+
+Clock hours are elapsed time: 24 hours from 10:00 on the Saturday the clocks go back
+ends at 09:00 local time on the Sunday. Working hours are counted in local time
+(Europe/London) inside the hub's opening hours, skipping closed days and bank
+holidays, so a change of clocks overnight does not move them.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from openmash.area.models import TimeCounting
+
+LONDON = ZoneInfo("Europe/London")
+# Far enough for any configured timescale; stops a calendar with no open days looping.
+MAX_DAYS_AHEAD = 3660
+
+
+class CalendarHasNoWorkingTime(Exception):
+    """The hub is configured with no open days or an empty day."""
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    opens: time
+    closes: time
+    weekdays: frozenset[int]  # Monday is 0
+    bank_holidays: frozenset[date]
+    zone: ZoneInfo = LONDON
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.weekdays and day not in self.bank_holidays
+
+    def _day_window(self, day: date) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(day, self.opens, tzinfo=self.zone),
+            datetime.combine(day, self.closes, tzinfo=self.zone),
+        )
+
+    def _check(self) -> None:
+        if not self.weekdays or self.closes <= self.opens:
+            raise CalendarHasNoWorkingTime("The hub's working hours contain no time.")
+
+    def add(self, start: datetime, hours: Decimal | float, counting: str) -> datetime:
+        """The moment `hours` after `start`, counted as configured."""
+        remaining = timedelta(hours=float(hours))
+        if counting != TimeCounting.WORKING_HOURS:
+            return start + remaining
+        self._check()
+        local = start.astimezone(self.zone)
+        day = local.date()
+        for _ in range(MAX_DAYS_AHEAD):
+            if self.is_working_day(day):
+                opens, closes = self._day_window(day)
+                begin = max(local, opens)
+                if begin < closes:
+                    available = closes - begin
+                    if remaining <= available:
+                        return (begin + remaining).astimezone(start.tzinfo)
+                    remaining -= available
+            day += timedelta(days=1)
+            local = datetime.combine(day, time(0), tzinfo=self.zone)
+        raise CalendarHasNoWorkingTime("No working time found within ten years.")
+
+    def elapsed(self, start: datetime, end: datetime, counting: str) -> timedelta:
+        """Time between `start` and `end`, counted as configured (negative if end < start)."""
+        if counting != TimeCounting.WORKING_HOURS:
+            return end - start
+        if end < start:
+            return -self.elapsed(end, start, counting)
+        self._check()
+        total = timedelta()
+        local_start, local_end = start.astimezone(self.zone), end.astimezone(self.zone)
+        day = local_start.date()
+        while day <= local_end.date():
+            if self.is_working_day(day):
+                opens, closes = self._day_window(day)
+                begin, finish = max(local_start, opens), min(local_end, closes)
+                if finish > begin:
+                    total += finish - begin
+            day += timedelta(days=1)
+        return total
+
+
+def calendar_for_area() -> WorkingCalendar:
+    from openmash.area.models import BankHoliday, WorkingHours
+
+    hours = WorkingHours.objects.first() or WorkingHours()
+    return WorkingCalendar(
+        opens=hours.opens,
+        closes=hours.closes,
+        weekdays=hours.weekdays,
+        bank_holidays=frozenset(BankHoliday.objects.values_list("day", flat=True)),
+    )

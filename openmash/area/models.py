@@ -1,0 +1,169 @@
+"""How this area runs its MASH: RAG timescales, working hours, bank holidays, levels of
+need and outcomes. Administrators edit these in Django admin; the defaults come from
+MASH-DOMAIN.md (migration 0002)."""
+
+from datetime import time
+
+from django.db import models
+
+from openmash.accounts.roles import AgencyType
+
+
+class TimeCounting(models.TextChoices):
+    CLOCK_HOURS = "clock", "Clock hours (every hour of every day)"
+    WORKING_HOURS = "working", "Working hours (the hub's opening hours, not bank holidays)"
+
+
+class RagLevel(models.Model):
+    """A RAG rating and the deadlines it sets."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    label = models.CharField(max_length=40)
+    # The GOV.UK tag colour the rating shows in, e.g. red, orange, green, blue.
+    colour = models.CharField(max_length=20, default="grey")
+    order = models.PositiveSmallIntegerField(help_text="1 is the most urgent.")
+    decision_hours = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        help_text="Time from the contact being received to the MASH decision.",
+    )
+    decision_counting = models.CharField(
+        max_length=10, choices=TimeCounting.choices, default=TimeCounting.CLOCK_HOURS
+    )
+    check_hours = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        help_text="Time from an agency check being requested to its findings being due.",
+    )
+    check_counting = models.CharField(
+        max_length=10, choices=TimeCounting.choices, default=TimeCounting.CLOCK_HOURS
+    )
+    default_check_agency_types = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Agency types asked to check by default at this rating, e.g. "
+        '["police", "health", "education"].',
+    )
+    default_for_unrated = models.BooleanField(
+        default=False,
+        help_text="Until a screener rates a contact, its deadline runs on this level "
+        "(a contact with a child at immediate risk runs on the most urgent level).",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = "RAG level"
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        unknown = set(self.default_check_agency_types or []) - set(AgencyType.values)
+        if unknown:
+            raise ValidationError(
+                {
+                    "default_check_agency_types": f"Unknown agency types: {', '.join(sorted(unknown))}"
+                }
+            )
+
+
+class WorkingHours(models.Model):
+    """When the hub is staffed: the basis of every deadline counted in working hours."""
+
+    opens = models.TimeField(default=time(9, 0))
+    closes = models.TimeField(default=time(17, 0))
+    monday = models.BooleanField(default=True)
+    tuesday = models.BooleanField(default=True)
+    wednesday = models.BooleanField(default=True)
+    thursday = models.BooleanField(default=True)
+    friday = models.BooleanField(default=True)
+    saturday = models.BooleanField(default=False)
+    sunday = models.BooleanField(default=False)
+    reminder_hours_before = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=1,
+        help_text="How long before a deadline the person responsible is reminded (clock hours).",
+    )
+
+    class Meta:
+        verbose_name = "working hours"
+        verbose_name_plural = "working hours"
+
+    def __str__(self) -> str:
+        return f"{self.opens:%H:%M} to {self.closes:%H:%M}"
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        days = [
+            self.monday,
+            self.tuesday,
+            self.wednesday,
+            self.thursday,
+            self.friday,
+            self.saturday,
+            self.sunday,
+        ]
+        return frozenset(number for number, open_ in enumerate(days) if open_)
+
+
+class BankHoliday(models.Model):
+    day = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d %B %Y} {self.name}"
+
+
+class LevelOfNeed(models.Model):
+    """A level on the area's continuum of need (1 universal to 4 acute)."""
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    label = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name_plural = "levels of need"
+
+    def __str__(self) -> str:
+        return f"Level {self.number}: {self.label}"
+
+
+class HandOnTeam(models.TextChoices):
+    NONE = "", "Nobody (the MASH closes the contact)"
+    EARLY_HELP = "early_help", "Early help"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    POLICE = "police", "Police"
+    ANOTHER_LOCAL_AUTHORITY = "another_la", "Another local authority"
+    ALLOCATED_WORKER = "allocated_worker", "The child's allocated social worker"
+
+
+class Outcome(models.Model):
+    """What the MASH decides should happen next."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+    hand_on_to = models.CharField(
+        max_length=30, choices=HandOnTeam.choices, blank=True, default=HandOnTeam.NONE
+    )
+    # No further action and information and advice can close a contact at screening,
+    # with a MASH manager's agreement.
+    closes_at_screening = models.BooleanField(default=False)
+    next_steps = models.TextField(
+        blank=True, help_text="What the referrer is told happens next, in plain English."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.label

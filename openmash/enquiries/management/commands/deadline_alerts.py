@@ -1,0 +1,24 @@
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from openmash.enquiries.tasks import send_deadline_alerts
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue the deadline reminders and alerts task (run by `manage.py db_worker`); "
+        "with --every N, keep queueing it every N seconds (for cron-less hosts and the demo)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--every", type=int, default=0, help="Repeat every N seconds.")
+
+    def handle(self, *args: Any, every: int, **options: Any) -> None:
+        while True:
+            result = send_deadline_alerts.enqueue()
+            self.stdout.write(f"Queued deadline alerts ({result.id}).")
+            if every <= 0:
+                return
+            time.sleep(every)

@@ -1,0 +1,258 @@
+"""The MASH's work on a contact: RAG ratings, agency checks and their findings, closure
+proposals, decisions, hand-ons and the messages sent about them.
+
+Writes go through openmash.enquiries.services; the contact's state moves only through
+openmash.enquiries.workflow.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from openmash.area.models import HandOnTeam
+from openmash.contacts.codes import AssessmentFactor, LawfulBasis, PrimaryNeed
+
+USER = settings.AUTH_USER_MODEL
+
+
+class RagRating(models.Model):
+    """One rating of a contact's urgency; a re-grade adds a row and keeps the old one."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="rag_ratings"
+    )
+    level = models.ForeignKey("area.RagLevel", on_delete=models.PROTECT, related_name="+")
+    rationale = models.TextField()
+    is_regrade = models.BooleanField(default=False)
+    deadline_at = models.DateTimeField()
+    set_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"rating {self.pk}"
+
+
+class CheckState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    COMPLETED = "completed", "Completed"
+    WAIVED = "waived", "Waived"
+
+
+class AgencyCheck(models.Model):
+    """A request for one agency to research its own records about a contact's people."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="agency_checks"
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="agency_checks"
+    )
+    state = models.CharField(
+        max_length=20, choices=CheckState.choices, default=CheckState.REQUESTED
+    )
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    deadline_at = models.DateTimeField()
+    completed_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_by_token = models.ForeignKey(
+        "accounts.ApiToken", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waive_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["deadline_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "agency"], name="one_check_per_agency")
+        ]
+        indexes = [
+            models.Index(fields=["agency", "state", "deadline_at"], name="check_agency_queue")
+        ]
+
+    def __str__(self) -> str:
+        return f"check {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == CheckState.REQUESTED
+
+
+class CheckFinding(models.Model):
+    """What one agency knows about one person in the contact."""
+
+    agency_check = models.ForeignKey(AgencyCheck, on_delete=models.CASCADE, related_name="findings")
+    person = models.ForeignKey(
+        "contacts.ContactPerson", on_delete=models.CASCADE, related_name="findings"
+    )
+    known = models.BooleanField()
+    summary = models.TextField(blank=True)
+    risk_indicators = models.TextField(blank=True)
+    last_involvement_on = models.DateField(null=True, blank=True)
+    lawful_basis = models.CharField(max_length=40, choices=LawfulBasis.choices)
+    # Held inside the MASH only: never in feedback, hand-on or anything leaving it
+    # (e.g. a victim's new address, an informant's identity).
+    restricted_information = models.TextField(blank=True)
+    summary_restricted = models.BooleanField(
+        default=False, help_text="The whole summary must not be disclosed outside the MASH."
+    )
+
+    class Meta:
+        ordering = ["agency_check_id", "person__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency_check", "person"], name="one_finding_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"finding {self.pk}"
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", "Awaiting a manager"
+    AGREED = "agreed", "Agreed"
+    DECLINED = "declined", "Not agreed"
+
+
+class ClosureProposal(models.Model):
+    """A screener's proposal to close a contact at screening (no further action, or
+    information and advice), which needs a MASH manager's agreement."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="closure_proposals"
+    )
+    outcome = models.ForeignKey("area.Outcome", on_delete=models.PROTECT, related_name="+")
+    rationale = models.TextField()
+    proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(
+        max_length=20, choices=ProposalState.choices, default=ProposalState.PROPOSED
+    )
+    responded_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    response_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"closure proposal {self.pk}"
+
+
+class Decision(models.Model):
+    """The MASH's decision on a contact. Final: a change is a new row that amends it."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="decisions"
+    )
+    # Empty only when a contact is passed straight to a child's allocated worker.
+    level_of_need = models.ForeignKey(
+        "area.LevelOfNeed", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.ForeignKey("area.Outcome", on_delete=models.PROTECT, related_name="+")
+    factor_codes = models.JSONField(default=list)
+    primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices)
+    rationale = models.TextField()
+    receiving_team = models.CharField(max_length=200, blank=True)
+    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    amends = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amended_by"
+    )
+    amendment_reason = models.TextField(blank=True)
+    closure_proposal = models.OneToOneField(
+        ClosureProposal, on_delete=models.PROTECT, null=True, blank=True, related_name="decision"
+    )
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            # Two managers deciding at once: the database keeps exactly one decision.
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=models.Q(amends__isnull=True),
+                name="one_original_decision_per_contact",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"decision {self.pk}"
+
+    def factor_labels(self) -> list[str]:
+        labels = dict(AssessmentFactor.choices)
+        return [labels.get(code, code) for code in self.factor_codes]
+
+
+class HandOnState(models.TextChoices):
+    PENDING = "pending", "Waiting to be accepted"
+    ACCEPTED = "accepted", "Accepted"
+    RETURNED = "returned", "Returned to the MASH"
+
+
+class HandOn(models.Model):
+    """A decided contact passed to the team that acts on it."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="hand_ons"
+    )
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="hand_ons")
+    team = models.CharField(max_length=30, choices=HandOnTeam.choices)
+    state = models.CharField(
+        max_length=20, choices=HandOnState.choices, default=HandOnState.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    allocated_worker = models.CharField(max_length=200, blank=True)
+    responded_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["team", "state", "created_at"], name="hand_on_queue")]
+
+    def __str__(self) -> str:
+        return f"hand-on {self.pk}"
+
+
+class MessageKind(models.TextChoices):
+    OUTCOME_FEEDBACK = "outcome_feedback", "Outcome fed back to the referrer"
+    DEADLINE_REMINDER = "deadline_reminder", "Reminder before a deadline"
+    DEADLINE_PASSED = "deadline_passed", "Alert that a deadline has passed"
+    HAND_ON = "hand_on", "Case handed on"
+
+
+class Message(models.Model):
+    """Every email OpenMASH sends, as sent."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField(max_length=30, choices=MessageKind.choices)
+    to_email = models.EmailField()
+    to_user = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    # Reminders and alerts are sent once per deadline and recipient.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"message {self.pk}"

@@ -1,0 +1,49 @@
+from typing import Any
+
+import rules
+
+from openmash.area.models import HandOnTeam
+from openmash.core.permissions import (
+    is_agency_researcher,
+    is_early_help_coordinator,
+    is_mash_decision_maker,
+    is_mash_manager,
+    is_screener,
+)
+
+
+@rules.predicate
+def hand_on_is_for_their_team(user: Any, hand_on: Any) -> bool:
+    if hand_on is None:
+        return True
+    if hand_on.team == HandOnTeam.EARLY_HELP:
+        return bool(is_early_help_coordinator(user))
+    if hand_on.team == HandOnTeam.CHILDRENS_SOCIAL_CARE:
+        return bool(is_mash_manager(user))
+    return False
+
+
+# Screening: the screening queue, taking a contact, rating it, opening an enquiry,
+# requesting and waiving checks, proposing closure, passing to an allocated worker.
+rules.add_perm("enquiries.view_screening_queue", is_mash_decision_maker)
+rules.add_perm("enquiries.screen_contact", is_screener | is_mash_manager)
+rules.add_perm("enquiries.manage_screening", is_mash_manager)
+# Every agency's findings together: the MASH screener and manager only (the fire wall).
+rules.add_perm("enquiries.view_all_findings", is_mash_decision_maker)
+# An agency's own check queue; the check itself is scoped to the researcher's agency
+# by the selectors and services.
+rules.add_perm("enquiries.view_agency_checks", is_agency_researcher)
+rules.add_perm("enquiries.record_findings", is_agency_researcher)
+rules.add_perm("enquiries.decide", is_mash_manager)
+rules.add_perm("enquiries.view_decisions_queue", is_mash_manager)
+rules.add_perm("enquiries.view_hand_on_queue", is_early_help_coordinator | is_mash_manager)
+rules.add_perm(
+    "enquiries.respond_to_hand_on",
+    (is_early_help_coordinator | is_mash_manager) & hand_on_is_for_their_team,
+)
+# A child's chronology: the MASH sees everything; a researcher sees their own agency's
+# findings only; an early help coordinator sees contacts, decisions and hand-ons.
+rules.add_perm(
+    "enquiries.view_child_chronology",
+    is_mash_decision_maker | is_agency_researcher | is_early_help_coordinator,
+)

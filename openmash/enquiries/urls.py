@@ -1,0 +1,9 @@
+from openmash.enquiries import urls_checks, urls_chronology, urls_decisions, urls_screening
+
+app_name = "enquiries"
+urlpatterns = [
+    *urls_screening.urlpatterns,
+    *urls_checks.urlpatterns,
+    *urls_decisions.urlpatterns,
+    *urls_chronology.urlpatterns,
+]

@@ -1,0 +1,143 @@
+"""The whole enquiry through the services, as the five users would take it."""
+
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from openmash.accounts.models import Agency, User
+from openmash.contacts.codes import ContactState
+from openmash.contacts.models import Contact
+from openmash.core.audit import Actor
+from openmash.enquiries import services
+from openmash.enquiries.models import CheckState, Decision, HandOn, HandOnState, Message
+from openmash.enquiries.workflow import IllegalTransition
+from tests.enquiries.conftest import check_for, not_known
+
+STEP_DOWN = services.DecisionInput(
+    level_of_need=2,
+    outcome="early_help",
+    factor_codes=["16A"],
+    primary_need="N4",
+    rationale="Needs met by a family support worker.",
+    receiving_team="Eastbridge early help hub",
+)
+
+
+def test_it_takes_a_contact_from_received_to_handed_on(
+    contact_with_checks: Contact,
+    researchers: dict[str, User],
+    screener: User,
+    manager: User,
+    early_help_coordinator: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    contact = contact_with_checks
+    assert contact.state == ContactState.CHECKS_IN_PROGRESS
+    for slug in ("police", "health"):
+        services.check_record_findings(
+            actor=Actor(user=researchers[slug]),
+            check_id=check_for(contact, slug).pk,
+            findings=not_known(contact),
+        )
+    services.check_waive(
+        actor=Actor(user=screener),
+        check_id=check_for(contact, "education").pk,
+        reason="School is the referrer and has shared what it knows.",
+    )
+    contact.refresh_from_db()
+    assert contact.state == ContactState.AWAITING_DECISION
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = services.decision_record(
+            actor=Actor(user=manager), contact_id=contact.pk, data=STEP_DOWN
+        )
+
+    contact.refresh_from_db()
+    assert contact.state == ContactState.HANDED_ON
+    hand_on = HandOn.objects.get(decision=decision)
+    services.hand_on_accept(actor=Actor(user=early_help_coordinator), hand_on_id=hand_on.pk)
+    hand_on.refresh_from_db()
+    assert hand_on.state == HandOnState.ACCEPTED
+    feedback = Message.objects.get(contact=contact, kind="outcome_feedback")
+    assert feedback.to_email == contact.referrer_email
+    assert [email.subject for email in mail.outbox] == [feedback.subject]
+    assert "Step down to early help" in mail.outbox[0].body
+
+
+def test_it_refuses_a_decision_while_checks_are_outstanding(
+    contact_with_checks: Contact, manager: User
+) -> None:
+    with pytest.raises(services.ChecksOutstanding):
+        services.decision_record(
+            actor=Actor(user=manager), contact_id=contact_with_checks.pk, data=STEP_DOWN
+        )
+    assert not Decision.objects.exists()
+
+
+def test_it_refuses_to_decide_twice(rated_contact: Contact, screener: User, manager: User) -> None:
+    services.enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
+    services.decision_record(actor=Actor(user=manager), contact_id=rated_contact.pk, data=STEP_DOWN)
+    with pytest.raises(IllegalTransition, match="already been decided"):
+        services.decision_record(
+            actor=Actor(user=manager), contact_id=rated_contact.pk, data=STEP_DOWN
+        )
+    assert Decision.objects.count() == 1
+
+
+def test_it_gives_one_assignment_to_two_screeners(
+    new_contact: Contact, screener: User, second_screener: User
+) -> None:
+    services.contact_take(actor=Actor(user=screener), contact_id=new_contact.pk)
+    with pytest.raises(services.ContactAlreadyTaken):
+        services.contact_take(actor=Actor(user=second_screener), contact_id=new_contact.pk)
+    new_contact.refresh_from_db()
+    assert new_contact.assigned_to == screener
+
+
+def test_a_regrade_moves_the_deadline_and_keeps_the_history(
+    rated_contact: Contact, screener: User
+) -> None:
+    amber_deadline = rated_contact.deadline_at
+    services.contact_rate(
+        actor=Actor(user=screener),
+        contact_id=rated_contact.pk,
+        rag="red",
+        rationale="Police report a new assault last night.",
+    )
+    rated_contact.refresh_from_db()
+    assert rated_contact.rag_level.code == "red"
+    assert rated_contact.deadline_at < amber_deadline
+    assert [rating.level.code for rating in rated_contact.rag_ratings.all()] == ["red", "amber"]
+
+
+def test_a_researcher_cannot_answer_another_agencys_check(
+    contact_with_checks: Contact, researchers: dict[str, User]
+) -> None:
+    with pytest.raises(services.AgencyCheck.DoesNotExist):
+        services.check_record_findings(
+            actor=Actor(user=researchers["police"]),
+            check_id=check_for(contact_with_checks, "health").pk,
+            findings=not_known(contact_with_checks),
+        )
+    assert check_for(contact_with_checks, "health").state == CheckState.REQUESTED
+
+
+def test_a_closure_needs_a_manager_to_agree(
+    rated_contact: Contact, screener: User, manager: User, partner_agencies: dict[str, Agency]
+) -> None:
+    proposal = services.closure_propose(
+        actor=Actor(user=screener),
+        contact_id=rated_contact.pk,
+        outcome="nfa",
+        rationale="Concern resolved by the school the same day.",
+    )
+    rated_contact.refresh_from_db()
+    assert rated_contact.state == ContactState.AWAITING_DECISION
+    decision = services.closure_agree(
+        actor=Actor(user=manager), proposal_id=proposal.pk, level_of_need=1, primary_need="N9"
+    )
+    rated_contact.refresh_from_db()
+    assert rated_contact.state == ContactState.CLOSED
+    assert decision.outcome.code == "nfa"
+    assert decision.decided_by == manager
