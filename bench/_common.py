@@ -180,7 +180,10 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP"):  # keep the server logs to investigate errors
+            log(f"kept {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 # --- A real server ------------------------------------------------------------------------

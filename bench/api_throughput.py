@@ -388,11 +388,13 @@ def main(argv: list[str] | None = None) -> int:
         "that way the figure would be TCP's, not OpenMASH's.",
         "Server: `manage.py runserver 127.0.0.1:<port> --noreload` (threaded, DEBUG=0, "
         "settings openmash.settings.local), the only WSGI server installed. It runs each "
-        "connection in a new thread and closes that thread's database connection at the end, "
-        "so every request also pays for a new database connection (the connection row: a "
-        "PostgreSQL backend costs more to start than opening a SQLite file). A production "
-        "server with persistent connections (CONN_MAX_AGE=60 is set) would not pay it; it "
-        "would be measured separately.",
+        "connection in a new thread and does not close that thread's database connection, so "
+        "OpenMASH opens and closes one per request (DATABASE_CONN_MAX_AGE=0, the default "
+        "since an earlier run of this benchmark with a 60 s max age ran PostgreSQL out of "
+        "connection slots and gave 49 errors in 30 s). Every request therefore pays for a new "
+        "database connection (the connection row: a PostgreSQL backend costs more to start "
+        "than opening a SQLite file); a server with a fixed pool of workers and "
+        "DATABASE_CONN_MAX_AGE=60 would not, and would be measured separately.",
         "Every stored contact was counted after the load: "
         + (
             "the database held exactly the warm-up plus accepted contacts on both databases."

@@ -78,7 +78,14 @@ TEMPLATES = [
 def database_from_env() -> dict[str, object]:
     default_sqlite = f"sqlite:///{VAR_DIR / 'openmash.sqlite3'}"
     config: dict[str, object] = dict(
-        dj_database_url.parse(os.environ.get("DATABASE_URL", default_sqlite), conn_max_age=60)
+        dj_database_url.parse(
+            os.environ.get("DATABASE_URL", default_sqlite),
+            # Persistent connections only with a server that keeps a fixed pool of worker
+            # threads or processes: runserver starts a thread per connection and never
+            # closes their database connections, so with a max age PostgreSQL runs out of
+            # connection slots under load (measured: bench/api_throughput.py).
+            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        )
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL for concurrent readers; synchronous=FULL so an acknowledged contact

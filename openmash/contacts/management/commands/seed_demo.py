@@ -28,6 +28,7 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
+from openmash.enquiries.demo_workflow import DemoWorkflow
 from openmash.people.identifiers import nhs_number_check_digit, upn_check_letter
 
 DEMO_PASSWORD = "mash-demo-2026"  # noqa: S105 - printed for the demo; never used in production
@@ -411,9 +412,7 @@ class Command(BaseCommand):
     help = "Load demo agencies, users for every role and months of realistic contacts."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--days", type=int, default=90, help="Days of contacts, ending yesterday"
-        )
+        parser.add_argument("--days", type=int, default=90, help="Days of contacts, ending today")
         parser.add_argument(
             "--per-day", type=float, default=20.0, help="Average contacts a weekday"
         )
@@ -430,15 +429,26 @@ class Command(BaseCommand):
         agencies, users, police_token = self.people_and_agencies()
         start = timezone.localdate() - timedelta(days=days)
         data = DemoData(seed, start)
+        # The MASH's work on each contact, as far as the time since it arrived allows.
+        mash = DemoWorkflow(random.Random(seed + 1), users, agencies, timezone.now())
         created = 0
-        for offset in range(days):
+        now = timezone.now()
+        for offset in range(1, days + 1):
             day = start + timedelta(days=offset)
             weekend = day.weekday() >= 5
             count = self.poisson(data.rng, per_day * (0.45 if weekend else 1.0))
-            arrivals = sorted(data.arrival(day) for _ in range(count))
+            # Today's contacts are those that have arrived so far.
+            arrivals = sorted(
+                arrival
+                for arrival in (data.arrival(day) for _ in range(count))
+                if arrival < now - timedelta(minutes=15)
+            )
             with transaction.atomic():
                 for received_at in arrivals:
-                    self.one_contact(data, received_at, users, agencies, police_token)
+                    contact, family = self.one_contact(
+                        data, received_at, users, agencies, police_token
+                    )
+                    mash.progress(contact, id(family))
                     created += 1
             if offset % 30 == 29:
                 self.stdout.write(f"  {created} contacts up to {day:%d %b %Y}")
@@ -497,7 +507,7 @@ class Command(BaseCommand):
         users: dict[str, User],
         agencies: dict[str, Agency],
         police_token: ApiToken,
-    ) -> None:
+    ) -> tuple[Contact, Family]:
         rng = data.rng
         family = data.family_for_contact(received_at.date())
         source = data.weighted(SOURCES)
@@ -577,7 +587,8 @@ class Command(BaseCommand):
                 phone="" if anonymous else f"01632 {rng.randrange(100000, 999999)}",
                 source_code=source,
             )
-        contact_create(actor=actor, submission=submission, now=recorded_at)
+        contact, _ = contact_create(actor=actor, submission=submission, now=recorded_at)
+        return contact, family
 
     def print_logins(self) -> None:
         self.stdout.write("\nDemo logins (password for all: " + DEMO_PASSWORD + "):")
