@@ -6,7 +6,7 @@ fails or is stopped; it writes its figures to docs/BENCHMARKS.md and
 bench/results/<name>.json. Bounded in time: about 12 minutes in all on 2 cores
 (`--quick`: about 2 minutes, with 20,000 contacts instead of 250,000 and 8 s of load).
 
-    .venv/bin/python bench/run.py [--quick] [--only api_throughput|contact_list]
+    .venv/bin/python bench/run.py [--quick] [--only api_throughput|contact_list|mash_queues]
 """
 
 import argparse
@@ -24,8 +24,9 @@ from _common import BENCH_DIR, PYTHON, ROOT, log, pg_drop
 BENCHMARKS = [
     ("api_throughput", "api_throughput.py", 600),
     ("contact_list", "contact_list.py", 1500),
+    ("mash_queues", "mash_queues.py", 1800),
 ]
-DATABASES = ["openmash_bench_api", "openmash_bench_list"]
+DATABASES = ["openmash_bench_api", "openmash_bench_list", "openmash_bench_queues"]
 
 
 def run_one(script: str, quick: bool, limit: float) -> int:

@@ -1,11 +1,23 @@
+from datetime import timedelta
 from io import StringIO
 
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from openmash.accounts.models import User
 from openmash.accounts.roles import Role
+from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact, ContactPerson
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckState,
+    ClosureProposal,
+    Decision,
+    HandOn,
+    Message,
+)
+from openmash.enquiries.workflow import OPEN_STATES
 
 
 def seed(days: int, seed: int = 7) -> None:
@@ -30,6 +42,30 @@ def test_it_loads_every_role_and_realistic_contacts(db: None) -> None:
     assert repeated.exists()
 
 
+def empty() -> None:
+    # Decisions are protected: they are removed first, as only a test would.
+    HandOn.objects.all().delete()
+    Decision.objects.all().delete()
+    ClosureProposal.objects.all().delete()
+    Contact.objects.all().delete()
+
+
+def test_it_takes_contacts_through_the_mash_as_far_as_time_allows(db: None) -> None:
+    seed(14)
+    states = dict(Contact.objects.values_list("state").annotate(n=Count("id")))
+    decided = states.get(ContactState.CLOSED, 0) + states.get(ContactState.HANDED_ON, 0)
+    # Contacts from more than two days ago have all been decided ...
+    old = Contact.objects.filter(received_at__lt=timezone.now() - timedelta(days=3))
+    assert old.exists()
+    assert not old.filter(state__in=OPEN_STATES).exists()
+    assert decided >= old.count()
+    # ... with every agency's check answered or waived, and a decision each.
+    assert not AgencyCheck.objects.filter(contact__in=old, state=CheckState.REQUESTED).exists()
+    assert Decision.objects.filter(contact__in=old).count() == old.count()
+    assert HandOn.objects.filter(team="early_help").exists()
+    assert Message.objects.filter(kind="outcome_feedback").exists()
+
+
 def test_it_is_deterministic_for_a_seed(db: None) -> None:
     def contents() -> list[tuple[object, ...]]:
         return list(
@@ -47,10 +83,10 @@ def test_it_is_deterministic_for_a_seed(db: None) -> None:
 
     seed(3, seed=11)
     first = contents()
-    Contact.objects.all().delete()
+    empty()
     seed(3, seed=11)
     assert first and contents() == first
-    Contact.objects.all().delete()
+    empty()
     seed(3, seed=12)
     assert contents() != first
 
