@@ -1,6 +1,7 @@
 """Personas named after MASH roles, shared by every test."""
 
 from collections.abc import Callable
+from importlib import import_module
 
 import pytest
 from django.test import Client
@@ -14,6 +15,30 @@ from openmash.core.audit import Actor
 from tests.factories import a_submission
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def area_defaults(request: pytest.FixtureRequest) -> None:
+    """The area's default configuration (RAG levels, calendar, levels of need, outcomes).
+
+    Migration area 0002 loads it, but tests on a transactional database (the browser
+    tests' live server) empty every table when they end; put it back for whoever is next.
+    """
+    names = set(request.fixturenames)
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+    elif names & {"transactional_db", "live_server"}:
+        request.getfixturevalue("transactional_db")
+    elif names & {"db", "django_db_serialized_rollback"}:
+        request.getfixturevalue("db")
+    else:
+        return
+    from django.apps import apps
+
+    from openmash.area.models import RagLevel
+
+    if not RagLevel.objects.exists():
+        import_module("openmash.area.migrations.0002_defaults").add_defaults(apps, None)
 
 
 @pytest.fixture

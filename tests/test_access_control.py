@@ -7,21 +7,25 @@ The table below is the access policy written down: for every named URL and every
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from openmash.accounts.models import ApiToken, User
+from openmash.accounts.models import Agency, ApiToken, User
 from openmash.accounts.services import api_token_issue, api_token_revoke
 from openmash.api.v1 import api
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
+from openmash.enquiries import services
+from openmash.enquiries.models import AgencyCheck, CheckState, ClosureProposal, HandOn
 from tests.conftest import ROLE_PERSONAS, signed_in
-from tests.factories import a_submission, api_payload
+from tests.factories import a_child, a_submission, api_payload
 
 ANONYMOUS = "anonymous"
 EVERYONE = [*ROLE_PERSONAS, ANONYMOUS]
@@ -43,6 +47,7 @@ class Redirect:
 
 OK = 200
 FORBIDDEN = 403
+NOT_FOUND = 404
 METHOD_NOT_ALLOWED = 405
 TO_SIGN_IN = Redirect("accounts:sign-in")
 TO_ADMIN_SIGN_IN = Redirect("admin:login")
@@ -69,7 +74,8 @@ def only(
 class Row:
     url_name: str
     expected: dict[str, Expected]
-    # Which real object fills the URL's kwargs: see `sample_kwargs`.
+    # The fixture whose object fills the URL's kwargs (see `sample_kwargs`); the
+    # own-agency contact if empty.
     sample: str = ""
 
 
@@ -77,6 +83,27 @@ class Row:
 # school (Hillview) submitted.
 OWN_AGENCY = "own_agency_contact"
 OTHER_AGENCY = "other_agency_contact"
+# The MASH enquiry, each a fixture below made through the real services: a contact from
+# Riverside in an enquiry (amber, police and health asked to check) and those two checks;
+# a contact decided "early help" after a police check, and its hand-on; a contact decided
+# "assessment (section 17)", and its hand-on to children's social care; a closure proposal.
+ENQUIRY = "enquiry_contact"
+POLICE_CHECK = "police_check_sample"
+HEALTH_CHECK = "health_check_sample"
+EARLY_HELP_HAND_ON = "early_help_hand_on"
+CSC_HAND_ON = "csc_hand_on"
+PROPOSAL = "closure_proposal"
+
+MASH = ("screener", "manager")
+SCREENING_ACTIONS = (
+    "screening-take",
+    "screening-release",
+    "screening-rate",
+    "screening-open-enquiry",
+    "screening-request-more-checks",
+    "screening-propose-closure",
+    "screening-pass-to-worker",
+)
 
 ACCESS_TABLE: dict[str, Row] = {
     "home": Row("core:home", only(*SIGNED_IN)),
@@ -102,6 +129,72 @@ ACCESS_TABLE: dict[str, Row] = {
     "received-other-agency": Row("contacts:received", only("screener", "manager"), OTHER_AGENCY),
     "access-log-search": Row("contacts:access-log-search", only("auditor")),
     "access-log": Row("contacts:access-log", only("auditor"), OWN_AGENCY),
+    # The MASH enquiry. POST-only actions answer GET with 405 to those allowed.
+    "screening-queue": Row("enquiries:screening-queue", only(*MASH)),
+    "screening": Row("enquiries:screening", only(*MASH), ENQUIRY),
+    **{
+        name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), ENQUIRY)
+        for name in SCREENING_ACTIONS
+    },
+    "check-queue": Row("enquiries:check-queue", only("police_researcher")),
+    "check-own-agency": Row("enquiries:check", only("police_researcher"), POLICE_CHECK),
+    # The fire wall: another agency's check is as if it did not exist.
+    "check-other-agency": Row(
+        "enquiries:check", only("police_researcher", then=NOT_FOUND), HEALTH_CHECK
+    ),
+    "decision-queue": Row("enquiries:decision-queue", only("manager")),
+    "decision-in-checks": Row("enquiries:decision", only(*MASH), ENQUIRY),
+    "decision-decided": Row("enquiries:decision", only(*MASH), EARLY_HELP_HAND_ON),
+    "decision-amend": Row(
+        "enquiries:decision-amend", only("manager", then=METHOD_NOT_ALLOWED), EARLY_HELP_HAND_ON
+    ),
+    "closure-agree": Row(
+        "enquiries:closure-agree", only("manager", then=METHOD_NOT_ALLOWED), PROPOSAL
+    ),
+    "closure-decline": Row(
+        "enquiries:closure-decline", only("manager", then=METHOD_NOT_ALLOWED), PROPOSAL
+    ),
+    "check-waive": Row("enquiries:check-waive", only(*MASH), POLICE_CHECK),
+    "hand-on-queue": Row("enquiries:hand-on-queue", only("early_help_coordinator", "manager")),
+    # A hand-on is answered by its own team: to anyone else it does not exist.
+    "hand-on-early-help": Row(
+        "enquiries:hand-on",
+        {**only("early_help_coordinator"), "manager": NOT_FOUND},
+        EARLY_HELP_HAND_ON,
+    ),
+    "hand-on-csc": Row(
+        "enquiries:hand-on",
+        {**only("manager"), "early_help_coordinator": NOT_FOUND},
+        CSC_HAND_ON,
+    ),
+    "hand-on-accept": Row(
+        "enquiries:hand-on-accept",
+        only("early_help_coordinator", "manager", then=METHOD_NOT_ALLOWED),
+        EARLY_HELP_HAND_ON,
+    ),
+    "hand-on-return": Row(
+        "enquiries:hand-on-return",
+        only("early_help_coordinator", "manager", then=METHOD_NOT_ALLOWED),
+        EARLY_HELP_HAND_ON,
+    ),
+    # A child's chronology: the MASH always; a researcher once their agency is asked to
+    # check on the child; early help once the child is handed on to it. Outside that
+    # scope the child is as if they did not exist.
+    "child-chronology-in-enquiry": Row(
+        "enquiries:child-chronology",
+        {**only(*MASH, "police_researcher"), "early_help_coordinator": NOT_FOUND},
+        ENQUIRY,
+    ),
+    "child-chronology-early-help": Row(
+        "enquiries:child-chronology",
+        only(*MASH, "police_researcher", "early_help_coordinator"),
+        EARLY_HELP_HAND_ON,
+    ),
+    "child-chronology-not-checked": Row(
+        "enquiries:child-chronology",
+        {**only(*MASH), "police_researcher": NOT_FOUND, "early_help_coordinator": NOT_FOUND},
+        PROPOSAL,
+    ),
     "admin": Row(
         "admin:index",
         only("administrator", otherwise=TO_ADMIN_SIGN_IN, anonymous=TO_ADMIN_SIGN_IN),
@@ -192,17 +285,159 @@ def other_agency_contact(other_school_referrer: User) -> Contact:
     return contact
 
 
-def sample_kwargs(
-    pattern_kwargs: list[str], contacts: dict[str, Contact], sample: str
-) -> dict[str, object]:
-    """Real values for a URL's kwargs: a contact's reference, a person named in it."""
-    contact = contacts[sample] if sample else contacts[OWN_AGENCY]
+def _rated_contact(school_referrer: User, screener: User, child: str) -> Contact:
+    """A new contact from Riverside about a child of its own (so no other sample contact
+    is the same child), taken by the screener and rated amber."""
+    given_names, family_name = child.split()
+    submission = a_submission(
+        people=[
+            a_child(
+                given_names=given_names,
+                family_name=family_name,
+                date_of_birth=date.today() - timedelta(days=9 * 365),
+                nhs_number="",
+            )
+        ]
+    )
+    contact, _ = contact_create(actor=Actor(user=school_referrer), submission=submission)
+    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    services.contact_rate(
+        actor=Actor(user=screener),
+        contact_id=contact.pk,
+        rag="amber",
+        rationale="Bruising seen twice this term; no immediate risk.",
+    )
+    contact.refresh_from_db()
+    return contact
+
+
+def _open_enquiry(screener: User, contact: Contact, agencies: list[Agency]) -> Contact:
+    services.enquiry_open(
+        actor=Actor(user=screener),
+        contact_id=contact.pk,
+        agency_ids=[agency.pk for agency in agencies],
+    )
+    contact.refresh_from_db()
+    return contact
+
+
+def _not_known(contact: Contact) -> list[services.FindingInput]:
+    return [
+        services.FindingInput(
+            person_id=person.pk, known=False, lawful_basis="law_enforcement_safeguarding"
+        )
+        for person in contact.people.all()
+    ]
+
+
+@pytest.fixture
+def enquiry_contact(
+    school_referrer: User, personas: dict[str, User], agencies: dict[str, Agency]
+) -> Contact:
+    """Riverside's contact in an enquiry: amber, police and health asked to check."""
+    screener = personas["screener"]
+    contact = _rated_contact(school_referrer, screener, "Noah Green")
+    return _open_enquiry(screener, contact, [agencies["police"], agencies["health"]])
+
+
+@pytest.fixture
+def police_check_sample(enquiry_contact: Contact) -> AgencyCheck:
+    return AgencyCheck.objects.get(contact=enquiry_contact, agency__slug="police")
+
+
+@pytest.fixture
+def health_check_sample(enquiry_contact: Contact) -> AgencyCheck:
+    return AgencyCheck.objects.get(contact=enquiry_contact, agency__slug="health")
+
+
+def _decided_hand_on(
+    personas: dict[str, User], contact: Contact, data: services.DecisionInput
+) -> HandOn:
+    decision = services.decision_record(
+        actor=Actor(user=personas["manager"]), contact_id=contact.pk, data=data
+    )
+    return HandOn.objects.select_related("contact").get(decision=decision)
+
+
+@pytest.fixture
+def early_help_hand_on(
+    school_referrer: User, personas: dict[str, User], agencies: dict[str, Agency]
+) -> HandOn:
+    """A contact decided "early help" after the police found nobody known: its hand-on."""
+    contact = _rated_contact(school_referrer, personas["screener"], "Ella Brown")
+    _open_enquiry(personas["screener"], contact, [agencies["police"]])
+    services.check_record_findings(
+        actor=Actor(user=personas["police_researcher"]),
+        check_id=AgencyCheck.objects.get(contact=contact).pk,
+        findings=_not_known(contact),
+    )
+    return _decided_hand_on(
+        personas,
+        contact,
+        services.DecisionInput(
+            level_of_need=2,
+            outcome="early_help",
+            factor_codes=["16A"],
+            primary_need="N4",
+            rationale="Needs met by a family support worker.",
+            receiving_team="Early help hub",
+        ),
+    )
+
+
+@pytest.fixture
+def csc_hand_on(school_referrer: User, personas: dict[str, User]) -> HandOn:
+    """A contact decided "assessment (section 17)" with no checks: its hand-on to
+    children's social care."""
+    contact = _rated_contact(school_referrer, personas["screener"], "Oscar White")
+    _open_enquiry(personas["screener"], contact, [])
+    return _decided_hand_on(
+        personas,
+        contact,
+        services.DecisionInput(
+            level_of_need=3,
+            outcome="assessment_s17",
+            factor_codes=["16A"],
+            primary_need="N1",
+            rationale="Needs a social work assessment.",
+            receiving_team="Assessment team",
+        ),
+    )
+
+
+@pytest.fixture
+def closure_proposal(school_referrer: User, personas: dict[str, User]) -> ClosureProposal:
+    """A rated contact the screener proposes to close with no further action."""
+    contact = _rated_contact(school_referrer, personas["screener"], "Mia Black")
+    return services.closure_propose(
+        actor=Actor(user=personas["screener"]),
+        contact_id=contact.pk,
+        outcome="nfa",
+        rationale="The school has dealt with it; nothing for the MASH to do.",
+    )
+
+
+# The object each id kwarg names.
+ID_KWARGS: dict[str, type[Model]] = {
+    "check_id": AgencyCheck,
+    "hand_on_id": HandOn,
+    "proposal_id": ClosureProposal,
+}
+
+
+def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]:
+    """Real values for a URL's kwargs from a sample object: its id, its contact's
+    reference, the first person (the child) named in that contact."""
+    contact = sample if isinstance(sample, Contact) else sample.contact  # type: ignore[attr-defined]
     values: dict[str, object] = {}
     for kwarg in pattern_kwargs:
         if kwarg == "reference":
             values[kwarg] = contact.reference
         elif kwarg == "person_id":
             values[kwarg] = contact.people.order_by("position").first().pk  # type: ignore[union-attr]
+        elif kwarg in ID_KWARGS:
+            assert isinstance(sample, ID_KWARGS[kwarg]), f"{kwarg} needs a {ID_KWARGS[kwarg]}"
+            values[kwarg] = sample.pk
         else:
             raise AssertionError(f"No sample value for URL kwarg {kwarg!r}: add one here")
     return values
@@ -218,17 +453,12 @@ def _url_kwargs(url_name: str) -> list[str]:
 @pytest.mark.parametrize("persona", EVERYONE)
 @pytest.mark.parametrize("row_key", list(ACCESS_TABLE))
 def test_it_gives_each_persona_the_declared_status(
-    row_key: str,
-    persona: str,
-    personas: dict[str, User],
-    own_agency_contact: Contact,
-    other_agency_contact: Contact,
+    row_key: str, persona: str, personas: dict[str, User], request: pytest.FixtureRequest
 ) -> None:
     row = ACCESS_TABLE[row_key]
-    contacts = {OWN_AGENCY: own_agency_contact, OTHER_AGENCY: other_agency_contact}
-    url = reverse(
-        row.url_name, kwargs=sample_kwargs(_url_kwargs(row.url_name), contacts, row.sample)
-    )
+    # Only the sample this row needs is made (each is a fixture named by the row).
+    sample = request.getfixturevalue(row.sample or OWN_AGENCY)
+    url = reverse(row.url_name, kwargs=sample_kwargs(_url_kwargs(row.url_name), sample))
     client = Client() if persona == ANONYMOUS else signed_in(personas[persona])
 
     response = client.get(url)
@@ -289,32 +519,64 @@ def police_contact(police_token: tuple[ApiToken, str]) -> Contact:
     return contact
 
 
-def _api_requests(contact_id: int) -> list[tuple[str, str, Callable[..., Any]]]:
-    """Every API operation as (method, url, how to call it with a client and headers)."""
+@pytest.fixture
+def police_check(
+    police_contact: Contact, screener: User, agencies: dict[str, Agency]
+) -> AgencyCheck:
+    """The police asked to check on the contact their own system submitted."""
+    services.contact_take(actor=Actor(user=screener), contact_id=police_contact.pk)
+    services.contact_rate(
+        actor=Actor(user=screener),
+        contact_id=police_contact.pk,
+        rag="amber",
+        rationale="Domestic incident with a child present.",
+    )
+    _open_enquiry(screener, police_contact, [agencies["police"]])
+    return AgencyCheck.objects.get(contact=police_contact, agency=agencies["police"])
+
+
+def _findings_body(check: AgencyCheck) -> dict[str, Any]:
+    """A valid body for POST /api/v1/checks/{check_id}/findings: nobody known."""
+    return {
+        "findings": [
+            {"person_id": person.pk, "known": False, "lawful_basis": "law_enforcement_safeguarding"}
+            for person in check.contact.people.order_by("position")
+        ]
+    }
+
+
+def _api_requests(check: AgencyCheck) -> list[tuple[str, str, Callable[..., Any]]]:
+    """Every API operation as (method, url, how to call it with a client and headers), on
+    the contact the police submitted and the police check on it. With a valid token the
+    findings complete the check: each test makes its own check."""
+    bodies: dict[str, Callable[[], dict[str, Any]]] = {
+        "/contacts": api_payload,
+        "/checks/{check_id}/findings": lambda: _findings_body(check),
+    }
     requests = []
     for path, method, _ in _api_operations():
-        url = "/api/v1" + path.replace("{contact_id}", str(contact_id))
+        url = "/api/v1" + path.replace("{contact_id}", str(check.contact_id)).replace(
+            "{check_id}", str(check.pk)
+        )
         assert "{" not in url, f"No sample value for a path parameter in {path}: add one here"
-        if method == "GET":
+        assert method in ("GET", "POST"), f"Add a sample request for {method} {path}"
+        assert method == "GET" or path in bodies, f"Add a sample body for {method} {path}"
 
-            def call(client: Client, url: str = url, **headers: str) -> Any:
+        def call(
+            client: Client, url: str = url, method: str = method, path: str = path, **headers: str
+        ) -> Any:
+            if method == "GET":
                 return client.get(url, headers=headers)
+            return client.post(
+                url, bodies[path](), content_type="application/json", headers=headers
+            )
 
-        elif method == "POST":
-
-            def call(client: Client, url: str = url, **headers: str) -> Any:
-                return client.post(
-                    url, api_payload(), content_type="application/json", headers=headers
-                )
-
-        else:
-            raise AssertionError(f"Add a sample request for {method} {path}")
         requests.append((method, url, call))
     return requests
 
 
-def test_it_rejects_api_calls_without_a_token(police_contact: Contact) -> None:
-    for method, url, call in _api_requests(police_contact.pk):
+def test_it_rejects_api_calls_without_a_token(police_check: AgencyCheck) -> None:
+    for method, url, call in _api_requests(police_check):
         response = call(Client())
         assert response.status_code == 401, (method, url)
         assert response["WWW-Authenticate"] == "Bearer"
@@ -324,42 +586,47 @@ def test_it_rejects_api_calls_without_a_token(police_contact: Contact) -> None:
     "authorization",
     ["Bearer omash_not-a-real-token", "Bearer ", "Basic dXNlcjpwYXNz", "omash_no_scheme"],
 )
-def test_it_rejects_api_calls_with_a_bad_token(police_contact: Contact, authorization: str) -> None:
+def test_it_rejects_api_calls_with_a_bad_token(
+    police_check: AgencyCheck, authorization: str
+) -> None:
     before = Contact.objects.count()
-    for method, url, call in _api_requests(police_contact.pk):
+    for method, url, call in _api_requests(police_check):
         response = call(Client(), Authorization=authorization)
         assert response.status_code == 401, (method, url, authorization)
     assert Contact.objects.count() == before
+    assert AgencyCheck.objects.get(pk=police_check.pk).state == CheckState.REQUESTED
 
 
 def test_it_rejects_api_calls_with_a_revoked_token(
-    police_token: tuple[ApiToken, str], police_contact: Contact, screener: User
+    police_token: tuple[ApiToken, str], police_check: AgencyCheck, screener: User
 ) -> None:
     token, secret = police_token
     api_token_revoke(actor=Actor(user=screener), token=token)
-    for method, url, call in _api_requests(police_contact.pk):
+    for method, url, call in _api_requests(police_check):
         assert call(Client(), Authorization=f"Bearer {secret}").status_code == 401, (method, url)
 
 
 @pytest.mark.parametrize("persona", SIGNED_IN)
 def test_it_rejects_api_calls_from_a_signed_in_session_without_a_token(
-    persona: str, personas: dict[str, User], police_contact: Contact
+    persona: str, personas: dict[str, User], police_check: AgencyCheck
 ) -> None:
     before = Contact.objects.count()
     client = signed_in(personas[persona])
-    for method, url, call in _api_requests(police_contact.pk):
+    for method, url, call in _api_requests(police_check):
         response = call(client)
         assert response.status_code == 401, (persona, method, url)
     assert Contact.objects.count() == before
+    assert AgencyCheck.objects.get(pk=police_check.pk).state == CheckState.REQUESTED
 
 
 def test_it_accepts_api_calls_with_a_valid_token(
-    police_token: tuple[ApiToken, str], police_contact: Contact
+    police_token: tuple[ApiToken, str], police_check: AgencyCheck
 ) -> None:
     _, secret = police_token
-    for method, url, call in _api_requests(police_contact.pk):
+    for method, url, call in _api_requests(police_check):
         response = call(Client(), Authorization=f"Bearer {secret}")
         assert response.status_code in (200, 201), (method, url, response.content)
+    assert AgencyCheck.objects.get(pk=police_check.pk).state == CheckState.COMPLETED
 
 
 def test_it_rejects_cross_agency_access_through_the_api(
@@ -385,3 +652,21 @@ def test_it_gives_an_api_token_no_access_to_contacts_submitted_through_the_web(
         f"/api/v1/contacts/{school_contact.pk}", headers={"Authorization": f"Bearer {secret}"}
     )
     assert response.status_code == 404
+
+
+def test_it_answers_another_agencys_check_through_the_api_with_not_found(
+    health_token: tuple[ApiToken, str], police_check: AgencyCheck
+) -> None:
+    headers = {"Authorization": f"Bearer {health_token[1]}"}
+    seen = Client().get(f"/api/v1/checks/{police_check.pk}", headers=headers)
+    answered = Client().post(
+        f"/api/v1/checks/{police_check.pk}/findings",
+        _findings_body(police_check),
+        content_type="application/json",
+        headers=headers,
+    )
+    missing = Client().get("/api/v1/checks/999999", headers=headers)
+    assert (seen.status_code, answered.status_code, missing.status_code) == (404, 404, 404)
+    assert seen.json() == missing.json()
+    assert police_check.contact.reference not in seen.content.decode()
+    assert AgencyCheck.objects.get(pk=police_check.pk).state == CheckState.REQUESTED

@@ -421,6 +421,10 @@ def test_it_gives_no_server_error_for_any_request_the_schema_allows(
     assert {operation.label for operation in operations} == {
         "POST /api/v1/contacts",
         "GET /api/v1/contacts/{contact_id}",
+        "GET /api/v1/contacts/{contact_id}/outcome",
+        "GET /api/v1/checks",
+        "GET /api/v1/checks/{check_id}",
+        "POST /api/v1/checks/{check_id}/findings",
     }
     for operation in operations:
 
@@ -440,7 +444,7 @@ def test_it_gives_no_server_error_for_any_request_the_schema_allows(
             case.validate_response(response, checks=checks)
 
         check()
-        if operation.method.upper() == "GET":
+        if operation.method.upper() == "GET" and "{contact_id}" in operation.path:
             case = operation.Case(path_parameters={"contact_id": existing.pk})
             response = case.call(headers=auth)
             assert response.status_code == 200

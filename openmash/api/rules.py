@@ -10,5 +10,18 @@ def is_active_api_token(token: Any) -> bool:
     return isinstance(token, ApiToken) and token.is_active
 
 
+@rules.predicate
+def is_mash_partner_token(token: Any) -> bool:
+    # Only an agency that sits in the hub is asked to check its records; a school's or
+    # another referrer's system has no check queue.
+    return isinstance(token, ApiToken) and token.agency.is_mash_partner
+
+
 rules.add_perm("api.submit_contact", is_active_api_token)
 rules.add_perm("api.view_own_contact", is_active_api_token)
+# The outcome of a contact the token's own agency submitted: never what agencies found.
+rules.add_perm("api.view_own_contact_outcome", is_active_api_token)
+# A partner agency's system answers the checks asked of that agency, and no other's
+# (the selectors and services scope each check to the token's agency).
+rules.add_perm("api.view_agency_checks", is_active_api_token & is_mash_partner_token)
+rules.add_perm("api.record_findings", is_active_api_token & is_mash_partner_token)

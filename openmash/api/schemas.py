@@ -16,6 +16,7 @@ from openmash.contacts.codes import (
     ReferralSource,
     Sex,
 )
+from openmash.enquiries.models import CheckState
 
 if TYPE_CHECKING:
     ChannelCode: TypeAlias = str
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     ConsentCode: TypeAlias = str
     LawfulBasisCode: TypeAlias = str
     StateCode: TypeAlias = str
+    CheckStateCode: TypeAlias = str
 else:
     # The national code lists, as enums in the OpenAPI schema.
     ChannelCode = Literal[tuple(Channel.values)]
@@ -36,6 +38,7 @@ else:
     ConsentCode = Literal[tuple(ConsentStatus.values)]
     LawfulBasisCode = Literal[tuple(LawfulBasis.values)]
     StateCode = Literal[tuple(ContactState.values)]
+    CheckStateCode = Literal[tuple(CheckState.values)]
 
 
 class StrictSchema(Schema):
@@ -137,3 +140,103 @@ class ErrorsOut(Schema):
 
 class MessageOut(Schema):
     detail: str
+
+
+# --- Agency checks: a partner agency's system answers the checks asked of it ----------
+
+
+class AddressOut(Schema):
+    line1: str
+    line2: str
+    town: str
+    postcode: str
+
+
+class CheckPersonOut(Schema):
+    """A person the agency is asked to search its records for."""
+
+    id: int = Field(..., description="Send it back as person_id with the finding")
+    role: str
+    given_names: str
+    family_name: str
+    other_names: str = Field(..., description="Aliases, previous surnames, other spellings")
+    date_of_birth: date | None
+    estimated_age: int | None
+    expected_birth_date: date | None
+    sex: str
+    address: AddressOut
+    nhs_number: str
+    upn: str
+
+
+class ConcernsOut(Schema):
+    factor_codes: list[str] = Field(..., description="CIN assessment factor codes")
+    factor_labels: list[str]
+    description: str
+    immediate_risk: bool
+
+
+class FindingOut(Schema):
+    person_id: int
+    known: bool
+    summary: str
+    risk_indicators: str
+    last_involvement_on: date | None
+    lawful_basis: LawfulBasisCode
+    restricted_information: str
+    summary_restricted: bool
+
+
+class CheckOut(Schema):
+    id: int
+    contact_reference: str
+    state: CheckStateCode
+    rag: str | None = Field(..., description="The RAG level's code, e.g. red, amber, green")
+    rag_label: str | None
+    requested_at: datetime
+    deadline_at: datetime = Field(..., description="When the agency's findings are due")
+    completed_at: datetime | None
+    people: list[CheckPersonOut]
+    concerns: ConcernsOut
+    findings: list[FindingOut] = Field(
+        ..., description="Your agency's own findings, once recorded; never another agency's"
+    )
+
+
+class CheckListOut(Schema):
+    count: int
+    checks: list[CheckOut]
+
+
+class FindingIn(StrictSchema):
+    person_id: int = Field(..., ge=1, le=2**63 - 1, description="A person's id from the check")
+    known: bool = Field(..., description="Whether the person is known to your agency")
+    summary: str = Field("", max_length=20000, description="What is known; needed if known")
+    risk_indicators: str = Field("", max_length=20000)
+    last_involvement_on: date | None = Field(None, description="Today or in the past")
+    lawful_basis: LawfulBasisCode
+    restricted_information: str = Field(
+        "", max_length=20000, description="Held in the MASH only, never disclosed outside it"
+    )
+    summary_restricted: bool = Field(
+        False, description="The whole summary must not be disclosed outside the MASH"
+    )
+
+
+class FindingsIn(StrictSchema):
+    findings: list[FindingIn] = Field(
+        ..., min_length=1, max_length=20, description="One finding for each person in the check"
+    )
+
+
+class OutcomeOut(Schema):
+    """What the MASH decided about a contact your agency submitted: never what the
+    agencies found."""
+
+    id: int
+    reference: str
+    state: StateCode
+    outcome: str | None = Field(..., description="The current decision's outcome, once decided")
+    outcome_code: str | None
+    next_steps: str | None
+    decided_at: datetime | None

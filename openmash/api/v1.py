@@ -1,4 +1,5 @@
-"""API v1: agencies' systems submit contacts and follow their state.
+"""API v1: agencies' systems submit contacts and follow their state and outcome; partner
+agencies' systems answer the checks the MASH asks of them.
 
 Every operation declares its permission with `permission(...)`; a test fails
 any operation without one.
@@ -17,11 +18,15 @@ from ninja.security import HttpBearer
 from openmash.accounts.models import ApiToken
 from openmash.accounts.services import api_token_authenticate
 from openmash.api.schemas import (
+    CheckListOut,
+    CheckOut,
     ContactCreated,
     ContactIn,
     ContactOut,
     ErrorsOut,
+    FindingsIn,
     MessageOut,
+    OutcomeOut,
     PersonOut,
 )
 from openmash.contacts.selectors import contact_get_by_id_for_token
@@ -35,6 +40,15 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
+from openmash.enquiries import services as enquiry_services
+from openmash.enquiries.models import AgencyCheck
+from openmash.enquiries.selectors.checks import (
+    check_get_for_agency,
+    check_person_ids,
+    checks_open_for_agency,
+    contact_outcome_for_agency,
+)
+from openmash.enquiries.workflow import IllegalTransition
 
 Operation = TypeVar("Operation", bound=Callable[..., Any])
 MAX_ID = 2**63 - 1
@@ -52,7 +66,10 @@ class AgencySystemAuth(HttpBearer):
 api = NinjaAPI(
     title="OpenMASH API",
     version="1.0.0",
-    description="Submit safeguarding contacts to the MASH and follow their state.",
+    description=(
+        "Submit safeguarding contacts to the MASH and follow their state and outcome; "
+        "as a MASH partner agency, answer the checks the MASH asks of your agency."
+    ),
     urls_namespace="api-v1",
     auth=AgencySystemAuth(),
     docs_url="/docs",
@@ -230,3 +247,219 @@ def get_contact(
         "factor_codes": contact.factor_codes,
         "people": [PersonOut.from_orm(person).dict() for person in contact.people.all()],
     }
+
+
+@api.get(
+    "/contacts/{contact_id}/outcome",
+    response={200: OutcomeOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    summary="The outcome of a contact your agency submitted",
+    description=(
+        "The contact's state and, once the MASH has decided, the current outcome (after any "
+        "amendment) and what happens next. Never what the agencies in the MASH found."
+    ),
+)
+@permission("api.view_own_contact_outcome")
+def get_contact_outcome(
+    request: HttpRequest, contact_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    found = contact_outcome_for_agency(actor=actor, contact_id=contact_id)
+    decision = found.decision
+    return {
+        "id": found.contact.pk,
+        "reference": found.contact.reference,
+        "state": found.contact.state,
+        "outcome": decision.outcome.label if decision else None,
+        "outcome_code": decision.outcome.code if decision else None,
+        "next_steps": decision.outcome.next_steps if decision else None,
+        "decided_at": decision.decided_at if decision else None,
+    }
+
+
+# --- Agency checks ----------------------------------------------------------------------
+
+
+def _check_body(check: AgencyCheck) -> dict[str, Any]:
+    """A check as its own agency's system sees it: never another agency's findings."""
+    contact = check.contact
+    level = contact.rag_level
+    factors = list(contact.factors.all())
+    return {
+        "id": check.pk,
+        "contact_reference": contact.reference,
+        "state": check.state,
+        "rag": level.code if level else None,
+        "rag_label": level.label if level else None,
+        "requested_at": check.requested_at,
+        "deadline_at": check.deadline_at,
+        "completed_at": check.completed_at,
+        "people": [
+            {
+                "id": person.pk,
+                "role": person.role,
+                "given_names": person.given_names,
+                "family_name": person.family_name,
+                "other_names": person.other_names,
+                "date_of_birth": person.date_of_birth,
+                "estimated_age": person.estimated_age,
+                "expected_birth_date": person.expected_birth_date,
+                "sex": person.sex,
+                "address": {
+                    "line1": person.address_line1,
+                    "line2": person.address_line2,
+                    "town": person.town,
+                    "postcode": person.postcode,
+                },
+                "nhs_number": person.nhs_number,
+                "upn": person.upn,
+            }
+            for person in contact.people.all()
+        ],
+        "concerns": {
+            "factor_codes": [factor.code for factor in factors],
+            "factor_labels": [factor.get_code_display() for factor in factors],
+            "description": contact.concern_description,
+            "immediate_risk": contact.immediate_risk,
+        },
+        "findings": [
+            {
+                "person_id": finding.person_id,
+                "known": finding.known,
+                "summary": finding.summary,
+                "risk_indicators": finding.risk_indicators,
+                "last_involvement_on": finding.last_involvement_on,
+                "lawful_basis": finding.lawful_basis,
+                "restricted_information": finding.restricted_information,
+                "summary_restricted": finding.summary_restricted,
+            }
+            for finding in check.findings.all()
+        ],
+    }
+
+
+@api.get(
+    "/checks",
+    response={200: CheckListOut, 401: MessageOut, 403: MessageOut},
+    summary="Your agency's open checks",
+    description=(
+        "The checks the MASH has asked your agency to do and that are still open, due "
+        "first: who to search for and why. Only your own agency's checks are listed."
+    ),
+)
+@permission("api.view_agency_checks")
+def list_checks(request: HttpRequest) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    checks = checks_open_for_agency(actor=actor)
+    return {"count": len(checks), "checks": [_check_body(check) for check in checks]}
+
+
+@api.get(
+    "/checks/{check_id}",
+    response={200: CheckOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    summary="One of your agency's checks",
+    description="Another agency's check is answered 404, as if it did not exist.",
+)
+@permission("api.view_agency_checks")
+def get_check(request: HttpRequest, check_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    return _check_body(check_get_for_agency(actor=actor, check_id=check_id))
+
+
+def _finding_error_path(key: str, person_ids: list[int], payload: FindingsIn) -> str:
+    """The service's "findings-<person index>-<field>" as a path into the body sent,
+    e.g. findings[0].summary."""
+    prefix, _, rest = key.partition("-")
+    index_text, _, field = rest.partition("-")
+    if prefix != "findings" or not index_text.isdigit() or int(index_text) >= len(person_ids):
+        return "findings"
+    person_id = person_ids[int(index_text)]
+    sent = [i for i, finding in enumerate(payload.findings) if finding.person_id == person_id]
+    return f"findings[{sent[0]}].{field}" if sent else "findings"
+
+
+def _finding_errors(
+    errors: dict[str, str], person_ids: list[int], payload: FindingsIn
+) -> list[dict[str, str]]:
+    listed: list[dict[str, str]] = []
+    for key, message in errors.items():
+        path = _finding_error_path(key, person_ids, payload)
+        if path == "findings" and key != "findings":
+            # A person with no finding sent for them.
+            index = int(key.split("-")[1])
+            message = f"Send a finding for person {person_ids[index]}: {message.lower()}"
+        listed.append({"field": path, "message": message})
+    return listed
+
+
+def _findings_sent_twice_or_unknown(
+    person_ids: list[int], payload: FindingsIn
+) -> list[dict[str, str]]:
+    errors = []
+    seen: set[int] = set()
+    for index, finding in enumerate(payload.findings):
+        if finding.person_id not in person_ids:
+            errors.append(
+                {
+                    "field": f"findings[{index}].person_id",
+                    "message": "Not a person in this check: use the ids of the check's people",
+                }
+            )
+        elif finding.person_id in seen:
+            errors.append(
+                {
+                    "field": f"findings[{index}].person_id",
+                    "message": "Send one finding for each person: this person has one already",
+                }
+            )
+        seen.add(finding.person_id)
+    return errors
+
+
+@api.post(
+    "/checks/{check_id}/findings",
+    response={
+        200: CheckOut,
+        401: MessageOut,
+        403: MessageOut,
+        404: MessageOut,
+        409: MessageOut,
+        422: ErrorsOut,
+    },
+    summary="Record your agency's findings and complete the check",
+    description=(
+        "One finding for each of the check's people. Field errors come back as 422 with the "
+        "field's path, e.g. findings[0].summary, and nothing is recorded. A check already "
+        "completed or no longer needed is answered 409. Another agency's check is 404."
+    ),
+)
+@permission("api.record_findings")
+def record_findings(
+    request: HttpRequest, payload: FindingsIn, check_id: int = Path(..., ge=1, le=MAX_ID)
+) -> tuple[int, dict[str, Any]]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    person_ids = check_person_ids(actor=actor, check_id=check_id)
+    wrong_people = _findings_sent_twice_or_unknown(person_ids, payload)
+    if wrong_people:
+        return 422, {"errors": wrong_people}
+    findings = [
+        enquiry_services.FindingInput(
+            person_id=finding.person_id,
+            known=finding.known,
+            summary=finding.summary,
+            risk_indicators=finding.risk_indicators,
+            last_involvement_on=finding.last_involvement_on,
+            lawful_basis=finding.lawful_basis,
+            restricted_information=finding.restricted_information,
+            summary_restricted=finding.summary_restricted,
+        )
+        for finding in payload.findings
+    ]
+    try:
+        enquiry_services.check_record_findings(actor=actor, check_id=check_id, findings=findings)
+    except enquiry_services.EnquiryInvalid as invalid:
+        return 422, {"errors": _finding_errors(invalid.errors, person_ids, payload)}
+    except IllegalTransition as refused:
+        return 409, {"detail": str(refused)}
+    except AgencyCheck.DoesNotExist as missing:
+        raise Http404 from missing
+    return 200, _check_body(check_get_for_agency(actor=actor, check_id=check_id))

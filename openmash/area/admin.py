@@ -1,13 +1,138 @@
+"""How an administrator configures the area's MASH: RAG levels and their timescales,
+working hours, bank holidays, levels of need and outcomes. Only administrators get in
+(openmash/area/rules.py); every change is audited; each form refuses a configuration
+that would break the deadlines or the workflow, with a message that says what to fix."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from openmash.accounts.admin import AuditedAdminMixin
-from openmash.area.models import BankHoliday, LevelOfNeed, Outcome, RagLevel, WorkingHours
+from openmash.accounts.roles import AgencyType
+from openmash.area.models import (
+    BankHoliday,
+    HandOnTeam,
+    LevelOfNeed,
+    Outcome,
+    RagLevel,
+    WorkingHours,
+)
+from openmash.core.audit import Actor, audit_record_many
+from openmash.core.models import AuditAction
+
+# The GOV.UK Frontend tag colours (govuk-tag--<colour>); blue is the plain tag.
+TAG_COLOURS = [
+    ("red", "Red"),
+    ("orange", "Orange"),
+    ("yellow", "Yellow"),
+    ("green", "Green"),
+    ("teal", "Teal"),
+    ("turquoise", "Turquoise"),
+    ("blue", "Blue"),
+    ("purple", "Purple"),
+    ("magenta", "Magenta"),
+    ("pink", "Pink"),
+    ("grey", "Grey"),
+]
+# Ten years of hours: the calendar looks no further ahead than that.
+MAX_HOURS = Decimal(87600)
+
+
+def _hours_field(label: str, help_text: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        max_digits=6,
+        decimal_places=2,
+        help_text=help_text,
+        validators=[
+            MinValueValidator(Decimal("0.01"), "Enter a number of hours greater than 0"),
+            MaxValueValidator(MAX_HOURS, "Enter a number of hours no more than 87,600"),
+        ],
+    )
+
+
+class AreaAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Area configuration admin: bulk deletes are audited like single ones."""
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        audit_record_many(
+            actor=Actor.from_request(request),
+            action=AuditAction.DELETE,
+            object_type=self.audit_object_type,
+            objects=[(pk, None) for pk in queryset.values_list("pk", flat=True)],
+        )
+        super().delete_queryset(request, queryset)
+
+
+class RagLevelForm(forms.ModelForm):
+    colour = forms.ChoiceField(
+        choices=TAG_COLOURS, help_text="The colour of the tag the rating is shown in."
+    )
+    decision_hours = _hours_field(
+        "Decision due (hours)", "Time from the contact being received to the MASH decision."
+    )
+    check_hours = _hours_field(
+        "Agency checks due (hours)",
+        "Time from an agency check being requested to its findings being due.",
+    )
+    default_check_agency_types = forms.MultipleChoiceField(
+        label="Agencies asked to check by default",
+        choices=AgencyType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = RagLevel
+        fields = [
+            "code",
+            "label",
+            "colour",
+            "order",
+            "decision_hours",
+            "decision_counting",
+            "check_hours",
+            "check_counting",
+            "default_check_agency_types",
+            "default_for_unrated",
+            "active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        others = RagLevel.objects.filter(active=True).exclude(pk=self.instance.pk)
+        active = data.get("active")
+        if active and data.get("order") is not None and others.filter(order=data["order"]).exists():
+            self.add_error(
+                "order",
+                "Another active RAG level has this order: give each level its own number "
+                "(1 is the most urgent)",
+            )
+        if data.get("default_for_unrated"):
+            if not active:
+                self.add_error(
+                    "default_for_unrated", "Only an active level can be the default for unrated"
+                )
+            elif others.filter(default_for_unrated=True).exists():
+                self.add_error(
+                    "default_for_unrated",
+                    "Another level is already the default for unrated contacts: untick it first",
+                )
+        if not active and self.instance.pk is not None and not others.exists():
+            self.add_error("active", "At least one RAG level must stay active")
+        return data
 
 
 @admin.register(RagLevel)
-class RagLevelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class RagLevelAdmin(AreaAdmin):
     audit_object_type = "rag_level"
+    form = RagLevelForm
     list_display = [
         "label",
         "order",
@@ -15,34 +140,140 @@ class RagLevelAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "decision_counting",
         "check_hours",
         "check_counting",
+        "default_for_unrated",
         "active",
     ]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Screening forms, the API and past ratings refer to a level by its code.
+        return ["code"] if obj is not None else []
+
+
+class WorkingHoursForm(forms.ModelForm):
+    reminder_hours_before = forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        help_text="How long before a deadline the person responsible is reminded "
+        "(clock hours; 0 sends no reminders, only alerts when a deadline passes).",
+        validators=[
+            MinValueValidator(Decimal(0), "Enter 0 or more hours"),
+            MaxValueValidator(Decimal(168), "Enter no more than 168 hours (a week)"),
+        ],
+    )
+
+    class Meta:
+        model = WorkingHours
+        fields = [
+            "opens",
+            "closes",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "reminder_hours_before",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        opens, closes = data.get("opens"), data.get("closes")
+        if opens is not None and closes is not None and closes <= opens:
+            self.add_error("closes", "The hub must close later in the day than it opens")
+        days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        if not any(data.get(day) for day in days):
+            self.add_error("monday", "Select at least one day the hub is open")
+        return data
+
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class WorkingHoursAdmin(AreaAdmin):
     audit_object_type = "working_hours"
+    form = WorkingHoursForm
     list_display = ["__str__", "reminder_hours_before"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # One hub, one set of opening hours.
         return not WorkingHours.objects.exists() and super().has_add_permission(request)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Every working-hours deadline is counted from these; change them instead.
+        return False
+
 
 @admin.register(BankHoliday)
-class BankHolidayAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class BankHolidayAdmin(AreaAdmin):
     audit_object_type = "bank_holiday"
     list_display = ["day", "name"]
     date_hierarchy = "day"
+    search_fields = ["name"]
+
+
+class LevelOfNeedForm(forms.ModelForm):
+    number = forms.IntegerField(
+        validators=[
+            MinValueValidator(1, "Enter a level of 1 or more"),
+            MaxValueValidator(9, "Enter a level of 9 or less"),
+        ],
+        help_text="1 is universal; the highest is acute (child protection).",
+    )
+
+    class Meta:
+        model = LevelOfNeed
+        fields = ["number", "label", "description"]
 
 
 @admin.register(LevelOfNeed)
-class LevelOfNeedAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class LevelOfNeedAdmin(AreaAdmin):
     audit_object_type = "level_of_need"
+    form = LevelOfNeedForm
     list_display = ["number", "label"]
 
 
+class OutcomeForm(forms.ModelForm):
+    class Meta:
+        model = Outcome
+        fields = [
+            "code",
+            "label",
+            "order",
+            "hand_on_to",
+            "closes_at_screening",
+            "next_steps",
+            "active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        hand_on_to = data.get("hand_on_to")
+        if data.get("closes_at_screening") and hand_on_to:
+            self.add_error(
+                "closes_at_screening",
+                "Only an outcome that hands the case on to nobody can close a contact at screening",
+            )
+        if (
+            data.get("active")
+            and hand_on_to == HandOnTeam.ALLOCATED_WORKER
+            and Outcome.objects.filter(active=True, hand_on_to=HandOnTeam.ALLOCATED_WORKER)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            self.add_error(
+                "hand_on_to",
+                "Another active outcome already passes cases to the allocated worker",
+            )
+        return data
+
+
 @admin.register(Outcome)
-class OutcomeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class OutcomeAdmin(AreaAdmin):
     audit_object_type = "outcome"
+    form = OutcomeForm
     list_display = ["label", "code", "hand_on_to", "closes_at_screening", "active"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Decisions, closure proposals and the API refer to an outcome by its code.
+        return ["code"] if obj is not None else []

@@ -7,7 +7,7 @@ holidays, so a change of clocks overnight does not move them.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -44,10 +44,21 @@ class WorkingCalendar:
             raise CalendarHasNoWorkingTime("The hub's working hours contain no time.")
 
     def add(self, start: datetime, hours: Decimal | float, counting: str) -> datetime:
-        """The moment `hours` after `start`, counted as configured."""
+        """The moment `hours` after `start`, counted as configured, in `start`'s time zone.
+
+        In working hours it is the earliest moment by which that much working time has
+        passed: 2 working hours from 15:00 on a Friday is 17:00 that Friday, not 09:00
+        on the Monday, and zero hours is `start` itself wherever it falls."""
+        _require_aware(start)
         remaining = timedelta(hours=float(hours))
+        if remaining < timedelta(0):
+            raise ValueError("A deadline cannot be a negative number of hours away.")
         if counting != TimeCounting.WORKING_HOURS:
-            return start + remaining
+            # In UTC: aware arithmetic in one zone is wall-clock arithmetic, which would
+            # make 24 hours across the clocks going back last 25.
+            return (start.astimezone(UTC) + remaining).astimezone(start.tzinfo)
+        if not remaining:
+            return start
         self._check()
         local = start.astimezone(self.zone)
         day = local.date()
@@ -66,8 +77,10 @@ class WorkingCalendar:
 
     def elapsed(self, start: datetime, end: datetime, counting: str) -> timedelta:
         """Time between `start` and `end`, counted as configured (negative if end < start)."""
+        _require_aware(start)
+        _require_aware(end)
         if counting != TimeCounting.WORKING_HOURS:
-            return end - start
+            return end.astimezone(UTC) - start.astimezone(UTC)
         if end < start:
             return -self.elapsed(end, start, counting)
         self._check()
@@ -82,6 +95,12 @@ class WorkingCalendar:
                     total += finish - begin
             day += timedelta(days=1)
         return total
+
+
+def _require_aware(moment: datetime) -> None:
+    # A naive time would be read in the server's zone, not the hub's.
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("Deadlines are worked out from time-zone-aware datetimes only.")
 
 
 def calendar_for_area() -> WorkingCalendar:

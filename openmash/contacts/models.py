@@ -2,6 +2,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from openmash.contacts.codes import (
@@ -154,6 +155,13 @@ class ContactPerson(models.Model):
             models.Index(fields=["family_name", "given_names"]),
             models.Index(fields=["nhs_number"], name="contactperson_nhs_number"),
             models.Index(fields=["upn"], name="contactperson_upn"),
+            # The same-child lookup compares names case-insensitively with the date of birth.
+            models.Index(
+                Upper("family_name"),
+                Upper("given_names"),
+                "date_of_birth",
+                name="contactperson_name_dob_ci",
+            ),
         ]
 
     def __str__(self) -> str:

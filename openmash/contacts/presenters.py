@@ -1,7 +1,8 @@
 """What the contact pages show, worked out here so templates hold no logic."""
 
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from openmash.contacts.codes import (
 )
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.models import AuditAction, AuditEvent
+from openmash.enquiries.models import Decision, Message
 from openmash.people.identifiers import nhs_number_display
 
 
@@ -30,6 +32,84 @@ def age_text(person: ContactPerson, today: date) -> str:
         return "Age not known"
     prefix = "about " if person.date_of_birth is None else ""
     return f"{prefix}{age} year{'s' if age != 1 else ''}"
+
+
+def when_text(moment: datetime) -> str:
+    """A moment in Europe/London, like '14:05 on 3 March 2026'."""
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+
+
+# Where the contact is, in the referrer's words: nothing of the MASH's working.
+REFERRER_STATE_WORDS = {
+    ContactState.RECEIVED: "Received by the MASH, waiting to be looked at",
+    ContactState.SCREENING: "Being looked at by the MASH",
+    ContactState.CHECKS_IN_PROGRESS: "The MASH is finding out more",
+    ContactState.AWAITING_DECISION: "Waiting for the MASH to decide",
+    ContactState.DECIDED: "Decided",
+    ContactState.HANDED_ON: "Decided, and passed to the team that will act",
+    ContactState.CLOSED: "Decided, and closed by the MASH",
+}
+
+
+@dataclass(frozen=True)
+class OutcomePresenter:
+    """What a referrer is told of their contact: where it is, the current outcome, what
+    happens next, when it was decided (and amended), and the emails sent about it. Never
+    the agencies' findings, the rationale or the RAG rating."""
+
+    contact: Contact
+    # Newest first.
+    decisions: Sequence[Decision]
+    emails: Sequence[Message] = field(default_factory=list)
+
+    @property
+    def current(self) -> Decision | None:
+        amended = {decision.amends_id for decision in self.decisions}
+        return next((d for d in self.decisions if d.pk not in amended), None)
+
+    @property
+    def original(self) -> Decision | None:
+        return next((d for d in self.decisions if d.amends_id is None), None)
+
+    @property
+    def state(self) -> str:
+        if self.contact.state == ContactState.AWAITING_DECISION and self.decisions:
+            return "The MASH is reviewing its decision: you will be told if it changes"
+        return REFERRER_STATE_WORDS.get(ContactState(self.contact.state), "")
+
+    @property
+    def outcome(self) -> str:
+        current = self.current
+        return current.outcome.label if current else ""
+
+    @property
+    def next_steps(self) -> str:
+        current = self.current
+        return current.outcome.next_steps if current else ""
+
+    @property
+    def decided(self) -> str:
+        original = self.original
+        return when_text(original.decided_at) if original else ""
+
+    @property
+    def amended(self) -> str:
+        current = self.current
+        if current is None or current.amends_id is None:
+            return ""
+        return when_text(current.decided_at)
+
+    @property
+    def email_notes(self) -> list[str]:
+        notes = []
+        for email in self.emails:
+            sent = timezone.localtime(email.sent_at)
+            notes.append(
+                f"We emailed the outcome to {email.to_email} on {sent.day} {sent:%B %Y} "
+                f"at {sent:%H:%M}."
+            )
+        return notes
 
 
 @dataclass(frozen=True)
@@ -48,6 +128,16 @@ class PersonPresenter:
     @property
     def age(self) -> str:
         return age_text(self.person, self.today)
+
+    @property
+    def label(self) -> str:
+        """The name and age as a list shows them: 'Amy Smith (8 years)'."""
+        return f"{self.person.full_name} ({self.age})"
+
+    @property
+    def is_child(self) -> bool:
+        """A child or sibling: the people whose name links to their chronology."""
+        return self.person.role in CHILD_ROLES
 
     @property
     def date_of_birth(self) -> str:
@@ -102,6 +192,11 @@ class ContactPresenter:
         return ContactState(self.contact.state).label
 
     @property
+    def outcome(self) -> OutcomePresenter:
+        """Needs the contact's decisions prefetched (contact_page_submitted_by_agency)."""
+        return OutcomePresenter(self.contact, list(self.contact.decisions.all()))
+
+    @property
     def channel(self) -> str:
         return Channel(self.contact.channel).label
 
@@ -115,11 +210,11 @@ class ContactPresenter:
 
     @property
     def children(self) -> list[PersonPresenter]:
-        return [person for person in self.people if person.person.role in CHILD_ROLES]
+        return [person for person in self.people if person.is_child]
 
     @property
     def children_summary(self) -> str:
-        return "; ".join(f"{child.name} ({child.age})" for child in self.children)
+        return "; ".join(child.label for child in self.children)
 
     @property
     def referrer(self) -> str:

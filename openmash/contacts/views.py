@@ -14,9 +14,10 @@ from openmash.contacts.forms import (
     attach_errors,
     build_submission,
 )
-from openmash.contacts.presenters import AccessEventPresenter, ContactPresenter
+from openmash.contacts.presenters import AccessEventPresenter, ContactPresenter, OutcomePresenter
 from openmash.contacts.selectors import (
     contact_draft_for,
+    contact_feedback_for,
     contact_get_visible_to,
     contact_page_new,
     contact_page_submitted_by_agency,
@@ -258,11 +259,13 @@ def submitted_contacts_view(request: HttpRequest) -> HttpResponse:
 @requires("contacts.view_contact")
 def contact_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
     contact = contact_get_visible_to(actor=Actor.from_request(request), reference=reference)
+    feedback = contact_feedback_for(contact=contact)
     return render(
         request,
         "contacts/contact_detail.html",
         {
             "contact": ContactPresenter(contact),
+            "outcome": OutcomePresenter(contact, feedback.decisions, feedback.emails),
             "sees_research": request.user.has_perm("contacts.view_contact_research"),
         },
     )

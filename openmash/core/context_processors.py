@@ -9,7 +9,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     links: list[dict[str, str]] = []
     if user.is_authenticated:
         candidates = [
+            ("enquiries.view_screening_queue", "Screening queue", "enquiries:screening-queue"),
             ("contacts.view_new_contacts", "New contacts", "contacts:new-contacts"),
+            ("enquiries.view_decisions_queue", "Decisions", "enquiries:decision-queue"),
+            ("enquiries.view_agency_checks", "Agency checks", "enquiries:check-queue"),
+            ("enquiries.view_hand_on_queue", "Handed on", "enquiries:hand-on-queue"),
             ("contacts.submit_contact", "Make a contact", "contacts:create"),
             ("contacts.view_submitted_contacts", "Your contacts", "contacts:submitted"),
             ("contacts.view_contact_figures", "Figures", "contacts:figures"),

@@ -198,6 +198,7 @@ class HandOnState(models.TextChoices):
     PENDING = "pending", "Waiting to be accepted"
     ACCEPTED = "accepted", "Accepted"
     RETURNED = "returned", "Returned to the MASH"
+    WITHDRAWN = "withdrawn", "Withdrawn: the decision was amended"
 
 
 class HandOn(models.Model):

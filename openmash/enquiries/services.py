@@ -370,6 +370,8 @@ def contact_pass_to_allocated_worker(
     worker = _text(
         errors, "allocated_worker", allocated_worker, "Enter the allocated worker's name"
     )
+    if len(worker) > 200:  # HandOn.allocated_worker and Decision.receiving_team hold 200
+        errors["allocated_worker"] = "Enter 200 characters or fewer"
     rationale = _text(errors, "rationale", rationale, "Enter what you have passed on and why")
     outcome = Outcome.objects.filter(hand_on_to=HandOnTeam.ALLOCATED_WORKER, active=True).first()
     if outcome is None:
@@ -466,6 +468,9 @@ def _finding_errors(
     unknown = set(by_person) - set(person_ids)
     if unknown:
         errors["findings"] = "Record findings only for the people in this contact"
+    elif len(by_person) != len(findings):
+        # Two findings for one person would break one_finding_per_person at the database.
+        errors["findings"] = "Record one finding for each person"
     return errors
 
 
@@ -765,20 +770,16 @@ def decision_amend(
     )
     returned = contact.state == ContactState.AWAITING_DECISION
     if returned or outcome.hand_on_to != original.outcome.hand_on_to:
-        if returned:
-            workflow.move(contact, ContactState.DECIDED)
-        elif contact.state == ContactState.HANDED_ON:
-            # The case goes through decided again, so it can be handed on afresh.
-            contact.state = ContactState.DECIDED
-        if contact.state == ContactState.DECIDED:
-            _hand_on(contact, amendment, now)
-        elif outcome.hand_on_to in QUEUED_TEAMS:
-            # A closed contact re-opened by an amendment that now hands it on.
-            HandOn.objects.create(
-                contact=contact, decision=amendment, team=outcome.hand_on_to, created_at=now
-            )
-            contact.state = ContactState.HANDED_ON
-            contact.save(update_fields=["state"])
+        # Whatever still waits with the old team is withdrawn, and the case is handed on
+        # afresh (or closed) under the amended decision.
+        HandOn.objects.filter(contact=contact, state=HandOnState.PENDING).update(
+            state=HandOnState.WITHDRAWN, responded_at=now
+        )
+        workflow.move(contact, ContactState.DECIDED)
+        _hand_on(contact, amendment, now)
+    # The referrer hears of any change of outcome, even one that stays with the same team
+    # (a section 17 assessment becoming a section 47 enquiry).
+    if returned or outcome.pk != original.outcome_id:
         feedback.outcome_to_referrer(contact=contact, decision=amendment, now=now)
     _audit(actor, AuditAction.CREATE, "decision", amendment, contact, amends=original.pk)
     return amendment

@@ -1,4 +1,9 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from openmash.enquiries.views import checks
 
 # Routes for the checks pages, mounted under /mash/ in the "enquiries" namespace.
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("checks/", checks.check_queue_view, name="check-queue"),
+    path("checks/<int:check_id>/", checks.check_view, name="check"),
+]

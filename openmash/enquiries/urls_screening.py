@@ -1,4 +1,36 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from openmash.enquiries.views import screening
 
 # Routes for the screening pages, mounted under /mash/ in the "enquiries" namespace.
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("queue/", screening.screening_queue_view, name="screening-queue"),
+    path("contacts/<str:reference>/", screening.screening_view, name="screening"),
+    path("contacts/<str:reference>/take/", screening.screening_take_view, name="screening-take"),
+    path(
+        "contacts/<str:reference>/release/",
+        screening.screening_release_view,
+        name="screening-release",
+    ),
+    path("contacts/<str:reference>/rate/", screening.screening_rate_view, name="screening-rate"),
+    path(
+        "contacts/<str:reference>/enquiry/",
+        screening.screening_open_enquiry_view,
+        name="screening-open-enquiry",
+    ),
+    path(
+        "contacts/<str:reference>/more-checks/",
+        screening.screening_request_more_checks_view,
+        name="screening-request-more-checks",
+    ),
+    path(
+        "contacts/<str:reference>/propose-closure/",
+        screening.screening_propose_closure_view,
+        name="screening-propose-closure",
+    ),
+    path(
+        "contacts/<str:reference>/pass-to-allocated-worker/",
+        screening.screening_pass_to_worker_view,
+        name="screening-pass-to-worker",
+    ),
+]

@@ -21,9 +21,11 @@ TRANSITIONS: dict[str, set[str]] = {
         S.DECIDED,
     },
     S.DECIDED: {S.HANDED_ON, S.CLOSED},
-    # A team returning a hand-on sends the contact back for an amended decision.
-    S.HANDED_ON: {S.AWAITING_DECISION, S.CLOSED},
-    S.CLOSED: set(),
+    # A team returning a hand-on sends the contact back for an amended decision; an
+    # amendment that changes who acts takes the contact through decided again.
+    S.HANDED_ON: {S.AWAITING_DECISION, S.CLOSED, S.DECIDED},
+    # Only an amended decision re-opens a closed contact.
+    S.CLOSED: {S.DECIDED},
 }
 
 OPEN_STATES = frozenset({S.RECEIVED, S.SCREENING, S.CHECKS_IN_PROGRESS, S.AWAITING_DECISION})

@@ -9,9 +9,9 @@ from openmash.accounts.models import Agency, User
 from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
-from openmash.enquiries import services
+from openmash.enquiries import services, workflow
 from openmash.enquiries.models import CheckState, Decision, HandOn, HandOnState, Message
-from openmash.enquiries.workflow import IllegalTransition
+from openmash.enquiries.workflow import TRANSITIONS, IllegalTransition
 from tests.enquiries.conftest import check_for, not_known
 
 STEP_DOWN = services.DecisionInput(
@@ -141,3 +141,43 @@ def test_a_closure_needs_a_manager_to_agree(
     assert rated_contact.state == ContactState.CLOSED
     assert decision.outcome.code == "nfa"
     assert decision.decided_by == manager
+
+
+def test_an_amendment_to_another_team_withdraws_the_old_hand_on(
+    rated_contact: Contact, screener: User, manager: User
+) -> None:
+    services.enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
+    decision = services.decision_record(
+        actor=Actor(user=manager), contact_id=rated_contact.pk, data=STEP_DOWN
+    )
+    amended = services.decision_amend(
+        actor=Actor(user=manager),
+        decision_id=decision.pk,
+        data=services.DecisionInput(
+            level_of_need=3,
+            outcome="assessment_s17",
+            factor_codes=["16A"],
+            primary_need="N1",
+            rationale="New police information: needs a social work assessment.",
+            receiving_team="Assessment team north",
+        ),
+        reason="Police shared a further incident after the decision.",
+    )
+    states = dict(HandOn.objects.filter(contact=rated_contact).values_list("team", "state"))
+    assert states == {"early_help": HandOnState.WITHDRAWN, "childrens_social_care": "pending"}
+    assert HandOn.objects.get(state="pending").decision == amended
+    rated_contact.refresh_from_db()
+    assert rated_contact.state == ContactState.HANDED_ON
+
+
+@pytest.mark.parametrize("state", list(ContactState))
+def test_every_move_not_in_the_table_is_refused_and_changes_nothing(state: str) -> None:
+    for to in ContactState:
+        contact = Contact(reference="MASH-2026-000001", state=state)
+        if to in TRANSITIONS[state]:
+            assert workflow.move(contact, to) == state
+            assert contact.state == to
+        else:
+            with pytest.raises(IllegalTransition):
+                workflow.move(contact, to)
+            assert contact.state == state

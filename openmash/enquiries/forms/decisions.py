@@ -1,0 +1,231 @@
+"""The forms a MASH manager fills in to decide, amend, agree or decline a closure, waive a
+check, and that a receiving team uses to accept or return a hand-on.
+
+Every field is optional here: the services say what is missing, in the MASH's words, and
+`attach_service_errors` puts each message next to its field.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from openmash.area.models import LevelOfNeed, Outcome
+from openmash.contacts.codes import AssessmentFactor, PrimaryNeed
+from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios
+from openmash.enquiries.services import DecisionInput
+
+# The widget types that render as several inputs; an error links to the first of them.
+_MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}
+PRIMARY_NEED_CHOICES = [("", "Select the primary need"), *PrimaryNeed.choices]
+
+
+class GovukRadiosWidget(GovukRadios):
+    """GOV.UK radios with a hint under each option (`hints` maps an option's value to it).
+
+    Named so that Django's widget_type is "govukradios", which the field template knows.
+    """
+
+    template_name = "enquiries/decisions/widgets/radios_with_hints.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.hints: dict[str, str] = {}
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["hint"] = self.hints.get(str(option["value"]), "")
+        return option
+
+
+@dataclass(frozen=True)
+class SummaryError:
+    message: str
+    href: str
+
+
+def _level_choices(levels: Sequence[LevelOfNeed]) -> list[tuple[str, str]]:
+    return [(str(level.number), f"Level {level.number}: {level.label}") for level in levels]
+
+
+def _set_levels(field: forms.Field, levels: Sequence[LevelOfNeed]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = _level_choices(levels)
+    assert isinstance(field.widget, GovukRadiosWidget)
+    field.widget.hints = {str(level.number): level.description for level in levels}
+
+
+def _text_area(label: str, *, rows: int = 4, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class DecisionForm(GovukForm):
+    """The manager's decision: level of need, outcome, CIN factors, primary need, rationale."""
+
+    level_of_need = forms.ChoiceField(
+        label="Level of need", required=False, widget=GovukRadiosWidget
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        required=False,
+        widget=GovukRadiosWidget,
+        help_text="The hint under each outcome is what the referrer is told happens next",
+    )
+    factor_codes = forms.MultipleChoiceField(
+        label="Factors identified",
+        required=False,
+        choices=AssessmentFactor.choices,
+        widget=GovukCheckboxes,
+        help_text="Children in Need census codes. The concerns in the contact are ticked to "
+        "start with: change them to what the MASH has found",
+    )
+    primary_need = forms.ChoiceField(
+        label="Primary need code", required=False, choices=PRIMARY_NEED_CHOICES
+    )
+    rationale = _text_area(
+        "Rationale for the decision",
+        rows=6,
+        help_text="Stays within the MASH: the referrer is told only the outcome and next steps",
+    )
+    receiving_team = forms.CharField(
+        label="Receiving team",
+        required=False,
+        help_text="Needed when the case is handed on, for example Eastbridge early help hub",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        levels: Sequence[LevelOfNeed],
+        outcomes: Sequence[Outcome],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _set_levels(self.fields["level_of_need"], levels)
+        outcome_field = self.fields["outcome"]
+        assert isinstance(outcome_field, forms.ChoiceField)
+        outcome_field.choices = [(outcome.code, outcome.label) for outcome in outcomes]
+        assert isinstance(outcome_field.widget, GovukRadiosWidget)
+        outcome_field.widget.hints = {outcome.code: outcome.next_steps for outcome in outcomes}
+
+    def decision_input(self) -> DecisionInput:
+        data = self.cleaned_data
+        level = data.get("level_of_need") or ""
+        return DecisionInput(
+            level_of_need=int(level) if level.isdigit() else None,
+            outcome=data.get("outcome") or "",
+            factor_codes=list(data.get("factor_codes") or []),
+            primary_need=data.get("primary_need") or "",
+            rationale=data.get("rationale") or "",
+            receiving_team=data.get("receiving_team") or "",
+        )
+
+
+class AmendDecisionForm(DecisionForm):
+    """A new decision that amends the one shown (`decision_id`), with the reason."""
+
+    decision_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    amendment_reason = _text_area(
+        "Reason for the amendment",
+        help_text="For example, the early help team returned the case, or new information",
+    )
+
+    field_order = [
+        "amendment_reason",
+        "level_of_need",
+        "outcome",
+        "factor_codes",
+        "primary_need",
+        "rationale",
+        "receiving_team",
+    ]
+
+
+class ClosureAgreeForm(GovukForm):
+    """Agree to close at screening: the manager adds what the decision needs."""
+
+    level_of_need = forms.ChoiceField(
+        label="Level of need", required=False, widget=GovukRadiosWidget
+    )
+    primary_need = forms.ChoiceField(
+        label="Primary need code", required=False, choices=PRIMARY_NEED_CHOICES
+    )
+
+    def __init__(self, *args: Any, levels: Sequence[LevelOfNeed], **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "agree")
+        kwargs.setdefault("initial", {"level_of_need": "1"})
+        super().__init__(*args, **kwargs)
+        _set_levels(self.fields["level_of_need"], levels)
+
+    def level_number(self) -> int:
+        level = self.cleaned_data.get("level_of_need") or ""
+        return int(level) if level.isdigit() else 0
+
+
+class ClosureDeclineForm(GovukForm):
+    reason = _text_area(
+        "Why should the contact not be closed?",
+        help_text="The screener sees this, and the contact goes back to them",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "decline")
+        super().__init__(*args, **kwargs)
+
+
+class WaiveCheckForm(GovukForm):
+    reason = _text_area("Why is this check no longer needed?")
+
+
+class HandOnAcceptForm(GovukForm):
+    allocated_worker = forms.CharField(
+        label="Worker allocated (optional)",
+        required=False,
+        help_text="The name of the worker who will contact the family, if known",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "accept")
+        super().__init__(*args, **kwargs)
+
+
+class HandOnReturnForm(GovukForm):
+    reason = _text_area(
+        "Why are you returning the case to the MASH?",
+        help_text="A MASH manager reads this and amends the decision",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "return")
+        super().__init__(*args, **kwargs)
+
+
+def attach_service_errors(form: GovukForm, errors: dict[str, str]) -> None:
+    """Put each error a service reported next to its field (or above the form)."""
+    for field, message in errors.items():
+        form.add_error(field if field in form.fields else None, message)
+    form.mark_error_widgets()
+
+
+def error_summary(form: GovukForm, *, anchor: str) -> list[SummaryError]:
+    """The GOV.UK error summary lines for a form; `anchor` is where a form-wide error
+    links to."""
+    summary: list[SummaryError] = []
+    if not form.is_bound or form.suppress_errors:
+        return summary
+    for name, messages in form.errors.items():
+        if name == "__all__" or name not in form.fields:
+            href = f"#{anchor}"
+        else:
+            bound = form[name]
+            suffix = "_0" if bound.widget_type in _MULTI_INPUT_WIDGETS else ""
+            href = f"#{bound.auto_id}{suffix}"
+        summary.extend(SummaryError(str(message), href) for message in messages)
+    return summary

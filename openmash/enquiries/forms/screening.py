@@ -1,0 +1,210 @@
+"""The screening queue's filters and the screening page's action forms.
+
+The forms only parse what was sent; the services check every rule (a rationale given,
+a rating chosen, agencies that are MASH partners) and their EnquiryInvalid errors are
+put next to the fields here, so a rule is written once.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django import forms
+
+from openmash.accounts.models import Agency, User
+from openmash.area.models import Outcome, RagLevel
+from openmash.contacts.codes import ContactState
+from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios
+from openmash.enquiries import workflow
+from openmash.enquiries.presenters.screening import rag_timescale_text
+from openmash.enquiries.selectors.screening import (
+    ASSIGNED_TO_ME,
+    UNASSIGNED,
+    UNRATED,
+    QueueFilters,
+)
+from openmash.enquiries.services import EnquiryInvalid
+
+RATIONALE_ROWS = 5
+RADIOS_WITH_HINTS_FIELD = "enquiries/screening/widgets/radios_with_hints_field.html"
+
+
+class GovukRadiosWithHints(GovukRadios):
+    """GOV.UK radios with a hint under each option (e.g. a RAG rating's timescales)."""
+
+    template_name = "enquiries/screening/widgets/radios_with_hints.html"
+
+    def __init__(self, *args: Any, hints: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hints = dict(hints or {})
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["hint"] = self.hints.get(str(option["value"]), "")
+        return option
+
+
+def _textarea() -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": RATIONALE_ROWS})
+
+
+class QueueFilterForm(GovukForm):
+    """The queue's filters, sent by GET so a filtered queue can be bookmarked."""
+
+    state = forms.MultipleChoiceField(
+        label="State", required=False, widget=GovukCheckboxes, choices=()
+    )
+    rag = forms.MultipleChoiceField(
+        label="RAG rating", required=False, widget=GovukCheckboxes, choices=()
+    )
+    assigned = forms.ChoiceField(label="Assigned to", required=False, choices=())
+    overdue = forms.BooleanField(label="Overdue only", required=False)
+
+    def __init__(
+        self, *args: Any, levels: Iterable[RagLevel], assignees: Iterable[User], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        state_field: Any = self.fields["state"]
+        state_field.choices = [
+            (state.value, state.label) for state in ContactState if state in workflow.OPEN_STATES
+        ]
+        rag_field: Any = self.fields["rag"]
+        rag_field.choices = [(level.code, level.label) for level in levels] + [
+            (UNRATED, "Not rated")
+        ]
+        assigned_field: Any = self.fields["assigned"]
+        assigned_field.choices = [
+            ("", "Anyone or nobody"),
+            (ASSIGNED_TO_ME, "Me"),
+            (UNASSIGNED, "Nobody (unassigned)"),
+        ] + [(str(user.pk), user.display_name) for user in assignees]
+
+    def filters(self) -> QueueFilters:
+        """The filters that were valid; anything else is ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return QueueFilters(
+            states=tuple(data.get("state") or ()),
+            rags=tuple(data.get("rag") or ()),
+            overdue_only=bool(data.get("overdue")),
+            assigned=data.get("assigned") or "",
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        filters = self.filters()
+        return bool(filters.states or filters.rags or filters.overdue_only or filters.assigned)
+
+
+class ScreeningActionForm(GovukForm):
+    """An action on the screening page; `attach` puts a service's errors on the fields."""
+
+    def attach(self, invalid: EnquiryInvalid) -> None:
+        for name, message in invalid.errors.items():
+            self.add_error(name if name in self.fields else None, message)
+        self.mark_error_widgets()
+
+
+class RateForm(ScreeningActionForm):
+    rag = forms.ChoiceField(
+        label="RAG rating",
+        required=False,
+        choices=(),
+        error_messages={"invalid_choice": "Select a RAG rating from the list"},
+    )
+    rationale = forms.CharField(
+        label="Rationale for the rating", required=False, widget=_textarea()
+    )
+
+    def __init__(
+        self, *args: Any, levels: Iterable[RagLevel], is_regrade: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        levels = list(levels)
+        rag: Any = self.fields["rag"]
+        rag.widget = GovukRadiosWithHints(
+            hints={level.code: rag_timescale_text(level) for level in levels}
+        )
+        rag.choices = [(level.code, level.label) for level in levels]
+        rag.template_name = RADIOS_WITH_HINTS_FIELD
+        if is_regrade:
+            rag.label = "Change the RAG rating"
+            self.fields["rationale"].label = "Reason for the change"
+
+
+class AgenciesForm(ScreeningActionForm):
+    agencies = forms.MultipleChoiceField(
+        label="Agencies to ask to check their records",
+        required=False,
+        widget=GovukCheckboxes,
+        choices=(),
+        error_messages={"invalid_choice": "Select agencies from the list of MASH partners"},
+    )
+
+    def __init__(self, *args: Any, agencies: Iterable[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["agencies"]
+        field.choices = [(str(agency.pk), agency.name) for agency in agencies]
+
+    @property
+    def has_choices(self) -> bool:
+        field: Any = self.fields["agencies"]
+        return bool(field.choices)
+
+    def agency_ids(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data.get("agencies") or []]
+
+
+class OpenEnquiryForm(AgenciesForm):
+    """Open a MASH enquiry: the agencies the RAG rating usually asks come ticked."""
+
+    def __init__(
+        self,
+        *args: Any,
+        agencies: Iterable[Agency],
+        level: RagLevel | None,
+        **kwargs: Any,
+    ) -> None:
+        agencies = list(agencies)
+        if level is not None:
+            defaults = set(level.default_check_agency_types or [])
+            kwargs["initial"] = {
+                "agencies": [
+                    str(agency.pk) for agency in agencies if agency.agency_type in defaults
+                ]
+            }
+        super().__init__(*args, agencies=agencies, **kwargs)
+        self.fields["agencies"].help_text = (
+            "Ticked: the agencies usually asked at this RAG rating. Untick them all to send "
+            "the contact straight to a manager for a decision."
+        )
+
+
+class RequestMoreChecksForm(AgenciesForm):
+    def __init__(self, *args: Any, agencies: Iterable[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, agencies=agencies, **kwargs)
+        self.fields["agencies"].label = "Agencies to ask as well"
+
+
+class ProposeClosureForm(ScreeningActionForm):
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        required=False,
+        choices=(),
+        widget=GovukRadios,
+        error_messages={"invalid_choice": "Select no further action or information and advice"},
+    )
+    rationale = forms.CharField(
+        label="Why the contact can be closed", required=False, widget=_textarea()
+    )
+
+    def __init__(self, *args: Any, outcomes: Iterable[Outcome], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        outcome: Any = self.fields["outcome"]
+        outcome.choices = [(each.code, each.label) for each in outcomes]
+
+
+class PassToWorkerForm(ScreeningActionForm):
+    allocated_worker = forms.CharField(label="Allocated worker's name", required=False)
+    rationale = forms.CharField(
+        label="What you have passed on and why", required=False, widget=_textarea()
+    )

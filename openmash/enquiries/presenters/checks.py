@@ -1,0 +1,207 @@
+"""What the agency check pages show, worked out here so templates hold no logic."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from openmash.contacts.codes import AssessmentFactor, LawfulBasis
+from openmash.contacts.models import ContactPerson
+from openmash.contacts.presenters import PersonPresenter
+from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
+
+
+def when_text(moment: datetime) -> str:
+    """A time as the MASH reads it, in Europe/London: "14:05 on 3 March 2026"."""
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+
+
+def day_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def duration_text(delta: timedelta) -> str:
+    """A length of time to the minute, in at most two units: "3 hours 10 minutes"."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _plural(days, "day") + (f" {_plural(hours, 'hour')}" if hours else "")
+    if hours:
+        return _plural(hours, "hour") + (f" {_plural(minutes, 'minute')}" if minutes else "")
+    if minutes:
+        return _plural(minutes, "minute")
+    return "less than a minute"
+
+
+def time_left_text(deadline: datetime, now: datetime) -> str:
+    """ "3 hours 10 minutes left", or "Overdue by 2 hours"."""
+    if deadline > now:
+        return f"{duration_text(deadline - now)} left"
+    return f"Overdue by {duration_text(now - deadline)}"
+
+
+@dataclass(frozen=True)
+class CheckPresenter:
+    """One agency check, as its agency's researcher sees it."""
+
+    check: AgencyCheck
+    now: datetime
+
+    @property
+    def id(self) -> int:
+        return self.check.pk
+
+    @property
+    def reference(self) -> str:
+        return self.check.contact.reference
+
+    @property
+    def agency_name(self) -> str:
+        return self.check.agency.name
+
+    @property
+    def rag_label(self) -> str:
+        level = self.check.contact.rag_level
+        return level.label if level is not None else "Not rated"
+
+    @property
+    def rag_colour(self) -> str:
+        level = self.check.contact.rag_level
+        return level.colour if level is not None else "grey"
+
+    @property
+    def is_open(self) -> bool:
+        return self.check.is_open
+
+    @property
+    def is_completed(self) -> bool:
+        return self.check.state == CheckState.COMPLETED
+
+    @property
+    def is_waived(self) -> bool:
+        return self.check.state == CheckState.WAIVED
+
+    @property
+    def state(self) -> str:
+        return CheckState(self.check.state).label
+
+    @property
+    def state_colour(self) -> str:
+        return {CheckState.COMPLETED: "green", CheckState.WAIVED: "grey"}.get(
+            CheckState(self.check.state), "blue"
+        )
+
+    @property
+    def requested(self) -> str:
+        return when_text(self.check.requested_at)
+
+    @property
+    def deadline(self) -> str:
+        return when_text(self.check.deadline_at)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.check.is_open and self.check.deadline_at <= self.now
+
+    @property
+    def time_left(self) -> str:
+        return time_left_text(self.check.deadline_at, self.now)
+
+    @property
+    def finished(self) -> str:
+        """When the check was answered, or when the MASH said it was no longer needed."""
+        moment = self.check.completed_at or self.check.waived_at
+        return when_text(moment) if moment else ""
+
+    @property
+    def children(self) -> list[ContactPerson]:
+        """The children named in the contact (prefetched by the queue's selector), each
+        linked to their chronology by the template."""
+        return list(getattr(self.check.contact, "children", []))
+
+
+@dataclass(frozen=True)
+class PersonToSearch(PersonPresenter):
+    """A person the agency is asked to search its records for."""
+
+    @property
+    def postcode(self) -> str:
+        return self.person.postcode or "Not known"
+
+
+@dataclass(frozen=True)
+class FindingPresenter:
+    """What the agency recorded about one person."""
+
+    finding: CheckFinding
+    agency_name: str
+
+    @property
+    def person(self) -> str:
+        return self.finding.person.full_name
+
+    @property
+    def known(self) -> str:
+        return f"Known to {self.agency_name}" if self.finding.known else "Not known"
+
+    @property
+    def summary(self) -> str:
+        return self.finding.summary or "None recorded"
+
+    @property
+    def risk_indicators(self) -> str:
+        return self.finding.risk_indicators or "None recorded"
+
+    @property
+    def last_involvement(self) -> str:
+        day = self.finding.last_involvement_on
+        return day_text(day) if day else "Not given"
+
+    @property
+    def lawful_basis(self) -> str:
+        return LawfulBasis(self.finding.lawful_basis).label
+
+    @property
+    def restricted_information(self) -> str:
+        return self.finding.restricted_information or "None"
+
+    @property
+    def summary_restricted(self) -> bool:
+        return self.finding.summary_restricted
+
+
+@dataclass(frozen=True)
+class CheckPagePresenter(CheckPresenter):
+    """The check page: who to search for, the concerns, and what the agency found."""
+
+    @property
+    def today(self) -> date:
+        return timezone.localdate(self.now)
+
+    @property
+    def people(self) -> list[PersonToSearch]:
+        return [PersonToSearch(person, self.today) for person in self.check.contact.people.all()]
+
+    @property
+    def concerns(self) -> list[str]:
+        return [AssessmentFactor(factor.code).label for factor in self.check.contact.factors.all()]
+
+    @property
+    def description(self) -> str:
+        return self.check.contact.concern_description
+
+    @property
+    def immediate_risk(self) -> bool:
+        return self.check.contact.immediate_risk
+
+    @property
+    def findings(self) -> list[FindingPresenter]:
+        return [
+            FindingPresenter(finding, self.agency_name) for finding in self.check.findings.all()
+        ]

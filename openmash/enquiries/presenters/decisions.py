@@ -1,0 +1,522 @@
+"""What the decisions queue, the decision page and the hand-on pages show, worked out here
+so the templates hold no logic."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from openmash.accounts.models import User
+from openmash.area.models import HandOnTeam, RagLevel
+from openmash.contacts.codes import LawfulBasis, PrimaryNeed
+from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.presenters import ContactPresenter, PersonPresenter
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckFinding,
+    CheckState,
+    ClosureProposal,
+    Decision,
+    HandOn,
+    HandOnState,
+    ProposalState,
+    RagRating,
+)
+from openmash.enquiries.selectors.decisions import DecisionPage
+from openmash.enquiries.workflow import DEADLINE_STATES
+
+NOT_TO_BE_DISCLOSED = "Not to be disclosed outside the MASH"
+
+
+def when_text(moment: datetime | None) -> str:
+    """A moment in Europe/London, like '14:05 on 3 March 2026'."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+
+
+def _plural(number: int, unit: str) -> str:
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def duration_text(delta: timedelta) -> str:
+    """A length of time to the minute, like '2 days 3 hours' or '3 hours 10 minutes'."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        parts = [_plural(days, "day")] + ([_plural(hours, "hour")] if hours else [])
+    elif hours:
+        parts = [_plural(hours, "hour")] + ([_plural(minutes, "minute")] if minutes else [])
+    elif minutes:
+        parts = [_plural(minutes, "minute")]
+    else:
+        parts = ["less than a minute"]
+    return " ".join(parts)
+
+
+def time_left_text(deadline: datetime, now: datetime) -> str:
+    """'3 hours 10 minutes left', or 'Overdue by 2 hours'."""
+    if deadline >= now:
+        return f"{duration_text(deadline - now)} left"
+    return f"Overdue by {duration_text(now - deadline)}"
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A GOV.UK tag: its text and colour."""
+
+    label: str
+    colour: str
+
+
+def rag_tag(level: RagLevel | None) -> Tag:
+    if level is None:
+        return Tag("Not rated", "grey")
+    return Tag(level.label, level.colour)
+
+
+def _children(contact: Contact, today: date) -> list[PersonPresenter]:
+    """The children named in the contact (prefetched as `children` by the selector), each
+    linked to their chronology by the template."""
+    children: list[ContactPerson] = getattr(contact, "children", [])
+    return [PersonPresenter(child, today) for child in children]
+
+
+def _name(user: User | None) -> str:
+    return user.display_name if user is not None else "Unknown"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: str
+    time_left: str
+    overdue: bool
+
+
+def deadline_for(deadline_at: datetime | None, now: datetime) -> Deadline | None:
+    if deadline_at is None:
+        return None
+    return Deadline(
+        due=when_text(deadline_at),
+        time_left=time_left_text(deadline_at, now),
+        overdue=deadline_at < now,
+    )
+
+
+# --- The decisions queue ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueContactPresenter:
+    """One contact in the decisions queue (annotated by decision_queue_for)."""
+
+    contact: Contact
+    now: datetime
+
+    @property
+    def reference(self) -> str:
+        return self.contact.reference
+
+    @property
+    def children(self) -> list[PersonPresenter]:
+        return _children(self.contact, timezone.localdate(self.now))
+
+    @property
+    def rag(self) -> Tag:
+        return rag_tag(self.contact.rag_level)
+
+    @property
+    def deadline(self) -> Deadline | None:
+        return deadline_for(self.contact.deadline_at, self.now)
+
+    @property
+    def proposal(self) -> ClosureProposal | None:
+        pending: list[ClosureProposal] = getattr(self.contact, "pending_proposals", [])
+        return pending[0] if pending else None
+
+    @property
+    def waiting_for(self) -> str:
+        proposal = self.proposal
+        if proposal is not None:
+            return (
+                f"Agree or decline closure: {proposal.outcome.label.lower()}, "
+                f"proposed by {_name(proposal.proposed_by)}"
+            )
+        if getattr(self.contact, "returned", False):
+            return "Returned by the receiving team: amend the decision"
+        outstanding = getattr(self.contact, "outstanding_checks", 0)
+        if outstanding:
+            return f"A decision ({_plural(outstanding, 'check')} still outstanding)"
+        return "A decision"
+
+    @property
+    def checks(self) -> str:
+        outstanding = getattr(self.contact, "outstanding_checks", 0)
+        total = getattr(self.contact, "total_checks", 0)
+        return f"{outstanding} of {total} outstanding"
+
+
+# --- The decision page -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingPresenter:
+    rating: RagRating
+
+    @property
+    def tag(self) -> Tag:
+        return rag_tag(self.rating.level)
+
+    @property
+    def title(self) -> str:
+        return "Re-graded" if self.rating.is_regrade else "Rated"
+
+    @property
+    def by(self) -> str:
+        return _name(self.rating.set_by)
+
+    @property
+    def at(self) -> str:
+        return when_text(self.rating.set_at)
+
+    @property
+    def rationale(self) -> str:
+        return self.rating.rationale
+
+
+@dataclass(frozen=True)
+class FindingPresenter:
+    finding: CheckFinding
+
+    @property
+    def person(self) -> str:
+        return self.finding.person.full_name
+
+    @property
+    def known(self) -> str:
+        return "Known" if self.finding.known else "Not known"
+
+    @property
+    def summary(self) -> str:
+        return self.finding.summary
+
+    @property
+    def summary_restricted(self) -> bool:
+        return self.finding.summary_restricted
+
+    @property
+    def risk_indicators(self) -> str:
+        return self.finding.risk_indicators
+
+    @property
+    def last_involvement(self) -> str:
+        day = self.finding.last_involvement_on
+        return f"{day.day} {day:%B %Y}" if day else ""
+
+    @property
+    def lawful_basis(self) -> str:
+        basis = self.finding.lawful_basis
+        return LawfulBasis(basis).label if basis in LawfulBasis.values else basis
+
+    @property
+    def restricted_information(self) -> str:
+        return self.finding.restricted_information
+
+
+@dataclass(frozen=True)
+class CheckPresenter:
+    check: AgencyCheck
+    waived_by: User | None
+    now: datetime
+
+    @property
+    def id(self) -> int:
+        return self.check.pk
+
+    @property
+    def agency(self) -> str:
+        return self.check.agency.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.check.state == CheckState.REQUESTED
+
+    @property
+    def is_waived(self) -> bool:
+        return self.check.state == CheckState.WAIVED
+
+    @property
+    def tag(self) -> Tag:
+        if self.check.state == CheckState.COMPLETED:
+            return Tag("Completed", "green")
+        if self.check.state == CheckState.WAIVED:
+            return Tag("Waived", "grey")
+        if self.check.deadline_at < self.now:
+            return Tag("Overdue", "red")
+        return Tag("Waiting", "blue")
+
+    @property
+    def deadline(self) -> Deadline | None:
+        if not self.is_open:
+            return None
+        return deadline_for(self.check.deadline_at, self.now)
+
+    @property
+    def answered(self) -> str:
+        check = self.check
+        if check.state == CheckState.COMPLETED:
+            if check.completed_by_token is not None:
+                who = f"{check.completed_by_token.name} (the agency's system)"
+            else:
+                who = _name(check.completed_by)
+            return f"Completed by {who} at {when_text(check.completed_at)}"
+        if check.state == CheckState.WAIVED:
+            return f"Waived by {_name(self.waived_by)} at {when_text(check.waived_at)}"
+        return f"Requested at {when_text(check.requested_at)}"
+
+    @property
+    def waive_reason(self) -> str:
+        return self.check.waive_reason
+
+    @property
+    def findings(self) -> list[FindingPresenter]:
+        return [FindingPresenter(finding) for finding in self.check.findings.all()]
+
+
+@dataclass(frozen=True)
+class ProposalPresenter:
+    proposal: ClosureProposal
+
+    @property
+    def id(self) -> int:
+        return self.proposal.pk
+
+    @property
+    def is_pending(self) -> bool:
+        return self.proposal.state == ProposalState.PROPOSED
+
+    @property
+    def outcome(self) -> str:
+        return self.proposal.outcome.label
+
+    @property
+    def rationale(self) -> str:
+        return self.proposal.rationale
+
+    @property
+    def proposed(self) -> str:
+        return f"{_name(self.proposal.proposed_by)} at {when_text(self.proposal.proposed_at)}"
+
+    @property
+    def state(self) -> str:
+        return ProposalState(self.proposal.state).label
+
+    @property
+    def answered(self) -> str:
+        if self.is_pending:
+            return ""
+        return f"{_name(self.proposal.responded_by)} at {when_text(self.proposal.responded_at)}"
+
+    @property
+    def response_reason(self) -> str:
+        return self.proposal.response_reason
+
+
+@dataclass(frozen=True)
+class DecisionPresenter:
+    decision: Decision
+    is_current: bool = True
+
+    @property
+    def id(self) -> int:
+        return self.decision.pk
+
+    @property
+    def title(self) -> str:
+        if self.decision.amends_id is None:
+            return "Original decision" if not self.is_current else "Decision"
+        return "Amended decision" if self.is_current else "Amendment, since amended again"
+
+    @property
+    def is_amendment(self) -> bool:
+        return self.decision.amends_id is not None
+
+    @property
+    def outcome(self) -> str:
+        return self.decision.outcome.label
+
+    @property
+    def next_steps(self) -> str:
+        return self.decision.outcome.next_steps
+
+    @property
+    def level_of_need(self) -> str:
+        level = self.decision.level_of_need
+        return f"Level {level.number}: {level.label}" if level else "Not recorded"
+
+    @property
+    def factors(self) -> list[str]:
+        return self.decision.factor_labels()
+
+    @property
+    def primary_need(self) -> str:
+        code = self.decision.primary_need
+        return PrimaryNeed(code).label if code in PrimaryNeed.values else code
+
+    @property
+    def rationale(self) -> str:
+        return self.decision.rationale
+
+    @property
+    def hands_on_to(self) -> str:
+        team = self.decision.outcome.hand_on_to
+        return HandOnTeam(team).label if team in HandOnTeam.values else team
+
+    @property
+    def receiving_team(self) -> str:
+        return self.decision.receiving_team or "None"
+
+    @property
+    def decided(self) -> str:
+        return f"{_name(self.decision.decided_by)} at {when_text(self.decision.decided_at)}"
+
+    @property
+    def amendment_reason(self) -> str:
+        return self.decision.amendment_reason
+
+
+def team_labels(teams: list[str]) -> list[str]:
+    return [HandOnTeam(team).label for team in teams]
+
+
+@dataclass(frozen=True)
+class HandOnPresenter:
+    hand_on: HandOn
+    now: datetime | None = None
+
+    @property
+    def id(self) -> int:
+        return self.hand_on.pk
+
+    @property
+    def team(self) -> str:
+        return HandOnTeam(self.hand_on.team).label
+
+    @property
+    def is_pending(self) -> bool:
+        return self.hand_on.state == HandOnState.PENDING
+
+    @property
+    def tag(self) -> Tag:
+        colours: dict[str, str] = {
+            HandOnState.PENDING: "blue",
+            HandOnState.ACCEPTED: "green",
+            HandOnState.RETURNED: "orange",
+        }
+        return Tag(HandOnState(self.hand_on.state).label, colours.get(self.hand_on.state, "grey"))
+
+    @property
+    def created(self) -> str:
+        return when_text(self.hand_on.created_at)
+
+    @property
+    def answered(self) -> str:
+        if self.is_pending:
+            return ""
+        return f"{_name(self.hand_on.responded_by)} at {when_text(self.hand_on.responded_at)}"
+
+    @property
+    def allocated_worker(self) -> str:
+        return self.hand_on.allocated_worker
+
+    @property
+    def return_reason(self) -> str:
+        return self.hand_on.return_reason
+
+    # What the receiving team sees of the case: the contact and the decision only.
+    @property
+    def reference(self) -> str:
+        return self.hand_on.contact.reference
+
+    @property
+    def children(self) -> list[PersonPresenter]:
+        today = timezone.localdate(self.now) if self.now else timezone.localdate()
+        return _children(self.hand_on.contact, today)
+
+    @property
+    def decision(self) -> DecisionPresenter:
+        return DecisionPresenter(self.hand_on.decision)
+
+    @property
+    def contact(self) -> ContactPresenter:
+        return ContactPresenter(self.hand_on.contact)
+
+
+@dataclass(frozen=True)
+class DecisionPagePresenter:
+    page: DecisionPage
+    now: datetime
+
+    @property
+    def contact(self) -> ContactPresenter:
+        return ContactPresenter(self.page.contact)
+
+    @property
+    def reference(self) -> str:
+        return self.page.contact.reference
+
+    @property
+    def state(self) -> str:
+        return self.contact.state
+
+    @property
+    def rag(self) -> Tag:
+        return rag_tag(self.page.contact.rag_level)
+
+    @property
+    def deadline(self) -> Deadline | None:
+        if self.page.contact.state not in DEADLINE_STATES:
+            return None
+        return deadline_for(self.page.contact.deadline_at, self.now)
+
+    @property
+    def ratings(self) -> list[RatingPresenter]:
+        return [RatingPresenter(rating) for rating in self.page.ratings]
+
+    @property
+    def checks(self) -> list[CheckPresenter]:
+        return [
+            CheckPresenter(check, self.page.waived_by.get(check.waived_by_id or 0), self.now)
+            for check in self.page.checks
+        ]
+
+    @property
+    def pending_proposal(self) -> ProposalPresenter | None:
+        proposal = self.page.pending_proposal
+        return ProposalPresenter(proposal) if proposal else None
+
+    @property
+    def answered_proposals(self) -> list[ProposalPresenter]:
+        return [
+            ProposalPresenter(proposal)
+            for proposal in self.page.proposals
+            if proposal.state != ProposalState.PROPOSED
+        ]
+
+    @property
+    def decisions(self) -> list[DecisionPresenter]:
+        current = self.page.current_decision
+        return [
+            DecisionPresenter(decision, is_current=decision == current)
+            for decision in self.page.decisions
+        ]
+
+    @property
+    def current_decision(self) -> Decision | None:
+        return self.page.current_decision
+
+    @property
+    def hand_ons(self) -> list[HandOnPresenter]:
+        return [HandOnPresenter(hand_on, self.now) for hand_on in self.page.hand_ons]

@@ -1,0 +1,490 @@
+"""What the screening queue and a contact's screening page show, worked out here so the
+templates hold no logic: RAG tags, deadlines and time left, the RAG history, the checks
+asked for, what is already known about the children, and which actions to offer."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+
+from openmash.accounts.models import User
+from openmash.area.models import HandOnTeam, RagLevel, TimeCounting
+from openmash.contacts.codes import CHILD_ROLES, ContactState, PersonRole, ReferralSource
+from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.presenters import ContactPresenter, PersonPresenter, age_text
+from openmash.enquiries import workflow
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckState,
+    ClosureProposal,
+    HandOn,
+    ProposalState,
+    RagRating,
+)
+from openmash.enquiries.selectors.screening import (
+    ChildHistory,
+    PreviousContact,
+    ScreeningRecord,
+)
+
+NOT_RATED = "Not rated"
+
+
+def when_text(moment: datetime) -> str:
+    """Like '14:05 on 3 March 2026', in Europe/London."""
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+
+
+def day_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def duration_text(delta: timedelta) -> str:
+    """Like '2 days 3 hours', '3 hours 10 minutes' or '5 minutes'."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        parts = [_plural(days, "day")] + ([_plural(hours, "hour")] if hours else [])
+    elif hours:
+        parts = [_plural(hours, "hour")] + ([_plural(minutes, "minute")] if minutes else [])
+    elif minutes:
+        parts = [_plural(minutes, "minute")]
+    else:
+        return "less than a minute"
+    return " ".join(parts)
+
+
+def time_left_text(deadline: datetime, now: datetime) -> str:
+    """Like '3 hours 10 minutes left' or 'Overdue by 2 hours'."""
+    if deadline <= now:
+        return f"Overdue by {duration_text(now - deadline)}"
+    return f"{duration_text(deadline - now)} left"
+
+
+def _hours_text(hours: object, counting: str) -> str:
+    number = f"{float(str(hours)):g}"
+    unit = "working hour" if counting == TimeCounting.WORKING_HOURS else "hour"
+    return f"{number} {unit}{'' if number == '1' else 's'}"
+
+
+def rag_timescale_text(level: RagLevel) -> str:
+    """The deadlines a rating sets, as the hint beside it in the rating form."""
+    return (
+        f"Decision within {_hours_text(level.decision_hours, level.decision_counting)} "
+        f"of the contact being received; agency checks within "
+        f"{_hours_text(level.check_hours, level.check_counting)} of being asked"
+    )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A contact's MASH deadline as the queue and the screening page show it."""
+
+    at: datetime | None
+    now: datetime
+    provisional: bool
+
+    @property
+    def when(self) -> str:
+        return when_text(self.at) if self.at else "No deadline set"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.at is not None and self.at <= self.now
+
+    @property
+    def time_left(self) -> str:
+        return time_left_text(self.at, self.now) if self.at else ""
+
+
+def _deadline(contact: Contact, now: datetime) -> Deadline:
+    return Deadline(at=contact.deadline_at, now=now, provisional=contact.rag_level_id is None)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One open contact in the screening queue."""
+
+    contact: Contact
+    now: datetime
+
+    @property
+    def reference(self) -> str:
+        return self.contact.reference
+
+    @property
+    def is_rated(self) -> bool:
+        return self.contact.rag_level is not None
+
+    @property
+    def rag_label(self) -> str:
+        return self.contact.rag_level.label if self.contact.rag_level else NOT_RATED
+
+    @property
+    def rag_colour(self) -> str:
+        return self.contact.rag_level.colour if self.contact.rag_level else "grey"
+
+    @property
+    def deadline(self) -> Deadline:
+        return _deadline(self.contact, self.now)
+
+    @property
+    def children(self) -> list[PersonPresenter]:
+        """The children named (prefetched by the queue's selector), each linked to their
+        chronology by the template."""
+        today = timezone.localdate(self.now)
+        people: list[ContactPerson] = getattr(self.contact, "children", [])
+        return [PersonPresenter(person, today) for person in people]
+
+    @property
+    def source(self) -> str:
+        return ReferralSource(self.contact.referral_source).label
+
+    @property
+    def state(self) -> str:
+        return ContactState(self.contact.state).label
+
+    @property
+    def assigned_to(self) -> str:
+        user = self.contact.assigned_to
+        return user.display_name if user else "Unassigned"
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    rating: RagRating
+
+    @property
+    def label(self) -> str:
+        return self.rating.level.label
+
+    @property
+    def colour(self) -> str:
+        return self.rating.level.colour
+
+    @property
+    def rationale(self) -> str:
+        return self.rating.rationale
+
+    @property
+    def set_by(self) -> str:
+        return self.rating.set_by.display_name
+
+    @property
+    def set_at(self) -> str:
+        return when_text(self.rating.set_at)
+
+    @property
+    def kind(self) -> str:
+        return "Re-grade" if self.rating.is_regrade else "First rating"
+
+    @property
+    def deadline(self) -> str:
+        return when_text(self.rating.deadline_at)
+
+
+_CHECK_COLOURS = {
+    CheckState.REQUESTED: "blue",
+    CheckState.COMPLETED: "green",
+    CheckState.WAIVED: "grey",
+}
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """A check asked for: who, its state and deadline; never what was found."""
+
+    check: AgencyCheck
+    now: datetime
+
+    @property
+    def agency(self) -> str:
+        return self.check.agency.name
+
+    @property
+    def state(self) -> str:
+        return CheckState(self.check.state).label
+
+    @property
+    def colour(self) -> str:
+        return _CHECK_COLOURS.get(CheckState(self.check.state), "grey")
+
+    @property
+    def requested(self) -> str:
+        return when_text(self.check.requested_at)
+
+    @property
+    def deadline(self) -> str:
+        return when_text(self.check.deadline_at)
+
+    @property
+    def is_open(self) -> bool:
+        return self.check.is_open
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.check.is_open and self.check.deadline_at <= self.now
+
+    @property
+    def progress(self) -> str:
+        check = self.check
+        if check.state == CheckState.COMPLETED and check.completed_at:
+            return f"Completed at {when_text(check.completed_at)}"
+        if check.state == CheckState.WAIVED and check.waived_at:
+            return f"Waived at {when_text(check.waived_at)}"
+        return time_left_text(check.deadline_at, self.now)
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    proposal: ClosureProposal
+
+    @property
+    def outcome(self) -> str:
+        return self.proposal.outcome.label
+
+    @property
+    def state(self) -> str:
+        return ProposalState(self.proposal.state).label
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.proposal.state == ProposalState.PROPOSED
+
+    @property
+    def proposed(self) -> str:
+        return f"{self.proposal.proposed_by.display_name}, {when_text(self.proposal.proposed_at)}"
+
+    @property
+    def rationale(self) -> str:
+        return self.proposal.rationale
+
+    @property
+    def response(self) -> str:
+        proposal = self.proposal
+        if proposal.responded_by is None or proposal.responded_at is None:
+            return ""
+        reason = f": {proposal.response_reason}" if proposal.response_reason else ""
+        return f"{proposal.responded_by.display_name}, {when_text(proposal.responded_at)}{reason}"
+
+
+@dataclass(frozen=True)
+class PreviousContactRow:
+    previous: PreviousContact
+
+    @property
+    def reference(self) -> str:
+        return self.previous.contact.reference
+
+    @property
+    def received(self) -> str:
+        return day_text(timezone.localdate(self.previous.contact.received_at))
+
+    @property
+    def state(self) -> str:
+        return ContactState(self.previous.contact.state).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.previous.is_open
+
+    @property
+    def outcome(self) -> str:
+        decision = self.previous.decision
+        return decision.outcome.label if decision else "No decision yet"
+
+    @property
+    def person(self) -> ContactPerson:
+        return self.previous.person
+
+    @property
+    def is_child(self) -> bool:
+        """Whether that contact named them as a child, so their name links to the chronology."""
+        return self.previous.person.role in CHILD_ROLES
+
+    @property
+    def recorded_as(self) -> str:
+        """How that contact named the child, so the screener can judge the match."""
+        person = self.previous.person
+        born = f", born {day_text(person.date_of_birth)}" if person.date_of_birth else ""
+        return f"{person.full_name}{born} ({PersonRole(person.role).label.lower()})"
+
+
+@dataclass(frozen=True)
+class ChildPanel:
+    """What OpenMASH already knows about one child in the contact."""
+
+    history: ChildHistory
+    today: date
+
+    @property
+    def name(self) -> str:
+        return self.history.child.full_name
+
+    @property
+    def age(self) -> str:
+        return age_text(self.history.child, self.today)
+
+    @property
+    def previous(self) -> list[PreviousContactRow]:
+        return [PreviousContactRow(each) for each in self.history.previous]
+
+    @property
+    def open_enquiries(self) -> int:
+        return len(self.history.open_enquiries)
+
+    @property
+    def allocated_worker(self) -> str:
+        hand_on = self.history.allocated_worker
+        return hand_on.allocated_worker if hand_on else ""
+
+    @property
+    def allocated_worker_detail(self) -> str:
+        hand_on: HandOn | None = self.history.allocated_worker
+        if hand_on is None:
+            return ""
+        team = HandOnTeam(hand_on.team).label
+        return f"named on {hand_on.contact.reference}, {team[0].lower()}{team[1:]}"
+
+
+@dataclass(frozen=True)
+class ScreeningActions:
+    """Which actions the screening page offers this user for this contact."""
+
+    take: bool = False
+    release: bool = False
+    rate: bool = False
+    is_regrade: bool = False
+    open_enquiry: bool = False
+    request_more_checks: bool = False
+    propose_closure: bool = False
+    pass_to_worker: bool = False
+
+    @property
+    def any(self) -> bool:
+        return any(
+            [
+                self.take,
+                self.release,
+                self.rate,
+                self.open_enquiry,
+                self.request_more_checks,
+                self.propose_closure,
+                self.pass_to_worker,
+            ]
+        )
+
+
+def screening_actions(
+    contact: Contact, user: User, *, closure_waiting: bool, unasked_agencies: bool
+) -> ScreeningActions:
+    """Take when received; the screening work when it is the user's contact (or the user
+    manages the MASH); more checks once an enquiry is open, unless a closure is waiting
+    for a manager; nothing once the contact has left the MASH."""
+    if not user.has_perm("enquiries.screen_contact"):
+        return ScreeningActions()
+    state = contact.state
+    if state == ContactState.RECEIVED:
+        return ScreeningActions(take=contact.assigned_to_id is None)
+    if state not in workflow.OPEN_STATES:
+        return ScreeningActions()
+    owns = contact.assigned_to_id == user.pk or user.has_perm("enquiries.manage_screening")
+    if not owns:
+        return ScreeningActions()
+    rated = contact.rag_level_id is not None
+    screening = state == ContactState.SCREENING
+    enquiry_open = state == ContactState.CHECKS_IN_PROGRESS or (
+        state == ContactState.AWAITING_DECISION and not closure_waiting
+    )
+    return ScreeningActions(
+        release=screening,
+        rate=True,
+        is_regrade=rated,
+        open_enquiry=screening and rated,
+        request_more_checks=enquiry_open and unasked_agencies,
+        propose_closure=screening and rated,
+        pass_to_worker=screening,
+    )
+
+
+@dataclass(frozen=True)
+class ScreeningPage:
+    """The screening page for one contact."""
+
+    record: ScreeningRecord
+    now: datetime
+
+    @property
+    def contact(self) -> ContactPresenter:
+        return ContactPresenter(self.record.contact)
+
+    @property
+    def reference(self) -> str:
+        return self.record.contact.reference
+
+    @property
+    def state(self) -> str:
+        return ContactState(self.record.contact.state).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.record.contact.state in workflow.OPEN_STATES
+
+    @property
+    def rag_label(self) -> str:
+        level = self.record.contact.rag_level
+        return level.label if level else NOT_RATED
+
+    @property
+    def rag_colour(self) -> str:
+        level = self.record.contact.rag_level
+        return level.colour if level else "grey"
+
+    @property
+    def is_rated(self) -> bool:
+        return self.record.contact.rag_level is not None
+
+    @property
+    def deadline(self) -> Deadline:
+        return _deadline(self.record.contact, self.now)
+
+    @property
+    def assigned_to(self) -> str:
+        user = self.record.contact.assigned_to
+        return user.display_name if user else "Nobody: waiting to be taken"
+
+    @property
+    def ratings(self) -> list[RatingRow]:
+        return [RatingRow(rating) for rating in self.record.ratings]
+
+    @property
+    def checks(self) -> list[CheckRow]:
+        return [CheckRow(check, self.now) for check in self.record.checks]
+
+    @property
+    def closure_proposals(self) -> list[ProposalRow]:
+        return [ProposalRow(proposal) for proposal in self.record.closure_proposals]
+
+    @property
+    def closure_waiting(self) -> bool:
+        return any(
+            proposal.state == ProposalState.PROPOSED for proposal in self.record.closure_proposals
+        )
+
+    @property
+    def children(self) -> list[ChildPanel]:
+        today = timezone.localdate(self.now)
+        return [ChildPanel(history, today) for history in self.record.children]
+
+    @property
+    def allocated_worker(self) -> str:
+        """The name of the first allocated worker found for any of the children."""
+        return next(
+            (panel.allocated_worker for panel in self.children if panel.allocated_worker), ""
+        )

@@ -1,0 +1,218 @@
+"""The read behind a child's chronology: every contact about the child and the MASH's work
+on each, scoped to what the viewer may see, with each contact shown audited as a read.
+
+Who may open a child's chronology (enquiries.view_child_chronology), and what they see:
+- MASH screeners and managers: any child; every rating, check and agency finding, and
+  the reasons recorded for ratings, waivers and decisions.
+- An agency researcher: a child their agency has been asked to check on; ratings and
+  checks, but only their own agency's findings (another agency's completed check is
+  shown as completed, with nothing it found), and none of the MASH's reasons, which
+  can repeat what other agencies found (the fire wall).
+- An early help coordinator: a child handed on to early help; the contacts, decisions
+  and hand-ons, and no agency's checks or findings.
+Anyone else with the permission, or a child outside the viewer's scope, gets Http404,
+so person ids cannot be probed.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from openmash.area.calendar import LONDON
+from openmash.area.models import HandOnTeam
+from openmash.contacts.codes import CHILD_ROLES
+from openmash.contacts.models import Contact, ContactPerson
+from openmash.core.audit import Actor, audit_record_many
+from openmash.core.models import AuditAction
+from openmash.enquiries.models import AgencyCheck, CheckFinding, Decision, HandOn, RagRating
+from openmash.people.same_child import contact_people_same_child
+
+# Cumulative concern: this many contacts in the last 12 months, or in the last 90 days,
+# raise the early-warning banner.
+EARLY_WARNING_IN_12_MONTHS = 3
+EARLY_WARNING_IN_90_DAYS = 2
+# The largest id a database row can have: larger ones are not looked up at all.
+MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class ChronologyScope:
+    """What of the MASH's work the viewer may see."""
+
+    all_findings: bool  # every agency's findings, and the MASH's reasons
+    own_agency_id: int | None  # a researcher's agency: its findings only
+    screening: bool  # RAG ratings and agency checks at all
+
+
+@dataclass(frozen=True)
+class ChronologyContact:
+    """One contact about the child and the MASH's work on it, oldest first, as far as
+    the viewer may see it; a check's `findings` hold only those the viewer may read."""
+
+    contact: Contact
+    child_records: list[ContactPerson]  # the child as named in this contact
+    ratings: list[RagRating]
+    checks: list[AgencyCheck]
+    decisions: list[Decision]
+    hand_ons: list[HandOn]
+
+
+@dataclass(frozen=True)
+class ChildChronology:
+    person: ContactPerson
+    contacts: list[ChronologyContact]  # newest first
+    scope: ChronologyScope
+    now: datetime
+    contacts_in_12_months: int
+    contacts_in_90_days: int
+
+    @property
+    def early_warning(self) -> bool:
+        return (
+            self.contacts_in_12_months >= EARLY_WARNING_IN_12_MONTHS
+            or self.contacts_in_90_days >= EARLY_WARNING_IN_90_DAYS
+        )
+
+
+def a_year_before(moment: datetime) -> datetime:
+    """The same time on the same date a year earlier (28 February for 29 February)."""
+    local = timezone.localtime(moment, LONDON)
+    day = local.date()
+    try:
+        earlier = day.replace(year=day.year - 1)
+    except ValueError:
+        earlier = date(day.year - 1, 2, 28)
+    return datetime.combine(earlier, local.time(), tzinfo=LONDON)
+
+
+def _scope_for(actor: Actor) -> ChronologyScope:
+    user = actor.user
+    if user is None or not user.has_perm("enquiries.view_child_chronology"):
+        raise PermissionDenied
+    if user.has_perm("enquiries.view_all_findings"):
+        return ChronologyScope(all_findings=True, own_agency_id=None, screening=True)
+    if user.has_perm("enquiries.view_agency_checks") and user.agency_id is not None:
+        return ChronologyScope(all_findings=False, own_agency_id=user.agency_id, screening=True)
+    if user.has_perm("enquiries.view_hand_on_queue"):
+        return ChronologyScope(all_findings=False, own_agency_id=None, screening=False)
+    raise Http404
+
+
+def _in_scope(scope: ChronologyScope, contacts: list[ChronologyContact]) -> bool:
+    """Whether the viewer has a need to see this child: the MASH always; a researcher
+    once their agency is asked to check; early help once the child is handed to it."""
+    if scope.all_findings:
+        return True
+    if scope.own_agency_id is not None:
+        return any(
+            check.agency_id == scope.own_agency_id for entry in contacts for check in entry.checks
+        )
+    return any(
+        hand_on.team == HandOnTeam.EARLY_HELP for entry in contacts for hand_on in entry.hand_ons
+    )
+
+
+def _contacts(
+    scope: ChronologyScope, contact_ids: set[int], person_ids: set[int]
+) -> QuerySet[Contact]:
+    prefetches: list[str | Prefetch[str]] = [
+        "factors",
+        Prefetch(
+            "people",
+            queryset=ContactPerson.objects.filter(pk__in=person_ids).order_by("position"),
+            to_attr="child_records",
+        ),
+        Prefetch(
+            "decisions",
+            queryset=Decision.objects.select_related(
+                "outcome", "level_of_need", "decided_by"
+            ).order_by("decided_at", "id"),
+        ),
+        Prefetch(
+            "hand_ons",
+            queryset=HandOn.objects.select_related("responded_by").order_by("created_at", "id"),
+        ),
+    ]
+    if scope.screening:
+        findings = CheckFinding.objects.filter(person_id__in=person_ids).select_related("person")
+        if not scope.all_findings:
+            assert scope.own_agency_id is not None
+            # The fire wall: another agency's findings are never read for a researcher.
+            findings = findings.filter(agency_check__agency_id=scope.own_agency_id)
+        prefetches += [
+            Prefetch(
+                "rag_ratings",
+                queryset=RagRating.objects.select_related("level", "set_by").order_by(
+                    "set_at", "id"
+                ),
+            ),
+            Prefetch(
+                "agency_checks",
+                queryset=AgencyCheck.objects.select_related(
+                    "agency", "requested_by", "completed_by", "completed_by_token", "waived_by"
+                )
+                .prefetch_related(Prefetch("findings", queryset=findings))
+                .order_by("requested_at", "agency__name"),
+            ),
+        ]
+    return (
+        Contact.objects.filter(pk__in=contact_ids)
+        .select_related("submitted_by_agency")
+        .prefetch_related(*prefetches)
+        .order_by("-received_at", "-id")
+    )
+
+
+def child_chronology_for(
+    *, actor: Actor, person_id: int, now: datetime | None = None
+) -> ChildChronology:
+    """The child's chronology as this viewer may see it; records a read of each contact
+    shown. Raises PermissionDenied without the permission, Http404 for a person who is
+    not a child or does not exist, or a child outside the viewer's scope."""
+    scope = _scope_for(actor)
+    now = now or timezone.now()
+    if not 0 < person_id <= MAX_ID:
+        raise Http404
+    person = ContactPerson.objects.select_related("contact").filter(pk=person_id).first()
+    if person is None or person.role not in CHILD_ROLES:
+        raise Http404
+    records = [person, *contact_people_same_child(person)]
+    person_ids = {record.pk for record in records}
+    contact_ids = {record.contact_id for record in records}
+    contacts = [
+        ChronologyContact(
+            contact=contact,
+            child_records=contact.child_records,  # type: ignore[attr-defined]
+            ratings=list(contact.rag_ratings.all()) if scope.screening else [],
+            checks=list(contact.agency_checks.all()) if scope.screening else [],
+            decisions=list(contact.decisions.all()),
+            hand_ons=list(contact.hand_ons.all()),
+        )
+        for contact in _contacts(scope, contact_ids, person_ids)
+    ]
+    if not _in_scope(scope, contacts):
+        raise Http404
+    year_ago, ninety_days_ago = a_year_before(now), now - timedelta(days=90)
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.READ,
+        object_type="contact",
+        objects=[(entry.contact.pk, entry.contact.pk) for entry in contacts],
+        detail={"via": "child_chronology", "person": person.pk},
+    )
+    return ChildChronology(
+        person=person,
+        contacts=contacts,
+        scope=scope,
+        now=now,
+        contacts_in_12_months=sum(
+            year_ago <= entry.contact.received_at <= now for entry in contacts
+        ),
+        contacts_in_90_days=sum(
+            ninety_days_ago <= entry.contact.received_at <= now for entry in contacts
+        ),
+    )

@@ -1,0 +1,341 @@
+"""Every read for the MASH manager's decisions and the receiving teams' hand-ons: scoped by
+role (and, for a hand-on, by the team it was passed to) and audited."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from openmash.accounts.models import User
+from openmash.area.models import HandOnTeam, LevelOfNeed, Outcome
+from openmash.contacts.codes import CHILD_ROLES, ContactState
+from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.selectors import contact_get_visible_to
+from openmash.core.audit import Actor, audit_record, audit_record_many
+from openmash.core.models import AuditAction
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckState,
+    ClosureProposal,
+    Decision,
+    HandOn,
+    HandOnState,
+    ProposalState,
+    RagRating,
+)
+from openmash.enquiries.selectors.checks import findings_for_contact
+from openmash.enquiries.services import QUEUED_TEAMS
+
+# The largest id a database row can have: larger ones are not looked up at all.
+MAX_ID = 2**63 - 1
+# How many answered hand-ons the queue shows under the pending ones.
+RECENTLY_ANSWERED = 20
+
+
+def _require(actor: Actor, permission: str) -> User:
+    if actor.token is not None or actor.user is None or not actor.user.has_perm(permission):
+        raise PermissionDenied
+    return actor.user
+
+
+def _children() -> Prefetch:
+    return Prefetch(
+        "people",
+        queryset=ContactPerson.objects.filter(role__in=CHILD_ROLES).order_by("position"),
+        to_attr="children",
+    )
+
+
+# --- The decisions queue ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionQueue:
+    """Contacts waiting for the manager (each with `pending_proposals`, `outstanding_checks`
+    and `returned` annotations) and contacts whose agency checks are still running (each
+    with `outstanding_checks` and `total_checks`), both due first."""
+
+    awaiting: Sequence[Contact]
+    in_checks: Sequence[Contact]
+
+
+def _due_first(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    return contacts.select_related("rag_level").order_by(
+        F("deadline_at").asc(nulls_last=True), "received_at", "id"
+    )
+
+
+def decision_queue_for(*, actor: Actor) -> DecisionQueue:
+    """What the MASH manager has to decide, due first; records each contact listed."""
+    _require(actor, "enquiries.view_decisions_queue")
+    outstanding = Count("agency_checks", filter=Q(agency_checks__state=CheckState.REQUESTED))
+    awaiting = list(
+        _due_first(Contact.objects.filter(state=ContactState.AWAITING_DECISION))
+        .annotate(
+            outstanding_checks=outstanding,
+            returned=Exists(
+                HandOn.objects.filter(contact=OuterRef("pk"), state=HandOnState.RETURNED)
+            ),
+        )
+        .prefetch_related(
+            _children(),
+            Prefetch(
+                "closure_proposals",
+                queryset=ClosureProposal.objects.filter(state=ProposalState.PROPOSED)
+                .select_related("outcome", "proposed_by")
+                .order_by("-proposed_at", "-id"),
+                to_attr="pending_proposals",
+            ),
+        )
+    )
+    in_checks = list(
+        _due_first(Contact.objects.filter(state=ContactState.CHECKS_IN_PROGRESS))
+        .annotate(outstanding_checks=outstanding, total_checks=Count("agency_checks"))
+        .prefetch_related(_children())
+    )
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="contact",
+        objects=[(contact.pk, contact.pk) for contact in [*awaiting, *in_checks]],
+        detail={"view": "decisions queue"},
+    )
+    return DecisionQueue(awaiting=awaiting, in_checks=in_checks)
+
+
+# --- The decision page -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionOptions:
+    """The area's levels of need and the outcomes a manager may choose (not 'already
+    open', which a screener records by passing the contact to the allocated worker)."""
+
+    levels: list[LevelOfNeed]
+    outcomes: list[Outcome]
+
+
+def decision_options() -> DecisionOptions:
+    return DecisionOptions(
+        levels=list(LevelOfNeed.objects.order_by("number")),
+        outcomes=list(
+            Outcome.objects.filter(active=True)
+            .exclude(hand_on_to=HandOnTeam.ALLOCATED_WORKER)
+            .order_by("order", "id")
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DecisionPage:
+    """Everything the MASH knows about a contact, for the manager deciding it."""
+
+    contact: Contact
+    ratings: list[RagRating]
+    checks: list[AgencyCheck]
+    proposals: list[ClosureProposal]
+    # Newest first: the current decision, then what it amended, back to the original.
+    decisions: list[Decision]
+    hand_ons: list[HandOn]
+    waived_by: dict[int, User] = field(default_factory=dict)
+
+    @property
+    def current_decision(self) -> Decision | None:
+        return next((d for d in self.decisions if not _is_amended(d, self.decisions)), None)
+
+    @property
+    def pending_proposal(self) -> ClosureProposal | None:
+        return next((p for p in self.proposals if p.state == ProposalState.PROPOSED), None)
+
+
+def _is_amended(decision: Decision, decisions: list[Decision]) -> bool:
+    return any(other.amends_id == decision.pk for other in decisions)
+
+
+def decision_page_for(*, actor: Actor, reference: str) -> DecisionPage:
+    """The contact with its people and concerns, RAG history, every agency's check and
+    findings, closure proposals, decisions and hand-ons: for the MASH's screeners and
+    managers only. Records the read of the contact and of each check."""
+    _require(actor, "enquiries.view_all_findings")
+    contact = contact_get_visible_to(actor=actor, reference=reference)
+    checks = findings_for_contact(actor=actor, contact=contact)
+    waiver_ids = {check.waived_by_id for check in checks if check.waived_by_id is not None}
+    return DecisionPage(
+        contact=contact,
+        ratings=list(
+            RagRating.objects.filter(contact=contact)
+            .select_related("level", "set_by")
+            .order_by("-set_at", "-id")
+        ),
+        checks=checks,
+        proposals=list(
+            ClosureProposal.objects.filter(contact=contact)
+            .select_related("outcome", "proposed_by", "responded_by")
+            .order_by("-proposed_at", "-id")
+        ),
+        decisions=list(
+            Decision.objects.filter(contact=contact)
+            .select_related("level_of_need", "outcome", "decided_by")
+            .order_by("-decided_at", "-id")
+        ),
+        hand_ons=list(
+            HandOn.objects.filter(contact=contact)
+            .select_related("responded_by")
+            .order_by("-created_at", "-id")
+        ),
+        waived_by=User.objects.in_bulk(waiver_ids) if waiver_ids else {},
+    )
+
+
+@dataclass(frozen=True)
+class DecisionTarget:
+    """The ids a manager's decision or amendment needs: no personal data, so not audited
+    (the service records what is written)."""
+
+    contact_id: int
+    # Every decision on the contact, and the current one (the one not amended).
+    decision_ids: list[int]
+    current_decision_id: int | None
+
+
+def decision_target_for(*, actor: Actor, reference: str) -> DecisionTarget:
+    _require(actor, "enquiries.decide")
+    if "\x00" in reference:  # no reference holds one, and PostgreSQL refuses to compare it
+        raise Http404
+    contact_id = Contact.objects.filter(reference=reference).values_list("pk", flat=True).first()
+    if contact_id is None:
+        raise Http404
+    decisions = list(
+        Decision.objects.filter(contact_id=contact_id)
+        .order_by("-decided_at", "-id")
+        .values_list("pk", "amended_by")
+    )
+    current = next((pk for pk, amended_by in decisions if amended_by is None), None)
+    return DecisionTarget(
+        contact_id=contact_id,
+        decision_ids=[pk for pk, _ in decisions],
+        current_decision_id=current,
+    )
+
+
+def check_for_waiving(*, actor: Actor, check_id: int) -> AgencyCheck:
+    """An agency check, with its agency and contact, for a screener or manager deciding
+    it is no longer needed; records the read."""
+    _require(actor, "enquiries.screen_contact")
+    if not 1 <= check_id <= MAX_ID:
+        raise Http404
+    check = AgencyCheck.objects.select_related("agency", "contact").filter(pk=check_id).first()
+    if check is None:
+        raise Http404
+    audit_record(
+        actor=actor,
+        action=AuditAction.READ,
+        object_type="agency_check",
+        object_id=check.pk,
+        contact_id=check.contact_id,
+        detail={"view": "waive"},
+    )
+    return check
+
+
+def closure_proposal_for(*, actor: Actor, proposal_id: int) -> ClosureProposal:
+    """A closure proposal and its contact's reference, for the manager answering it."""
+    _require(actor, "enquiries.decide")
+    if not 1 <= proposal_id <= MAX_ID:
+        raise Http404
+    proposal = ClosureProposal.objects.select_related("contact").filter(pk=proposal_id).first()
+    if proposal is None:
+        raise Http404
+    return proposal
+
+
+# --- Hand-ons --------------------------------------------------------------------------
+
+
+def _teams_for(user: User) -> list[str]:
+    """The teams whose hand-ons this user answers: the rules decide, per team."""
+    return [
+        team
+        for team in QUEUED_TEAMS
+        if user.has_perm("enquiries.respond_to_hand_on", HandOn(team=team))
+    ]
+
+
+@dataclass(frozen=True)
+class HandOnQueue:
+    teams: list[str]
+    pending: list[HandOn]
+    answered: list[HandOn]
+
+
+def _hand_ons_with_contact() -> QuerySet[HandOn]:
+    return HandOn.objects.select_related(
+        "contact",
+        "decision__outcome",
+        "decision__level_of_need",
+        "decision__decided_by",
+        "responded_by",
+    ).prefetch_related(
+        Prefetch(
+            "contact__people",
+            queryset=ContactPerson.objects.filter(role__in=CHILD_ROLES).order_by("position"),
+            to_attr="children",
+        )
+    )
+
+
+def hand_on_queue_for(*, actor: Actor) -> HandOnQueue:
+    """The cases passed to the user's team: waiting ones first, oldest first, then the
+    most recently answered. Records each one listed."""
+    user = _require(actor, "enquiries.view_hand_on_queue")
+    teams = _teams_for(user)
+    mine = _hand_ons_with_contact().filter(team__in=teams)
+    pending = list(mine.filter(state=HandOnState.PENDING).order_by("created_at", "id"))
+    answered = list(
+        mine.exclude(state=HandOnState.PENDING).order_by(
+            F("responded_at").desc(nulls_last=True), "-id"
+        )[:RECENTLY_ANSWERED]
+    )
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="hand_on",
+        objects=[(hand_on.pk, hand_on.contact_id) for hand_on in [*pending, *answered]],
+    )
+    return HandOnQueue(teams=teams, pending=pending, answered=answered)
+
+
+def hand_on_get_for(*, actor: Actor, hand_on_id: int) -> HandOn:
+    """A hand-on with its contact's people and concerns and the decision: never what the
+    agencies found. Http404 for a hand-on passed to another team, as for one that does
+    not exist. Records the read."""
+    user = _require(actor, "enquiries.view_hand_on_queue")
+    if not 1 <= hand_on_id <= MAX_ID:
+        raise Http404
+    hand_on = (
+        HandOn.objects.select_related(
+            "contact",
+            "decision__outcome",
+            "decision__level_of_need",
+            "decision__decided_by",
+            "responded_by",
+        )
+        .prefetch_related(
+            Prefetch("contact__people", queryset=ContactPerson.objects.order_by("position")),
+            "contact__factors",
+        )
+        .filter(pk=hand_on_id)
+        .first()
+    )
+    if hand_on is None or not user.has_perm("enquiries.respond_to_hand_on", hand_on):
+        raise Http404
+    audit_record(
+        actor=actor,
+        action=AuditAction.READ,
+        object_type="hand_on",
+        object_id=hand_on.pk,
+        contact_id=hand_on.contact_id,
+    )
+    return hand_on

@@ -1,0 +1,355 @@
+"""The screening queue and a contact's screening page, with the screener's actions.
+
+Each action is its own POST view that calls one service. A service's EnquiryInvalid
+puts its messages next to the fields and in the error summary, keeping what was typed;
+any other refusal (the contact was taken first, it has moved on, the user may not) is
+shown as a problem on the page; success redirects back with a notification banner.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from openmash.accounts.models import User
+from openmash.contacts.models import Contact
+from openmash.core.audit import Actor
+from openmash.core.permissions import requires
+from openmash.enquiries import services
+from openmash.enquiries.forms.screening import (
+    OpenEnquiryForm,
+    PassToWorkerForm,
+    ProposeClosureForm,
+    QueueFilterForm,
+    RateForm,
+    RequestMoreChecksForm,
+    ScreeningActionForm,
+)
+from openmash.enquiries.presenters.screening import (
+    QueueRow,
+    ScreeningPage,
+    screening_actions,
+    when_text,
+)
+from openmash.enquiries.selectors.screening import (
+    checking_agencies,
+    closure_outcomes,
+    rag_levels_active,
+    screening_assignees,
+    screening_contact_for_action,
+    screening_contact_get,
+    screening_queue_page,
+)
+from openmash.enquiries.services import ContactAlreadyTaken, EnquiryInvalid
+from openmash.enquiries.workflow import IllegalTransition
+
+_MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukradioswithhints"}
+
+# Each action form's prefix is also the id of its section on the page.
+RATE = "rate"
+OPEN_ENQUIRY = "enquiry"
+MORE_CHECKS = "more-checks"
+CLOSURE = "closure"
+WORKER = "worker"
+
+
+@dataclass(frozen=True)
+class SummaryError:
+    message: str
+    href: str
+
+
+def _error_summary(forms: dict[str, Form], problem: SummaryError | None) -> list[SummaryError]:
+    summary = [problem] if problem else []
+    for prefix, form in forms.items():
+        if not form.is_bound:
+            continue
+        for name, errors in form.errors.items():
+            if name == "__all__":
+                href = f"#{prefix}"
+            else:
+                bound = form[name]
+                suffix = "_0" if bound.widget_type in _MULTI_INPUT_WIDGETS else ""
+                href = f"#{bound.auto_id}{suffix}"
+            summary.extend(SummaryError(str(message), href) for message in errors)
+    return summary
+
+
+# --- The queue ---------------------------------------------------------------------------
+
+
+@requires("enquiries.view_screening_queue")
+def screening_queue_view(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(
+        request.GET or None, levels=rag_levels_active(), assignees=screening_assignees()
+    )
+    queue = screening_queue_page(
+        actor=Actor.from_request(request),
+        filters=form.filters(),
+        page_number=request.GET.get("page"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "enquiries/screening/queue.html",
+        {
+            "form": form,
+            "queue": queue,
+            "rows": [QueueRow(contact, queue.now) for contact in queue.page.object_list],
+            "page": queue.page,
+            "filter_query": query.urlencode(),
+            "is_filtered": form.is_filtered,
+        },
+    )
+
+
+# --- The screening page ------------------------------------------------------------------
+
+
+def _render_page(
+    request: HttpRequest,
+    reference: str,
+    *,
+    bound: dict[str, ScreeningActionForm] | None = None,
+    problem: SummaryError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    now = timezone.now()
+    record = screening_contact_get(actor=Actor.from_request(request), reference=reference)
+    page = ScreeningPage(record, now)
+    contact = record.contact
+    asked = {check.agency_id for check in record.checks}
+    partners = checking_agencies()
+    unasked = [agency for agency in partners if agency.pk not in asked]
+    actions = screening_actions(
+        contact, user, closure_waiting=page.closure_waiting, unasked_agencies=bool(unasked)
+    )
+    forms: dict[str, ScreeningActionForm] = {}
+    if actions.rate:
+        forms[RATE] = RateForm(
+            prefix=RATE, levels=rag_levels_active(), is_regrade=actions.is_regrade
+        )
+    if actions.open_enquiry:
+        forms[OPEN_ENQUIRY] = OpenEnquiryForm(
+            prefix=OPEN_ENQUIRY, agencies=partners, level=contact.rag_level
+        )
+    if actions.request_more_checks:
+        forms[MORE_CHECKS] = RequestMoreChecksForm(prefix=MORE_CHECKS, agencies=unasked)
+    if actions.propose_closure:
+        forms[CLOSURE] = ProposeClosureForm(prefix=CLOSURE, outcomes=closure_outcomes())
+    if actions.pass_to_worker:
+        forms[WORKER] = PassToWorkerForm(
+            prefix=WORKER, initial={"allocated_worker": page.allocated_worker}
+        )
+    # A form sent back with errors replaces its blank one, keeping what was typed.
+    for prefix, form in (bound or {}).items():
+        if prefix in forms:
+            forms[prefix] = form
+    if problem is not None and problem.href.lstrip("#") not in forms:
+        problem = SummaryError(problem.message, "#actions")
+    error_summary = _error_summary(dict(forms), problem)
+    context: dict[str, Any] = {
+        "page": page,
+        "contact": page.contact,
+        "actions": actions,
+        "forms": forms,
+        "rate_form": forms.get(RATE),
+        "enquiry_form": forms.get(OPEN_ENQUIRY),
+        "more_checks_form": forms.get(MORE_CHECKS),
+        "closure_form": forms.get(CLOSURE),
+        "worker_form": forms.get(WORKER),
+        "problem": problem,
+        "error_summary": error_summary,
+    }
+    return render(request, "enquiries/screening/screening.html", context, status=status)
+
+
+@requires("enquiries.view_screening_queue")
+def screening_view(request: HttpRequest, reference: str) -> HttpResponse:
+    return _render_page(request, reference)
+
+
+# --- The actions -------------------------------------------------------------------------
+
+
+def _act(
+    request: HttpRequest,
+    contact: Contact,
+    call: Callable[[], str],
+    *,
+    prefix: str,
+    form: ScreeningActionForm | None = None,
+) -> HttpResponse:
+    """Run one service; on success redirect back with its message as a banner."""
+    reference = contact.reference
+    bound = {prefix: form} if form is not None else {}
+    if form is not None and not form.is_valid():
+        return _render_page(request, reference, bound=bound, status=400)
+    try:
+        success = call()
+    except EnquiryInvalid as invalid:
+        if form is None:
+            problem = SummaryError(" ".join(invalid.errors.values()), f"#{prefix}")
+            return _render_page(request, reference, problem=problem, status=400)
+        form.attach(invalid)
+        return _render_page(request, reference, bound=bound, status=400)
+    except (ContactAlreadyTaken, IllegalTransition) as refused:
+        problem = SummaryError(str(refused), f"#{prefix}")
+        return _render_page(request, reference, bound=bound, problem=problem, status=409)
+    except PermissionDenied:
+        problem = SummaryError(
+            "You cannot do this: the contact is being screened by someone else. "
+            "Ask them, or a MASH manager, to release it.",
+            f"#{prefix}",
+        )
+        return _render_page(request, reference, bound=bound, problem=problem, status=403)
+    messages.success(request, success)
+    return redirect("enquiries:screening", reference=reference)
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_take_view(request: HttpRequest, reference: str) -> HttpResponse:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+
+    def take() -> str:
+        services.contact_take(actor=actor, contact_id=contact.pk)
+        return f"You have taken {reference} for screening."
+
+    return _act(request, contact, take, prefix="take")
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_release_view(request: HttpRequest, reference: str) -> HttpResponse:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+
+    def release() -> str:
+        services.contact_release(actor=actor, contact_id=contact.pk)
+        return f"{reference} is back in the screening queue for someone else to take."
+
+    return _act(request, contact, release, prefix="take")
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_rate_view(request: HttpRequest, reference: str) -> HttpResponse:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    is_regrade = contact.rag_level_id is not None
+    form = RateForm(request.POST, prefix=RATE, levels=rag_levels_active(), is_regrade=is_regrade)
+
+    def rate() -> str:
+        rating = services.contact_rate(
+            actor=actor,
+            contact_id=contact.pk,
+            rag=form.cleaned_data.get("rag") or "",
+            rationale=form.cleaned_data.get("rationale") or "",
+        )
+        verb = "RAG rating changed to" if rating.is_regrade else "Rated"
+        return (
+            f"{verb} {rating.level.label.lower()}: the decision on {reference} is due by "
+            f"{when_text(rating.deadline_at)}."
+        )
+
+    return _act(request, contact, rate, prefix=RATE, form=form)
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_open_enquiry_view(request: HttpRequest, reference: str) -> HttpResponse:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    form = OpenEnquiryForm(
+        request.POST, prefix=OPEN_ENQUIRY, agencies=checking_agencies(), level=None
+    )
+
+    def open_enquiry() -> str:
+        checks = services.enquiry_open(
+            actor=actor, contact_id=contact.pk, agency_ids=form.agency_ids()
+        )
+        if not checks:
+            return f"Enquiry opened on {reference} with no checks: it goes to a manager to decide."
+        names = _names([check.agency.name for check in checks])
+        return f"Enquiry opened on {reference}. {names} asked to check their records."
+
+    return _act(request, contact, open_enquiry, prefix=OPEN_ENQUIRY, form=form)
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_request_more_checks_view(request: HttpRequest, reference: str) -> HttpResponse:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    form = RequestMoreChecksForm(request.POST, prefix=MORE_CHECKS, agencies=checking_agencies())
+
+    def request_more() -> str:
+        checks = services.checks_request_more(
+            actor=actor, contact_id=contact.pk, agency_ids=form.agency_ids()
+        )
+        if not checks:
+            return "Those agencies had already been asked to check."
+        return f"{_names([check.agency.name for check in checks])} asked to check their records."
+
+    return _act(request, contact, request_more, prefix=MORE_CHECKS, form=form)
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_propose_closure_view(request: HttpRequest, reference: str) -> HttpResponse:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    form = ProposeClosureForm(request.POST, prefix=CLOSURE, outcomes=closure_outcomes())
+
+    def propose() -> str:
+        proposal = services.closure_propose(
+            actor=actor,
+            contact_id=contact.pk,
+            outcome=form.cleaned_data.get("outcome") or "",
+            rationale=form.cleaned_data.get("rationale") or "",
+        )
+        return (
+            f"Closure proposed ({proposal.outcome.label.lower()}). A MASH manager must agree "
+            f"before {reference} is closed."
+        )
+
+    return _act(request, contact, propose, prefix=CLOSURE, form=form)
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_pass_to_worker_view(request: HttpRequest, reference: str) -> HttpResponse:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    form = PassToWorkerForm(request.POST, prefix=WORKER)
+
+    def pass_on() -> str:
+        decision = services.contact_pass_to_allocated_worker(
+            actor=actor,
+            contact_id=contact.pk,
+            allocated_worker=form.cleaned_data.get("allocated_worker") or "",
+            rationale=form.cleaned_data.get("rationale") or "",
+        )
+        return (
+            f"{reference} passed to {decision.receiving_team}, the child's allocated worker. "
+            "The referrer will be told."
+        )
+
+    return _act(request, contact, pass_on, prefix=WORKER, form=form)
+
+
+def _names(names: list[str]) -> str:
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"

@@ -1,0 +1,149 @@
+"""Two people acting on the same contact at the same moment, each from their own thread
+and database connection: the database serves them one after the other, so exactly one
+wins and the other is told why. PostgreSQL only (SQLite serialises every write anyway).
+
+Run with: DATABASE_URL=postgres://... pytest tests/enquiries/test_concurrency.py
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.urls import reverse
+
+from openmash.accounts.models import User
+from openmash.contacts.codes import ContactState
+from openmash.contacts.models import Contact
+from openmash.core.audit import Actor
+from openmash.enquiries import services
+from openmash.enquiries.models import Decision, HandOn
+from openmash.enquiries.workflow import IllegalTransition
+from tests.conftest import signed_in
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks"),
+    # Flushing between tests would drop the area defaults the migrations load.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+STEP_DOWN = services.DecisionInput(
+    level_of_need=2,
+    outcome="early_help",
+    factor_codes=["16A"],
+    primary_need="N4",
+    rationale="Needs can be met by a family support worker.",
+    receiving_team="Eastbridge early help hub",
+)
+ASSESSMENT = services.DecisionInput(
+    level_of_need=3,
+    outcome="assessment_s17",
+    factor_codes=["16A"],
+    primary_need="N1",
+    rationale="A social worker should assess Amy's needs.",
+    receiving_team="Assessment team",
+)
+
+
+def at_the_same_moment(*calls: Callable[[], Any]) -> list[Any]:
+    """Run each call in its own thread (so its own database connection), all released
+    together by a barrier; returns each call's result or the exception it raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as error:  # the test inspects what each thread got
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    return results
+
+
+@pytest.fixture
+def awaiting_contact(rated_contact: Contact, screener: User) -> Contact:
+    services.enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
+    rated_contact.refresh_from_db()
+    assert rated_contact.state == ContactState.AWAITING_DECISION
+    return rated_contact
+
+
+def test_two_managers_deciding_at_once_make_one_decision(
+    awaiting_contact: Contact, manager: User, second_manager: User
+) -> None:
+    results = at_the_same_moment(
+        lambda: services.decision_record(
+            actor=Actor(user=manager), contact_id=awaiting_contact.pk, data=STEP_DOWN
+        ),
+        lambda: services.decision_record(
+            actor=Actor(user=second_manager), contact_id=awaiting_contact.pk, data=ASSESSMENT
+        ),
+    )
+
+    decisions = [result for result in results if isinstance(result, Decision)]
+    refusals = [result for result in results if isinstance(result, IllegalTransition)]
+    assert len(decisions) == 1, results
+    assert len(refusals) == 1, results
+    assert f"{awaiting_contact.reference} has already been decided" in str(refusals[0])
+    assert "record an amendment with a reason" in str(refusals[0])
+    assert Decision.objects.filter(contact=awaiting_contact).count() == 1
+    assert HandOn.objects.filter(contact=awaiting_contact).count() == 1
+    awaiting_contact.refresh_from_db()
+    assert awaiting_contact.state == ContactState.HANDED_ON
+
+
+def test_two_managers_pressing_decide_on_the_page_at_once(
+    awaiting_contact: Contact, manager: User, second_manager: User
+) -> None:
+    url = reverse("enquiries:decision", kwargs={"reference": awaiting_contact.reference})
+    form = {
+        "level_of_need": "2",
+        "outcome": "early_help",
+        "factor_codes": ["16A"],
+        "primary_need": "N4",
+        "rationale": "Needs can be met by a family support worker.",
+        "receiving_team": "Eastbridge early help hub",
+    }
+    first, second = signed_in(manager), signed_in(second_manager)
+
+    responses = at_the_same_moment(lambda: first.post(url, form), lambda: second.post(url, form))
+
+    assert sorted(response.status_code for response in responses) == [302, 409], responses
+    refused = next(response for response in responses if response.status_code == 409)
+    winner = Decision.objects.select_related("decided_by").get(contact=awaiting_contact)
+    assert (
+        f"has already been decided by {winner.decided_by.display_name}" in refused.content.decode()
+    )
+    assert "Your decision was not saved" in refused.content.decode()
+
+
+def test_two_screeners_taking_a_contact_at_once_give_one_assignment(
+    new_contact: Contact, screener: User, second_screener: User
+) -> None:
+    results = at_the_same_moment(
+        lambda: services.contact_take(actor=Actor(user=screener), contact_id=new_contact.pk),
+        lambda: services.contact_take(actor=Actor(user=second_screener), contact_id=new_contact.pk),
+    )
+
+    taken = [result for result in results if isinstance(result, Contact)]
+    refusals = [result for result in results if isinstance(result, services.ContactAlreadyTaken)]
+    assert len(taken) == 1, results
+    assert len(refusals) == 1, results
+    winner = taken[0].assigned_to
+    assert winner in (screener, second_screener)
+    assert str(refusals[0]) == (
+        f"{new_contact.reference} has already been taken by {winner.display_name}."
+    )
+    new_contact.refresh_from_db()
+    assert new_contact.assigned_to == winner
+    assert new_contact.state == ContactState.SCREENING

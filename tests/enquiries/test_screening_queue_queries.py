@@ -1,0 +1,83 @@
+"""The screening pages read the same number of queries however many contacts they show."""
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from openmash.accounts.models import User
+from openmash.contacts.models import Contact
+from openmash.contacts.services import contact_create
+from openmash.core.audit import Actor
+from openmash.enquiries import services
+from tests.conftest import signed_in
+from tests.factories import a_submission
+
+
+def _contact(referrer: User) -> Contact:
+    contact, _ = contact_create(actor=Actor(user=referrer), submission=a_submission())
+    return contact
+
+
+def _rated(referrer: User, screener: User) -> Contact:
+    contact = _contact(referrer)
+    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    services.contact_rate(
+        actor=Actor(user=screener), contact_id=contact.pk, rag="green", rationale="Low risk."
+    )
+    return contact
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_it_reads_the_queue_in_the_same_number_of_queries_for_1_or_30_contacts(
+    school_referrer: User, screener: User, second_screener: User
+) -> None:
+    client = signed_in(screener)
+    url = reverse("enquiries:screening-queue")
+    _rated(school_referrer, screener)
+    client.get(url)  # the session and the user's roles, loaded once
+    one = _queries(client, url)
+
+    for number in range(29):
+        if number % 3 == 0:
+            _rated(school_referrer, second_screener)
+        else:
+            _contact(school_referrer)
+    thirty = _queries(client, url)
+
+    assert one == thirty
+    assert len(client.get(url).context["rows"]) == 30
+
+
+def test_it_reads_the_screening_page_in_the_same_number_of_queries_for_1_or_6_other_contacts(
+    school_referrer: User, screener: User, manager: User
+) -> None:
+    client = signed_in(screener)
+    _contact(school_referrer)
+    contact = _contact(school_referrer)
+    url = reverse("enquiries:screening", kwargs={"reference": contact.reference})
+    client.get(url)
+    one = _queries(client, url)
+
+    for _ in range(2):
+        _contact(school_referrer)
+    for _ in range(3):
+        passed = _contact(school_referrer)
+        services.contact_take(actor=Actor(user=screener), contact_id=passed.pk)
+        services.contact_pass_to_allocated_worker(
+            actor=Actor(user=screener),
+            contact_id=passed.pk,
+            allocated_worker="Sam Patel",
+            rationale="Open to the children in need team.",
+        )
+    six = _queries(client, url)
+
+    assert one == six
+    html = client.get(url).content.decode()
+    assert html.count("Already open: passed to the allocated worker") == 3
