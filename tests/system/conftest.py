@@ -22,6 +22,19 @@ TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_before_live_server(django_db_setup: None) -> None:
+    """Creates the test database before the session's live server starts.
+
+    pytest-django's live_server is session-scoped, so it is set up before the test
+    database unless something asks for the database first; it then sees SQLite's
+    ":memory:" name and shares the test's connection with the server's threads, which
+    close it under the test (segmentation faults, "Cannot operate on a closed database").
+    Set up first, the database is the file openmash.settings.test names, and the server
+    threads open their own connections.
+    """
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
