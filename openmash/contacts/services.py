@@ -22,6 +22,7 @@ from openmash.contacts.models import (
 from openmash.contacts.submission import ContactSubmission, FieldError, submission_errors
 from openmash.core.audit import Actor, AuditActorMissing, audit_record
 from openmash.core.models import AuditAction
+from openmash.linkage.index import index_contact_people
 from openmash.people.identifiers import nhs_number_digits, postcode_normal, upn_normal
 
 DRAFT_FIELD_LIMIT = 1000
@@ -132,7 +133,7 @@ def contact_create(
             raise
         return existing, False
 
-    ContactPerson.objects.bulk_create(
+    people = ContactPerson.objects.bulk_create(
         [
             ContactPerson(
                 contact=contact,
@@ -157,6 +158,8 @@ def contact_create(
             for position, person in enumerate(submission.people)
         ]
     )
+    # Everyone named goes into the person index, where the matcher looks (issue 4).
+    index_contact_people(people)
     ContactFactor.objects.bulk_create(
         [ContactFactor(contact=contact, code=code) for code in dict.fromkeys(concerns.factor_codes)]
     )

@@ -1,0 +1,173 @@
+"""Who is this child? The person index, agency index feeds, match suggestions and the
+links people confirm (issue 4).
+
+The index holds every person named in a contact and every person in an agency's index
+feed, with the standardised fields the matcher compares (openmash.people.standardise)
+and the blocking keys its candidate search uses through database indexes.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+USER = settings.AUTH_USER_MODEL
+
+
+class AgencyIndexSettings(models.Model):
+    """How an agency shares its person index with the MASH."""
+
+    agency = models.OneToOneField(
+        "accounts.Agency", on_delete=models.CASCADE, related_name="index_settings"
+    )
+    # Otherwise "known to" flags from this agency's index are shown only to its own
+    # researchers, never to MASH screeners.
+    visible_to_mash_screeners = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "agency index settings"
+
+    def __str__(self) -> str:
+        return f"index settings {self.pk}"
+
+
+class IndexSource(models.TextChoices):
+    CONTACT = "contact", "A person named in a contact"
+    AGENCY = "agency", "An agency's index feed"
+
+
+class IndexedPerson(models.Model):
+    """One record of a person in the index, as its source gave it, standardised."""
+
+    source = models.CharField(max_length=10, choices=IndexSource.choices)
+    contact_person = models.OneToOneField(
+        "contacts.ContactPerson",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="index_entry",
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="indexed_people",
+    )
+    # The agency's own id for the record: re-imports replace by it.
+    source_id = models.CharField(max_length=100, blank=True)
+    # As given.
+    given_names = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    other_names = models.CharField(max_length=500, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    address = models.CharField(max_length=500, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    nhs_number = models.CharField(max_length=20, blank=True)
+    upn = models.CharField(max_length=20, blank=True)
+    # A short pointer to the agency's involvement, never the record itself.
+    involvement = models.CharField(max_length=500, blank=True)
+    # Standardised (openmash.people.standardise.person_standard) and blocking keys.
+    given_std = models.CharField(max_length=200, blank=True)
+    given_forms = models.JSONField(default=list, blank=True)
+    family_std = models.CharField(max_length=200, blank=True)
+    family_parts = models.JSONField(default=list, blank=True)
+    family_sound = models.CharField(max_length=20, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    postcode_std = models.CharField(max_length=10, blank=True)
+    postcode_outward = models.CharField(max_length=5, blank=True)
+    nhs_valid = models.CharField(max_length=10, blank=True)
+    upn_valid = models.CharField(max_length=13, blank=True)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "source_id"],
+                condition=models.Q(source="agency"),
+                name="one_index_record_per_agency_source_id",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["nhs_valid"], name="index_nhs"),
+            models.Index(fields=["upn_valid"], name="index_upn"),
+            models.Index(fields=["date_of_birth"], name="index_dob"),
+            models.Index(fields=["family_sound", "birth_year"], name="index_sound_year"),
+            models.Index(fields=["family_std", "given_std"], name="index_names"),
+            models.Index(fields=["postcode_std"], name="index_postcode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"indexed person {self.pk}"
+
+
+class ImportMode(models.TextChoices):
+    REPLACE = "replace", "Replace the agency's whole index"
+    DELTA = "delta", "Add and update these records only"
+
+
+class IndexImport(models.Model):
+    """One upload of an agency's index feed: applied whole, or not at all."""
+
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(max_length=10, choices=ImportMode.choices)
+    file_name = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, related_name="+")
+    uploaded_by_token = models.ForeignKey(
+        "accounts.ApiToken", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    rows = models.PositiveIntegerField(default=0)
+    applied = models.BooleanField(default=False)
+    # [{"row": 3, "field": "date_of_birth", "message": "..."}]: every bad row, with why.
+    errors = models.JSONField(default=list, blank=True)
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk}"
+
+
+class LinkState(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    CONFIRMED = "confirmed", "Confirmed"
+    REJECTED = "rejected", "Rejected"
+    UNDONE = "undone", "Undone"
+
+
+class PersonLink(models.Model):
+    """A candidate match between a person in a contact and a record in the index, and
+    what a person decided about it. Every confirm or reject is a labelled pair."""
+
+    contact_person = models.ForeignKey(
+        "contacts.ContactPerson", on_delete=models.CASCADE, related_name="links"
+    )
+    candidate = models.ForeignKey(IndexedPerson, on_delete=models.CASCADE, related_name="links")
+    state = models.CharField(
+        max_length=20, choices=LinkState.choices, default=LinkState.SUGGESTED
+    )
+    probability = models.FloatField()
+    explanation = models.JSONField(default=list)
+    model_version = models.CharField(max_length=40, blank=True)
+    automatic = models.BooleanField(default=False)
+    suggested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact_person", "candidate"], name="one_link_per_pair"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "suggested_at"], name="link_state")]
+
+    def __str__(self) -> str:
+        return f"link {self.pk}"
