@@ -29,6 +29,9 @@ class Actor:
     token: "ApiToken | None" = None
     request_id: str = ""
     ip_address: str | None = None
+    # A named part of OpenMASH acting on its own (e.g. "matcher" linking a person
+    # automatically); recorded in the event's detail so the log says who did it.
+    system: str = ""
 
     @classmethod
     def from_request(cls, request: HttpRequest, *, token: "ApiToken | None" = None) -> "Actor":
@@ -53,6 +56,8 @@ class Actor:
             return f"API system {self.token.name}"
         if self.user is not None:
             return self.user.display_name
+        if self.system:
+            return f"OpenMASH ({self.system})"
         return "nobody"
 
 
@@ -64,8 +69,10 @@ def _event(
     contact_id: int | None,
     detail: dict[str, Any] | None,
 ) -> AuditEvent:
-    if actor.user is None and actor.token is None:
+    if actor.user is None and actor.token is None and not actor.system:
         raise AuditActorMissing(f"No actor for {action} of {object_type}.")
+    if actor.system:
+        detail = {**(detail or {}), "system": actor.system}
     return AuditEvent(
         actor_user=actor.user,
         actor_token=actor.token,

@@ -1,0 +1,322 @@
+"""Suggesting, confirming, rejecting and undoing links between a person in a contact and
+the person index (issue 4, item 5), and how good the suggestions are (item 8).
+
+- Every new contact's people are matched in the background (`links_suggest_for_contact`,
+  run by the task in openmash.linkage.tasks). Candidates above the suggestion threshold
+  become suggestions; above the automatic threshold AND with the same valid NHS number a
+  link is made automatically (recorded as made by the matcher).
+- A screener confirms or rejects each suggestion. A rejected pair is never suggested
+  again. A confirmed or automatic link can be undone with a reason; the audit trail and
+  the row (state "undone") stay.
+- Every confirm, reject and undo is a labelled pair: `link_quality` estimates precision
+  and recall of the suggestions from them.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from openmash.contacts.models import Contact, ContactPerson
+from openmash.core.audit import Actor, audit_record, audit_record_many
+from openmash.core.models import AuditAction
+from openmash.linkage.models import IndexedPerson, IndexSource, LinkState, PersonLink
+
+MATCHER = Actor(system="matcher", request_id="task:match")
+
+
+def suggest_threshold() -> float:
+    return float(getattr(settings, "LINKAGE_SUGGEST_THRESHOLD", 0.5))
+
+
+def auto_link_threshold() -> float:
+    return float(getattr(settings, "LINKAGE_AUTO_LINK_THRESHOLD", 0.999))
+
+
+class LinkNotOpen(Exception):
+    """The link is not in a state that allows this; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class CandidateLike:
+    """What the matcher returns for one candidate (see openmash.linkage.matcher)."""
+
+    indexed_person_id: int
+    probability: float
+    explanation: list[str]
+
+
+def _default_matcher() -> Callable[..., Sequence[Any]]:
+    from openmash.linkage.matcher import match_person
+
+    return match_person
+
+
+def links_suggest_for_contact(
+    *,
+    contact_id: int,
+    now: datetime | None = None,
+    matcher: Callable[..., Sequence[Any]] | None = None,
+    model_version: str = "",
+) -> list[PersonLink]:
+    """Match every person in the contact against the index; store new suggestions and
+    make automatic links. Safe to run twice: pairs already decided are left alone."""
+    now = now or timezone.now()
+    match = matcher or _default_matcher()
+    made: list[PersonLink] = []
+    people = list(ContactPerson.objects.filter(contact_id=contact_id).order_by("position"))
+    for person in people:
+        candidates = match(
+            given_names=person.given_names,
+            family_name=person.family_name,
+            other_names=person.other_names,
+            date_of_birth=person.date_of_birth,
+            sex=person.sex,
+            postcode=person.postcode,
+            nhs_number=person.nhs_number,
+            upn=person.upn,
+            exclude_contact_id=contact_id,
+        )
+        wanted = [c for c in candidates if c.probability >= suggest_threshold()]
+        if not wanted:
+            continue
+        known = set(
+            PersonLink.objects.filter(contact_person=person).values_list("candidate_id", flat=True)
+        )
+        records = IndexedPerson.objects.in_bulk([c.indexed_person_id for c in wanted])
+        for candidate in wanted:
+            record = records.get(candidate.indexed_person_id)
+            if record is None or candidate.indexed_person_id in known:
+                continue
+            automatic = (
+                candidate.probability >= auto_link_threshold()
+                and bool(record.nhs_valid)
+                and record.nhs_valid == person.nhs_number
+            )
+            with transaction.atomic():
+                try:
+                    link = PersonLink.objects.create(
+                        contact_person=person,
+                        candidate=record,
+                        state=LinkState.CONFIRMED if automatic else LinkState.SUGGESTED,
+                        probability=candidate.probability,
+                        explanation=list(candidate.explanation),
+                        model_version=model_version,
+                        automatic=automatic,
+                        suggested_at=now,
+                        decided_at=now if automatic else None,
+                    )
+                except IntegrityError:
+                    continue  # another run suggested the same pair first
+                if automatic:
+                    audit_record(
+                        actor=MATCHER,
+                        action=AuditAction.CREATE,
+                        object_type="person_link",
+                        object_id=link.pk,
+                        contact_id=contact_id,
+                        detail={"automatic": True, "probability": round(candidate.probability, 4)},
+                    )
+            made.append(link)
+    return made
+
+
+def _link_for_update(actor: Actor, link_id: int) -> PersonLink:
+    if actor.user is None or not actor.user.has_perm("enquiries.screen_contact"):
+        raise PermissionDenied
+    return PersonLink.objects.select_for_update().select_related("contact_person").get(pk=link_id)
+
+
+def _decide(
+    actor: Actor, link_id: int, to: str, allowed_from: set[str], reason: str, now: datetime | None
+) -> PersonLink:
+    link = _link_for_update(actor, link_id)
+    if link.state not in allowed_from:
+        raise LinkNotOpen(f"This match is {link.get_state_display().lower()} already.")
+    link.state = to
+    link.decided_by = actor.user
+    link.decided_at = now or timezone.now()
+    link.reason = reason.strip()[:2000]
+    link.save(update_fields=["state", "decided_by", "decided_at", "reason"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="person_link",
+        object_id=link.pk,
+        contact_id=link.contact_person.contact_id,
+        detail={"change": to},
+    )
+    return link
+
+
+@transaction.atomic
+def link_confirm(*, actor: Actor, link_id: int, now: datetime | None = None) -> PersonLink:
+    """A screener confirms the suggestion: the person is joined to that record."""
+    return _decide(actor, link_id, LinkState.CONFIRMED, {LinkState.SUGGESTED}, "", now)
+
+
+@transaction.atomic
+def link_reject(
+    *, actor: Actor, link_id: int, reason: str = "", now: datetime | None = None
+) -> PersonLink:
+    """A screener rejects the suggestion; the pair is never suggested again."""
+    return _decide(actor, link_id, LinkState.REJECTED, {LinkState.SUGGESTED}, reason, now)
+
+
+@transaction.atomic
+def link_undo(
+    *, actor: Actor, link_id: int, reason: str, now: datetime | None = None
+) -> PersonLink:
+    """Undo a wrong confirmed (or automatic) link, with the reason; it is kept as undone
+    and never suggested again."""
+    if not reason.strip():
+        from openmash.enquiries.services import EnquiryInvalid
+
+        raise EnquiryInvalid({"reason": "Enter why the link is wrong"})
+    return _decide(actor, link_id, LinkState.UNDONE, {LinkState.CONFIRMED}, reason, now)
+
+
+# --- Reads -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkView:
+    link: PersonLink
+    # For a record from a contact: that contact; for an agency's record: the agency and
+    # its pointer to its involvement (only if the viewer may see it).
+    contact: Contact | None
+    agency_name: str
+    involvement: str
+
+
+def links_for_contact(*, actor: Actor, contact: Contact) -> dict[int, list[LinkView]]:
+    """Suggested and confirmed links of each person in the contact, keyed by person id,
+    as the viewer may see them: MASH screeners and managers see previous contacts and the
+    agencies whose index is visible to them; an agency researcher sees only their own
+    agency's records. Records the read of each linked contact."""
+    user = actor.user
+    if user is None:
+        raise PermissionDenied
+    mash = user.has_perm("enquiries.view_all_findings")
+    if not mash and not user.has_perm("enquiries.view_agency_checks"):
+        raise PermissionDenied
+    links = (
+        PersonLink.objects.filter(
+            contact_person__contact=contact,
+            state__in=[LinkState.SUGGESTED, LinkState.CONFIRMED],
+        )
+        .select_related(
+            "candidate",
+            "candidate__agency",
+            "candidate__agency__index_settings",
+            "candidate__contact_person__contact",
+        )
+        .order_by("contact_person_id", "-probability")
+    )
+    views: dict[int, list[LinkView]] = {}
+    shown_contacts: list[tuple[object, int | None]] = []
+    for link in links:
+        record = link.candidate
+        if record.source == IndexSource.CONTACT:
+            if not mash or record.contact_person is None:
+                continue
+            other = record.contact_person.contact
+            views.setdefault(link.contact_person_id, []).append(LinkView(link, other, "", ""))
+            shown_contacts.append((other.pk, other.pk))
+            continue
+        agency = record.agency
+        if agency is None:
+            continue
+        settings_row = getattr(agency, "index_settings", None)
+        visible_to_mash = settings_row is None or settings_row.visible_to_mash_screeners
+        own = user.agency_id == agency.pk
+        if own or (mash and visible_to_mash):
+            views.setdefault(link.contact_person_id, []).append(
+                LinkView(link, None, agency.name, record.involvement)
+            )
+    audit_record_many(
+        actor=actor, action=AuditAction.LIST, object_type="contact", objects=shown_contacts
+    )
+    return views
+
+
+def linked_contact_ids(person: ContactPerson) -> set[int]:
+    """The contacts confirmed as being about the same person (either direction)."""
+    forward = PersonLink.objects.filter(
+        contact_person=person,
+        state=LinkState.CONFIRMED,
+        candidate__contact_person__isnull=False,
+    ).values_list("candidate__contact_person__contact_id", flat=True)
+    backward = PersonLink.objects.filter(
+        candidate__contact_person=person, state=LinkState.CONFIRMED
+    ).values_list("contact_person__contact_id", flat=True)
+    return set(forward) | set(backward)
+
+
+@dataclass(frozen=True)
+class LinkQuality:
+    suggestions: int
+    automatic: int
+    confirmed: int
+    rejected: int
+    undone: int
+    automatic_undone: int
+    precision_of_suggestions: float | None
+    precision_of_automatic_links: float | None
+    recall_at_auto_threshold: float | None
+    overridden: int
+
+
+def link_quality() -> LinkQuality:
+    """Precision and recall of the matcher, estimated from what people decided.
+
+    - precision of suggestions: confirmed / (confirmed + rejected + undone), over
+      suggestions a person decided;
+    - precision of automatic links: automatic links not undone / automatic links;
+    - recall at the automatic threshold: of the pairs people confirmed, the share that
+      scored at or above it (how many true links the threshold alone would have made);
+    - overridden: rejected suggestions plus undone links.
+    """
+    counts = PersonLink.objects.aggregate(
+        n_suggestions=Count("id"),
+        n_automatic=Count("id", filter=Q(automatic=True)),
+        n_confirmed=Count("id", filter=Q(state=LinkState.CONFIRMED, automatic=False)),
+        n_rejected=Count("id", filter=Q(state=LinkState.REJECTED)),
+        n_undone=Count("id", filter=Q(state=LinkState.UNDONE)),
+        n_automatic_undone=Count("id", filter=Q(state=LinkState.UNDONE, automatic=True)),
+        n_true_links=Count("id", filter=Q(state=LinkState.CONFIRMED)),
+        n_true_above=Count(
+            "id",
+            filter=Q(state=LinkState.CONFIRMED, probability__gte=auto_link_threshold()),
+        ),
+    )
+    decided = (
+        counts["n_confirmed"]
+        + counts["n_rejected"]
+        + counts["n_undone"]
+        - counts["n_automatic_undone"]
+    )
+    return LinkQuality(
+        suggestions=counts["n_suggestions"],
+        automatic=counts["n_automatic"],
+        confirmed=counts["n_confirmed"],
+        rejected=counts["n_rejected"],
+        undone=counts["n_undone"],
+        automatic_undone=counts["n_automatic_undone"],
+        precision_of_suggestions=counts["n_confirmed"] / decided if decided else None,
+        precision_of_automatic_links=(
+            (counts["n_automatic"] - counts["n_automatic_undone"]) / counts["n_automatic"]
+            if counts["n_automatic"]
+            else None
+        ),
+        recall_at_auto_threshold=(
+            counts["n_true_above"] / counts["n_true_links"] if counts["n_true_links"] else None
+        ),
+        overridden=counts["n_rejected"] + counts["n_undone"],
+    )
