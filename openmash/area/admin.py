@@ -1,5 +1,5 @@
 """How an administrator configures the area's MASH: RAG levels and their timescales,
-working hours, bank holidays, levels of need and outcomes. Only administrators get in
+working hours, bank holidays, levels of need, outcomes and cumulative-concern rules. Only administrators get in
 (openmash/area/rules.py); every change is audited; each form refuses a configuration
 that would break the deadlines or the workflow, with a message that says what to fix."""
 
@@ -16,6 +16,7 @@ from openmash.accounts.admin import AuditedAdminMixin
 from openmash.accounts.roles import AgencyType
 from openmash.area.models import (
     BankHoliday,
+    ConcernRule,
     HandOnTeam,
     LevelOfNeed,
     Outcome,
@@ -277,3 +278,33 @@ class OutcomeAdmin(AreaAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Decisions, closure proposals and the API refer to an outcome by its code.
         return ["code"] if obj is not None else []
+
+
+class ConcernRuleForm(forms.ModelForm):
+    threshold = forms.IntegerField(
+        validators=[
+            MinValueValidator(1, "Enter a threshold of 1 or more"),
+            MaxValueValidator(100, "Enter a threshold of 100 or less"),
+        ],
+        help_text="How many contacts (or different agencies, or re-referrals) raise the flag.",
+    )
+    period_days = forms.IntegerField(
+        label="Period (days)",
+        validators=[
+            MinValueValidator(1, "Enter a period of 1 day or more"),
+            MaxValueValidator(3660, "Enter a period of no more than 3,660 days (10 years)"),
+        ],
+        help_text="Counted back from today; for a re-referral, also the longest time from a "
+        "decision to the next contact.",
+    )
+
+    class Meta:
+        model = ConcernRule
+        fields = ["kind", "label", "threshold", "period_days", "order", "active"]
+
+
+@admin.register(ConcernRule)
+class ConcernRuleAdmin(AreaAdmin):
+    audit_object_type = "concern_rule"
+    form = ConcernRuleForm
+    list_display = ["label", "kind", "threshold", "period_days", "order", "active"]

@@ -167,3 +167,37 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ConcernRuleKind(models.TextChoices):
+    CONTACTS_IN_PERIOD = "contacts_in_period", "Contacts in a period"
+    AGENCIES_IN_PERIOD = "agencies_in_period", "Contacts from different agencies in a period"
+    RE_REFERRAL = "re_referral", "A new contact soon after a MASH decision"
+
+
+class ConcernRule(models.Model):
+    """A pattern of contacts about one child that no single contact shows (cumulative
+    concern). Periods are counted back from today; openmash/enquiries/concern.py applies
+    the active rules."""
+
+    kind = models.CharField(max_length=30, choices=ConcernRuleKind.choices)
+    label = models.CharField(
+        max_length=100,
+        help_text="What the flag says, e.g. \u201c3 or more contacts in 12 months\u201d.",
+    )
+    threshold = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="How many contacts (or different agencies, or re-referrals) raise the flag.",
+    )
+    period_days = models.PositiveSmallIntegerField(
+        help_text="The period in days: counted back from today; for a re-referral, the "
+        "longest time from a decision to the next contact."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.label

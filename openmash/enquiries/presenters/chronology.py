@@ -23,9 +23,8 @@ from openmash.contacts.codes import (
 )
 from openmash.contacts.presenters import PersonPresenter
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, HandOnState
+from openmash.enquiries.presenters.screening import ConcernFlagRow
 from openmash.enquiries.selectors.chronology import (
-    EARLY_WARNING_IN_12_MONTHS,
-    EARLY_WARNING_IN_90_DAYS,
     ChildChronology,
     ChronologyContact,
     ChronologyScope,
@@ -362,21 +361,15 @@ class ChronologyPage:
 
     @property
     def early_warning(self) -> str:
-        """The banner's words, or '' when the pattern does not call for one."""
-        chronology = self.chronology
-        if not chronology.early_warning:
+        """The banner's words, or '' when none of the area's cumulative-concern rules
+        fires; the flags themselves are listed under it."""
+        if not self.chronology.early_warning:
             return ""
-        counts = []
-        if chronology.contacts_in_12_months >= EARLY_WARNING_IN_12_MONTHS:
-            counts.append(f"{self.contacts_in_12_months} in the last 12 months")
-        if chronology.contacts_in_90_days >= EARLY_WARNING_IN_90_DAYS:
-            counts.append(
-                f"{_plural(chronology.contacts_in_90_days, 'contact')} in the last 90 days"
-            )
-        return (
-            f"{' and '.join(counts)}. Cumulative concern: consider the pattern, "
-            "not just this contact."
-        )
+        return "Cumulative concern: consider the pattern, not just this contact."
+
+    @property
+    def concern_flags(self) -> list[ConcernFlagRow]:
+        return [ConcernFlagRow(flag) for flag in self.chronology.concern_flags]
 
     @property
     def shows_findings(self) -> str:

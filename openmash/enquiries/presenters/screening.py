@@ -13,6 +13,7 @@ from openmash.contacts.codes import CHILD_ROLES, ContactState, PersonRole, Refer
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter, age_text
 from openmash.enquiries import workflow
+from openmash.enquiries.concern import ConcernFlag, TriggeringContact
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,
@@ -108,6 +109,34 @@ def _deadline(contact: Contact, now: datetime) -> Deadline:
 
 
 @dataclass(frozen=True)
+class TriggeringContactRow:
+    contact: TriggeringContact
+
+    @property
+    def reference(self) -> str:
+        return self.contact.reference
+
+    @property
+    def received(self) -> str:
+        return day_text(timezone.localdate(self.contact.received_at))
+
+
+@dataclass(frozen=True)
+class ConcernFlagRow:
+    """A cumulative-concern flag: the rule that fired and the contacts that fired it."""
+
+    flag: ConcernFlag
+
+    @property
+    def label(self) -> str:
+        return self.flag.label
+
+    @property
+    def contacts(self) -> list[TriggeringContactRow]:
+        return [TriggeringContactRow(contact) for contact in self.flag.contacts]
+
+
+@dataclass(frozen=True)
 class QueueRow:
     """One open contact in the screening queue."""
 
@@ -141,6 +170,13 @@ class QueueRow:
         today = timezone.localdate(self.now)
         people: list[ContactPerson] = getattr(self.contact, "children", [])
         return [PersonPresenter(person, today) for person in people]
+
+    @property
+    def concern_flags(self) -> list[ConcernFlagRow]:
+        """Cumulative concern about any child named (worked out for the whole page by the
+        queue's selector)."""
+        flags: list[ConcernFlag] = getattr(self.contact, "concern_flags", [])
+        return [ConcernFlagRow(flag) for flag in flags]
 
     @property
     def source(self) -> str:
@@ -338,6 +374,10 @@ class ChildPanel:
     @property
     def open_enquiries(self) -> int:
         return len(self.history.open_enquiries)
+
+    @property
+    def concern_flags(self) -> list[ConcernFlagRow]:
+        return [ConcernFlagRow(flag) for flag in self.history.concern_flags]
 
     @property
     def allocated_worker(self) -> str:

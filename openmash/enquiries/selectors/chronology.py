@@ -15,7 +15,7 @@ so person ids cannot be probed.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
@@ -28,13 +28,15 @@ from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record_many
 from openmash.core.models import AuditAction
+from openmash.enquiries.concern import (
+    ConcernFlag,
+    ContactFacts,
+    concern_flags_in,
+    concern_rules_active,
+)
 from openmash.enquiries.models import AgencyCheck, CheckFinding, Decision, HandOn, RagRating
 from openmash.people.same_child import contact_people_same_child
 
-# Cumulative concern: this many contacts in the last 12 months, or in the last 90 days,
-# raise the early-warning banner.
-EARLY_WARNING_IN_12_MONTHS = 3
-EARLY_WARNING_IN_90_DAYS = 2
 # The largest id a database row can have: larger ones are not looked up at all.
 MAX_ID = 2**63 - 1
 
@@ -68,14 +70,12 @@ class ChildChronology:
     scope: ChronologyScope
     now: datetime
     contacts_in_12_months: int
-    contacts_in_90_days: int
+    # The area's cumulative-concern rules that fire on these contacts (the early warning).
+    concern_flags: list[ConcernFlag]
 
     @property
     def early_warning(self) -> bool:
-        return (
-            self.contacts_in_12_months >= EARLY_WARNING_IN_12_MONTHS
-            or self.contacts_in_90_days >= EARLY_WARNING_IN_90_DAYS
-        )
+        return bool(self.concern_flags)
 
 
 def a_year_before(moment: datetime) -> datetime:
@@ -196,7 +196,7 @@ def child_chronology_for(
     ]
     if not _in_scope(scope, contacts):
         raise Http404
-    year_ago, ninety_days_ago = a_year_before(now), now - timedelta(days=90)
+    year_ago = a_year_before(now)
     audit_record_many(
         actor=actor,
         action=AuditAction.READ,
@@ -212,7 +212,18 @@ def child_chronology_for(
         contacts_in_12_months=sum(
             year_ago <= entry.contact.received_at <= now for entry in contacts
         ),
-        contacts_in_90_days=sum(
-            ninety_days_ago <= entry.contact.received_at <= now for entry in contacts
-        ),
+        concern_flags=_concern_flags(contacts, now),
     )
+
+
+def _concern_flags(contacts: list[ChronologyContact], now: datetime) -> list[ConcernFlag]:
+    """The cumulative-concern rules that fire on the contacts shown (openmash/enquiries/
+    concern.py), from what is already loaded: one query, for the rules."""
+    facts = [
+        ContactFacts.of(
+            entry.contact,
+            min((decision.decided_at for decision in entry.decisions), default=None),
+        )
+        for entry in contacts
+    ]
+    return concern_flags_in(facts, concern_rules_active(), timezone.localdate(now, LONDON))

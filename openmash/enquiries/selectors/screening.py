@@ -20,6 +20,11 @@ from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.enquiries import workflow
+from openmash.enquiries.concern import (
+    ConcernFlag,
+    concern_flags_for_contacts,
+    concern_flags_for_people,
+)
 from openmash.enquiries.models import (
     AgencyCheck,
     ClosureProposal,
@@ -115,6 +120,10 @@ def screening_queue_page(
         .order_by(F("deadline_at").asc(nulls_last=True), "id")
     )
     page = Paginator(contacts, QUEUE_PER_PAGE).get_page(page_number)
+    # Cumulative concern, for the whole page at once; QueueRow reads it off each contact.
+    flags = concern_flags_for_contacts(list(page.object_list), today=timezone.localdate(now))
+    for contact in page.object_list:
+        contact.concern_flags = flags.get(contact.pk, [])
     counts = open_contacts.aggregate(
         open=Count("id"), overdue=Count("id", filter=Q(deadline_at__lt=now))
     )
@@ -180,6 +189,8 @@ class ChildHistory:
     child: ContactPerson
     previous: list[PreviousContact]
     allocated_worker: HandOn | None
+    # Patterns across all the child's contacts, this one included (openmash/enquiries/concern.py).
+    concern_flags: list[ConcernFlag] = field(default_factory=list)
 
     @property
     def open_enquiries(self) -> list[PreviousContact]:
@@ -253,8 +264,10 @@ def screening_contact_get(*, actor: Actor, reference: str) -> ScreeningRecord:
 def _children_histories(
     actor: Actor, contact: Contact, children: list[ContactPerson]
 ) -> list[ChildHistory]:
-    """One query per child for their other records, then one each for the decisions and
-    hand-ons on every contact found."""
+    """The children's cumulative-concern flags in a few queries, then one query per child
+    for their other records, then one each for the decisions and hand-ons on every
+    contact found."""
+    flags = concern_flags_for_people(children)
     found: dict[int, list[ContactPerson]] = {}
     for child in children:
         seen: set[int] = set()
@@ -266,7 +279,15 @@ def _children_histories(
         found[child.pk] = records
     contact_ids = {record.contact_id for records in found.values() for record in records}
     if not contact_ids:
-        return [ChildHistory(child=child, previous=[], allocated_worker=None) for child in children]
+        return [
+            ChildHistory(
+                child=child,
+                previous=[],
+                allocated_worker=None,
+                concern_flags=flags.get(child.pk, []),
+            )
+            for child in children
+        ]
     decisions = {
         decision.contact_id: decision
         for decision in Decision.objects.filter(
@@ -299,6 +320,7 @@ def _children_histories(
                 child=child,
                 previous=previous,
                 allocated_worker=_allocated_worker(previous, hand_ons, decisions.values()),
+                concern_flags=flags.get(child.pk, []),
             )
         )
     return histories

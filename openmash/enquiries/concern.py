@@ -1,0 +1,291 @@
+"""Cumulative concern: patterns across the contacts about one child that no single
+contact shows (issue 4, item 7). The rules are the area's configuration
+(openmash.area.models.ConcernRule, edited in Django admin):
+
+- contacts_in_period: N or more contacts received in the last D days;
+- agencies_in_period: contacts from N or more different agencies in the last D days
+  (the agency that submitted the contact, or its referral source when no agency did);
+- re_referral: N or more contacts received in the last D days, each within D days after
+  a MASH decision on an earlier contact about the child.
+
+Periods are counted back from today, in whole days in Europe/London: a contact received
+D days ago still counts. Reads here are not scoped or audited: the callers are
+selectors, which check who may see the child and record what they show.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from openmash.area.calendar import LONDON
+from openmash.area.models import ConcernRule, ConcernRuleKind
+from openmash.contacts.codes import CHILD_ROLES
+from openmash.contacts.models import Contact, ContactPerson
+from openmash.enquiries.models import Decision
+from openmash.people.same_child import contact_people_same_child, same_child_condition
+
+
+@dataclass(frozen=True)
+class TriggeringContact:
+    """A contact that made a rule fire."""
+
+    contact_id: int
+    reference: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class ConcernFlag:
+    """One rule that fires for a child, and the contacts that made it fire, oldest first."""
+
+    rule_id: int
+    kind: str
+    label: str
+    contacts: tuple[TriggeringContact, ...]
+    order: int = 0  # the rule's place in the area's list
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    """What the rules need to know about one contact about the child."""
+
+    contact_id: int
+    reference: str
+    received_at: datetime
+    # Who it came from: ("agency", id) or ("source", referral source code).
+    agency: tuple[str, str]
+    # When the MASH first decided on it (an amendment does not move a decision in time).
+    decided_at: datetime | None = None
+
+    @classmethod
+    def of(cls, contact: Contact, decided_at: datetime | None) -> "ContactFacts":
+        return cls(
+            contact_id=contact.pk,
+            reference=contact.reference,
+            received_at=contact.received_at,
+            agency=agency_key(contact.submitted_by_agency_id, contact.referral_source),
+            decided_at=decided_at,
+        )
+
+    @property
+    def triggering(self) -> TriggeringContact:
+        return TriggeringContact(self.contact_id, self.reference, self.received_at)
+
+
+def agency_key(agency_id: int | None, referral_source: str) -> tuple[str, str]:
+    if agency_id is not None:
+        return ("agency", str(agency_id))
+    return ("source", referral_source)
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment, LONDON).date()
+
+
+def _in_period(facts: ContactFacts, rule: ConcernRule, today: date) -> bool:
+    return today - timedelta(days=rule.period_days) <= _local_day(facts.received_at) <= today
+
+
+def _re_referrals(
+    history: Sequence[ContactFacts], rule: ConcernRule, today: date
+) -> list[ContactFacts]:
+    """The re-referrals (contacts in the period, each received no more than the period's
+    days after a decision on another contact about the child) and the decided contacts
+    they follow, if there are at least the rule's threshold of re-referrals."""
+    decided = [facts for facts in history if facts.decided_at is not None]
+    triggering: dict[int, ContactFacts] = {}
+    re_referrals = 0
+    for facts in history:
+        if not _in_period(facts, rule, today):
+            continue
+        earlier = [
+            (previous.decided_at, previous)
+            for previous in decided
+            if previous.decided_at is not None
+            and previous.contact_id != facts.contact_id
+            and previous.decided_at <= facts.received_at
+            and _local_day(facts.received_at) - _local_day(previous.decided_at)
+            <= timedelta(days=rule.period_days)
+        ]
+        if earlier:
+            re_referrals += 1
+            _, previous = max(earlier, key=lambda pair: (pair[0], pair[1].contact_id))
+            triggering[previous.contact_id] = previous
+            triggering[facts.contact_id] = facts
+    return list(triggering.values()) if re_referrals >= rule.threshold else []
+
+
+def concern_flags_in(
+    history: Iterable[ContactFacts], rules: Iterable[ConcernRule], today: date
+) -> list[ConcernFlag]:
+    """The rules that fire on one child's contacts; plain data in, no queries."""
+    contacts = sorted(
+        {facts.contact_id: facts for facts in history}.values(),
+        key=lambda facts: (facts.received_at, facts.contact_id),
+    )
+    flags = []
+    for rule in rules:
+        if not rule.active:
+            continue
+        if rule.kind == ConcernRuleKind.RE_REFERRAL:
+            triggering = _re_referrals(contacts, rule, today)
+        else:
+            in_period = [facts for facts in contacts if _in_period(facts, rule, today)]
+            if rule.kind == ConcernRuleKind.CONTACTS_IN_PERIOD:
+                count = len(in_period)
+            else:
+                count = len({facts.agency for facts in in_period})
+            triggering = in_period if count >= rule.threshold else []
+        if triggering:
+            ordered = sorted(triggering, key=lambda facts: (facts.received_at, facts.contact_id))
+            flags.append(
+                ConcernFlag(
+                    rule_id=rule.pk,
+                    kind=rule.kind,
+                    label=rule.label,
+                    contacts=tuple(facts.triggering for facts in ordered),
+                    order=rule.order,
+                )
+            )
+    return flags
+
+
+def concern_rules_active() -> list[ConcernRule]:
+    return list(ConcernRule.objects.filter(active=True).order_by("order", "id"))
+
+
+def first_decisions(contact_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each contact was first decided on, by contact id: one query."""
+    return {
+        row["contact_id"]: row["first"]
+        for row in Decision.objects.filter(contact_id__in=contact_ids)
+        .values("contact_id")
+        .annotate(first=Min("decided_at"))
+    }
+
+
+def contact_facts(contact_ids: Iterable[int]) -> dict[int, ContactFacts]:
+    """The facts of each contact, by id: two queries."""
+    ids = set(contact_ids)
+    decided = first_decisions(ids)
+    contacts = Contact.objects.filter(pk__in=ids).only(
+        "id", "reference", "received_at", "submitted_by_agency_id", "referral_source"
+    )
+    return {contact.pk: ContactFacts.of(contact, decided.get(contact.pk)) for contact in contacts}
+
+
+# --- Which contacts are about the child --------------------------------------------------
+# Issue 4's linkage will add confirmed person links here: swap these two together.
+
+
+def child_contact_ids(person: ContactPerson) -> set[int]:
+    """Every contact about this child: the person's own contact and every contact naming
+    the same child (openmash.people.same_child)."""
+    return {person.contact_id} | {
+        record.contact_id for record in contact_people_same_child(person).only("contact_id")
+    }
+
+
+def _same_child(person: ContactPerson, other: ContactPerson) -> bool:
+    """The rule of openmash.people.same_child.same_child_condition, for records in hand."""
+    if person.nhs_number and other.nhs_number == person.nhs_number:
+        return True
+    if person.upn and other.upn == person.upn:
+        return True
+    return bool(
+        person.family_name
+        and person.given_names
+        and person.date_of_birth
+        and other.date_of_birth == person.date_of_birth
+        and other.family_name.casefold() == person.family_name.casefold()
+        and other.given_names.casefold() == person.given_names.casefold()
+    )
+
+
+def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]:
+    """child_contact_ids for many children at once, by person id: one query."""
+    found: dict[int, set[int]] = {person.pk: {person.contact_id} for person in people}
+    conditions = [
+        condition for person in people if (condition := same_child_condition(person)) is not None
+    ]
+    if not conditions:
+        return found
+    either = Q()
+    for condition in conditions:
+        either |= condition
+    records = ContactPerson.objects.filter(either).only(
+        "id", "contact_id", "nhs_number", "upn", "family_name", "given_names", "date_of_birth"
+    )
+    for record in records:
+        for person in people:
+            if _same_child(person, record):
+                found[person.pk].add(record.contact_id)
+    return found
+
+
+# --- Flags -------------------------------------------------------------------------------
+
+
+def _today(today: date | None) -> date:
+    return today or timezone.localdate(timezone.now(), LONDON)
+
+
+def concern_flags_for_child(
+    person: ContactPerson, *, today: date | None = None
+) -> list[ConcernFlag]:
+    """The cumulative-concern flags for one child: four queries."""
+    facts = contact_facts(child_contact_ids(person))
+    return concern_flags_in(facts.values(), concern_rules_active(), _today(today))
+
+
+def concern_flags_for_people(
+    people: Sequence[ContactPerson], *, today: date | None = None
+) -> dict[int, list[ConcernFlag]]:
+    """The flags for each child, by person id, in the same few queries however many."""
+    found = children_contact_ids(people)
+    facts = contact_facts({contact_id for ids in found.values() for contact_id in ids})
+    rules = concern_rules_active()
+    day = _today(today)
+    return {
+        person_id: concern_flags_in((facts[pk] for pk in ids if pk in facts), rules, day)
+        for person_id, ids in found.items()
+    }
+
+
+def concern_flags_for_contacts(
+    contacts: Sequence[Contact], *, today: date | None = None
+) -> dict[int, list[ConcernFlag]]:
+    """The flags of every child named in each contact, by contact id (one flag per rule,
+    with the contacts of every child it fired for): a page of the screening queue in the
+    same five queries whether it shows 1 contact or 50."""
+    children = list(
+        ContactPerson.objects.filter(contact__in=contacts, role__in=CHILD_ROLES).only(
+            "id", "contact_id", "nhs_number", "upn", "family_name", "given_names", "date_of_birth"
+        )
+    )
+    by_person = concern_flags_for_people(children, today=today)
+    flags: dict[int, list[ConcernFlag]] = {contact.pk: [] for contact in contacts}
+    merged: dict[int, dict[int, ConcernFlag]] = defaultdict(dict)
+    for child in children:
+        for flag in by_person.get(child.pk, []):
+            rules = merged[child.contact_id]
+            if flag.rule_id in rules:
+                earlier = rules[flag.rule_id]
+                both = {each.contact_id: each for each in earlier.contacts + flag.contacts}
+                flag = ConcernFlag(
+                    rule_id=flag.rule_id,
+                    kind=flag.kind,
+                    label=flag.label,
+                    contacts=tuple(
+                        sorted(both.values(), key=lambda each: (each.received_at, each.contact_id))
+                    ),
+                    order=flag.order,
+                )
+            rules[flag.rule_id] = flag
+    for contact_id, rules in merged.items():
+        flags[contact_id] = sorted(rules.values(), key=lambda flag: (flag.order, flag.rule_id))
+    return flags
