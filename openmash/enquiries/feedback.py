@@ -6,6 +6,7 @@ that transaction has committed, so nothing is sent about work that was rolled ba
 Feedback never carries what agencies contributed: only the outcome and next steps.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from openmash.enquiries.models import AgencyCheck, CheckState, Decision, Message
 from openmash.enquiries.workflow import DEADLINE_STATES
 
 SUBJECT_LIMIT = 200  # Message.subject
+logger = logging.getLogger(__name__)
 
 
 def _send_on_commit(message: Message) -> None:
@@ -36,7 +38,18 @@ def _send_on_commit(message: Message) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
     )
-    transaction.on_commit(lambda: email.send(fail_silently=False))
+    message_id = message.pk
+
+    def send() -> None:
+        # The work that caused the message is already committed: a mail server that fails
+        # must not turn it into an error page. The log names the message, never the
+        # address (an SMTP error can quote it).
+        try:
+            email.send(fail_silently=False)
+        except Exception:
+            logger.error("Could not send message %s: the mail server refused it.", message_id)
+
+    transaction.on_commit(send)
 
 
 def _record(
@@ -80,7 +93,7 @@ def outcome_to_referrer(*, contact: Contact, decision: Decision, now: datetime) 
     body = (
         f"Dear {contact.referrer_name or 'referrer'},\n\n"
         f"Thank you for your contact {contact.reference}, received "
-        f"{contact.received_at:%d %B %Y}.\n\n"
+        f"{timezone.localtime(contact.received_at, LONDON):%-d %B %Y}.\n\n"
         f"The MASH has made its decision{amended}: {outcome.label}.\n\n"
         f"What happens next: {outcome.next_steps or 'the MASH will be in touch if needed.'}\n\n"
         "If you are worried that a child is at immediate risk, call the police on 999.\n\n"

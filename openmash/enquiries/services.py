@@ -78,6 +78,17 @@ def _locked_contact(contact_id: int) -> Contact:
     return Contact.objects.select_for_update().get(pk=contact_id)
 
 
+def _require_its_screener(user: User, contact: Contact) -> None:
+    """While a contact is being screened only the screener who took it, or a MASH
+    manager, works on it; anyone else asks them to release it (PermissionDenied)."""
+    if (
+        contact.state == ContactState.SCREENING
+        and contact.assigned_to_id not in (None, user.pk)
+        and not user.has_perm("enquiries.manage_screening")
+    ):
+        raise PermissionDenied
+
+
 def _text(errors: dict[str, str], field: str, value: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -168,6 +179,7 @@ def contact_rate(
     user = _require(actor, "enquiries.screen_contact")
     now = now or timezone.now()
     contact = _locked_contact(contact_id)
+    _require_its_screener(user, contact)
     if contact.state not in workflow.OPEN_STATES or contact.state == ContactState.RECEIVED:
         raise IllegalTransition(
             contact,
@@ -269,11 +281,16 @@ def enquiry_open(
     user = _require(actor, "enquiries.screen_contact")
     now = now or timezone.now()
     contact = _locked_contact(contact_id)
+    _require_its_screener(user, contact)
     _require_rated(contact)
     errors: dict[str, str] = {}
     agencies = _agencies(errors, agency_ids)
     _raise_if(errors)
     to = ContactState.CHECKS_IN_PROGRESS if agencies else ContactState.AWAITING_DECISION
+    # Only from screening: the workflow also allows these moves for a returned hand-on or
+    # more checks, which must not be reached by opening an enquiry again.
+    if contact.state != ContactState.SCREENING:
+        raise IllegalTransition(contact, to)
     workflow.move(contact, to)
     contact.save(update_fields=["state"])
     checks = _request_checks(actor, user, contact, agencies, now)
@@ -289,11 +306,18 @@ def checks_request_more(
     user = _require(actor, "enquiries.screen_contact")
     now = now or timezone.now()
     contact = _locked_contact(contact_id)
+    _require_its_screener(user, contact)
+    _require_rated(contact)
     errors: dict[str, str] = {}
     agencies = _agencies(errors, agency_ids)
     if not agencies and "agencies" not in errors:
         errors["agencies"] = "Select at least one agency to ask"
     _raise_if(errors)
+    # Agencies already asked are skipped; with none new the contact stays where it is (a
+    # contact moved to checks in progress with no check open could never be decided).
+    already = set(contact.agency_checks.values_list("agency_id", flat=True))
+    if all(agency.pk in already for agency in agencies):
+        return []
     if contact.state != ContactState.CHECKS_IN_PROGRESS:
         workflow.move(contact, ContactState.CHECKS_IN_PROGRESS)
         contact.save(update_fields=["state"])
@@ -309,6 +333,7 @@ def closure_propose(
     user = _require(actor, "enquiries.screen_contact")
     now = now or timezone.now()
     contact = _locked_contact(contact_id)
+    _require_its_screener(user, contact)
     _require_rated(contact)
     errors: dict[str, str] = {}
     chosen = Outcome.objects.filter(code=outcome, active=True, closes_at_screening=True).first()
@@ -317,6 +342,9 @@ def closure_propose(
     rationale = _text(errors, "rationale", rationale, "Enter why the contact can be closed")
     _raise_if(errors)
     assert chosen is not None
+    # Only from screening: not while checks run, nor once the contact has been handed on.
+    if contact.state != ContactState.SCREENING:
+        raise IllegalTransition(contact, ContactState.AWAITING_DECISION)
     workflow.move(contact, ContactState.AWAITING_DECISION)
     contact.save(update_fields=["state"])
     proposal = ClosureProposal.objects.create(
@@ -366,6 +394,7 @@ def contact_pass_to_allocated_worker(
     user = _require(actor, "enquiries.screen_contact")
     now = now or timezone.now()
     contact = _locked_contact(contact_id)
+    _require_its_screener(user, contact)
     errors: dict[str, str] = {}
     worker = _text(
         errors, "allocated_worker", allocated_worker, "Enter the allocated worker's name"
@@ -430,14 +459,19 @@ def _check_for_agency(actor: Actor, check_id: int) -> AgencyCheck:
     """The check, if the actor's agency owns it. Another agency's check is reported as
     not existing, so ids cannot be probed (the fire wall)."""
     agency_id = actor.agency_id
-    check = (
-        AgencyCheck.objects.select_for_update().filter(pk=check_id, agency_id=agency_id).first()
+    found = (
+        AgencyCheck.objects.filter(pk=check_id, agency_id=agency_id).values_list(
+            "contact_id", flat=True
+        )
         if agency_id is not None
         else None
     )
-    if check is None:
+    contact_id = found.first() if found is not None else None
+    if contact_id is None:
         raise AgencyCheck.DoesNotExist(f"No check {check_id} for this agency.")
-    return check
+    # Locks in one order everywhere, the contact first, so two people cannot deadlock.
+    _locked_contact(contact_id)
+    return AgencyCheck.objects.select_for_update().get(pk=check_id)
 
 
 def _finding_errors(
@@ -556,8 +590,10 @@ def check_waive(
     """The MASH decides it no longer needs an agency's check, with the reason."""
     user = _require(actor, "enquiries.screen_contact")
     now = now or timezone.now()
+    contact = _locked_contact(
+        AgencyCheck.objects.values_list("contact_id", flat=True).get(pk=check_id)
+    )
     check = AgencyCheck.objects.select_for_update().select_related("agency").get(pk=check_id)
-    contact = _locked_contact(check.contact_id)
     if check.state != CheckState.REQUESTED:
         raise IllegalTransition(
             contact,
@@ -786,6 +822,8 @@ def decision_amend(
 
 
 def _hand_on_for(actor: Actor, hand_on_id: int) -> tuple[User, HandOn]:
+    # The contact is locked before the hand-on, the order every service uses.
+    _locked_contact(HandOn.objects.values_list("contact_id", flat=True).get(pk=hand_on_id))
     hand_on = HandOn.objects.select_for_update().get(pk=hand_on_id)
     user = _require(actor, "enquiries.respond_to_hand_on", hand_on)
     if hand_on.state != HandOnState.PENDING:
