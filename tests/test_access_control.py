@@ -24,6 +24,7 @@ from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, CheckState, ClosureProposal, HandOn
+from openmash.linkage.models import IndexedPerson, PersonLink
 from tests.conftest import ROLE_PERSONAS, signed_in
 from tests.factories import a_child, a_submission, api_payload
 
@@ -104,6 +105,8 @@ SCREENING_ACTIONS = (
     "screening-propose-closure",
     "screening-pass-to-worker",
 )
+LINK = "person_link_sample"
+LINK_ACTIONS = ("screening-link-confirm", "screening-link-reject", "screening-link-undo")
 
 ACCESS_TABLE: dict[str, Row] = {
     "home": Row("core:home", only(*SIGNED_IN)),
@@ -135,6 +138,10 @@ ACCESS_TABLE: dict[str, Row] = {
     **{
         name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), ENQUIRY)
         for name in SCREENING_ACTIONS
+    },
+    **{
+        name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), LINK)
+        for name in LINK_ACTIONS
     },
     "check-queue": Row("enquiries:check-queue", only("police_researcher")),
     "check-own-agency": Row("enquiries:check", only("police_researcher"), POLICE_CHECK),
@@ -417,8 +424,22 @@ def closure_proposal(school_referrer: User, personas: dict[str, User]) -> Closur
     )
 
 
+@pytest.fixture
+def person_link_sample(enquiry_contact: Contact, school_contact: Contact) -> PersonLink:
+    """The matcher's suggestion that the enquiry's child is the school contact's child."""
+    return PersonLink.objects.create(
+        contact_person=enquiry_contact.people.order_by("position").first(),
+        candidate=IndexedPerson.objects.get(
+            contact_person=school_contact.people.order_by("position").first()
+        ),
+        probability=0.9,
+        explanation=["same date of birth"],
+    )
+
+
 # The object each id kwarg names.
 ID_KWARGS: dict[str, type[Model]] = {
+    "link_id": PersonLink,
     "check_id": AgencyCheck,
     "hand_on_id": HandOn,
     "proposal_id": ClosureProposal,
@@ -428,7 +449,10 @@ ID_KWARGS: dict[str, type[Model]] = {
 def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]:
     """Real values for a URL's kwargs from a sample object: its id, its contact's
     reference, the first person (the child) named in that contact."""
-    contact = sample if isinstance(sample, Contact) else sample.contact  # type: ignore[attr-defined]
+    if isinstance(sample, PersonLink):
+        contact = sample.contact_person.contact
+    else:
+        contact = sample if isinstance(sample, Contact) else sample.contact  # type: ignore[attr-defined]
     values: dict[str, object] = {}
     for kwarg in pattern_kwargs:
         if kwarg == "reference":

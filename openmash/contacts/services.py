@@ -4,6 +4,7 @@ import hashlib
 import json
 from dataclasses import asdict
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -39,6 +40,12 @@ class ContactInvalid(Exception):
 
 class IdempotencyKeyReused(Exception):
     """The key was used before with a different request; nothing was written."""
+
+
+def _match_in_background(contact_id: int) -> None:
+    from openmash.linkage.tasks import match_contact_people
+
+    match_contact_people.enqueue(contact_id)
 
 
 def _next_reference(year: int) -> str:
@@ -173,6 +180,9 @@ def contact_create(
     )
     if actor.user is not None:
         ContactDraft.objects.filter(owner=actor.user).delete()
+    # Matching the people against the person index runs in the background, once the
+    # contact is safely stored; a queue that cannot be reached is logged, never an error.
+    transaction.on_commit(partial(_match_in_background, contact.pk), robust=True)
     return contact, True
 
 

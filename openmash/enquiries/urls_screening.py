@@ -33,4 +33,19 @@ urlpatterns: list[URLPattern] = [
         screening.screening_pass_to_worker_view,
         name="screening-pass-to-worker",
     ),
+    path(
+        "contacts/<str:reference>/matches/<int:link_id>/confirm/",
+        screening.screening_link_confirm_view,
+        name="screening-link-confirm",
+    ),
+    path(
+        "contacts/<str:reference>/matches/<int:link_id>/reject/",
+        screening.screening_link_reject_view,
+        name="screening-link-reject",
+    ),
+    path(
+        "contacts/<str:reference>/matches/<int:link_id>/undo/",
+        screening.screening_link_undo_view,
+        name="screening-link-undo",
+    ),
 ]

@@ -147,9 +147,7 @@ class PersonLink(models.Model):
         "contacts.ContactPerson", on_delete=models.CASCADE, related_name="links"
     )
     candidate = models.ForeignKey(IndexedPerson, on_delete=models.CASCADE, related_name="links")
-    state = models.CharField(
-        max_length=20, choices=LinkState.choices, default=LinkState.SUGGESTED
-    )
+    state = models.CharField(max_length=20, choices=LinkState.choices, default=LinkState.SUGGESTED)
     probability = models.FloatField()
     explanation = models.JSONField(default=list)
     model_version = models.CharField(max_length=40, blank=True)

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -49,6 +49,15 @@ from openmash.enquiries.selectors.screening import (
 )
 from openmash.enquiries.services import ContactAlreadyTaken, EnquiryInvalid
 from openmash.enquiries.workflow import IllegalTransition
+from openmash.linkage.links import (
+    LinkNotOpen,
+    LinkView,
+    link_confirm,
+    link_reject,
+    link_undo,
+    links_for_contact,
+)
+from openmash.linkage.models import PersonLink
 
 _MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukradioswithhints"}
 
@@ -157,7 +166,14 @@ def _render_page(
     if problem is not None and problem.href.lstrip("#") not in forms:
         problem = SummaryError(problem.message, "#actions")
     error_summary = _error_summary(dict(forms), problem)
+    matches = links_for_contact(actor=Actor.from_request(request), contact=contact)
+    match_groups = [
+        MatchGroup(person.full_name, [MatchRow(view) for view in matches[person.pk]])
+        for person in contact.people.all()
+        if matches.get(person.pk)
+    ]
     context: dict[str, Any] = {
+        "match_groups": match_groups,
         "page": page,
         "contact": page.contact,
         "actions": actions,
@@ -171,6 +187,37 @@ def _render_page(
         "error_summary": error_summary,
     }
     return render(request, "enquiries/screening/screening.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    view: LinkView
+
+    @property
+    def link(self) -> PersonLink:
+        return self.view.link
+
+    @property
+    def contact(self) -> Contact | None:
+        return self.view.contact
+
+    @property
+    def agency_name(self) -> str:
+        return self.view.agency_name
+
+    @property
+    def involvement(self) -> str:
+        return self.view.involvement
+
+    @property
+    def percent(self) -> str:
+        return f"{self.view.link.probability:.1%}"
+
+
+@dataclass(frozen=True)
+class MatchGroup:
+    name: str
+    links: list[MatchRow]
 
 
 @requires("enquiries.view_screening_queue")
@@ -353,3 +400,56 @@ def _names(names: list[str]) -> str:
     if len(names) < 2:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+# --- Who is this? Confirming, rejecting and undoing matches ---------------------------------
+
+
+def _link_action(
+    request: HttpRequest, reference: str, link_id: int, call: Callable[[Actor], str]
+) -> HttpResponse:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    if not PersonLink.objects.filter(pk=link_id, contact_person__contact=contact).exists():
+        raise Http404
+    try:
+        success = call(actor)
+    except EnquiryInvalid as invalid:
+        problem = SummaryError(" ".join(invalid.errors.values()), "#matches")
+        return _render_page(request, reference, problem=problem, status=400)
+    except LinkNotOpen as refused:
+        return _render_page(
+            request, reference, problem=SummaryError(str(refused), "#matches"), status=409
+        )
+    messages.success(request, success)
+    return redirect("enquiries:screening", reference=reference)
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_link_confirm_view(request: HttpRequest, reference: str, link_id: int) -> HttpResponse:
+    def confirm(actor: Actor) -> str:
+        link_confirm(actor=actor, link_id=link_id)
+        return "You confirmed the match: the records are linked."
+
+    return _link_action(request, reference, link_id, confirm)
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_link_reject_view(request: HttpRequest, reference: str, link_id: int) -> HttpResponse:
+    def reject(actor: Actor) -> str:
+        link_reject(actor=actor, link_id=link_id)
+        return "You said they are not the same person. OpenMASH will not suggest it again."
+
+    return _link_action(request, reference, link_id, reject)
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_link_undo_view(request: HttpRequest, reference: str, link_id: int) -> HttpResponse:
+    def undo(actor: Actor) -> str:
+        link_undo(actor=actor, link_id=link_id, reason=request.POST.get("reason", "")[:2000])
+        return "You undid the link. The reason is kept in the record's history."
+
+    return _link_action(request, reference, link_id, undo)

@@ -1,0 +1,509 @@
+"""The comparisons of the Fellegi-Sunter match model, each defined once.
+
+Every level is a pair: a SQL condition that Splink evaluates on DuckDB when it trains or
+batch-links, and a Python predicate that the live matcher evaluates, written so the two
+agree exactly (equality, list overlap, Levenshtein distance, fixed-position substrings and
+whole-day date differences; no floating-point similarity scores). Both sides work on the
+same "comparison record": the standardised fields of a person, with empty values as None.
+
+Pure: no Django imports, so training, the matcher, tests and benchmarks share it.
+
+The comparisons keep household members apart. Twins and siblings share surname, address
+and (twins) date of birth, so a different first name must weigh heavily against a match:
+the given-name comparison separates nickname forms and small typos from a different name,
+and the model fixes the m probability of "different given name" low rather than leave it
+to expectation maximisation (which cannot tell a twin from a typo, since both agree on
+everything else).
+"""
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import jellyfish
+
+from openmash.people.standardise import name_standard, person_standard
+
+Record = dict[str, Any]
+Predicate = Callable[[Record, Record], bool]
+
+# The smallest m or u Splink uses when it turns them into a match weight.
+M_U_CLAMP_MIN = 1e-300
+# Splink's value for a level seen in no training pair.
+LEVEL_NOT_OBSERVED = 1e-6
+# m of "different given name" (and of "different NHS number"): fixed, not trained.
+DIFFERENT_GIVEN_NAME_M = 0.00002
+DIFFERENT_IDENTIFIER_M = 0.0005
+
+COMPARISON_COLUMNS = (
+    "unique_id",
+    "given_std",
+    "given_forms",
+    "family_std",
+    "family_parts",
+    "family_sound",
+    "aliases",
+    "dob",
+    "sex",
+    "postcode_std",
+    "postcode_outward",
+    "nhs",
+    "upn",
+)
+
+
+def levenshtein(first: str, second: str) -> int:
+    """Edit distance (insert, delete, substitute), as DuckDB's `levenshtein` (a test
+    checks the two agree)."""
+    return int(jellyfish.levenshtein_distance(first, second))
+
+
+def _null(column: str) -> tuple[str, Predicate]:
+    return (
+        f'"{column}_l" IS NULL OR "{column}_r" IS NULL',
+        lambda left, right: left[column] is None or right[column] is None,
+    )
+
+
+def _exact(column: str) -> tuple[str, Predicate]:
+    return (
+        f'"{column}_l" = "{column}_r"',
+        lambda left, right: left[column] == right[column],
+    )
+
+
+def _overlap(column: str) -> tuple[str, Predicate]:
+    return (
+        f'list_has_any("{column}_l", "{column}_r")',
+        lambda left, right: bool(set(left[column] or ()) & set(right[column] or ())),
+    )
+
+
+def _within_edits(column: str, edits: int) -> tuple[str, Predicate]:
+    return (
+        f'levenshtein("{column}_l", "{column}_r") <= {edits}',
+        lambda left, right: levenshtein(left[column], right[column]) <= edits,
+    )
+
+
+def _surname_is_other_name(left: Record, right: Record) -> bool:
+    return right["family_std"] in (left["aliases"] or ()) or left["family_std"] in (
+        right["aliases"] or ()
+    )
+
+
+def _dob_swapped(left: Record, right: Record) -> bool:
+    first, second = left["dob"], right["dob"]
+    return first[:4] == second[:4] and first[5:7] == second[8:10] and first[8:10] == second[5:7]
+
+
+def _dob_within_a_year(left: Record, right: Record) -> bool:
+    days = date.fromisoformat(left["dob"]) - date.fromisoformat(right["dob"])
+    return abs(days.days) <= 365
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: its SQL, its Python twin, and how it reads in words.
+
+    `words` may use {left} and {right} for the two values as given."""
+
+    label: str
+    sql: str
+    test: Predicate
+    words: str
+    is_null: bool = False
+    # A fixed m probability that training must not change (see the module docstring).
+    fixed_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    # The as-given field shown in explanations ({left}/{right}).
+    shown_field: str
+    levels: tuple[Level, ...]
+    description: str = ""
+
+    def level_of(self, left: Record, right: Record) -> int:
+        """The index of the first level whose condition holds (the last is 'else')."""
+        for index, level in enumerate(self.levels[:-1]):
+            if level.test(left, right):
+                return index
+        return len(self.levels) - 1
+
+
+def _else(words: str, fixed_m: float | None = None) -> Level:
+    return Level("All other comparisons", "ELSE", lambda left, right: True, words, fixed_m=fixed_m)
+
+
+def _level(label: str, pair: tuple[str, Predicate], words: str, **options: Any) -> Level:
+    sql, test = pair
+    return Level(label, sql, test, words, **options)
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "given_name",
+        "given_names",
+        (
+            _level("Null", _null("given_std"), "no first name to compare", is_null=True),
+            _level("Exact", _exact("given_std"), "same first name"),
+            _level(
+                "Nickname forms",
+                _overlap("given_forms"),
+                "first name a known short form: {left}/{right}",
+            ),
+            _level(
+                "Levenshtein <= 1",
+                _within_edits("given_std", 1),
+                "first name similar: {left}/{right}",
+            ),
+            _level(
+                "Levenshtein <= 2",
+                _within_edits("given_std", 2),
+                "first name partly similar: {left}/{right}",
+            ),
+            _else("different first name: {left}/{right}", fixed_m=DIFFERENT_GIVEN_NAME_M),
+        ),
+    ),
+    Comparison(
+        "family_name",
+        "family_name",
+        (
+            _level("Null", _null("family_std"), "no surname to compare", is_null=True),
+            _level("Exact", _exact("family_std"), "same surname"),
+            _level(
+                "Levenshtein <= 1",
+                _within_edits("family_std", 1),
+                "surname similar: {left}/{right}",
+            ),
+            Level(
+                "Other name",
+                'list_contains("aliases_l", "family_std_r") OR '
+                'list_contains("aliases_r", "family_std_l")',
+                _surname_is_other_name,
+                "surname is an other name: {left}/{right}",
+            ),
+            _level(
+                "Shares a part", _overlap("family_parts"), "surname shares a part: {left}/{right}"
+            ),
+            _level(
+                "Levenshtein <= 2",
+                _within_edits("family_std", 2),
+                "surname partly similar: {left}/{right}",
+            ),
+            _level("Same soundex", _exact("family_sound"), "surname sounds alike: {left}/{right}"),
+            _else("different surname: {left}/{right}"),
+        ),
+    ),
+    Comparison(
+        "date_of_birth",
+        "date_of_birth",
+        (
+            _level("Null", _null("dob"), "no date of birth to compare", is_null=True),
+            _level("Exact", _exact("dob"), "same date of birth"),
+            Level(
+                "Day and month swapped",
+                "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND "
+                "substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND "
+                "substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+                _dob_swapped,
+                "day and month swapped: {left} and {right}",
+            ),
+            Level(
+                "Same year and month",
+                "substr(dob_l, 1, 7) = substr(dob_r, 1, 7)",
+                lambda left, right: left["dob"][:7] == right["dob"][:7],
+                "date of birth differs by day: {left} and {right}",
+            ),
+            Level(
+                "Same day and month",
+                "substr(dob_l, 6, 5) = substr(dob_r, 6, 5)",
+                lambda left, right: left["dob"][5:] == right["dob"][5:],
+                "date of birth differs by year: {left} and {right}",
+            ),
+            Level(
+                "Within 365 days",
+                "abs(date_diff('day', CAST(dob_l AS DATE), CAST(dob_r AS DATE))) <= 365",
+                _dob_within_a_year,
+                "date of birth within a year: {left} and {right}",
+            ),
+            _else("different date of birth: {left} and {right}"),
+        ),
+    ),
+    Comparison(
+        "sex",
+        "sex",
+        (
+            _level("Null", _null("sex"), "no sex to compare", is_null=True),
+            _level("Exact", _exact("sex"), "same sex"),
+            _else("different sex"),
+        ),
+    ),
+    Comparison(
+        "postcode",
+        "postcode",
+        (
+            _level("Null", _null("postcode_std"), "no postcode to compare", is_null=True),
+            _level("Exact", _exact("postcode_std"), "same postcode"),
+            _level(
+                "Same outward code",
+                _exact("postcode_outward"),
+                "postcode nearby: {left}/{right}",
+            ),
+            _else("different postcode"),
+        ),
+    ),
+    Comparison(
+        "nhs_number",
+        "nhs_number",
+        (
+            _level("Null", _null("nhs"), "no valid NHS number on both", is_null=True),
+            _level("Exact", _exact("nhs"), "same NHS number"),
+            _else("different NHS number", fixed_m=DIFFERENT_IDENTIFIER_M),
+        ),
+    ),
+    Comparison(
+        "upn",
+        "upn",
+        (
+            _level("Null", _null("upn"), "no valid UPN on both", is_null=True),
+            _level("Exact", _exact("upn"), "same unique pupil number"),
+            _else("different unique pupil number", fixed_m=DIFFERENT_IDENTIFIER_M),
+        ),
+    ),
+)
+
+
+def _empty_to_none(value: Any) -> Any:
+    return value if value not in ("", None, [], ()) else None
+
+
+def comparison_record(
+    *,
+    unique_id: int | str,
+    given_std: str,
+    given_forms: Sequence[str],
+    family_std: str,
+    family_parts: Sequence[str],
+    family_sound: str,
+    aliases: Sequence[str],
+    date_of_birth: date | None,
+    sex: str,
+    postcode_std: str,
+    postcode_outward: str,
+    nhs: str,
+    upn: str,
+) -> Record:
+    """A person's standardised fields as the comparisons read them (empty -> None)."""
+    sex_code = (sex or "").upper()
+    return {
+        "unique_id": unique_id,
+        "given_std": _empty_to_none(given_std),
+        "given_forms": list(given_forms) or None,
+        "family_std": _empty_to_none(family_std),
+        "family_parts": list(family_parts) or None,
+        "family_sound": _empty_to_none(family_sound),
+        "aliases": list(aliases) or None,
+        "dob": date_of_birth.isoformat() if date_of_birth else None,
+        "sex": sex_code if sex_code in ("M", "F") else None,
+        "postcode_std": _empty_to_none(postcode_std),
+        "postcode_outward": _empty_to_none(postcode_outward),
+        "nhs": _empty_to_none(nhs),
+        "upn": _empty_to_none(upn),
+    }
+
+
+def other_names_standard(other_names: str) -> tuple[str, ...]:
+    """Other names (aliases, earlier surnames) as person_standard gives them."""
+    if not other_names:
+        return ()
+    return tuple(
+        alias
+        for alias in (name_standard(part) for part in re.split(r"[,;/]", other_names or ""))
+        if alias
+    )
+
+
+def comparison_record_for_person(
+    *,
+    unique_id: int | str,
+    given_names: str,
+    family_name: str,
+    other_names: str = "",
+    date_of_birth: date | None = None,
+    sex: str = "",
+    postcode: str = "",
+    nhs_number: str = "",
+    upn: str = "",
+) -> Record:
+    """Standardise a person as given (as the person index does) into a comparison record."""
+    person = person_standard(
+        given_names=given_names,
+        family_name=family_name,
+        other_names=other_names,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        postcode=postcode,
+        nhs_number=nhs_number,
+        upn=upn,
+    )
+    return comparison_record(
+        unique_id=unique_id,
+        given_std=person.given_name,
+        given_forms=person.given_name_forms,
+        family_std=person.family_name,
+        family_parts=person.family_name_parts,
+        family_sound=jellyfish.soundex(person.family_name) if person.family_name else "",
+        aliases=person.other_names,
+        date_of_birth=date_of_birth,
+        sex=person.sex,
+        postcode_std=person.postcode,
+        postcode_outward=person.postcode_outward,
+        nhs=person.nhs_number,
+        upn=person.upn,
+    )
+
+
+def splink_comparisons() -> list[dict[str, Any]]:
+    """The comparisons in Splink's settings form (custom levels with SQL conditions)."""
+    comparisons = []
+    for comparison in COMPARISONS:
+        levels: list[dict[str, Any]] = []
+        for level in comparison.levels:
+            spec: dict[str, Any] = {
+                "sql_condition": level.sql,
+                "label_for_charts": level.label,
+            }
+            if level.is_null:
+                spec["is_null_level"] = True
+            if level.fixed_m is not None:
+                spec["m_probability"] = level.fixed_m
+                spec["fix_m_probability"] = True
+            levels.append(spec)
+        comparisons.append(
+            {
+                "output_column_name": comparison.name,
+                "comparison_description": comparison.description or comparison.name,
+                "comparison_levels": levels,
+            }
+        )
+    return comparisons
+
+
+def splink_settings(*, probability_two_random_records_match: float = 1e-4) -> dict[str, Any]:
+    """A Splink settings dictionary for deduplicating comparison records."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": probability_two_random_records_match,
+        "comparisons": splink_comparisons(),
+        "blocking_rules_to_generate_predictions": [
+            "l.nhs = r.nhs",
+            "l.dob = r.dob",
+            "l.family_sound = r.family_sound AND substr(l.dob, 1, 4) = substr(r.dob, 1, 4)",
+            "l.family_std = r.family_std AND l.given_std = r.given_std",
+        ],
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": False,
+    }
+
+
+@dataclass(frozen=True)
+class LevelWeight:
+    level: Level
+    match_weight: float
+
+
+@dataclass(frozen=True)
+class ScoredComparison:
+    comparison: Comparison
+    level_index: int
+    match_weight: float
+
+
+@dataclass
+class MatchModel:
+    """A trained model's prior and per-level match weights, read from Splink's JSON."""
+
+    version: str
+    probability_two_random_records_match: float
+    # comparison name -> weight of each level, in COMPARISONS order.
+    weights: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def prior_weight(self) -> float:
+        """log2 of the prior odds, as Splink adds it to every pair's match weight."""
+        prior = self.probability_two_random_records_match
+        return math.log2(prior / (1 - prior))
+
+
+def _level_weight(spec: dict[str, Any]) -> float:
+    if spec.get("is_null_level"):
+        return 0.0
+    m = spec.get("m_probability")
+    u = spec.get("u_probability")
+    m = LEVEL_NOT_OBSERVED if m is None or isinstance(m, str) else m
+    u = LEVEL_NOT_OBSERVED if u is None or isinstance(u, str) else u
+    return math.log2(max(m, M_U_CLAMP_MIN) / max(u, M_U_CLAMP_MIN))
+
+
+class ModelMismatch(ValueError):
+    """The model file was trained with comparisons other than these."""
+
+
+def match_model_from_splink(settings: dict[str, Any], *, version: str) -> MatchModel:
+    """Read a Splink model (as saved by save_model_to_json) for the Python scorer."""
+    by_name = {spec["output_column_name"]: spec for spec in settings["comparisons"]}
+    weights: dict[str, list[float]] = {}
+    for comparison in COMPARISONS:
+        spec = by_name.get(comparison.name)
+        if spec is None:
+            raise ModelMismatch(f"the model has no comparison {comparison.name}")
+        levels = spec["comparison_levels"]
+        conditions = [level["sql_condition"] for level in levels]
+        if conditions != [level.sql for level in comparison.levels]:
+            raise ModelMismatch(f"the model's {comparison.name} levels differ from these")
+        weights[comparison.name] = [_level_weight(level) for level in levels]
+    return MatchModel(
+        version=version,
+        probability_two_random_records_match=settings["probability_two_random_records_match"],
+        weights=weights,
+    )
+
+
+def score_pair(
+    model: MatchModel, left: Record, right: Record
+) -> tuple[float, float, list[ScoredComparison]]:
+    """(match weight, match probability, each comparison's level) for two records,
+    with Splink's formula: prior weight plus the sum of log2(m/u)."""
+    total, levels = score_levels(model, left, right)
+    parts = [
+        ScoredComparison(comparison, index, model.weights[comparison.name][index])
+        for comparison, index in zip(COMPARISONS, levels, strict=True)
+    ]
+    return total, match_probability(total), parts
+
+
+def score_levels(model: MatchModel, left: Record, right: Record) -> tuple[float, list[int]]:
+    """The match weight and the level of each comparison (the fast path of score_pair)."""
+    total = model.prior_weight
+    levels = []
+    for comparison in COMPARISONS:
+        index = comparison.level_of(left, right)
+        total += model.weights[comparison.name][index]
+        levels.append(index)
+    return total, levels
+
+
+def match_probability(match_weight: float) -> float:
+    if match_weight > 1000:
+        return 1.0
+    if match_weight < -1000:
+        return 0.0
+    factor = 2.0**match_weight
+    return factor / (1 + factor)

@@ -1,0 +1,56 @@
+"""Retrain the match model with Splink (no labels needed) and make it the current one."""
+
+from typing import Any
+
+import pandas as pd
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from openmash.linkage.comparisons import COMPARISON_COLUMNS
+from openmash.linkage.matcher import _COLUMNS, models_directory, record_from_row
+from openmash.linkage.models import IndexedPerson
+from openmash.linkage.synthetic import synthetic_records
+from openmash.linkage.training import comparison_frame, model_save, train
+
+
+class Command(BaseCommand):
+    help = (
+        "Train the person-matching model on the person index (or on synthetic households) "
+        "with Splink on DuckDB, save it as a new versioned model file and make it current."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--source", choices=("index", "synthetic"), default="index")
+        parser.add_argument(
+            "--max-pairs",
+            type=int,
+            default=5_000_000,
+            help="Random pairs sampled to estimate u (default 5,000,000).",
+        )
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--records",
+            type=int,
+            default=20_000,
+            help="How many synthetic records to train on (--source synthetic).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["source"] == "synthetic":
+            frame = comparison_frame(synthetic_records(options["records"], seed=options["seed"]))
+        else:
+            rows = IndexedPerson.objects.values(*_COLUMNS).iterator(chunk_size=5000)
+            frame = pd.DataFrame(
+                [record_from_row(row) for row in rows], columns=list(COMPARISON_COLUMNS)
+            )
+        if len(frame) < 100:
+            raise CommandError(
+                f"Only {len(frame)} records to train on: at least 100 are needed. "
+                "The matcher keeps using the current model."
+            )
+        model = train(frame, max_pairs=options["max_pairs"], seed=options["seed"])
+        path = model_save(model, models_directory())
+        prior = model["probability_two_random_records_match"]
+        self.stdout.write(
+            f"Trained on {len(frame):,} records (probability two random records match "
+            f"{prior:.3g}); saved {path} and made it the current model."
+        )

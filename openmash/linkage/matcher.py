@@ -1,0 +1,306 @@
+"""The live matcher: who in the person index might this person be? (issue 4, item 4)
+
+Candidate search uses the database indexes only (one capped, indexed query per key: the
+same valid NHS number, the same valid UPN, the same date of birth, the date with day and
+month swapped, the same surname sound and birth year, the same surname and first name).
+Each candidate is then scored in Python with the trained model's match weights, by the
+same comparisons and formula Splink uses (openmash.linkage.comparisons), so the
+probability agrees with Splink's for the same pair.
+
+The model is read once per process and read again only when the current model file, or
+its modification time, changes.
+"""
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from openmash.contacts.models import ContactPerson
+from openmash.linkage.comparisons import (
+    COMPARISONS,
+    MatchModel,
+    ModelMismatch,
+    Record,
+    ScoredComparison,
+    comparison_record,
+    comparison_record_for_person,
+    match_model_from_splink,
+    match_probability,
+    other_names_standard,
+    score_levels,
+    score_pair,
+)
+from openmash.linkage.models import IndexedPerson
+from openmash.linkage.training import DEFAULT_MODEL, current_model_path
+
+logger = logging.getLogger(__name__)
+
+# Most rows any one candidate query returns: a common date of birth in a big index.
+CANDIDATES_PER_KEY = 200
+_COLUMNS = (
+    "id",
+    "given_names",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "nhs_number",
+    "upn",
+    "given_std",
+    "given_forms",
+    "family_std",
+    "family_parts",
+    "family_sound",
+    "postcode_std",
+    "postcode_outward",
+    "nhs_valid",
+    "upn_valid",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible match from the index, best first in `match_person`'s answer."""
+
+    indexed_person_id: int
+    probability: float
+    match_weight: float
+    # Per field, in words: "same date of birth", "surname similar: Smyth/Smith".
+    explanation: list[str]
+    model_version: str
+
+
+_cache: dict[str, Any] = {}
+
+
+def models_directory() -> Path:
+    return Path(settings.VAR_DIR) / "match-models"
+
+
+def current_model() -> MatchModel:
+    """The trained model (the latest in VAR_DIR/match-models, else the shipped default),
+    read once per process and again only when the file or its mtime changes. A trained
+    model whose comparisons no longer fit these (trained before an upgrade) is passed
+    over for the default until the model is retrained."""
+    path = current_model_path(models_directory())
+    key = (str(path), os.stat(path).st_mtime_ns)
+    if _cache.get("key") != key:
+        try:
+            model = _model_from(path)
+        except ModelMismatch:
+            logger.warning("Match model %s does not fit the comparisons; using the default", path)
+            model = _model_from(DEFAULT_MODEL)
+        _cache["key"] = key
+        _cache["model"] = model
+    cached: MatchModel = _cache["model"]
+    return cached
+
+
+def _model_from(path: Path) -> MatchModel:
+    return match_model_from_splink(json.loads(path.read_text(encoding="utf-8")), version=path.stem)
+
+
+def explanation_words(
+    parts: list[ScoredComparison], left_shown: dict[str, Any], right_shown: dict[str, Any]
+) -> list[str]:
+    """The level of each comparison, in words, with the two values where they differ."""
+    words = []
+    for part in parts:
+        level = part.comparison.levels[part.level_index]
+        if level.is_null:
+            continue
+        field = part.comparison.shown_field
+        words.append(
+            level.words.format(
+                left=_shown(left_shown.get(field)), right=_shown(right_shown.get(field))
+            )
+        )
+    return words
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value or "").strip()
+
+
+def pair_score(
+    left: Record, right: Record, *, model: MatchModel | None = None
+) -> tuple[float, float, list[ScoredComparison]]:
+    """(match weight, probability, levels) of two comparison records with the model."""
+    return score_pair(model or current_model(), left, right)
+
+
+def _swapped(day: date) -> date | None:
+    if day.day > 12 or day.day == day.month:
+        return None
+    return date(day.year, day.day, day.month)
+
+
+def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[str, list[Any]]]:
+    """The blocking keys the record has, as SQL conditions, each served by an index of
+    IndexedPerson: nhs_valid, upn_valid, date_of_birth (twice: as given and with day and
+    month swapped), (family_sound, birth_year) and (family_std, given_std)."""
+    keys: list[tuple[str, list[Any]]] = []
+    if record["nhs"]:
+        keys.append(("nhs_valid = %s", [record["nhs"]]))
+    if record["upn"]:
+        keys.append(("upn_valid = %s", [record["upn"]]))
+    if date_of_birth:
+        keys.append(("date_of_birth = %s", [date_of_birth]))
+        swapped = _swapped(date_of_birth)
+        if swapped:
+            keys.append(("date_of_birth = %s", [swapped]))
+        if record["family_sound"]:
+            keys.append(
+                (
+                    "family_sound = %s AND birth_year = %s",
+                    [record["family_sound"], date_of_birth.year],
+                )
+            )
+    if record["family_std"] and record["given_std"]:
+        keys.append(
+            ("family_std = %s AND given_std = %s", [record["family_std"], record["given_std"]])
+        )
+    return keys
+
+
+def candidate_sql(record: Record, *, date_of_birth: date | None) -> tuple[str, list[Any]] | None:
+    """One statement for the whole candidate search: a UNION of one capped, indexed
+    lookup per blocking key, then the rows themselves by primary key (one round trip)."""
+    keys = candidate_keys(record, date_of_birth=date_of_birth)
+    if not keys:
+        return None
+    table = IndexedPerson._meta.db_table
+    contacts = ContactPerson._meta.db_table
+    # Table and column names are the model's own; every value is a query parameter.
+    lookups = " UNION ".join(
+        f"SELECT id FROM (SELECT id FROM {table} WHERE {condition} LIMIT {CANDIDATES_PER_KEY}) AS k{n}"  # noqa: S608
+        for n, (condition, _) in enumerate(keys)
+    )
+    columns = ", ".join(f"p.{name}" for name in _COLUMNS)
+    sql = (
+        f"SELECT {columns}, c.contact_id FROM {table} p "  # noqa: S608
+        f"LEFT JOIN {contacts} c ON c.id = p.contact_person_id "
+        f"WHERE p.id IN ({lookups})"
+    )
+    return sql, [value for _, params in keys for value in params]
+
+
+def candidate_rows(record: Record, *, date_of_birth: date | None) -> list[dict[str, Any]]:
+    """Rows of the index sharing at least one blocking key with the record."""
+    statement = candidate_sql(record, date_of_birth=date_of_birth)
+    if statement is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        found = cursor.fetchall()
+    rows = []
+    for values in found:
+        row = dict(zip((*_COLUMNS, "contact_id"), values, strict=True))
+        for name in ("given_forms", "family_parts"):
+            if isinstance(row[name], str):
+                row[name] = json.loads(row[name])
+        if isinstance(row["date_of_birth"], str):
+            row["date_of_birth"] = date.fromisoformat(row["date_of_birth"])
+        rows.append(row)
+    return rows
+
+
+def record_from_row(row: dict[str, Any]) -> Record:
+    """The comparison record of an index row (its stored standardised fields)."""
+    return comparison_record(
+        unique_id=row["id"],
+        given_std=row["given_std"],
+        given_forms=row["given_forms"] or (),
+        family_std=row["family_std"],
+        family_parts=row["family_parts"] or (),
+        family_sound=row["family_sound"],
+        aliases=other_names_standard(row["other_names"]),
+        date_of_birth=row["date_of_birth"],
+        sex=row["sex"],
+        postcode_std=row["postcode_std"],
+        postcode_outward=row["postcode_outward"],
+        nhs=row["nhs_valid"],
+        upn=row["upn_valid"],
+    )
+
+
+def match_person(
+    *,
+    given_names: str,
+    family_name: str,
+    other_names: str = "",
+    date_of_birth: date | None = None,
+    sex: str = "",
+    postcode: str = "",
+    nhs_number: str = "",
+    upn: str = "",
+    exclude_contact_id: int | None = None,
+    limit: int = 10,
+) -> list[Candidate]:
+    """The best `limit` candidates from the whole index for one person, most probable
+    first, each with its probability, match weight and per-field explanation. Records
+    of the contact `exclude_contact_id` (the person's own contact) are left out."""
+    model = current_model()
+    record = comparison_record_for_person(
+        unique_id=0,
+        given_names=given_names,
+        family_name=family_name,
+        other_names=other_names,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        postcode=postcode,
+        nhs_number=nhs_number,
+        upn=upn,
+    )
+    shown = {
+        "given_names": given_names,
+        "family_name": family_name,
+        "date_of_birth": date_of_birth,
+        "sex": sex,
+        "postcode": postcode,
+        "nhs_number": nhs_number,
+        "upn": upn,
+    }
+    scored = []
+    for row in candidate_rows(record, date_of_birth=date_of_birth):
+        if exclude_contact_id is not None and row["contact_id"] == exclude_contact_id:
+            continue
+        weight, levels = score_levels(model, record, record_from_row(row))
+        scored.append((weight, levels, row))
+    scored.sort(key=lambda item: (-item[0], item[2]["id"]))
+    return [
+        Candidate(
+            indexed_person_id=row["id"],
+            probability=match_probability(weight),
+            match_weight=weight,
+            explanation=explanation_words(_parts(model, levels), shown, row),
+            model_version=model.version,
+        )
+        for weight, levels, row in scored[:limit]
+    ]
+
+
+def _parts(model: MatchModel, levels: list[int]) -> list[ScoredComparison]:
+    return [
+        ScoredComparison(comparison, index, model.weights[comparison.name][index])
+        for comparison, index in zip(COMPARISONS, levels, strict=True)
+    ]
+
+
+__all__ = [
+    "COMPARISONS",
+    "Candidate",
+    "current_model",
+    "match_person",
+    "pair_score",
+]

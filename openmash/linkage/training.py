@@ -1,0 +1,118 @@
+"""Training the match model with Splink on DuckDB, without labels, and keeping it.
+
+- The prior (probability two random records match) from deterministic rules: the same
+  valid NHS number, or the same first name, surname and date of birth.
+- u by random sampling of pairs (nearly all random pairs are non-matches).
+- m by expectation maximisation on pairs blocked by date of birth, then by name.
+- Saved with Splink's save-model-to-JSON into a versioned file,
+  `<models dir>/model-<UTC timestamp>.json`, and `current.json` points to the latest.
+  Without a trained model the matcher uses the default shipped in
+  openmash/linkage/match_models/default.json (trained on synthetic data).
+
+Pure: no Django imports (the management command passes the directory).
+"""
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from openmash.linkage.comparisons import (
+    COMPARISON_COLUMNS,
+    comparison_record_for_person,
+    splink_settings,
+)
+
+DEFAULT_MODEL = Path(__file__).parent / "match_models" / "default.json"
+CURRENT = "current.json"
+# The share of true matches the deterministic rules are taken to find.
+DETERMINISTIC_RECALL = 0.7
+
+
+def comparison_frame(people: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Comparison records (one row per record) from people as given; each needs an id
+    in `unique_id` or `record_id`."""
+    rows = []
+    for person in people:
+        dob = person.get("date_of_birth")
+        if isinstance(dob, str):
+            dob = date.fromisoformat(dob) if dob else None
+        rows.append(
+            comparison_record_for_person(
+                unique_id=person.get("unique_id", person.get("record_id")),
+                given_names=person.get("given_names") or "",
+                family_name=person.get("family_name") or "",
+                other_names=person.get("other_names") or "",
+                date_of_birth=dob,
+                sex=person.get("sex") or "",
+                postcode=person.get("postcode") or "",
+                nhs_number=person.get("nhs_number") or "",
+                upn=person.get("upn") or "",
+            )
+        )
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+def linker_for(frame: pd.DataFrame, settings: dict[str, Any] | str | Path) -> Any:
+    """A Splink linker on DuckDB over comparison records, with a model or settings."""
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI()
+    table = db_api.register(frame)
+    if isinstance(settings, Path):
+        settings = str(settings)
+    return Linker(table, settings, log_level=logging.WARNING)
+
+
+def train(frame: pd.DataFrame, *, max_pairs: int = 2_000_000, seed: int = 1) -> dict[str, Any]:
+    """Train the model on comparison records; returns Splink's model dictionary."""
+    from splink import block_on
+
+    linker = linker_for(frame, splink_settings())
+    linker.training.estimate_probability_two_random_records_match(
+        [
+            block_on("nhs"),
+            block_on("given_std", "family_std", "dob"),
+        ],
+        recall=DETERMINISTIC_RECALL,
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("dob"), estimate_without_term_frequencies=True
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("family_std", "given_std"), estimate_without_term_frequencies=True
+    )
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    return model
+
+
+def model_save(model: dict[str, Any], directory: Path, *, now: datetime | None = None) -> Path:
+    """Write the model to a new versioned file and make it the current one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    path = directory / f"model-{stamp}.json"
+    path.write_text(json.dumps(model, indent=1), encoding="utf-8")
+    pointer = directory / CURRENT
+    temporary = pointer.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"path": path.name}), encoding="utf-8")
+    temporary.replace(pointer)
+    return path
+
+
+def current_model_path(directory: Path | None) -> Path:
+    """The latest trained model in `directory`, else the shipped default."""
+    if directory is not None:
+        pointer = directory / CURRENT
+        try:
+            name = json.loads(pointer.read_text(encoding="utf-8"))["path"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return DEFAULT_MODEL
+        path = directory / Path(str(name)).name
+        if path.is_file():
+            return path
+    return DEFAULT_MODEL
