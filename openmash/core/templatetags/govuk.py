@@ -12,3 +12,9 @@ def shown_errors(field: BoundField) -> list[Any]:
     if getattr(field.form, "suppress_errors", False):
         return []
     return list(field.errors)
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    """mapping[key] in a template, or None."""
+    return mapping.get(key) if isinstance(mapping, dict) else None

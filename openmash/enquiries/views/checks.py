@@ -22,6 +22,7 @@ from openmash.enquiries.models import AgencyCheck
 from openmash.enquiries.presenters.checks import CheckPagePresenter, CheckPresenter
 from openmash.enquiries.selectors.checks import check_get_for_agency, check_page_for_agency
 from openmash.enquiries.workflow import IllegalTransition
+from openmash.linkage.links import links_for_contact
 
 COMPLETED_TAB = "completed"
 _MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}
@@ -78,10 +79,17 @@ def _render_check(
     general_errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    # Records in this agency's own person index the matcher thinks are these people:
+    # where the researcher starts looking.
+    matches = links_for_contact(actor=Actor.from_request(request), contact=check.contact)
     return render(
         request,
         "enquiries/checks/check.html",
         {
+            "index_matches": {
+                person_id: [view for view in views if view.agency_name]
+                for person_id, views in matches.items()
+            },
             "check": CheckPagePresenter(check, timezone.now()),
             "finding_forms": forms,
             "error_summary": error_summary or [],
