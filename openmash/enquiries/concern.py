@@ -26,6 +26,7 @@ from openmash.area.models import ConcernRule, ConcernRuleKind
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.enquiries.models import Decision
+from openmash.linkage.models import LinkState, PersonLink
 from openmash.people.same_child import contact_people_same_child, same_child_condition
 
 
@@ -213,6 +214,7 @@ def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]
         condition for person in people if (condition := same_child_condition(person)) is not None
     ]
     if not conditions:
+        _add_confirmed_links(people, found)
         return found
     either = Q()
     for condition in conditions:
@@ -224,7 +226,32 @@ def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]
         for person in people:
             if _same_child(person, record):
                 found[person.pk].add(record.contact_id)
+    _add_confirmed_links(people, found)
     return found
+
+
+def _add_confirmed_links(people: Sequence[ContactPerson], found: dict[int, set[int]]) -> None:
+    """Contacts joined to these people by a screener's confirmed match (one query), less
+    those a screener said are someone else."""
+    ids = [person.pk for person in people]
+    rows = PersonLink.objects.filter(
+        Q(contact_person_id__in=ids) | Q(candidate__contact_person_id__in=ids),
+        candidate__contact_person__isnull=False,
+    ).values_list(
+        "contact_person_id",
+        "contact_person__contact_id",
+        "candidate__contact_person_id",
+        "candidate__contact_person__contact_id",
+        "state",
+    )
+    for left, left_contact, right, right_contact, state in rows:
+        for person_id, other_contact in ((left, right_contact), (right, left_contact)):
+            if person_id not in found:
+                continue
+            if state == LinkState.CONFIRMED:
+                found[person_id].add(other_contact)
+            elif state in (LinkState.REJECTED, LinkState.UNDONE):
+                found[person_id].discard(other_contact)
 
 
 # --- Flags -------------------------------------------------------------------------------

@@ -35,17 +35,38 @@ def same_child_condition(person: ContactPerson) -> Q | None:
     return condition
 
 
+def linked_people_condition(person: ContactPerson) -> tuple[Q, Q]:
+    """(records a screener confirmed as this person, records they said are not), from the
+    person links of issue 4, in either direction, as subqueries."""
+    from openmash.linkage.models import LinkState, PersonLink
+
+    def linked(states: list[str]) -> Q:
+        forward = PersonLink.objects.filter(
+            contact_person=person, state__in=states, candidate__contact_person__isnull=False
+        ).values("candidate__contact_person_id")
+        backward = PersonLink.objects.filter(
+            candidate__contact_person=person, state__in=states
+        ).values("contact_person_id")
+        return Q(pk__in=forward) | Q(pk__in=backward)
+
+    return linked([LinkState.CONFIRMED]), linked([LinkState.REJECTED, LinkState.UNDONE])
+
+
 def contact_people_same_child(person: ContactPerson) -> QuerySet[ContactPerson]:
     """The records of this child in every other contact, newest contact first: one query.
+
+    The same child by the rule above, or because a screener confirmed a match; never a
+    record a screener said is someone else (rejected or undone).
 
     Not scoped or audited: callers are selectors, which check the user may see them and
     record the read.
     """
+    confirmed, refused = linked_people_condition(person)
     condition = same_child_condition(person)
-    if condition is None:
-        return ContactPerson.objects.none()
+    either = confirmed if condition is None else condition | confirmed
     return (
-        ContactPerson.objects.filter(condition)
+        ContactPerson.objects.filter(either)
+        .exclude(refused)
         .exclude(contact_id=person.contact_id)
         .select_related("contact")
         .order_by("-contact__received_at", "-contact_id", "position")

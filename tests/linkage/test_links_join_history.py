@@ -1,0 +1,67 @@
+"""A confirmed match joins the child's history; a rejected one keeps records apart."""
+
+from datetime import date
+
+from openmash.accounts.models import User
+from openmash.contacts.services import contact_create
+from openmash.core.audit import Actor
+from openmash.enquiries.concern import children_contact_ids
+from openmash.linkage import links
+from openmash.linkage.models import IndexedPerson, PersonLink
+from openmash.people.same_child import contact_people_same_child
+from tests.factories import a_child, a_submission
+
+
+def test_a_confirmed_match_joins_the_history_and_a_rejected_one_keeps_it_apart(
+    school_referrer: User, screener: User
+) -> None:
+    actor = Actor(user=school_referrer)
+    earlier, _ = contact_create(
+        actor=actor,
+        submission=a_submission(people=[a_child(nhs_number="", date_of_birth=date(2017, 3, 7))]),
+    )
+    # Misspelt surname, day and month swapped, no NHS number: the rule cannot see it.
+    new, _ = contact_create(
+        actor=actor,
+        submission=a_submission(
+            people=[a_child(family_name="Smyth", nhs_number="", date_of_birth=date(2017, 7, 3))]
+        ),
+    )
+    child = new.people.get()
+    assert not contact_people_same_child(child).exists()
+
+    link = PersonLink.objects.create(
+        contact_person=child,
+        candidate=IndexedPerson.objects.get(contact_person=earlier.people.get()),
+        probability=0.97,
+        explanation=["surname similar: Smyth/Smith", "day and month swapped"],
+    )
+    links.link_confirm(actor=Actor(user=screener), link_id=link.pk)
+    assert [p.contact_id for p in contact_people_same_child(child)] == [earlier.pk]
+    assert children_contact_ids([child])[child.pk] == {new.pk, earlier.pk}
+    # And from the earlier record's side too.
+    assert [p.contact_id for p in contact_people_same_child(earlier.people.get())] == [new.pk]
+
+    links.link_undo(actor=Actor(user=screener), link_id=link.pk, reason="A cousin, not Amy")
+    assert not contact_people_same_child(child).exists()
+    assert children_contact_ids([child])[child.pk] == {new.pk}
+
+
+def test_a_rejected_match_overrides_the_deterministic_rule(
+    school_referrer: User, screener: User
+) -> None:
+    earlier, _ = contact_create(actor=Actor(user=school_referrer), submission=a_submission())
+    new, _ = contact_create(actor=Actor(user=school_referrer), submission=a_submission())
+    child = new.people.order_by("position").first()
+    assert child is not None
+    assert contact_people_same_child(child).filter(contact=earlier).exists()
+    link = PersonLink.objects.create(
+        contact_person=child,
+        candidate=IndexedPerson.objects.get(
+            contact_person=earlier.people.order_by("position").first()
+        ),
+        probability=0.99,
+    )
+    links.link_reject(actor=Actor(user=screener), link_id=link.pk, reason="Different child")
+    assert not contact_people_same_child(child).filter(contact=earlier).exists()
+    assert earlier.pk not in children_contact_ids([child])[child.pk]
