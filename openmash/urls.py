@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("openmash.accounts.urls")),
     path("contacts/", include("openmash.contacts.urls")),
     path("mash/", include("openmash.enquiries.urls")),
+    path("index/", include("openmash.linkage.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

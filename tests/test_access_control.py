@@ -24,7 +24,9 @@ from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, CheckState, ClosureProposal, HandOn
-from openmash.linkage.models import IndexedPerson, PersonLink
+from openmash.linkage.feeds import feed_from_records
+from openmash.linkage.models import IndexedPerson, IndexImport, PersonLink
+from openmash.linkage.services import index_import_apply
 from tests.conftest import ROLE_PERSONAS, signed_in
 from tests.factories import a_child, a_submission, api_payload
 
@@ -106,6 +108,16 @@ SCREENING_ACTIONS = (
     "screening-pass-to-worker",
 )
 LINK = "person_link_sample"
+POLICE_IMPORT = "police_index_import"
+HEALTH_IMPORT = "health_index_import"
+INDEX_RECORD = {
+    "source_id": "PN-1",
+    "given_names": "Amy",
+    "family_name": "Smith",
+    "date_of_birth": "2018-03-14",
+    "sex": "F",
+}
+AGENCY_INDEX = ("police_researcher", "administrator")
 LINK_ACTIONS = ("screening-link-confirm", "screening-link-reject", "screening-link-undo")
 
 ACCESS_TABLE: dict[str, Row] = {
@@ -143,6 +155,16 @@ ACCESS_TABLE: dict[str, Row] = {
         name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), LINK)
         for name in LINK_ACTIONS
     },
+    "import-upload": Row("linkage:import-upload", only(*AGENCY_INDEX)),
+    "import-history": Row("linkage:import-history", only(*AGENCY_INDEX)),
+    "index-settings": Row("linkage:index-settings", only(*AGENCY_INDEX)),
+    "import-detail-own-agency": Row("linkage:import-detail", only(*AGENCY_INDEX), POLICE_IMPORT),
+    # Another agency's import is as if it did not exist; an administrator sees any.
+    "import-detail-other-agency": Row(
+        "linkage:import-detail",
+        {**only(*AGENCY_INDEX), "police_researcher": NOT_FOUND},
+        HEALTH_IMPORT,
+    ),
     "check-queue": Row("enquiries:check-queue", only("police_researcher")),
     "check-own-agency": Row("enquiries:check", only("police_researcher"), POLICE_CHECK),
     # The fire wall: another agency's check is as if it did not exist.
@@ -437,6 +459,27 @@ def person_link_sample(enquiry_contact: Contact, school_contact: Contact) -> Per
     )
 
 
+@pytest.fixture
+def police_index_import(police_token: tuple[ApiToken, str]) -> IndexImport:
+    token = police_token[0]
+    return index_import_apply(
+        actor=Actor(token=token),
+        agency=token.agency,
+        mode="delta",
+        rows=feed_from_records([INDEX_RECORD]),
+    )
+
+
+@pytest.fixture
+def health_index_import(personas: dict[str, User], agencies: dict[str, Agency]) -> IndexImport:
+    return index_import_apply(
+        actor=Actor(user=personas["administrator"]),
+        agency=agencies["health"],
+        mode="delta",
+        rows=feed_from_records([INDEX_RECORD]),
+    )
+
+
 # The object each id kwarg names.
 ID_KWARGS: dict[str, type[Model]] = {
     "link_id": PersonLink,
@@ -449,6 +492,8 @@ ID_KWARGS: dict[str, type[Model]] = {
 def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]:
     """Real values for a URL's kwargs from a sample object: its id, its contact's
     reference, the first person (the child) named in that contact."""
+    if isinstance(sample, IndexImport):
+        return {"import_id": sample.pk}
     if isinstance(sample, PersonLink):
         contact = sample.contact_person.contact
     else:
@@ -576,11 +621,17 @@ def _api_requests(check: AgencyCheck) -> list[tuple[str, str, Callable[..., Any]
     bodies: dict[str, Callable[[], dict[str, Any]]] = {
         "/contacts": api_payload,
         "/checks/{check_id}/findings": lambda: _findings_body(check),
+        "/index/imports": lambda: {"mode": "delta", "records": [INDEX_RECORD]},
     }
+    # An import record of the check's agency, made directly: the service would write audit
+    # events with a token the revoked-token test then revokes.
+    index_import = IndexImport.objects.create(agency_id=check.agency_id, mode="delta", rows=1)
     requests = []
     for path, method, _ in _api_operations():
-        url = "/api/v1" + path.replace("{contact_id}", str(check.contact_id)).replace(
-            "{check_id}", str(check.pk)
+        url = "/api/v1" + (
+            path.replace("{contact_id}", str(check.contact_id))
+            .replace("{check_id}", str(check.pk))
+            .replace("{import_id}", str(index_import.pk))
         )
         assert "{" not in url, f"No sample value for a path parameter in {path}: add one here"
         assert method in ("GET", "POST"), f"Add a sample request for {method} {path}"

@@ -425,6 +425,8 @@ def test_it_gives_no_server_error_for_any_request_the_schema_allows(
         "GET /api/v1/checks",
         "GET /api/v1/checks/{check_id}",
         "POST /api/v1/checks/{check_id}/findings",
+        "POST /api/v1/index/imports",
+        "GET /api/v1/index/imports/{import_id}",
     }
     for operation in operations:
 

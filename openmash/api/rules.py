@@ -25,3 +25,7 @@ rules.add_perm("api.view_own_contact_outcome", is_active_api_token)
 # (the selectors and services scope each check to the token's agency).
 rules.add_perm("api.view_agency_checks", is_active_api_token & is_mash_partner_token)
 rules.add_perm("api.record_findings", is_active_api_token & is_mash_partner_token)
+# A partner agency's system sends its own agency's person index feed and reads back its
+# own imports (the service and selector scope both to the token's agency).
+rules.add_perm("api.import_index_feed", is_active_api_token & is_mash_partner_token)
+rules.add_perm("api.view_index_imports", is_active_api_token & is_mash_partner_token)

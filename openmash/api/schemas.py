@@ -240,3 +240,97 @@ class OutcomeOut(Schema):
     outcome_code: str | None
     next_steps: str | None
     decided_at: datetime | None
+
+
+# --- Agency index feeds: a partner agency's system sends the people it knows ----------
+
+MAX_INDEX_RECORDS_PER_REQUEST = 5000
+if TYPE_CHECKING:
+    ImportModeCode: TypeAlias = str
+else:
+    ImportModeCode = Literal["replace", "delta"]
+
+
+class IndexRecordIn(StrictSchema):
+    """One person your agency knows: who they are and a pointer to your involvement.
+
+    The fields and rules of the CSV feed (see the upload page); every record is checked
+    and every error reported, so lengths and formats are checked there, not here."""
+
+    source_id: str | None = Field(
+        None, description="Required: your system's id for the record; unique in the request"
+    )
+    given_names: str | None = Field(None, description="A given or a family name is required")
+    family_name: str | None = None
+    other_names: str | None = Field(None, description="Aliases, previous surnames; ; or , between")
+    date_of_birth: str | None = Field(
+        None, description="YYYY-MM-DD (or DD/MM/YYYY); not in the future"
+    )
+    sex: str | None = Field(None, description="M, F or U (unknown)")
+    address: str | None = Field(None, description="The address as one line, up to 500 characters")
+    postcode: str | None = Field(
+        None, description="UK postcode; an invalid one is kept, not matched"
+    )
+    nhs_number: str | None = Field(
+        None, description="10 digits; an invalid one is kept, not matched"
+    )
+    upn: str | None = Field(
+        None, description="Unique pupil number; an invalid one is kept, not matched"
+    )
+    involvement: str | None = Field(
+        None,
+        description=(
+            "A short pointer to your involvement, never the record itself, up to 500 "
+            'characters: e.g. "3 domestic abuse call-outs, latest 2026-10-01; see case ref X"'
+        ),
+    )
+
+
+class IndexImportIn(StrictSchema):
+    mode: ImportModeCode = Field(
+        ...,
+        description=(
+            "replace: your agency's index becomes exactly these records (others are removed); "
+            "delta: add and update these records only"
+        ),
+    )
+    records: list[IndexRecordIn] = Field(
+        ..., min_length=1, max_length=MAX_INDEX_RECORDS_PER_REQUEST
+    )
+
+
+class FeedErrorOut(Schema):
+    row: int | None = Field(
+        ...,
+        description=(
+            "The record's position in `records` (from 0) for an import sent through the API; "
+            "the CSV row (the header is row 1) for an uploaded file; null for the whole file"
+        ),
+    )
+    field: str
+    message: str
+
+
+class IndexImportOut(Schema):
+    id: int
+    agency: str = Field(..., description="The agency's slug")
+    mode: ImportModeCode
+    applied: bool = Field(..., description="False if any record had an error: nothing changed")
+    rows: int
+    added: int
+    updated: int
+    removed: int
+    uploaded_at: datetime
+    warnings: dict[str, int] = Field(
+        ...,
+        description=(
+            "How many NHS numbers, UPNs and postcodes failed validation (kept as given, not "
+            "used for matching); only in the answer to the import itself"
+        ),
+    )
+    errors: list[FeedErrorOut]
+
+
+class IndexImportErrorsOut(Schema):
+    import_id: int | None = Field(..., description="The import recorded, not applied")
+    errors: list[FieldErrorOut]

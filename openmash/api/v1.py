@@ -25,6 +25,9 @@ from openmash.api.schemas import (
     ContactOut,
     ErrorsOut,
     FindingsIn,
+    IndexImportErrorsOut,
+    IndexImportIn,
+    IndexImportOut,
     MessageOut,
     OutcomeOut,
     PersonOut,
@@ -49,6 +52,10 @@ from openmash.enquiries.selectors.checks import (
     contact_outcome_for_agency,
 )
 from openmash.enquiries.workflow import IllegalTransition
+from openmash.linkage.feeds import FILE, feed_from_records
+from openmash.linkage.models import IndexImport
+from openmash.linkage.selectors import index_import_get
+from openmash.linkage.services import import_warnings, index_import_apply
 
 Operation = TypeVar("Operation", bound=Callable[..., Any])
 MAX_ID = 2**63 - 1
@@ -68,7 +75,8 @@ api = NinjaAPI(
     version="1.0.0",
     description=(
         "Submit safeguarding contacts to the MASH and follow their state and outcome; "
-        "as a MASH partner agency, answer the checks the MASH asks of your agency."
+        "as a MASH partner agency, answer the checks the MASH asks of your agency and send "
+        "your agency's person index feed."
     ),
     urls_namespace="api-v1",
     auth=AgencySystemAuth(),
@@ -463,3 +471,83 @@ def record_findings(
     except AgencyCheck.DoesNotExist as missing:
         raise Http404 from missing
     return 200, _check_body(check_get_for_agency(actor=actor, check_id=check_id))
+
+
+# --- Agency index feeds -----------------------------------------------------------------
+
+
+def _index_import_body(index_import: IndexImport) -> dict[str, Any]:
+    return {
+        "id": index_import.pk,
+        "agency": index_import.agency.slug,
+        "mode": index_import.mode,
+        "applied": index_import.applied,
+        "rows": index_import.rows,
+        "added": index_import.added,
+        "updated": index_import.updated,
+        "removed": index_import.removed,
+        "uploaded_at": index_import.uploaded_at,
+        "warnings": import_warnings(index_import),
+        "errors": list(index_import.errors),
+    }
+
+
+def _feed_error_path(error: dict[str, Any]) -> str:
+    row, field = error.get("row"), error.get("field", "")
+    if row is None or field == FILE:
+        return "records" if row is None else f"records[{row}]"
+    return f"records[{row}].{field}"
+
+
+@api.post(
+    "/index/imports",
+    response={
+        201: IndexImportOut,
+        401: MessageOut,
+        403: MessageOut,
+        422: IndexImportErrorsOut,
+    },
+    summary="Send your agency's person index feed",
+    description=(
+        "The people your agency knows, each with your own source_id and a short pointer to "
+        "your involvement (never the record itself). Every record is checked; if any has an "
+        "error, nothing changes and the answer is 422 with every error, e.g. "
+        "records[3].date_of_birth (the import is still recorded, not applied). Otherwise "
+        "the whole request is applied at once: mode replace makes your agency's index "
+        "exactly these records, delta adds and updates only. Sending the same records again "
+        "changes nothing. At most 5,000 records and 1 MB a request: upload a bigger index as "
+        "a CSV file on the web page."
+    ),
+)
+@permission("api.import_index_feed")
+def create_index_import(request: HttpRequest, payload: IndexImportIn) -> tuple[int, dict[str, Any]]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    index_import = index_import_apply(
+        actor=actor,
+        agency=actor.token.agency,  # type: ignore[union-attr]
+        mode=payload.mode,
+        rows=feed_from_records(record.model_dump() for record in payload.records),
+    )
+    if not index_import.applied:
+        return 422, {
+            "import_id": index_import.pk,
+            "errors": [
+                {"field": _feed_error_path(error), "message": error["message"]}
+                for error in index_import.errors
+            ],
+        }
+    return 201, _index_import_body(index_import)
+
+
+@api.get(
+    "/index/imports/{import_id}",
+    response={200: IndexImportOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    summary="One of your agency's index feed imports",
+    description="Its counts and errors. Another agency's import is 404, as if it did not exist.",
+)
+@permission("api.view_index_imports")
+def get_index_import(
+    request: HttpRequest, import_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    return _index_import_body(index_import_get(actor=actor, import_id=import_id))

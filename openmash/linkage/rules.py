@@ -1,0 +1,37 @@
+"""Who may manage an agency's person index feed.
+
+An agency researcher manages their OWN agency's feed: imports, the import history and
+whether the agency's "known to" flags are shown to MASH screeners. The researcher is the
+agency's person in the MASH, who holds its records and answers its checks, so the choice
+of what the MASH sees of the agency's index is theirs to make day to day (the issue:
+"each agency chooses"); every change is audited. An administrator may do the same for any
+agency: to set an agency up before it has a researcher, or on the agency's instructions.
+"""
+
+from typing import Any
+
+import rules
+
+from openmash.core.permissions import is_administrator, is_agency_researcher
+
+
+@rules.predicate
+def agency_is_theirs(user: Any, agency: Any) -> bool:
+    # Without an agency this answers "may this user manage some agency's feed?"; the
+    # selectors and services ask again with the agency itself.
+    if agency is None:
+        return True
+    return user.agency_id is not None and user.agency_id == agency.pk
+
+
+manages_agency_feed = (is_agency_researcher & agency_is_theirs) | is_administrator
+
+rules.add_perm("linkage.import_index_feed", manages_agency_feed)
+rules.add_perm("linkage.view_index_imports", manages_agency_feed)
+rules.add_perm("linkage.manage_index_settings", manages_agency_feed)
+
+# Django admin: administrators see imports and change index settings.
+for model in ("indeximport", "agencyindexsettings"):
+    rules.add_perm(f"linkage.view_{model}", is_administrator)
+rules.add_perm("linkage.change_agencyindexsettings", is_administrator)
+rules.add_perm("linkage", is_administrator)
