@@ -232,7 +232,9 @@ def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]
 
 def _add_confirmed_links(people: Sequence[ContactPerson], found: dict[int, set[int]]) -> None:
     """Contacts joined to these people by a screener's confirmed match (one query), less
-    those a screener said are someone else."""
+    those a screener said are someone else. A person with confirmed matches is worked out
+    by child_contact_ids instead, which also follows the rule from the linked records
+    (rare: a query or two for each such person)."""
     ids = [person.pk for person in people]
     rows = PersonLink.objects.filter(
         Q(contact_person_id__in=ids) | Q(candidate__contact_person_id__in=ids),
@@ -244,14 +246,18 @@ def _add_confirmed_links(people: Sequence[ContactPerson], found: dict[int, set[i
         "candidate__contact_person__contact_id",
         "state",
     )
+    linked: set[int] = set()
     for left, left_contact, right, right_contact, state in rows:
         for person_id, other_contact in ((left, right_contact), (right, left_contact)):
             if person_id not in found:
                 continue
             if state == LinkState.CONFIRMED:
-                found[person_id].add(other_contact)
+                linked.add(person_id)
             elif state in (LinkState.REJECTED, LinkState.UNDONE):
                 found[person_id].discard(other_contact)
+    for person in people:
+        if person.pk in linked:
+            found[person.pk] = child_contact_ids(person)
 
 
 # --- Flags -------------------------------------------------------------------------------

@@ -53,10 +53,13 @@ def linked_people_condition(person: ContactPerson) -> tuple[Q, Q]:
 
 
 def contact_people_same_child(person: ContactPerson) -> QuerySet[ContactPerson]:
-    """The records of this child in every other contact, newest contact first: one query.
+    """The records of this child in every other contact, newest contact first: one query,
+    plus one to follow confirmed matches.
 
-    The same child by the rule above, or because a screener confirmed a match; never a
-    record a screener said is someone else (rejected or undone).
+    The same child by the rule above, or because a screener confirmed a match, or by the
+    rule applied to a record a screener confirmed (so confirming one earlier contact
+    brings in that record's own history); never a record a screener said is someone else
+    (rejected or undone).
 
     Not scoped or audited: callers are selectors, which check the user may see them and
     record the read.
@@ -64,6 +67,10 @@ def contact_people_same_child(person: ContactPerson) -> QuerySet[ContactPerson]:
     confirmed, refused = linked_people_condition(person)
     condition = same_child_condition(person)
     either = confirmed if condition is None else condition | confirmed
+    for linked in ContactPerson.objects.filter(confirmed).exclude(refused):
+        through = same_child_condition(linked)
+        if through is not None:
+            either |= through
     return (
         ContactPerson.objects.filter(either)
         .exclude(refused)

@@ -65,3 +65,33 @@ def test_a_rejected_match_overrides_the_deterministic_rule(
     links.link_reject(actor=Actor(user=screener), link_id=link.pk, reason="Different child")
     assert not contact_people_same_child(child).filter(contact=earlier).exists()
     assert earlier.pk not in children_contact_ids([child])[child.pk]
+
+
+def test_confirming_one_earlier_contact_brings_in_its_own_history(
+    school_referrer: User, screener: User
+) -> None:
+    actor = Actor(user=school_referrer)
+    older = [
+        contact_create(
+            actor=actor,
+            submission=a_submission(
+                people=[a_child(nhs_number="", date_of_birth=date(2017, 3, 7))]
+            ),
+        )[0]
+        for _ in range(2)
+    ]
+    new, _ = contact_create(
+        actor=actor,
+        submission=a_submission(
+            people=[a_child(family_name="Smyth", nhs_number="", date_of_birth=date(2017, 7, 3))]
+        ),
+    )
+    child = new.people.get()
+    link = PersonLink.objects.create(
+        contact_person=child,
+        candidate=IndexedPerson.objects.get(contact_person=older[1].people.get()),
+        probability=0.97,
+    )
+    links.link_confirm(actor=Actor(user=screener), link_id=link.pk)
+    found = {p.contact_id for p in contact_people_same_child(child)}
+    assert found == {older[0].pk, older[1].pk}
