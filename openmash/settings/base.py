@@ -179,3 +179,9 @@ FORM_RENDERER = "openmash.core.forms.GovukFormRenderer"
 # backend; `manage.py db_worker` runs the queue, `manage.py deadline_alerts --every 300`
 # enqueues the check.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Person matching (issue 4): suggestions at or above this probability are shown to the
+# screener; at or above the automatic threshold, with the same valid NHS number, a link is
+# made without asking.
+LINKAGE_SUGGEST_THRESHOLD = float(os.environ.get("LINKAGE_SUGGEST_THRESHOLD", "0.5"))
+LINKAGE_AUTO_LINK_THRESHOLD = float(os.environ.get("LINKAGE_AUTO_LINK_THRESHOLD", "0.999"))
