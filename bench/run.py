@@ -3,10 +3,11 @@
 Each benchmark creates its own throwaway databases (PostgreSQL on 127.0.0.1:5432 and
 SQLite in a temporary directory) and servers on 127.0.0.1, and removes them when it ends,
 fails or is stopped; it writes its figures to docs/BENCHMARKS.md and
-bench/results/<name>.json. Bounded in time: about 12 minutes in all on 2 cores
+bench/results/<name>.json. Bounded in time: about 12 minutes for the first three on 2 cores
+and about 8 more for the three linkage benchmarks
 (`--quick`: about 2 minutes, with 20,000 contacts instead of 250,000 and 8 s of load).
 
-    .venv/bin/python bench/run.py [--quick] [--only api_throughput|contact_list|mash_queues]
+    .venv/bin/python bench/run.py [--quick] [--only NAME]  (NAME: one of BENCHMARKS below)
 """
 
 import argparse
@@ -25,8 +26,16 @@ BENCHMARKS = [
     ("api_throughput", "api_throughput.py", 600),
     ("contact_list", "contact_list.py", 1500),
     ("mash_queues", "mash_queues.py", 1800),
+    ("linkage_accuracy", "linkage_accuracy.py", 900),
+    ("linkage_lookup", "linkage_lookup.py", 1800),
+    ("linkage_batch", "linkage_batch.py", 3600),
 ]
-DATABASES = ["openmash_bench_api", "openmash_bench_list", "openmash_bench_queues"]
+DATABASES = [
+    "openmash_bench_api",
+    "openmash_bench_list",
+    "openmash_bench_queues",
+    "openmash_bench_linkage_lookup",
+]
 
 
 def run_one(script: str, quick: bool, limit: float) -> int:
