@@ -35,10 +35,12 @@ def area_defaults(request: pytest.FixtureRequest) -> None:
         return
     from django.apps import apps
 
-    from openmash.area.models import RagLevel
+    from openmash.area.models import ConcernRule, RagLevel
 
     if not RagLevel.objects.exists():
         import_module("openmash.area.migrations.0002_defaults").add_defaults(apps, None)
+    if not ConcernRule.objects.exists():
+        import_module("openmash.area.migrations.0003_concern_rules").add_default_rules(apps, None)
 
 
 @pytest.fixture
