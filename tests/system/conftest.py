@@ -1,8 +1,11 @@
 """Browser journeys: headless Chromium driven by Playwright against Django's live server."""
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +36,66 @@ def _test_database_before_live_server(django_db_setup: None) -> None:
     Set up first, the database is the file openmash.settings.test names, and the server
     threads open their own connections.
     """
+
+
+class _OpenConnections:
+    """Counts the live server's open connections, from accept to close.
+
+    Wraps the server's socketserver hooks: process_request runs in the accepting thread
+    as a connection arrives, shutdown_request in the handler thread once its last
+    request (keep-alive included) is done and its database connections are closed.
+    """
+
+    def __init__(self, httpd: Any) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+        process_request, shutdown_request = httpd.process_request, httpd.shutdown_request
+
+        def counted_process_request(request: Any, client_address: Any) -> None:
+            with self.lock:
+                self.count += 1
+            process_request(request, client_address)
+
+        def counted_shutdown_request(request: Any) -> None:
+            try:
+                shutdown_request(request)
+            finally:
+                with self.lock:
+                    self.count -= 1
+
+        httpd.process_request = counted_process_request
+        httpd.shutdown_request = counted_shutdown_request
+
+    def wait_until_idle(self, timeout: float = 10.0, quiet_for: float = 0.1) -> None:
+        deadline = time.monotonic() + timeout
+        quiet_since = None
+        while time.monotonic() < deadline:
+            if self.count > 0:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_for:
+                return
+            time.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_flush(
+    live_server: LiveServer, transactional_db: None
+) -> Iterator[None]:
+    """Waits, after each browser test, until the live server has finished every request.
+
+    A request still running when the test database is emptied (a draft save sent as
+    the page closed, a response the browser stopped reading) takes row locks that
+    deadlock with PostgreSQL's TRUNCATE. Torn down before transactional_db, this runs
+    after the test's browser contexts are closed and before the flush.
+    """
+    httpd = live_server.thread.httpd
+    connections = getattr(httpd, "openmash_connections", None)
+    if connections is None:
+        connections = httpd.openmash_connections = _OpenConnections(httpd)
+    yield
+    connections.wait_until_idle()
 
 
 @pytest.fixture(scope="session")
