@@ -95,6 +95,27 @@ def _surname_is_other_name(left: Record, right: Record) -> bool:
     )
 
 
+def _shortened(left: Record, right: Record) -> bool:
+    """One first name is the start of the other, at least two letters (Cait/Caitlin)."""
+    first, second = sorted((left["given_std"], right["given_std"]), key=len)
+    return len(first) >= 2 and second.startswith(first)
+
+
+def _crosswise(left: Record, right: Record) -> tuple[int | None, int | None]:
+    """Edit distances of each record's first name to the other's surname (None: missing)."""
+    given_l, family_l = left["given_std"], left["family_std"]
+    given_r, family_r = right["given_std"], right["family_std"]
+    first = levenshtein(given_l, family_r) if given_l and family_r else None
+    second = levenshtein(family_l, given_r) if family_l and given_r else None
+    return first, second
+
+
+def _names_transposed(left: Record, right: Record) -> bool:
+    """First name and surname recorded the other way round (each within two edits)."""
+    first, second = _crosswise(left, right)
+    return first is not None and second is not None and first <= 2 and second <= 2
+
+
 def _dob_swapped(left: Record, right: Record) -> bool:
     first, second = left["dob"], right["dob"]
     return first[:4] == second[:4] and first[5:7] == second[8:10] and first[8:10] == second[5:7]
@@ -166,6 +187,24 @@ COMPARISONS: tuple[Comparison, ...] = (
                 "Levenshtein <= 2",
                 _within_edits("given_std", 2),
                 "first name partly similar: {left}/{right}",
+            ),
+            Level(
+                "Shortened",
+                '(length("given_std_l") >= 2 AND starts_with("given_std_r", "given_std_l")) OR '
+                '(length("given_std_r") >= 2 AND starts_with("given_std_l", "given_std_r"))',
+                _shortened,
+                "first name shortened: {left}/{right}",
+            ),
+            # Forms filled surname first, and names written family name first: the
+            # first name is then the other record's surname, and the other way round.
+            # Both halves must agree: one half alone (a twin's name written surname
+            # first has the other twin's surname as its first name) would join twins.
+            Level(
+                "Names transposed",
+                'levenshtein("given_std_l", "family_std_r") <= 2 AND '
+                'levenshtein("family_std_l", "given_std_r") <= 2',
+                _names_transposed,
+                "first name and surname the other way round: {left}/{right}",
             ),
             _else("different first name: {left}/{right}", fixed_m=DIFFERENT_GIVEN_NAME_M),
         ),

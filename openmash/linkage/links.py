@@ -320,3 +320,61 @@ def link_quality() -> LinkQuality:
         ),
         overridden=counts["n_rejected"] + counts["n_undone"],
     )
+
+
+# Bands of match probability for the quality report: where people agree with the matcher.
+PROBABILITY_BANDS: tuple[tuple[float, float], ...] = (
+    (0.5, 0.8),
+    (0.8, 0.95),
+    (0.95, 0.999),
+    (0.999, 1.0),
+)
+
+
+@dataclass(frozen=True)
+class QualityBand:
+    low: float
+    high: float
+    suggestions: int
+    confirmed: int
+    overridden: int
+    awaiting: int
+
+    @property
+    def label(self) -> str:
+        closing = "1" if self.high >= 1.0 else f"{self.high:g}"
+        return f"{self.low:g} to {closing}"
+
+    @property
+    def precision(self) -> float | None:
+        decided = self.confirmed + self.overridden
+        return self.confirmed / decided if decided else None
+
+
+def link_quality_by_band() -> list[QualityBand]:
+    """Suggestions in each probability band and what people made of them, counted in
+    the database in one query: confirmed (automatic links not undone count as
+    confirmed), overridden (rejected or undone) and still awaiting a decision."""
+    aggregates: dict[str, Any] = {}
+    for n, (low, high) in enumerate(PROBABILITY_BANDS):
+        in_band = Q(probability__gte=low) & (
+            Q(probability__lte=high) if high >= 1.0 else Q(probability__lt=high)
+        )
+        aggregates[f"s{n}"] = Count("id", filter=in_band)
+        aggregates[f"c{n}"] = Count("id", filter=in_band & Q(state=LinkState.CONFIRMED))
+        aggregates[f"o{n}"] = Count(
+            "id", filter=in_band & Q(state__in=(LinkState.REJECTED, LinkState.UNDONE))
+        )
+        aggregates[f"a{n}"] = Count("id", filter=in_band & Q(state=LinkState.SUGGESTED))
+    counts = PersonLink.objects.aggregate(**aggregates)
+    return [
+        QualityBand(
+            low=low,
+            high=high,
+            suggestions=counts[f"s{n}"],
+            confirmed=counts[f"c{n}"],
+            overridden=counts[f"o{n}"],
+            awaiting=counts[f"a{n}"],
+        )
+        for n, (low, high) in enumerate(PROBABILITY_BANDS)
+    ]

@@ -148,7 +148,8 @@ def _swapped(day: date) -> date | None:
 def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[str, list[Any]]]:
     """The blocking keys the record has, as SQL conditions, each served by an index of
     IndexedPerson: nhs_valid, upn_valid, date_of_birth (twice: as given and with day and
-    month swapped), (family_sound, birth_year) and (family_std, given_std)."""
+    month swapped), (family_sound, birth_year) and (family_std, given_std) (twice: as given
+    and with first name and surname the other way round)."""
     keys: list[tuple[str, list[Any]]] = []
     if record["nhs"]:
         keys.append(("nhs_valid = %s", [record["nhs"]]))
@@ -170,6 +171,14 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
         keys.append(
             ("family_std = %s AND given_std = %s", [record["family_std"], record["given_std"]])
         )
+        if record["family_std"] != record["given_std"]:
+            # The names the other way round, through the same index.
+            keys.append(
+                (
+                    "family_std = %s AND given_std = %s",
+                    [record["given_std"], record["family_std"]],
+                )
+            )
     return keys
 
 

@@ -12,7 +12,13 @@ from typing import Any
 
 import rules
 
-from openmash.core.permissions import is_administrator, is_agency_researcher
+from openmash.core.permissions import (
+    is_administrator,
+    is_agency_researcher,
+    is_analyst,
+    is_auditor,
+    is_mash_manager,
+)
 
 
 @rules.predicate
@@ -29,6 +35,12 @@ manages_agency_feed = (is_agency_researcher & agency_is_theirs) | is_administrat
 rules.add_perm("linkage.import_index_feed", manages_agency_feed)
 rules.add_perm("linkage.view_index_imports", manages_agency_feed)
 rules.add_perm("linkage.manage_index_settings", manages_agency_feed)
+
+# The matcher's quality in figures (no names): for the people who answer for the hub's
+# decisions and its figures.
+rules.add_perm(
+    "linkage.view_match_quality", is_mash_manager | is_analyst | is_auditor | is_administrator
+)
 
 # Django admin: administrators see imports and change index settings.
 for model in ("indeximport", "agencyindexsettings"):

@@ -3,9 +3,9 @@
 Deterministic for a seed. Households have parents and children (siblings, twins with
 different first names, step-families with a second surname), people move house, mothers
 change surname, and each real person appears in several records with the noise real
-records have: nicknames, typing errors, day/month swaps, a different postcode after a
-move, missing NHS numbers and UPNs. Every record keeps `truth_id` (the real person) and
-`household_id`, so accuracy can be measured.
+records have: nicknames, typing errors, names the other way round, day/month swaps, a
+different postcode after a move, missing NHS numbers and UPNs. Every record keeps
+`truth_id` (the real person) and `household_id`, so accuracy can be measured.
 
 Pure: no Django imports.
 """
@@ -611,13 +611,16 @@ class Generator:
         given_names = _title(given)
         if person.middle and rnd.random() < 0.5:
             given_names = f"{given_names} {_title(person.middle)}"
+        family_name = _title(family)
+        if rnd.random() < 0.02:  # recorded surname first
+            given_names, family_name = family_name, _title(given)
         self.next_record += 1
         return {
             "record_id": f"R{self.next_record:07d}",
             "truth_id": person.truth_id,
             "household_id": person.household_id,
             "given_names": given_names,
-            "family_name": _title(family),
+            "family_name": family_name,
             "other_names": _title(other_names),
             "date_of_birth": dob,
             "sex": sex,

@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern] = [
     path("imports/new/", views.import_upload_view, name="import-upload"),
     path("imports/<int:import_id>/", views.import_detail_view, name="import-detail"),
     path("settings/", views.index_settings_view, name="index-settings"),
+    path("quality/", views.match_quality_view, name="match-quality"),
 ]

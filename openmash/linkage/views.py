@@ -15,11 +15,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openmash.accounts.models import Agency
-from openmash.contacts.presenters import when_text
 from openmash.core.audit import Actor
 from openmash.core.permissions import requires
+from openmash.core.time_text import when_text
 from openmash.linkage.feeds import COLUMN_HELP, COLUMNS, MAX_ROWS, feed_read_csv
 from openmash.linkage.forms import IndexImportForm, IndexSettingsForm
+from openmash.linkage.links import (
+    auto_link_threshold,
+    link_quality,
+    link_quality_by_band,
+    suggest_threshold,
+)
 from openmash.linkage.models import IndexImport
 from openmash.linkage.selectors import (
     agencies_feed_managed_by,
@@ -263,3 +269,19 @@ def index_settings_view(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, f"{agency.name}'s index settings are saved.")
     return redirect(reverse("linkage:index-settings") + _agency_query(request, agency))
+
+
+@requires("linkage.view_match_quality")
+@require_GET
+def match_quality_view(request: HttpRequest) -> HttpResponse:
+    """How far people agree with the matcher: figures only, never a name."""
+    return render(
+        request,
+        "linkage/quality.html",
+        {
+            "quality": link_quality(),
+            "bands": link_quality_by_band(),
+            "suggest_threshold": suggest_threshold(),
+            "auto_link_threshold": auto_link_threshold(),
+        },
+    )

@@ -5,11 +5,11 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from openmash.accounts.models import Agency
 from openmash.accounts.roles import AgencyType
-from openmash.linkage.batch import BackendUnavailable, dedupe
+from openmash.linkage.batch import dedupe
 from openmash.linkage.index import standard_fields
 from openmash.linkage.models import IndexedPerson, IndexSource, PersonLink
 from openmash.linkage.synthetic import synthetic_records
@@ -26,13 +26,6 @@ def test_it_clusters_synthetic_records_without_joining_different_people() -> Non
     # clusters than people by more than a handful (no households merged).
     assert people * 0.97 <= result.clusters <= people * 1.3
     assert result.largest_cluster <= 6
-
-
-def test_spark_is_not_available_here() -> None:
-    with pytest.raises(BackendUnavailable, match="pyspark"):
-        dedupe(comparison_frame(synthetic_records(10)), DEFAULT_MODEL, backend="spark")
-    with pytest.raises(CommandError, match="pyspark is not installed"):
-        call_command("link_index_batch", backend="spark")
 
 
 def _index(agency: Agency, source_id: str, given: str, family: str, born: date) -> None:

@@ -102,6 +102,36 @@ def test_it_scores_a_twin_as_a_non_match(household: dict[str, IndexedPerson]) ->
     assert "different first name: Amira/Jayden" in by_id[household["jayden"].pk].explanation
 
 
+def test_it_finds_a_child_recorded_surname_first(household: dict[str, IndexedPerson]) -> None:
+    candidates = match_person(
+        given_names="Smith",
+        family_name="Jayden",
+        date_of_birth=date(2015, 3, 7),
+        sex="M",
+        postcode="LS6 2AB",
+    )
+    assert candidates[0].indexed_person_id == household["jayden"].pk
+    assert candidates[0].probability > 0.99
+    assert "first name and surname the other way round: Smith/Jayden" in candidates[0].explanation
+    # Written surname first, Jayden's record still does not make his twin sister likely.
+    twin = [c for c in candidates if c.indexed_person_id == household["amira"].pk]
+    assert twin and twin[0].probability < 0.5
+
+
+def test_it_takes_a_shortened_first_name_as_a_lesser_agreement(
+    household: dict[str, IndexedPerson],
+) -> None:
+    candidates = match_person(
+        given_names="Jay",
+        family_name="Smith",
+        date_of_birth=date(2015, 3, 7),
+        sex="M",
+        postcode="LS6 2AB",
+    )
+    assert candidates[0].indexed_person_id == household["jayden"].pk
+    assert "first name shortened: Jay/Jayden" in candidates[0].explanation
+
+
 def test_it_finds_by_nhs_number_alone() -> None:
     record = _index(given_names="Alex", family_name="Nowak", nhs_number="943 476 5919")
     candidates = match_person(given_names="Alexander", family_name="Novak", nhs_number="9434765919")

@@ -298,3 +298,16 @@ def test_a_misspelt_child_is_matched_to_her_earlier_contacts_and_her_history_joi
     expect(flag).to_have_count(1)
     for contact_reference in (at_old_home.reference, at_home.reference, reference):
         expect(flag).to_contain_text(contact_reference)
+
+    # And the MASH manager sees the screener's two confirmations counted on the match
+    # quality page, with no names on it
+    manager_page = new_page()
+    sign_in(manager_page, live_server, "manager", PASSWORD)
+    manager_page.get_by_role("link", name="Match quality").first.click()
+    expect(manager_page.get_by_role("heading", level=1)).to_have_text("Match quality")
+    expect_no_axe_violations(manager_page)
+    summary = manager_page.locator(".govuk-summary-list")
+    expect(
+        summary.locator(".govuk-summary-list__row").filter(has_text="Decided by a person")
+    ).to_contain_text("2 confirmed")
+    expect(manager_page.locator("main")).not_to_contain_text("Amy")

@@ -2,7 +2,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from openmash.linkage.links import auto_link_threshold, link_quality, suggest_threshold
+from openmash.linkage.links import (
+    auto_link_threshold,
+    link_quality,
+    link_quality_by_band,
+    suggest_threshold,
+)
 
 
 def _percent(value: float | None) -> str:
@@ -24,5 +29,12 @@ class Command(BaseCommand):
             f"Precision of automatic links: {_percent(quality.precision_of_automatic_links)}",
             f"Recall at the automatic threshold: {_percent(quality.recall_at_auto_threshold)}",
             f"Suggestions people overrode (rejected or undone): {quality.overridden}",
+            "By match probability (suggestions; confirmed; rejected or undone; awaiting; "
+            "confirmed of decided):",
         ]
+        for band in link_quality_by_band():
+            lines.append(
+                f"  {band.label}: {band.suggestions}; {band.confirmed}; {band.overridden}; "
+                f"{band.awaiting}; {_percent(band.precision)}"
+            )
         self.stdout.write("\n".join(lines))
