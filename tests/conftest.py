@@ -39,6 +39,7 @@ def area_defaults(request: pytest.FixtureRequest) -> None:
 
     if not RagLevel.objects.exists():
         import_module("openmash.area.migrations.0002_defaults").add_defaults(apps, None)
+        import_module("openmash.area.migrations.0004_outcome_kind").set_default_kinds(apps, None)
     if not ConcernRule.objects.exists():
         import_module("openmash.area.migrations.0003_concern_rules").add_default_rules(apps, None)
 

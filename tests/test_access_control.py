@@ -27,6 +27,8 @@ from openmash.enquiries.models import AgencyCheck, CheckState, ClosureProposal, 
 from openmash.linkage.feeds import feed_from_records
 from openmash.linkage.models import IndexedPerson, IndexImport, PersonLink
 from openmash.linkage.services import index_import_apply
+from openmash.planner.models import Scenario as PlannerScenario
+from openmash.planner.models import ScenarioRun
 from tests.conftest import ROLE_PERSONAS, signed_in
 from tests.factories import a_child, a_submission, api_payload
 
@@ -119,6 +121,12 @@ INDEX_RECORD = {
 }
 AGENCY_INDEX = ("police_researcher", "administrator")
 LINK_ACTIONS = ("screening-link-confirm", "screening-link-reject", "screening-link-undo")
+# Capacity planning: managers (and administrators) plan; analysts may look at the figures.
+PLANNERS = ("manager", "administrator")
+PLAN_READERS = ("manager", "analyst", "administrator")
+PLANNER_SCENARIO = "planner_scenario_sample"
+PLANNER_RUN = "planner_run_sample"
+SCENARIO_PARTS = ("staff", "absence", "demand", "timescales", "work-times", "settings")
 
 ACCESS_TABLE: dict[str, Row] = {
     "home": Row("core:home", only(*SIGNED_IN)),
@@ -158,6 +166,9 @@ ACCESS_TABLE: dict[str, Row] = {
     "import-upload": Row("linkage:import-upload", only(*AGENCY_INDEX)),
     "import-history": Row("linkage:import-history", only(*AGENCY_INDEX)),
     "index-settings": Row("linkage:index-settings", only(*AGENCY_INDEX)),
+    "match-quality": Row(
+        "linkage:match-quality", only("manager", "analyst", "auditor", "administrator")
+    ),
     "import-detail-own-agency": Row("linkage:import-detail", only(*AGENCY_INDEX), POLICE_IMPORT),
     # Another agency's import is as if it did not exist; an administrator sees any.
     "import-detail-other-agency": Row(
@@ -223,6 +234,41 @@ ACCESS_TABLE: dict[str, Row] = {
         "enquiries:child-chronology",
         {**only(*MASH), "police_researcher": NOT_FOUND, "early_help_coordinator": NOT_FOUND},
         PROPOSAL,
+    ),
+    # Indicators: aggregates only, for the MASH's managers and its analysts.
+    "metrics-dashboard": Row("metrics:dashboard", only("manager", "analyst")),
+    # Value for money and the board report: aggregates only, for the same readers.
+    "value-summary": Row("value:summary", only("manager", "analyst")),
+    "value-board-report": Row("value:board-report", only("manager", "analyst")),
+    "value-board-report-pdf": Row("value:board-report-pdf", only("manager", "analyst")),
+    "metrics-chart-download": Row("metrics:chart-download", only("manager", "analyst")),
+    "metrics-table-download": Row("metrics:table-download", only("manager", "analyst")),
+    "metrics-evaluation": Row("metrics:evaluation", only("manager", "analyst")),
+    "metrics-evaluation-london": Row("metrics:evaluation-london", only("manager", "analyst")),
+    # Extracts (Annex A, census items) name children: MASH managers only. Download with
+    # nothing chosen goes back to the page.
+    "extracts": Row("extracts:index", only("manager")),
+    "extracts-download": Row("extracts:download", only("manager", then=Redirect("extracts:index"))),
+    "planner-scenarios": Row("planner:scenarios", only(*PLAN_READERS)),
+    "planner-compare": Row("planner:compare", only(*PLAN_READERS)),
+    "planner-calibrate": Row("planner:calibrate", only(*PLANNERS)),
+    "planner-replay": Row("planner:replay", only(*PLANNERS)),
+    "planner-scenario": Row("planner:scenario", only(*PLAN_READERS), PLANNER_SCENARIO),
+    "planner-scenario-json": Row("planner:scenario-json", only(*PLAN_READERS), PLANNER_SCENARIO),
+    "planner-copy": Row("planner:copy", only(*PLANNERS), PLANNER_SCENARIO),
+    "planner-recommend": Row("planner:recommend", only(*PLANNERS), PLANNER_SCENARIO),
+    "planner-run-start": Row(
+        "planner:run-start", only(*PLANNERS, then=METHOD_NOT_ALLOWED), PLANNER_SCENARIO
+    ),
+    **{
+        f"planner-edit-{part}": Row(f"planner:edit-{part}", only(*PLANNERS), PLANNER_SCENARIO)
+        for part in SCENARIO_PARTS
+    },
+    "planner-run": Row("planner:run", only(*PLAN_READERS), PLANNER_RUN),
+    "planner-run-progress": Row("planner:run-progress", only(*PLAN_READERS), PLANNER_RUN),
+    "planner-run-queues-svg": Row("planner:run-queues-svg", only(*PLAN_READERS), PLANNER_RUN),
+    "planner-adopt-recommendation": Row(
+        "planner:adopt-recommendation", only(*PLANNERS, then=METHOD_NOT_ALLOWED), PLANNER_RUN
     ),
     "admin": Row(
         "admin:index",
@@ -480,6 +526,38 @@ def health_index_import(personas: dict[str, User], agencies: dict[str, Agency]) 
     )
 
 
+@pytest.fixture
+def planner_scenario_sample(personas: dict[str, User]) -> PlannerScenario:
+    from openmash.capacity.examples import county_mash
+    from openmash.planner.services import scenario_create
+
+    small = county_mash(horizon_days=3, warm_up_days=1, replications=2)
+    return scenario_create(
+        actor=Actor(user=personas["manager"]), name="Sample", data=small.to_dict()
+    )
+
+
+@pytest.fixture
+def planner_run_sample(
+    planner_scenario_sample: PlannerScenario, personas: dict[str, User]
+) -> ScenarioRun:
+    """A finished run (its chart can be downloaded)."""
+    from openmash.planner.services import run_execute, run_start
+
+    run = run_start(actor=Actor(user=personas["manager"]), scenario_id=planner_scenario_sample.pk)
+    run_execute(run_id=run.pk)
+    return run
+
+
+# Kwargs that name no object: a value each URL accepts.
+PLAIN_KWARGS: dict[str, object] = {
+    "chart": "backlog",
+    "file_format": "svg",
+    "indicator": "backlog",
+    "number": 1,
+    "export_format": "csv",
+}
+
 # The object each id kwarg names.
 ID_KWARGS: dict[str, type[Model]] = {
     "link_id": PersonLink,
@@ -494,6 +572,10 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
     reference, the first person (the child) named in that contact."""
     if isinstance(sample, IndexImport):
         return {"import_id": sample.pk}
+    if isinstance(sample, PlannerScenario):
+        return {"scenario_id": sample.pk}
+    if isinstance(sample, ScenarioRun):
+        return {"run_id": sample.pk}
     if isinstance(sample, PersonLink):
         contact = sample.contact_person.contact
     else:
@@ -507,6 +589,8 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
         elif kwarg in ID_KWARGS:
             assert isinstance(sample, ID_KWARGS[kwarg]), f"{kwarg} needs a {ID_KWARGS[kwarg]}"
             values[kwarg] = sample.pk
+        elif kwarg in PLAIN_KWARGS:
+            values[kwarg] = PLAIN_KWARGS[kwarg]
         else:
             raise AssertionError(f"No sample value for URL kwarg {kwarg!r}: add one here")
     return values

@@ -98,3 +98,21 @@ def test_a_revoked_token_no_longer_authenticates(police_token: tuple[ApiToken, s
     token.revoked_at = token.created_at
     token.save()
     assert api_token_authenticate(secret) is None
+
+
+def test_a_bulk_delete_of_agencies_in_admin_is_audited(
+    personas: dict[str, User], agencies: dict[str, Agency]
+) -> None:
+    from openmash.core.models import AuditEvent
+    from tests.conftest import signed_in
+
+    spare = Agency.objects.create(name="Closed youth club", slug="closed-youth-club")
+    response = signed_in(personas["administrator"]).post(
+        "/admin/accounts/agency/",
+        {"action": "delete_selected", "_selected_action": [spare.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Agency.objects.filter(pk=spare.pk).exists()
+    assert AuditEvent.objects.filter(
+        object_type="agency", object_id=str(spare.pk), action="delete"
+    ).exists()

@@ -99,3 +99,22 @@ def test_it_does_nothing_when_asked_if_empty_and_contacts_exist(db: None) -> Non
     assert Contact.objects.count() == before
     assert "already loaded" in out.getvalue()
     assert "mash-demo-2026" in out.getvalue()
+
+
+def test_it_loads_police_and_health_feeds_and_matches_open_contacts_against_them(
+    db: None,
+) -> None:
+    from openmash.linkage.models import IndexedPerson, IndexImport, IndexSource, PersonLink
+
+    seed(14)
+    imports = IndexImport.objects.filter(applied=True)
+    assert {i.agency.slug for i in imports} == {"police", "health"}
+    assert all(i.errors == [] for i in imports)
+    agency_records = IndexedPerson.objects.filter(source=IndexSource.AGENCY)
+    assert agency_records.filter(agency__slug="police").count() > 10
+    assert agency_records.exclude(involvement="").count() == agency_records.count()
+    # Screeners of open contacts see that an agency already knows some of the children.
+    open_links = PersonLink.objects.filter(
+        contact_person__contact__state__in=OPEN_STATES, candidate__source=IndexSource.AGENCY
+    )
+    assert open_links.exists()

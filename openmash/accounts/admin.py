@@ -2,16 +2,17 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from openmash.accounts.models import Agency, ApiToken, User, UserRole
-from openmash.core.audit import Actor, audit_record
+from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.core.permissions import is_administrator
 
 
 class AuditedAdminMixin:
-    """Admin edits are audited like any other write."""
+    """Admin edits are audited like any other write, bulk deletes included."""
 
     audit_object_type = ""
 
@@ -33,6 +34,16 @@ class AuditedAdminMixin:
             object_id=obj.pk,
         )
         super().delete_model(request, obj)  # type: ignore[misc]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        # The admin's "delete selected" bulk action: one event per object, as for one.
+        audit_record_many(
+            actor=Actor.from_request(request),
+            action=AuditAction.DELETE,
+            object_type=self.audit_object_type,
+            objects=[(pk, None) for pk in queryset.values_list("pk", flat=True)],
+        )
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
 
 
 @admin.register(Agency)

@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from openmash.accounts.admin import AuditedAdminMixin
@@ -23,8 +22,6 @@ from openmash.area.models import (
     RagLevel,
     WorkingHours,
 )
-from openmash.core.audit import Actor, audit_record_many
-from openmash.core.models import AuditAction
 
 # The GOV.UK Frontend tag colours (govuk-tag--<colour>); blue is the plain tag.
 TAG_COLOURS = [
@@ -58,16 +55,7 @@ def _hours_field(label: str, help_text: str) -> forms.DecimalField:
 
 
 class AreaAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    """Area configuration admin: bulk deletes are audited like single ones."""
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        audit_record_many(
-            actor=Actor.from_request(request),
-            action=AuditAction.DELETE,
-            object_type=self.audit_object_type,
-            objects=[(pk, None) for pk in queryset.values_list("pk", flat=True)],
-        )
-        super().delete_queryset(request, queryset)
+    """Area configuration admin: every edit and delete, bulk ones included, is audited."""
 
 
 class RagLevelForm(forms.ModelForm):
@@ -240,6 +228,7 @@ class OutcomeForm(forms.ModelForm):
             "code",
             "label",
             "order",
+            "kind",
             "hand_on_to",
             "closes_at_screening",
             "next_steps",
@@ -273,7 +262,7 @@ class OutcomeForm(forms.ModelForm):
 class OutcomeAdmin(AreaAdmin):
     audit_object_type = "outcome"
     form = OutcomeForm
-    list_display = ["label", "code", "hand_on_to", "closes_at_screening", "active"]
+    list_display = ["label", "code", "kind", "hand_on_to", "closes_at_screening", "active"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Decisions, closure proposals and the API refer to an outcome by its code.

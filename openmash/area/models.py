@@ -145,6 +145,19 @@ class HandOnTeam(models.TextChoices):
     ALLOCATED_WORKER = "allocated_worker", "The child's allocated social worker"
 
 
+class OutcomeKind(models.TextChoices):
+    """What an outcome means for the figures, whatever an area calls it (the metrics
+    count no further action, conversion to an assessment or strategy discussion, and
+    step-down by kind, not by code)."""
+
+    NO_FURTHER_ACTION = "nfa", "No further action"
+    INFORMATION_ADVICE = "information_advice", "Information and advice"
+    EARLY_HELP = "early_help", "Step down to early help"
+    ASSESSMENT = "assessment", "Social care assessment"
+    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+    OTHER = "other", "Other"
+
+
 class Outcome(models.Model):
     """What the MASH decides should happen next."""
 
@@ -157,6 +170,7 @@ class Outcome(models.Model):
     # No further action and information and advice can close a contact at screening,
     # with a MASH manager's agreement.
     closes_at_screening = models.BooleanField(default=False)
+    kind = models.CharField(max_length=30, choices=OutcomeKind.choices, default=OutcomeKind.OTHER)
     next_steps = models.TextField(
         blank=True, help_text="What the referrer is told happens next, in plain English."
     )

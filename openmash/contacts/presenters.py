@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from openmash.contacts.codes import (
 )
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.models import AuditAction, AuditEvent
+from openmash.core.time_text import when_text
 from openmash.enquiries.models import Decision, Message
 from openmash.people.identifiers import nhs_number_display
 
@@ -32,12 +33,6 @@ def age_text(person: ContactPerson, today: date) -> str:
         return "Age not known"
     prefix = "about " if person.date_of_birth is None else ""
     return f"{prefix}{age} year{'s' if age != 1 else ''}"
-
-
-def when_text(moment: datetime) -> str:
-    """A moment in Europe/London, like '14:05 on 3 March 2026'."""
-    local = timezone.localtime(moment)
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
 
 
 # Where the contact is, in the referrer's words: nothing of the MASH's working.

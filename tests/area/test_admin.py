@@ -238,6 +238,7 @@ def outcome_form(outcome: Outcome, **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "label": outcome.label,
         "order": outcome.order,
+        "kind": outcome.kind,
         "hand_on_to": outcome.hand_on_to,
         "next_steps": outcome.next_steps,
         "_save": "Save",
@@ -291,3 +292,17 @@ def test_only_the_administrator_may_configure_the_area(
     assert response["Location"].startswith("/admin/login/")
     amber.refresh_from_db()
     assert amber.decision_hours == Decimal(24)
+
+
+def test_the_default_outcomes_say_what_kind_they_are(db: None) -> None:
+    kinds = dict(Outcome.objects.values_list("code", "kind"))
+    assert kinds == {
+        "nfa": "nfa",
+        "information_advice": "information_advice",
+        "early_help": "early_help",
+        "assessment_s17": "assessment",
+        "strategy_s47": "strategy_discussion",
+        "police_action": "other",
+        "already_open": "other",
+        "transfer_la": "other",
+    }

@@ -15,9 +15,9 @@ from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
+from openmash.core.time_text import duration_text, time_left_text, when_text
 from openmash.enquiries import services
 from openmash.enquiries.models import CheckState, Decision, HandOn
-from openmash.enquiries.presenters.decisions import duration_text, time_left_text, when_text
 from tests.conftest import signed_in
 from tests.enquiries.conftest import check_for, not_known
 from tests.factories import a_submission

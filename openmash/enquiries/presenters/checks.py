@@ -1,49 +1,15 @@
 """What the agency check pages show, worked out here so templates hold no logic."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.utils import timezone
 
 from openmash.contacts.codes import AssessmentFactor, LawfulBasis
 from openmash.contacts.models import ContactPerson
 from openmash.contacts.presenters import PersonPresenter
+from openmash.core.time_text import day_text, time_left_text, when_text
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
-
-
-def when_text(moment: datetime) -> str:
-    """A time as the MASH reads it, in Europe/London: "14:05 on 3 March 2026"."""
-    local = timezone.localtime(moment)
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
-
-
-def day_text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}{'' if count == 1 else 's'}"
-
-
-def duration_text(delta: timedelta) -> str:
-    """A length of time to the minute, in at most two units: "3 hours 10 minutes"."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _plural(days, "day") + (f" {_plural(hours, 'hour')}" if hours else "")
-    if hours:
-        return _plural(hours, "hour") + (f" {_plural(minutes, 'minute')}" if minutes else "")
-    if minutes:
-        return _plural(minutes, "minute")
-    return "less than a minute"
-
-
-def time_left_text(deadline: datetime, now: datetime) -> str:
-    """ "3 hours 10 minutes left", or "Overdue by 2 hours"."""
-    if deadline > now:
-        return f"{duration_text(deadline - now)} left"
-    return f"Overdue by {duration_text(now - deadline)}"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from openmash.accounts.models import User
-from openmash.area.calendar import LONDON
 from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import (
     AssessmentFactor,
@@ -22,6 +21,7 @@ from openmash.contacts.codes import (
     ReferralSource,
 )
 from openmash.contacts.presenters import PersonPresenter
+from openmash.core.time_text import plural, when_text
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, HandOnState
 from openmash.enquiries.presenters.screening import ConcernFlagRow
 from openmash.enquiries.selectors.chronology import (
@@ -32,16 +32,6 @@ from openmash.enquiries.selectors.chronology import (
 
 # Within one moment, the order things happen in on a contact (newest first reverses it).
 RECEIVED, RATED, REQUESTED, ANSWERED, DECIDED, HANDED_ON, RESPONDED = range(7)
-
-
-def when_text(moment: datetime) -> str:
-    """A moment in Europe/London, like '14:05 on 3 March 2026'."""
-    local = timezone.localtime(moment, LONDON)
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
-
-
-def _plural(number: int, unit: str) -> str:
-    return f"{number} {unit}{'' if number == 1 else 's'}"
 
 
 def _name(user: User | None) -> str:
@@ -353,11 +343,11 @@ class ChronologyPage:
 
     @property
     def contacts_in_12_months(self) -> str:
-        return _plural(self.chronology.contacts_in_12_months, "contact")
+        return plural(self.chronology.contacts_in_12_months, "contact")
 
     @property
     def contacts_in_all(self) -> str:
-        return _plural(len(self.chronology.contacts), "contact")
+        return plural(len(self.chronology.contacts), "contact")
 
     @property
     def early_warning(self) -> str:

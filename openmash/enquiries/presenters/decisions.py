@@ -2,7 +2,7 @@
 so the templates hold no logic."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -11,6 +11,7 @@ from openmash.area.models import HandOnTeam, RagLevel
 from openmash.contacts.codes import LawfulBasis, PrimaryNeed
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter
+from openmash.core.time_text import plural, time_left_text, when_text
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckFinding,
@@ -26,41 +27,6 @@ from openmash.enquiries.selectors.decisions import DecisionPage
 from openmash.enquiries.workflow import DEADLINE_STATES
 
 NOT_TO_BE_DISCLOSED = "Not to be disclosed outside the MASH"
-
-
-def when_text(moment: datetime | None) -> str:
-    """A moment in Europe/London, like '14:05 on 3 March 2026'."""
-    if moment is None:
-        return ""
-    local = timezone.localtime(moment)
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
-
-
-def _plural(number: int, unit: str) -> str:
-    return f"{number} {unit}{'' if number == 1 else 's'}"
-
-
-def duration_text(delta: timedelta) -> str:
-    """A length of time to the minute, like '2 days 3 hours' or '3 hours 10 minutes'."""
-    minutes = int(delta.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        parts = [_plural(days, "day")] + ([_plural(hours, "hour")] if hours else [])
-    elif hours:
-        parts = [_plural(hours, "hour")] + ([_plural(minutes, "minute")] if minutes else [])
-    elif minutes:
-        parts = [_plural(minutes, "minute")]
-    else:
-        parts = ["less than a minute"]
-    return " ".join(parts)
-
-
-def time_left_text(deadline: datetime, now: datetime) -> str:
-    """'3 hours 10 minutes left', or 'Overdue by 2 hours'."""
-    if deadline >= now:
-        return f"{duration_text(deadline - now)} left"
-    return f"Overdue by {duration_text(now - deadline)}"
 
 
 @dataclass(frozen=True)
@@ -148,7 +114,7 @@ class QueueContactPresenter:
             return "Returned by the receiving team: amend the decision"
         outstanding = getattr(self.contact, "outstanding_checks", 0)
         if outstanding:
-            return f"A decision ({_plural(outstanding, 'check')} still outstanding)"
+            return f"A decision ({plural(outstanding, 'check')} still outstanding)"
         return "A decision"
 
     @property

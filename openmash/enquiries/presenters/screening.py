@@ -3,7 +3,7 @@ templates hold no logic: RAG tags, deadlines and time left, the RAG history, the
 asked for, what is already known about the children, and which actions to offer."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from openmash.area.models import HandOnTeam, RagLevel, TimeCounting
 from openmash.contacts.codes import CHILD_ROLES, ContactState, PersonRole, ReferralSource
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter, age_text
+from openmash.core.time_text import day_text, time_left_text, when_text
 from openmash.enquiries import workflow
 from openmash.enquiries.concern import ConcernFlag, TriggeringContact
 from openmash.enquiries.models import (
@@ -29,43 +30,6 @@ from openmash.enquiries.selectors.screening import (
 )
 
 NOT_RATED = "Not rated"
-
-
-def when_text(moment: datetime) -> str:
-    """Like '14:05 on 3 March 2026', in Europe/London."""
-    local = timezone.localtime(moment)
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
-
-
-def day_text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}{'' if count == 1 else 's'}"
-
-
-def duration_text(delta: timedelta) -> str:
-    """Like '2 days 3 hours', '3 hours 10 minutes' or '5 minutes'."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        parts = [_plural(days, "day")] + ([_plural(hours, "hour")] if hours else [])
-    elif hours:
-        parts = [_plural(hours, "hour")] + ([_plural(minutes, "minute")] if minutes else [])
-    elif minutes:
-        parts = [_plural(minutes, "minute")]
-    else:
-        return "less than a minute"
-    return " ".join(parts)
-
-
-def time_left_text(deadline: datetime, now: datetime) -> str:
-    """Like '3 hours 10 minutes left' or 'Overdue by 2 hours'."""
-    if deadline <= now:
-        return f"Overdue by {duration_text(now - deadline)}"
-    return f"{duration_text(deadline - now)} left"
 
 
 def _hours_text(hours: object, counting: str) -> str:

@@ -29,6 +29,10 @@ from openmash.contacts.submission import (
 )
 from openmash.core.audit import Actor
 from openmash.enquiries.demo_workflow import DemoWorkflow
+from openmash.enquiries.workflow import OPEN_STATES
+from openmash.linkage.feeds import feed_from_records
+from openmash.linkage.links import links_suggest_for_contact
+from openmash.linkage.services import index_import_apply
 from openmash.people.identifiers import nhs_number_check_digit, upn_check_letter
 
 DEMO_PASSWORD = "mash-demo-2026"  # noqa: S105 - printed for the demo; never used in production
@@ -453,7 +457,112 @@ class Command(BaseCommand):
             if offset % 30 == 29:
                 self.stdout.write(f"  {created} contacts up to {day:%d %b %Y}")
         self.stdout.write(self.style.SUCCESS(f"Loaded {created} contacts over {days} days."))
+        feeds = self.agency_feeds(data, agencies, users)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Loaded agency index feeds: "
+                + ", ".join(f"{name} {count}" for name, count in feeds.items())
+                + "; open contacts matched against them."
+            )
+        )
         self.print_logins()
+
+    def agency_feeds(
+        self, data: "DemoData", agencies: dict[str, Agency], users: dict[str, User]
+    ) -> dict[str, int]:
+        """Police and health index feeds about some of the demo families (with the
+        variations real extracts have) and people the MASH has never heard of, imported
+        through the real feed service by each agency's researcher; then the open
+        contacts are matched again, so screeners see who already knows the children."""
+        rng = random.Random(data.rng.random())
+        police: list[dict[str, object]] = []
+        health: list[dict[str, object]] = []
+        for number, family in enumerate(data.families):
+            if rng.random() < 0.3:
+                for person in family.parents:
+                    police.append(
+                        self.feed_record(
+                            rng,
+                            f"PN-{number:05d}-{len(police)}",
+                            person,
+                            f"{rng.randint(1, 5)} domestic abuse call-outs, latest "
+                            f"{data.end - timedelta(days=rng.randint(5, 300)):%Y-%m-%d}; "
+                            f"see case ref DA/{rng.randint(1000, 9999)}",
+                        )
+                    )
+            if rng.random() < 0.5:
+                for person in family.children:
+                    health.append(
+                        self.feed_record(
+                            rng,
+                            f"NHS-{number:05d}-{len(health)}",
+                            person,
+                            rng.choice(
+                                [
+                                    "Health visitor: missed 3 appointments; see SystmOne record",
+                                    "A&E attendance, fracture; see ED ref",
+                                    "School nurse: weight concerns; see care plan",
+                                    "GP: registered; no concerns recorded",
+                                ]
+                            ),
+                        )
+                    )
+        for feed in (police, health):
+            for extra in range(len(feed) // 2):
+                stranger = data.family()
+                feed.append(
+                    self.feed_record(
+                        rng, f"X-{len(feed)}-{extra}", stranger.parents[0], "Known; see case ref"
+                    )
+                )
+        imported = {}
+        for slug, researcher, records in (
+            ("police", "police.researcher", police),
+            ("health", "health.researcher", health),
+        ):
+            if not records:
+                continue
+            result = index_import_apply(
+                actor=Actor(user=users[researcher]),
+                agency=agencies[slug],
+                mode="replace",
+                rows=feed_from_records(records),
+                file_name=f"{slug}-demo-extract.csv",
+            )
+            imported[agencies[slug].name] = result.added
+        for contact_id in Contact.objects.filter(state__in=OPEN_STATES).values_list(
+            "id", flat=True
+        ):
+            links_suggest_for_contact(contact_id=contact_id)
+        return imported
+
+    @staticmethod
+    def feed_record(
+        rng: random.Random, source_id: str, person: PersonDetails, involvement: str
+    ) -> dict[str, object]:
+        """An agency's record of a person: sometimes a nickname, a typing error or the
+        day and month the other way round, as agencies' own systems have them."""
+        given = person.given_names
+        roll = rng.random()
+        if roll < 0.1 and len(given) > 3:
+            at = rng.randrange(1, len(given) - 1)
+            given = given[:at] + given[at + 1] + given[at] + given[at + 2 :]
+        born = person.date_of_birth
+        if born and rng.random() < 0.05 and born.day <= 12 and born.day != born.month:
+            born = born.replace(day=born.month, month=born.day)
+        address = person.address
+        return {
+            "source_id": source_id,
+            "given_names": given,
+            "family_name": person.family_name,
+            "date_of_birth": born.isoformat() if born else "",
+            "sex": person.sex,
+            "address": f"{address.line1}, {address.town}" if address else "",
+            "postcode": address.postcode if address else "",
+            "nhs_number": person.nhs_number if rng.random() < 0.7 else "",
+            "upn": "",
+            "involvement": involvement,
+        }
 
     @staticmethod
     def poisson(rng: random.Random, mean: float) -> int:
