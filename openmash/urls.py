@@ -9,6 +9,10 @@ urlpatterns = [
     path("contacts/", include("openmash.contacts.urls")),
     path("mash/", include("openmash.enquiries.urls")),
     path("index/", include("openmash.linkage.urls")),
+    path("planning/", include("openmash.planner.urls")),
+    path("metrics/", include("openmash.metrics.urls")),
+    path("value/", include("openmash.value.urls")),
+    path("extracts/", include("openmash.extracts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -18,6 +18,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             ("contacts.submit_contact", "Make a contact", "contacts:create"),
             ("contacts.view_submitted_contacts", "Your contacts", "contacts:submitted"),
             ("contacts.view_contact_figures", "Figures", "contacts:figures"),
+            ("metrics.view_dashboard", "Performance", "metrics:dashboard"),
+            ("value.view_value_for_money", "Value for money", "value:summary"),
+            ("linkage.view_match_quality", "Match quality", "linkage:match-quality"),
+            ("extracts.download_extracts", "Extracts", "extracts:index"),
+            ("planner.view_scenarios", "Capacity planning", "planner:scenarios"),
             ("contacts.view_access_log", "Access log", "contacts:access-log-search"),
         ]
         for permission, label, url_name in candidates:

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "openmash.contacts",
     "openmash.enquiries",
     "openmash.linkage",
+    "openmash.planner",
+    "openmash.metrics",
+    "openmash.value",
+    "openmash.extracts",
     "openmash.api",
 ]
 

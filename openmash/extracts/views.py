@@ -1,0 +1,66 @@
+"""The extracts page, and the downloads it offers, for MASH managers."""
+
+from dataclasses import dataclass
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from openmash.core.audit import Actor
+from openmash.core.permissions import requires
+from openmash.extracts.forms import PeriodForm
+from openmash.extracts.presenters import extracts_listed, parse_download_choice
+from openmash.extracts.selectors import extract_download
+from openmash.extracts.tables import table_response
+
+
+@dataclass(frozen=True)
+class SummaryError:
+    message: str
+    href: str
+
+
+def _error_summary(form: PeriodForm) -> list[SummaryError]:
+    """The GOV.UK error summary's links, each to the day box of the date in error."""
+    if not form.is_bound:
+        return []
+    return [
+        SummaryError(str(message), f"#{form[name].auto_id}_0")
+        for name, errors in form.errors.items()
+        for message in errors
+    ]
+
+
+def _page(request: HttpRequest, form: PeriodForm) -> HttpResponse:
+    return render(
+        request,
+        "extracts/index.html",
+        {"form": form, "extracts": extracts_listed(), "error_summary": _error_summary(form)},
+    )
+
+
+@requires("extracts.download_extracts")
+def extracts_view(request: HttpRequest) -> HttpResponse:
+    return _page(request, PeriodForm())
+
+
+@requires("extracts.download_extracts")
+def extract_download_view(request: HttpRequest) -> HttpResponse:
+    """A download button on the page: the extract and format chosen, for the period typed.
+    With a period that is not right, the page again with what was typed and the errors."""
+    choice = request.GET.get("download")
+    if not choice:
+        return redirect("extracts:index")
+    chosen = parse_download_choice(choice)
+    if chosen is None:
+        raise Http404
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return _page(request, form)
+    key, export_format = chosen
+    table = extract_download(
+        actor=Actor.from_request(request),
+        key=key,
+        period=form.period(),
+        export_format=export_format,
+    )
+    return table_response(table, export_format)

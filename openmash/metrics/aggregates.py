@@ -1,0 +1,160 @@
+"""SQL the indicators need that Django's ORM does not write the same way on SQLite and
+PostgreSQL: hours between two moments, and medians and 90th percentiles.
+
+Percentiles are worked out in the database on both. PostgreSQL has percentile_cont.
+SQLite has no percentile function, so the same figure (linear interpolation between
+the two nearest ranks, as percentile_cont does) comes from window functions: each value's
+rank (row_number) and the group's size (count), then the weighted sum of the one or two
+values either side of the percentile's position. Both methods run on PostgreSQL, and
+tests/metrics/test_aggregates.py checks they agree.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Expression, FloatField, Func, QuerySet
+from django.db.models.functions import Collate
+from django.db.models.sql.compiler import SQLCompiler
+
+PERCENTILE_CONT = "percentile_cont"
+WINDOW = "window"
+# (numerator, denominator) of the percentiles worked out: the median and the 90th. As
+# whole-number fractions so the window method's ranks are integer arithmetic, which
+# SQLite and PostgreSQL do alike.
+MEDIAN = (1, 2)
+NINETIETH = (9, 10)
+
+
+class HoursBetween(Func):
+    """Clock hours from `start` to `end` (negative if end is earlier), as a float."""
+
+    arity = 2
+    output_field = FloatField()
+
+    def _parts(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, str, list[Any]]:
+        start, end = (compiler.compile(expression) for expression in self.get_source_expressions())
+        return start[0], end[0], [*end[1], *start[1]]
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        start, end, params = self._parts(compiler, connection)
+        return f"((julianday({end}) - julianday({start})) * 24.0)", params
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        start, end, params = self._parts(compiler, connection)
+        return (
+            f"(CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS double precision) / 3600.0)",
+            params,
+        )
+
+
+def in_binary_order(expression: Expression) -> Expression:
+    """The text compared character by character (capitals before small letters), as
+    SQLite does by default; PostgreSQL otherwise follows the database's locale."""
+    return Collate(expression, "C") if connection.vendor == "postgresql" else expression
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    """How many values, their median and 90th percentile (None with no values)."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+
+NO_VALUES = Percentiles(0, None, None)
+
+
+def _interpolated(fraction: tuple[int, int]) -> str:
+    """The percentile from ranked rows (rn: rank from 1, n: the group's size, h: value):
+    position 1 + f(n - 1), split into a whole rank and a remainder of r/b."""
+    a, b = fraction
+    whole = f"({a} * (n - 1) / {b})"
+    remainder = f"({a} * (n - 1) - {whole} * {b})"
+    return (
+        f"SUM(CASE WHEN rn = 1 + {whole} THEN h * ({b} - {remainder}) * 1.0 / {b} "
+        f"WHEN rn = 2 + {whole} THEN h * {remainder} * 1.0 / {b} ELSE 0 END)"
+    )
+
+
+def _columns(groups: int) -> tuple[str, str]:
+    """The inner query's group columns (g0, g1...) and as many NULLs, for the overall row."""
+    names = ", ".join(f"g{index}" for index in range(groups))
+    return names, ", ".join("NULL" for _ in range(groups))
+
+
+def _window_sql(inner: str, groups: int) -> str:
+    median, p90 = _interpolated(MEDIAN), _interpolated(NINETIETH)
+    g, nulls = _columns(groups)
+    # The inner query is Django's own SQL with its parameters kept apart; everything
+    # else is constant text.
+    return (
+        f"WITH v({g}, h) AS ({inner}), "  # noqa: S608
+        f"ranked AS (SELECT {g}, h, ROW_NUMBER() OVER (PARTITION BY {g} ORDER BY h) AS rn, "
+        f"COUNT(*) OVER (PARTITION BY {g}) AS n FROM v WHERE h IS NOT NULL), "
+        "ranked_all AS (SELECT h, ROW_NUMBER() OVER (ORDER BY h) AS rn, "
+        "COUNT(*) OVER () AS n FROM v WHERE h IS NOT NULL) "
+        f"SELECT 0, {g}, n, {median}, {p90} FROM ranked GROUP BY {g}, n "
+        f"UNION ALL SELECT 1, {nulls}, n, {median}, {p90} FROM ranked_all GROUP BY n"
+    )
+
+
+def _percentile_cont_sql(inner: str, groups: int) -> str:
+    def both(fraction: tuple[int, int]) -> str:
+        a, b = fraction
+        return f"PERCENTILE_CONT({a}.0 / {b}) WITHIN GROUP (ORDER BY h)"
+
+    g, nulls = _columns(groups)
+    figures = f"COUNT(*), {both(MEDIAN)}, {both(NINETIETH)}"
+    return (
+        f"WITH v({g}, h) AS ({inner}) "  # noqa: S608
+        f"SELECT 0, {g}, {figures} FROM v WHERE h IS NOT NULL GROUP BY {g} "
+        f"UNION ALL SELECT 1, {nulls}, {figures} FROM v WHERE h IS NOT NULL"
+    )
+
+
+def percentiles_by_group(
+    values: QuerySet[Any, Any], *, method: str = "", groups: int = 1
+) -> tuple[Percentiles, dict[Any, Percentiles]]:
+    """The median and 90th percentile of every value, and of each group's: `values` is a
+    values_list queryset of (group, value) rows (a null value is left out). One query.
+
+    With `groups` above 1, each row is that many group columns then the value, and each
+    group's key is the tuple of its columns (e.g. (week, RAG level)).
+
+    `method` is percentile_cont (PostgreSQL only) or window (both); by default
+    percentile_cont on PostgreSQL and window elsewhere."""
+    connection = connections[values.db]
+    method = method or (PERCENTILE_CONT if connection.vendor == "postgresql" else WINDOW)
+    try:
+        inner, params = values.order_by().query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing, e.g. pk__in=[]
+        return NO_VALUES, {}
+    if method == PERCENTILE_CONT:
+        sql = _percentile_cont_sql(inner, groups)
+    else:
+        sql = _window_sql(inner, groups)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
+    overall = NO_VALUES
+    by_group: dict[Any, Percentiles] = {}
+    for row in rows:
+        is_overall, key = row[0], row[1 : 1 + groups]
+        count, median, p90 = row[1 + groups :]
+        figures = Percentiles(int(count), float(median), float(p90)) if count else NO_VALUES
+        if is_overall:
+            overall = figures
+        else:
+            by_group[key[0] if groups == 1 else tuple(key)] = figures
+    return overall, by_group

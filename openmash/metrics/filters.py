@@ -1,0 +1,68 @@
+"""What a set of figures is about: the period and the optional filters."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from openmash.area.calendar import LONDON
+
+# A year and a day: a leap year, and room for a period that ends today.
+LONGEST_PERIOD_DAYS = 366
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    """The figures asked for: contacts received from `start` to `end` (both whole days in
+    Europe/London), followed up to the end of the period, and optionally only those with
+    one RAG rating, referral source, agency or hand-on team.
+
+    - `rag`: a RagLevel code; a contact's rating is the one in force at the end of the
+      period (after any re-grade).
+    - `source`: a CIN referral source code.
+    - `agency_id`: a partner agency: only contacts it was asked to check, and only its
+      own checks.
+    - `team`: a HandOnTeam value: only contacts handed on to that team, and only its
+      hand-ons.
+    - `now`: when the figures are worked out (tests set it; otherwise the current time).
+    """
+
+    start: date
+    end: date
+    rag: str = ""
+    source: str = ""
+    agency_id: int | None = None
+    team: str = ""
+    now: datetime | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("A period cannot end before it starts.")
+
+    @classmethod
+    def last_days(
+        cls, days: int, *, today: date | None = None, **filters: object
+    ) -> "MetricFilter":
+        today = today or timezone.localdate(timezone.now(), LONDON)
+        return cls(start=today - timedelta(days=days - 1), end=today, **filters)  # type: ignore[arg-type]
+
+    @property
+    def starts_at(self) -> datetime:
+        """Midnight at the start of the first day, in London."""
+        return datetime.combine(self.start, time(0), tzinfo=LONDON)
+
+    @property
+    def ends_at(self) -> datetime:
+        """Midnight at the end of the last day, in London (exclusive)."""
+        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=LONDON)
+
+    @property
+    def as_at(self) -> datetime:
+        """The moment the figures describe: the end of the period, or now if that is
+        earlier. Anything that happened at or after it has not happened yet."""
+        now = self.now or timezone.now()
+        return min(self.ends_at, now)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]

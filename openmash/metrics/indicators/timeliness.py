@@ -1,0 +1,332 @@
+"""Timeliness: how long screening, rating, deciding, agencies' checks and the teams'
+answers to hand-ons take, and how often the deadlines are met."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+
+from openmash.accounts.models import Agency
+from openmash.area.models import HandOnTeam, RagLevel
+from openmash.metrics.aggregates import NO_VALUES, HoursBetween, Percentiles, percentiles_by_group
+from openmash.metrics.cohort import (
+    check_completed_by,
+    check_waived_by,
+    checks_on,
+    contacts_received,
+    hand_on_answered_by,
+    hand_on_pending_at,
+    hand_ons_on,
+    with_deadline,
+    with_first_decision,
+    with_first_rating,
+    with_screening_started,
+)
+from openmash.metrics.figures import DurationRow, DurationSeries, DurationTable, WeekDurations
+from openmash.metrics.filters import MetricFilter
+from openmash.metrics.indicators.registry import Group, Unit, indicator
+
+NOT_RATED = "Not rated"
+# The key of a group with no value (a contact not yet rated).
+NO_VALUE = "none"
+COHORT = """Counts contacts received in the period, followed up to the end of the period:
+one not yet at that step by then is counted as open, never as taking no time. Median and
+90th percentile are in clock hours, of the contacts that reached the step."""
+BY_RAG = """By the RAG rating in force at the end of the period (after any re-grade)."""
+
+
+def _key(value: object) -> str:
+    return NO_VALUE if value is None else str(value)
+
+
+def rag_labels() -> list[tuple[str, str]]:
+    """(code, label) of every RAG level, most urgent first, then unrated."""
+    return [(level.code, level.label) for level in RagLevel.objects.order_by("order")] + [
+        (NO_VALUE, NOT_RATED)
+    ]
+
+
+def _duration_table(
+    timing: "Timing",
+    f: MetricFilter,
+    *,
+    dimension: str,
+    labels: Iterable[tuple[str, str]],
+    deadline: str = "",
+    waived: Q | None = None,
+) -> DurationTable:
+    """Durations from the timing's start to its end of every item (and of each group's):
+    two queries, one for the counts and one for the percentiles."""
+    items, group, start, end = timing.items, timing.group, timing.start, timing.end
+    finished = timing.finished
+    counts: dict[str, Any] = {"items": Count("pk"), "measured": Count("pk", filter=finished)}
+    if deadline:
+        counts["within"] = Count("pk", filter=finished & Q(**{f"{end}__lte": F(deadline)}))
+        counts["late"] = Count("pk", filter=finished & Q(**{f"{end}__gt": F(deadline)}))
+        still_open = ~finished & (~waived if waived is not None else Q())
+        counts["open_overdue"] = Count("pk", filter=still_open & Q(**{f"{deadline}__lt": f.as_at}))
+    if waived is not None:
+        counts["waived"] = Count("pk", filter=waived)
+    by_group = {
+        _key(row.pop(group)): row for row in items.values(group).annotate(**counts).order_by()
+    }
+    overall_percentiles, raw_percentiles = percentiles_by_group(
+        items.filter(finished).values_list(group, HoursBetween(start, end))
+    )
+    group_percentiles = {_key(key): figures for key, figures in raw_percentiles.items()}
+
+    def row(key: str, label: str, figures: dict[str, int], percentiles: Percentiles) -> DurationRow:
+        waived_count = figures.get("waived")
+        return DurationRow(
+            key=key,
+            label=label,
+            measured=figures["measured"],
+            median_hours=percentiles.median,
+            p90_hours=percentiles.p90,
+            open=figures["items"] - figures["measured"] - (waived_count or 0),
+            within=figures.get("within"),
+            late=figures.get("late"),
+            open_overdue=figures.get("open_overdue"),
+            waived=waived_count,
+        )
+
+    named = dict(labels)
+    order = list(named) + sorted(key for key in by_group if key not in named)
+    rows = tuple(
+        row(key, named.get(key, key), by_group[key], group_percentiles.get(key, NO_VALUES))
+        for key in order
+        if key in by_group
+    )
+    totals = {name: sum(figures[name] for figures in by_group.values()) for name in counts}
+    return DurationTable(dimension, row("", "All", totals, overall_percentiles), rows)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What a timeliness indicator times: the items (contacts, checks or hand-ons), the
+    fields each starts and ends at, which had finished by the end of the period, and the
+    field it is broken down by. The indicators and the before/after evaluation
+    (openmash/metrics/evaluation.py) time the same things through these."""
+
+    items: QuerySet[Any]
+    start: str
+    end: str
+    finished: Q
+    group: str
+
+    def hours(self) -> QuerySet[Any]:
+        """The clock hours each finished item took, as a flat values_list (no other
+        column: nothing about the child)."""
+        return self.items.filter(self.finished).values_list(
+            HoursBetween(self.start, self.end), flat=True
+        )
+
+
+def screening_timing(f: MetricFilter) -> Timing:
+    contacts = with_screening_started(with_first_rating(contacts_received(f), f), f)
+    return Timing(contacts, "received_at", "m_screened", Q(m_screened__isnull=False), "m_level")
+
+
+def rag_rating_timing(f: MetricFilter) -> Timing:
+    contacts = with_first_rating(contacts_received(f), f)
+    return Timing(contacts, "received_at", "m_rated", Q(m_rated__isnull=False), "m_level")
+
+
+def decision_timing(f: MetricFilter) -> Timing:
+    contacts = with_first_decision(with_deadline(contacts_received(f), f), f)
+    return Timing(contacts, "received_at", "m_decided", Q(m_decided__isnull=False), "m_level")
+
+
+def check_timing(f: MetricFilter) -> Timing:
+    checks = checks_on(contacts_received(f), f)
+    return Timing(checks, "requested_at", "completed_at", check_completed_by(f), "agency_id")
+
+
+def hand_on_timing(f: MetricFilter) -> Timing:
+    hand_ons = hand_ons_on(contacts_received(f), f).filter(
+        hand_on_answered_by(f) | hand_on_pending_at(f)
+    )
+    return Timing(hand_ons, "created_at", "responded_at", hand_on_answered_by(f), "team")
+
+
+def weeks_of(f: MetricFilter) -> list[date]:
+    """The Monday of every week (Monday to Sunday) that overlaps the period."""
+    return sorted({day - timedelta(days=day.weekday()) for day in f.days})
+
+
+def week_received(f: MetricFilter) -> Case:
+    """The number (from 0) of the week of the period a contact was received in, in UK
+    time: a CASE over the weeks' bounds, so both databases agree across a change of the
+    clocks."""
+    weeks = weeks_of(f)
+    whens = []
+    for number, monday in enumerate(weeks):
+        starts = max(f.starts_at, MetricFilter(start=monday, end=monday).starts_at)
+        ends = MetricFilter(start=monday, end=monday + timedelta(days=6)).ends_at
+        whens.append(When(received_at__gte=starts, received_at__lt=ends, then=Value(number)))
+    return Case(*whens, default=Value(None), output_field=IntegerField())
+
+
+@indicator(
+    key="time_to_screening",
+    title="Time to screening",
+    definition=f"""From the contact being received to a screener starting to screen it:
+    the moment a screener took it from the queue, or its first RAG rating if that was
+    earlier (a contact released back to the queue and taken again keeps its first
+    rating). There is no deadline for this step: the deadline is for the decision.
+
+    {COHORT} {BY_RAG}""",
+    unit=Unit.HOURS,
+    group=Group.TIMELINESS,
+)
+def time_to_screening(f: MetricFilter) -> DurationTable:
+    return _duration_table(screening_timing(f), f, dimension="RAG rating", labels=rag_labels())
+
+
+@indicator(
+    key="time_to_rag_rating",
+    title="Time to RAG rating",
+    definition=f"""From the contact being received to a screener first giving it a RAG
+    rating. A later re-grade does not change this time, but the contact is shown under
+    the rating it was re-graded to.
+
+    {COHORT} {BY_RAG}""",
+    unit=Unit.HOURS,
+    group=Group.TIMELINESS,
+)
+def time_to_rag_rating(f: MetricFilter) -> DurationTable:
+    return _duration_table(rag_rating_timing(f), f, dimension="RAG rating", labels=rag_labels())
+
+
+@indicator(
+    key="decision_turnaround",
+    title="Turnaround: time to the MASH decision",
+    definition=f"""From the contact being received to the MASH's decision on it (the
+    first decision: an amendment later does not move it). Includes contacts closed at
+    screening with a manager's agreement and those passed to a child's allocated worker.
+
+    Within timescale: decided by the deadline the workflow recorded when the contact was
+    rated (from the area's RAG timescale, in clock or working hours as configured, so a
+    bank holiday does not count against a working-hours timescale); this is the same
+    deadline the screening queue shows. The share is of contacts whose deadline has been
+    met or missed by the end of the period: decided in time, decided late, or still open
+    and already past it. Open contacts not yet due are left out, since they may still be
+    decided in time.
+
+    {COHORT} Also shown in days of 24 hours, as the published MASH evaluations quote it.
+    {BY_RAG}""",
+    unit=Unit.DAYS,
+    group=Group.TIMELINESS,
+)
+def decision_turnaround(f: MetricFilter) -> DurationTable:
+    return _duration_table(
+        decision_timing(f),
+        f,
+        dimension="RAG rating",
+        labels=rag_labels(),
+        deadline="m_deadline",
+    )
+
+
+@indicator(
+    key="decision_turnaround_by_week",
+    title="Turnaround week by week",
+    definition=f"""The median time from the contact being received to the MASH's first
+    decision, for the contacts received in each week (Monday to Sunday; the first and last
+    weeks can be part weeks), by RAG rating, with how many were decided and how many
+    were still open at the end of the period. The same figures as the turnaround above,
+    week by week.
+
+    Contacts received near the end of the period have had less time to be decided, so
+    the last weeks' medians count only those decided quickly: read them with their open
+    counts. {BY_RAG}""",
+    unit=Unit.HOURS,
+    group=Group.TIMELINESS,
+)
+def decision_turnaround_by_week(f: MetricFilter) -> DurationSeries:
+    contacts = with_first_decision(contacts_received(f), f).annotate(m_week=week_received(f))
+    decided = Q(m_decided__isnull=False)
+    counts = contacts.values("m_week", "m_level").annotate(
+        items=Count("pk"), measured=Count("pk", filter=decided)
+    )
+    hours = HoursBetween("received_at", "m_decided")
+    _, by_week_and_level = percentiles_by_group(
+        contacts.filter(decided).values_list("m_week", "m_level", hours), groups=2
+    )
+    _, by_week = percentiles_by_group(contacts.filter(decided).values_list("m_week", hours))
+    items: dict[tuple[int, str], tuple[int, int]] = {
+        (row["m_week"], _key(row["m_level"])): (row["items"], row["measured"]) for row in counts
+    }
+    percentiles = {(week, _key(level)): each for (week, level), each in by_week_and_level.items()}
+    named = dict(rag_labels())
+    present = {key for _, key in items}
+    groups = tuple((key, label) for key, label in named.items() if key in present) + tuple(
+        (key, key) for key in sorted(present - set(named))
+    )
+
+    def row(key: str, label: str, figures: tuple[int, int], each: Percentiles) -> DurationRow:
+        total, measured = figures
+        return DurationRow(key, label, measured, each.median, each.p90, total - measured)
+
+    weeks = []
+    for number, monday in enumerate(weeks_of(f)):
+        rows = tuple(
+            row(key, label, items[(number, key)], percentiles.get((number, key), NO_VALUES))
+            for key, label in groups
+            if (number, key) in items
+        )
+        totals = (sum(r.measured + r.open for r in rows), sum(r.measured for r in rows))
+        weeks.append(
+            WeekDurations(monday, row("", "All", totals, by_week.get(number, NO_VALUES)), rows)
+        )
+    return DurationSeries("RAG rating", groups, tuple(weeks))
+
+
+@indicator(
+    key="check_turnaround",
+    title="Agency check turnaround",
+    definition="""From the MASH asking an agency to check its records to the agency
+    recording its findings, by agency, for the checks on contacts received in the period.
+    Checks the MASH waived (no longer needed) are counted apart and not timed. Checks not
+    answered by the end of the period are open, never counted as taking no time.
+
+    Within timescale: findings recorded by the check's deadline as the workflow recorded
+    it (from the RAG rating's check timescale; a re-grade moves the deadline of a check
+    still open), as the agency's own check queue shows it. The share is of checks
+    answered in time, answered late, or still open and past the deadline.""",
+    unit=Unit.HOURS,
+    group=Group.TIMELINESS,
+)
+def check_turnaround(f: MetricFilter) -> DurationTable:
+    timing = check_timing(f)
+    agencies = Agency.objects.filter(pk__in=timing.items.values("agency_id")).order_by("name")
+    return _duration_table(
+        timing,
+        f,
+        dimension="Agency",
+        labels=[(str(agency.pk), agency.name) for agency in agencies],
+        deadline="deadline_at",
+        waived=check_waived_by(f),
+    )
+
+
+@indicator(
+    key="hand_on_response",
+    title="Hand-on: time for the team to respond",
+    definition="""From the MASH handing a decided case on to early help or children's
+    social care to the receiving team accepting it or returning it to the MASH, by team,
+    for contacts received in the period. Hand-ons withdrawn because an amended decision
+    sent the case elsewhere are left out. Hand-ons not answered by the end of the period
+    are open. There is no timescale for this step in OpenMASH yet.""",
+    unit=Unit.HOURS,
+    group=Group.TIMELINESS,
+)
+def hand_on_response(f: MetricFilter) -> DurationTable:
+    return _duration_table(
+        hand_on_timing(f),
+        f,
+        dimension="Team",
+        labels=[(team.value, team.label) for team in HandOnTeam if team.value],
+    )

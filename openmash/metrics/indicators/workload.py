@@ -1,0 +1,208 @@
+"""Workload: what is open at the end of the period, who holds it (without names), how
+the backlog moved, and the deadlines missed."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from openmash.accounts.models import Agency
+from openmash.area.calendar import LONDON
+from openmash.area.models import HandOnTeam
+from openmash.enquiries.models import Decision, HandOn, HandOnState
+from openmash.metrics.cohort import (
+    check_open_at,
+    checks_on,
+    contacts_filtered,
+    hand_on_pending_at,
+    hand_ons_on,
+    open_in_mash_at,
+)
+from openmash.metrics.figures import (
+    Breaches,
+    DurationTable,
+    HandOnWorkload,
+    OpenRow,
+    OpenTable,
+    RateRow,
+    RateTable,
+    Series,
+    SeriesPoint,
+    Workload,
+)
+from openmash.metrics.filters import MetricFilter
+from openmash.metrics.indicators.registry import Group, Unit, indicator
+from openmash.metrics.indicators.timeliness import check_turnaround, decision_turnaround
+
+# Longer periods are shown week by week.
+LONGEST_DAILY_BACKLOG = 31
+OPEN_IN_MASH = """Open in the MASH: received and not yet decided, or returned to the MASH
+by the team it was handed on to and not yet decided again."""
+SNAPSHOT = """Counted at the end of the period, whenever the items were received; the
+filters other than the period apply."""
+
+
+@indicator(
+    key="open_per_screener",
+    title="Open contacts held by each screener",
+    definition=f"""Contacts open in the MASH at the end of the period, by the screener (or
+    manager) who took each one for screening, largest first, and those nobody has taken.
+    Screeners are not named here: the screening queue shows who holds what. A contact
+    released back to the queue and taken again counts with whoever took it last.
+    {OPEN_IN_MASH} {SNAPSHOT}""",
+    unit=Unit.ITEMS,
+    group=Group.WORKLOAD,
+)
+def open_per_screener(f: MetricFilter) -> Workload:
+    held: dict[int | None, int] = dict(
+        contacts_filtered(f)
+        .filter(open_in_mash_at(f.as_at))
+        .values("assigned_to_id")
+        .annotate(contacts=Count("pk"))
+        .values_list("assigned_to_id", "contacts")
+    )
+    unassigned = held.pop(None, 0)
+    return Workload(held=tuple(sorted(held.values(), reverse=True)), unassigned=unassigned)
+
+
+@indicator(
+    key="open_checks_per_agency",
+    title="Open agency checks by agency",
+    definition=f"""Agency checks asked for and neither answered nor waived by the end of
+    the period, by agency, and how many of them were past their deadline then (the
+    deadline the agency's check queue shows). {SNAPSHOT}""",
+    unit=Unit.ITEMS,
+    group=Group.WORKLOAD,
+)
+def open_checks_per_agency(f: MetricFilter) -> OpenTable:
+    rows = list(
+        checks_on(contacts_filtered(f), f)
+        .filter(check_open_at(f))
+        .values("agency_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline_at__lt=f.as_at)))
+        .values_list("agency_id", "open", "overdue")
+    )
+    names = dict(Agency.objects.filter(pk__in=[row[0] for row in rows]).values_list("pk", "name"))
+    return OpenTable(
+        "Agency",
+        tuple(
+            OpenRow(str(agency_id), names[agency_id], open_, overdue)
+            for agency_id, open_, overdue in sorted(rows, key=lambda row: names[row[0]])
+        ),
+    )
+
+
+@indicator(
+    key="open_hand_ons_per_team",
+    title="Hand-ons waiting for a team",
+    definition=f"""Cases handed on to early help or children's social care and not yet
+    accepted or returned by the end of the period, by team; and early help's by the
+    receiving team named in the decision. {SNAPSHOT}""",
+    unit=Unit.ITEMS,
+    group=Group.WORKLOAD,
+)
+def open_hand_ons_per_team(f: MetricFilter) -> HandOnWorkload:
+    waiting = hand_ons_on(contacts_filtered(f), f).filter(hand_on_pending_at(f))
+    by_team = dict(
+        waiting.values("team").annotate(hand_ons=Count("pk")).values_list("team", "hand_ons")
+    )
+    early_help = (
+        waiting.filter(team=HandOnTeam.EARLY_HELP)
+        .values("decision__receiving_team")
+        .annotate(hand_ons=Count("pk"))
+        .order_by("decision__receiving_team")
+        .values_list("decision__receiving_team", "hand_ons")
+    )
+    return HandOnWorkload(
+        by_team=OpenTable(
+            "Team",
+            tuple(
+                OpenRow(team.value, team.label, by_team[team.value])
+                for team in HandOnTeam
+                if team.value in by_team
+            ),
+        ),
+        early_help_teams=OpenTable(
+            "Early help team",
+            tuple(
+                OpenRow(name or "", name or "Team not recorded", count)
+                for name, count in early_help
+            ),
+        ),
+    )
+
+
+def backlog_points(f: MetricFilter) -> list[tuple[date, datetime]]:
+    """(day, moment) of each point: the end of each day, or for a long period of each
+    week (Sunday) and of the last day; never later than as_at."""
+    as_at = f.as_at
+    days = f.days
+    if len(days) > LONGEST_DAILY_BACKLOG:
+        days = [day for day in days if day.weekday() == 6 or day == f.end]
+    points = []
+    for day in days:
+        moment = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LONDON)
+        if datetime.combine(day, time(0), tzinfo=LONDON) >= as_at:
+            break
+        points.append((day, min(moment, as_at)))
+    return points
+
+
+@indicator(
+    key="backlog",
+    title="Backlog over time",
+    definition=f"""Contacts open in the MASH at the end of each day of the period (for a
+    period longer than {LONGEST_DAILY_BACKLOG} days, at the end of each week, Sunday, and
+    of the last day). {OPEN_IN_MASH} {SNAPSHOT}""",
+    unit=Unit.CONTACTS,
+    group=Group.WORKLOAD,
+)
+def backlog(f: MetricFilter) -> Series:
+    points = backlog_points(f)
+    if not points:
+        return Series("day", (), is_level=True)
+    # Only contacts that could be open at some point: not decided before the period,
+    # or returned by a team at some time.
+    decided_before = Decision.objects.filter(contact=OuterRef("pk"), decided_at__lt=f.starts_at)
+    returned = HandOn.objects.filter(contact=OuterRef("pk"), state=HandOnState.RETURNED)
+    counts = (
+        contacts_filtered(f)
+        .filter(~Exists(decided_before) | Exists(returned))
+        .aggregate(
+            **{
+                f"point_{index}": Count("pk", filter=open_in_mash_at(moment))
+                for index, (_, moment) in enumerate(points)
+            }
+        )
+    )
+    step = "day" if len(f.days) <= LONGEST_DAILY_BACKLOG else "week"
+    return Series(
+        step,
+        tuple(SeriesPoint(day, counts[f"point_{index}"]) for index, (day, _) in enumerate(points)),
+        is_level=True,
+    )
+
+
+@indicator(
+    key="deadline_breaches",
+    title="Deadlines missed",
+    definition="""Decision deadlines missed, by RAG rating, and agency check deadlines
+    missed, by agency, for contacts received in the period: finished after the deadline,
+    or not finished by the end of the period and already past it. Out of those whose
+    deadline has been met or missed; the same figures as the turnaround and check
+    turnaround above, turned round.""",
+    unit=Unit.PERCENT,
+    group=Group.WORKLOAD,
+)
+def deadline_breaches(f: MetricFilter) -> Breaches:
+    return Breaches(decisions=_missed(decision_turnaround(f)), checks=_missed(check_turnaround(f)))
+
+
+def _missed(durations: DurationTable) -> RateTable:
+    overall = durations.overall
+    return RateTable(
+        durations.dimension,
+        "Missed",
+        "Met or missed",
+        RateRow("", "All", overall.missed, overall.due),
+        tuple(RateRow(row.key, row.label, row.missed, row.due) for row in durations.rows),
+    )

@@ -1,0 +1,61 @@
+"""Figures written as the pages, charts and sentences show them: whole numbers with
+thousands separators, hours and percentages to one place, rounded as people round by
+hand."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+NO_FIGURE = "\N{EN DASH}"  # nothing to show (no items, or none finished)
+MINUS = "\N{MINUS SIGN}"
+
+
+def whole(count: int) -> str:
+    return f"{count:,}"
+
+
+def rounded(value: float, places: int) -> str:
+    """Half away from zero, as people round by hand (0.25 hours is 0.3, not 0.2)."""
+    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if exact == 0:
+        exact = abs(exact)  # never "-0.0"
+    return f"{exact:,}"
+
+
+def half_up(value: float, places: int) -> float:
+    """The value rounded as the page shows it (half away from zero), as a number."""
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def one_place(value: float) -> str:
+    return rounded(value, 1)
+
+
+def signed(text: str) -> str:
+    """A rounded figure with a real minus sign (and a plus for a rise), for differences."""
+    if text.startswith("-"):
+        return MINUS + text[1:]
+    return text if text.strip("0.,") == "" else f"+{text}"
+
+
+def percent(value: float | None) -> str:
+    return NO_FIGURE if value is None else f"{rounded(value * 100, 1)}%"
+
+
+def hours(value: float | None) -> str:
+    return NO_FIGURE if value is None else rounded(value, 1)
+
+
+def days(value: float | None) -> str:
+    return NO_FIGURE if value is None else rounded(value / 24, 2)
+
+
+def day_text(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def short_day(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def long_day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"

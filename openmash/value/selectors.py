@@ -1,0 +1,253 @@
+"""Reads for value for money: the configured rates, and counts of the recorded work in a
+period, added up in the database. Aggregates only: no child's record is read, so nothing
+here is recorded in the audit log (as the Performance page).
+
+The period means what it means on the Performance page (openmash.metrics.filters): whole
+days in UK time, from midnight at the start of `start` to midnight at the end of `end`,
+or to now if that is earlier (MetricFilter.as_at). Work counts in the period if it was
+recorded then, whenever the contact was received.
+"""
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from openmash.accounts.models import Agency
+from openmash.area.calendar import LONDON
+from openmash.area.models import Outcome
+from openmash.enquiries.models import AgencyCheck, CheckState, Decision, HandOn, RagRating
+from openmash.metrics.cohort import contacts_filtered, with_first_rating, with_screening_started
+from openmash.metrics.filters import MetricFilter
+from openmash.metrics.indicators.outcomes import decided_by_outcome
+from openmash.metrics.indicators.volume import contacts_received_count
+from openmash.value.costing import (
+    AgencyInfo,
+    OutcomeInfo,
+    ValueForMoney,
+    WorkCount,
+    value_for_money,
+)
+from openmash.value.models import StaffCost, Stage, StageTime
+from openmash.value.rates import Figure, Rates
+
+
+def rates_current() -> Rates:
+    """Every configured stage time and hourly cost, past and future (two queries)."""
+    times = tuple(
+        Figure(
+            key=row.stage,
+            value=row.minutes,
+            effective_from=row.effective_from,
+            agency_type=row.agency_type,
+            agency_id=row.agency_id,
+            order=row.pk,
+            role=row.role,
+            source=row.source,
+        )
+        for row in StageTime.objects.order_by("id")
+    )
+    costs = tuple(
+        Figure(
+            key=row.role,
+            value=row.hourly_cost,
+            effective_from=row.effective_from,
+            agency_type=row.agency_type,
+            agency_id=row.agency_id,
+            order=row.pk,
+            includes_on_costs=row.includes_on_costs,
+            source=row.source,
+        )
+        for row in StaffCost.objects.order_by("id")
+    )
+    return Rates(times=times, costs=costs)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LONDON)
+
+
+def _segment(moment: str, rates: Rates) -> Expression:
+    """The segment (rates.py) the moment falls in: how many change days are on or before
+    it, in UK time."""
+    days = rates.change_days
+    if not days:
+        return Value(0, output_field=IntegerField())
+    whens = [
+        When(**{f"{moment}__gte": _midnight(day)}, then=Value(number))
+        for number, day in reversed(list(enumerate(days, start=1)))
+    ]
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+def _outcome_if_in_cohort(f: MetricFilter, contact: str, received_at: str) -> Expression:
+    """The outcome in force at the end of the period of a contact received in the period
+    (the cohort of openmash.metrics); null for a contact received before it or not yet
+    decided."""
+    latest = Decision.objects.filter(contact=OuterRef(contact), decided_at__lt=f.as_at).order_by(
+        "-decided_at", "-id"
+    )
+    return Case(
+        When(
+            **{f"{received_at}__gte": f.starts_at}, then=Subquery(latest.values("outcome_id")[:1])
+        ),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+def _counted(
+    items: QuerySet[Any],
+    stage: Stage,
+    *,
+    moment: str,
+    agency: Expression | str,
+    contact: str,
+    received_at: str,
+    f: MetricFilter,
+    rates: Rates,
+) -> list[WorkCount]:
+    """The items' counts by agency, segment and cohort outcome: one query."""
+    rows = (
+        items.annotate(
+            m_agency=F(agency) if isinstance(agency, str) else agency,
+            m_segment=_segment(moment, rates),
+            m_outcome=_outcome_if_in_cohort(f, contact, received_at),
+        )
+        .values("m_agency", "m_segment", "m_outcome")
+        .annotate(m_count=Count("pk"))
+        .order_by()
+        .values_list("m_agency", "m_segment", "m_outcome", "m_count")
+    )
+    return [
+        WorkCount(stage.value, agency_id, int(segment), outcome_id, int(count))
+        for agency_id, segment, outcome_id, count in rows
+    ]
+
+
+def _in_period(moment: str, f: MetricFilter) -> Q:
+    return Q(**{f"{moment}__gte": f.starts_at, f"{moment}__lt": f.as_at})
+
+
+def work_counts(f: MetricFilter, rates: Rates) -> list[WorkCount]:
+    """Every piece of work recorded in the period, counted by stage, agency, segment and
+    cohort outcome: five queries, however much work there is."""
+    # Screening: as the Performance page's time to screening, and by the screener who
+    # started it (whoever took the contact, or its first rater if that came first).
+    first_rater = RagRating.objects.filter(contact=OuterRef("pk"), set_at__lt=f.as_at).order_by(
+        "set_at", "id"
+    )
+    taken_first = Q(assigned_at__isnull=False, assigned_at__lt=f.as_at) & (
+        Q(m_rated__isnull=True) | Q(assigned_at__lt=F("m_rated"))
+    )
+    screened = with_screening_started(with_first_rating(contacts_filtered(f), f), f).filter(
+        _in_period("m_screened", f)
+    )
+    screener_agency = Case(
+        When(taken_first, then=F("assigned_to__agency_id")),
+        default=Subquery(first_rater.values("set_by__agency_id")[:1]),
+        output_field=IntegerField(),
+    )
+    return [
+        *_counted(
+            screened,
+            Stage.SCREENING,
+            moment="m_screened",
+            agency=screener_agency,
+            contact="pk",
+            received_at="received_at",
+            f=f,
+            rates=rates,
+        ),
+        *_counted(
+            RagRating.objects.filter(_in_period("set_at", f)),
+            Stage.RAG_RATING,
+            moment="set_at",
+            agency="set_by__agency_id",
+            contact="contact_id",
+            received_at="contact__received_at",
+            f=f,
+            rates=rates,
+        ),
+        *_counted(
+            AgencyCheck.objects.filter(state=CheckState.COMPLETED).filter(
+                _in_period("completed_at", f)
+            ),
+            Stage.AGENCY_CHECK,
+            moment="completed_at",
+            agency="agency_id",
+            contact="contact_id",
+            received_at="contact__received_at",
+            f=f,
+            rates=rates,
+        ),
+        *_counted(
+            Decision.objects.filter(_in_period("decided_at", f)),
+            Stage.DECISION,
+            moment="decided_at",
+            agency="decided_by__agency_id",
+            contact="contact_id",
+            received_at="contact__received_at",
+            f=f,
+            rates=rates,
+        ),
+        *_counted(
+            HandOn.objects.filter(_in_period("created_at", f)),
+            Stage.HAND_ON,
+            moment="created_at",
+            agency="decision__decided_by__agency_id",
+            contact="contact_id",
+            received_at="contact__received_at",
+            f=f,
+            rates=rates,
+        ),
+    ]
+
+
+def decisions_made(f: MetricFilter) -> int:
+    """The MASH's first decisions made in the period (not amendments)."""
+    return Decision.objects.filter(amends__isnull=True).filter(_in_period("decided_at", f)).count()
+
+
+def value_for_money_compute(f: MetricFilter) -> ValueForMoney:
+    """Staff hours and cost of the work recorded in the period, by stage and by agency,
+    and the cost per contact, per decision and per outcome. Twelve queries, however much
+    work there is. Only the period of `f` is used (not its other filters)."""
+    period = MetricFilter(start=f.start, end=f.end, now=f.now)
+    rates = rates_current()
+    work = work_counts(period, rates)
+    agency_ids = {piece.agency_id for piece in work if piece.agency_id is not None} | {
+        figure.agency_id for figure in (*rates.times, *rates.costs) if figure.agency_id is not None
+    }
+    agencies = {
+        agency.pk: AgencyInfo(agency.name, agency.agency_type)
+        for agency in Agency.objects.filter(pk__in=agency_ids)
+    }
+    outcomes = [
+        OutcomeInfo(outcome.pk, outcome.code, outcome.label, outcome.kind)
+        for outcome in Outcome.objects.order_by("order", "id")
+    ]
+    return value_for_money(
+        start=period.start,
+        end=period.end,
+        as_at=period.as_at,
+        work=work,
+        rates=rates,
+        agencies=agencies,
+        outcomes=outcomes,
+        decided=decided_by_outcome(period),
+        contacts_received=contacts_received_count(period).value,
+        decisions=decisions_made(period),
+    )

@@ -1,0 +1,133 @@
+"""Medians and 90th percentiles in the database: window functions (SQLite and
+PostgreSQL) and percentile_cont (PostgreSQL) give the same figures as interpolating by
+hand, and hours are elapsed time across a change of the clocks."""
+
+import statistics
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import F, FloatField, Value
+from django.db.models.functions import Cast
+
+from openmash.area.calendar import LONDON
+from openmash.area.models import RagLevel
+from openmash.contacts.models import Contact
+from openmash.metrics.aggregates import (
+    PERCENTILE_CONT,
+    WINDOW,
+    HoursBetween,
+    Percentiles,
+    percentiles_by_group,
+)
+from tests.metrics.conftest import Hub, at
+
+pytestmark = pytest.mark.django_db
+
+GROUPS = {
+    "one": [7.0],
+    "two": [1.0, 4.0],
+    "odd": [3.0, 1.0, 2.0, 10.0, 5.5],
+    "ties": [2.0, 2.0, 2.0, 9.0, 9.0, 0.25, 100.0, 2.0, 2.0, 2.0, 2.0],
+}
+
+
+def _by_hand(values: list[float]) -> Percentiles:
+    """percentile_cont: linear interpolation between the nearest ranks."""
+    if len(values) == 1:
+        return Percentiles(1, values[0], values[0])
+    p90 = statistics.quantiles(values, n=10, method="inclusive")[8]
+    return Percentiles(len(values), statistics.median(values), p90)
+
+
+def _tuple(figures: Percentiles) -> tuple[int, float | None, float | None]:
+    return (figures.count, figures.median, figures.p90)
+
+
+def _values() -> object:
+    RagLevel.objects.all().delete()
+    order = 0
+    for group, hours in GROUPS.items():
+        for value in hours:
+            order += 1
+            RagLevel.objects.create(
+                code=f"{group}-{order}",
+                label=group,
+                order=order,
+                decision_hours=Decimal(str(value)),
+                check_hours=Decimal(1),
+            )
+    return RagLevel.objects.values_list("label", Cast("decision_hours", FloatField()))
+
+
+def _methods() -> list[str]:
+    return [WINDOW, PERCENTILE_CONT] if connection.vendor == "postgresql" else [WINDOW]
+
+
+@pytest.mark.parametrize("method", [WINDOW, PERCENTILE_CONT])
+def test_it_works_out_percentiles_as_percentile_cont_does(method: str) -> None:
+    if method not in _methods():
+        pytest.skip("percentile_cont is PostgreSQL's")
+    overall, groups = percentiles_by_group(_values(), method=method)  # type: ignore[arg-type]
+    every = [value for values in GROUPS.values() for value in values]
+    assert _tuple(overall) == pytest.approx(_tuple(_by_hand(every)))
+    assert set(groups) == set(GROUPS)
+    for group, values in GROUPS.items():
+        found, expected = groups[group], _by_hand(values)
+        assert found.count == expected.count, group
+        assert found.median == pytest.approx(expected.median), group
+        assert found.p90 == pytest.approx(expected.p90), group
+
+
+def test_both_methods_agree_on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("Only PostgreSQL has both")
+    values = _values()
+    window_overall, window_groups = percentiles_by_group(values, method=WINDOW)  # type: ignore[arg-type]
+    cont_overall, cont_groups = percentiles_by_group(values, method=PERCENTILE_CONT)  # type: ignore[arg-type]
+    assert _tuple(window_overall) == pytest.approx(_tuple(cont_overall))
+    assert set(window_groups) == set(cont_groups)
+    for group, figures in window_groups.items():
+        assert _tuple(figures) == pytest.approx(_tuple(cont_groups[group])), group
+
+
+def test_it_gives_no_figures_for_no_values() -> None:
+    overall, groups = percentiles_by_group(RagLevel.objects.none().values_list("label", Value(1.0)))
+    assert (overall, groups) == (Percentiles(0, None, None), {})
+
+
+def test_it_leaves_out_null_values(hub: Hub) -> None:
+    hub.receive("open", at(5, 9), "2A")
+    closed = hub.receive("closed", at(5, 9), "2A")
+    Contact.objects.filter(pk=closed.pk).update(closed_at=at(5, 12))
+    values = Contact.objects.values_list("channel", HoursBetween("received_at", "closed_at"))
+    overall, groups = percentiles_by_group(values)
+    assert _tuple(overall) == pytest.approx((1, 3.0, 3.0))
+    assert list(groups) == ["phone"]
+
+
+def test_it_counts_elapsed_hours_across_the_clocks_going_back(hub: Hub) -> None:
+    # Clocks go back at 02:00 BST on Sunday 25 October 2026: 10:00 Saturday to 09:00
+    # Sunday is 24 hours, and to 10:00 Sunday is 25.
+    contact = hub.receive("A", at(24, 10), "2A")
+    Contact.objects.filter(pk=contact.pk).update(closed_at=datetime(2026, 10, 25, 9, tzinfo=LONDON))
+    hours = Contact.objects.annotate(
+        elapsed=HoursBetween("received_at", "closed_at"),
+        back=HoursBetween("closed_at", F("received_at")),
+    ).values_list("elapsed", "back")
+    assert list(hours) == [(pytest.approx(24.0), pytest.approx(-24.0))]
+
+
+def test_it_works_out_percentiles_by_two_groups() -> None:
+    _values()
+    values = RagLevel.objects.annotate(m_even=F("order") % 2).values_list(
+        "label", "m_even", Cast("decision_hours", FloatField())
+    )
+    for method in _methods():
+        overall, groups = percentiles_by_group(values, method=method, groups=2)  # type: ignore[arg-type]
+        assert overall.count == sum(len(hours) for hours in GROUPS.values())
+        assert groups[("two", 0)] == Percentiles(1, 1.0, 1.0)  # order 2
+        assert groups[("two", 1)] == Percentiles(1, 4.0, 4.0)  # order 3
+        odd = [value for index, value in enumerate(GROUPS["odd"]) if (index + 4) % 2 == 0]
+        assert _tuple(groups[("odd", 0)]) == pytest.approx(_tuple(_by_hand(odd)))
