@@ -3,11 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from openmash.accounts.models import User
 from openmash.contacts.codes import ConsentStatus, ContactState, PersonRole
-from openmash.contacts.models import Contact, ContactDraft, ContactPerson
+from openmash.contacts.models import Contact, ContactDraft, ContactPerson, ReferenceSequence
 from openmash.contacts.services import ContactInvalid, contact_create, contact_draft_save
 from openmash.contacts.submission import ConcernDetails, ConsentDetails, ReferrerDetails
 from openmash.core.audit import Actor, AuditActorMissing
@@ -42,6 +45,33 @@ def test_it_numbers_references_in_sequence(screener: User) -> None:
     first, _ = contact_create(actor=Actor(user=screener), submission=a_submission())
     second, _ = contact_create(actor=Actor(user=screener), submission=a_submission())
     assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
+
+
+def test_it_keeps_the_years_last_number(screener: User) -> None:
+    contact_create(actor=Actor(user=screener), submission=a_submission())
+    last, _ = contact_create(actor=Actor(user=screener), submission=a_submission())
+    year = timezone.localdate().year
+    assert ReferenceSequence.objects.get(year=year).last_number == int(last.reference[-6:])
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_it_queues_matching_in_the_contacts_own_transaction(screener: User) -> None:
+    contact, _ = contact_create(actor=Actor(user=screener), submission=a_submission())
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "openmash.linkage.tasks.match_contact_people"
+    assert task.args_kwargs["args"] == [contact.pk]
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_contact_rolled_back_leaves_no_matching_task(screener: User) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        contact_create(actor=Actor(user=screener), submission=a_submission())
+        raise RuntimeError("the request failed after the contact was written")
+    assert not Contact.objects.exists()
+    assert not DBTaskResult.objects.exists()
 
 
 def test_it_writes_the_audit_event_with_the_contact(screener: User) -> None:

@@ -6,9 +6,10 @@ from dataclasses import asdict
 from datetime import datetime
 from functools import partial
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django_tasks import task_backends
+from django_tasks_db.backend import DatabaseBackend
 
 from openmash.accounts.models import User
 from openmash.area.deadlines import decision_deadline, provisional_level
@@ -18,7 +19,6 @@ from openmash.contacts.models import (
     ContactDraft,
     ContactFactor,
     ContactPerson,
-    ReferenceSequence,
 )
 from openmash.contacts.submission import ContactSubmission, FieldError, submission_errors
 from openmash.core.audit import Actor, AuditActorMissing, audit_record
@@ -48,10 +48,33 @@ def _match_in_background(contact_id: int) -> None:
     match_contact_people.enqueue(contact_id)
 
 
+def _queue_matching(contact_id: int) -> None:
+    """Queues the matching of a new contact's people against the person index.
+
+    With the database task backend the task is a row in the contact's own transaction:
+    it commits with the contact or not at all, so a process killed straight after the
+    commit cannot leave a contact that is never matched, and it costs no second commit.
+    Any other backend (or one that runs tasks at once) is handed the task once the
+    contact is safely stored; a queue that cannot be reached is logged, never an error.
+    """
+    if isinstance(task_backends["default"], DatabaseBackend):
+        _match_in_background(contact_id)
+    else:
+        transaction.on_commit(partial(_match_in_background, contact_id), robust=True)
+
+
 def _next_reference(year: int) -> str:
-    ReferenceSequence.objects.get_or_create(year=year)
-    ReferenceSequence.objects.filter(year=year).update(last_number=F("last_number") + 1)
-    number = ReferenceSequence.objects.values_list("last_number", flat=True).get(year=year)
+    # One statement on both databases (PostgreSQL, SQLite 3.35+): the row lock it takes
+    # orders concurrent contacts, and each gets the next number.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO contacts_referencesequence (year, last_number) VALUES (%s, 1) "
+            "ON CONFLICT (year) DO UPDATE "
+            "SET last_number = contacts_referencesequence.last_number + 1 "
+            "RETURNING last_number",
+            [year],
+        )
+        (number,) = cursor.fetchone()
     return f"MASH-{year}-{number:06d}"
 
 
@@ -180,9 +203,7 @@ def contact_create(
     )
     if actor.user is not None:
         ContactDraft.objects.filter(owner=actor.user).delete()
-    # Matching the people against the person index runs in the background, once the
-    # contact is safely stored; a queue that cannot be reached is logged, never an error.
-    transaction.on_commit(partial(_match_in_background, contact.pk), robust=True)
+    _queue_matching(contact.pk)
     return contact, True
 
 
