@@ -1,12 +1,12 @@
 """Any table as a CSV or Excel download: the one way OpenMASH exports a table, used by the
-extracts and meant for the indicators dashboard too ("CSV and Excel of any table").
+extracts and by the indicators dashboard ("CSV and Excel of any table").
 
     table = Table(
         title="Contacts by referral source",
         columns=(Column("Referral source"), Column("Contacts", kind=ColumnKind.COUNT)),
         rows=[("2A", 12), ("6", 3)],
     )
-    return table_response(suppress_small_counts(table), ExportFormat.XLSX)
+    return table_response(table, ExportFormat.XLSX)
 
 - CSV is UTF-8 with a byte order mark (so Excel reads accents and the pound sign right),
   with Excel's comma and CRLF conventions. A text cell that a spreadsheet would take for
@@ -18,14 +18,20 @@ extracts and meant for the indicators dashboard too ("CSV and Excel of any table
 - `table_response` gives the download as an attachment with a safe ASCII file name made
   from the title, never stored by a browser or proxy (Cache-Control: no-store).
 
-Nothing here reads the database, checks permissions or writes the audit log: callers
-(selectors) do that before they hand a table over.
+Nothing here reads the database, checks permissions, writes the audit log or withholds
+small numbers: callers do that before they hand a table over. A table of counts that
+leaves the hub has its small numbers withheld by openmash.metrics.suppression (as
+openmash.metrics.exports does for the dashboard's downloads). The statutory extracts
+(openmash.extracts.catalogue) are not such tables and are sent whole: lists of children,
+one row per child, that Ofsted and the Department for Education ask for by name, where a
+small number (a child's age, their earlier referrals) is a fact about that child, not
+the size of a group.
 """
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -51,15 +57,12 @@ EXCEL_SHEET_NAME_LIMIT = 31
 WIDEST_COLUMN = 60
 FILE_NAME_LIMIT = 80
 
-# Small counts withheld from anything meant for outside the hub (see suppress_small_counts).
-SUPPRESSED = "[c]"
-SMALLEST_SHOWN = 5
-
 
 class ColumnKind(StrEnum):
     TEXT = "text"
     NUMBER = "number"
-    # A number of people or things: withheld when small in tables for outside the hub.
+    # A number of people or things (openmash.metrics.suppression withholds small ones in
+    # tables for outside the hub).
     COUNT = "count"
     DATE = "date"
 
@@ -243,42 +246,3 @@ def table_response(table: Table, export_format: ExportFormat | str) -> HttpRespo
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# --- Small numbers -----------------------------------------------------------------------
-
-
-def suppress_count(value: Cell, *, smallest: int = SMALLEST_SHOWN) -> Cell:
-    """A count as it may leave the hub: SUPPRESSED ("[c]") from 1 to smallest - 1."""
-    if isinstance(value, int) and 0 < value < smallest:
-        return SUPPRESSED
-    return value
-
-
-def suppress_small_counts(
-    table: Table, *, smallest: int = SMALLEST_SHOWN, columns: Iterable[str] | None = None
-) -> Table:
-    """The table as it may be sent outside the hub: every count from 1 to 4 (in the COUNT
-    columns, or the columns named) replaced by "[c]", the Government Statistical Service's
-    shorthand for a figure withheld to protect confidentiality, so no child can be picked
-    out of a small group. Zero is shown: it picks out nobody.
-
-    Only the cells themselves are withheld. A table that also shows a total, or whose
-    counts can be worked out from other published tables, needs more (withholding the
-    next smallest count too): check it before it leaves the hub."""
-    chosen = set(columns) if columns is not None else None
-    unknown = (chosen or set()) - set(table.headers)
-    if unknown:
-        raise ValueError(f"No such columns: {', '.join(sorted(unknown))}")
-    withheld = [
-        (header in chosen) if chosen is not None else column.kind is ColumnKind.COUNT
-        for header, column in zip(table.headers, table.columns, strict=True)
-    ]
-    rows = tuple(
-        tuple(
-            suppress_count(value, smallest=smallest) if hide else value
-            for value, hide in zip(row, withheld, strict=True)
-        )
-        for row in table.rows
-    )
-    return replace(table, rows=rows)

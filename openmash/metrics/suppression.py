@@ -1,12 +1,14 @@
 """Small numbers withheld from anything that leaves the hub (exports, published tables),
 so that no child can be picked out of a count.
 
-Inside the hub the dashboard shows exact figures to managers and analysts; exports call
-these. As the Government Statistical Service recommends (and as openmash/extracts does),
-a withheld figure is shown as "[c]" (confidential); as in the Department for Education's
-statistics, counts from 1 to 4 are withheld (0 is shown: it says nobody, which picks out
-no one). When a group's total is published and only one of its counts is withheld, the
-next smallest is withheld too, or the first could be worked out from the total.
+Inside the hub the dashboard shows exact figures to managers and analysts. Whatever
+leaves it withholds small numbers by these rules: the dashboard's downloads
+(openmash/metrics/exports.py, written by openmash/extracts/tables.py), its charts and the
+board report. As the Government Statistical Service recommends, a withheld figure is
+shown as "[c]" (confidential); as in the Department for Education's statistics, counts
+from 1 to 4 are withheld (0 is shown: it says nobody, which picks out no one). When a
+group's total is published and only one of its counts is withheld, the next smallest is
+withheld too, or the first could be worked out from the total.
 """
 
 from collections.abc import Hashable, Mapping

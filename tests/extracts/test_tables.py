@@ -1,5 +1,5 @@
-"""Any table as CSV or Excel: formula-safe, dates as dates, safe file names, and small
-counts withheld from tables meant for outside the hub."""
+"""Any table as CSV or Excel: formula-safe, dates as dates, safe file names. (Small
+numbers are withheld before a table gets here: tests/metrics/test_exports.py.)"""
 
 import csv
 import io
@@ -9,7 +9,6 @@ import pytest
 from openpyxl import load_workbook
 
 from openmash.extracts.tables import (
-    SUPPRESSED,
     UK_DATES,
     Column,
     ColumnKind,
@@ -17,7 +16,6 @@ from openmash.extracts.tables import (
     Table,
     file_name,
     sheet_title,
-    suppress_small_counts,
     table_csv,
     table_response,
     table_xlsx,
@@ -182,40 +180,3 @@ def test_it_refuses_an_unknown_format() -> None:
 def test_it_refuses_a_row_of_the_wrong_width() -> None:
     with pytest.raises(ValueError, match="Row 2 has 2 cells"):
         a_table(rows=[("2A", 1, None), ("6", 2)])
-
-
-def test_it_withholds_counts_from_1_to_4_in_count_columns() -> None:
-    table = a_table(
-        columns=(
-            Column("Source"),
-            Column("Contacts", kind=ColumnKind.COUNT),
-            Column("Age", kind=ColumnKind.NUMBER),
-        ),
-        rows=[("2A", 0, 3), ("3A", 1, 3), ("4", 4, 3), ("6", 5, 3), ("1", 120, 3)],
-    )
-
-    shown = suppress_small_counts(table)
-
-    assert [row[1] for row in shown.rows] == [0, SUPPRESSED, SUPPRESSED, 5, 120]
-    # Not a count: left alone. Text is never touched.
-    assert [row[2] for row in shown.rows] == [3] * 5
-    assert [row[0] for row in shown.rows] == ["2A", "3A", "4", "6", "1"]
-    assert SUPPRESSED == "[c]"
-    # The table it came from is unchanged.
-    assert [row[1] for row in table.rows] == [0, 1, 4, 5, 120]
-
-
-def test_it_withholds_counts_in_the_columns_named() -> None:
-    table = a_table(columns=(Column("A"), Column("B")), rows=[(2, 2)])
-
-    assert suppress_small_counts(table, columns=["B"]).rows == ((2, SUPPRESSED),)
-    with pytest.raises(ValueError, match="No such columns: C"):
-        suppress_small_counts(table, columns=["C"])
-
-
-def test_withheld_counts_go_out_as_c_in_both_formats() -> None:
-    shown = suppress_small_counts(a_table())
-
-    assert _csv_rows(table_csv(shown))[2] == ["6 Police", "[c]", ""]
-    sheet = load_workbook(io.BytesIO(table_xlsx(shown))).active
-    assert sheet["B3"].value == "[c]"

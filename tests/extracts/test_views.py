@@ -3,6 +3,7 @@ period that is not right shown again with what was typed."""
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,7 +13,10 @@ from openpyxl import load_workbook
 from openmash.accounts.models import User
 from openmash.core.models import AuditAction, AuditEvent
 from openmash.extracts.annex_a import annex_a_list_1, annex_a_list_3
+from openmash.extracts.catalogue import EXTRACTS
 from openmash.extracts.forms import months_before
+from openmash.extracts.tables import Table
+from openmash.metrics.suppression import SUPPRESSED
 from tests.conftest import ROLE_PERSONAS, signed_in
 from tests.extracts.conftest import OCTOBER, Hub
 
@@ -132,6 +136,27 @@ def test_it_downloads_the_census_items(october: Hub, manager: User) -> None:
     ]
     assert rows[2] == [str(october.child("B").pk), "2026-10-07", "2A", "0", "N5", "3B,4B"]
     assert rows[4][3] == "1"
+
+
+@pytest.mark.parametrize("key", list(EXTRACTS))
+def test_it_sends_every_extract_whole_with_no_small_number_withheld(
+    october: Hub, manager: User, key: str
+) -> None:
+    """The extracts are lists of children, not tables of counts: a 1 (Amy's referral in
+    the 12 months before, the ReferralNFA flag) or a small child id is about that child,
+    and Ofsted and the census need it as it is."""
+    response = signed_in(manager).get(DOWNLOAD, period(download=f"{key}:csv"))
+
+    rows = _csv(response.content)
+    assert SUPPRESSED not in response.content.decode("utf-8-sig")
+    table = EXTRACTS[key].build(OCTOBER).table
+    assert rows[1:] == [[_as_written(value, table) for value in row] for row in table.rows]
+
+
+def _as_written(value: object, table: Table) -> str:
+    if isinstance(value, date):
+        return value.strftime(table.dates.csv_date)
+    return "" if value is None else str(value)
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from openmash.extracts.tables import ColumnKind
+from openmash.extracts.tables import ColumnKind, table_csv, table_xlsx
 from openmash.metrics.exports import indicator_tables
+from openmash.metrics.figures import Breakdown, CountRow
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators import INDICATORS, indicators_compute
 from openmash.metrics.presenters import indicator_section
@@ -65,6 +66,40 @@ def test_it_withholds_small_numbers_in_a_download(week: Hub, the_week: MetricFil
     assert red["Median (hours)"] == SUPPRESSED
     overall = dict(zip(turnaround.headers, turnaround.rows[-1], strict=True))
     assert overall["Finished"] == 5 and overall["Median (hours)"] == 3.0
+
+
+def test_a_count_its_total_would_give_away_is_withheld_with_the_next_smallest() -> None:
+    figure = Breakdown(
+        "Referral source",
+        (
+            CountRow("2A", "2A School", 40),
+            CountRow("6", "6 Police", 3),
+            CountRow("3A", "3A GP", 12),
+            CountRow("1A", "1A Family", 0),
+            CountRow("8", "8 Other", 25),
+        ),
+    )
+
+    [table] = indicator_tables(INDICATORS["contacts_by_source"], figure, suppress=True)
+
+    # 3 alone withheld would be the total (80) less the rest: 12 goes too, with its share.
+    written = _csv_rows(table_csv(table))
+    assert written == [
+        ["Referral source", "Contacts", "Share (%)"],
+        ["2A School", "40", "50.0"],
+        ["6 Police", "[c]", "[c]"],
+        ["3A GP", "[c]", "[c]"],
+        ["1A Family", "0", "0.0"],
+        ["8 Other", "25", "31.3"],
+        ["Total", "80", "100.0"],
+    ]
+    sheet = load_workbook(io.BytesIO(table_xlsx(table))).active
+    assert sheet is not None
+    assert [cell.value for cell in sheet["B"]] == ["Contacts", 40, "[c]", "[c]", 0, 25, 80]
+
+
+def _csv_rows(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def _download(client: Client, indicator: str, number: int, export_format: str) -> object:
