@@ -1,9 +1,14 @@
 """Builders for valid test data; each test changes only what it is about."""
 
-from datetime import date, timedelta
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
+from openmash.accounts.models import Agency, User
 from openmash.contacts.codes import ConsentStatus, LawfulBasis, PersonRole
+from openmash.contacts.models import Contact
+from openmash.contacts.services import contact_create
 from openmash.contacts.submission import (
     Address,
     ConcernDetails,
@@ -12,6 +17,9 @@ from openmash.contacts.submission import (
     PersonDetails,
     ReferrerDetails,
 )
+from openmash.core.audit import Actor
+from openmash.enquiries import services
+from openmash.enquiries.models import AgencyCheck, Decision, HandOn
 
 VALID_NHS_NUMBER = "9434765919"
 VALID_UPN = "H801200001001"
@@ -111,3 +119,199 @@ def api_payload(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+# --- A hub at work: contacts through the real services at set times ---------------------
+
+
+class Referrer(NamedTuple):
+    """Whoever refers from one census referral source, and how they get in touch."""
+
+    name: str
+    organisation: str
+    channel: str
+
+
+A_SCHOOL = {"2A": Referrer("Jo Bennett", "Riverside Primary School", "phone")}
+
+
+def a_decision(
+    outcome: str,
+    team: str = "",
+    *,
+    level: int = 3,
+    need: str = "N1",
+    rationale: str = "Worked out by the MASH from the agencies' research.",
+) -> services.DecisionInput:
+    """What a MASH manager decides: the outcome, the receiving team, the level of need and
+    the primary need; factor 16A."""
+    return services.DecisionInput(
+        level_of_need=level,
+        outcome=outcome,
+        factor_codes=["16A"],
+        primary_need=need,
+        rationale=rationale,
+        receiving_team=team,
+    )
+
+
+@dataclass
+class Hub:
+    """A MASH at work: its people, and the real services called as them at set times.
+
+    Tests that work figures out by hand (tests/metrics, tests/value, tests/planner) build
+    their week or month of contacts with it, one call per thing that happens:
+
+        hub.receive("A", at(5, 9), "6")
+        hub.take("A", at(5, 9, 30))
+        hub.rate("A", "red", at(5, 10))
+        hub.enquire("A", ["police", "health"], at(5, 10))
+
+    A contact is known by the name the test gives it. Unless `people` are given it is
+    about one child, named from `child_names` (or "Child <name>"), with no NHS number and
+    born `first_born` plus one day for each contact received before it (or `number` days),
+    so no two are taken for the same child. The referrer is `referrers[source]`.
+    """
+
+    users: dict[str, User]
+    agencies: dict[str, Agency]
+    referrers: Mapping[str, Referrer] = field(default_factory=lambda: A_SCHOOL)
+    child_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    first_born: date = date(2016, 1, 1)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+
+    def as_(self, name: str) -> Actor:
+        return Actor(user=self.users[name])
+
+    def pk(self, name: str) -> int:
+        return self.contacts[name].pk
+
+    def receive(
+        self,
+        name: str,
+        when: datetime,
+        source: str = "2A",
+        *,
+        organisation: str | None = None,
+        channel: str | None = None,
+        people: list[PersonDetails] | None = None,
+        number: int | None = None,
+    ) -> Contact:
+        """A contact from the school referrer's account, received at `when`."""
+        referrer = self.referrers[source]
+        given, family = self.child_names.get(name, ("Child", name))
+        born = self.first_born + timedelta(days=len(self.contacts) if number is None else number)
+        submission = a_submission(
+            channel=channel or referrer.channel,
+            referrer=ReferrerDetails(
+                name=referrer.name,
+                role="Referrer",
+                organisation=referrer.organisation if organisation is None else organisation,
+                email="referrer@example.invalid",
+                source_code=source,
+            ),
+            people=people
+            or [a_child(given_names=given, family_name=family, nhs_number="", date_of_birth=born)],
+        )
+        contact, _ = contact_create(
+            actor=self.as_("school_referrer"), submission=submission, now=when
+        )
+        self.contacts[name] = contact
+        return contact
+
+    def take(self, name: str, when: datetime, screener: str = "screener") -> None:
+        services.contact_take(actor=self.as_(screener), contact_id=self.pk(name), now=when)
+
+    def rate(self, name: str, rag: str, when: datetime) -> None:
+        services.contact_rate(
+            actor=self.as_("screener"),
+            contact_id=self.pk(name),
+            rag=rag,
+            rationale=f"Rated {rag}.",
+            now=when,
+        )
+
+    def enquire(self, name: str, agencies: list[str], when: datetime) -> None:
+        services.enquiry_open(
+            actor=self.as_("screener"),
+            contact_id=self.pk(name),
+            agency_ids=[self.agencies[slug].pk for slug in agencies],
+            now=when,
+        )
+
+    def check(self, name: str, agency: str) -> AgencyCheck:
+        return AgencyCheck.objects.get(contact_id=self.pk(name), agency__slug=agency)
+
+    def answer(self, name: str, agency: str, when: datetime) -> None:
+        """The agency's researcher finds that nobody in the contact is known to them."""
+        services.check_record_findings(
+            actor=self.as_(f"{agency}_researcher"),
+            check_id=self.check(name, agency).pk,
+            findings=[
+                services.FindingInput(
+                    person_id=person.pk, known=False, lawful_basis="public_task_safeguarding"
+                )
+                for person in self.contacts[name].people.all()
+            ],
+            now=when,
+        )
+
+    def waive(self, name: str, agency: str, when: datetime) -> None:
+        services.check_waive(
+            actor=self.as_("screener"),
+            check_id=self.check(name, agency).pk,
+            reason="No longer needed.",
+            now=when,
+        )
+
+    def decide(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
+        return services.decision_record(
+            actor=self.as_("manager"), contact_id=self.pk(name), data=data, now=when
+        )
+
+    def amend(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
+        current = Decision.objects.filter(contact_id=self.pk(name)).order_by("-decided_at", "-id")[
+            0
+        ]
+        return services.decision_amend(
+            actor=self.as_("manager"),
+            decision_id=current.pk,
+            data=data,
+            reason="The picture changed.",
+            now=when,
+        )
+
+    def close_at_screening(self, name: str, proposed: datetime, agreed: datetime) -> None:
+        """The screener proposes no further action; the manager agrees."""
+        proposal = services.closure_propose(
+            actor=self.as_("screener"),
+            contact_id=self.pk(name),
+            outcome="nfa",
+            rationale="Universal services are enough.",
+            now=proposed,
+        )
+        services.closure_agree(
+            actor=self.as_("manager"),
+            proposal_id=proposal.pk,
+            level_of_need=1,
+            primary_need="N9",
+            now=agreed,
+        )
+
+    def hand_on(self, name: str, team: str) -> HandOn:
+        return HandOn.objects.filter(contact_id=self.pk(name), team=team).latest("created_at", "id")
+
+    def accept(self, name: str, team: str, when: datetime) -> None:
+        who = "early_help_coordinator" if team == "early_help" else "manager"
+        services.hand_on_accept(
+            actor=self.as_(who), hand_on_id=self.hand_on(name, team).pk, now=when
+        )
+
+    def send_back(self, name: str, when: datetime) -> None:
+        """Early help returns the case to the MASH."""
+        services.hand_on_return(
+            actor=self.as_("early_help_coordinator"),
+            hand_on_id=self.hand_on(name, "early_help").pk,
+            reason="Needs a social worker, not early help.",
+            now=when,
+        )

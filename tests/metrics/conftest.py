@@ -33,23 +33,15 @@ time).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 import pytest
 
 from openmash.accounts.models import Agency, User
 from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
-from openmash.contacts.models import Contact
-from openmash.contacts.services import contact_create
-from openmash.contacts.submission import ReferrerDetails
-from openmash.core.audit import Actor
-from openmash.enquiries import services
-from openmash.enquiries.models import AgencyCheck, Decision, HandOn
 from openmash.metrics.filters import MetricFilter
-from tests.factories import a_child, a_submission
+from tests.factories import Hub, Referrer, a_decision
 
 WEEK_START = date(2026, 10, 5)
 WEEK_END = date(2026, 10, 11)
@@ -57,10 +49,10 @@ WEEK_END = date(2026, 10, 11)
 LATER = datetime(2026, 11, 20, 12, 0, tzinfo=LONDON)
 
 REFERRERS = {
-    "6": ("PC Dan Reid", "Demo County Police", "police_notification"),
-    "2A": ("Jo Bennett", "Riverside Primary School", "phone"),
-    "3A": ("Dr Priya Shah", "Eastbridge Surgery", "portal"),
-    "1A": ("Karen Smith", "Karen Smith", "phone"),
+    "6": Referrer("PC Dan Reid", "Demo County Police", "police_notification"),
+    "2A": Referrer("Jo Bennett", "Riverside Primary School", "phone"),
+    "3A": Referrer("Dr Priya Shah", "Eastbridge Surgery", "portal"),
+    "1A": Referrer("Karen Smith", "Karen Smith", "phone"),
 }
 # Every person's name in the fixture: none may appear on the dashboard.
 CHILD_NAMES = {
@@ -82,170 +74,10 @@ def at(day: int, hour: int, minute: int = 0, month: int = 10, year: int = 2026) 
     return datetime(year, month, day, hour, minute, tzinfo=LONDON)
 
 
-def decision(
-    outcome: str, team: str = "", level: int = 3, need: str = "N1"
-) -> services.DecisionInput:
-    return services.DecisionInput(
-        level_of_need=level,
-        outcome=outcome,
-        factor_codes=["16A"],
-        primary_need=need,
-        rationale="Worked out by the MASH from the agencies' research.",
-        receiving_team=team,
-    )
-
-
-STRATEGY = decision("strategy_s47", "Eastbridge children's services", level=4)
-EARLY_HELP = decision("early_help", "Eastbridge early help hub", level=2, need="N4")
-ASSESSMENT = decision("assessment_s17", "Eastbridge children's services")
-NFA = decision("nfa", level=1, need="N9")
-
-
-@dataclass
-class Hub:
-    """The people of the hub, and the services called as them at set times."""
-
-    users: dict[str, User]
-    agencies: dict[str, Agency]
-    contacts: dict[str, Contact] = field(default_factory=dict)
-
-    def as_(self, name: str) -> Actor:
-        return Actor(user=self.users[name])
-
-    def receive(
-        self,
-        name: str,
-        when: datetime,
-        source: str,
-        *,
-        organisation: str | None = None,
-        channel: str | None = None,
-        people: list[Any] | None = None,
-    ) -> Contact:
-        referrer_name, default_organisation, default_channel = REFERRERS[source]
-        given, family = CHILD_NAMES.get(name, ("Child", name))
-        submission = a_submission(
-            channel=channel or default_channel,
-            referrer=ReferrerDetails(
-                name=referrer_name,
-                role="Referrer",
-                organisation=default_organisation if organisation is None else organisation,
-                email="referrer@example.invalid",
-                source_code=source,
-            ),
-            people=people
-            or [
-                a_child(
-                    given_names=given,
-                    family_name=family,
-                    nhs_number="",
-                    date_of_birth=date(2017, 1, 1 + len(self.contacts)),
-                )
-            ],
-        )
-        contact, _ = contact_create(
-            actor=self.as_("school_referrer"), submission=submission, now=when
-        )
-        self.contacts[name] = contact
-        return contact
-
-    def pk(self, name: str) -> int:
-        return self.contacts[name].pk
-
-    def take(self, name: str, when: datetime, screener: str = "screener") -> None:
-        services.contact_take(actor=self.as_(screener), contact_id=self.pk(name), now=when)
-
-    def rate(self, name: str, rag: str, when: datetime) -> None:
-        services.contact_rate(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            rag=rag,
-            rationale=f"Rated {rag}.",
-            now=when,
-        )
-
-    def enquire(self, name: str, agencies: list[str], when: datetime) -> None:
-        services.enquiry_open(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            agency_ids=[self.agencies[slug].pk for slug in agencies],
-            now=when,
-        )
-
-    def check(self, name: str, agency: str) -> AgencyCheck:
-        return AgencyCheck.objects.get(contact_id=self.pk(name), agency__slug=agency)
-
-    def answer(self, name: str, agency: str, when: datetime) -> None:
-        contact = self.contacts[name]
-        services.check_record_findings(
-            actor=self.as_(f"{agency}_researcher"),
-            check_id=self.check(name, agency).pk,
-            findings=[
-                services.FindingInput(
-                    person_id=person.pk, known=False, lawful_basis="public_task_safeguarding"
-                )
-                for person in contact.people.all()
-            ],
-            now=when,
-        )
-
-    def waive(self, name: str, agency: str, when: datetime) -> None:
-        services.check_waive(
-            actor=self.as_("screener"),
-            check_id=self.check(name, agency).pk,
-            reason="No longer needed.",
-            now=when,
-        )
-
-    def decide(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
-        return services.decision_record(
-            actor=self.as_("manager"), contact_id=self.pk(name), data=data, now=when
-        )
-
-    def amend(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
-        current = Decision.objects.filter(contact_id=self.pk(name)).order_by("-decided_at", "-id")[
-            0
-        ]
-        return services.decision_amend(
-            actor=self.as_("manager"),
-            decision_id=current.pk,
-            data=data,
-            reason="The picture changed.",
-            now=when,
-        )
-
-    def close_at_screening(self, name: str, proposed: datetime, agreed: datetime) -> None:
-        proposal = services.closure_propose(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            outcome="nfa",
-            rationale="Universal services are enough.",
-            now=proposed,
-        )
-        services.closure_agree(
-            actor=self.as_("manager"),
-            proposal_id=proposal.pk,
-            level_of_need=1,
-            primary_need="N9",
-            now=agreed,
-        )
-
-    def hand_on(self, name: str, team: str) -> HandOn:
-        return HandOn.objects.filter(contact_id=self.pk(name), team=team).latest("created_at", "id")
-
-    def accept(self, name: str, team: str, when: datetime) -> None:
-        who = "early_help_coordinator" if team == "early_help" else "manager"
-        services.hand_on_accept(
-            actor=self.as_(who), hand_on_id=self.hand_on(name, team).pk, now=when
-        )
-
-    def send_back(self, name: str, when: datetime) -> None:
-        services.hand_on_return(
-            actor=self.as_("early_help_coordinator"),
-            hand_on_id=self.hand_on(name, "early_help").pk,
-            reason="Needs a social worker, not early help.",
-            now=when,
-        )
+STRATEGY = a_decision("strategy_s47", "Eastbridge children's services", level=4)
+EARLY_HELP = a_decision("early_help", "Eastbridge early help hub", level=2, need="N4")
+ASSESSMENT = a_decision("assessment_s17", "Eastbridge children's services")
+NFA = a_decision("nfa", level=1, need="N9")
 
 
 @pytest.fixture
@@ -260,7 +92,13 @@ def hub(
             "education_researcher", Role.AGENCY_RESEARCHER, "education"
         ),
     }
-    return Hub(users=users, agencies=agencies)
+    return Hub(
+        users=users,
+        agencies=agencies,
+        referrers=REFERRERS,
+        child_names=CHILD_NAMES,
+        first_born=date(2017, 1, 1),
+    )
 
 
 @pytest.fixture
@@ -296,7 +134,7 @@ def week(hub: Hub) -> Hub:
     hub.take("I", at(6, 14, 10))
     hub.rate("I", "green", at(6, 14, 20))
     hub.enquire("I", [], at(6, 14, 20))
-    hub.decide("I", decision("early_help", "Westford early help hub", level=2), at(6, 16))
+    hub.decide("I", a_decision("early_help", "Westford early help hub", level=2), at(6, 16))
     hub.send_back("I", at(7, 10))
 
     hub.receive("D", at(7, 12), "3A")

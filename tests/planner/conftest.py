@@ -26,7 +26,6 @@ finishing their previous one, to its being recorded):
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -44,12 +43,7 @@ from openmash.capacity.scenario import (
     Scenario,
     StaffGroup,
 )
-from openmash.contacts.models import Contact
-from openmash.contacts.services import contact_create
-from openmash.core.audit import Actor
-from openmash.enquiries import services
-from openmash.enquiries.models import AgencyCheck
-from tests.factories import a_child, a_submission
+from tests.factories import Hub, a_decision
 
 WEEK_START = date(2026, 3, 2)
 WEEK_END = date(2026, 3, 8)
@@ -62,108 +56,14 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=LONDON)
 
 
-@dataclass
-class Hub:
-    users: dict[str, User]
-    agencies: dict[str, Agency]
-    contacts: dict[str, Contact] = field(default_factory=dict)
-
-    def as_(self, name: str) -> Actor:
-        return Actor(user=self.users[name])
-
-    def pk(self, name: str) -> int:
-        return self.contacts[name].pk
-
-    def receive(self, name: str, when: datetime) -> None:
-        submission = a_submission(
-            people=[
-                a_child(
-                    given_names="Child",
-                    family_name=name,
-                    nhs_number="",
-                    date_of_birth=date(2016, 1, 1 + len(self.contacts)),
-                )
-            ]
-        )
-        contact, _ = contact_create(
-            actor=self.as_("school_referrer"), submission=submission, now=when
-        )
-        self.contacts[name] = contact
-
-    def take(self, name: str, when: datetime) -> None:
-        services.contact_take(actor=self.as_("screener"), contact_id=self.pk(name), now=when)
-
-    def rate(self, name: str, rag: str, when: datetime) -> None:
-        services.contact_rate(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            rag=rag,
-            rationale=f"Rated {rag}.",
-            now=when,
-        )
-
-    def enquire(self, name: str, agencies: list[str], when: datetime) -> None:
-        services.enquiry_open(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            agency_ids=[self.agencies[slug].pk for slug in agencies],
-            now=when,
-        )
-
-    def check(self, name: str, agency: str) -> AgencyCheck:
-        return AgencyCheck.objects.get(contact_id=self.pk(name), agency__slug=agency)
-
-    def answer(self, name: str, agency: str, when: datetime) -> None:
-        services.check_record_findings(
-            actor=self.as_(f"{agency}_researcher"),
-            check_id=self.check(name, agency).pk,
-            findings=[
-                services.FindingInput(
-                    person_id=person.pk, known=False, lawful_basis="public_task_safeguarding"
-                )
-                for person in self.contacts[name].people.all()
-            ],
-            now=when,
-        )
-
-    def waive(self, name: str, agency: str, when: datetime) -> None:
-        services.check_waive(
-            actor=self.as_("screener"),
-            check_id=self.check(name, agency).pk,
-            reason="No longer needed.",
-            now=when,
-        )
-
-    def decide(self, name: str, when: datetime) -> None:
-        services.decision_record(
-            actor=self.as_("manager"),
-            contact_id=self.pk(name),
-            data=services.DecisionInput(
-                level_of_need=2,
-                outcome="early_help",
-                factor_codes=["16A"],
-                primary_need="N4",
-                rationale="Needs met by a family support worker.",
-                receiving_team="Early help hub",
-            ),
-            now=when,
-        )
-
-    def close_at_screening(self, name: str, proposed: datetime, agreed: datetime) -> None:
-        proposal = services.closure_propose(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            outcome="nfa",
-            rationale="Universal services are enough.",
-            now=proposed,
-        )
-        services.closure_agree(
-            actor=self.as_("manager"),
-            proposal_id=proposal.pk,
-            level_of_need=1,
-            primary_need="N9",
-            now=agreed,
-        )
+# Every contact decided in the week goes to early help.
+EARLY_HELP = a_decision(
+    "early_help",
+    "Early help hub",
+    level=2,
+    need="N4",
+    rationale="Needs met by a family support worker.",
+)
 
 
 @pytest.fixture
@@ -192,22 +92,22 @@ def week(hub: Hub) -> Hub:
     hub.answer("A", "police", at(2, 10, 50))
     hub.answer("B", "police", at(2, 11, 10))
     hub.answer("A", "health", at(2, 11, 20))
-    hub.decide("B", at(2, 12))
-    hub.decide("A", at(2, 13, 40))
+    hub.decide("B", EARLY_HELP, at(2, 12))
+    hub.decide("A", EARLY_HELP, at(2, 13, 40))
 
     hub.receive("C", at(2, 14, 5))
     hub.take("C", at(2, 14, 10))
     hub.rate("C", "amber", at(2, 14, 30))
     hub.enquire("C", ["police"], at(2, 14, 50))
     hub.answer("C", "police", at(2, 15, 35))
-    hub.decide("C", at(2, 16, 35))
+    hub.decide("C", EARLY_HELP, at(2, 16, 35))
 
     hub.receive("D", at(3, 10))
     hub.take("D", at(3, 10, 30))
     hub.rate("D", "green", at(3, 10, 45))
     hub.enquire("D", ["health"], at(3, 10, 50))
     hub.answer("D", "health", at(3, 12))
-    hub.decide("D", at(3, 12, 15))
+    hub.decide("D", EARLY_HELP, at(3, 12, 15))
 
     hub.receive("E", at(4, 2, 30))
     hub.take("E", at(4, 9))

@@ -27,7 +27,6 @@ Each contact is about a different child.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from importlib import import_module
@@ -37,15 +36,9 @@ import pytest
 from openmash.accounts.models import Agency, User
 from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
-from openmash.contacts.models import Contact
-from openmash.contacts.services import contact_create
-from openmash.contacts.submission import ReferrerDetails
-from openmash.core.audit import Actor
-from openmash.enquiries import services
-from openmash.enquiries.models import AgencyCheck, Decision
 from openmash.metrics.filters import MetricFilter
 from openmash.value.models import StaffCost, StageTime
-from tests.factories import a_child, a_submission
+from tests.factories import Hub, a_decision
 
 OCTOBER = MetricFilter(
     start=date(2026, 10, 1),
@@ -85,123 +78,6 @@ def restore_value_defaults() -> None:
 
 def at(day: int, hour: int, minute: int = 0, month: int = 10, year: int = 2026) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=LONDON)
-
-
-def decision(outcome: str, team: str = "", level: int = 3) -> services.DecisionInput:
-    return services.DecisionInput(
-        level_of_need=level,
-        outcome=outcome,
-        factor_codes=["16A"],
-        primary_need="N1",
-        rationale="Worked out by the MASH from the agencies' research.",
-        receiving_team=team,
-    )
-
-
-@dataclass
-class Hub:
-    users: dict[str, User]
-    agencies: dict[str, Agency]
-    contacts: dict[str, Contact] = field(default_factory=dict)
-
-    def as_(self, name: str) -> Actor:
-        return Actor(user=self.users[name])
-
-    def pk(self, name: str) -> int:
-        return self.contacts[name].pk
-
-    def receive(self, name: str, when: datetime, *, number: int | None = None) -> Contact:
-        given, family = CHILD_NAMES.get(name, ("Child", name))
-        submission = a_submission(
-            referrer=ReferrerDetails(
-                name="Jo Bennett",
-                role="Designated safeguarding lead",
-                organisation="Riverside Primary School",
-                email="referrer@example.invalid",
-                source_code="2A",
-            ),
-            people=[
-                a_child(
-                    given_names=given,
-                    family_name=family,
-                    nhs_number="",
-                    date_of_birth=date(2016, 1, 1 + (number or len(self.contacts)) % 28),
-                )
-            ],
-        )
-        contact, _ = contact_create(
-            actor=self.as_("school_referrer"), submission=submission, now=when
-        )
-        self.contacts[name] = contact
-        return contact
-
-    def take(self, name: str, when: datetime, screener: str = "screener") -> None:
-        services.contact_take(actor=self.as_(screener), contact_id=self.pk(name), now=when)
-
-    def rate(self, name: str, rag: str, when: datetime) -> None:
-        services.contact_rate(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            rag=rag,
-            rationale=f"Rated {rag}.",
-            now=when,
-        )
-
-    def enquire(self, name: str, agencies: list[str], when: datetime) -> None:
-        services.enquiry_open(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            agency_ids=[self.agencies[slug].pk for slug in agencies],
-            now=when,
-        )
-
-    def answer(self, name: str, agency: str, when: datetime) -> None:
-        contact = self.contacts[name]
-        check = AgencyCheck.objects.get(contact_id=contact.pk, agency__slug=agency)
-        services.check_record_findings(
-            actor=self.as_(f"{agency}_researcher"),
-            check_id=check.pk,
-            findings=[
-                services.FindingInput(
-                    person_id=person.pk, known=False, lawful_basis="public_task_safeguarding"
-                )
-                for person in contact.people.all()
-            ],
-            now=when,
-        )
-
-    def decide(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
-        return services.decision_record(
-            actor=self.as_("manager"), contact_id=self.pk(name), data=data, now=when
-        )
-
-    def amend(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
-        current = Decision.objects.filter(contact_id=self.pk(name)).order_by("-decided_at", "-id")[
-            0
-        ]
-        return services.decision_amend(
-            actor=self.as_("manager"),
-            decision_id=current.pk,
-            data=data,
-            reason="The picture changed.",
-            now=when,
-        )
-
-    def close_at_screening(self, name: str, proposed: datetime, agreed: datetime) -> None:
-        proposal = services.closure_propose(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            outcome="nfa",
-            rationale="Universal services are enough.",
-            now=proposed,
-        )
-        services.closure_agree(
-            actor=self.as_("manager"),
-            proposal_id=proposal.pk,
-            level_of_need=1,
-            primary_need="N9",
-            now=agreed,
-        )
 
 
 @pytest.fixture
@@ -245,12 +121,12 @@ def hub(
         "health_researcher": make_user("health_researcher", Role.AGENCY_RESEARCHER, "health"),
         "police_screener": make_user("police_screener", Role.SCREENER, "police"),
     }
-    return Hub(users=users, agencies=agencies)
+    return Hub(users=users, agencies=agencies, child_names=CHILD_NAMES)
 
 
-STRATEGY = decision("strategy_s47", "Eastbridge children's services", level=4)
-EARLY_HELP = decision("early_help", "Eastbridge early help hub", level=2)
-ASSESSMENT = decision("assessment_s17", "Eastbridge children's services")
+STRATEGY = a_decision("strategy_s47", "Eastbridge children's services", level=4)
+EARLY_HELP = a_decision("early_help", "Eastbridge early help hub", level=2)
+ASSESSMENT = a_decision("assessment_s17", "Eastbridge children's services")
 
 
 @pytest.fixture
