@@ -152,6 +152,9 @@ ACCESS_TABLE: dict[str, Row] = {
     "received-other-agency": Row("contacts:received", only("screener", "manager"), OTHER_AGENCY),
     "access-log-search": Row("contacts:access-log-search", only("auditor")),
     "access-log": Row("contacts:access-log", only("auditor"), OWN_AGENCY),
+    "audit-integrity": Row("core:audit-integrity", only("auditor")),
+    # Asking for a check is POST only.
+    "audit-check": Row("core:audit-check", only("auditor", then=METHOD_NOT_ALLOWED)),
     # The MASH enquiry. POST-only actions answer GET with 405 to those allowed.
     "screening-queue": Row("enquiries:screening-queue", only(*MASH)),
     "screening": Row("enquiries:screening", only(*MASH), ENQUIRY),

@@ -154,3 +154,26 @@ class GovukForm(GovukFormMixin, forms.Form):
         super().full_clean()
         if not self.suppress_errors:
             self.mark_error_widgets()
+
+
+class AuditCheckForm(GovukForm):
+    """An auditor asks for a check of the audit log, optionally with a hash recorded earlier."""
+
+    expected_hash = forms.CharField(
+        label="A seal hash you recorded earlier (optional)",
+        help_text="64 characters, 0 to 9 and a to f. The check says whether it is still in "
+        "the chain.",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"class": "govuk-!-width-full", "spellcheck": "false", "autocomplete": "off"}
+        ),
+    )
+
+    def clean_expected_hash(self) -> str:
+        value = "".join(self.cleaned_data["expected_hash"].split()).lower()
+        if value and (len(value) != 64 or any(c not in "0123456789abcdef" for c in value)):
+            raise forms.ValidationError(
+                "Enter a seal hash of 64 characters, 0 to 9 and a to f, or leave it empty"
+            )
+        return value

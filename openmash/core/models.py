@@ -22,14 +22,20 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    refused = "Audit events"
+
     def update(self, **kwargs: Any) -> NoReturn:
-        raise AuditLogIsAppendOnly("Audit events cannot be changed.")
+        raise AuditLogIsAppendOnly(f"{self.refused} cannot be changed.")
 
     def delete(self) -> NoReturn:
-        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+        raise AuditLogIsAppendOnly(f"{self.refused} cannot be deleted.")
 
     def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditLogIsAppendOnly("Audit events cannot be changed.")
+        raise AuditLogIsAppendOnly(f"{self.refused} cannot be changed.")
+
+
+class AuditSealQuerySet(AuditEventQuerySet):
+    refused = "Audit seals"
 
 
 class AuditEvent(models.Model):
@@ -75,3 +81,85 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+
+class AuditSeal(models.Model):
+    """A hash over a contiguous range of audit events, chained to the seal before it.
+
+    Makes the audit log tamper-evident (ADR 0009): `audit_verify` recomputes every
+    seal, so an event changed, deleted or slipped into a sealed range, or a seal
+    replaced, is reported. Append-only like the events (trigger in migration 0003).
+    """
+
+    first_event_id = models.BigIntegerField(unique=True)
+    last_event_id = models.BigIntegerField(unique=True)
+    # Events present in the range when it was sealed (ids skipped by rolled-back
+    # transactions leave gaps).
+    event_count = models.PositiveIntegerField()
+    events_hash = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64, unique=True)
+    seal_hash = models.CharField(max_length=64, unique=True)
+    sealed_at = models.DateTimeField()
+
+    objects = AuditSealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["first_event_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_event_id__gte=models.F("first_event_id")),
+                name="core_auditseal_range_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"seal {self.pk} (events {self.first_event_id} to {self.last_event_id})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditLogIsAppendOnly("Audit seals cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditLogIsAppendOnly("Audit seals cannot be deleted.")
+
+
+class VerificationState(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Checking"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    ERROR = "error", "Could not finish"
+
+
+class AuditVerification(models.Model):
+    """An auditor's request to check the audit log against its seals, and the outcome.
+
+    A convenience record for the integrity page, not evidence: the evidence is
+    running `audit_verify` again. Problems name seals and event id ranges only.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # A seal hash the auditor recorded outside OpenMASH earlier, to look for in the chain.
+    expected_hash = models.CharField(max_length=64, blank=True)
+    state = models.CharField(
+        max_length=20, choices=VerificationState.choices, default=VerificationState.QUEUED
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seals_checked = models.PositiveIntegerField(default=0)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    latest_seal_hash = models.CharField(max_length=64, blank=True)
+    expected_hash_found = models.BooleanField(null=True)
+    # [{"seal": id, "first_event_id": n, "last_event_id": m, "problem": "..."}]
+    problems = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"audit verification {self.pk} ({self.state})"
