@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -169,11 +170,24 @@ def _events(first_event_id: int, last_event_id: int) -> Iterator[tuple[Any, ...]
     )
 
 
+def _streaming() -> AbstractContextManager[Any]:
+    """Where to read a long stream of rows without holding up writers.
+
+    PostgreSQL: inside a transaction, so the server-side cursor streams (outside one,
+    Django declares it WITH HOLD and PostgreSQL copies the whole result first); a read
+    takes no locks that writers wait for. SQLite: outside any transaction of ours, since
+    OpenMASH opens SQLite transactions IMMEDIATE (the write lock), and WAL lets writers
+    carry on beside a reader.
+    """
+    return transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+
+
 def audit_events_digest(*, first_event_id: int, last_event_id: int) -> tuple[int, str]:
     """How many events a range holds now, and the SHA-256 of their canonical form."""
     digest = _EventsDigest()
-    for row in _events(first_event_id, last_event_id):
-        digest.add(row)
+    with _streaming():
+        for row in _events(first_event_id, last_event_id):
+            digest.add(row)
     return digest.count, digest.hexdigest()
 
 
@@ -211,22 +225,35 @@ def _lock_sealing() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEALING_LOCK])
 
 
+class _SealerRaced(Exception):
+    """Another sealer added a seal while this one was hashing."""
+
+
+def _latest_seal() -> AuditSeal | None:
+    return AuditSeal.objects.order_by("-last_event_id").first()
+
+
 def _seal_next(upper_event_id: int, max_events: int) -> AuditSeal | None:
+    latest = _latest_seal()
+    first = latest.last_event_id + 1 if latest else 1
+    if first > upper_event_id:
+        return None
+    # The id of the max_events-th event from `first`, if there are that many.
+    cut = list(
+        AuditEvent.objects.filter(id__gte=first, id__lte=upper_event_id)
+        .order_by("id")
+        .values_list("id", flat=True)[max_events - 1 : max_events]
+    )
+    last = cut[0] if cut else upper_event_id
+    # Hashed before the write transaction: settled events do not change, and the write
+    # stays a single short insert (on SQLite the write lock stalls every writer).
+    count, events_hash = audit_events_digest(first_event_id=first, last_event_id=last)
+    previous_hash = latest.seal_hash if latest else GENESIS_HASH
     with transaction.atomic():
         _lock_sealing()
-        latest = AuditSeal.objects.order_by("-last_event_id").first()
-        first = latest.last_event_id + 1 if latest else 1
-        if first > upper_event_id:
-            return None
-        # The id of the max_events-th event from `first`, if there are that many.
-        cut = list(
-            AuditEvent.objects.filter(id__gte=first, id__lte=upper_event_id)
-            .order_by("id")
-            .values_list("id", flat=True)[max_events - 1 : max_events]
-        )
-        last = cut[0] if cut else upper_event_id
-        count, events_hash = audit_events_digest(first_event_id=first, last_event_id=last)
-        previous_hash = latest.seal_hash if latest else GENESIS_HASH
+        now_latest = _latest_seal()
+        if (now_latest.pk if now_latest else None) != (latest.pk if latest else None):
+            raise _SealerRaced
         sealed_at = timezone.now()
         seal = AuditSeal(
             first_event_id=first,
@@ -245,7 +272,7 @@ def _seal_next(upper_event_id: int, max_events: int) -> AuditSeal | None:
             ),
         )
         seal.save()
-        return seal
+    return seal
 
 
 def audit_seal(
@@ -258,11 +285,13 @@ def audit_seal(
 
     Guarantees: seals cover event ids contiguously from 1, so every event is in exactly
     one seal; an event younger than `settle` (or, on PostgreSQL, than the oldest
-    transaction still writing) waits for a later run; each seal is written in its own
-    transaction, so a long first run leaves every finished seal behind if it stops.
-    Two sealers at once never fork the chain: on PostgreSQL the second waits for the
-    first, and everywhere the unique range and previous-hash columns refuse a fork (the
-    loser stops quietly). Never changes an audit event.
+    transaction still writing) waits for a later run; each seal is committed on its own,
+    so a long first run leaves every finished seal behind if it stops.
+    Two sealers at once never fork the chain: each seal is inserted after re-reading the
+    latest seal under a lock (PostgreSQL's advisory lock, SQLite's write lock), and the
+    unique range and previous-hash columns refuse a fork; the loser stops quietly.
+    Events are hashed outside the write transaction, so writers never wait for the
+    hashing. Never changes an audit event.
     """
     cutoff = _settled_before((now or timezone.now()) - settle)
     sealed_up_to = AuditSeal.objects.aggregate(last=Max("last_event_id"))["last"] or 0
@@ -276,7 +305,7 @@ def audit_seal(
     while True:
         try:
             seal = _seal_next(upper, max_events_per_seal)
-        except IntegrityError:
+        except (_SealerRaced, IntegrityError):
             logger.warning("Another sealer sealed the same audit events first; stopping.")
             return seals
         if seal is None:
@@ -370,7 +399,7 @@ def audit_verify(*, expected_hash: str = "") -> AuditCheck:
     that seal hash (recorded outside OpenMASH earlier) is still in the chain: the only
     defence against both tables being replaced wholesale.
     """
-    with transaction.atomic():  # plain server-side cursors on PostgreSQL, not WITH HOLD
+    with _streaming():
         return _verify(expected_hash)
 
 

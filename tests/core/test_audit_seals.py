@@ -217,6 +217,26 @@ def test_it_cuts_a_large_backlog_into_chained_seals(
     assert audit_verify().passed
 
 
+def test_two_sealers_at_once_never_fork_the_chain(
+    write_events: Callable[[int], list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_events(3)
+    digest = audit_seals.audit_events_digest
+    others: list[AuditSeal] = []
+
+    def another_sealer_first(**kwargs: int) -> tuple[int, str]:
+        monkeypatch.setattr(audit_seals, "audit_events_digest", digest)
+        others.extend(audit_seal(now=later()))  # finishes while the first is hashing
+        return digest(**kwargs)
+
+    monkeypatch.setattr(audit_seals, "audit_events_digest", another_sealer_first)
+
+    assert audit_seal(now=later()) == []
+    assert list(AuditSeal.objects.all()) == others
+    assert len(others) == 1
+    assert audit_verify().passed
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite has one writer: ids commit in order"
 )
