@@ -24,6 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             ("extracts.download_extracts", "Extracts", "extracts:index"),
             ("planner.view_scenarios", "Capacity planning", "planner:scenarios"),
             ("contacts.view_access_log", "Access log", "contacts:access-log-search"),
+            ("core.view_audit_integrity", "Audit log integrity", "core:audit-integrity"),
         ]
         for permission, label, url_name in candidates:
             if user.has_perm(permission):

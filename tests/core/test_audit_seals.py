@@ -1,9 +1,7 @@
 """Seals make the audit log tamper-evident: any change after sealing is found (ADR 0009)."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
-from importlib import import_module
 from io import StringIO
 from itertools import pairwise
 from typing import Any
@@ -35,6 +33,7 @@ from openmash.core.models import (
     AuditVerification,
 )
 from tests.conftest import signed_in
+from tests.core.tampering import tamper
 
 # Sealing runs as if this far in the future, past the settle margin of every event a
 # test writes.
@@ -64,46 +63,6 @@ def write_events(screener: User) -> Callable[[int], list[int]]:
         )
 
     return write
-
-
-def _migration(name: str) -> Any:
-    return import_module(f"openmash.core.migrations.{name}")
-
-
-@contextmanager
-def append_only_triggers_dropped() -> Iterator[None]:
-    """Someone with database access disables the triggers that refuse changes; put back after."""
-    tables = {
-        "core_auditevent": ("core_auditevent_no_update", _migration("0002_audit_append_only")),
-        "core_auditseal": ("core_auditseal_no_update", _migration("0003_audit_seal")),
-    }
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Django's foreign keys are checked at commit; PostgreSQL will not alter a
-            # table with checks pending, so make them now.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for table, (trigger, _) in tables.items():
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
-            else:
-                cursor.execute(f"DROP TRIGGER {trigger}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for table, (trigger, migration) in tables.items():
-                if connection.vendor == "postgresql":
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
-                else:
-                    cursor.execute(migration.SQLITE_UP)
-            if connection.vendor == "postgresql":
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def tamper(sql: str, params: list[Any]) -> None:
-    with append_only_triggers_dropped(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def forge_seal(seal: AuditSeal, previous_hash: str) -> str:
@@ -605,3 +564,12 @@ def test_it_shows_the_integrity_page_to_the_auditor_only(
     assert client.get(reverse("core:audit-integrity")).status_code == 403
     assert client.post(reverse("core:audit-check")).status_code == 403
     assert not AuditVerification.objects.exists()
+
+
+def test_the_navigation_offers_audit_integrity_to_auditors_only(
+    personas: dict[str, User],
+) -> None:
+    link = f'href="{reverse("core:audit-integrity")}"'
+    for name, user in personas.items():
+        page = signed_in(user).get(reverse("core:home")).content.decode()
+        assert (link in page) == (name == "auditor"), name
