@@ -204,8 +204,10 @@ class CheckOut(Schema):
 
 
 class CheckListOut(Schema):
-    count: int
-    checks: list[CheckOut]
+    count: int = Field(
+        ..., description="How many of your agency's checks are open in all: the same on every page"
+    )
+    checks: list[CheckOut] = Field(..., description="This page's checks, due first")
 
 
 class FindingIn(StrictSchema):

@@ -10,8 +10,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import rules
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Header, NinjaAPI, Path
+from ninja import Header, NinjaAPI, Path, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -32,6 +33,7 @@ from openmash.api.schemas import (
     OutcomeOut,
     PersonOut,
 )
+from openmash.contacts.models import ContactPerson
 from openmash.contacts.selectors import contact_get_by_id_for_token
 from openmash.contacts.services import ContactInvalid, IdempotencyKeyReused, contact_create
 from openmash.contacts.submission import (
@@ -46,9 +48,10 @@ from openmash.core.audit import Actor
 from openmash.enquiries import services as enquiry_services
 from openmash.enquiries.models import AgencyCheck
 from openmash.enquiries.selectors.checks import (
+    CHECKS_PER_PAGE,
     check_get_for_agency,
+    check_page_for_agency,
     check_person_ids,
-    checks_open_for_agency,
     contact_outcome_for_agency,
 )
 from openmash.enquiries.workflow import IllegalTransition
@@ -345,20 +348,46 @@ def _check_body(check: AgencyCheck) -> dict[str, Any]:
     }
 
 
+def _with_what_the_body_shows(checks: list[AgencyCheck]) -> list[AgencyCheck]:
+    """The page's checks (already scoped to the agency and recorded by the selector), with
+    every person, factor and finding _check_body shows loaded in three queries, however
+    many checks the page holds."""
+    prefetch_related_objects(
+        checks,
+        Prefetch("contact__people", queryset=ContactPerson.objects.order_by("position")),
+        "contact__factors",
+        "findings",
+    )
+    return checks
+
+
 @api.get(
     "/checks",
-    response={200: CheckListOut, 401: MessageOut, 403: MessageOut},
+    response={200: CheckListOut, 401: MessageOut, 403: MessageOut, 422: ErrorsOut},
     summary="Your agency's open checks",
     description=(
         "The checks the MASH has asked your agency to do and that are still open, due "
-        "first: who to search for and why. Only your own agency's checks are listed."
+        "first (checks due at the same time in the order they were asked): who to search "
+        f"for and why. {CHECKS_PER_PAGE} a page, as on the MASH's own check queue: `count` "
+        "is how many are open in all, so ask for `page` 1 up to `count` divided by "
+        f"{CHECKS_PER_PAGE}, rounded up; a page after the last is empty. Only your own "
+        "agency's checks are listed."
     ),
 )
 @permission("api.view_agency_checks")
-def list_checks(request: HttpRequest) -> dict[str, Any]:
+def list_checks(
+    request: HttpRequest,
+    page: int = Query(1, ge=1, le=MAX_ID, description="Which page: 1 for the first"),
+) -> dict[str, Any]:
     actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
-    checks = checks_open_for_agency(actor=actor)
-    return {"count": len(checks), "checks": [_check_body(check) for check in checks]}
+    shown = check_page_for_agency(actor=actor, page_number=page)
+    if shown.number != page:
+        # Past the last page: the selector gave (and recorded) the last one instead, which
+        # a client paging through has just been sent. Send none, so that a client paging
+        # until a page comes back empty stops.
+        return {"count": shown.paginator.count, "checks": []}
+    checks = _with_what_the_body_shows(list(shown.object_list))
+    return {"count": shown.paginator.count, "checks": [_check_body(check) for check in checks]}
 
 
 @api.get(
