@@ -87,6 +87,9 @@ VIEW_AUDIT_INTEGRITY = "core.view_audit_integrity"
 # --- The canonical form ---------------------------------------------------------------------
 
 
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _instant(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
@@ -118,8 +121,7 @@ def _event_line(row: tuple[Any, ...]) -> bytes:
         None if ip_address is None else str(ip_address),
         detail,
     ]
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode() + b"\n"
+    return _CANONICAL_JSON.encode(canonical).encode() + b"\n"
 
 
 class _EventsDigest:

@@ -1,7 +1,7 @@
 """Seals make the audit log tamper-evident: any change after sealing is found (ADR 0009)."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from itertools import pairwise
 from typing import Any
@@ -100,6 +100,49 @@ def sealed_in_turn(
 
 def problems_of(check: audit_seals.AuditCheck) -> list[tuple[int, str]]:
     return [(problem.seal_id, problem.problem) for problem in check.problems]
+
+
+# The canonical form: changing it would make every existing seal fail to verify.
+
+
+def test_the_canonical_form_of_an_event_stays_the_same() -> None:
+    row = (
+        7,
+        datetime(2026, 11, 23, 9, 10, 11, 123456, tzinfo=UTC),
+        "read",
+        3,
+        None,
+        "contact",
+        "42",
+        42,
+        "req-1",
+        "203.0.113.7",
+        {"page": 1, "fields": ["name", "é"]},
+    )
+
+    assert (
+        audit_seals._event_line(row)
+        == (
+            '[7,"2026-11-23T09:10:11.123456+00:00","read",3,null,"contact","42",42,"req-1",'
+            '"203.0.113.7",{"fields":["name","é"],"page":1}]\n'
+        ).encode()
+    )
+
+
+def test_the_seal_hash_stays_the_same() -> None:
+    assert (
+        seal_hash_of(
+            previous_hash=GENESIS_HASH,
+            first_event_id=1,
+            last_event_id=7,
+            event_count=1,
+            events_hash="ab" * 32,
+            sealed_at=datetime(2026, 11, 23, 9, 15, tzinfo=UTC),
+        )
+        # SHA-256 of the lines "openmash-audit-seal-v1", 64 zeros, "1", "7", "1", the
+        # events hash and "2026-11-23T09:15:00.000000+00:00".
+        == "e6bf402e1c013940f8285ce97973884f8d9f8bab3f22922e227f736184aead12"
+    )
 
 
 # Sealing
