@@ -16,7 +16,7 @@ from itertools import chain
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from openmash.accounts.models import User, UserRole
@@ -24,7 +24,15 @@ from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
 from openmash.area.models import WorkingHours
 from openmash.contacts.models import Contact
-from openmash.enquiries.models import AgencyCheck, CheckState, Decision, Message, MessageKind
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckState,
+    Decision,
+    HandOn,
+    HandOnState,
+    Message,
+    MessageKind,
+)
 from openmash.enquiries.workflow import DEADLINE_STATES
 
 SUBJECT_LIMIT = 200  # Message.subject
@@ -161,16 +169,27 @@ class _Recipients:
 
 
 def _contact_notices(now: datetime, soon: datetime, people: _Recipients) -> Iterator[_Notice]:
+    # A case returned by the team it was handed to has a new deadline, counted from the
+    # return: its reminders are its own, even should the new deadline fall on the same
+    # minute as an earlier one (working hours start every deadline set overnight at 09:00).
+    latest_return = (
+        HandOn.objects.filter(contact=OuterRef("pk"), state=HandOnState.RETURNED)
+        .order_by("-responded_at", "-id")
+        .values("pk")[:1]
+    )
     contacts = (
         Contact.objects.filter(
             state__in=DEADLINE_STATES, deadline_at__isnull=False, deadline_at__lte=soon
         )
+        .annotate(latest_return=Subquery(latest_return))
         .select_related("assigned_to")
         .order_by("deadline_at", "pk")
     )
     for contact in contacts.iterator(chunk_size=500):
         assert contact.deadline_at is not None
         due = _when(contact.deadline_at)
+        returned = getattr(contact, "latest_return", None)
+        cycle = f":return:{returned}" if returned else ""
         if contact.deadline_at > now:
             recipients, kind = people.for_screening(contact), MessageKind.DEADLINE_REMINDER
             subject = f"{contact.reference}: MASH decision due by {due}"
@@ -184,7 +203,10 @@ def _contact_notices(now: datetime, soon: datetime, people: _Recipients) -> Iter
                 user=user,
                 subject=subject[:SUBJECT_LIMIT],
                 body=f"{subject}.\n\nOpen OpenMASH to see the contact.",
-                dedupe_key=f"{kind}:contact:{contact.pk}:{contact.deadline_at:%Y%m%d%H%M}:{user.pk}",
+                dedupe_key=(
+                    f"{kind}:contact:{contact.pk}:{contact.deadline_at:%Y%m%d%H%M}:{user.pk}"
+                    + cycle
+                ),
             )
 
 
@@ -236,7 +258,8 @@ def _batches(notices: Iterator[_Notice], size: int = 500) -> Iterator[list[_Noti
 def deadline_alerts_send(*, now: datetime) -> int:
     """Remind the people responsible before a deadline, and alert MASH managers when one
     has passed. Safe to run as often as wanted: each reminder and alert is sent once per
-    deadline and recipient (a re-grade that moves the deadline earns a new one), and
+    deadline and recipient (a re-grade that moves the deadline earns a new one, as does a
+    case returned to the MASH, whose deadline is counted afresh from the return), and
     nothing is sent about a contact that has been decided or closed. Returns how many
     messages were sent."""
     hours = WorkingHours.objects.first() or WorkingHours()

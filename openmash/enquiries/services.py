@@ -14,7 +14,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from openmash.accounts.models import Agency, User
-from openmash.area.deadlines import check_deadline, decision_deadline
+from openmash.area.deadlines import check_deadline, decision_deadline, provisional_level
 from openmash.area.models import HandOnTeam, LevelOfNeed, Outcome, RagLevel
 from openmash.contacts.codes import AssessmentFactor, ContactState, LawfulBasis, PrimaryNeed
 from openmash.contacts.models import Contact
@@ -175,7 +175,8 @@ def contact_rate(
     """Set or re-grade the contact's RAG rating. The first rating needs a rationale; a
     re-grade needs the reason for it. The contact's deadline, counted from when it was
     received, moves with the rating, and so do its open checks' deadlines; every rating
-    stays in the history."""
+    stays in the history. A case returned to the MASH by the team it was handed to has
+    its deadline counted from the return instead (see hand_on_return)."""
     user = _require(actor, "enquiries.screen_contact")
     now = now or timezone.now()
     contact = _locked_contact(contact_id)
@@ -208,7 +209,7 @@ def contact_rate(
         )
     _raise_if(errors)
     assert level is not None
-    deadline = decision_deadline(received_at=contact.received_at, level=level)
+    deadline = decision_deadline(received_at=_deadline_runs_from(contact), level=level)
     rating = RagRating.objects.create(
         contact=contact,
         level=level,
@@ -857,12 +858,40 @@ def hand_on_accept(
     return hand_on
 
 
+def _deadline_runs_from(contact: Contact) -> datetime:
+    """When an open contact's decision deadline is counted from: its receipt, or the
+    latest return of a case the team it was handed to sent back."""
+    returned_at = (
+        HandOn.objects.filter(contact=contact, state=HandOnState.RETURNED)
+        .order_by("-responded_at", "-id")
+        .values_list("responded_at", flat=True)
+        .first()
+    )
+    return returned_at or contact.received_at
+
+
+def _deadline_from_return(contact: Contact, returned_at: datetime) -> datetime | None:
+    """A returned case's decision deadline: the area's timescale for the contact's RAG
+    rating, counted from the return as a first rating counts it from receipt (clock or
+    working hours as the area configures the level)."""
+    level = contact.rag_level or provisional_level(immediate_risk=contact.immediate_risk)
+    if level is None:
+        return contact.deadline_at
+    return decision_deadline(received_at=returned_at, level=level)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 @transaction.atomic
 def hand_on_return(
     *, actor: Actor, hand_on_id: int, reason: str, now: datetime | None = None
 ) -> HandOn:
     """The receiving team returns the case to the MASH with a reason; it waits for the
-    manager to amend the decision."""
+    manager to amend the decision by a new deadline, counted from the return (the one
+    counted from receipt has usually passed, and would make the case overdue at once).
+    The audit event keeps the old and the new deadline."""
     user, hand_on = _hand_on_for(actor, hand_on_id)
     now = now or timezone.now()
     errors: dict[str, str] = {}
@@ -870,12 +899,23 @@ def hand_on_return(
     _raise_if(errors)
     contact = _locked_contact(hand_on.contact_id)
     workflow.move(contact, ContactState.AWAITING_DECISION)
+    old_deadline = contact.deadline_at
+    contact.deadline_at = _deadline_from_return(contact, now)
     contact.closed_at = None
-    contact.save(update_fields=["state", "closed_at"])
+    contact.save(update_fields=["state", "closed_at", "deadline_at"])
     hand_on.state = HandOnState.RETURNED
     hand_on.return_reason = reason
     hand_on.responded_by = user
     hand_on.responded_at = now
     hand_on.save(update_fields=["state", "return_reason", "responded_by", "responded_at"])
-    _audit(actor, AuditAction.UPDATE, "hand_on", hand_on, contact, change="returned")
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        "hand_on",
+        hand_on,
+        contact,
+        change="returned",
+        old_deadline=_iso(old_deadline),
+        new_deadline=_iso(contact.deadline_at),
+    )
     return hand_on

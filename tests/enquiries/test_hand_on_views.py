@@ -222,8 +222,10 @@ def test_a_returned_case_goes_back_to_the_manager_who_amends_the_decision(
     client = signed_in(manager)
     queue = html(client.get(reverse("enquiries:decision-queue")))
     assert contact.reference in queue
-    assert "Returned by the receiving team: amend the decision" in queue
+    assert "Returned by early help: amend the decision" in queue
+    assert "Why: Already open to a social worker in Westbridge." in queue
     page = html(client.get(decision_url(contact)))
+    assert "Returned to the MASH by early help" in page
     assert "Already open to a social worker in Westbridge." in page
     assert 'id="amend-form"' in page
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from openmash.accounts.models import User
 from openmash.area.models import HandOnTeam, RagLevel
@@ -27,6 +28,8 @@ from openmash.enquiries.selectors.decisions import DecisionPage
 from openmash.enquiries.workflow import DEADLINE_STATES
 
 NOT_TO_BE_DISCLOSED = "Not to be disclosed outside the MASH"
+# How much of a team's reason for returning a case the decisions queue shows.
+RETURN_REASON_IN_QUEUE = 120
 
 
 @dataclass(frozen=True)
@@ -110,12 +113,19 @@ class QueueContactPresenter:
                 f"Agree or decline closure: {proposal.outcome.label.lower()}, "
                 f"proposed by {_name(proposal.proposed_by)}"
             )
-        if getattr(self.contact, "returned", False):
-            return "Returned by the receiving team: amend the decision"
+        team = getattr(self.contact, "returned_team", None)
+        if team:
+            return f"Returned by {_team_label(team).lower()}: amend the decision"
         outstanding = getattr(self.contact, "outstanding_checks", 0)
         if outstanding:
             return f"A decision ({plural(outstanding, 'check')} still outstanding)"
         return "A decision"
+
+    @property
+    def returned_reason(self) -> str:
+        """Why the team it was handed to returned the case, cut short for the queue."""
+        reason: str = getattr(self.contact, "returned_reason", None) or ""
+        return Truncator(" ".join(reason.split())).chars(RETURN_REASON_IN_QUEUE)
 
     @property
     def checks(self) -> str:
@@ -353,6 +363,10 @@ class DecisionPresenter:
         return self.decision.amendment_reason
 
 
+def _team_label(team: str) -> str:
+    return HandOnTeam(team).label if team in HandOnTeam.values else team
+
+
 def team_labels(teams: list[str]) -> list[str]:
     return [HandOnTeam(team).label for team in teams]
 
@@ -421,6 +435,26 @@ class HandOnPresenter:
 
 
 @dataclass(frozen=True)
+class ReturnPresenter:
+    """A case the team it was handed to has returned to the MASH, as the decision page
+    shows it while the manager reconsiders."""
+
+    hand_on: HandOn
+
+    @property
+    def team(self) -> str:
+        return _team_label(self.hand_on.team)
+
+    @property
+    def returned(self) -> str:
+        return f"{_name(self.hand_on.responded_by)} at {when_text(self.hand_on.responded_at)}"
+
+    @property
+    def reason(self) -> str:
+        return self.hand_on.return_reason
+
+
+@dataclass(frozen=True)
 class DecisionPagePresenter:
     page: DecisionPage
     now: datetime
@@ -486,3 +520,13 @@ class DecisionPagePresenter:
     @property
     def hand_ons(self) -> list[HandOnPresenter]:
         return [HandOnPresenter(hand_on, self.now) for hand_on in self.page.hand_ons]
+
+    @property
+    def returned(self) -> ReturnPresenter | None:
+        """The team's return, while the manager reconsiders the case it returned."""
+        if self.page.contact.state not in DEADLINE_STATES:
+            return None
+        returned = [
+            hand_on for hand_on in self.page.hand_ons if hand_on.state == HandOnState.RETURNED
+        ]
+        return ReturnPresenter(returned[0]) if returned else None

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from openmash.accounts.models import User
@@ -54,8 +54,9 @@ def _children() -> Prefetch:
 @dataclass(frozen=True)
 class DecisionQueue:
     """Contacts waiting for the manager (each with `pending_proposals`, `outstanding_checks`
-    and `returned` annotations) and contacts whose agency checks are still running (each
-    with `outstanding_checks` and `total_checks`), both due first."""
+    and, for a case returned by the team it was handed to, `returned_team` and
+    `returned_reason` annotations) and contacts whose agency checks are still running
+    (each with `outstanding_checks` and `total_checks`), both due first."""
 
     awaiting: Sequence[Contact]
     in_checks: Sequence[Contact]
@@ -75,9 +76,8 @@ def decision_queue_for(*, actor: Actor) -> DecisionQueue:
         _due_first(Contact.objects.filter(state=ContactState.AWAITING_DECISION))
         .annotate(
             outstanding_checks=outstanding,
-            returned=Exists(
-                HandOn.objects.filter(contact=OuterRef("pk"), state=HandOnState.RETURNED)
-            ),
+            returned_team=Subquery(_latest_return().values("team")[:1]),
+            returned_reason=Subquery(_latest_return().values("return_reason")[:1]),
         )
         .prefetch_related(
             _children(),
@@ -103,6 +103,12 @@ def decision_queue_for(*, actor: Actor) -> DecisionQueue:
         detail={"view": "decisions queue"},
     )
     return DecisionQueue(awaiting=awaiting, in_checks=in_checks)
+
+
+def _latest_return() -> QuerySet[HandOn]:
+    return HandOn.objects.filter(contact=OuterRef("pk"), state=HandOnState.RETURNED).order_by(
+        "-responded_at", "-id"
+    )
 
 
 # --- The decision page -----------------------------------------------------------------
