@@ -23,7 +23,14 @@ from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.enquiries import services
-from openmash.enquiries.models import AgencyCheck, CheckState, ClosureProposal, HandOn
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckState,
+    ClosureProposal,
+    HandOn,
+    Message,
+    MessageKind,
+)
 from openmash.linkage.feeds import feed_from_records
 from openmash.linkage.models import IndexedPerson, IndexImport, PersonLink
 from openmash.linkage.services import index_import_apply
@@ -98,6 +105,8 @@ HEALTH_CHECK = "health_check_sample"
 EARLY_HELP_HAND_ON = "early_help_hand_on"
 CSC_HAND_ON = "csc_hand_on"
 PROPOSAL = "closure_proposal"
+# The outcome email to the referrer of the contact decided "early help".
+OUTCOME_EMAIL = "outcome_email"
 
 MASH = ("screener", "manager")
 SCREENING_ACTIONS = (
@@ -198,6 +207,10 @@ ACCESS_TABLE: dict[str, Row] = {
         "enquiries:closure-decline", only("manager", then=METHOD_NOT_ALLOWED), PROPOSAL
     ),
     "check-waive": Row("enquiries:check-waive", only(*MASH), POLICE_CHECK),
+    # Trying an undelivered email again is POST only, for managers.
+    "message-retry": Row(
+        "enquiries:message-retry", only("manager", then=METHOD_NOT_ALLOWED), OUTCOME_EMAIL
+    ),
     "hand-on-queue": Row("enquiries:hand-on-queue", only("early_help_coordinator", "manager")),
     # A hand-on is answered by its own team: to anyone else it does not exist.
     "hand-on-early-help": Row(
@@ -484,6 +497,13 @@ def csc_hand_on(school_referrer: User, personas: dict[str, User]) -> HandOn:
 
 
 @pytest.fixture
+def outcome_email(early_help_hand_on: HandOn) -> Message:
+    return Message.objects.get(
+        contact=early_help_hand_on.contact, kind=MessageKind.OUTCOME_FEEDBACK
+    )
+
+
+@pytest.fixture
 def closure_proposal(school_referrer: User, personas: dict[str, User]) -> ClosureProposal:
     """A rated contact the screener proposes to close with no further action."""
     contact = _rated_contact(school_referrer, personas["screener"], "Mia Black")
@@ -567,6 +587,7 @@ ID_KWARGS: dict[str, type[Model]] = {
     "check_id": AgencyCheck,
     "hand_on_id": HandOn,
     "proposal_id": ClosureProposal,
+    "message_id": Message,
 }
 
 

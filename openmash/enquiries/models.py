@@ -235,8 +235,16 @@ class MessageKind(models.TextChoices):
     HAND_ON = "hand_on", "Case handed on"
 
 
+class MessageStatus(models.TextChoices):
+    # Recorded, and waiting for (or in) an attempt to hand it to the mail server.
+    QUEUED = "queued", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    # The last attempt failed: tried again at next_attempt_at, or, with none, given up.
+    FAILED = "failed", "Not delivered"
+
+
 class Message(models.Model):
-    """Every email OpenMASH sends, as sent."""
+    """Every email OpenMASH sends, and whether the mail server has taken it."""
 
     contact = models.ForeignKey(
         "contacts.Contact", on_delete=models.CASCADE, related_name="messages"
@@ -248,12 +256,26 @@ class Message(models.Model):
     )
     subject = models.CharField(max_length=200)
     body = models.TextField()
-    sent_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the periodic work (openmash.enquiries.tasks) should try next; empty once sent
+    # or given up.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Why the last attempt failed, in words that hold no personal data (never the
+    # address, the body or the mail server's own reply, which can quote them).
+    failure = models.CharField(max_length=200, blank=True)
+    # When the mail server took it; empty until then.
+    sent_at = models.DateTimeField(null=True, blank=True)
     # Reminders and alerts are sent once per deadline and recipient.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
     class Meta:
-        ordering = ["-sent_at", "-id"]
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_delivery_due")]
 
     def __str__(self) -> str:
         return f"message {self.pk}"

@@ -47,3 +47,6 @@ rules.add_perm(
     "enquiries.view_child_chronology",
     is_mash_decision_maker | is_agency_researcher | is_early_help_coordinator,
 )
+# Emails the mail server did not take: the MASH sees them on the decision page; a manager
+# tries one again.
+rules.add_perm("enquiries.retry_message", is_mash_manager)

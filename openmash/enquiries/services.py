@@ -29,6 +29,8 @@ from openmash.enquiries.models import (
     Decision,
     HandOn,
     HandOnState,
+    Message,
+    MessageStatus,
     ProposalState,
     RagRating,
 )
@@ -919,3 +921,45 @@ def hand_on_return(
         new_deadline=_iso(contact.deadline_at),
     )
     return hand_on
+
+
+# --- Emails ----------------------------------------------------------------------------
+
+
+class MessageNotRetryable(Exception):
+    """The email is not one that failed (it has been sent, or is being sent); nothing was
+    changed."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        super().__init__(
+            "This email has been sent."
+            if message.status == MessageStatus.SENT
+            else "This email is being sent now."
+        )
+
+
+@transaction.atomic
+def message_retry(*, actor: Actor, message_id: int, now: datetime | None = None) -> Message:
+    """A MASH manager tries again to send an email the mail server did not take. The
+    attempt is made once this transaction commits and counts towards the limit of
+    attempts; it never raises for the mail server (the message records how it went).
+    Raises MessageNotRetryable unless the message has failed."""
+    _require(actor, "enquiries.retry_message")
+    now = now or timezone.now()
+    contact_id = Message.objects.values_list("contact_id", flat=True).get(pk=message_id)
+    contact = _locked_contact(contact_id)
+    message = Message.objects.select_for_update().get(pk=message_id)
+    if message.status != MessageStatus.FAILED:
+        raise MessageNotRetryable(message)
+    feedback.message_requeue(message=message, now=now)
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        "message",
+        message,
+        contact,
+        change="sending tried again",
+        attempts=message.attempts,
+    )
+    return message

@@ -21,6 +21,9 @@ from openmash.enquiries.models import (
     Decision,
     HandOn,
     HandOnState,
+    Message,
+    MessageKind,
+    MessageStatus,
     ProposalState,
     RagRating,
 )
@@ -455,6 +458,61 @@ class ReturnPresenter:
 
 
 @dataclass(frozen=True)
+class MessagePresenter:
+    """An email the mail server did not take."""
+
+    message: Message
+
+    @property
+    def id(self) -> int:
+        return self.message.pk
+
+    @property
+    def reference(self) -> str:
+        return self.message.contact.reference
+
+    @property
+    def what(self) -> str:
+        return MessageKind(self.message.kind).label
+
+    @property
+    def subject(self) -> str:
+        return self.message.subject
+
+    @property
+    def recipient(self) -> str:
+        """Who it was for, without the address, as a sentence continues it ("To ...")."""
+        if self.message.kind == MessageKind.OUTCOME_FEEDBACK:
+            return "the referrer"
+        return _name(self.message.to_user) if self.message.to_user else "Unknown"
+
+    @property
+    def address(self) -> str:
+        return self.message.to_email
+
+    @property
+    def tag(self) -> Tag:
+        return Tag(MessageStatus(self.message.status).label, "red")
+
+    @property
+    def attempts(self) -> str:
+        last = when_text(self.message.last_attempt_at)
+        if self.message.attempts == 1:
+            return f"Once, at {last}"
+        return f"{self.message.attempts} times, the last at {last}"
+
+    @property
+    def failure(self) -> str:
+        return self.message.failure or "Not known"
+
+    @property
+    def next_attempt(self) -> str:
+        if self.message.next_attempt_at is not None:
+            return f"OpenMASH will try again at {when_text(self.message.next_attempt_at)}."
+        return "OpenMASH has stopped trying: check the address, then try again."
+
+
+@dataclass(frozen=True)
 class DecisionPagePresenter:
     page: DecisionPage
     now: datetime
@@ -530,3 +588,7 @@ class DecisionPagePresenter:
             hand_on for hand_on in self.page.hand_ons if hand_on.state == HandOnState.RETURNED
         ]
         return ReturnPresenter(returned[0]) if returned else None
+
+    @property
+    def undelivered(self) -> list[MessagePresenter]:
+        return [MessagePresenter(message) for message in self.page.undelivered]

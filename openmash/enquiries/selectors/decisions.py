@@ -22,6 +22,8 @@ from openmash.enquiries.models import (
     Decision,
     HandOn,
     HandOnState,
+    Message,
+    MessageStatus,
     ProposalState,
     RagRating,
 )
@@ -32,6 +34,8 @@ from openmash.enquiries.services import QUEUED_TEAMS
 MAX_ID = 2**63 - 1
 # How many answered hand-ons the queue shows under the pending ones.
 RECENTLY_ANSWERED = 20
+# How many undelivered emails the decisions queue lists, the most recently tried first.
+UNDELIVERED_LISTED = 50
 
 
 def _require(actor: Actor, permission: str) -> User:
@@ -56,10 +60,14 @@ class DecisionQueue:
     """Contacts waiting for the manager (each with `pending_proposals`, `outstanding_checks`
     and, for a case returned by the team it was handed to, `returned_team` and
     `returned_reason` annotations) and contacts whose agency checks are still running
-    (each with `outstanding_checks` and `total_checks`), both due first."""
+    (each with `outstanding_checks` and `total_checks`), both due first; and the emails the
+    mail server did not take (at most UNDELIVERED_LISTED, with `more_undelivered` saying
+    whether there are others)."""
 
     awaiting: Sequence[Contact]
     in_checks: Sequence[Contact]
+    undelivered: Sequence[Message] = ()
+    more_undelivered: bool = False
 
 
 def _due_first(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
@@ -95,6 +103,9 @@ def decision_queue_for(*, actor: Actor) -> DecisionQueue:
         .annotate(outstanding_checks=outstanding, total_checks=Count("agency_checks"))
         .prefetch_related(_children())
     )
+    undelivered = list(
+        _undelivered().select_related("contact", "to_user")[: UNDELIVERED_LISTED + 1]
+    )
     audit_record_many(
         actor=actor,
         action=AuditAction.LIST,
@@ -102,12 +113,31 @@ def decision_queue_for(*, actor: Actor) -> DecisionQueue:
         objects=[(contact.pk, contact.pk) for contact in [*awaiting, *in_checks]],
         detail={"view": "decisions queue"},
     )
-    return DecisionQueue(awaiting=awaiting, in_checks=in_checks)
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="message",
+        objects=[(message.pk, message.contact_id) for message in undelivered],
+        detail={"view": "decisions queue"},
+    )
+    return DecisionQueue(
+        awaiting=awaiting,
+        in_checks=in_checks,
+        undelivered=undelivered[:UNDELIVERED_LISTED],
+        more_undelivered=len(undelivered) > UNDELIVERED_LISTED,
+    )
 
 
 def _latest_return() -> QuerySet[HandOn]:
     return HandOn.objects.filter(contact=OuterRef("pk"), state=HandOnState.RETURNED).order_by(
         "-responded_at", "-id"
+    )
+
+
+def _undelivered() -> QuerySet[Message]:
+    """Emails the mail server did not take: still to be tried again, or given up."""
+    return Message.objects.filter(status=MessageStatus.FAILED).order_by(
+        F("last_attempt_at").desc(nulls_last=True), "-id"
     )
 
 
@@ -146,6 +176,8 @@ class DecisionPage:
     decisions: list[Decision]
     hand_ons: list[HandOn]
     waived_by: dict[int, User] = field(default_factory=dict)
+    # Emails about the contact that the mail server did not take.
+    undelivered: list[Message] = field(default_factory=list)
 
     @property
     def current_decision(self) -> Decision | None:
@@ -192,6 +224,7 @@ def decision_page_for(*, actor: Actor, reference: str) -> DecisionPage:
             .order_by("-created_at", "-id")
         ),
         waived_by=User.objects.in_bulk(waiver_ids) if waiver_ids else {},
+        undelivered=list(_undelivered().filter(contact=contact).select_related("to_user")),
     )
 
 
@@ -255,6 +288,18 @@ def closure_proposal_for(*, actor: Actor, proposal_id: int) -> ClosureProposal:
     if proposal is None:
         raise Http404
     return proposal
+
+
+def message_for_retry(*, actor: Actor, message_id: int) -> Message:
+    """An email and its contact's reference, for the manager trying it again (the
+    service records what is done)."""
+    _require(actor, "enquiries.retry_message")
+    if not 1 <= message_id <= MAX_ID:
+        raise Http404
+    message = Message.objects.select_related("contact").filter(pk=message_id).first()
+    if message is None:
+        raise Http404
+    return message
 
 
 # --- Hand-ons --------------------------------------------------------------------------

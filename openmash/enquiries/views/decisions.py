@@ -1,6 +1,7 @@
-"""The MASH manager's decisions queue and decision page, waiving a check, and the receiving
-teams' hand-on queues. Reads go through openmash.enquiries.selectors.decisions; every
-write is a call to openmash.enquiries.services."""
+"""The MASH manager's decisions queue and decision page, waiving a check, trying an
+undelivered email again, and the receiving teams' hand-on queues. Reads go through
+openmash.enquiries.selectors.decisions; every write is a call to
+openmash.enquiries.services."""
 
 from typing import Any
 
@@ -29,11 +30,12 @@ from openmash.enquiries.forms.decisions import (
     attach_service_errors,
     error_summary,
 )
-from openmash.enquiries.models import AgencyCheck, CheckState, Decision
+from openmash.enquiries.models import AgencyCheck, CheckState, Decision, MessageStatus
 from openmash.enquiries.presenters.decisions import (
     CheckPresenter,
     DecisionPagePresenter,
     HandOnPresenter,
+    MessagePresenter,
     QueueContactPresenter,
     team_labels,
     when_text,
@@ -48,6 +50,7 @@ from openmash.enquiries.selectors.decisions import (
     decision_target_for,
     hand_on_get_for,
     hand_on_queue_for,
+    message_for_retry,
 )
 from openmash.enquiries.workflow import IllegalTransition
 
@@ -81,6 +84,8 @@ def decision_queue_view(request: HttpRequest) -> HttpResponse:
             "proposals": [row for row in awaiting if row.proposal is not None],
             "awaiting": [row for row in awaiting if row.proposal is None],
             "in_checks": [QueueContactPresenter(contact, now) for contact in queue.in_checks],
+            "undelivered": [MessagePresenter(message) for message in queue.undelivered],
+            "more_undelivered": queue.more_undelivered,
         },
     )
 
@@ -113,6 +118,7 @@ def _render_decision_page(
     problem: str = "",
     outstanding: list[AgencyCheck] | None = None,
     refused: IllegalTransition | None = None,
+    email_problem: str = "",
 ) -> HttpResponse:
     """The one page a manager decides from; a failed action shows it again with the
     forms as typed and the errors."""
@@ -147,6 +153,8 @@ def _render_decision_page(
     summary: list[SummaryError] = []
     if problem:
         summary.append(SummaryError(problem, "#outstanding-checks" if outstanding else "#decision"))
+    if email_problem:
+        summary.append(SummaryError(email_problem, "#undelivered-emails"))
     for form, anchor in (
         (agree_form, "closure-proposal"),
         (decline_form, "closure-proposal"),
@@ -166,7 +174,9 @@ def _render_decision_page(
             "decline_form": decline_form,
             "may_decide": may_decide,
             "may_waive": request.user.has_perm("enquiries.screen_contact"),
+            "may_retry": request.user.has_perm("enquiries.retry_message"),
             "problem": problem,
+            "email_problem": email_problem,
             "outstanding": [
                 CheckPresenter(check, None, timezone.now()) for check in outstanding or []
             ],
@@ -336,6 +346,36 @@ def closure_decline_view(request: HttpRequest, proposal_id: int) -> HttpResponse
         return _render_decision_page(request, reference, status=CONFLICT, problem=str(error))
     messages.success(request, "Closure not agreed: the contact has gone back to the screener.")
     return redirect(_decision_url(reference))
+
+
+# --- Emails the mail server did not take ----------------------------------------------
+
+
+@requires("enquiries.retry_message")
+@require_POST
+def message_retry_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    """Try an undelivered email again, now; the decision page then says how it went."""
+    actor = Actor.from_request(request)
+    reference = message_for_retry(actor=actor, message_id=message_id).contact.reference
+    try:
+        message = services.message_retry(actor=actor, message_id=message_id)
+    except services.MessageNotRetryable as refused:
+        return _render_decision_page(
+            request, reference, status=CONFLICT, email_problem=str(refused)
+        )
+    # The attempt is made as the service's transaction commits: by now it has been.
+    message.refresh_from_db()
+    if message.status == MessageStatus.FAILED:
+        return _render_decision_page(
+            request,
+            reference,
+            email_problem=f"The email still could not be sent: {message.failure}.",
+        )
+    if message.status == MessageStatus.SENT:
+        messages.success(request, "The email was sent.")
+    else:
+        messages.success(request, "The email will be sent again shortly.")
+    return redirect(_decision_url(reference) + "#undelivered-emails")
 
 
 # --- Waiving a check -------------------------------------------------------------------

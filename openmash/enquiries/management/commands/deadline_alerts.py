@@ -3,13 +3,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from openmash.enquiries.tasks import send_deadline_alerts
+from openmash.enquiries.tasks import retry_undelivered_messages, send_deadline_alerts
 
 
 class Command(BaseCommand):
     help = (
-        "Queue the deadline reminders and alerts task (run by `manage.py db_worker`); "
-        "with --every N, keep queueing it every N seconds (for cron-less hosts and the demo)."
+        "Queue the deadline reminders and alerts task and the task that tries again the "
+        "emails the mail server did not take (both run by `manage.py db_worker`); with "
+        "--every N, keep queueing them every N seconds (for cron-less hosts and the demo)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         while True:
             result = send_deadline_alerts.enqueue()
             self.stdout.write(f"Queued deadline alerts ({result.id}).")
+            result = retry_undelivered_messages.enqueue()
+            self.stdout.write(f"Queued retries of undelivered emails ({result.id}).")
             if every <= 0:
                 return
             time.sleep(every)
