@@ -13,7 +13,6 @@ kept small (a week simulated, three times) so the journey stays quick.
 """
 
 import re
-import time
 from io import StringIO
 from typing import Any
 
@@ -65,7 +64,6 @@ def demo_hub(settings: Any) -> None:
 def test_a_manager_compares_one_more_health_researcher_and_gets_a_recommendation(
     page: Page, live_server: LiveServer
 ) -> None:
-    started = time.monotonic()
     # Given a MASH manager signed in, with two weeks of contacts on record
     sign_in(page, live_server, "manager", DEMO_PASSWORD)
 
@@ -195,7 +193,6 @@ def test_a_manager_compares_one_more_health_researcher_and_gets_a_recommendation
 
     run = ScenarioRun.objects.get(kind=RunKind.RECOMMENDATION)
     assert run.targets == {"amber": 0.8, "green": 0.8}
-    assert time.monotonic() - started < 60
 
 
 def test_a_run_waiting_for_the_worker_shows_its_progress_then_its_results(
