@@ -21,7 +21,7 @@ from openmash.contacts.codes import (
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.models import AuditAction, AuditEvent
 from openmash.core.time_text import when_text
-from openmash.enquiries.models import Decision, Message
+from openmash.enquiries.models import Decision, Message, MessageStatus
 from openmash.people.identifiers import nhs_number_display
 
 
@@ -99,11 +99,22 @@ class OutcomePresenter:
     def email_notes(self) -> list[str]:
         notes = []
         for email in self.emails:
-            sent = timezone.localtime(email.sent_at)
-            notes.append(
-                f"We emailed the outcome to {email.to_email} on {sent.day} {sent:%B %Y} "
-                f"at {sent:%H:%M}."
-            )
+            if email.status == MessageStatus.SENT and email.sent_at is not None:
+                sent = timezone.localtime(email.sent_at)
+                notes.append(
+                    f"We emailed the outcome to {email.to_email} on {sent.day} {sent:%B %Y} "
+                    f"at {sent:%H:%M}."
+                )
+            elif email.status == MessageStatus.FAILED and email.next_attempt_at is None:
+                notes.append(
+                    f"We could not email the outcome to {email.to_email}. The MASH has been "
+                    "told, and the outcome on this page stands."
+                )
+            else:
+                notes.append(
+                    f"We are emailing the outcome to {email.to_email}. It has not been "
+                    "delivered yet; we will keep trying."
+                )
         return notes
 
 

@@ -115,7 +115,7 @@ def contact_feedback_for(*, contact: Contact) -> ContactFeedback:
         decisions=list(_decisions_newest_first().filter(contact=contact)),
         emails=list(
             Message.objects.filter(contact=contact, kind=MessageKind.OUTCOME_FEEDBACK).order_by(
-                "sent_at", "id"
+                "created_at", "id"
             )
         ),
     )

@@ -29,6 +29,7 @@ from openmash.enquiries.tasks import retry_undelivered_messages
 from tests.conftest import signed_in
 from tests.enquiries.test_concurrency import at_the_same_moment
 from tests.enquiries.test_decision_views import decision_url, html
+from tests.enquiries.test_referrer_outcome import detail_url
 
 REFERRER_EMAIL = "jo.bennett@riverside.sch.uk"
 NO_FURTHER_ACTION = services.DecisionInput(
@@ -529,3 +530,39 @@ def test_two_workers_at_once_send_a_due_email_once(
     assert len(mail.outbox) == 1
     message.refresh_from_db()
     assert (message.status, message.attempts) == (MessageStatus.SENT, 2)
+
+
+# --- What the referrer is told ----------------------------------------------------------
+
+
+def referrer_page(referrer: User, message: Message) -> str:
+    return html(signed_in(referrer).get(detail_url(Contact.objects.get(pk=message.contact_id))))
+
+
+def test_the_referrer_is_not_told_an_undelivered_email_was_sent(
+    failed_message: Message, school_referrer: User
+) -> None:
+    page = referrer_page(school_referrer, failed_message)
+    assert "We emailed the outcome" not in page
+    assert f"We are emailing the outcome to {REFERRER_EMAIL}" in page
+    assert "It has not been delivered yet; we will keep trying." in page
+
+
+def test_the_referrer_is_told_when_the_email_could_not_be_sent(
+    failed_message: Message, school_referrer: User
+) -> None:
+    Message.objects.filter(pk=failed_message.pk).update(attempts=MAX_ATTEMPTS, next_attempt_at=None)
+    page = referrer_page(school_referrer, failed_message)
+    assert f"We could not email the outcome to {REFERRER_EMAIL}." in page
+    assert "We emailed the outcome" not in page
+
+
+def test_the_referrer_is_told_when_a_retried_email_was_sent(
+    failed_message: Message, school_referrer: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        messages_retry_due(now=DECIDED_AT + RETRY_AFTER[0] + timedelta(seconds=1))
+    failed_message.refresh_from_db()
+    assert failed_message.status == MessageStatus.SENT
+    page = referrer_page(school_referrer, failed_message)
+    assert f"We emailed the outcome to {REFERRER_EMAIL} on " in page
