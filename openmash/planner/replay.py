@@ -9,6 +9,7 @@ versions of it, so the actual figure is compared with the spread of the replicat
 """
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from openmash.area.calendar import calendar_for_area
 from openmash.area.models import RagLevel
 from openmash.capacity.results import ReplicationMetrics, quantile
 from openmash.contacts.models import Contact
-from openmash.enquiries.models import Decision
+from openmash.enquiries.models import Decision, RagRating
 from openmash.planner.calibration import Period
 
 SPREAD_METRICS = ("within_timescale", "median_turnaround_hours", "p90_turnaround_hours")
@@ -41,11 +42,22 @@ def actual_turnaround(*, period: Period, now: datetime) -> dict[str, Any]:
             received_at__gte=begin, received_at__lt=end, rag_level__isnull=False
         ).values("id", "received_at", "deadline_at", "closed_at", "rag_level__code")
     )
+    ids = [contact["id"] for contact in contacts]
     decided = dict(
-        Decision.objects.filter(
-            contact_id__in=[contact["id"] for contact in contacts], amends__isnull=True
-        ).values_list("contact_id", "decided_at")
+        Decision.objects.filter(contact_id__in=ids, amends__isnull=True).values_list(
+            "contact_id", "decided_at"
+        )
     )
+    # Each rating's deadline, oldest first: a decision is judged by the deadline set by
+    # the last rating before it, not by a later one (a case returned to the MASH, or
+    # re-graded after the decision, has its deadline counted again).
+    ratings: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for contact_id, set_at, deadline_at in (
+        RagRating.objects.filter(contact_id__in=ids)
+        .order_by("set_at", "id")
+        .values_list("contact_id", "set_at", "deadline_at")
+    ):
+        ratings[contact_id].append((set_at, deadline_at))
     figures: dict[str, Any] = {}
     for level in RagLevel.objects.filter(active=True).order_by("order"):
         own = [contact for contact in contacts if contact["rag_level__code"] == level.code]
@@ -54,9 +66,17 @@ def actual_turnaround(*, period: Period, now: datetime) -> dict[str, Any]:
         for contact in own:
             # A contact passed to its allocated worker is closed without a decision.
             done = decided.get(contact["id"]) or contact["closed_at"]
-            deadline = contact["deadline_at"] or calendar.add(
-                contact["received_at"], level.decision_hours, level.decision_counting
-            )
+            rated_before = [
+                deadline_at
+                for set_at, deadline_at in ratings[contact["id"]]
+                if done and set_at <= done
+            ]
+            if rated_before:
+                deadline = rated_before[-1]
+            else:
+                deadline = contact["deadline_at"] or calendar.add(
+                    contact["received_at"], level.decision_hours, level.decision_counting
+                )
             if done is None:
                 if deadline > now:
                     pending += 1

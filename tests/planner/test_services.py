@@ -8,10 +8,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from openmash.accounts.models import User
+from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
 from openmash.planner.calibration import Period
 from openmash.planner.models import RunKind, RunState, Scenario, ScenarioRun
+from openmash.planner.replay import actual_turnaround
 from openmash.planner.services import (
     demand_changed,
     recommendation_start,
@@ -23,7 +25,7 @@ from openmash.planner.services import (
     scenario_create_from_records,
     scenario_update,
 )
-from tests.planner.conftest import LATER, TODAY, WEEK_END, WEEK_START, Hub, small_scenario
+from tests.planner.conftest import LATER, TODAY, WEEK_END, WEEK_START, Hub, at, small_scenario
 
 WEEK = Period(WEEK_START, WEEK_END)
 Captured = Callable[..., Any]
@@ -259,3 +261,15 @@ def test_a_replay_compares_the_simulation_with_what_was_recorded(
     assert run.scenario.calibration["staffing"] == "recorded"
     assert run.results["result"]["replications"] == 2
     assert run.period_start == WEEK_START
+
+
+def test_a_replay_judges_a_returned_case_by_its_first_decisions_deadline(week: Hub) -> None:
+    # A (red) was decided at 13:40 against a 13:10 deadline. Early help returns it a
+    # week later, which counts its deadline again from the return.
+    week.send_back("A", at(9, 10))
+    assert Contact.objects.get(pk=week.pk("A")).deadline_at > at(9, 10)
+
+    red = actual_turnaround(period=WEEK, now=LATER)["red"]
+
+    assert red["breaches"] == 1
+    assert red["within_timescale"] == 0
