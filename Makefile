@@ -11,10 +11,11 @@ DEMO_PORT ?= 8000
 run: install assets migrate demo-data
 	@echo ""
 	@echo "OpenMASH is starting on http://127.0.0.1:$(DEMO_PORT) (Ctrl+C to stop)."
-	@echo "Background tasks (deadline reminders, email retries) run beside it; emails go to var/sent-emails/."
+	@echo "Background tasks (deadline reminders, email retries, audit log seals) run beside it; emails go to var/sent-emails/."
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --no-reload -v0 & \
 	$(PY) manage.py deadline_alerts --every 300 >/dev/null & \
+	$(PY) manage.py seal_audit --every 300 >/dev/null & \
 	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 test: install assets lint typecheck

@@ -29,12 +29,14 @@ BENCHMARKS = [
     ("linkage_accuracy", "linkage_accuracy.py", 900),
     ("linkage_lookup", "linkage_lookup.py", 1800),
     ("linkage_batch", "linkage_batch.py", 3600),
+    ("audit_seals", "audit_seals.py", 900),
 ]
 DATABASES = [
     "openmash_bench_api",
     "openmash_bench_list",
     "openmash_bench_queues",
     "openmash_bench_linkage_lookup",
+    "openmash_bench_audit",
 ]
 
 
