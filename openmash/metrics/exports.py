@@ -3,19 +3,36 @@ same rows as the page, in the same order, with real numbers (counts as whole num
 hours to one place, shares as percentages) instead of the page's text.
 
 A download can leave the hub, so with `suppress` (every download) small numbers are
-withheld as openmash/metrics/suppression.py says: a count from 1 to 4 is "[c]"; within a
-column published with its total, the next smallest count too, so no withheld count is
-the total less the others; a rate whose numerator, denominator or remainder is small;
-and a median or percentile of fewer than 5 items. A two-way table (weekday by hour) is
-sent without its totals, since one withheld cell could be worked out from them.
+withheld as openmash/metrics/suppression.py says: a count from 1 to 4 is "[c]"; wherever
+published counts add up to another (a column and its total, open contacts taken and not
+taken, hand-ons accepted, returned, waiting and withdrawn, a rate's numerator and
+denominator), enough others too that no withheld count is a total less the rest
+(openmash/metrics/disclosure.py lists each figure's sums); a rate whose numerator or
+denominator is withheld, or whose numerator, denominator or remainder is small; and a
+median or percentile of fewer than 5 items. A two-way table (weekday by hour) is sent
+without its totals.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from openmash.extracts.tables import Cell, Column, ColumnKind, Table
+from openmash.metrics.disclosure import (
+    OVERALL,
+    Shown,
+    amendments_shown,
+    durations_shown,
+    hand_on_workload_shown,
+    matrix_shown,
+    open_shown,
+    rates_shown,
+    series_shown,
+    step_down_shown,
+    weeks_shown,
+    workload_shown,
+)
 from openmash.metrics.figures import (
     Amendments,
     Breaches,
@@ -32,18 +49,17 @@ from openmash.metrics.figures import (
     Series,
     StepDown,
     Workload,
+    missed_deadlines,
 )
 from openmash.metrics.indicators import Indicator, Unit
 from openmash.metrics.numbers import half_up
-from openmash.metrics.suppression import (
-    SUPPRESSED,
-    is_small,
-    suppress_count,
-    suppress_counts,
-    suppress_rate,
-)
+from openmash.metrics.suppression import SUPPRESSED, is_small, suppress_counts, suppress_rate
 
 TOTAL = "Total"
+# The timings of the contacts received in the period (counted in every breakdown of
+# contacts), and the one whose finished contacts are those decided.
+OF_CONTACTS_RECEIVED = frozenset({"time_to_screening", "time_to_rag_rating"})
+OF_DECISIONS = "decision_turnaround"
 
 
 def _count(header: str) -> Column:
@@ -70,17 +86,17 @@ class _Counts:
     total: int | str | None
 
 
-def _column(counts: Sequence[int], *, suppress: bool, with_total: bool) -> _Counts:
-    total = sum(counts) if with_total else None
+def _column(counts: Sequence[int], *, suppress: bool) -> _Counts:
+    """A column published with its total."""
     if not suppress:
-        return _Counts(list(counts), total)
-    if with_total:
-        shown, suppressed_total = suppress_counts(dict(enumerate(counts)))
-        return _Counts([shown[index] for index in range(len(counts))], suppressed_total)
-    return _Counts([suppress_count(count) for count in counts], None)
+        return _Counts(list(counts), sum(counts))
+    shown, suppressed_total = suppress_counts(dict(enumerate(counts)))
+    return _Counts([shown[index] for index in range(len(counts))], suppressed_total)
 
 
 def _rate(numerator: int, denominator: int, *, suppress: bool, withheld: bool) -> Cell:
+    """numerator / denominator as a percentage; with `suppress`, withheld if either
+    count is (`withheld`), since the rate and one would give the other."""
     if suppress and withheld:
         return SUPPRESSED
     if suppress:
@@ -98,6 +114,10 @@ def _figure_of(count: int, value: float | None, *, suppress: bool, days: bool = 
     return half_up(value / 24, 2) if days else _one_place(value)
 
 
+def _rows_then_overall(rows: int) -> list[int]:
+    return [*range(rows), OVERALL]
+
+
 # --- One layout per kind of figure, as the page's -----------------------------------
 
 
@@ -106,13 +126,13 @@ def _series(title: str, figure: Series, suppress: bool) -> list[Table]:
         heads = ("At the end of", "Contacts open")
     else:
         heads = ("Day" if figure.step == "day" else "Week starting", "Contacts")
-    counts = _column([point.count for point in figure.points], suppress=suppress, with_total=False)
-    rows = [[point.day, shown] for point, shown in zip(figure.points, counts.shown, strict=True)]
+    counts = series_shown(figure) if suppress else [point.count for point in figure.points]
+    rows = [[point.day, shown] for point, shown in zip(figure.points, counts, strict=True)]
     return [Table(title, (Column(heads[0], ColumnKind.DATE), _count(heads[1])), rows)]
 
 
 def _breakdown(title: str, figure: Breakdown, suppress: bool) -> list[Table]:
-    counts = _column([row.count for row in figure.rows], suppress=suppress, with_total=True)
+    counts = _column([row.count for row in figure.rows], suppress=suppress)
     rows: list[list[Cell]] = []
     for row, shown in zip(figure.rows, counts.shown, strict=True):
         share = SUPPRESSED if shown == SUPPRESSED else _percent(figure.share(row))
@@ -124,12 +144,12 @@ def _breakdown(title: str, figure: Breakdown, suppress: bool) -> list[Table]:
 
 def _matrix(title: str, figure: Matrix, suppress: bool) -> list[Table]:
     columns = [Column(figure.column_dimension)] + [_count(label[:3]) for label in figure.row_labels]
+    shown: Sequence[Sequence[int | str]] = matrix_shown(figure) if suppress else figure.counts
     rows: list[list[Cell]] = []
     for index, hour in enumerate(figure.column_labels):
-        cells = [day[index] for day in figure.counts]
-        row: list[Cell] = [hour, *(suppress_count(count) if suppress else count for count in cells)]
+        row: list[Cell] = [hour, *(day[index] for day in shown)]
         if not suppress:
-            row.append(sum(cells))
+            row.append(sum(day[index] for day in figure.counts))
         rows.append(row)
     if not suppress:
         columns.append(_count(TOTAL))
@@ -138,25 +158,44 @@ def _matrix(title: str, figure: Matrix, suppress: bool) -> list[Table]:
     return [Table(title, tuple(columns), rows)]
 
 
-def _durations(title: str, figure: DurationTable, unit: Unit, suppress: bool) -> list[Table]:
+def _durations(
+    title: str,
+    figure: DurationTable,
+    unit: Unit,
+    suppress: bool,
+    *,
+    of_contacts_received: bool,
+    of_decisions: bool,
+) -> list[Table]:
     every = (*figure.rows, figure.overall)
-    parts = list(figure.rows)
+    indices = _rows_then_overall(len(figure.rows))
     in_days = unit == Unit.DAYS
     with_deadline = figure.overall.has_deadline
     waived = figure.overall.waived is not None
+    shown = (
+        durations_shown(
+            figure, of_contacts_received=of_contacts_received, of_decisions=of_decisions
+        )
+        if suppress
+        else {}
+    )
 
-    def counts(of: Callable[[DurationRow], int]) -> list[int | str]:
-        column = _column([of(row) for row in parts], suppress=suppress, with_total=True)
-        return [*column.shown, column.total if column.total is not None else 0]
+    def counts(what: str, of: Callable[[DurationRow], int]) -> list[Cell]:
+        if not suppress:
+            return [of(row) for row in every]
+        return [shown[(what, index)] for index in indices]
+
+    def withheld(index: int, *whats: str) -> bool:
+        return any(shown.get((what, index)) == SUPPRESSED for what in whats)
 
     columns: list[Column] = [Column(figure.dimension), _count("Finished"), _count("Open")]
     values: list[list[Cell]] = [
-        list(counts(lambda row: row.measured)),
-        list(counts(lambda row: row.open)),
+        counts("finished", lambda row: row.measured),
+        counts("open", lambda row: row.open),
     ]
     if waived:
         columns.append(_count("Waived"))
-        values.append(list(counts(lambda row: row.waived or 0)))
+        values.append(counts("waived", lambda row: row.waived or 0))
     columns += [_number("Median (hours)"), _number("90th percentile (hours)")]
     values.append([_figure_of(r.measured, r.median_hours, suppress=suppress) for r in every])
     values.append([_figure_of(r.measured, r.p90_hours, suppress=suppress) for r in every])
@@ -170,10 +209,11 @@ def _durations(title: str, figure: DurationTable, unit: Unit, suppress: bool) ->
         )
     if with_deadline:
         columns += [_count("In time"), _count("Late"), _count("Open and overdue")]
-        within = counts(lambda row: row.within or 0)
-        late = counts(lambda row: row.late or 0)
-        overdue = counts(lambda row: row.open_overdue or 0)
-        values += [list(within), list(late), list(overdue)]
+        values += [
+            counts("within", lambda row: row.within or 0),
+            counts("late", lambda row: row.late or 0),
+            counts("overdue", lambda row: row.open_overdue or 0),
+        ]
         columns.append(_number("Share in time (%)"))
         values.append(
             [
@@ -181,77 +221,96 @@ def _durations(title: str, figure: DurationTable, unit: Unit, suppress: bool) ->
                     row.within or 0,
                     row.due,
                     suppress=suppress,
-                    withheld=SUPPRESSED in (within[index], late[index], overdue[index]),
+                    withheld=withheld(index, "within", "late", "overdue", "missed", "due"),
                 )
-                for index, row in enumerate(every)
+                for index, row in zip(indices, every, strict=True)
             ]
         )
     rows = [[row.label, *(column[index] for column in values)] for index, row in enumerate(every)]
     return [Table(title, tuple(columns), rows)]
 
 
-def _rates(title: str, figure: RateTable, suppress: bool) -> list[Table]:
+def _rate_table(title: str, figure: RateTable, shown: Shown | None) -> Table:
+    """A rate table; `shown` its counts as they may be published (keys ("n" | "d",
+    row)), or None inside the hub."""
     every = (*figure.rows, figure.overall)
-    numerators = _column([r.numerator for r in figure.rows], suppress=suppress, with_total=True)
-    denominators = _column([r.denominator for r in figure.rows], suppress=suppress, with_total=True)
-    shown_numerators = [*numerators.shown, numerators.total]
-    shown_denominators = [*denominators.shown, denominators.total]
     rows: list[list[Cell]] = []
-    for index, row in enumerate(every):
-        withheld = SUPPRESSED in (shown_numerators[index], shown_denominators[index])
-        rows.append(
-            [
-                row.label,
-                shown_numerators[index],
-                shown_denominators[index],
-                _rate(row.numerator, row.denominator, suppress=suppress, withheld=withheld),
-            ]
+    for index, row in zip(_rows_then_overall(len(figure.rows)), every, strict=True):
+        if shown is None:
+            numerator: Cell = row.numerator
+            denominator: Cell = row.denominator
+        else:
+            numerator, denominator = shown[("n", index)], shown[("d", index)]
+        rate = _rate(
+            row.numerator,
+            row.denominator,
+            suppress=shown is not None,
+            withheld=SUPPRESSED in (numerator, denominator),
         )
+        rows.append([row.label, numerator, denominator, rate])
     columns = (
         Column(figure.dimension),
         _count(figure.numerator_label),
         _count(figure.denominator_label),
         _number("Rate (%)"),
     )
-    return [Table(title, columns, rows)]
+    return Table(title, columns, rows)
+
+
+def _rates(title: str, figure: RateTable, suppress: bool) -> list[Table]:
+    return [_rate_table(title, figure, rates_shown(figure) if suppress else None)]
 
 
 def _list(title: str, rows: list[tuple[str, Cell]]) -> list[Table]:
     return [Table(title, (Column("Figure"), _number("Value")), [list(row) for row in rows])]
 
 
-def _shown(count: int, suppress: bool) -> Cell:
-    return suppress_count(count) if suppress else count
-
-
-def _share(numerator: int, denominator: int, suppress: bool) -> Cell:
-    return _rate(numerator, denominator, suppress=suppress, withheld=False)
+def _share(
+    shown: Mapping[str, Cell], numerator: str, denominator: str, counts: Mapping[str, int]
+) -> Cell:
+    """counts[numerator] / counts[denominator], withheld if either count is."""
+    withheld = SUPPRESSED in (shown[numerator], shown[denominator])
+    return _rate(counts[numerator], counts[denominator], suppress=True, withheld=withheld)
 
 
 def _step_down(title: str, figure: StepDown, suppress: bool) -> list[Table]:
+    counts = {
+        "decided": figure.decided,
+        "stepped_down": figure.stepped_down,
+        "hand_ons": figure.hand_ons,
+        "accepted": figure.accepted,
+        "returned": figure.returned,
+        "pending": figure.pending,
+        "withdrawn": figure.withdrawn,
+    }
+    shown: Mapping[str, Cell] = step_down_shown(figure) if suppress else counts
+    share = _share(shown, "stepped_down", "decided", counts) if suppress else _percent(figure.share)
     return _list(
         title,
         [
-            ("Contacts decided", _shown(figure.decided, suppress)),
-            ("Stepped down to early help", _shown(figure.stepped_down, suppress)),
-            ("Share stepped down (%)", _share(figure.stepped_down, figure.decided, suppress)),
-            ("Cases handed to early help", _shown(figure.hand_ons, suppress)),
-            ("Accepted by early help", _shown(figure.accepted, suppress)),
-            ("Returned to the MASH", _shown(figure.returned, suppress)),
-            ("Not answered yet", _shown(figure.pending, suppress)),
-            ("Withdrawn after an amended decision", _shown(figure.withdrawn, suppress)),
+            ("Contacts decided", shown["decided"]),
+            ("Stepped down to early help", shown["stepped_down"]),
+            ("Share stepped down (%)", share),
+            ("Cases handed to early help", shown["hand_ons"]),
+            ("Accepted by early help", shown["accepted"]),
+            ("Returned to the MASH", shown["returned"]),
+            ("Not answered yet", shown["pending"]),
+            ("Withdrawn after an amended decision", shown["withdrawn"]),
         ],
     )
 
 
 def _amendments(title: str, figure: Amendments, suppress: bool) -> list[Table]:
+    counts = {"decided": figure.decided, "amended": figure.amended, "amendments": figure.amendments}
+    shown: Mapping[str, Cell] = amendments_shown(figure) if suppress else counts
+    share = _share(shown, "amended", "decided", counts) if suppress else _percent(figure.ratio)
     return _list(
         title,
         [
-            ("Contacts decided", _shown(figure.decided, suppress)),
-            ("Contacts with an amended decision", _shown(figure.amended, suppress)),
-            ("Share amended (%)", _share(figure.amended, figure.decided, suppress)),
-            ("Amendments made", _shown(figure.amendments, suppress)),
+            ("Contacts decided", shown["decided"]),
+            ("Contacts with an amended decision", shown["amended"]),
+            ("Share amended (%)", share),
+            ("Amendments made", shown["amendments"]),
         ],
     )
 
@@ -262,58 +321,86 @@ def _workload(title: str, figure: Workload, suppress: bool) -> list[Table]:
     if held:
         half = len(held) // 2
         middle = held[half] if len(held) % 2 else (held[half - 1] + held[half]) / 2
-    few = suppress and any(is_small(count) for count in held)
+    average = sum(held) / len(held) if held else None
+    shown: Mapping[str, Cell] = (
+        workload_shown(figure)
+        if suppress
+        else {
+            "open": figure.total,
+            "taken": sum(held),
+            "not_taken": figure.unassigned,
+            "most": max(held, default=0),
+        }
+    )
+    # The median and average of what the screeners hold would give a small holding
+    # away, and the average times the screeners gives the contacts taken.
+    few = suppress and (any(is_small(count) for count in held) or shown["taken"] == SUPPRESSED)
     return _list(
         title,
         [
-            ("Open contacts", _shown(figure.total, suppress)),
-            ("Taken by a screener", _shown(sum(held), suppress)),
-            ("Not taken by anyone", _shown(figure.unassigned, suppress)),
+            ("Open contacts", shown["open"]),
+            ("Taken by a screener", shown["taken"]),
+            ("Not taken by anyone", shown["not_taken"]),
             ("Screeners holding open contacts", len(held)),
-            ("Most held by one screener", _shown(max(held), suppress) if held else None),
+            ("Most held by one screener", shown["most"] if held else None),
             ("Median held per screener", SUPPRESSED if few else _one_place(middle)),
-            (
-                "Average held per screener",
-                SUPPRESSED if few else _one_place(sum(held) / len(held)) if held else None,
-            ),
+            ("Average held per screener", SUPPRESSED if few else _one_place(average)),
         ],
     )
 
 
-def _open_table(title: str, figure: OpenTable, suppress: bool) -> Table:
+def _open_table(title: str, figure: OpenTable, shown: Shown | None) -> Table:
+    """An open table; `shown` its counts as they may be published (keys ("open" |
+    "overdue", row)), or None inside the hub."""
     with_overdue = any(row.overdue is not None for row in figure.rows)
-    open_ = _column([row.open for row in figure.rows], suppress=suppress, with_total=True)
+    whats: list[tuple[str, Callable[[Any], int]]] = [("open", lambda row: row.open)]
     columns = [Column(figure.dimension), _count("Open")]
-    rows: list[list[Cell]] = [
-        [row.label, shown] for row, shown in zip(figure.rows, open_.shown, strict=True)
-    ]
-    total: list[Cell] = [TOTAL, open_.total]
     if with_overdue:
+        whats.append(("overdue", lambda row: row.overdue or 0))
         columns.append(_count("Overdue"))
-        overdue = _column(
-            [row.overdue or 0 for row in figure.rows], suppress=suppress, with_total=True
-        )
-        for row, shown in zip(rows, overdue.shown, strict=True):
-            row.append(shown)
-        total.append(overdue.total)
+    rows: list[list[Cell]] = []
+    for index, row in enumerate(figure.rows):
+        if shown is None:
+            rows.append([row.label, *(of(row) for _, of in whats)])
+        else:
+            rows.append([row.label, *(shown[(what, index)] for what, _ in whats)])
+    if shown is None:
+        total: list[Cell] = [TOTAL, *(sum(of(row) for row in figure.rows) for _, of in whats)]
+    else:
+        total = [TOTAL, *(shown[(what, OVERALL)] for what, _ in whats)]
     return Table(title, tuple(columns), [*rows, total])
 
 
 def _open(title: str, figure: OpenTable, suppress: bool) -> list[Table]:
-    return [_open_table(title, figure, suppress)]
+    return [_open_table(title, figure, open_shown(figure) if suppress else None)]
 
 
 def _hand_on_workload(title: str, figure: HandOnWorkload, suppress: bool) -> list[Table]:
-    tables = [_open_table(title, figure.by_team, suppress)]
+    by_team, by_early_help_team = hand_on_workload_shown(figure) if suppress else (None, None)
+    tables = [_open_table(title, figure.by_team, by_team)]
     if figure.early_help_teams.rows:
-        tables.append(_open_table(f"{title}: early help teams", figure.early_help_teams, suppress))
+        tables.append(
+            _open_table(f"{title}: early help teams", figure.early_help_teams, by_early_help_team)
+        )
     return tables
 
 
 def _breaches(title: str, figure: Breaches, suppress: bool) -> list[Table]:
-    return _rates(f"{title}: decisions", figure.decisions, suppress) + _rates(
-        f"{title}: agency checks", figure.checks, suppress
-    )
+    tables = []
+    for part, times, of_decisions in (
+        ("decisions", figure.decision_times, True),
+        ("agency checks", figure.check_times, False),
+    ):
+        shown: Shown | None = None
+        if suppress:
+            # As the turnaround's download withholds them.
+            counts = durations_shown(times, of_decisions=of_decisions)
+            shown = {}
+            for index in _rows_then_overall(len(times.rows)):
+                shown[("n", index)] = counts[("missed", index)]
+                shown[("d", index)] = counts[("due", index)]
+        tables.append(_rate_table(f"{title}: {part}", missed_deadlines(times), shown))
+    return tables
 
 
 def _duration_series(title: str, figure: DurationSeries, suppress: bool) -> list[Table]:
@@ -323,13 +410,19 @@ def _duration_series(title: str, figure: DurationSeries, suppress: bool) -> list
         _count("Open"),
         _number("Median (hours)"),
     ] + [_number(f"{label}: median (hours)") for _, label in figure.groups]
+    if suppress:
+        weeks = weeks_shown(figure)
+        decided, open_ = weeks.decided, weeks.open
+    else:
+        decided = [week.overall.measured for week in figure.weeks]
+        open_ = [week.overall.open for week in figure.weeks]
     rows: list[list[Cell]] = []
-    for week in figure.weeks:
+    for index, week in enumerate(figure.weeks):
         overall = week.overall
         cells: list[Cell] = [
             week.week,
-            _shown(overall.measured, suppress),
-            _shown(overall.open, suppress),
+            decided[index],
+            open_[index],
             _figure_of(overall.measured, overall.median_hours, suppress=suppress),
         ]
         for key, _ in figure.groups:
@@ -368,7 +461,14 @@ def indicator_tables(indicator: Indicator, figure: Any, *, suppress: bool) -> li
     """The indicator's tables as the dashboard shows them, in its order, ready for
     table_response; with `suppress`, as they may leave the hub."""
     if isinstance(figure, DurationTable):
-        return _durations(indicator.title, figure, indicator.unit, suppress)
+        return _durations(
+            indicator.title,
+            figure,
+            indicator.unit,
+            suppress,
+            of_contacts_received=indicator.key in OF_CONTACTS_RECEIVED,
+            of_decisions=indicator.key == OF_DECISIONS,
+        )
     return LAYOUTS[type(figure)](indicator.title, figure, suppress)
 
 

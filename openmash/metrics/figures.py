@@ -117,13 +117,17 @@ class RateRow:
 
 @dataclass(frozen=True)
 class RateTable:
-    """Rates by one dimension, with the rate over every row first (key "")."""
+    """Rates by one dimension, with the rate over every row (key ""). The rows split the
+    overall (their numerators and denominators add up to its), or with
+    `shared_denominator` each is out of the overall's denominator (the outcomes, each
+    out of every contact decided)."""
 
     dimension: str
     numerator_label: str
     denominator_label: str
     overall: RateRow
     rows: tuple[RateRow, ...]
+    shared_denominator: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,13 +236,34 @@ class OpenTable:
         return sum(row.open for row in self.rows)
 
 
+def missed_deadlines(durations: DurationTable) -> RateTable:
+    """A duration table turned round: the deadlines missed, of those met or missed."""
+    overall = durations.overall
+    return RateTable(
+        durations.dimension,
+        "Missed",
+        "Met or missed",
+        RateRow("", "All", overall.missed, overall.due),
+        tuple(RateRow(row.key, row.label, row.missed, row.due) for row in durations.rows),
+    )
+
+
 @dataclass(frozen=True)
 class Breaches:
     """Deadlines missed, of those met or missed: the MASH's decisions by RAG level and
-    agencies' checks by agency."""
+    agencies' checks by agency. Kept as the turnaround tables they are worked out from,
+    so that a download withholds the same counts as the turnaround's."""
 
-    decisions: RateTable
-    checks: RateTable
+    decision_times: DurationTable
+    check_times: DurationTable
+
+    @property
+    def decisions(self) -> RateTable:
+        return missed_deadlines(self.decision_times)
+
+    @property
+    def checks(self) -> RateTable:
+        return missed_deadlines(self.check_times)
 
 
 @dataclass(frozen=True)

@@ -89,9 +89,17 @@ def test_it_withholds_small_counts_from_a_chart_that_leaves_the_hub() -> None:
     assert chart.series[0].texts == ("60", "[c]", "[c]")
     assert chart.series[0].values == (60.0, None, None)
     assert "[c]: withheld" in chart.note
-    day_chart = contacts_per_day_chart(_days([3, 7, 0]), suppress=True)
-    assert day_chart.series[0].texts == ("[c]", "7", "0")
-    assert day_chart.summary == "Some days' counts are withheld; the most, 7, on Tue 8 Sep 2026."
+    day_chart = contacts_per_day_chart(_days([3, 7, 9, 0]), suppress=True)
+    # The days add up to the contacts received, which every breakdown of contacts
+    # publishes (19): 7 goes with 3, or 3 would be 19 less the rest.
+    assert day_chart.series[0].texts == ("[c]", "[c]", "9", "0")
+    assert day_chart.series[0].values == (None, None, 9.0, 0.0)
+    assert day_chart.summary == "Some days' counts are withheld; the most, 9, on Wed 9 Sep 2026."
+    busiest_withheld = contacts_per_day_chart(_days([3, 7, 0]), suppress=True)
+    assert busiest_withheld.series[0].texts == ("[c]", "[c]", "0")
+    assert busiest_withheld.summary == (
+        "Too few contacts each day to describe without giving a small count away."
+    )
 
 
 def test_it_draws_accessible_svg_with_its_title_description_and_no_style() -> None:

@@ -497,6 +497,7 @@ class Recomputed:
                 RateRow("assessment", "Social care assessment", assessment, total),
                 RateRow("strategy_discussion", "Strategy discussion", strategy, total),
             ),
+            shared_denominator=True,
         )
 
     def step_down_to_early_help(self) -> StepDown:
@@ -720,6 +721,13 @@ class Recomputed:
         return Series("day" if len(f.days) <= 31 else "week", tuple(points), is_level=True)
 
     def deadline_breaches(self) -> Breaches:
+        return Breaches(
+            decision_times=self.decision_turnaround(), check_times=self.check_turnaround()
+        )
+
+    def deadlines_missed(self) -> dict[str, RateTable]:
+        """The deadline breaches' tables: the turnarounds turned round."""
+
         def missed(table: DurationTable) -> RateTable:
             return RateTable(
                 table.dimension,
@@ -729,9 +737,10 @@ class Recomputed:
                 tuple(RateRow(row.key, row.label, row.missed, row.due) for row in table.rows),
             )
 
-        return Breaches(
-            decisions=missed(self.decision_turnaround()), checks=missed(self.check_turnaround())
-        )
+        return {
+            "decisions": missed(self.decision_turnaround()),
+            "checks": missed(self.check_turnaround()),
+        }
 
 
 # --- Comparing ---------------------------------------------------------------------------
@@ -769,6 +778,9 @@ def _compare(f: MetricFilter, data: Export) -> int:
     problems = []
     for key in INDICATORS:
         problems += _differences(figures[key], getattr(recomputed, key)(), key)
+    breaches = figures["deadline_breaches"]
+    for part, expected in recomputed.deadlines_missed().items():
+        problems += _differences(getattr(breaches, part), expected, f"deadline_breaches.{part}")
     assert not problems, "\n".join(problems[:40])
     return len(figures)
 

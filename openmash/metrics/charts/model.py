@@ -4,8 +4,9 @@ out from the same values. Plain data, so the dashboard, the downloads and the bo
 report draw the same chart from it (drawing.py, svg.py, png.py).
 
 With `suppress`, the chart is as it may leave the hub: a count from 1 to 4, and a
-median of fewer than 5 contacts, is withheld ([c]) and not drawn; the summary is worked
-out from what is left.
+median of fewer than 5 contacts, is withheld ([c]) and not drawn, with the counts that
+would give it away from a published total (the same as the chart's table download
+withholds: openmash/metrics/disclosure.py); the summary is worked out from what is left.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from openmash.area.models import RagLevel
+from openmash.metrics.disclosure import series_shown, weeks_shown
 from openmash.metrics.figures import Breakdown, DurationSeries, Series
 from openmash.metrics.numbers import (
     NO_FIGURE,
@@ -123,14 +125,18 @@ class Chart:
         return " ".join([self.summary, *parts, self.note]).strip()
 
 
-def _count_texts(counts: Sequence[int], suppress: bool) -> tuple[str, ...]:
-    if not suppress:
-        return tuple(whole(count) for count in counts)
-    return tuple(SUPPRESSED if is_small(count) else whole(count) for count in counts)
+def _count_texts(shown: Sequence[int | str]) -> tuple[str, ...]:
+    """Counts as published (each a count or SUPPRESSED), as the table shows them."""
+    return tuple(SUPPRESSED if count == SUPPRESSED else whole(int(count)) for count in shown)
 
 
-def _count_values(counts: Sequence[int], suppress: bool) -> tuple[float | None, ...]:
-    return tuple(None if suppress and is_small(count) else float(count) for count in counts)
+def _count_values(shown: Sequence[int | str]) -> tuple[float | None, ...]:
+    return tuple(None if count == SUPPRESSED else float(count) for count in shown)
+
+
+def _as_published(counts: Sequence[int], suppress: bool) -> list[int | str]:
+    """Counts that add up to nothing published, each withheld if small."""
+    return [SUPPRESSED if suppress and is_small(count) else count for count in counts]
 
 
 def _figure(value: float) -> str:
@@ -147,12 +153,13 @@ def _moved(first: float, last: float) -> str:
 # --- Contacts over time -------------------------------------------------------------
 
 
-def _per_day_summary(days: Sequence[date], counts: Sequence[int], suppress: bool) -> str:
-    """With `suppress`, no figure that would give away a withheld day (a total or an
-    average over it)."""
+def _per_day_summary(
+    days: Sequence[date], counts: Sequence[int], shown: Sequence[int | str]
+) -> str:
+    """No figure that would give away a withheld day (a total or an average over it)."""
     if not counts:
         return "No days to show."
-    withheld = [suppress and is_small(count) for count in counts]
+    withheld = [count == SUPPRESSED for count in shown]
     if len(counts) >= 2 * WEEK:
         if any(withheld[:WEEK]) or any(withheld[-WEEK:]):
             return "Too few contacts on some days of the first or last week to compare them."
@@ -170,7 +177,7 @@ def _per_day_summary(days: Sequence[date], counts: Sequence[int], suppress: bool
     most = f"the most, {whole(counts[busiest])}, on {day_text(days[busiest])}"
     if any(withheld):
         if withheld[busiest]:
-            return "Too few contacts each day to describe without a small count."
+            return "Too few contacts each day to describe without giving a small count away."
         return f"Some days' counts are withheld; {most}."
     total = sum(counts)
     return (
@@ -182,22 +189,19 @@ def _per_day_summary(days: Sequence[date], counts: Sequence[int], suppress: bool
 def contacts_per_day_chart(figure: Series, *, suppress: bool = False) -> Chart:
     days = [point.day for point in figure.points]
     counts = [point.count for point in figure.points]
+    shown: list[int | str] = series_shown(figure) if suppress else list(counts)
     return Chart(
         key="contacts_per_day",
         kind=ChartKind.LINE,
         title="Contacts received each day",
-        summary=_per_day_summary(days, counts, suppress),
+        summary=_per_day_summary(days, counts, shown),
         category_heading="Day",
         value_heading="Contacts received",
         categories=tuple(day_text(day) for day in days),
         ticks=tuple(short_day(day) for day in days),
         series=(
             ChartSeries(
-                "contacts",
-                "Contacts received",
-                BLUE,
-                _count_values(counts, suppress),
-                _count_texts(counts, suppress),
+                "contacts", "Contacts received", BLUE, _count_values(shown), _count_texts(shown)
             ),
         ),
         suppressed=suppress,
@@ -239,8 +243,8 @@ def backlog_chart(figure: Series, *, suppress: bool = False) -> Chart:
                 "open",
                 "Contacts open",
                 BLUE,
-                _count_values(counts, suppress),
-                _count_texts(counts, suppress),
+                _count_values(_as_published(counts, suppress)),
+                _count_texts(_as_published(counts, suppress)),
             ),
         ),
         suppressed=suppress,
@@ -270,6 +274,7 @@ def _turnaround_change(weeks: Sequence[date], values: Sequence[float | None]) ->
 
 def turnaround_by_week_chart(figure: DurationSeries, *, suppress: bool = False) -> Chart:
     weeks = [each.week for each in figure.weeks]
+    published = weeks_shown(figure) if suppress else None
     series: list[ChartSeries] = []
     clauses: list[str] = []
     others = iter(OTHER_COLOURS)
@@ -295,7 +300,7 @@ def turnaround_by_week_chart(figure: DurationSeries, *, suppress: bool = False) 
                 colours.get(key) or next(others, BLUE),
                 values,
                 texts,
-                counts=_count_texts(measured, suppress),
+                counts=_count_texts(measured if published is None else published.by_group[key]),
                 counts_heading=f"{label}: decided",
             )
         )

@@ -96,6 +96,7 @@ def conversion_to_social_care(f: MetricFilter) -> RateTable:
                 OutcomeKind.STRATEGY_DISCUSSION.value, "Strategy discussion", strategy, decided
             ),
         ),
+        shared_denominator=True,
     )
 
 

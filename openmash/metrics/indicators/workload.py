@@ -19,12 +19,9 @@ from openmash.metrics.cohort import (
 )
 from openmash.metrics.figures import (
     Breaches,
-    DurationTable,
     HandOnWorkload,
     OpenRow,
     OpenTable,
-    RateRow,
-    RateTable,
     Series,
     SeriesPoint,
     Workload,
@@ -194,15 +191,4 @@ def backlog(f: MetricFilter) -> Series:
     group=Group.WORKLOAD,
 )
 def deadline_breaches(f: MetricFilter) -> Breaches:
-    return Breaches(decisions=_missed(decision_turnaround(f)), checks=_missed(check_turnaround(f)))
-
-
-def _missed(durations: DurationTable) -> RateTable:
-    overall = durations.overall
-    return RateTable(
-        durations.dimension,
-        "Missed",
-        "Met or missed",
-        RateRow("", "All", overall.missed, overall.due),
-        tuple(RateRow(row.key, row.label, row.missed, row.due) for row in durations.rows),
-    )
+    return Breaches(decision_times=decision_turnaround(f), check_times=check_turnaround(f))
