@@ -364,7 +364,7 @@ def _agency_cost_chart(month: Month, vfm: ValueForMoney) -> ReportChart:
     summary = (
         f"{largest.name} did the largest share of the recorded work, "
         f"{pounds(largest.cost, pence=False)} of {pounds(vfm.cost, pence=False)}."
-        if largest is not None and vfm.cost and not 0 < vfm.items < SMALLEST_SHOWN
+        if largest is not None and vfm.cost and not is_small(vfm.items)
         else "Too little recorded work to show without a small count."
     )
     chart = Chart(
@@ -461,10 +461,10 @@ def _outcome_table(month: Month, now: Breakdown, before: Breakdown) -> Table:
 
 def _value_comparison(month: Month, now: ValueForMoney, before: ValueForMoney) -> Table:
     def money(value: Decimal | None, divisor: int) -> str:
-        return SUPPRESSED if 0 < divisor < SMALLEST_SHOWN else pounds(value)
+        return SUPPRESSED if is_small(divisor) else pounds(value)
 
     def total(vfm: ValueForMoney, text: str) -> str:
-        return SUPPRESSED if 0 < vfm.items < SMALLEST_SHOWN else text
+        return SUPPRESSED if is_small(vfm.items) else text
 
     rows: list[tuple[str, str, str]] = [
         (
@@ -513,7 +513,7 @@ def _value_comparison(month: Month, now: ValueForMoney, before: ValueForMoney) -
 def _per_contact(line: OutcomeLine | None) -> str:
     if line is None:
         return NO_FIGURE
-    if 0 < line.contacts < SMALLEST_SHOWN:
+    if is_small(line.contacts):
         return SUPPRESSED
     return pounds(line.per_contact)
 

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from openmash.accounts.roles import AgencyType, Role
 from openmash.core.time_text import day_text
 from openmash.metrics.presenters import NO_FIGURE, Cell, Table, percent, whole
-from openmash.metrics.suppression import SUPPRESSED, suppress_counts
+from openmash.metrics.suppression import SUPPRESSED, is_small, suppress_counts
 from openmash.value.costing import (
     DEFINITIONS,
     STAGE_COUNTED,
@@ -106,7 +106,7 @@ def _stage_table(vfm: ValueForMoney, suppress: bool) -> Table:
 
 
 def _total_cells(vfm: ValueForMoney, suppress: bool) -> tuple[Cell, ...]:
-    if suppress and 0 < vfm.items < 5:
+    if suppress and is_small(vfm.items):
         return (Cell("Total"), *_numbers(SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED))
     return (
         Cell("Total"),
@@ -136,7 +136,7 @@ def agency_table(vfm: ValueForMoney, *, suppress: bool = False) -> Table:
             ),
         )
 
-    if suppress and 0 < vfm.items < 5:
+    if suppress and is_small(vfm.items):
         total = (Cell("Total"), *_numbers(*(SUPPRESSED,) * 5))
     else:
         total = (
@@ -180,7 +180,7 @@ def _outcome_table(
     withheld = _withheld({line.key: line.contacts for line in lines}, suppress)
 
     def row(line: OutcomeLine, label: str) -> tuple[Cell, ...]:
-        if line.key in withheld or (suppress and 0 < line.contacts < 5):
+        if line.key in withheld or (suppress and is_small(line.contacts)):
             return (Cell(label), *_numbers(SUPPRESSED, SUPPRESSED, SUPPRESSED))
         return (
             Cell(label),
@@ -207,10 +207,10 @@ def outcome_kind_table(vfm: ValueForMoney, *, suppress: bool = False) -> Table:
 
 def unit_cost_table(vfm: ValueForMoney, *, suppress: bool = False) -> Table:
     def count(value: int) -> str:
-        return SUPPRESSED if suppress and 0 < value < 5 else whole(value)
+        return SUPPRESSED if suppress and is_small(value) else whole(value)
 
     def cost(value: Decimal | None, divisor: int) -> str:
-        return SUPPRESSED if suppress and 0 < divisor < 5 else pounds(value)
+        return SUPPRESSED if suppress and is_small(divisor) else pounds(value)
 
     return Table(
         "Unit costs",
