@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from openmash.accounts.models import Agency, User
 from openmash.contacts.codes import ConsentStatus, LawfulBasis, PersonRole
-from openmash.contacts.models import Contact
+from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.services import contact_create
 from openmash.contacts.submission import (
     Address,
@@ -159,8 +159,9 @@ def a_decision(
 class Hub:
     """A MASH at work: its people, and the real services called as them at set times.
 
-    Tests that work figures out by hand (tests/metrics, tests/value, tests/planner) build
-    their week or month of contacts with it, one call per thing that happens:
+    Tests that work figures out by hand (tests/metrics, tests/value, tests/planner,
+    tests/extracts) build their week or month of contacts with it, one call per thing
+    that happens:
 
         hub.receive("A", at(5, 9), "6")
         hub.take("A", at(5, 9, 30))
@@ -191,10 +192,10 @@ class Hub:
         name: str,
         when: datetime,
         source: str = "2A",
+        people: list[PersonDetails] | None = None,
         *,
         organisation: str | None = None,
         channel: str | None = None,
-        people: list[PersonDetails] | None = None,
         number: int | None = None,
     ) -> Contact:
         """A contact from the school referrer's account, received at `when`."""
@@ -219,6 +220,10 @@ class Hub:
         self.contacts[name] = contact
         return contact
 
+    def child(self, name: str, position: int = 0) -> ContactPerson:
+        """The person named `position`th (from 0) in the contact."""
+        return self.contacts[name].people.order_by("position")[position]
+
     def take(self, name: str, when: datetime, screener: str = "screener") -> None:
         services.contact_take(actor=self.as_(screener), contact_id=self.pk(name), now=when)
 
@@ -230,6 +235,11 @@ class Hub:
             rationale=f"Rated {rag}.",
             now=when,
         )
+
+    def screen(self, name: str, when: datetime, rag: str = "amber") -> None:
+        """The screener takes the contact and rates it, both at `when`."""
+        self.take(name, when)
+        self.rate(name, rag, when)
 
     def enquire(self, name: str, agencies: list[str], when: datetime) -> None:
         services.enquiry_open(
@@ -301,17 +311,31 @@ class Hub:
     def hand_on(self, name: str, team: str) -> HandOn:
         return HandOn.objects.filter(contact_id=self.pk(name), team=team).latest("created_at", "id")
 
-    def accept(self, name: str, team: str, when: datetime) -> None:
-        who = "early_help_coordinator" if team == "early_help" else "manager"
+    def accept(self, name: str, team: str, when: datetime, worker: str = "") -> None:
+        """The receiving team accepts the case, naming the worker allocated if given (a
+        manager answers for every team but early help)."""
         services.hand_on_accept(
-            actor=self.as_(who), hand_on_id=self.hand_on(name, team).pk, now=when
-        )
-
-    def send_back(self, name: str, when: datetime) -> None:
-        """Early help returns the case to the MASH."""
-        services.hand_on_return(
-            actor=self.as_("early_help_coordinator"),
-            hand_on_id=self.hand_on(name, "early_help").pk,
-            reason="Needs a social worker, not early help.",
+            actor=self.as_(self._answers_for(team)),
+            hand_on_id=self.hand_on(name, team).pk,
+            allocated_worker=worker,
             now=when,
         )
+
+    def send_back(
+        self,
+        name: str,
+        when: datetime,
+        team: str = "early_help",
+        reason: str = "Needs a social worker, not early help.",
+    ) -> None:
+        """The receiving team (early help unless said) returns the case to the MASH."""
+        services.hand_on_return(
+            actor=self.as_(self._answers_for(team)),
+            hand_on_id=self.hand_on(name, team).pk,
+            reason=reason,
+            now=when,
+        )
+
+    @staticmethod
+    def _answers_for(team: str) -> str:
+        return "early_help_coordinator" if team == "early_help" else "manager"

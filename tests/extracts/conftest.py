@@ -31,7 +31,6 @@ Finn Black
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -39,18 +38,16 @@ import pytest
 
 from openmash.accounts.models import Agency, User
 from openmash.area.calendar import LONDON
+from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import PersonRole
-from openmash.contacts.models import Contact, ContactPerson
-from openmash.contacts.services import contact_create
-from openmash.contacts.submission import ReferrerDetails
-from openmash.core.audit import Actor
 from openmash.enquiries import services
-from openmash.enquiries.models import Decision, HandOn
 from openmash.extracts.period import Period
 from openmash.people.identifiers import nhs_number_check_digit
-from tests.factories import a_child, a_parent, a_submission
+from tests import factories
+from tests.factories import Referrer, a_child, a_parent
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
+SOCIAL_CARE = HandOnTeam.CHILDRENS_SOCIAL_CARE.value
 
 
 def valid_nhs_number(serial: int) -> str:
@@ -66,9 +63,9 @@ def valid_nhs_number(serial: int) -> str:
 AMY_NHS = valid_nhs_number(10)
 
 SOURCES = {
-    "6": ("PC Dan Reid", "Demo County Police", "police_notification"),
-    "2A": ("Jo Bennett", "Riverside Primary School", "phone"),
-    "3A": ("Dr Priya Shah", "Eastbridge Surgery", "portal"),
+    "6": Referrer("PC Dan Reid", "Demo County Police", "police_notification"),
+    "2A": Referrer("Jo Bennett", "Riverside Primary School", "phone"),
+    "3A": Referrer("Dr Priya Shah", "Eastbridge Surgery", "portal"),
 }
 
 
@@ -94,120 +91,32 @@ def decision(
     )
 
 
-@dataclass
-class Hub:
-    """The people of the hub, and the services called as them at set times."""
+class Hub(factories.Hub):
+    """tests.factories.Hub, but closing a fresh contact at screening in one step, as
+    these tests do."""
 
-    users: dict[str, User]
-    contacts: dict[str, Contact] = field(default_factory=dict)
-
-    def as_(self, name: str) -> Actor:
-        return Actor(user=self.users[name])
-
-    def receive(self, name: str, when: datetime, source: str, people: list[Any]) -> Contact:
-        referrer, organisation, channel = SOURCES[source]
-        submission = a_submission(
-            channel=channel,
-            referrer=ReferrerDetails(
-                name=referrer,
-                role="Referrer",
-                organisation=organisation,
-                email="referrer@example.invalid",
-                source_code=source,
-            ),
-            people=people,
-        )
-        contact, _ = contact_create(
-            actor=self.as_("school_referrer"), submission=submission, now=when
-        )
-        self.contacts[name] = contact
-        return contact
-
-    def pk(self, name: str) -> int:
-        return self.contacts[name].pk
-
-    def screen(self, name: str, when: datetime) -> None:
-        services.contact_take(actor=self.as_("screener"), contact_id=self.pk(name), now=when)
-        services.contact_rate(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            rag="amber",
-            rationale="Rated amber.",
-            now=when,
-        )
-
-    def enquire(self, name: str, when: datetime) -> None:
+    def close_at_screening(self, name: str, when: datetime) -> None:  # type: ignore[override]
+        """The screener takes and rates the contact and proposes no further action at
+        `when`; the manager agrees at 11:00 that day."""
         self.screen(name, when)
-        services.enquiry_open(
-            actor=self.as_("screener"), contact_id=self.pk(name), agency_ids=[], now=when
-        )
-
-    def decide(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
-        return services.decision_record(
-            actor=self.as_("manager"), contact_id=self.pk(name), data=data, now=when
-        )
-
-    def amend(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
-        current = Decision.objects.filter(contact_id=self.pk(name)).order_by("-decided_at", "-id")[
-            0
-        ]
-        return services.decision_amend(
-            actor=self.as_("manager"),
-            decision_id=current.pk,
-            data=data,
-            reason="The picture changed.",
-            now=when,
-        )
-
-    def hand_on(self, name: str) -> HandOn:
-        return HandOn.objects.filter(contact_id=self.pk(name)).latest("created_at", "id")
-
-    def accept(self, name: str, worker: str, when: datetime) -> None:
-        services.hand_on_accept(
-            actor=self.as_("manager"),
-            hand_on_id=self.hand_on(name).pk,
-            allocated_worker=worker,
-            now=when,
-        )
-
-    def send_back(self, name: str, when: datetime) -> None:
-        services.hand_on_return(
-            actor=self.as_("manager"),
-            hand_on_id=self.hand_on(name).pk,
-            reason="Not for social care.",
-            now=when,
-        )
-
-    def close_at_screening(self, name: str, when: datetime) -> None:
-        self.screen(name, when)
-        proposal = services.closure_propose(
-            actor=self.as_("screener"),
-            contact_id=self.pk(name),
-            outcome="nfa",
-            rationale="Universal services are enough.",
-            now=when,
-        )
-        services.closure_agree(
-            actor=self.as_("manager"),
-            proposal_id=proposal.pk,
-            level_of_need=1,
-            primary_need="N9",
-            now=at(when.year, when.month, when.day, 11),
-        )
-
-    def child(self, name: str, position: int = 0) -> ContactPerson:
-        return self.contacts[name].people.order_by("position")[position]
+        super().close_at_screening(name, when, at(when.year, when.month, when.day, 11))
 
 
 @pytest.fixture
 def hub(personas: dict[str, User], agencies: dict[str, Agency]) -> Hub:
-    return Hub(users=dict(personas))
+    return Hub(users=dict(personas), agencies=agencies, referrers=SOURCES)
+
+
+def enquire(hub: Hub, name: str, when: datetime) -> None:
+    """The contact is screened and an enquiry opened, asking no agency."""
+    hub.screen(name, when)
+    hub.enquire(name, [], when)
 
 
 def referral(hub: Hub, name: str, when: datetime, source: str, people: list[Any]) -> None:
     """A contact received at `when` and decided assessment (s17) two hours later."""
     hub.receive(name, when, source, people)
-    hub.enquire(name, when)
+    enquire(hub, name, when)
     hub.decide(name, decision("assessment_s17"), at(when.year, when.month, when.day, 11))
 
 
@@ -218,7 +127,7 @@ def october(hub: Hub) -> Hub:
         given_names="Amy", family_name="Smith", date_of_birth=date(2016, 4, 2), nhs_number=AMY_NHS
     )
     hub.receive("A0", at(2025, 10, 1), "2A", [amy])
-    hub.enquire("A0", at(2025, 10, 1))
+    enquire(hub, "A0", at(2025, 10, 1))
     hub.decide("A0", decision("assessment_s17"), at(2025, 10, 3, 9))
     referral(hub, "A1", at(2026, 3, 10), "2A", [amy])
 
@@ -229,9 +138,9 @@ def october(hub: Hub) -> Hub:
         nhs_number=AMY_NHS,
     )
     hub.receive("A2", at(2026, 10, 5, 9), "6", [amelia, a_parent()])
-    hub.enquire("A2", at(2026, 10, 5, 9, 30))
+    enquire(hub, "A2", at(2026, 10, 5, 9, 30))
     hub.decide("A2", decision("strategy_s47", level=4), at(2026, 10, 5, 13, 30))
-    hub.accept("A2", "Sam Patel", at(2026, 10, 5, 15, 30))
+    hub.accept("A2", SOCIAL_CARE, at(2026, 10, 5, 15, 30), worker="Sam Patel")
 
     ben = a_child(
         given_names="Ben",
@@ -248,7 +157,7 @@ def october(hub: Hub) -> Hub:
         nhs_number="",
     )
     hub.receive("B", at(2026, 10, 6, 10), "2A", [ben, bella])
-    hub.enquire("B", at(2026, 10, 6, 10, 30))
+    enquire(hub, "B", at(2026, 10, 6, 10, 30))
     hub.decide("B", decision("early_help", level=2, need="N4"), at(2026, 10, 6, 12))
     hub.amend("B", decision("assessment_s17", need="N5", factors=("3B", "4B")), at(2026, 10, 7, 10))
 
@@ -256,9 +165,9 @@ def october(hub: Hub) -> Hub:
         given_names="Cara", family_name="Brown", date_of_birth=date(2012, 11, 30), nhs_number=""
     )
     hub.receive("C", at(2026, 10, 8, 9), "3A", [cara])
-    hub.enquire("C", at(2026, 10, 8, 9, 30))
+    enquire(hub, "C", at(2026, 10, 8, 9, 30))
     hub.decide("C", decision("assessment_s17"), at(2026, 10, 8, 11))
-    hub.send_back("C", at(2026, 10, 9, 10))
+    hub.send_back("C", at(2026, 10, 9, 10), SOCIAL_CARE, reason="Not for social care.")
     hub.amend("C", decision("nfa", need="N9", factors=("21",), level=1), at(2026, 10, 9, 15))
 
     dan = a_child(
@@ -275,7 +184,7 @@ def october(hub: Hub) -> Hub:
         given_names="Eve", family_name="White", date_of_birth=None, estimated_age=6, nhs_number=""
     )
     hub.receive("E", at(2026, 10, 30, 16), "6", [eve])
-    hub.enquire("E", at(2026, 10, 30, 16, 30))
+    enquire(hub, "E", at(2026, 10, 30, 16, 30))
     hub.decide("E", decision("assessment_s17"), at(2026, 11, 2, 10))
 
     finn = a_child(given_names="Finn", family_name="Black", nhs_number="")
