@@ -401,8 +401,8 @@ def main(argv: list[str] | None = None) -> int:
             if stored_ok
             else "MISMATCH between accepted and stored contacts; see the JSON details."
         ),
-        "Each accepted contact writes the contact, its people, its factors and an audit event in "
-        "one transaction and takes the yearly reference-number row lock, so concurrent writers "
+        "Each accepted contact writes the contact, its people, their person-index rows, its "
+        "factors, an audit event and its matching task in one transaction and takes the yearly reference-number row lock, so concurrent writers "
         "queue on that row (PostgreSQL) or on the database write lock (SQLite, "
         "synchronous=FULL).",
     ]
