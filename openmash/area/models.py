@@ -25,7 +25,10 @@ class RagLevel(models.Model):
     decision_hours = models.DecimalField(
         max_digits=6,
         decimal_places=2,
-        help_text="Time from the contact being received to the MASH decision.",
+        help_text=(
+            "Time from the contact being received to the MASH decision. A change applies "
+            "to contacts rated from then on; deadlines already set stay as they were."
+        ),
     )
     decision_counting = models.CharField(
         max_length=10, choices=TimeCounting.choices, default=TimeCounting.CLOCK_HOURS
@@ -33,7 +36,10 @@ class RagLevel(models.Model):
     check_hours = models.DecimalField(
         max_digits=6,
         decimal_places=2,
-        help_text="Time from an agency check being requested to its findings being due.",
+        help_text=(
+            "Time from an agency check being requested to its findings being due. A change "
+            "applies to checks requested from then on."
+        ),
     )
     check_counting = models.CharField(
         max_length=10, choices=TimeCounting.choices, default=TimeCounting.CLOCK_HOURS
