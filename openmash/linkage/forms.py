@@ -12,7 +12,9 @@ from openmash.linkage.models import ImportMode
 
 MODE_HINTS = {
     ImportMode.REPLACE: (
-        "Replace your agency's whole index with this file: records not in the file are removed"
+        "Replace your agency's whole index with this file: records not in the file are "
+        "removed, except those a screener confirmed as a person in a contact, which are "
+        "kept and marked as no longer held by your agency"
     ),
     ImportMode.DELTA: "Add and update these records only: nothing is removed",
 }

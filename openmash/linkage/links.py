@@ -89,7 +89,10 @@ def links_suggest_for_contact(
         known = set(
             PersonLink.objects.filter(contact_person=person).values_list("candidate_id", flat=True)
         )
-        records = IndexedPerson.objects.in_bulk([c.indexed_person_id for c in wanted])
+        # Never a record its agency has withdrawn, whatever matcher was passed in.
+        records = IndexedPerson.objects.filter(withdrawn_at__isnull=True).in_bulk(
+            [c.indexed_person_id for c in wanted]
+        )
         for candidate in wanted:
             record = records.get(candidate.indexed_person_id)
             if record is None or candidate.indexed_person_id in known:
@@ -130,7 +133,16 @@ def links_suggest_for_contact(
 def _link_for_update(actor: Actor, link_id: int) -> PersonLink:
     if actor.user is None or not actor.user.has_perm("enquiries.screen_contact"):
         raise PermissionDenied
-    return PersonLink.objects.select_for_update().select_related("contact_person").get(pk=link_id)
+    link = (
+        PersonLink.objects.select_for_update()
+        .select_related("contact_person", "candidate")
+        .filter(pk=link_id)
+        .first()
+    )
+    if link is None:
+        # Removed with its record by an agency's import since the page was shown.
+        raise LinkNotOpen("This match is no longer suggested: the agency no longer holds it.")
+    return link
 
 
 def _decide(
@@ -139,6 +151,8 @@ def _decide(
     link = _link_for_update(actor, link_id)
     if link.state not in allowed_from:
         raise LinkNotOpen(f"This match is {link.get_state_display().lower()} already.")
+    if to == LinkState.CONFIRMED and link.candidate.withdrawn_at is not None:
+        raise LinkNotOpen("The agency no longer holds this record: it cannot be confirmed.")
     link.state = to
     link.decided_by = actor.user
     link.decided_at = now or timezone.now()
@@ -194,12 +208,27 @@ class LinkView:
     agency_name: str
     involvement: str
 
+    @property
+    def withdrawn_note(self) -> str:
+        """For a confirmed link to a record its agency has since withdrawn from its feed:
+        says so, with the date; otherwise empty."""
+        withdrawn_at = self.link.candidate.withdrawn_at
+        if withdrawn_at is None:
+            return ""
+        day = timezone.localtime(withdrawn_at)
+        return (
+            f"{self.agency_name or 'The agency'} no longer holds this record: it left "
+            f"their index feed on {day.day} {day:%B %Y}."
+        )
+
 
 def links_for_contact(*, actor: Actor, contact: Contact) -> dict[int, list[LinkView]]:
     """Suggested and confirmed links of each person in the contact, keyed by person id,
     as the viewer may see them: MASH screeners and managers see previous contacts and the
     agencies whose index is visible to them; an agency researcher sees only their own
-    agency's records. Records the read of each linked contact."""
+    agency's records. A record its agency has withdrawn from its feed is shown only where
+    the link was confirmed (see LinkView.withdrawn_note), never as a suggestion. Records
+    the read of each linked contact."""
     user = actor.user
     if user is None:
         raise PermissionDenied
@@ -207,9 +236,10 @@ def links_for_contact(*, actor: Actor, contact: Contact) -> dict[int, list[LinkV
     if not mash and not user.has_perm("enquiries.view_agency_checks"):
         raise PermissionDenied
     links = (
-        PersonLink.objects.filter(
-            contact_person__contact=contact,
-            state__in=[LinkState.SUGGESTED, LinkState.CONFIRMED],
+        PersonLink.objects.filter(contact_person__contact=contact)
+        .filter(
+            Q(state=LinkState.CONFIRMED)
+            | Q(state=LinkState.SUGGESTED, candidate__withdrawn_at__isnull=True)
         )
         .select_related(
             "candidate",

@@ -184,15 +184,18 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
 
 def candidate_sql(record: Record, *, date_of_birth: date | None) -> tuple[str, list[Any]] | None:
     """One statement for the whole candidate search: a UNION of one capped, indexed
-    lookup per blocking key, then the rows themselves by primary key (one round trip)."""
+    lookup per blocking key, then the rows themselves by primary key (one round trip).
+    Records withdrawn from their agency's feed are not candidates."""
     keys = candidate_keys(record, date_of_birth=date_of_birth)
     if not keys:
         return None
     table = IndexedPerson._meta.db_table
     contacts = ContactPerson._meta.db_table
-    # Table and column names are the model's own; every value is a query parameter.
+    # Table and column names are the model's own; every value is a query parameter. A
+    # record its agency has withdrawn is never a new candidate (left out before the cap).
     lookups = " UNION ".join(
-        f"SELECT id FROM (SELECT id FROM {table} WHERE {condition} LIMIT {CANDIDATES_PER_KEY}) AS k{n}"  # noqa: S608
+        f"SELECT id FROM (SELECT id FROM {table} WHERE {condition} AND withdrawn_at IS NULL "  # noqa: S608
+        f"LIMIT {CANDIDATES_PER_KEY}) AS k{n}"
         for n, (condition, _) in enumerate(keys)
     )
     columns = ", ".join(f"p.{name}" for name in _COLUMNS)

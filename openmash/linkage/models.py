@@ -79,6 +79,10 @@ class IndexedPerson(models.Model):
     nhs_valid = models.CharField(max_length=10, blank=True)
     upn_valid = models.CharField(max_length=13, blank=True)
     imported_at = models.DateTimeField(default=timezone.now)
+    # When the agency's feed stopped holding the record (a "replace" import without it)
+    # while a screener's confirmed link pointed at it: kept so the child's record still
+    # shows it, never offered as a new match. Cleared if a later import brings it back.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -123,7 +127,10 @@ class IndexImport(models.Model):
     errors = models.JSONField(default=list, blank=True)
     added = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
+    # Deleted from the index, with their match suggestions.
     removed = models.PositiveIntegerField(default=0)
+    # Not in a "replace" file but kept, marked withdrawn, for a confirmed link.
+    withdrawn = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

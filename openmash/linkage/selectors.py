@@ -87,5 +87,14 @@ def agency_index_settings_get(*, actor: Actor, agency: Agency) -> AgencyIndexSet
 
 
 def agency_index_size(*, agency: Agency) -> int:
-    """How many records the agency's index holds now."""
-    return IndexedPerson.objects.filter(source=IndexSource.AGENCY, agency=agency).count()
+    """How many records the agency's index holds now (not those it has withdrawn)."""
+    return IndexedPerson.objects.filter(
+        source=IndexSource.AGENCY, agency=agency, withdrawn_at__isnull=True
+    ).count()
+
+
+def agency_index_withdrawn(*, agency: Agency) -> int:
+    """How many records the agency no longer holds are kept for links people confirmed."""
+    return IndexedPerson.objects.filter(
+        source=IndexSource.AGENCY, agency=agency, withdrawn_at__isnull=False
+    ).count()

@@ -23,6 +23,7 @@ from openmash.linkage.models import (
     IndexedPerson,
     IndexImport,
     IndexSource,
+    LinkState,
     PersonLink,
 )
 
@@ -178,9 +179,43 @@ def _audit_import(actor: Actor, index_import: IndexImport, warnings: dict[str, i
             "added": index_import.added,
             "updated": index_import.updated,
             "removed": index_import.removed,
+            "withdrawn": index_import.withdrawn,
             "warnings": warnings,
         },
     )
+
+
+def _remove_or_withdraw(
+    gone: list[int], withdrawn_before: set[int], now: datetime
+) -> tuple[int, int, int]:
+    """Records no longer in the agency's feed: each one a screener confirmed as a child
+    is kept and marked withdrawn (the child's record must not silently lose it); the
+    rest are deleted with their suggested, rejected and undone links. Returns (removed,
+    newly withdrawn, links removed).
+
+    The links of each batch are locked before they are read, so a screener confirming
+    one of them at the same moment is either seen here (the record is withdrawn) or
+    waits until this import is done (and finds the suggestion gone)."""
+    removed = withdrawn = links_removed = 0
+    for start in range(0, len(gone), BATCH):
+        batch = gone[start : start + BATCH]
+        confirmed = {
+            candidate_id
+            for candidate_id, state in PersonLink.objects.select_for_update()
+            .filter(candidate_id__in=batch)
+            .values_list("candidate_id", "state")
+            if state == LinkState.CONFIRMED
+        }
+        deleted = [pk for pk in batch if pk not in confirmed]
+        newly_withdrawn = [pk for pk in batch if pk in confirmed and pk not in withdrawn_before]
+        if deleted:
+            links_removed += PersonLink.objects.filter(candidate_id__in=deleted).delete()[0]
+            IndexedPerson.objects.filter(pk__in=deleted).delete()
+        if newly_withdrawn:
+            IndexedPerson.objects.filter(pk__in=newly_withdrawn).update(withdrawn_at=now)
+        removed += len(deleted)
+        withdrawn += len(newly_withdrawn)
+    return removed, withdrawn, links_removed
 
 
 @transaction.atomic
@@ -199,11 +234,15 @@ def index_import_apply(
     - If any row (or the file) is bad, the index is not changed: the IndexImport is
       saved with applied=False and every error, so people can see why.
     - Otherwise, in this one transaction: "replace" makes the agency's index exactly the
-      file (adds and updates by source_id, removes the records not in it); "delta" adds
+      file (adds and updates by source_id, takes out the records not in it); "delta" adds
       and updates only. Records whose values are unchanged are left alone, so re-running
-      the same file changes nothing (added = updated = removed = 0).
-    - Removing a record removes the match suggestions and links made to it (the agency
-      no longer holds it); how many is in the audit event.
+      the same file changes nothing (added = updated = removed = withdrawn = 0).
+    - A record taken out that a screener confirmed as a person in a contact is never
+      deleted: it is marked withdrawn (`withdrawn_at`, counted in `withdrawn`), its
+      confirmed links stay, and the matcher no longer offers it. Any other record taken
+      out is deleted (`removed`) with its suggestions and rejected or undone links; how
+      many links is in the audit event. A withdrawn record the file holds again is
+      brought back (counted as updated).
     - NHS numbers, UPNs and postcodes that fail validation are kept as given and counted
       in `index_import.warnings` (not stored on the model; see the audit event).
 
@@ -233,37 +272,45 @@ def index_import_apply(
 
     # One import at a time per agency (PostgreSQL; SQLite's write lock does the same).
     Agency.objects.select_for_update().filter(pk=agency.pk).first()
-    existing: dict[str, tuple[int, tuple[Any, ...]]] = {
-        source_id: (pk, tuple(values))
-        for pk, source_id, *values in IndexedPerson.objects.filter(
-            source=IndexSource.AGENCY, agency=agency
-        )
-        .values_list("pk", "source_id", *GIVEN_FIELDS)
+    existing: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    withdrawn_before: set[int] = set()
+    for pk, source_id, withdrawn_at, *values in (
+        IndexedPerson.objects.filter(source=IndexSource.AGENCY, agency=agency)
+        .values_list("pk", "source_id", "withdrawn_at", *GIVEN_FIELDS)
         .iterator(chunk_size=BATCH)
-    }
+    ):
+        existing[source_id] = (pk, tuple(values))
+        if withdrawn_at is not None:
+            withdrawn_before.add(pk)
     added: list[FeedRecord] = []
     changed: list[tuple[int, FeedRecord]] = []
+    returned: list[int] = []
     for record in checked.records:
         known = existing.pop(record.source_id, None)
         if known is None:
             added.append(record)
-        elif known[1] != _given(record):
+            continue
+        if known[0] in withdrawn_before:
+            returned.append(known[0])
+        if known[1] != _given(record):
             changed.append((known[0], record))
-    removed_ids = [pk for pk, _ in existing.values()] if mode == ImportMode.REPLACE else []
+    gone = [pk for pk, _ in existing.values()] if mode == ImportMode.REPLACE else []
 
-    links_removed = 0
-    for start in range(0, len(removed_ids), BATCH):
-        batch = removed_ids[start : start + BATCH]
-        links_removed += PersonLink.objects.filter(candidate_id__in=batch).delete()[0]
-        IndexedPerson.objects.filter(pk__in=batch).delete()
+    removed, withdrawn, links_removed = _remove_or_withdraw(gone, withdrawn_before, now)
+    for start in range(0, len(returned), BATCH):
+        IndexedPerson.objects.filter(pk__in=returned[start : start + BATCH]).update(
+            withdrawn_at=None
+        )
     writer = _IndexWriter(agency, now)
     writer.insert(added)
     writer.update(changed)
 
     index_import.applied = True
     index_import.added = len(added)
-    index_import.updated = len(changed)
-    index_import.removed = len(removed_ids)
+    # A withdrawn record the file brings back counts as updated, changed or not.
+    index_import.updated = len({pk for pk, _ in changed} | set(returned))
+    index_import.removed = removed
+    index_import.withdrawn = withdrawn
     index_import.save()
     _audit_import(actor, index_import, checked.warnings)
     if links_removed:

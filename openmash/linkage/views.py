@@ -32,6 +32,7 @@ from openmash.linkage.selectors import (
     agency_feed_for,
     agency_index_settings_get,
     agency_index_size,
+    agency_index_withdrawn,
     index_import_get,
     index_imports_page,
 )
@@ -69,6 +70,7 @@ class ImportRow:
     added: int
     updated: int
     removed: int
+    withdrawn: int
 
 
 def _import_row(index_import: IndexImport) -> ImportRow:
@@ -89,6 +91,7 @@ def _import_row(index_import: IndexImport) -> ImportRow:
         added=index_import.added,
         updated=index_import.updated,
         removed=index_import.removed,
+        withdrawn=index_import.withdrawn,
     )
 
 
@@ -118,6 +121,7 @@ def _page_context(request: HttpRequest, agency: Agency, **extra: Any) -> dict[st
         "header": ",".join(COLUMNS),
         "max_rows": MAX_ROWS,
         "index_size": agency_index_size(agency=agency),
+        "withdrawn_size": agency_index_withdrawn(agency=agency),
         "upload_url": reverse("linkage:import-upload") + query,
         "history_url": reverse("linkage:import-history") + query,
         "settings_url": reverse("linkage:index-settings") + query,
@@ -168,7 +172,12 @@ def import_upload_view(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             f"{agency.name}'s index is updated: {index_import.added:,} added, "
-            f"{index_import.updated:,} updated, {index_import.removed:,} removed.",
+            f"{index_import.updated:,} updated, {index_import.removed:,} removed"
+            + (
+                f", {index_import.withdrawn:,} withdrawn but kept for confirmed links."
+                if index_import.withdrawn
+                else "."
+            ),
         )
         for line in _warning_lines(import_warnings(index_import)):
             messages.warning(request, line)

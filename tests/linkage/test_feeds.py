@@ -392,6 +392,7 @@ def test_it_audits_the_import_with_counts_only(police_researcher: User, police: 
         "added": 1,
         "updated": 0,
         "removed": 0,
+        "withdrawn": 0,
         "warnings": {"nhs_number": 1},
     }
     assert "Amy" not in str(event.detail) and "Smith" not in str(event.detail)

@@ -79,7 +79,11 @@ class Command(BaseCommand):
         self.stdout.write(self._report(result, model_name=model.stem, backend=backend))
 
     def _index_frame(self, *, limit: int | None) -> pd.DataFrame:
-        people = IndexedPerson.objects.order_by("id").values(*_COLUMNS)
+        # Records withdrawn from an agency's feed are kept only for links already
+        # confirmed: not part of the index to deduplicate.
+        people = (
+            IndexedPerson.objects.filter(withdrawn_at__isnull=True).order_by("id").values(*_COLUMNS)
+        )
         if limit is not None:
             people = people[: max(0, limit)]
         return pd.DataFrame(
