@@ -3,6 +3,7 @@ from typing import Any
 import rules
 
 from openmash.area.models import HandOnTeam
+from openmash.contacts.codes import ContactState
 from openmash.core.permissions import (
     is_agency_researcher,
     is_early_help_coordinator,
@@ -23,11 +24,27 @@ def hand_on_is_for_their_team(user: Any, hand_on: Any) -> bool:
     return False
 
 
+@rules.predicate
+def not_screened_by_someone_else(user: Any, contact: Any) -> bool:
+    # While a contact is being screened only the screener who took it works on it: the
+    # rule of every screening service (openmash.enquiries.services._require_its_screener).
+    if contact is None:
+        return True
+    return contact.state != ContactState.SCREENING or contact.assigned_to_id in (None, user.pk)
+
+
 # Screening: the screening queue, taking a contact, rating it, opening an enquiry,
 # requesting and waiving checks, proposing closure, passing to an allocated worker.
 rules.add_perm("enquiries.view_screening_queue", is_mash_decision_maker)
 rules.add_perm("enquiries.screen_contact", is_screener | is_mash_manager)
 rules.add_perm("enquiries.manage_screening", is_mash_manager)
+# Who is this child? Confirming, rejecting and undoing a contact's matches is screening
+# work on that contact, so the same rule as its other screening actions: not while
+# another screener is screening it, unless the user is a MASH manager. Asked with the
+# contact.
+rules.add_perm(
+    "enquiries.decide_matches", (is_screener & not_screened_by_someone_else) | is_mash_manager
+)
 # Every agency's findings together: the MASH screener and manager only (the fire wall).
 rules.add_perm("enquiries.view_all_findings", is_mash_decision_maker)
 # An agency's own check queue; the check itself is scoped to the researcher's agency

@@ -5,9 +5,10 @@ the person index (issue 4, item 5), and how good the suggestions are (item 8).
   run by the task in openmash.linkage.tasks). Candidates above the suggestion threshold
   become suggestions; above the automatic threshold AND with the same valid NHS number a
   link is made automatically (recorded as made by the matcher).
-- A screener confirms or rejects each suggestion. A rejected pair is never suggested
-  again. A confirmed or automatic link can be undone with a reason; the audit trail and
-  the row (state "undone") stay.
+- A screener confirms or rejects each suggestion; while the contact is being screened,
+  only the screener who took it (or a MASH manager) may, as for its other screening
+  actions. A rejected pair is never suggested again. A confirmed or automatic link can be undone with a reason; the
+  audit trail and the row (state "undone") stay.
 - Every confirm, reject and undo is a labelled pair: `link_quality` estimates precision
   and recall of the suggestions from them.
 """
@@ -131,17 +132,22 @@ def links_suggest_for_contact(
 
 
 def _link_for_update(actor: Actor, link_id: int) -> PersonLink:
+    """The link, locked, if the actor may decide the matches of its contact
+    (enquiries.decide_matches): PermissionDenied while another screener is screening the
+    contact, unless the actor is a MASH manager, as for every other screening action."""
     if actor.user is None or not actor.user.has_perm("enquiries.screen_contact"):
         raise PermissionDenied
     link = (
-        PersonLink.objects.select_for_update()
-        .select_related("contact_person", "candidate")
+        PersonLink.objects.select_for_update(of=("self",))
+        .select_related("contact_person__contact", "candidate")
         .filter(pk=link_id)
         .first()
     )
     if link is None:
         # Removed with its record by an agency's import since the page was shown.
         raise LinkNotOpen("This match is no longer suggested: the agency no longer holds it.")
+    if not actor.user.has_perm("enquiries.decide_matches", link.contact_person.contact):
+        raise PermissionDenied
     return link
 
 
@@ -207,6 +213,8 @@ class LinkView:
     contact: Contact | None
     agency_name: str
     involvement: str
+    # Whether the viewer may confirm, reject or undo it (enquiries.decide_matches).
+    may_decide: bool = False
 
     @property
     def withdrawn_note(self) -> str:
@@ -235,6 +243,7 @@ def links_for_contact(*, actor: Actor, contact: Contact) -> dict[int, list[LinkV
     mash = user.has_perm("enquiries.view_all_findings")
     if not mash and not user.has_perm("enquiries.view_agency_checks"):
         raise PermissionDenied
+    may_decide = user.has_perm("enquiries.decide_matches", contact)
     links = (
         PersonLink.objects.filter(contact_person__contact=contact)
         .filter(
@@ -257,7 +266,9 @@ def links_for_contact(*, actor: Actor, contact: Contact) -> dict[int, list[LinkV
             if not mash or record.contact_person is None:
                 continue
             other = record.contact_person.contact
-            views.setdefault(link.contact_person_id, []).append(LinkView(link, other, "", ""))
+            views.setdefault(link.contact_person_id, []).append(
+                LinkView(link, other, "", "", may_decide)
+            )
             shown_contacts.append((other.pk, other.pk))
             continue
         agency = record.agency
@@ -268,7 +279,7 @@ def links_for_contact(*, actor: Actor, contact: Contact) -> dict[int, list[LinkV
         own = user.agency_id == agency.pk
         if own or (mash and visible_to_mash):
             views.setdefault(link.contact_person_id, []).append(
-                LinkView(link, None, agency.name, record.involvement)
+                LinkView(link, None, agency.name, record.involvement, may_decide)
             )
     audit_record_many(
         actor=actor, action=AuditAction.LIST, object_type="contact", objects=shown_contacts

@@ -1,10 +1,17 @@
 """The screening page's possible matches: confirm, reject and undo through the page."""
 
+from collections.abc import Callable
+
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from openmash.accounts.models import User
+from openmash.accounts.roles import Role
 from openmash.contacts.models import Contact
+from openmash.core.audit import Actor
+from openmash.core.models import AuditEvent
+from openmash.enquiries.services import contact_take
 from openmash.linkage import links
 from openmash.linkage.models import LinkState, PersonLink
 from tests.conftest import signed_in
@@ -89,3 +96,87 @@ def test_only_the_mash_decides_matches(
     assert signed_in(school_referrer).post(url).status_code == 403
     link.refresh_from_db()
     assert link.state == LinkState.SUGGESTED
+
+
+# --- Only the contact's screener (or a MASH manager) decides its matches ---------------
+
+
+@pytest.fixture
+def another_screener(make_user: Callable[..., User]) -> User:
+    return make_user("second_screener", Role.SCREENER, "csc")
+
+
+@pytest.fixture
+def taken_suggestion(
+    suggestion: tuple[Contact, PersonLink], screener: User
+) -> tuple[Contact, PersonLink]:
+    """The suggestion's contact, taken for screening by the screener."""
+    contact, link = suggestion
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    return contact, link
+
+
+@pytest.mark.parametrize("action", ["confirm", "reject"])
+def test_another_screener_cannot_decide_a_match_on_a_contact_they_have_not_taken(
+    taken_suggestion: tuple[Contact, PersonLink], another_screener: User, action: str
+) -> None:
+    contact, link = taken_suggestion
+    url = reverse(f"enquiries:screening-link-{action}", args=[contact.reference, link.pk])
+
+    assert signed_in(another_screener).post(url).status_code == 403
+
+    link.refresh_from_db()
+    assert link.state == LinkState.SUGGESTED and link.decided_by is None
+    assert not AuditEvent.objects.filter(object_type="person_link").exists()
+
+
+def test_another_screener_cannot_undo_a_link_on_a_contact_they_have_not_taken(
+    taken_suggestion: tuple[Contact, PersonLink], screener: User, another_screener: User
+) -> None:
+    contact, link = taken_suggestion
+    links.link_confirm(actor=Actor(user=screener), link_id=link.pk)
+    url = reverse("enquiries:screening-link-undo", args=[contact.reference, link.pk])
+
+    assert signed_in(another_screener).post(url, {"reason": "Not her"}).status_code == 403
+
+    link.refresh_from_db()
+    assert link.state == LinkState.CONFIRMED
+    with pytest.raises(PermissionDenied):
+        links.link_undo(actor=Actor(user=another_screener), link_id=link.pk, reason="Not her")
+
+
+@pytest.mark.parametrize("action", ["confirm", "reject"])
+def test_the_screener_who_took_the_contact_decides_its_matches(
+    taken_suggestion: tuple[Contact, PersonLink], screener: User, action: str
+) -> None:
+    contact, link = taken_suggestion
+    url = reverse(f"enquiries:screening-link-{action}", args=[contact.reference, link.pk])
+    assert signed_in(screener).post(url).status_code == 302
+    link.refresh_from_db()
+    assert link.decided_by == screener
+
+
+def test_a_mash_manager_decides_matches_on_any_screeners_contact(
+    taken_suggestion: tuple[Contact, PersonLink], personas: dict[str, User]
+) -> None:
+    contact, link = taken_suggestion
+    manager = personas["manager"]
+    url = reverse("enquiries:screening-link-confirm", args=[contact.reference, link.pk])
+    assert signed_in(manager).post(url).status_code == 302
+    link.refresh_from_db()
+    assert (link.state, link.decided_by) == (LinkState.CONFIRMED, manager)
+
+
+def test_another_screener_sees_the_matches_without_the_buttons(
+    taken_suggestion: tuple[Contact, PersonLink], screener: User, another_screener: User
+) -> None:
+    contact, link = taken_suggestion
+    page_url = reverse("enquiries:screening", args=[contact.reference])
+    confirm = reverse("enquiries:screening-link-confirm", args=[contact.reference, link.pk])
+
+    theirs = signed_in(another_screener).get(page_url).content.decode()
+    own = signed_in(screener).get(page_url).content.decode()
+
+    assert "93.0%" in theirs and "Awaiting the screener" in theirs
+    assert confirm not in theirs
+    assert confirm in own
