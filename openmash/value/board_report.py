@@ -4,7 +4,14 @@ text; services.board_report_create renders it to PDF and records who made it.
 
 It leaves the hub, so it holds no personal data (counts, rates, times and costs only, no
 name or reference) and withholds every figure worked out from 1 to 4 children (shown as
-openmash.metrics.suppression.SUPPRESSED).
+openmash.metrics.suppression.SUPPRESSED). Counts that add up to another count the report
+publishes are withheld together (secondary suppression, suppress_linked), wherever in
+the report each is shown, so that no withheld count is a published total less the rest:
+each day's contacts and the month's (the chart and its summary, the headline figures);
+the decided contacts by outcome (the table and the charts), by kind of outcome (the cost
+per kind) and the headline shares of no further action, conversion and step-down, all
+of the same decided contacts. A figure worked out from a withheld count (a share, a
+cost per contact) is withheld with it.
 
 The headline figures are openmash.metrics' indicators for the month (contacts received
 in the month, followed up to its end), and the comparison with the same month last year
@@ -13,7 +20,7 @@ a share, a seeded bootstrap for a change in a median or in contacts a day. Count
 compared without an interval.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,9 +31,9 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from openmash.area.calendar import LONDON
-from openmash.area.models import Outcome
+from openmash.area.models import Outcome, OutcomeKind
 from openmash.metrics.charts import Chart, ChartKind, ChartSeries, chart_for, chart_svg
-from openmash.metrics.charts.model import BLUE, COLOURS, breakdown_chart
+from openmash.metrics.charts.model import BLUE, COLOURS
 from openmash.metrics.evaluation import (
     RESAMPLES,
     Comparison,
@@ -39,6 +46,7 @@ from openmash.metrics.evaluation import (
 from openmash.metrics.figures import (
     Breakdown,
     Count,
+    CountRow,
     Series,
     Workload,
 )
@@ -49,9 +57,11 @@ from openmash.metrics.presenters import Cell, Table
 from openmash.metrics.suppression import (
     SMALLEST_SHOWN,
     SUPPRESSED,
+    Sum,
     is_small,
     suppress_count,
     suppress_counts,
+    suppress_linked,
     suppress_rate,
 )
 from openmash.value.costing import OutcomeLine, ValueForMoney
@@ -174,6 +184,8 @@ class ReportChart:
     svg: SafeString
     summary: str
     note: str
+    # What the SVG draws, each figure as published (its series' values and texts).
+    chart: Chart | None = None
 
 
 @dataclass(frozen=True)
@@ -247,13 +259,18 @@ def _withheld(figure: PeriodFigure, kind: MeasureKind, contacts: int) -> bool:
 
 
 def compared_headline(
-    key: str, label: str, comparison: Comparison, contacts: tuple[int, int]
+    key: str,
+    label: str,
+    comparison: Comparison,
+    contacts: tuple[int, int],
+    withheld: tuple[bool, bool] = (False, False),
 ) -> Headline:
     """A figure of openmash.metrics' before and after: last year is "before", this month
-    "after", so the change is this month less last year."""
+    "after", so the change is this month less last year. `withheld` (this month, last
+    year): the figure would give away a count withheld elsewhere in the report."""
     kind = comparison.measure.kind
-    now_hidden = _withheld(comparison.after, kind, contacts[0])
-    before_hidden = _withheld(comparison.before, kind, contacts[1])
+    now_hidden = withheld[0] or _withheld(comparison.after, kind, contacts[0])
+    before_hidden = withheld[1] or _withheld(comparison.before, kind, contacts[1])
     now = SUPPRESSED if now_hidden else figure_text(kind, comparison.after.value)
     before = SUPPRESSED if before_hidden else figure_text(kind, comparison.before.value)
     if now_hidden or before_hidden:
@@ -291,23 +308,48 @@ def _daily(series: Series) -> dict[int, int]:
     return {point.day.day: point.count for point in series.points}
 
 
+# The key of a month's total among its days of the month (1 to 31).
+MONTH_TOTAL = 0
+
+
+def days_published(series: Series, *, days: int) -> tuple[dict[int, int | str], int | str]:
+    """Each day's contacts, by day of the month, and the month's total, as the report may
+    publish them: the days add up to the total, which the chart's summary and the
+    headline figures give, so a small day is withheld with another (suppress_linked).
+    Days after the `days` drawn (last year's 29 February beside a February of 28 days)
+    are not shown, but could be worked out from the total: they are protected too."""
+    daily = _daily(series)
+    counts = {MONTH_TOTAL: series.total, **daily}
+    shown = suppress_linked(
+        counts,
+        [Sum(MONTH_TOTAL, tuple(daily))],
+        hidden={day for day in daily if day > days},
+    )
+    return {day: shown[day] for day in daily if day <= days}, shown[MONTH_TOTAL]
+
+
+def _shown_text(value: int | str) -> str:
+    return SUPPRESSED if value == SUPPRESSED else whole(int(value))
+
+
 def _contacts_chart(month: Month, now: Series, before: Series) -> ReportChart:
     """Contacts received on each day of the month, this year and last, day by day of
-    the month so the two line up; a day's count from 1 to 4 is withheld (a gap)."""
+    the month so the two line up; a day's count from 1 to 4 is withheld (a gap), with the
+    next smallest day where one alone would be the total less the rest."""
     days = [point.day for point in now.points]
-    this_year, last_year = _daily(now), _daily(before)
+    this_year, this_total = days_published(now, days=len(days))
+    last_year, last_total = days_published(before, days=len(days))
 
-    def series(key: str, label: str, colour: str, counts: Mapping[int, int]) -> ChartSeries:
+    def series(key: str, label: str, colour: str, counts: Mapping[int, int | str]) -> ChartSeries:
         values = [counts.get(day.day) for day in days]
         return ChartSeries(
             key,
             label,
             colour,
-            tuple(None if value is None or is_small(value) else float(value) for value in values),
             tuple(
-                NO_FIGURE if value is None else SUPPRESSED if is_small(value) else whole(value)
-                for value in values
+                None if value is None or value == SUPPRESSED else float(value) for value in values
             ),
+            tuple(NO_FIGURE if value is None else _shown_text(value) for value in values),
         )
 
     chart = Chart(
@@ -315,8 +357,8 @@ def _contacts_chart(month: Month, now: Series, before: Series) -> ReportChart:
         kind=ChartKind.LINE,
         title="Contacts received each day of the month",
         summary=(
-            f"{whole(now.total)} contacts were received in {month.label}, "
-            f"{whole(before.total)} in {month.last_year.label}."
+            f"{_shown_text(this_total)} contacts were received in {month.label}, "
+            f"{_shown_text(last_total)} in {month.last_year.label}."
         ),
         category_heading="Day of the month",
         value_heading="Contacts received",
@@ -334,27 +376,157 @@ def _contacts_chart(month: Month, now: Series, before: Series) -> ReportChart:
 def _report_chart(chart: Chart) -> ReportChart:
     # chart_svg escapes every text it draws; the rest is its own markup.
     svg = mark_safe(chart_svg(chart))  # noqa: S308
-    return ReportChart(chart.title, svg, chart.summary, chart.note)
+    return ReportChart(chart.title, svg, chart.summary, chart.note, chart)
 
 
-def _outcome_charts(month: Month, now: Breakdown, before: Breakdown) -> list[ReportChart]:
+# --- Decided contacts, by outcome and by kind ------------------------------------------
+
+# The headline shares of the decided contacts, and the kinds of outcome each counts.
+SHARE_KINDS: dict[str, tuple[OutcomeKind, ...]] = {
+    "nfa": (OutcomeKind.NO_FURTHER_ACTION,),
+    "conversion": (OutcomeKind.ASSESSMENT, OutcomeKind.STRATEGY_DISCUSSION),
+    "step_down": (OutcomeKind.EARLY_HELP,),
+}
+DECIDED = ("decided", "")
+
+
+@dataclass(frozen=True)
+class OutcomesPublished:
+    """One month's decided contacts as the report may publish them."""
+
+    # By outcome code: the outcome table and chart.
+    outcomes: dict[str, int | str]
+    # By kind of outcome (OutcomeKind's values): the cost per kind of outcome.
+    kinds: dict[str, int | str]
+    # Every decided contact: the table's total, the shares' denominator.
+    decided: int | str
+    # The headline shares (SHARE_KINDS' keys) that would give a withheld count away.
+    shares_withheld: frozenset[str]
+
+    @property
+    def kinds_withheld(self) -> set[str]:
+        """The kinds withheld, and "" (every decided contact) if the total is."""
+        withheld = {key for key, value in self.kinds.items() if value == SUPPRESSED}
+        return withheld | ({""} if self.decided == SUPPRESSED else set())
+
+
+def outcomes_published(
+    outcomes: Mapping[str, int], kinds: Mapping[str, int], kind_of: Mapping[str, str]
+) -> OutcomesPublished:
+    """The decided contacts by outcome (code) and by kind of outcome (`kind_of` gives each
+    code's kind), as they may be published together with the headline shares.
+
+    The outcomes add up to the contacts decided, and so do the kinds; each kind is the
+    sum of its outcomes; a headline share says how many of the decided contacts are of
+    its kinds, and so how many are not (a count published nowhere, protected as
+    hidden). A sum that does not add up exactly gives nothing away and is not tied."""
+    counts: dict[tuple[str, str], int] = {DECIDED: sum(outcomes.values())}
+    counts.update({("outcome", code): count for code, count in outcomes.items()})
+    counts.update({("kind", kind.value): kinds.get(kind.value, 0) for kind in OutcomeKind})
+    sums: list[Sum[tuple[str, str]]] = []
+    hidden: set[tuple[str, str]] = set()
+
+    def tie(total: tuple[str, str], parts: Sequence[tuple[str, str]]) -> None:
+        if counts[total] == sum(counts[part] for part in parts):
+            sums.append(Sum(total, tuple(parts)))
+
+    tie(DECIDED, [("outcome", code) for code in outcomes])
+    tie(DECIDED, [("kind", kind.value) for kind in OutcomeKind])
+    for kind in OutcomeKind:
+        tie(
+            ("kind", kind.value),
+            [("outcome", code) for code in outcomes if kind_of.get(code) == kind],
+        )
+    numerators: dict[str, tuple[str, str]] = {}
+    for key, share_kinds in SHARE_KINDS.items():
+        parts = [("kind", kind.value) for kind in share_kinds]
+        numerator = parts[0] if len(parts) == 1 else ("share", key)
+        if numerator not in counts:
+            counts[numerator] = sum(counts[part] for part in parts)
+            tie(numerator, parts)
+        numerators[key] = numerator
+        rest = ("rest", key)
+        counts[rest] = counts[DECIDED] - counts[numerator]
+        hidden.add(rest)
+        tie(DECIDED, [numerator, rest])
+    shown = suppress_linked(counts, sums, hidden=hidden)
+    return OutcomesPublished(
+        outcomes={code: shown[("outcome", code)] for code in outcomes},
+        kinds={kind.value: shown[("kind", kind.value)] for kind in OutcomeKind},
+        decided=shown[DECIDED],
+        shares_withheld=frozenset(
+            key
+            for key, numerator in numerators.items()
+            if SUPPRESSED in (shown[numerator], shown[DECIDED])
+        ),
+    )
+
+
+def _outcomes_of(figure: Breakdown, codes: Sequence[str]) -> dict[str, int]:
+    counts = {row.key: row.count for row in figure.rows}
+    return {code: counts.get(code, 0) for code in codes}
+
+
+def _outcome_charts(
+    month: Month,
+    now: Breakdown,
+    before: Breakdown,
+    published: tuple["OutcomesPublished", "OutcomesPublished"],
+) -> list[ReportChart]:
+    """One bar per outcome, each month's bars withheld as its table's cells are."""
     charts = []
-    for which, figure in ((month, now), (month.last_year, before)):
+    for which, figure, shown in zip(
+        (month, month.last_year), (now, before), published, strict=True
+    ):
         title = f"Decided contacts by outcome, {which.label}"
         if not figure.total:
             charts.append(
                 ReportChart(title, mark_safe(""), "No contact received then was decided.", "")
             )
             continue
-        chart = breakdown_chart(
-            f"board_outcomes_{which.key.replace('-', '_')}",
-            title,
-            figure,
-            lead="The most common outcome was",
-            suppress=True,
+        chart = Chart(
+            key=f"board_outcomes_{which.key.replace('-', '_')}",
+            kind=ChartKind.BAR,
+            title=title,
+            summary=_outcome_summary(figure, shown.outcomes),
+            category_heading=figure.dimension,
+            value_heading="Contacts",
+            categories=tuple(row.label for row in figure.rows),
+            ticks=tuple(row.label for row in figure.rows),
+            series=(
+                ChartSeries(
+                    "outcomes",
+                    "Contacts",
+                    BLUE,
+                    tuple(
+                        None if shown.outcomes[row.key] == SUPPRESSED else float(row.count)
+                        for row in figure.rows
+                    ),
+                    tuple(_shown_text(shown.outcomes[row.key]) for row in figure.rows),
+                ),
+            ),
+            suppressed=True,
         )
         charts.append(_report_chart(chart))
     return charts
+
+
+def _outcome_summary(figure: Breakdown, shown: Mapping[str, int | str]) -> str:
+    """The two most common outcomes of those shown, with their counts and shares."""
+    ranked = sorted(
+        (row for row in figure.rows if shown[row.key] != SUPPRESSED and row.count),
+        key=lambda row: -row.count,
+    )
+    if not ranked:
+        return "Too few decided contacts to show without a small count."
+
+    def part(row: CountRow) -> str:
+        return f"{row.label} ({whole(row.count)}, {percent(row.count / figure.total)})"
+
+    sentence = f"The most common outcome was {part(ranked[0])}"
+    if len(ranked) > 1:
+        sentence += f", then {part(ranked[1])}"
+    return sentence + "."
 
 
 def _agency_cost_chart(month: Month, vfm: ValueForMoney) -> ReportChart:
@@ -402,33 +574,27 @@ def _outcome_rows(now: Breakdown, before: Breakdown) -> list[tuple[str, str]]:
     return [(code, labels.get(code, seen[code])) for code in order]
 
 
-def _outcome_table(month: Month, now: Breakdown, before: Breakdown) -> Table:
+def _outcome_table(
+    month: Month,
+    now: Breakdown,
+    before: Breakdown,
+    published: tuple[OutcomesPublished, OutcomesPublished],
+) -> Table:
     rows = _outcome_rows(now, before)
-    keys = [code for code, _ in rows]
-    now_counts = {row.key: row.count for row in now.rows}
-    before_counts = {row.key: row.count for row in before.rows}
-    now_shown, now_total = suppress_counts({key: now_counts.get(key, 0) for key in keys})
-    before_shown, before_total = suppress_counts({key: before_counts.get(key, 0) for key in keys})
 
-    def share(shown: Mapping[str, int | str], key: str, total: int) -> str:
-        value = shown[key]
-        return SUPPRESSED if value == SUPPRESSED else percent(int(value) / total if total else None)
+    def cells(figure: Breakdown, shown: OutcomesPublished, code: str) -> tuple[str, str]:
+        value = shown.outcomes[code]
+        if value == SUPPRESSED:
+            return SUPPRESSED, SUPPRESSED
+        return whole(int(value)), percent(int(value) / figure.total if figure.total else None)
 
     body = tuple(
         (
             Cell(label),
             *(
                 Cell(text, numeric=True)
-                for text in (
-                    str(now_shown[code])
-                    if now_shown[code] == SUPPRESSED
-                    else whole(now_counts.get(code, 0)),
-                    share(now_shown, code, now.total),
-                    str(before_shown[code])
-                    if before_shown[code] == SUPPRESSED
-                    else whole(before_counts.get(code, 0)),
-                    share(before_shown, code, before.total),
-                )
+                for figure, shown in zip((now, before), published, strict=True)
+                for text in cells(figure, shown, code)
             ),
         )
         for code, label in rows
@@ -437,12 +603,8 @@ def _outcome_table(month: Month, now: Breakdown, before: Breakdown) -> Table:
         Cell("Total decided"),
         *(
             Cell(text, numeric=True)
-            for text in (
-                str(now_total) if now_total == SUPPRESSED else whole(now.total),
-                percent(1.0 if now.total else None),
-                str(before_total) if before_total == SUPPRESSED else whole(before.total),
-                percent(1.0 if before.total else None),
-            )
+            for figure, shown in zip((now, before), published, strict=True)
+            for text in (_shown_text(shown.decided), percent(1.0 if figure.total else None))
         ),
     )
     return Table(
@@ -459,7 +621,12 @@ def _outcome_table(month: Month, now: Breakdown, before: Breakdown) -> Table:
     )
 
 
-def _value_comparison(month: Month, now: ValueForMoney, before: ValueForMoney) -> Table:
+def _value_comparison(
+    month: Month,
+    now: ValueForMoney,
+    before: ValueForMoney,
+    published: tuple[OutcomesPublished, OutcomesPublished],
+) -> Table:
     def money(value: Decimal | None, divisor: int) -> str:
         return SUPPRESSED if is_small(divisor) else pounds(value)
 
@@ -495,8 +662,8 @@ def _value_comparison(month: Month, now: ValueForMoney, before: ValueForMoney) -
         rows.append(
             (
                 f"Cost per contact decided: {line.label.lower()}",
-                _per_contact(kinds_now.get(key)),
-                _per_contact(kinds_before.get(key)),
+                _per_contact(kinds_now.get(key), published[0]),
+                _per_contact(kinds_before.get(key), published[1]),
             )
         )
     return Table(
@@ -510,10 +677,12 @@ def _value_comparison(month: Month, now: ValueForMoney, before: ValueForMoney) -
     )
 
 
-def _per_contact(line: OutcomeLine | None) -> str:
+def _per_contact(line: OutcomeLine | None, published: OutcomesPublished) -> str:
+    """A kind's cost per contact, withheld with its count: with the costs by kind and
+    their total, two costs per contact would give back two counts withheld together."""
     if line is None:
         return NO_FIGURE
-    if is_small(line.contacts):
+    if is_small(line.contacts) or published.kinds.get(line.key) == SUPPRESSED:
         return SUPPRESSED
     return pounds(line.per_contact)
 
@@ -523,6 +692,7 @@ def _headlines(
     last_year: MetricFilter,
     now: Mapping[str, Any],
     before: Mapping[str, Any],
+    published: tuple[OutcomesPublished, OutcomesPublished],
 ) -> list[Headline]:
     received_now: Count = now["contacts_received"]
     received_before: Count = before["contacts_received"]
@@ -531,7 +701,11 @@ def _headlines(
     contacts = (received_now.value, received_before.value)
     compared = [
         compared_headline(
-            key, label, before_after_compare(measure, before=last_year, after=this_month), contacts
+            key,
+            label,
+            before_after_compare(measure, before=last_year, after=this_month),
+            contacts,
+            (key in published[0].shares_withheld, key in published[1].shares_withheld),
         )
         for key, label, measure in COMPARED
     ]
@@ -570,7 +744,9 @@ METHODS = [
     f"Small numbers: any count from 1 to {SMALLEST_SHOWN - 1}, and any figure worked out "
     f"from one (a share, a median, hours or a cost), is shown as {SUPPRESSED}; where one "
     "figure of a group with a total is withheld, the next smallest is withheld too so it "
-    "cannot be worked out. The report holds no personal data.",
+    "cannot be worked out, wherever in the report the figures that add up are shown (each "
+    "day's contacts and the month's; the outcomes, their kinds and the headline shares of "
+    "the decided contacts). The report holds no personal data.",
 ]
 
 
@@ -585,11 +761,27 @@ def board_report_build(month: Month, *, now: datetime | None = None) -> BoardRep
     figures_before = indicators_compute(last_filter, REPORT_INDICATORS)
     value_now = value_for_money_compute(this_filter)
     value_before = value_for_money_compute(last_filter)
+    outcomes_now: Breakdown = figures_now["outcome_shares"]
+    outcomes_before: Breakdown = figures_before["outcome_shares"]
+    codes = [code for code, _ in _outcome_rows(outcomes_now, outcomes_before)]
+    kind_of = dict(Outcome.objects.values_list("code", "kind"))
+    published = (
+        outcomes_published(
+            _outcomes_of(outcomes_now, codes),
+            {line.key: line.contacts for line in value_now.outcome_kinds},
+            kind_of,
+        ),
+        outcomes_published(
+            _outcomes_of(outcomes_before, codes),
+            {line.key: line.contacts for line in value_before.outcome_kinds},
+            kind_of,
+        ),
+    )
     return BoardReport(
         area_name=settings.MASH_AREA_NAME,
         month=month,
         produced_at=now,
-        headlines=_headlines(this_filter, last_filter, figures_now, figures_before),
+        headlines=_headlines(this_filter, last_filter, figures_now, figures_before, published),
         charts=[
             _contacts_chart(
                 month, figures_now["contacts_per_day"], figures_before["contacts_per_day"]
@@ -601,20 +793,16 @@ def board_report_build(month: Month, *, now: datetime | None = None) -> BoardRep
                     suppress=True,
                 )
             ),
-            *_outcome_charts(
-                month, figures_now["outcome_shares"], figures_before["outcome_shares"]
-            ),
+            *_outcome_charts(month, outcomes_now, outcomes_before, published),
             _agency_cost_chart(month, value_now),
         ],
-        outcome_table=_outcome_table(
-            month, figures_now["outcome_shares"], figures_before["outcome_shares"]
-        ),
-        value_comparison=_value_comparison(month, value_now, value_before),
+        outcome_table=_outcome_table(month, outcomes_now, outcomes_before, published),
+        value_comparison=_value_comparison(month, value_now, value_before, published),
         value_tables=[
             unit_cost_table(value_now, suppress=True),
             stage_table(value_now, suppress=True),
             agency_table(value_now, suppress=True),
-            outcome_kind_table(value_now, suppress=True),
+            outcome_kind_table(value_now, suppress=True, withheld=published[0].kinds_withheld),
         ],
         assumptions=assumption_tables(value_now.times, value_now.costs, value_now.agency_names),
         indicator_definitions=[

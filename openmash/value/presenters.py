@@ -7,7 +7,7 @@ too, since the minutes per piece of work are published beside them and would giv
 count back (openmash.metrics.suppression).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -175,9 +175,15 @@ def _agency_stage_table(vfm: ValueForMoney) -> Table:
 
 
 def _outcome_table(
-    caption: str, dimension: str, lines: Sequence[OutcomeLine], total: OutcomeLine, suppress: bool
+    caption: str,
+    dimension: str,
+    lines: Sequence[OutcomeLine],
+    total: OutcomeLine,
+    suppress: bool,
+    withheld: Collection[str] | None = None,
 ) -> Table:
-    withheld = _withheld({line.key: line.contacts for line in lines}, suppress)
+    if withheld is None:
+        withheld = _withheld({line.key: line.contacts for line in lines}, suppress)
 
     def row(line: OutcomeLine, label: str) -> tuple[Cell, ...]:
         if line.key in withheld or (suppress and is_small(line.contacts)):
@@ -199,9 +205,19 @@ def _outcome_table(
     )
 
 
-def outcome_kind_table(vfm: ValueForMoney, *, suppress: bool = False) -> Table:
+def outcome_kind_table(
+    vfm: ValueForMoney, *, suppress: bool = False, withheld: Collection[str] | None = None
+) -> Table:
+    """`withheld`: the kinds to withhold, where the counts by kind add up with others
+    published beside them (the board report's outcomes: board_report.outcomes_published);
+    by default those that a group of kinds and its total withhold."""
     return _outcome_table(
-        "Cost per kind of outcome", "Kind of outcome", vfm.outcome_kinds, vfm.decided, suppress
+        "Cost per kind of outcome",
+        "Kind of outcome",
+        vfm.outcome_kinds,
+        vfm.decided,
+        suppress,
+        withheld,
     )
 
 
