@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             "Fixture: one INSERT ... SELECT of audit events shaped like a screener's reads "
             "(contact id, 32-character request id, IP address, a two-key JSON detail) over "
             "the last two hours; not demo data, see bench/audit_seals.py.",
-            "Not part of `make bench` (bench/run.py) yet; run it on its own.",
+            "Part of `make bench` (bench/run.py), or run it on its own.",
         ],
         extra=runs,
     )
