@@ -10,7 +10,8 @@ them; through the API a record's number is its position in `records`, from 0.
 
 An NHS number, UPN or postcode that fails validation is not an error: it is kept as
 given (the matcher does not use it; see openmash.linkage.index.standard_fields) and
-counted as a warning.
+counted as a warning; the first WARNINGS_KEPT are listed with their row and field,
+never the value.
 """
 
 import csv
@@ -57,6 +58,22 @@ MAX_LENGTHS: dict[str, int] = {
 SEXES = {"M": "male", "F": "female", "U": "unknown"}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 FILE = "file"  # the "field" of an error about the whole file
+# Warnings listed with their rows; the rest are only counted (a feed of an agency's
+# whole index may have hundreds of thousands of old, invalid NHS numbers).
+WARNINGS_KEPT = 1000
+# Why an identifier was kept but not used: never the value itself, only its row says
+# which record.
+WARNING_MESSAGES: dict[str, str] = {
+    "nhs_number": (
+        "Not a valid NHS number (10 digits with a correct check digit): kept as given, "
+        "not used for matching"
+    ),
+    "upn": (
+        "Not a valid unique pupil number (13 characters with a correct check letter): "
+        "kept as given, not used for matching"
+    ),
+    "postcode": "Not a valid UK postcode: kept as given, not used for matching",
+}
 # Marks a CSV row with more cells than the header has columns.
 _TOO_MANY_VALUES = "\x00too many values"
 
@@ -125,6 +142,8 @@ class FeedChecked:
     # Identifiers kept as given but not used for matching: {"nhs_number": 3, ...}.
     warnings: dict[str, int]
     rows: int
+    # The first WARNINGS_KEPT of them, each with its row, field and why (as FeedError).
+    row_warnings: list[FeedError] = field(default_factory=list)
 
 
 def _file_error(message: str) -> FeedRows:
@@ -309,6 +328,13 @@ def feed_check(feed: FeedRows, *, today: date) -> FeedChecked:
     errors: list[FeedError] = []
     seen: dict[str, int] = {}
     warnings = {"nhs_number": 0, "upn": 0, "postcode": 0}
+    row_warnings: list[FeedError] = []
+
+    def warn(number: int, name: str) -> None:
+        warnings[name] += 1
+        if len(row_warnings) < WARNINGS_KEPT:
+            row_warnings.append(FeedError(number, name, WARNING_MESSAGES[name]))
+
     for number, raw in feed.rows:
         row_errors, record = _row_errors(number, raw, seen, today)
         if record is None:
@@ -316,14 +342,15 @@ def feed_check(feed: FeedRows, *, today: date) -> FeedChecked:
             continue
         records.append(record)
         if record.nhs_number and not nhs_number_is_valid(record.nhs_number):
-            warnings["nhs_number"] += 1
+            warn(number, "nhs_number")
         if record.upn and not upn_is_valid(record.upn):
-            warnings["upn"] += 1
+            warn(number, "upn")
         if record.postcode and not postcode_is_valid(record.postcode):
-            warnings["postcode"] += 1
+            warn(number, "postcode")
     return FeedChecked(
         records=records if not errors else [],
         errors=errors,
         warnings={name: count for name, count in warnings.items() if count},
         rows=len(feed.rows),
+        row_warnings=row_warnings,
     )

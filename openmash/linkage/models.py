@@ -125,6 +125,11 @@ class IndexImport(models.Model):
     applied = models.BooleanField(default=False)
     # [{"row": 3, "field": "date_of_birth", "message": "..."}]: every bad row, with why.
     errors = models.JSONField(default=list, blank=True)
+    # Problems that did not stop the import, in the same form as errors (no value from
+    # the row, only its number): the first openmash.linkage.feeds.WARNINGS_KEPT only;
+    # warning_counts counts them all by field ({"nhs_number": 3}), the rest included.
+    warnings = models.JSONField(default=list, blank=True)
+    warning_counts = models.JSONField(default=dict, blank=True)
     added = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     # Deleted from the index, with their match suggestions.

@@ -1,6 +1,6 @@
 """Reads for the index feed pages and API: which agency's feed a person manages, its
-imports and its index settings. Imports hold counts and error messages (row, field,
-reason), never a person's details, so reading them is not a read of personal data."""
+imports and its index settings. Imports hold counts and error and warning messages
+(row, field, reason), never a person's details, so reading them is not a read of personal data."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -54,7 +54,7 @@ def index_imports_page(*, actor: Actor, agency: Agency, page_number: str | None)
     imports = (
         IndexImport.objects.filter(agency=agency)
         .select_related("uploaded_by", "uploaded_by_token")
-        .defer("errors")
+        .defer("errors", "warnings")
         .order_by("-uploaded_at", "-id")
     )
     return Paginator(imports, IMPORTS_PER_PAGE).get_page(page_number)

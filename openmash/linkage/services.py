@@ -243,8 +243,10 @@ def index_import_apply(
       out is deleted (`removed`) with its suggestions and rejected or undone links; how
       many links is in the audit event. A withdrawn record the file holds again is
       brought back (counted as updated).
-    - NHS numbers, UPNs and postcodes that fail validation are kept as given and counted
-      in `index_import.warnings` (not stored on the model; see the audit event).
+    - NHS numbers, UPNs and postcodes that fail validation are kept as given: warnings,
+      stored on the import whether or not it is applied, counted by field
+      (`warning_counts`, also in the audit event) and the first WARNINGS_KEPT listed
+      with their row and field (`warnings`), never with the value.
 
     Raises PermissionDenied unless the actor may import this agency's feed, and
     ValueError for a mode that is not "replace" or "delta".
@@ -263,11 +265,12 @@ def index_import_apply(
         uploaded_at=now,
         rows=checked.rows,
         errors=[error.as_json() for error in checked.errors],
+        warnings=[warning.as_json() for warning in checked.row_warnings],
+        warning_counts=checked.warnings,
     )
     if checked.errors:
         index_import.save()
         _audit_import(actor, index_import, checked.warnings)
-        index_import.warnings = checked.warnings  # type: ignore[attr-defined]
         return index_import
 
     # One import at a time per agency (PostgreSQL; SQLite's write lock does the same).
@@ -320,13 +323,12 @@ def index_import_apply(
             object_type="person_link",
             detail={"index_import_id": index_import.pk, "links_removed": links_removed},
         )
-    index_import.warnings = checked.warnings  # type: ignore[attr-defined]
     return index_import
 
 
 def import_warnings(index_import: IndexImport) -> dict[str, int]:
-    """The warning counts of an import just applied (empty for one read back)."""
-    return dict(getattr(index_import, "warnings", {}))
+    """The warning counts of an import, by field: {"nhs_number": 3}."""
+    return {str(name): int(count) for name, count in index_import.warning_counts.items()}
 
 
 @transaction.atomic

@@ -71,6 +71,7 @@ class ImportRow:
     updated: int
     removed: int
     withdrawn: int
+    warnings: int
 
 
 def _import_row(index_import: IndexImport) -> ImportRow:
@@ -92,12 +93,25 @@ def _import_row(index_import: IndexImport) -> ImportRow:
         updated=index_import.updated,
         removed=index_import.removed,
         withdrawn=index_import.withdrawn,
+        warnings=sum(import_warnings(index_import).values()),
     )
 
 
 def _errors_shown(index_import: IndexImport) -> dict[str, Any]:
     errors = list(index_import.errors)
     return {"errors": errors[:ERRORS_SHOWN], "error_count": len(errors)}
+
+
+def _warnings_shown(index_import: IndexImport) -> dict[str, Any]:
+    """The warnings kept with their rows, the count of all, and a line per field."""
+    counts = import_warnings(index_import)
+    kept = list(index_import.warnings)
+    return {
+        "warnings": kept,
+        "warning_count": sum(counts.values()),
+        "warnings_not_listed": max(0, sum(counts.values()) - len(kept)),
+        "warning_lines": _warning_lines(counts),
+    }
 
 
 def _warning_lines(warnings: dict[str, int]) -> list[str]:
@@ -241,6 +255,7 @@ def import_detail_view(request: HttpRequest, import_id: int) -> HttpResponse:
             index_import.agency,
             index_import=_import_row(index_import),
             **_errors_shown(index_import),
+            **_warnings_shown(index_import),
         ),
     )
 

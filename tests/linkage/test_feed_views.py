@@ -299,3 +299,51 @@ def test_the_administrator_sees_imports_and_settings_in_the_admin(
     assert client.get(reverse("admin:linkage_indeximport_add")).status_code == 403
     screener = signed_in(personas["screener"])
     assert screener.get(reverse("admin:linkage_indeximport_changelist")).status_code == 302
+
+
+def test_it_shows_the_warnings_of_an_import_on_its_page_and_in_the_history(
+    police_researcher: User, agencies: dict[str, Agency]
+) -> None:
+    index_import = index_import_apply(
+        actor=Actor(user=police_researcher),
+        agency=agencies["police"],
+        mode="replace",
+        rows=feed_read_csv(
+            csv_bytes(
+                a_row(source_id="A", nhs_number="1234567890"),
+                a_row(source_id="B"),
+                a_row(source_id="C", nhs_number="123", postcode="ZZ9"),
+            )
+        ),
+        file_name="police.csv",
+    )
+    client = signed_in(police_researcher)
+
+    detail = client.get(reverse("linkage:import-detail", args=[index_import.pk])).content.decode()
+    history = client.get(reverse("linkage:import-history")).content.decode()
+
+    assert 'id="feed-warnings"' in detail
+    assert "3 warnings." in detail
+    assert "2 NHS numbers did not pass validation" in detail
+    assert "1 postcodes did not pass validation" in detail
+    assert detail.count("kept as given, not used for matching") == 3
+    assert "1234567890" not in detail and "ZZ9" not in detail
+    assert f"{reverse('linkage:import-detail', args=[index_import.pk])}#feed-warnings" in history
+
+
+def test_it_says_how_many_warnings_are_not_listed(
+    police_researcher: User, agencies: dict[str, Agency], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("openmash.linkage.feeds.WARNINGS_KEPT", 1)
+    index_import = index_import_apply(
+        actor=Actor(user=police_researcher),
+        agency=agencies["police"],
+        mode="delta",
+        rows=feed_read_csv(csv_bytes(*(a_row(source_id=str(n), upn="X") for n in range(4)))),
+    )
+
+    page = signed_in(police_researcher).get(
+        reverse("linkage:import-detail", args=[index_import.pk])
+    )
+
+    assert "Showing the first 1 of 4 warnings; the other 3 are counted" in page.content.decode()

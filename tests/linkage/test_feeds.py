@@ -493,3 +493,70 @@ def test_it_applies_ten_thousand_rows_in_a_few_seconds(
     )
     assert (again.added, again.updated, again.removed) == (0, 0, 0)
     assert time.perf_counter() - started < 10
+
+
+# --- Warnings kept with the import ---------------------------------------------------
+
+
+def test_it_lists_each_warning_with_its_row_and_field_but_not_the_value() -> None:
+    result = checked(
+        csv_bytes(
+            a_row(source_id="A", nhs_number="1234567890", upn="NOTAUPN"),
+            a_row(source_id="B"),
+            a_row(source_id="C", postcode="ZZ9"),
+        )
+    )
+    assert [(w.row, w.field) for w in result.row_warnings] == [
+        (2, "nhs_number"),
+        (2, "upn"),
+        (4, "postcode"),
+    ]
+    for warning in result.row_warnings:
+        assert "kept as given, not used for matching" in warning.message
+        assert not any(value in warning.message for value in ("1234567890", "NOTAUPN", "ZZ9"))
+
+
+def test_it_lists_only_the_first_warnings_and_counts_them_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("openmash.linkage.feeds.WARNINGS_KEPT", 2)
+    result = checked(csv_bytes(*(a_row(source_id=str(n), upn="X") for n in range(5))))
+    assert [w.row for w in result.row_warnings] == [2, 3]
+    assert result.warnings == {"upn": 5}
+
+
+def test_it_stores_the_warnings_on_the_import(police_researcher: User, police: Agency) -> None:
+    result = apply(
+        police_researcher,
+        police,
+        "replace",
+        a_row(source_id="A", nhs_number="1234567890"),
+        a_row(source_id="B", postcode="ZZ9"),
+    )
+
+    stored = IndexImport.objects.get(pk=result.pk)
+    assert stored.warnings == [
+        {
+            "row": 2,
+            "field": "nhs_number",
+            "message": "Not a valid NHS number (10 digits with a correct check digit): "
+            "kept as given, not used for matching",
+        },
+        {
+            "row": 3,
+            "field": "postcode",
+            "message": "Not a valid UK postcode: kept as given, not used for matching",
+        },
+    ]
+    # Read back, not only as just applied.
+    assert import_warnings(stored) == {"nhs_number": 1, "postcode": 1}
+
+
+def test_a_failed_import_keeps_its_warnings_too(police_researcher: User, police: Agency) -> None:
+    result = apply(
+        police_researcher, police, "replace", a_row(source_id="A", upn="X"), a_row(sex="Q")
+    )
+    stored = IndexImport.objects.get(pk=result.pk)
+    assert stored.applied is False
+    assert [(w["row"], w["field"]) for w in stored.warnings] == [(2, "upn")]
+    assert stored.warning_counts == {"upn": 1}
