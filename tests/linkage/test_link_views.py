@@ -123,8 +123,10 @@ def test_another_screener_cannot_decide_a_match_on_a_contact_they_have_not_taken
     contact, link = taken_suggestion
     url = reverse(f"enquiries:screening-link-{action}", args=[contact.reference, link.pk])
 
-    assert signed_in(another_screener).post(url).status_code == 403
+    response = signed_in(another_screener).post(url)
 
+    assert response.status_code == 403
+    assert "the contact is being screened by someone else" in response.content.decode()
     link.refresh_from_db()
     assert link.state == LinkState.SUGGESTED and link.decided_by is None
     assert not AuditEvent.objects.filter(object_type="person_link").exists()

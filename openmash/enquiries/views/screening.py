@@ -421,6 +421,13 @@ def _link_action(
         return _render_page(
             request, reference, problem=SummaryError(str(refused), "#matches"), status=409
         )
+    except PermissionDenied:
+        problem = SummaryError(
+            "You cannot decide these matches: the contact is being screened by someone "
+            "else. Ask them, or a MASH manager.",
+            "#matches",
+        )
+        return _render_page(request, reference, problem=problem, status=403)
     messages.success(request, success)
     return redirect("enquiries:screening", reference=reference)
 
