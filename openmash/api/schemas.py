@@ -292,8 +292,9 @@ class IndexImportIn(StrictSchema):
     mode: ImportModeCode = Field(
         ...,
         description=(
-            "replace: your agency's index becomes exactly these records (others are removed); "
-            "delta: add and update these records only"
+            "replace: your agency's index becomes exactly these records (others are removed, "
+            "or withdrawn if a screener confirmed a match to them); delta: add and update "
+            "these records only"
         ),
     )
     records: list[IndexRecordIn] = Field(
@@ -322,12 +323,19 @@ class IndexImportOut(Schema):
     added: int
     updated: int
     removed: int
+    withdrawn: int = Field(
+        ...,
+        description=(
+            "Records not in a replace file that a screener had confirmed as a match: kept, "
+            "marked as no longer held, and never offered as a new match"
+        ),
+    )
     uploaded_at: datetime
     warnings: dict[str, int] = Field(
         ...,
         description=(
             "How many NHS numbers, UPNs and postcodes failed validation (kept as given, not "
-            "used for matching); only in the answer to the import itself"
+            "used for matching)"
         ),
     )
     errors: list[FeedErrorOut]

@@ -515,6 +515,7 @@ def _index_import_body(index_import: IndexImport) -> dict[str, Any]:
         "added": index_import.added,
         "updated": index_import.updated,
         "removed": index_import.removed,
+        "withdrawn": index_import.withdrawn,
         "uploaded_at": index_import.uploaded_at,
         "warnings": import_warnings(index_import),
         "errors": list(index_import.errors),

@@ -83,7 +83,7 @@ def test_delta_and_replace_through_the_api(
     delta = send(police_client, {"mode": "delta", "records": [a_row(source_id="B")]}).json()
     assert (delta["added"], delta["removed"]) == (1, 0)
     replace = send(police_client, {"mode": "replace", "records": [a_row(source_id="C")]}).json()
-    assert (replace["added"], replace["removed"]) == (1, 2)
+    assert (replace["added"], replace["removed"], replace["withdrawn"]) == (1, 2, 0)
     assert list(
         IndexedPerson.objects.filter(agency=agencies["police"]).values_list("source_id", flat=True)
     ) == ["C"]
