@@ -75,7 +75,7 @@ class AgencySystemAuth(HttpBearer):
 
 api = NinjaAPI(
     title="OpenMASH API",
-    version="1.0.0",
+    version="1.1.0",
     description=(
         "Submit safeguarding contacts to the MASH and follow their state and outcome; "
         "as a MASH partner agency, answer the checks the MASH asks of your agency and send "

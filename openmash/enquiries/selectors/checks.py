@@ -81,23 +81,6 @@ def check_page_for_agency(
     return page
 
 
-def checks_open_for_agency(*, actor: Actor) -> list[AgencyCheck]:
-    """Every open check asked of the actor's agency, due first, with the people to
-    search for and the concerns; records each one listed."""
-    checks = list(
-        _own_agency_checks(actor)
-        .filter(state=CheckState.REQUESTED)
-        .prefetch_related(
-            Prefetch("contact__people", queryset=ContactPerson.objects.order_by("position")),
-            "contact__factors",
-            "findings",
-        )
-        .order_by("deadline_at", "id")
-    )
-    _audit_listed(actor, checks)
-    return checks
-
-
 def check_get_for_agency(*, actor: Actor, check_id: int) -> AgencyCheck:
     """The check, with its contact's people and concerns and the agency's own findings,
     if it was asked of the actor's agency; records the read.
