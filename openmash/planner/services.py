@@ -111,9 +111,23 @@ def scenario_copy(*, actor: Actor, scenario_id: int, name: str) -> Scenario:
     was based on, and keeps the calibration notes."""
     user = _require(actor)
     original = Scenario.objects.get(pk=scenario_id)
-    copy = Scenario.objects.create(
+    return _scenario_based_on(actor, user, original, name=name, data=original.data)
+
+
+def _scenario_based_on(
+    actor: Actor,
+    user: User,
+    original: Scenario,
+    *,
+    name: str,
+    data: dict[str, Any],
+    **detail: object,
+) -> Scenario:
+    """A new scenario from `data`, keeping the original's calibration notes and demand
+    change and remembering what it was based on; audited with `detail`."""
+    scenario = Scenario.objects.create(
         name=name,
-        data={**original.data, "name": name},
+        data={**data, "name": name},
         calibration=original.calibration,
         demand_multiplier=original.demand_multiplier,
         demand_months=original.demand_months,
@@ -124,10 +138,10 @@ def scenario_copy(*, actor: Actor, scenario_id: int, name: str) -> Scenario:
         actor=actor,
         action=AuditAction.CREATE,
         object_type=SCENARIO,
-        object_id=copy.pk,
-        detail={"copy_of": original.pk},
+        object_id=scenario.pk,
+        detail={"copy_of": original.pk, **detail},
     )
-    return copy
+    return scenario
 
 
 def _first_of_next(months: Sequence[int], today: date) -> date:
@@ -234,24 +248,7 @@ def scenario_from_recommendation(*, actor: Actor, run_id: int, name: str) -> Sce
         raise NotARecommendation("run: not a recommendation that met its targets")
     staffing = run.results["recommendation"]["staffing"]
     data = CapacityScenario.from_dict(run.scenario_data).with_staff(staffing).to_dict()
-    original = run.scenario
-    scenario = Scenario.objects.create(
-        name=name,
-        data={**data, "name": name},
-        calibration=original.calibration,
-        demand_multiplier=original.demand_multiplier,
-        demand_months=original.demand_months,
-        based_on=original,
-        created_by=user,
-    )
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        object_type=SCENARIO,
-        object_id=scenario.pk,
-        detail={"copy_of": original.pk, "staffing_from": run.pk},
-    )
-    return scenario
+    return _scenario_based_on(actor, user, run.scenario, name=name, data=data, staffing_from=run.pk)
 
 
 # --- runs ----------------------------------------------------------------------------
