@@ -1,4 +1,3 @@
-from dataclasses import dataclass
 from typing import cast
 
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -33,16 +32,11 @@ from openmash.contacts.services import (
 )
 from openmash.contacts.submission import ReferrerDetails
 from openmash.core.audit import Actor
+from openmash.core.forms import SummaryError
 from openmash.core.permissions import requires
 
 PEOPLE_PREFIX = "people"
 _MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}
-
-
-@dataclass(frozen=True)
-class SummaryError:
-    message: str
-    href: str
 
 
 def _records_phone_contacts(user: User) -> bool:

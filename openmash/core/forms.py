@@ -4,6 +4,7 @@ A template says `{{ form.field_name.as_field_group }}` and gets the GOV.UK
 form group: label or legend, hint, inline error message and the input.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -177,3 +178,30 @@ class AuditCheckForm(GovukForm):
                 "Enter a seal hash of 64 characters, 0 to 9 and a to f, or leave it empty"
             )
         return value
+
+
+@dataclass(frozen=True)
+class SummaryError:
+    """One link in the GOV.UK error summary: the message, and where on the page it points."""
+
+    message: str
+    href: str
+
+
+# Widgets drawn as several boxes (a date's day, month and year; radios; checkboxes): the
+# summary links to the first box, as the GOV.UK error summary asks.
+_SEVERAL_BOXES = {"govukdate", "govukradios", "govukcheckboxes"}
+
+
+def error_summary(form: forms.Form, *, form_href: str = "#main-content") -> list[SummaryError]:
+    """The form's errors for the GOV.UK error summary, in the order of the fields on the
+    page (errors about the whole form first, linking to form_href), each linking to its
+    field. An unbound form has none."""
+    summary = [SummaryError(str(message), form_href) for message in form.non_field_errors()]
+    for name in form.fields:
+        if name not in form.errors:
+            continue
+        bound = form[name]
+        href = f"#{bound.auto_id}{'_0' if bound.widget_type in _SEVERAL_BOXES else ''}"
+        summary.extend(SummaryError(str(message), href) for message in form.errors[name])
+    return summary

@@ -1,11 +1,10 @@
 """The extracts page, and the downloads it offers, for MASH managers."""
 
-from dataclasses import dataclass
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from openmash.core.audit import Actor
+from openmash.core.forms import error_summary
 from openmash.core.permissions import requires
 from openmash.extracts.forms import PeriodForm
 from openmash.extracts.presenters import extracts_listed, parse_download_choice
@@ -13,28 +12,11 @@ from openmash.extracts.selectors import extract_download
 from openmash.extracts.tables import table_response
 
 
-@dataclass(frozen=True)
-class SummaryError:
-    message: str
-    href: str
-
-
-def _error_summary(form: PeriodForm) -> list[SummaryError]:
-    """The GOV.UK error summary's links, each to the day box of the date in error."""
-    if not form.is_bound:
-        return []
-    return [
-        SummaryError(str(message), f"#{form[name].auto_id}_0")
-        for name, errors in form.errors.items()
-        for message in errors
-    ]
-
-
 def _page(request: HttpRequest, form: PeriodForm) -> HttpResponse:
     return render(
         request,
         "extracts/index.html",
-        {"form": form, "extracts": extracts_listed(), "error_summary": _error_summary(form)},
+        {"form": form, "extracts": extracts_listed(), "error_summary": error_summary(form)},
     )
 
 

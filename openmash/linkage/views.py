@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openmash.accounts.models import Agency
 from openmash.core.audit import Actor
+from openmash.core.forms import SummaryError
 from openmash.core.permissions import requires
 from openmash.core.time_text import when_text
 from openmash.linkage.feeds import COLUMN_HELP, COLUMNS, MAX_ROWS, feed_read_csv
@@ -48,12 +49,6 @@ WARNING_FIELDS = {
     "upn": "unique pupil numbers",
     "postcode": "postcodes",
 }
-
-
-@dataclass(frozen=True)
-class SummaryError:
-    message: str
-    href: str
 
 
 @dataclass(frozen=True)

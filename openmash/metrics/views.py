@@ -4,14 +4,14 @@ and analysts.
 Not recorded in the audit log: the pages read no child's record and show no name, like
 the contact figures page (the audit log records reads of personal data)."""
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from openmash.accounts.models import Agency
 from openmash.area.models import RagLevel
-from openmash.core.forms import GovukForm
+from openmash.core.forms import error_summary
 from openmash.core.permissions import requires
 from openmash.extracts.tables import ExportFormat, table_response
 from openmash.metrics.charts import CHARTS, chart_for, chart_png, chart_svg
@@ -25,26 +25,6 @@ CHART_FORMATS = {
     "svg": "image/svg+xml; charset=utf-8",
     "png": "image/png",
 }
-
-
-@dataclass(frozen=True)
-class SummaryError:
-    message: str
-    href: str
-
-
-def error_summary(form: GovukForm) -> list[SummaryError]:
-    """The GOV.UK error summary's links: to the day box of a date, or the field."""
-    if not form.is_bound:
-        return []
-    summary: list[SummaryError] = []
-    for name, errors in form.errors.items():
-        bound = form[name]
-        suffix = "_0" if bound.widget_type == "govukdate" else ""
-        summary.extend(
-            SummaryError(str(message), f"#{bound.auto_id}{suffix}") for message in errors
-        )
-    return summary
 
 
 def _filter_form(request: HttpRequest) -> MetricFilterForm:

@@ -17,7 +17,12 @@ from typing import Any
 from django import forms
 
 from openmash.capacity.scenario import Scenario as CapacityScenario
-from openmash.core.forms import GovukCheckboxes, GovukDateField, GovukForm, GovukRadios
+from openmash.core.forms import (
+    GovukCheckboxes,
+    GovukDateField,
+    GovukForm,
+    GovukRadios,
+)
 from openmash.planner.calibration import MIN_DAYS
 from openmash.planner.presenters import (
     MONTHS,
@@ -60,28 +65,6 @@ def _number(
         },
         **kwargs,
     )
-
-
-@dataclass(frozen=True)
-class SummaryError:
-    message: str
-    href: str
-
-
-def error_summary(form: forms.Form) -> list[SummaryError]:
-    """The form's errors for the GOV.UK error summary, in the order of the fields on the
-    page (errors about the whole form first), each linking to its field."""
-    summary = [SummaryError(str(message), "#main-content") for message in form.non_field_errors()]
-    for name, field in form.fields.items():
-        if name not in form.errors:
-            continue
-        # A date, radios or checkboxes: link to the first box.
-        several = isinstance(field, GovukDateField) or isinstance(
-            field.widget, GovukRadios | GovukCheckboxes
-        )
-        href = f"#{form[name].auto_id}{'_0' if several else ''}"
-        summary.extend(SummaryError(str(message), href) for message in form.errors[name])
-    return summary
 
 
 # --- periods ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openmash.core.audit import Actor
+from openmash.core.forms import SummaryError, error_summary
 from openmash.core.permissions import requires
 from openmash.planner import presenters
 from openmash.planner.calibration import CalibrationError, Period
@@ -21,9 +22,7 @@ from openmash.planner.forms import (
     CalibrationForm,
     NameForm,
     ReplayForm,
-    SummaryError,
     TargetsForm,
-    error_summary,
     part_form,
 )
 from openmash.planner.models import RunKind, RunState

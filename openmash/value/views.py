@@ -5,39 +5,17 @@ The value-for-money page reads no child's record and shows no name, so, like the
 Performance page, it is not recorded in the audit log. Making a board report is recorded
 (services.board_report_create), since the PDF leaves the hub."""
 
-from dataclasses import dataclass
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from openmash.core.audit import Actor
-from openmash.core.forms import GovukForm
+from openmash.core.forms import error_summary
 from openmash.core.permissions import requires
 from openmash.metrics.suppression import SUPPRESSED
 from openmash.value.forms import BoardReportForm, PeriodForm
 from openmash.value.presenters import ValuePage
 from openmash.value.selectors import value_for_money_compute
 from openmash.value.services import board_report_create
-
-
-@dataclass(frozen=True)
-class SummaryError:
-    message: str
-    href: str
-
-
-def error_summary(form: GovukForm) -> list[SummaryError]:
-    """The GOV.UK error summary's links: to the day box of a date, or the field."""
-    if not form.is_bound:
-        return []
-    summary: list[SummaryError] = []
-    for name, errors in form.errors.items():
-        bound = form[name]
-        suffix = "_0" if bound.widget_type == "govukdate" else ""
-        summary.extend(
-            SummaryError(str(message), f"#{bound.auto_id}{suffix}") for message in errors
-        )
-    return summary
 
 
 @requires("value.view_value_for_money")

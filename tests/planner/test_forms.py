@@ -5,12 +5,8 @@ from typing import Any
 
 import pytest
 
-from openmash.planner.forms import (
-    CalibrationForm,
-    TargetsForm,
-    error_summary,
-    part_form,
-)
+from openmash.core.forms import error_summary
+from openmash.planner.forms import CalibrationForm, TargetsForm, part_form
 from tests.planner.conftest import TODAY, small_scenario
 
 

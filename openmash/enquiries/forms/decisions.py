@@ -6,14 +6,13 @@ Every field is optional here: the services say what is missing, in the MASH's wo
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 
 from openmash.area.models import LevelOfNeed, Outcome
 from openmash.contacts.codes import AssessmentFactor, PrimaryNeed
-from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios
+from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios, SummaryError
 from openmash.enquiries.services import DecisionInput
 
 # The widget types that render as several inputs; an error links to the first of them.
@@ -37,12 +36,6 @@ class GovukRadiosWidget(GovukRadios):
         option = super().create_option(*args, **kwargs)
         option["hint"] = self.hints.get(str(option["value"]), "")
         return option
-
-
-@dataclass(frozen=True)
-class SummaryError:
-    message: str
-    href: str
 
 
 def _level_choices(levels: Sequence[LevelOfNeed]) -> list[tuple[str, str]]:

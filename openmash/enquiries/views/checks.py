@@ -4,8 +4,6 @@ A researcher sees only the checks asked of their own agency (the selectors scope
 another agency's check is answered with 404, exactly as one that does not exist.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openmash.core.audit import Actor
+from openmash.core.forms import SummaryError
 from openmash.core.permissions import requires
 from openmash.enquiries import services
 from openmash.enquiries.forms.checks import FindingForm, attach_finding_errors, finding_forms
@@ -26,12 +25,6 @@ from openmash.linkage.links import links_for_contact
 
 COMPLETED_TAB = "completed"
 _MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}
-
-
-@dataclass(frozen=True)
-class SummaryError:
-    message: str
-    href: str
 
 
 def _error_summary(forms: list[FindingForm], general: list[str]) -> list[SummaryError]:

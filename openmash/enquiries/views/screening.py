@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from openmash.accounts.models import User
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
+from openmash.core.forms import SummaryError
 from openmash.core.permissions import requires
 from openmash.enquiries import services
 from openmash.enquiries.forms.screening import (
@@ -67,12 +68,6 @@ OPEN_ENQUIRY = "enquiry"
 MORE_CHECKS = "more-checks"
 CLOSURE = "closure"
 WORKER = "worker"
-
-
-@dataclass(frozen=True)
-class SummaryError:
-    message: str
-    href: str
 
 
 def _error_summary(forms: dict[str, Form], problem: SummaryError | None) -> list[SummaryError]:
