@@ -18,8 +18,21 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, Decision, HandOn
+from openmash.enquiries.services.checks import FindingInput, check_record_findings, check_waive
+from openmash.enquiries.services.decisions import (
+    DecisionInput,
+    closure_agree,
+    decision_amend,
+    decision_record,
+)
+from openmash.enquiries.services.hand_ons import hand_on_accept, hand_on_return
+from openmash.enquiries.services.screening import (
+    closure_propose,
+    contact_rate,
+    contact_take,
+    enquiry_open,
+)
 
 VALID_NHS_NUMBER = "9434765919"
 VALID_UPN = "H801200001001"
@@ -142,10 +155,10 @@ def a_decision(
     level: int = 3,
     need: str = "N1",
     rationale: str = "Worked out by the MASH from the agencies' research.",
-) -> services.DecisionInput:
+) -> DecisionInput:
     """What a MASH manager decides: the outcome, the receiving team, the level of need and
     the primary need; factor 16A."""
-    return services.DecisionInput(
+    return DecisionInput(
         level_of_need=level,
         outcome=outcome,
         factor_codes=["16A"],
@@ -225,10 +238,10 @@ class Hub:
         return self.contacts[name].people.order_by("position")[position]
 
     def take(self, name: str, when: datetime, screener: str = "screener") -> None:
-        services.contact_take(actor=self.as_(screener), contact_id=self.pk(name), now=when)
+        contact_take(actor=self.as_(screener), contact_id=self.pk(name), now=when)
 
     def rate(self, name: str, rag: str, when: datetime) -> None:
-        services.contact_rate(
+        contact_rate(
             actor=self.as_("screener"),
             contact_id=self.pk(name),
             rag=rag,
@@ -242,7 +255,7 @@ class Hub:
         self.rate(name, rag, when)
 
     def enquire(self, name: str, agencies: list[str], when: datetime) -> None:
-        services.enquiry_open(
+        enquiry_open(
             actor=self.as_("screener"),
             contact_id=self.pk(name),
             agency_ids=[self.agencies[slug].pk for slug in agencies],
@@ -254,11 +267,11 @@ class Hub:
 
     def answer(self, name: str, agency: str, when: datetime) -> None:
         """The agency's researcher finds that nobody in the contact is known to them."""
-        services.check_record_findings(
+        check_record_findings(
             actor=self.as_(f"{agency}_researcher"),
             check_id=self.check(name, agency).pk,
             findings=[
-                services.FindingInput(
+                FindingInput(
                     person_id=person.pk, known=False, lawful_basis="public_task_safeguarding"
                 )
                 for person in self.contacts[name].people.all()
@@ -267,23 +280,23 @@ class Hub:
         )
 
     def waive(self, name: str, agency: str, when: datetime) -> None:
-        services.check_waive(
+        check_waive(
             actor=self.as_("screener"),
             check_id=self.check(name, agency).pk,
             reason="No longer needed.",
             now=when,
         )
 
-    def decide(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
-        return services.decision_record(
+    def decide(self, name: str, data: DecisionInput, when: datetime) -> Decision:
+        return decision_record(
             actor=self.as_("manager"), contact_id=self.pk(name), data=data, now=when
         )
 
-    def amend(self, name: str, data: services.DecisionInput, when: datetime) -> Decision:
+    def amend(self, name: str, data: DecisionInput, when: datetime) -> Decision:
         current = Decision.objects.filter(contact_id=self.pk(name)).order_by("-decided_at", "-id")[
             0
         ]
-        return services.decision_amend(
+        return decision_amend(
             actor=self.as_("manager"),
             decision_id=current.pk,
             data=data,
@@ -293,14 +306,14 @@ class Hub:
 
     def close_at_screening(self, name: str, proposed: datetime, agreed: datetime) -> None:
         """The screener proposes no further action; the manager agrees."""
-        proposal = services.closure_propose(
+        proposal = closure_propose(
             actor=self.as_("screener"),
             contact_id=self.pk(name),
             outcome="nfa",
             rationale="Universal services are enough.",
             now=proposed,
         )
-        services.closure_agree(
+        closure_agree(
             actor=self.as_("manager"),
             proposal_id=proposal.pk,
             level_of_need=1,
@@ -314,7 +327,7 @@ class Hub:
     def accept(self, name: str, team: str, when: datetime, worker: str = "") -> None:
         """The receiving team accepts the case, naming the worker allocated if given (a
         manager answers for every team but early help)."""
-        services.hand_on_accept(
+        hand_on_accept(
             actor=self.as_(self._answers_for(team)),
             hand_on_id=self.hand_on(name, team).pk,
             allocated_worker=worker,
@@ -329,7 +342,7 @@ class Hub:
         reason: str = "Needs a social worker, not early help.",
     ) -> None:
         """The receiving team (early help unless said) returns the case to the MASH."""
-        services.hand_on_return(
+        hand_on_return(
             actor=self.as_(self._answers_for(team)),
             hand_on_id=self.hand_on(name, team).pk,
             reason=reason,

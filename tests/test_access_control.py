@@ -22,7 +22,6 @@ from openmash.api.v1 import api
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,
@@ -30,6 +29,14 @@ from openmash.enquiries.models import (
     HandOn,
     Message,
     MessageKind,
+)
+from openmash.enquiries.services.checks import FindingInput, check_record_findings
+from openmash.enquiries.services.decisions import DecisionInput, decision_record
+from openmash.enquiries.services.screening import (
+    closure_propose,
+    contact_rate,
+    contact_take,
+    enquiry_open,
 )
 from openmash.linkage.feeds import feed_from_records
 from openmash.linkage.models import IndexedPerson, IndexImport, PersonLink
@@ -391,8 +398,8 @@ def _rated_contact(school_referrer: User, screener: User, child: str) -> Contact
         ]
     )
     contact, _ = contact_create(actor=Actor(user=school_referrer), submission=submission)
-    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    contact_rate(
         actor=Actor(user=screener),
         contact_id=contact.pk,
         rag="amber",
@@ -403,7 +410,7 @@ def _rated_contact(school_referrer: User, screener: User, child: str) -> Contact
 
 
 def _open_enquiry(screener: User, contact: Contact, agencies: list[Agency]) -> Contact:
-    services.enquiry_open(
+    enquiry_open(
         actor=Actor(user=screener),
         contact_id=contact.pk,
         agency_ids=[agency.pk for agency in agencies],
@@ -412,11 +419,9 @@ def _open_enquiry(screener: User, contact: Contact, agencies: list[Agency]) -> C
     return contact
 
 
-def _not_known(contact: Contact) -> list[services.FindingInput]:
+def _not_known(contact: Contact) -> list[FindingInput]:
     return [
-        services.FindingInput(
-            person_id=person.pk, known=False, lawful_basis="law_enforcement_safeguarding"
-        )
+        FindingInput(person_id=person.pk, known=False, lawful_basis="law_enforcement_safeguarding")
         for person in contact.people.all()
     ]
 
@@ -441,10 +446,8 @@ def health_check_sample(enquiry_contact: Contact) -> AgencyCheck:
     return AgencyCheck.objects.get(contact=enquiry_contact, agency__slug="health")
 
 
-def _decided_hand_on(
-    personas: dict[str, User], contact: Contact, data: services.DecisionInput
-) -> HandOn:
-    decision = services.decision_record(
+def _decided_hand_on(personas: dict[str, User], contact: Contact, data: DecisionInput) -> HandOn:
+    decision = decision_record(
         actor=Actor(user=personas["manager"]), contact_id=contact.pk, data=data
     )
     return HandOn.objects.select_related("contact").get(decision=decision)
@@ -457,7 +460,7 @@ def early_help_hand_on(
     """A contact decided "early help" after the police found nobody known: its hand-on."""
     contact = _rated_contact(school_referrer, personas["screener"], "Ella Brown")
     _open_enquiry(personas["screener"], contact, [agencies["police"]])
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=personas["police_researcher"]),
         check_id=AgencyCheck.objects.get(contact=contact).pk,
         findings=_not_known(contact),
@@ -465,7 +468,7 @@ def early_help_hand_on(
     return _decided_hand_on(
         personas,
         contact,
-        services.DecisionInput(
+        DecisionInput(
             level_of_need=2,
             outcome="early_help",
             factor_codes=["16A"],
@@ -485,7 +488,7 @@ def csc_hand_on(school_referrer: User, personas: dict[str, User]) -> HandOn:
     return _decided_hand_on(
         personas,
         contact,
-        services.DecisionInput(
+        DecisionInput(
             level_of_need=3,
             outcome="assessment_s17",
             factor_codes=["16A"],
@@ -507,7 +510,7 @@ def outcome_email(early_help_hand_on: HandOn) -> Message:
 def closure_proposal(school_referrer: User, personas: dict[str, User]) -> ClosureProposal:
     """A rated contact the screener proposes to close with no further action."""
     contact = _rated_contact(school_referrer, personas["screener"], "Mia Black")
-    return services.closure_propose(
+    return closure_propose(
         actor=Actor(user=personas["screener"]),
         contact_id=contact.pk,
         outcome="nfa",
@@ -701,8 +704,8 @@ def police_check(
     police_contact: Contact, screener: User, agencies: dict[str, Agency]
 ) -> AgencyCheck:
     """The police asked to check on the contact their own system submitted."""
-    services.contact_take(actor=Actor(user=screener), contact_id=police_contact.pk)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=police_contact.pk)
+    contact_rate(
         actor=Actor(user=screener),
         contact_id=police_contact.pk,
         rag="amber",

@@ -45,7 +45,6 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
-from openmash.enquiries import services as enquiry_services
 from openmash.enquiries.models import AgencyCheck
 from openmash.enquiries.selectors.checks import (
     CHECKS_PER_PAGE,
@@ -54,6 +53,8 @@ from openmash.enquiries.selectors.checks import (
     check_person_ids,
     contact_outcome_for_agency,
 )
+from openmash.enquiries.services.checks import FindingInput, check_record_findings
+from openmash.enquiries.services.guards import EnquiryInvalid
 from openmash.enquiries.workflow import IllegalTransition
 from openmash.linkage.feeds import FILE, feed_from_records
 from openmash.linkage.models import IndexImport
@@ -479,7 +480,7 @@ def record_findings(
     if wrong_people:
         return 422, {"errors": wrong_people}
     findings = [
-        enquiry_services.FindingInput(
+        FindingInput(
             person_id=finding.person_id,
             known=finding.known,
             summary=finding.summary,
@@ -492,8 +493,8 @@ def record_findings(
         for finding in payload.findings
     ]
     try:
-        enquiry_services.check_record_findings(actor=actor, check_id=check_id, findings=findings)
-    except enquiry_services.EnquiryInvalid as invalid:
+        check_record_findings(actor=actor, check_id=check_id, findings=findings)
+    except EnquiryInvalid as invalid:
         return 422, {"errors": _finding_errors(invalid.errors, person_ids, payload)}
     except IllegalTransition as refused:
         return 409, {"detail": str(refused)}

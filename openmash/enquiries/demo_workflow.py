@@ -12,8 +12,17 @@ from openmash.accounts.models import Agency, User
 from openmash.area.models import RagLevel
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck
+from openmash.enquiries.services.checks import FindingInput, check_record_findings, check_waive
+from openmash.enquiries.services.decisions import DecisionInput, closure_agree, decision_record
+from openmash.enquiries.services.hand_ons import hand_on_accept
+from openmash.enquiries.services.screening import (
+    closure_propose,
+    contact_pass_to_allocated_worker,
+    contact_rate,
+    contact_take,
+    enquiry_open,
+)
 
 FINDING_SUMMARIES = {
     "police": [
@@ -91,10 +100,10 @@ class DemoWorkflow:
         taken_at = self._at(contact.recorded_at, rng.uniform(0.1, 3.0))
         if taken_at > self.now:
             return
-        services.contact_take(actor=self.screener, contact_id=contact.pk, now=taken_at)
+        contact_take(actor=self.screener, contact_id=contact.pk, now=taken_at)
         worker, allocated_at = self.workers.get(family_key, ("", self.now))
         if worker and allocated_at < taken_at:
-            services.contact_pass_to_allocated_worker(
+            contact_pass_to_allocated_worker(
                 actor=self.screener,
                 contact_id=contact.pk,
                 allocated_worker=worker,
@@ -106,7 +115,7 @@ class DemoWorkflow:
         if rated_at > self.now:
             return
         code = "red" if contact.immediate_risk else rng.choice(["amber", "amber", "green"])
-        services.contact_rate(
+        contact_rate(
             actor=self.screener,
             contact_id=contact.pk,
             rag=code,
@@ -130,7 +139,7 @@ class DemoWorkflow:
         proposed_at = self._at(rated_at, rng.uniform(0.1, 1.0))
         if proposed_at > self.now:
             return
-        proposal = services.closure_propose(
+        proposal = closure_propose(
             actor=self.screener,
             contact_id=contact.pk,
             outcome=rng.choice(["nfa", "information_advice"]),
@@ -140,7 +149,7 @@ class DemoWorkflow:
         agreed_at = self._at(proposed_at, rng.uniform(0.2, 5.0))
         if agreed_at > self.now:
             return
-        services.closure_agree(
+        closure_agree(
             actor=self.manager,
             proposal_id=proposal.pk,
             level_of_need=rng.choice([1, 2]),
@@ -160,7 +169,7 @@ class DemoWorkflow:
             for agency in self.agencies.values()
             if agency.is_mash_partner and agency.agency_type in level.default_check_agency_types
         ]
-        services.enquiry_open(
+        enquiry_open(
             actor=self.screener, contact_id=contact.pk, agency_ids=agency_ids, now=opened_at
         )
         last = opened_at
@@ -174,7 +183,7 @@ class DemoWorkflow:
                 continue
             slug = check.agency.slug
             if slug == "education" and rng.random() < 0.15:
-                services.check_waive(
+                check_waive(
                     actor=self.screener,
                     check_id=check.pk,
                     reason="The school made the contact and has shared what it knows.",
@@ -185,7 +194,7 @@ class DemoWorkflow:
                 for person in people:
                     known = rng.random() < 0.4
                     findings.append(
-                        services.FindingInput(
+                        FindingInput(
                             person_id=person.pk,
                             known=known,
                             summary=rng.choice(FINDING_SUMMARIES.get(slug, ["Known."]))
@@ -202,7 +211,7 @@ class DemoWorkflow:
                             else "public_task_safeguarding",
                         )
                     )
-                services.check_record_findings(
+                check_record_findings(
                     actor=self.researchers[slug], check_id=check.pk, findings=findings, now=done_at
                 )
             last = max(last, done_at)
@@ -213,10 +222,10 @@ class DemoWorkflow:
         if decided_at > self.now:
             return
         outcome = rng.choices([o for o, _ in OUTCOMES], weights=[w for _, w in OUTCOMES])[0]
-        decision = services.decision_record(
+        decision = decision_record(
             actor=self.manager,
             contact_id=contact.pk,
-            data=services.DecisionInput(
+            data=DecisionInput(
                 level_of_need={"information_advice": 1, "early_help": 2, "assessment_s17": 3}.get(
                     outcome, 4
                 ),
@@ -234,7 +243,7 @@ class DemoWorkflow:
             return
         responder = self.early_help if outcome == "early_help" else self.manager
         worker = rng.choice(WORKERS) if outcome != "early_help" else ""
-        services.hand_on_accept(
+        hand_on_accept(
             actor=responder, hand_on_id=hand_on.pk, allocated_worker=worker, now=responded_at
         )
         if worker:

@@ -1,8 +1,8 @@
 """The MASH's work on a contact: RAG ratings, agency checks and their findings, closure
 proposals, decisions, hand-ons and the messages sent about them.
 
-Writes go through openmash.enquiries.services; the contact's state moves only through
-openmash.enquiries.workflow.
+Writes go through the services in openmash.enquiries.services; the contact's state moves
+only through openmash.enquiries.workflow.
 """
 
 from django.conf import settings

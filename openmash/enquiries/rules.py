@@ -27,7 +27,8 @@ def hand_on_is_for_their_team(user: Any, hand_on: Any) -> bool:
 @rules.predicate
 def not_screened_by_someone_else(user: Any, contact: Any) -> bool:
     # While a contact is being screened only the screener who took it works on it: the
-    # rule of every screening service (openmash.enquiries.services._require_its_screener).
+    # rule of every screening service
+    # (openmash.enquiries.services.screening._require_its_screener).
     if contact is None:
         return True
     return contact.state != ContactState.SCREENING or contact.assigned_to_id in (None, user.pk)

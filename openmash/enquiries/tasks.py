@@ -1,7 +1,8 @@
 from django.utils import timezone
 from django_tasks import task
 
-from openmash.enquiries.feedback import deadline_alerts_send, messages_retry_due
+from openmash.enquiries.deadline_alerts import deadline_alerts_send
+from openmash.enquiries.message_delivery import messages_retry_due
 
 
 @task()

@@ -196,7 +196,7 @@ def link_undo(
     """Undo a wrong confirmed (or automatic) link, with the reason; it is kept as undone
     and never suggested again."""
     if not reason.strip():
-        from openmash.enquiries.services import EnquiryInvalid
+        from openmash.enquiries.services.guards import EnquiryInvalid
 
         raise EnquiryInvalid({"reason": "Enter why the link is wrong"})
     return _decide(actor, link_id, LinkState.UNDONE, {LinkState.CONFIRMED}, reason, now)

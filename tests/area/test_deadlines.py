@@ -13,8 +13,8 @@ from openmash.area.models import BankHoliday, RagLevel, TimeCounting, WorkingHou
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, RagRating
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from tests.factories import a_submission
 
 pytestmark = pytest.mark.django_db
@@ -95,8 +95,8 @@ def test_rating_and_regrading_move_the_deadline_from_when_it_was_received(
 ) -> None:
     contact = a_contact(school_referrer)
     later = TUESDAY_10AM + timedelta(hours=2)
-    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk, now=later)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk, now=later)
+    contact_rate(
         actor=Actor(user=screener),
         contact_id=contact.pk,
         rag="green",
@@ -106,7 +106,7 @@ def test_rating_and_regrading_move_the_deadline_from_when_it_was_received(
     contact.refresh_from_db()
     assert contact.deadline_at == TUESDAY_10AM + timedelta(hours=72)
 
-    services.contact_rate(
+    contact_rate(
         actor=Actor(user=screener),
         contact_id=contact.pk,
         rag="red",
@@ -129,19 +129,17 @@ def test_regrading_moves_open_check_deadlines(
 ) -> None:
     contact = a_contact(school_referrer)
     actor = Actor(user=screener)
-    services.contact_take(actor=actor, contact_id=contact.pk, now=TUESDAY_10AM)
-    services.contact_rate(
+    contact_take(actor=actor, contact_id=contact.pk, now=TUESDAY_10AM)
+    contact_rate(
         actor=actor, contact_id=contact.pk, rag="green", rationale="Low level.", now=TUESDAY_10AM
     )
     requested = TUESDAY_10AM + timedelta(hours=1)
-    services.enquiry_open(
+    enquiry_open(
         actor=actor, contact_id=contact.pk, agency_ids=[agencies["police"].pk], now=requested
     )
     check = AgencyCheck.objects.get(contact=contact)
     assert check.deadline_at == requested + timedelta(hours=24)
-    services.contact_rate(
-        actor=actor, contact_id=contact.pk, rag="amber", rationale="Worse than it looked."
-    )
+    contact_rate(actor=actor, contact_id=contact.pk, rag="amber", rationale="Worse than it looked.")
     check.refresh_from_db()
     assert check.deadline_at == requested + timedelta(hours=6)
 

@@ -10,8 +10,9 @@ from openmash.accounts.roles import Role
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck
+from openmash.enquiries.services.checks import FindingInput
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from tests.factories import a_submission
 
 
@@ -62,8 +63,8 @@ def new_contact(school_referrer: User) -> Contact:
 @pytest.fixture
 def rated_contact(new_contact: Contact, screener: User) -> Contact:
     """Taken by the screener and rated amber."""
-    services.contact_take(actor=Actor(user=screener), contact_id=new_contact.pk)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=new_contact.pk)
+    contact_rate(
         actor=Actor(user=screener),
         contact_id=new_contact.pk,
         rag="amber",
@@ -78,7 +79,7 @@ def contact_with_checks(
     rated_contact: Contact, screener: User, partner_agencies: dict[str, Agency]
 ) -> Contact:
     """Amber, with police, health and education asked to check."""
-    services.enquiry_open(
+    enquiry_open(
         actor=Actor(user=screener),
         contact_id=rated_contact.pk,
         agency_ids=[partner_agencies[slug].pk for slug in ("police", "health", "education")],
@@ -93,8 +94,8 @@ def check_for(contact: Contact, slug: str) -> AgencyCheck:
 
 def not_known(
     contact: Contact, lawful_basis: str = "public_task_safeguarding"
-) -> list[services.FindingInput]:
+) -> list[FindingInput]:
     return [
-        services.FindingInput(person_id=person.pk, known=False, lawful_basis=lawful_basis)
+        FindingInput(person_id=person.pk, known=False, lawful_basis=lawful_basis)
         for person in contact.people.all()
     ]

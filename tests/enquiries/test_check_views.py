@@ -16,8 +16,9 @@ from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
 from openmash.core.time_text import duration_text, time_left_text, when_text
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
+from openmash.enquiries.services.checks import FindingInput, check_record_findings, check_waive
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from tests.conftest import signed_in
 from tests.enquiries.conftest import check_for, not_known
 from tests.factories import a_child, a_submission
@@ -50,11 +51,9 @@ def make_checked_contact(
         contact, _ = contact_create(
             actor=Actor(user=school_referrer), submission=a_submission(**submission)
         )
-        services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
-        services.contact_rate(
-            actor=Actor(user=screener), contact_id=contact.pk, rag=rag, rationale="Rated."
-        )
-        services.enquiry_open(
+        contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+        contact_rate(actor=Actor(user=screener), contact_id=contact.pk, rag=rag, rationale="Rated.")
+        enquiry_open(
             actor=Actor(user=screener),
             contact_id=contact.pk,
             agency_ids=[partner_agencies[slug].pk for slug in slugs],
@@ -103,7 +102,7 @@ def test_it_lists_completed_checks_apart(
     contact_with_checks: Contact, researchers: dict[str, User]
 ) -> None:
     check = check_for(contact_with_checks, "police")
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["police"]),
         check_id=check.pk,
         findings=not_known(contact_with_checks),
@@ -354,7 +353,7 @@ def test_completing_the_last_check_sends_the_contact_for_a_decision(
     contact_with_checks: Contact, researchers: dict[str, User]
 ) -> None:
     for slug in ("police", "health"):
-        services.check_record_findings(
+        check_record_findings(
             actor=Actor(user=researchers[slug]),
             check_id=check_for(contact_with_checks, slug).pk,
             findings=not_known(contact_with_checks),
@@ -403,7 +402,7 @@ def test_it_tells_the_second_of_two_researchers_answering_at_once(
     # The colleague opened the page first, then the researcher answered it.
     colleague_client = signed_in(colleague)
     assert colleague_client.get(check_url(check)).status_code == 200
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["police"]),
         check_id=check.pk,
         findings=not_known(contact_with_checks),
@@ -421,11 +420,11 @@ def test_it_shows_a_completed_check_read_only(
 ) -> None:
     check = check_for(contact_with_checks, "health")
     people = list(contact_with_checks.people.order_by("position"))
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["health"]),
         check_id=check.pk,
         findings=[
-            services.FindingInput(
+            FindingInput(
                 person_id=people[0].pk,
                 known=True,
                 summary="Missed three health visitor appointments.",
@@ -433,7 +432,7 @@ def test_it_shows_a_completed_check_read_only(
                 restricted_information="Mother's new address: 4 Elm Close.",
                 summary_restricted=True,
             ),
-            services.FindingInput(
+            FindingInput(
                 person_id=people[1].pk,
                 known=False,
                 lawful_basis=LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
@@ -456,9 +455,7 @@ def test_it_tells_the_researcher_a_waived_check_is_no_longer_needed(
     contact_with_checks: Contact, researchers: dict[str, User], screener: User
 ) -> None:
     check = check_for(contact_with_checks, "education")
-    services.check_waive(
-        actor=Actor(user=screener), check_id=check.pk, reason="Child not of school age."
-    )
+    check_waive(actor=Actor(user=screener), check_id=check.pk, reason="Child not of school age.")
 
     html = signed_in(researchers["education"]).get(check_url(check)).content.decode()
 

@@ -24,8 +24,10 @@ from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
+from openmash.enquiries.services.checks import FindingInput, check_record_findings, check_waive
+from openmash.enquiries.services.decisions import DecisionInput, decision_record
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from tests.enquiries.conftest import check_for, not_known
 from tests.factories import a_submission
 
@@ -100,7 +102,7 @@ def test_it_lists_the_agencys_open_checks(police_api: Client, contact_with_check
 def test_it_leaves_completed_checks_out_of_the_list(
     police_api: Client, contact_with_checks: Contact, researchers: dict[str, User]
 ) -> None:
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["police"]),
         check_id=check_for(contact_with_checks, "police").pk,
         findings=not_known(contact_with_checks),
@@ -194,7 +196,7 @@ def test_the_last_findings_send_the_contact_for_a_decision(
     police_api: Client, contact_with_checks: Contact, researchers: dict[str, User]
 ) -> None:
     for slug in ("health", "education"):
-        services.check_record_findings(
+        check_record_findings(
             actor=Actor(user=researchers[slug]),
             check_id=check_for(contact_with_checks, slug).pk,
             findings=not_known(contact_with_checks),
@@ -329,7 +331,7 @@ def test_it_will_not_answer_a_waived_check(
     police_api: Client, contact_with_checks: Contact, screener: User
 ) -> None:
     check = check_for(contact_with_checks, "police")
-    services.check_waive(actor=Actor(user=screener), check_id=check.pk, reason="Not needed.")
+    check_waive(actor=Actor(user=screener), check_id=check.pk, reason="Not needed.")
 
     response = post_findings(
         police_api, check.pk, [a_finding(person) for person in people_of(contact_with_checks)]
@@ -367,21 +369,21 @@ def test_it_gives_the_outcome_once_decided_and_never_the_findings(
         "next_steps": None,
         "decided_at": None,
     }
-    services.contact_take(actor=Actor(user=screener), contact_id=police_contact.pk)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=police_contact.pk)
+    contact_rate(
         actor=Actor(user=screener), contact_id=police_contact.pk, rag="green", rationale="Low."
     )
-    services.enquiry_open(
+    enquiry_open(
         actor=Actor(user=screener),
         contact_id=police_contact.pk,
         agency_ids=[agencies["health"].pk],
     )
     people = list(police_contact.people.order_by("position"))
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["health"]),
         check_id=check_for(police_contact, "health").pk,
         findings=[
-            services.FindingInput(
+            FindingInput(
                 person_id=person.pk,
                 known=True,
                 summary="HEALTH-ONLY-KNOWS-THIS",
@@ -390,10 +392,10 @@ def test_it_gives_the_outcome_once_decided_and_never_the_findings(
             for person in people
         ],
     )
-    services.decision_record(
+    decision_record(
         actor=Actor(user=manager),
         contact_id=police_contact.pk,
-        data=services.DecisionInput(
+        data=DecisionInput(
             level_of_need=1,
             outcome="nfa",
             factor_codes=["16A"],

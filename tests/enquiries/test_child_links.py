@@ -13,8 +13,15 @@ from openmash.contacts.codes import PersonRole
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import HandOn
+from openmash.enquiries.services.decisions import decision_record
+from openmash.enquiries.services.hand_ons import hand_on_accept
+from openmash.enquiries.services.screening import (
+    closure_propose,
+    contact_rate,
+    contact_take,
+    enquiry_open,
+)
 from tests.conftest import signed_in
 from tests.enquiries.conftest import check_for
 from tests.enquiries.test_decision_views import make_ready
@@ -66,9 +73,9 @@ def family_with_checks(
 ) -> Contact:
     """Rated amber, with police, health and education asked to check."""
     actor = Actor(user=screener)
-    services.contact_take(actor=actor, contact_id=family_contact.pk)
-    services.contact_rate(actor=actor, contact_id=family_contact.pk, rag="amber", rationale="A.")
-    services.enquiry_open(
+    contact_take(actor=actor, contact_id=family_contact.pk)
+    contact_rate(actor=actor, contact_id=family_contact.pk, rag="amber", rationale="A.")
+    enquiry_open(
         actor=actor,
         contact_id=family_contact.pk,
         agency_ids=[partner_agencies[slug].pk for slug in ("police", "health", "education")],
@@ -81,7 +88,7 @@ def family_handed_to_early_help(
     family_with_checks: Contact, researchers: dict[str, User], screener: User, manager: User
 ) -> HandOn:
     make_ready(family_with_checks, researchers, screener)
-    decision = services.decision_record(
+    decision = decision_record(
         actor=Actor(user=manager), contact_id=family_with_checks.pk, data=STEP_DOWN_INPUT
     )
     return HandOn.objects.get(decision=decision)
@@ -160,10 +167,10 @@ def test_the_decisions_queue_links_each_child_in_every_section(
     proposed, _ = contact_create(actor=Actor(user=school_referrer), submission=a_submission())
     actor = Actor(user=screener)
     for contact in (awaiting, proposed):
-        services.contact_take(actor=actor, contact_id=contact.pk)
-        services.contact_rate(actor=actor, contact_id=contact.pk, rag="green", rationale="Low.")
-    services.enquiry_open(actor=actor, contact_id=awaiting.pk, agency_ids=[])
-    services.closure_propose(
+        contact_take(actor=actor, contact_id=contact.pk)
+        contact_rate(actor=actor, contact_id=contact.pk, rag="green", rationale="Low.")
+    enquiry_open(actor=actor, contact_id=awaiting.pk, agency_ids=[])
+    closure_propose(
         actor=actor, contact_id=proposed.pk, outcome="nfa", rationale="Resolved the same day."
     )
 
@@ -196,7 +203,7 @@ def test_the_hand_on_queue_links_each_child_for_early_help(
     contact = family_handed_to_early_help.contact
 
     waiting = get(early_help_coordinator, reverse("enquiries:hand-on-queue"))
-    services.hand_on_accept(
+    hand_on_accept(
         actor=Actor(user=early_help_coordinator),
         hand_on_id=family_handed_to_early_help.pk,
         allocated_worker="Sam Patel",

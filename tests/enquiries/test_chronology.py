@@ -22,9 +22,12 @@ from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
-from openmash.enquiries import services
 from openmash.enquiries.models import HandOn
 from openmash.enquiries.selectors.chronology import a_year_before
+from openmash.enquiries.services.checks import FindingInput, check_record_findings, check_waive
+from openmash.enquiries.services.decisions import DecisionInput, decision_amend, decision_record
+from openmash.enquiries.services.hand_ons import hand_on_accept, hand_on_return
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from tests.conftest import signed_in
 from tests.enquiries.conftest import check_for
 from tests.factories import a_child, a_parent, a_submission
@@ -35,7 +38,7 @@ HEALTH_FOUND = "Missed three health visitor appointments since March."
 RATING_RATIONALE = "Hungry most mornings; mother unwell."
 REGRADE_REASON = "School now reports bruising on the arm."
 DECISION_RATIONALE = "Police and health history shows a pattern of neglect."
-STEP_DOWN = services.DecisionInput(
+STEP_DOWN = DecisionInput(
     level_of_need=2,
     outcome="early_help",
     factor_codes=["16A"],
@@ -85,14 +88,14 @@ def worked_contact(
     def at(hours: float) -> datetime:
         return start + timedelta(hours=hours)
 
-    services.contact_take(actor=screening, contact_id=contact.pk, now=at(0.5))
-    services.contact_rate(
+    contact_take(actor=screening, contact_id=contact.pk, now=at(0.5))
+    contact_rate(
         actor=screening, contact_id=contact.pk, rag="amber", rationale=RATING_RATIONALE, now=at(1)
     )
-    services.contact_rate(
+    contact_rate(
         actor=screening, contact_id=contact.pk, rag="red", rationale=REGRADE_REASON, now=at(1.5)
     )
-    services.enquiry_open(
+    enquiry_open(
         actor=screening,
         contact_id=contact.pk,
         agency_ids=[agencies[slug].pk for slug in ("police", "health", "education")],
@@ -103,34 +106,32 @@ def worked_contact(
         ("police", POLICE_FOUND, POLICE_RESTRICTED),
         ("health", HEALTH_FOUND, ""),
     ):
-        services.check_record_findings(
+        check_record_findings(
             actor=Actor(user=researchers[slug]),
             check_id=check_for(contact, slug).pk,
             findings=[
-                services.FindingInput(
+                FindingInput(
                     person_id=amy.pk,
                     known=True,
                     summary=summary,
                     lawful_basis="public_task_safeguarding",
                     restricted_information=restricted,
                 ),
-                services.FindingInput(
+                FindingInput(
                     person_id=mum.pk, known=False, lawful_basis="public_task_safeguarding"
                 ),
             ],
             now=at(3),
         )
-    services.check_waive(
+    check_waive(
         actor=screening,
         check_id=check_for(contact, "education").pk,
         reason="The school is the referrer and has said what it knows.",
         now=at(3.5),
     )
-    services.decision_record(
-        actor=Actor(user=manager), contact_id=contact.pk, data=STEP_DOWN, now=at(4)
-    )
+    decision_record(actor=Actor(user=manager), contact_id=contact.pk, data=STEP_DOWN, now=at(4))
     hand_on = HandOn.objects.get(contact=contact)
-    services.hand_on_accept(
+    hand_on_accept(
         actor=Actor(user=early_help_coordinator),
         hand_on_id=hand_on.pk,
         allocated_worker="Sam Patel",
@@ -224,24 +225,22 @@ def test_it_shows_amendments_and_returned_hand_ons(
     early_help_coordinator: User,
 ) -> None:
     contact = contact_about_amy(days_ago=2)
-    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    contact_rate(
         actor=Actor(user=screener), contact_id=contact.pk, rag="green", rationale="Low level."
     )
-    services.enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[])
-    decision = services.decision_record(
-        actor=Actor(user=manager), contact_id=contact.pk, data=STEP_DOWN
-    )
+    enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[])
+    decision = decision_record(actor=Actor(user=manager), contact_id=contact.pk, data=STEP_DOWN)
     hand_on = HandOn.objects.get(decision=decision)
-    services.hand_on_return(
+    hand_on_return(
         actor=Actor(user=early_help_coordinator),
         hand_on_id=hand_on.pk,
         reason="The family already has a social worker.",
     )
-    services.decision_amend(
+    decision_amend(
         actor=Actor(user=manager),
         decision_id=decision.pk,
-        data=services.DecisionInput(
+        data=DecisionInput(
             level_of_need=3,
             outcome="assessment_s17",
             factor_codes=["16A"],
@@ -447,20 +446,20 @@ def test_the_page_costs_the_same_queries_for_1_or_10_contacts(
     one = queries()
     for days in range(9):
         contact = contact_about_amy(days_ago=days)
-        services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
-        services.contact_rate(
+        contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+        contact_rate(
             actor=Actor(user=screener), contact_id=contact.pk, rag="amber", rationale="Again."
         )
-        services.enquiry_open(
+        enquiry_open(
             actor=Actor(user=screener),
             contact_id=contact.pk,
             agency_ids=[agencies["police"].pk, agencies["health"].pk],
         )
-        services.check_record_findings(
+        check_record_findings(
             actor=Actor(user=researchers["police"]),
             check_id=check_for(contact, "police").pk,
             findings=[
-                services.FindingInput(
+                FindingInput(
                     person_id=person.pk, known=True, summary="Known.", lawful_basis="consent"
                 )
                 for person in contact.people.all()

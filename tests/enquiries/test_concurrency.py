@@ -17,8 +17,10 @@ from openmash.accounts.models import User
 from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import Decision, HandOn
+from openmash.enquiries.services.decisions import DecisionInput, decision_record
+from openmash.enquiries.services.guards import ContactAlreadyTaken
+from openmash.enquiries.services.screening import contact_take, enquiry_open
 from openmash.enquiries.workflow import IllegalTransition
 from tests.conftest import signed_in
 
@@ -28,7 +30,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-STEP_DOWN = services.DecisionInput(
+STEP_DOWN = DecisionInput(
     level_of_need=2,
     outcome="early_help",
     factor_codes=["16A"],
@@ -36,7 +38,7 @@ STEP_DOWN = services.DecisionInput(
     rationale="Needs can be met by a family support worker.",
     receiving_team="Eastbridge early help hub",
 )
-ASSESSMENT = services.DecisionInput(
+ASSESSMENT = DecisionInput(
     level_of_need=3,
     outcome="assessment_s17",
     factor_codes=["16A"],
@@ -72,7 +74,7 @@ def at_the_same_moment(*calls: Callable[[], Any]) -> list[Any]:
 
 @pytest.fixture
 def awaiting_contact(rated_contact: Contact, screener: User) -> Contact:
-    services.enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
+    enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
     rated_contact.refresh_from_db()
     assert rated_contact.state == ContactState.AWAITING_DECISION
     return rated_contact
@@ -82,10 +84,10 @@ def test_two_managers_deciding_at_once_make_one_decision(
     awaiting_contact: Contact, manager: User, second_manager: User
 ) -> None:
     results = at_the_same_moment(
-        lambda: services.decision_record(
+        lambda: decision_record(
             actor=Actor(user=manager), contact_id=awaiting_contact.pk, data=STEP_DOWN
         ),
-        lambda: services.decision_record(
+        lambda: decision_record(
             actor=Actor(user=second_manager), contact_id=awaiting_contact.pk, data=ASSESSMENT
         ),
     )
@@ -131,12 +133,12 @@ def test_two_screeners_taking_a_contact_at_once_give_one_assignment(
     new_contact: Contact, screener: User, second_screener: User
 ) -> None:
     results = at_the_same_moment(
-        lambda: services.contact_take(actor=Actor(user=screener), contact_id=new_contact.pk),
-        lambda: services.contact_take(actor=Actor(user=second_screener), contact_id=new_contact.pk),
+        lambda: contact_take(actor=Actor(user=screener), contact_id=new_contact.pk),
+        lambda: contact_take(actor=Actor(user=second_screener), contact_id=new_contact.pk),
     )
 
     taken = [result for result in results if isinstance(result, Contact)]
-    refusals = [result for result in results if isinstance(result, services.ContactAlreadyTaken)]
+    refusals = [result for result in results if isinstance(result, ContactAlreadyTaken)]
     assert len(taken) == 1, results
     assert len(refusals) == 1, results
     winner = taken[0].assigned_to

@@ -19,9 +19,11 @@ from openmash.area.models import WorkingHours
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
-from openmash.enquiries import services
-from openmash.enquiries.feedback import deadline_alerts_send
+from openmash.enquiries.deadline_alerts import deadline_alerts_send
 from openmash.enquiries.models import CheckState, Message, MessageKind
+from openmash.enquiries.services.checks import check_record_findings, check_waive
+from openmash.enquiries.services.decisions import DecisionInput, decision_record
+from openmash.enquiries.services.screening import contact_rate, enquiry_open
 from openmash.enquiries.tasks import send_deadline_alerts
 from tests.enquiries.conftest import check_for, not_known
 from tests.factories import a_submission
@@ -146,7 +148,7 @@ def test_a_regrade_that_moves_the_deadline_earns_a_new_reminder(
     assert amber_deadline is not None
     send(rated_contact.received_at + timedelta(hours=3, minutes=30))
     assert Message.objects.count() == 0
-    services.contact_rate(
+    contact_rate(
         actor=Actor(user=screener),
         contact_id=rated_contact.pk,
         rag="red",
@@ -173,11 +175,11 @@ def test_decided_and_closed_contacts_get_nothing(
     manager: User,
     send: Callable[[datetime], int],
 ) -> None:
-    services.enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
-    services.decision_record(
+    enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
+    decision_record(
         actor=Actor(user=manager),
         contact_id=rated_contact.pk,
-        data=services.DecisionInput(
+        data=DecisionInput(
             level_of_need=1,
             outcome="nfa",
             factor_codes=["16A"],
@@ -220,7 +222,7 @@ def test_it_reminds_the_agency_s_researchers_before_a_check_is_due(
 ) -> None:
     second_police = make_user("second_police_researcher", Role.AGENCY_RESEARCHER, "police")
     police = check_for(contact_with_checks, "police")
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["health"]),
         check_id=check_for(contact_with_checks, "health").pk,
         findings=not_known(contact_with_checks),
@@ -249,7 +251,7 @@ def test_it_alerts_managers_when_a_check_is_overdue(
 ) -> None:
     police = check_for(contact_with_checks, "police")
     for slug in ("health", "education"):
-        services.check_waive(
+        check_waive(
             actor=Actor(user=screener),
             check_id=check_for(contact_with_checks, slug).pk,
             reason="Not needed.",

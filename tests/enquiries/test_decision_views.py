@@ -16,8 +16,15 @@ from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
 from openmash.core.time_text import duration_text, time_left_text, when_text
-from openmash.enquiries import services
-from openmash.enquiries.models import CheckState, Decision, HandOn
+from openmash.enquiries.models import CheckState, ClosureProposal, Decision, HandOn
+from openmash.enquiries.services.checks import FindingInput, check_record_findings, check_waive
+from openmash.enquiries.services.decisions import DecisionInput, decision_amend, decision_record
+from openmash.enquiries.services.screening import (
+    closure_propose,
+    contact_rate,
+    contact_take,
+    enquiry_open,
+)
 from tests.conftest import signed_in
 from tests.enquiries.conftest import check_for, not_known
 from tests.factories import a_submission
@@ -40,11 +47,11 @@ def make_ready(contact: Contact, researchers: dict[str, User], screener: User) -
     """Police found the child known (with restricted information), health did not know
     the family, and the education check was waived: the contact awaits a decision."""
     people = list(contact.people.order_by("position"))
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["police"]),
         check_id=check_for(contact, "police").pk,
         findings=[
-            services.FindingInput(
+            FindingInput(
                 person_id=people[0].pk,
                 known=True,
                 summary=POLICE_SUMMARY,
@@ -54,19 +61,19 @@ def make_ready(contact: Contact, researchers: dict[str, User], screener: User) -
                 summary_restricted=True,
             ),
             *[
-                services.FindingInput(
+                FindingInput(
                     person_id=person.pk, known=False, lawful_basis="public_task_safeguarding"
                 )
                 for person in people[1:]
             ],
         ],
     )
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["health"]),
         check_id=check_for(contact, "health").pk,
         findings=not_known(contact),
     )
-    services.check_waive(
+    check_waive(
         actor=Actor(user=screener),
         check_id=check_for(contact, "education").pk,
         reason=EDUCATION_WAIVED,
@@ -121,11 +128,11 @@ def test_the_queue_lists_contacts_due_first_with_their_rag_and_time_left(
     manager: User,
 ) -> None:
     red, _ = contact_create(actor=Actor(user=school_referrer), submission=a_submission())
-    services.contact_take(actor=Actor(user=screener), contact_id=red.pk)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=red.pk)
+    contact_rate(
         actor=Actor(user=screener), contact_id=red.pk, rag="red", rationale="Injury seen today."
     )
-    services.enquiry_open(actor=Actor(user=screener), contact_id=red.pk, agency_ids=[])
+    enquiry_open(actor=Actor(user=screener), contact_id=red.pk, agency_ids=[])
 
     page = html(signed_in(manager).get(reverse("enquiries:decision-queue")))
 
@@ -140,7 +147,7 @@ def test_the_queue_lists_contacts_due_first_with_their_rag_and_time_left(
 def test_the_queue_shows_checks_in_progress_with_how_many_are_outstanding(
     contact_with_checks: Contact, researchers: dict[str, User], manager: User
 ) -> None:
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["police"]),
         check_id=check_for(contact_with_checks, "police").pk,
         findings=not_known(contact_with_checks),
@@ -154,7 +161,7 @@ def test_the_queue_shows_checks_in_progress_with_how_many_are_outstanding(
 def test_the_queue_shows_closure_proposals(
     rated_contact: Contact, screener: User, manager: User
 ) -> None:
-    services.closure_propose(
+    closure_propose(
         actor=Actor(user=screener),
         contact_id=rated_contact.pk,
         outcome="nfa",
@@ -176,11 +183,11 @@ def test_the_queue_is_recorded_in_the_audit_log(ready_contact: Contact, manager:
 def _awaiting_contacts(count: int, referrer: User, screener: User) -> None:
     for _ in range(count):
         contact, _ = contact_create(actor=Actor(user=referrer), submission=a_submission())
-        services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
-        services.contact_rate(
+        contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+        contact_rate(
             actor=Actor(user=screener), contact_id=contact.pk, rag="green", rationale="Low."
         )
-        services.enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[])
+        enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[])
 
 
 def test_the_queue_costs_the_same_queries_for_1_and_6_contacts(
@@ -303,7 +310,7 @@ def test_missing_fields_are_shown_as_errors_and_nothing_is_saved(
 def test_it_explains_which_checks_are_outstanding(
     contact_with_checks: Contact, researchers: dict[str, User], manager: User
 ) -> None:
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["police"]),
         check_id=check_for(contact_with_checks, "police").pk,
         findings=not_known(contact_with_checks),
@@ -324,10 +331,10 @@ def test_it_explains_which_checks_are_outstanding(
 def test_the_second_manager_is_told_who_decided_first(
     ready_contact: Contact, manager: User, second_manager: User
 ) -> None:
-    services.decision_record(
+    decision_record(
         actor=Actor(user=second_manager),
         contact_id=ready_contact.pk,
-        data=services.DecisionInput(
+        data=DecisionInput(
             level_of_need=3,
             outcome="assessment_s17",
             factor_codes=["16A"],
@@ -384,10 +391,10 @@ def test_an_amendment_of_a_decision_already_amended_is_refused(
     client = signed_in(manager)
     client.post(decision_url(ready_contact), STEP_DOWN)
     original = Decision.objects.get(contact=ready_contact)
-    services.decision_amend(
+    decision_amend(
         actor=Actor(user=second_manager),
         decision_id=original.pk,
-        data=services.DecisionInput(
+        data=DecisionInput(
             level_of_need=2,
             outcome="early_help",
             factor_codes=["16A"],
@@ -460,7 +467,7 @@ def test_a_check_is_waived_from_the_decision_page(
     contact_with_checks: Contact, researchers: dict[str, User], manager: User
 ) -> None:
     for slug in ("police", "health"):
-        services.check_record_findings(
+        check_record_findings(
             actor=Actor(user=researchers[slug]),
             check_id=check_for(contact_with_checks, slug).pk,
             findings=not_known(contact_with_checks),
@@ -518,8 +525,8 @@ def test_a_researcher_cannot_waive_a_check(
 
 
 @pytest.fixture
-def proposal(rated_contact: Contact, screener: User) -> services.ClosureProposal:
-    return services.closure_propose(
+def proposal(rated_contact: Contact, screener: User) -> ClosureProposal:
+    return closure_propose(
         actor=Actor(user=screener),
         contact_id=rated_contact.pk,
         outcome="nfa",
@@ -528,7 +535,7 @@ def proposal(rated_contact: Contact, screener: User) -> services.ClosureProposal
 
 
 def test_a_manager_agrees_to_close_at_screening(
-    proposal: services.ClosureProposal, rated_contact: Contact, manager: User
+    proposal: ClosureProposal, rated_contact: Contact, manager: User
 ) -> None:
     client = signed_in(manager)
     page = html(client.get(decision_url(rated_contact)))
@@ -551,7 +558,7 @@ def test_a_manager_agrees_to_close_at_screening(
 
 
 def test_a_manager_declines_a_closure_with_a_reason(
-    proposal: services.ClosureProposal, rated_contact: Contact, manager: User
+    proposal: ClosureProposal, rated_contact: Contact, manager: User
 ) -> None:
     client = signed_in(manager)
     url = reverse("enquiries:closure-decline", kwargs={"proposal_id": proposal.pk})
@@ -573,7 +580,7 @@ def test_a_manager_declines_a_closure_with_a_reason(
 
 
 def test_a_screener_cannot_answer_a_closure_proposal(
-    proposal: services.ClosureProposal, screener: User
+    proposal: ClosureProposal, screener: User
 ) -> None:
     client: Client = signed_in(screener)
     url = reverse("enquiries:closure-agree", kwargs={"proposal_id": proposal.pk})

@@ -15,9 +15,10 @@ from openmash.contacts.codes import LawfulBasis
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, CheckFinding
 from openmash.enquiries.selectors.checks import findings_for_contact
+from openmash.enquiries.services.checks import FindingInput, check_record_findings
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from tests.conftest import signed_in
 from tests.enquiries.conftest import check_for
 from tests.factories import a_submission
@@ -55,11 +56,9 @@ def tokens(partner_agencies: dict[str, Agency]) -> dict[str, tuple[ApiToken, str
 
 def _rated_contact(referrer: User, screener: User, partners: dict[str, Agency]) -> Contact:
     contact, _ = contact_create(actor=Actor(user=referrer), submission=a_submission())
-    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
-    services.contact_rate(
-        actor=Actor(user=screener), contact_id=contact.pk, rag="red", rationale="Serious."
-    )
-    services.enquiry_open(
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    contact_rate(actor=Actor(user=screener), contact_id=contact.pk, rag="red", rationale="Serious.")
+    enquiry_open(
         actor=Actor(user=screener),
         contact_id=contact.pk,
         agency_ids=[partners[slug].pk for slug in PARTNERS],
@@ -79,11 +78,11 @@ def answered(
     contact = _rated_contact(school_referrer, screener, partner_agencies)
     people = list(contact.people.order_by("position"))
     for slug in PARTNERS:
-        services.check_record_findings(
+        check_record_findings(
             actor=Actor(user=researchers[slug]),
             check_id=check_for(contact, slug).pk,
             findings=[
-                services.FindingInput(
+                FindingInput(
                     person_id=person.pk,
                     known=True,
                     summary=secret(slug),

@@ -14,8 +14,10 @@ from openmash.contacts.codes import ContactState
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
-from openmash.enquiries import services
 from openmash.enquiries.models import Decision, HandOn, HandOnState
+from openmash.enquiries.services.decisions import DecisionInput, decision_record
+from openmash.enquiries.services.hand_ons import hand_on_accept
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from tests.conftest import signed_in
 from tests.enquiries.test_decision_views import (
     POLICE_SUMMARY,
@@ -27,7 +29,7 @@ from tests.enquiries.test_decision_views import (
 )
 from tests.factories import a_submission
 
-STEP_DOWN_INPUT = services.DecisionInput(
+STEP_DOWN_INPUT = DecisionInput(
     level_of_need=2,
     outcome="early_help",
     factor_codes=["16A"],
@@ -35,7 +37,7 @@ STEP_DOWN_INPUT = services.DecisionInput(
     rationale="Needs can be met by a family support worker.",
     receiving_team="Eastbridge early help hub",
 )
-ASSESSMENT_INPUT = services.DecisionInput(
+ASSESSMENT_INPUT = DecisionInput(
     level_of_need=3,
     outcome="assessment_s17",
     factor_codes=["16A"],
@@ -49,27 +51,25 @@ def decided_contact(
     referrer: User,
     screener: User,
     manager: User,
-    data: services.DecisionInput,
+    data: DecisionInput,
     *,
     agencies: dict[str, Agency] | None = None,
     researchers: dict[str, User] | None = None,
 ) -> HandOn:
     """A contact decided with `data`; with researchers, after the full set of checks."""
     contact, _ = contact_create(actor=Actor(user=referrer), submission=a_submission())
-    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
-    services.contact_rate(
-        actor=Actor(user=screener), contact_id=contact.pk, rag="amber", rationale="Amber."
-    )
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    contact_rate(actor=Actor(user=screener), contact_id=contact.pk, rag="amber", rationale="Amber.")
     if agencies and researchers:
-        services.enquiry_open(
+        enquiry_open(
             actor=Actor(user=screener),
             contact_id=contact.pk,
             agency_ids=[agencies[slug].pk for slug in ("police", "health", "education")],
         )
         make_ready(contact, researchers, screener)
     else:
-        services.enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[])
-    decision = services.decision_record(actor=Actor(user=manager), contact_id=contact.pk, data=data)
+        enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[])
+    decision = decision_record(actor=Actor(user=manager), contact_id=contact.pk, data=data)
     return HandOn.objects.get(decision=decision)
 
 
@@ -126,7 +126,7 @@ def test_pending_hand_ons_come_before_answered_ones(
     early_help_coordinator: User,
 ) -> None:
     later = decided_contact(school_referrer, screener, manager, STEP_DOWN_INPUT)
-    services.hand_on_accept(actor=Actor(user=early_help_coordinator), hand_on_id=later.pk)
+    hand_on_accept(actor=Actor(user=early_help_coordinator), hand_on_id=later.pk)
     page = html(signed_in(early_help_coordinator).get(reverse("enquiries:hand-on-queue")))
     assert page.index(hand_on_url(early_help_hand_on)) < page.index("Recently answered")
     assert page.index("Recently answered") < page.index(hand_on_url(later))
@@ -271,7 +271,7 @@ def test_the_queue_costs_the_same_queries_for_1_and_5_hand_ons(
     client = signed_in(early_help_coordinator)
     url = reverse("enquiries:hand-on-queue")
     accepted = decided_contact(school_referrer, screener, manager, STEP_DOWN_INPUT)
-    services.hand_on_accept(actor=Actor(user=early_help_coordinator), hand_on_id=accepted.pk)
+    hand_on_accept(actor=Actor(user=early_help_coordinator), hand_on_id=accepted.pk)
     decided_contact(school_referrer, screener, manager, STEP_DOWN_INPUT)
     client.get(url)
     with CaptureQueriesContext(connection) as few:

@@ -22,9 +22,11 @@ from openmash.accounts.models import User
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
-from openmash.enquiries import feedback, services
-from openmash.enquiries.feedback import MAX_ATTEMPTS, RETRY_AFTER, messages_retry_due
+from openmash.enquiries import message_delivery
+from openmash.enquiries.message_delivery import MAX_ATTEMPTS, RETRY_AFTER, messages_retry_due
 from openmash.enquiries.models import Decision, Message, MessageKind, MessageStatus
+from openmash.enquiries.services.decisions import DecisionInput, decision_record
+from openmash.enquiries.services.screening import enquiry_open
 from openmash.enquiries.tasks import retry_undelivered_messages
 from tests.conftest import signed_in
 from tests.enquiries.test_concurrency import at_the_same_moment
@@ -32,7 +34,7 @@ from tests.enquiries.test_decision_views import decision_url, html
 from tests.enquiries.test_referrer_outcome import detail_url
 
 REFERRER_EMAIL = "jo.bennett@riverside.sch.uk"
-NO_FURTHER_ACTION = services.DecisionInput(
+NO_FURTHER_ACTION = DecisionInput(
     level_of_need=1,
     outcome="nfa",
     factor_codes=["16A"],
@@ -73,8 +75,8 @@ def mail_server() -> Iterator[MailServer]:
 
 def decide(contact: Contact, manager: User, screener: User, now: datetime | None = None) -> Message:
     """Decide no further action on the rated contact: the referrer is emailed the outcome."""
-    services.enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[])
-    services.decision_record(
+    enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[])
+    decision_record(
         actor=Actor(user=manager), contact_id=contact.pk, data=NO_FURTHER_ACTION, now=now
     )
     return Message.objects.get(contact=contact, kind=MessageKind.OUTCOME_FEEDBACK)
@@ -213,7 +215,7 @@ def test_a_queued_email_whose_attempt_never_happened_is_sent_by_the_periodic_wor
     # committing would).
     message = decide(rated_contact, manager, screener, DECIDED_AT)
     assert messages_retry_due(now=DECIDED_AT + timedelta(minutes=9)) == 0
-    assert messages_retry_due(now=DECIDED_AT + feedback.SENDING_LEASE) == 1
+    assert messages_retry_due(now=DECIDED_AT + message_delivery.SENDING_LEASE) == 1
     message.refresh_from_db()
     assert (message.status, message.attempts) == (MessageStatus.SENT, 1)
 
@@ -222,7 +224,7 @@ def test_an_attempt_under_way_is_not_made_again_by_a_second_run(
     rated_contact: Contact, manager: User, screener: User, mail_server: MailServer
 ) -> None:
     message = decide(rated_contact, manager, screener, DECIDED_AT)
-    due = DECIDED_AT + feedback.SENDING_LEASE
+    due = DECIDED_AT + message_delivery.SENDING_LEASE
     nested: list[int] = []
     # A second worker runs while the first is still talking to the mail server.
     mail_server.during_send = lambda: nested.append(messages_retry_due(now=due))
@@ -242,9 +244,9 @@ def test_an_abandoned_last_attempt_is_given_up_rather_than_repeated(
         status=MessageStatus.QUEUED,
         attempts=MAX_ATTEMPTS,
         last_attempt_at=abandoned_at,
-        next_attempt_at=abandoned_at + feedback.SENDING_LEASE,
+        next_attempt_at=abandoned_at + message_delivery.SENDING_LEASE,
     )
-    assert messages_retry_due(now=abandoned_at + feedback.SENDING_LEASE) == 0
+    assert messages_retry_due(now=abandoned_at + message_delivery.SENDING_LEASE) == 0
     failed_message.refresh_from_db()
     assert failed_message.status == MessageStatus.FAILED
     assert failed_message.attempts == MAX_ATTEMPTS
@@ -433,7 +435,7 @@ def test_a_failed_send_never_turns_a_committed_decision_into_an_error_page(
     caplog: pytest.LogCaptureFixture,
     breakage: str,
 ) -> None:
-    services.enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
+    enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
     mail_server.down = True
     mail_server.error = {
         "refused": mail_server.error,
@@ -442,10 +444,10 @@ def test_a_failed_send_never_turns_a_committed_decision_into_an_error_page(
         "database": mail_server.error,
     }[breakage]
     with mock.patch.object(
-        feedback,
+        message_delivery,
         "_claim",
         side_effect=DatabaseError("database is locked") if breakage == "database" else None,
-        wraps=feedback._claim,
+        wraps=message_delivery._claim,
     ):
         response = signed_in(manager).post(
             decision_url(rated_contact),

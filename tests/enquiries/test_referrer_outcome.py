@@ -10,8 +10,9 @@ from django.urls import reverse
 from openmash.accounts.models import User
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import Decision, Message, MessageKind
+from openmash.enquiries.services.decisions import DecisionInput, decision_amend
+from openmash.enquiries.services.hand_ons import hand_on_return
 from tests.conftest import signed_in
 from tests.enquiries.test_decision_views import (
     EDUCATION_WAIVED,
@@ -131,10 +132,10 @@ def test_an_amended_outcome_shows_both_dates_and_the_new_outcome(
     with django_capture_on_commit_callbacks(execute=True):
         signed_in(manager).post(decision_url(contact), STEP_DOWN)
         original = Decision.objects.get(contact=contact)
-        services.decision_amend(
+        decision_amend(
             actor=Actor(user=manager),
             decision_id=original.pk,
-            data=services.DecisionInput(
+            data=DecisionInput(
                 level_of_need=3,
                 outcome="assessment_s17",
                 factor_codes=["16A"],
@@ -170,7 +171,7 @@ def test_a_returned_case_is_under_review_for_the_referrer(
     contact = _ready(contact_with_checks, researchers, screener)
     signed_in(manager).post(decision_url(contact), STEP_DOWN)
     hand_on = contact.hand_ons.get()
-    services.hand_on_return(
+    hand_on_return(
         actor=Actor(user=early_help_coordinator),
         hand_on_id=hand_on.pk,
         reason="The family is already known to a social worker.",
@@ -197,10 +198,10 @@ def test_the_referrer_is_told_of_a_new_outcome_for_the_same_team(
     assessment = {**STEP_DOWN, "level_of_need": "3", "outcome": "assessment_s17"}
     with django_capture_on_commit_callbacks(execute=True):
         signed_in(manager).post(decision_url(contact), {**assessment, "receiving_team": "A"})
-        services.decision_amend(
+        decision_amend(
             actor=Actor(user=manager),
             decision_id=Decision.objects.get(contact=contact).pk,
-            data=services.DecisionInput(
+            data=DecisionInput(
                 level_of_need=4,
                 outcome="strategy_s47",
                 factor_codes=["16A"],

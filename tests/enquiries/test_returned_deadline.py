@@ -19,9 +19,11 @@ from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
 from openmash.core.time_text import when_text
-from openmash.enquiries import services
-from openmash.enquiries.feedback import deadline_alerts_send
+from openmash.enquiries.deadline_alerts import deadline_alerts_send
 from openmash.enquiries.models import Decision, HandOn, HandOnState, Message, MessageKind
+from openmash.enquiries.services.decisions import decision_amend, decision_record
+from openmash.enquiries.services.hand_ons import hand_on_return
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from tests.conftest import signed_in
 from tests.enquiries.test_decision_views import decision_url, html
 from tests.enquiries.test_hand_on_views import STEP_DOWN_INPUT
@@ -48,18 +50,18 @@ def returned_case(
         actor=Actor(user=referrer), submission=a_submission(), now=received_at
     )
     at = received_at + timedelta(minutes=30)
-    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk, now=at)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk, now=at)
+    contact_rate(
         actor=Actor(user=screener), contact_id=contact.pk, rag=rag, rationale="Rated.", now=at
     )
-    services.enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[], now=at)
-    decision = services.decision_record(
+    enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[], now=at)
+    decision = decision_record(
         actor=Actor(user=manager),
         contact_id=contact.pk,
         data=STEP_DOWN_INPUT,
         now=received_at + timedelta(hours=2),
     )
-    services.hand_on_return(
+    hand_on_return(
         actor=Actor(user=coordinator),
         hand_on_id=HandOn.objects.get(decision=decision).pk,
         reason=REASON,
@@ -143,11 +145,9 @@ def test_a_returned_case_is_not_overdue_and_the_queue_ranks_it_by_its_new_deadli
     urgent, _ = contact_create(
         actor=Actor(user=school_referrer), submission=a_submission(), now=now - timedelta(hours=1)
     )
-    services.contact_take(actor=Actor(user=screener), contact_id=urgent.pk)
-    services.contact_rate(
-        actor=Actor(user=screener), contact_id=urgent.pk, rag="red", rationale="Urgent."
-    )
-    services.enquiry_open(actor=Actor(user=screener), contact_id=urgent.pk, agency_ids=[])
+    contact_take(actor=Actor(user=screener), contact_id=urgent.pk)
+    contact_rate(actor=Actor(user=screener), contact_id=urgent.pk, rag="red", rationale="Urgent.")
+    enquiry_open(actor=Actor(user=screener), contact_id=urgent.pk, agency_ids=[])
 
     client = signed_in(manager)
     queue = html(client.get(reverse("enquiries:decision-queue")))
@@ -210,14 +210,14 @@ def test_a_second_return_due_on_the_same_minute_still_earns_its_reminder(
     assert contact.deadline_at == monday_1pm
     assert send(datetime(2026, 3, 9, 6, 0, tzinfo=UTC)) == 1
 
-    amendment = services.decision_amend(
+    amendment = decision_amend(
         actor=Actor(user=manager),
         decision_id=Decision.objects.get(contact=contact).pk,
         data=STEP_DOWN_INPUT,
         reason="Early help can work alongside the social worker.",
         now=datetime(2026, 3, 9, 6, 30, tzinfo=UTC),
     )
-    services.hand_on_return(
+    hand_on_return(
         actor=Actor(user=early_help_coordinator),
         hand_on_id=HandOn.objects.get(decision=amendment, state=HandOnState.PENDING).pk,
         reason="Still open to the social worker.",
@@ -250,7 +250,7 @@ def test_a_regrade_of_a_returned_case_counts_from_the_return(
 ) -> None:
     returned_at = RECEIVED + timedelta(days=5)
     contact = return_case(returned_at)
-    rating = services.contact_rate(
+    rating = contact_rate(
         actor=Actor(user=screener),
         contact_id=contact.pk,
         rag="red",

@@ -15,8 +15,14 @@ from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, Message, MessageKind
+from openmash.enquiries.services.checks import check_record_findings, check_waive
+from openmash.enquiries.services.decisions import DecisionInput, decision_record
+from openmash.enquiries.services.screening import (
+    closure_propose,
+    contact_pass_to_allocated_worker,
+    contact_take,
+)
 from openmash.enquiries.workflow import IllegalTransition
 from tests.conftest import signed_in
 from tests.enquiries.conftest import check_for, not_known
@@ -30,7 +36,7 @@ def _action(name: str, contact: Contact) -> str:
 def test_it_refuses_more_checks_on_a_contact_not_yet_rated(
     new_contact: Contact, screener: User, partner_agencies: dict[str, Agency]
 ) -> None:
-    services.contact_take(actor=Actor(user=screener), contact_id=new_contact.pk)
+    contact_take(actor=Actor(user=screener), contact_id=new_contact.pk)
 
     response = signed_in(screener).post(
         _action("request-more-checks", new_contact),
@@ -48,7 +54,7 @@ def test_it_does_not_strand_a_contact_when_every_agency_asked_had_been_asked(
 ) -> None:
     actor = Actor(user=screener)
     for slug in ("police", "health", "education"):
-        services.check_waive(
+        check_waive(
             actor=actor, check_id=check_for(contact_with_checks, slug).pk, reason="Not needed."
         )
     contact_with_checks.refresh_from_db()
@@ -73,15 +79,15 @@ BIG_ID = "99999999999999999999999"
 @pytest.fixture
 def decided(contact_with_checks: Contact, researchers: dict[str, User], manager: User) -> Contact:
     for slug in ("police", "health", "education"):
-        services.check_record_findings(
+        check_record_findings(
             actor=Actor(user=researchers[slug]),
             check_id=check_for(contact_with_checks, slug).pk,
             findings=not_known(contact_with_checks),
         )
-    services.decision_record(
+    decision_record(
         actor=Actor(user=manager),
         contact_id=contact_with_checks.pk,
-        data=services.DecisionInput(
+        data=DecisionInput(
             level_of_need=2,
             outcome="early_help",
             factor_codes=["16A"],
@@ -214,7 +220,7 @@ def test_closure_cannot_be_proposed_while_checks_are_running(
     contact_with_checks: Contact, screener: User
 ) -> None:
     with pytest.raises(IllegalTransition):
-        services.closure_propose(
+        closure_propose(
             actor=Actor(user=screener),
             contact_id=contact_with_checks.pk,
             outcome="nfa",
@@ -320,7 +326,7 @@ def test_a_mail_server_failure_does_not_fail_the_decision_already_saved(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     for slug in ("police", "health", "education"):
-        services.check_record_findings(
+        check_record_findings(
             actor=Actor(user=researchers[slug]),
             check_id=check_for(contact_with_checks, slug).pk,
             findings=not_known(contact_with_checks),
@@ -333,10 +339,10 @@ def test_a_mail_server_failure_does_not_fail_the_decision_already_saved(
     assert contact_with_checks.referrer_email
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.decision_record(
+        decision_record(
             actor=Actor(user=manager),
             contact_id=contact_with_checks.pk,
-            data=services.DecisionInput(
+            data=DecisionInput(
                 level_of_need=1,
                 outcome="nfa",
                 factor_codes=["16A"],
@@ -390,9 +396,9 @@ def test_the_referrer_is_told_the_day_the_contact_was_received_in_london(
     submission.received_at = datetime(2026, 6, 1, 0, 30, tzinfo=LONDON)
     submission.received_at_reason = "Left on the out-of-hours line."
     contact, _ = contact_create(actor=Actor(user=school_referrer), submission=submission)
-    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk)
 
-    services.contact_pass_to_allocated_worker(
+    contact_pass_to_allocated_worker(
         actor=Actor(user=screener),
         contact_id=contact.pk,
         allocated_worker="Sam Patel",

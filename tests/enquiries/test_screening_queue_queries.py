@@ -9,7 +9,11 @@ from openmash.accounts.models import User
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
-from openmash.enquiries import services
+from openmash.enquiries.services.screening import (
+    contact_pass_to_allocated_worker,
+    contact_rate,
+    contact_take,
+)
 from tests.conftest import signed_in
 from tests.factories import a_submission
 
@@ -21,8 +25,8 @@ def _contact(referrer: User) -> Contact:
 
 def _rated(referrer: User, screener: User) -> Contact:
     contact = _contact(referrer)
-    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    contact_rate(
         actor=Actor(user=screener), contact_id=contact.pk, rag="green", rationale="Low risk."
     )
     return contact
@@ -69,8 +73,8 @@ def test_it_reads_the_screening_page_in_the_same_number_of_queries_for_1_or_6_ot
         _contact(school_referrer)
     for _ in range(3):
         passed = _contact(school_referrer)
-        services.contact_take(actor=Actor(user=screener), contact_id=passed.pk)
-        services.contact_pass_to_allocated_worker(
+        contact_take(actor=Actor(user=screener), contact_id=passed.pk)
+        contact_pass_to_allocated_worker(
             actor=Actor(user=screener),
             contact_id=passed.pk,
             allocated_worker="Sam Patel",

@@ -16,8 +16,15 @@ from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, ClosureProposal, Decision, RagRating
+from openmash.enquiries.services.checks import FindingInput, check_record_findings
+from openmash.enquiries.services.decisions import closure_agree
+from openmash.enquiries.services.screening import (
+    closure_propose,
+    contact_pass_to_allocated_worker,
+    contact_rate,
+    contact_take,
+)
 from openmash.people.same_child import contact_people_same_child
 from tests.conftest import signed_in
 from tests.factories import a_child, a_parent, a_submission
@@ -61,8 +68,8 @@ def _queue_references(client: Client, query: str = "") -> list[str]:
 
 
 def _take_and_rate(contact: Contact, user: User, rag: str = "amber") -> Contact:
-    services.contact_take(actor=Actor(user=user), contact_id=contact.pk)
-    services.contact_rate(
+    contact_take(actor=Actor(user=user), contact_id=contact.pk)
+    contact_rate(
         actor=Actor(user=user), contact_id=contact.pk, rag=rag, rationale="Seen at school."
     )
     contact.refresh_from_db()
@@ -70,8 +77,8 @@ def _take_and_rate(contact: Contact, user: User, rag: str = "amber") -> Contact:
 
 
 def _pass_to_worker(contact: Contact, user: User, worker: str = "Sam Patel") -> None:
-    services.contact_take(actor=Actor(user=user), contact_id=contact.pk)
-    services.contact_pass_to_allocated_worker(
+    contact_take(actor=Actor(user=user), contact_id=contact.pk)
+    contact_pass_to_allocated_worker(
         actor=Actor(user=user),
         contact_id=contact.pk,
         allocated_worker=worker,
@@ -391,11 +398,11 @@ def test_it_lists_the_checks_without_their_findings(
     contact_with_checks: Contact, screener: User, researchers: dict[str, User]
 ) -> None:
     check = AgencyCheck.objects.get(contact=contact_with_checks, agency__slug="police")
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=researchers["police"]),
         check_id=check.pk,
         findings=[
-            services.FindingInput(
+            FindingInput(
                 person_id=person.pk,
                 known=True,
                 summary="Domestic abuse callout in March.",
@@ -491,10 +498,10 @@ def test_it_does_not_offer_a_worker_whose_case_a_later_decision_closed(
 ) -> None:
     _pass_to_worker(make_contact(), screener, worker="Sam Patel")
     later = _take_and_rate(make_contact(), screener)
-    proposal = services.closure_propose(
+    proposal = closure_propose(
         actor=Actor(user=screener), contact_id=later.pk, outcome="nfa", rationale="All well."
     )
-    services.closure_agree(
+    closure_agree(
         actor=Actor(user=manager), proposal_id=proposal.pk, level_of_need=1, primary_need="N9"
     )
     contact = make_contact()

@@ -9,12 +9,34 @@ from openmash.accounts.models import Agency, User
 from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
-from openmash.enquiries import services, workflow
-from openmash.enquiries.models import CheckState, Decision, HandOn, HandOnState, Message
+from openmash.enquiries import workflow
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckState,
+    Decision,
+    HandOn,
+    HandOnState,
+    Message,
+)
+from openmash.enquiries.services.checks import check_record_findings, check_waive
+from openmash.enquiries.services.decisions import (
+    DecisionInput,
+    closure_agree,
+    decision_amend,
+    decision_record,
+)
+from openmash.enquiries.services.guards import ChecksOutstanding, ContactAlreadyTaken
+from openmash.enquiries.services.hand_ons import hand_on_accept
+from openmash.enquiries.services.screening import (
+    closure_propose,
+    contact_rate,
+    contact_take,
+    enquiry_open,
+)
 from openmash.enquiries.workflow import TRANSITIONS, IllegalTransition
 from tests.enquiries.conftest import check_for, not_known
 
-STEP_DOWN = services.DecisionInput(
+STEP_DOWN = DecisionInput(
     level_of_need=2,
     outcome="early_help",
     factor_codes=["16A"],
@@ -35,12 +57,12 @@ def test_it_takes_a_contact_from_received_to_handed_on(
     contact = contact_with_checks
     assert contact.state == ContactState.CHECKS_IN_PROGRESS
     for slug in ("police", "health"):
-        services.check_record_findings(
+        check_record_findings(
             actor=Actor(user=researchers[slug]),
             check_id=check_for(contact, slug).pk,
             findings=not_known(contact),
         )
-    services.check_waive(
+    check_waive(
         actor=Actor(user=screener),
         check_id=check_for(contact, "education").pk,
         reason="School is the referrer and has shared what it knows.",
@@ -49,14 +71,12 @@ def test_it_takes_a_contact_from_received_to_handed_on(
     assert contact.state == ContactState.AWAITING_DECISION
 
     with django_capture_on_commit_callbacks(execute=True):
-        decision = services.decision_record(
-            actor=Actor(user=manager), contact_id=contact.pk, data=STEP_DOWN
-        )
+        decision = decision_record(actor=Actor(user=manager), contact_id=contact.pk, data=STEP_DOWN)
 
     contact.refresh_from_db()
     assert contact.state == ContactState.HANDED_ON
     hand_on = HandOn.objects.get(decision=decision)
-    services.hand_on_accept(actor=Actor(user=early_help_coordinator), hand_on_id=hand_on.pk)
+    hand_on_accept(actor=Actor(user=early_help_coordinator), hand_on_id=hand_on.pk)
     hand_on.refresh_from_db()
     assert hand_on.state == HandOnState.ACCEPTED
     feedback = Message.objects.get(contact=contact, kind="outcome_feedback")
@@ -68,29 +88,27 @@ def test_it_takes_a_contact_from_received_to_handed_on(
 def test_it_refuses_a_decision_while_checks_are_outstanding(
     contact_with_checks: Contact, manager: User
 ) -> None:
-    with pytest.raises(services.ChecksOutstanding):
-        services.decision_record(
+    with pytest.raises(ChecksOutstanding):
+        decision_record(
             actor=Actor(user=manager), contact_id=contact_with_checks.pk, data=STEP_DOWN
         )
     assert not Decision.objects.exists()
 
 
 def test_it_refuses_to_decide_twice(rated_contact: Contact, screener: User, manager: User) -> None:
-    services.enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
-    services.decision_record(actor=Actor(user=manager), contact_id=rated_contact.pk, data=STEP_DOWN)
+    enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
+    decision_record(actor=Actor(user=manager), contact_id=rated_contact.pk, data=STEP_DOWN)
     with pytest.raises(IllegalTransition, match="already been decided"):
-        services.decision_record(
-            actor=Actor(user=manager), contact_id=rated_contact.pk, data=STEP_DOWN
-        )
+        decision_record(actor=Actor(user=manager), contact_id=rated_contact.pk, data=STEP_DOWN)
     assert Decision.objects.count() == 1
 
 
 def test_it_gives_one_assignment_to_two_screeners(
     new_contact: Contact, screener: User, second_screener: User
 ) -> None:
-    services.contact_take(actor=Actor(user=screener), contact_id=new_contact.pk)
-    with pytest.raises(services.ContactAlreadyTaken):
-        services.contact_take(actor=Actor(user=second_screener), contact_id=new_contact.pk)
+    contact_take(actor=Actor(user=screener), contact_id=new_contact.pk)
+    with pytest.raises(ContactAlreadyTaken):
+        contact_take(actor=Actor(user=second_screener), contact_id=new_contact.pk)
     new_contact.refresh_from_db()
     assert new_contact.assigned_to == screener
 
@@ -99,7 +117,7 @@ def test_a_regrade_moves_the_deadline_and_keeps_the_history(
     rated_contact: Contact, screener: User
 ) -> None:
     amber_deadline = rated_contact.deadline_at
-    services.contact_rate(
+    contact_rate(
         actor=Actor(user=screener),
         contact_id=rated_contact.pk,
         rag="red",
@@ -114,8 +132,8 @@ def test_a_regrade_moves_the_deadline_and_keeps_the_history(
 def test_a_researcher_cannot_answer_another_agencys_check(
     contact_with_checks: Contact, researchers: dict[str, User]
 ) -> None:
-    with pytest.raises(services.AgencyCheck.DoesNotExist):
-        services.check_record_findings(
+    with pytest.raises(AgencyCheck.DoesNotExist):
+        check_record_findings(
             actor=Actor(user=researchers["police"]),
             check_id=check_for(contact_with_checks, "health").pk,
             findings=not_known(contact_with_checks),
@@ -126,7 +144,7 @@ def test_a_researcher_cannot_answer_another_agencys_check(
 def test_a_closure_needs_a_manager_to_agree(
     rated_contact: Contact, screener: User, manager: User, partner_agencies: dict[str, Agency]
 ) -> None:
-    proposal = services.closure_propose(
+    proposal = closure_propose(
         actor=Actor(user=screener),
         contact_id=rated_contact.pk,
         outcome="nfa",
@@ -134,7 +152,7 @@ def test_a_closure_needs_a_manager_to_agree(
     )
     rated_contact.refresh_from_db()
     assert rated_contact.state == ContactState.AWAITING_DECISION
-    decision = services.closure_agree(
+    decision = closure_agree(
         actor=Actor(user=manager), proposal_id=proposal.pk, level_of_need=1, primary_need="N9"
     )
     rated_contact.refresh_from_db()
@@ -146,14 +164,14 @@ def test_a_closure_needs_a_manager_to_agree(
 def test_an_amendment_to_another_team_withdraws_the_old_hand_on(
     rated_contact: Contact, screener: User, manager: User
 ) -> None:
-    services.enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
-    decision = services.decision_record(
+    enquiry_open(actor=Actor(user=screener), contact_id=rated_contact.pk, agency_ids=[])
+    decision = decision_record(
         actor=Actor(user=manager), contact_id=rated_contact.pk, data=STEP_DOWN
     )
-    amended = services.decision_amend(
+    amended = decision_amend(
         actor=Actor(user=manager),
         decision_id=decision.pk,
-        data=services.DecisionInput(
+        data=DecisionInput(
             level_of_need=3,
             outcome="assessment_s17",
             factor_codes=["16A"],

@@ -40,7 +40,7 @@ from openmash.accounts.models import Agency, User
 from openmash.area.calendar import LONDON
 from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import PersonRole
-from openmash.enquiries import services
+from openmash.enquiries.services.decisions import DecisionInput
 from openmash.extracts.period import Period
 from openmash.people.identifiers import nhs_number_check_digit
 from tests import factories
@@ -80,8 +80,8 @@ def decision(
     factors: tuple[str, ...] = ("16A",),
     team: str = "Eastbridge assessment team",
     level: int = 3,
-) -> services.DecisionInput:
-    return services.DecisionInput(
+) -> DecisionInput:
+    return DecisionInput(
         level_of_need=level,
         outcome=outcome,
         factor_codes=list(factors),

@@ -5,7 +5,7 @@ from datetime import date
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from openmash.enquiries import services
+from openmash.enquiries.services.screening import contact_pass_to_allocated_worker
 from openmash.extracts.annex_a import annex_a_list_1, annex_a_list_3
 from openmash.extracts.cin_census import cin_census_referrals
 from openmash.extracts.period import Period
@@ -204,7 +204,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(hub: Hub) -> None:
 def test_passing_a_contact_to_the_allocated_worker_is_not_a_referral(october: Hub) -> None:
     october.receive("open", at(2026, 10, 20, 9), "2A", [a_child(given_names="Gus", nhs_number="")])
     october.screen("open", at(2026, 10, 20, 9, 30))
-    services.contact_pass_to_allocated_worker(
+    contact_pass_to_allocated_worker(
         actor=october.as_("screener"),
         contact_id=october.pk("open"),
         allocated_worker="Kim Lee",

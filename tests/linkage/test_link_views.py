@@ -11,7 +11,7 @@ from openmash.accounts.roles import Role
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
-from openmash.enquiries.services import contact_take
+from openmash.enquiries.services.screening import contact_take
 from openmash.linkage import links
 from openmash.linkage.models import LinkState, PersonLink
 from tests.conftest import signed_in

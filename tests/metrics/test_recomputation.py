@@ -37,7 +37,6 @@ from openmash.area.models import HandOnTeam, Outcome, OutcomeKind, RagLevel
 from openmash.contacts.codes import CHILD_ROLES, Channel, ContactState, ReferralSource
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor
-from openmash.enquiries import services
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,
@@ -46,6 +45,9 @@ from openmash.enquiries.models import (
     HandOnState,
     RagRating,
 )
+from openmash.enquiries.services.decisions import DecisionInput, decision_amend
+from openmash.enquiries.services.hand_ons import hand_on_return
+from openmash.enquiries.services.screening import contact_rate
 from openmash.linkage.models import LinkState, PersonLink
 from openmash.metrics.figures import (
     Amendments,
@@ -801,7 +803,7 @@ def _add_what_the_demo_does_not(now: datetime) -> None:
     ).order_by("id")
     for contact in rated[:4]:
         rating = contact.rag_ratings.latest("set_at")
-        services.contact_rate(
+        contact_rate(
             actor=screener,
             contact_id=contact.pk,
             rag="amber",
@@ -813,16 +815,16 @@ def _add_what_the_demo_does_not(now: datetime) -> None:
     ).select_related("decision")
     for hand_on in hand_ons.order_by("id")[:3]:
         returned_at = hand_on.created_at + timedelta(hours=5)
-        services.hand_on_return(
+        hand_on_return(
             actor=coordinator,
             hand_on_id=hand_on.pk,
             reason="Needs a social worker.",
             now=returned_at,
         )
-        services.decision_amend(
+        decision_amend(
             actor=manager,
             decision_id=hand_on.decision_id,
-            data=services.DecisionInput(
+            data=DecisionInput(
                 level_of_need=3,
                 outcome="assessment_s17",
                 factor_codes=["16A"],

@@ -24,7 +24,8 @@ from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.contacts.submission import Address
 from openmash.core.audit import Actor
-from openmash.enquiries import services
+from openmash.enquiries.services.decisions import DecisionInput, decision_record
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from openmash.linkage.matcher import match_person
 from openmash.linkage.models import IndexedPerson, LinkState, PersonLink
 from tests.conftest import PASSWORD
@@ -68,21 +69,19 @@ def _earlier_contact(
 
 def _decide(contact: Contact, screener: User, manager: User, when: datetime) -> None:
     """Screen and decide the contact through the services: stepped down to early help."""
-    services.contact_take(actor=Actor(user=screener), contact_id=contact.pk, now=when)
-    services.contact_rate(
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk, now=when)
+    contact_rate(
         actor=Actor(user=screener),
         contact_id=contact.pk,
         rag="green",
         rationale="Attendance and hunger; no immediate risk.",
         now=when,
     )
-    services.enquiry_open(
-        actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[], now=when
-    )
-    services.decision_record(
+    enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[], now=when)
+    decision_record(
         actor=Actor(user=manager),
         contact_id=contact.pk,
-        data=services.DecisionInput(
+        data=DecisionInput(
             level_of_need=2,
             outcome="early_help",
             factor_codes=["16A"],

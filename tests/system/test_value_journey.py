@@ -16,8 +16,10 @@ from openmash.area.calendar import LONDON
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
-from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck
+from openmash.enquiries.services.checks import FindingInput, check_record_findings
+from openmash.enquiries.services.decisions import DecisionInput, decision_record
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from openmash.value.board_report import last_complete_month
 from tests.conftest import PASSWORD
 from tests.factories import a_child, a_submission
@@ -39,35 +41,35 @@ def a_checked_and_decided_contact(
         now=day,
     )
     screener, manager = Actor(user=personas["screener"]), Actor(user=personas["manager"])
-    services.contact_take(actor=screener, contact_id=contact.pk, now=day + timedelta(minutes=10))
-    services.contact_rate(
+    contact_take(actor=screener, contact_id=contact.pk, now=day + timedelta(minutes=10))
+    contact_rate(
         actor=screener,
         contact_id=contact.pk,
         rag="amber",
         rationale="Needs a look from the police.",
         now=day + timedelta(minutes=20),
     )
-    services.enquiry_open(
+    enquiry_open(
         actor=screener,
         contact_id=contact.pk,
         agency_ids=[agencies["police"].pk],
         now=day + timedelta(minutes=20),
     )
-    services.check_record_findings(
+    check_record_findings(
         actor=Actor(user=personas["police_researcher"]),
         check_id=AgencyCheck.objects.get(contact=contact).pk,
         findings=[
-            services.FindingInput(
+            FindingInput(
                 person_id=person.pk, known=False, lawful_basis="law_enforcement_safeguarding"
             )
             for person in contact.people.all()
         ],
         now=day + timedelta(hours=1),
     )
-    services.decision_record(
+    decision_record(
         actor=manager,
         contact_id=contact.pk,
-        data=services.DecisionInput(
+        data=DecisionInput(
             level_of_need=2,
             outcome="early_help",
             factor_codes=["16A"],

@@ -35,18 +35,19 @@ OCTOBER = Month(2026, 10)
 
 
 def closed(hub: Hub, name: str, when: datetime, outcome: str = "nfa") -> None:
-    from openmash.enquiries import services
+    from openmash.enquiries.services.decisions import closure_agree
+    from openmash.enquiries.services.screening import closure_propose
 
     hub.take(name, when.replace(minute=10))
     hub.rate(name, "green", when.replace(minute=20))
-    proposal = services.closure_propose(
+    proposal = closure_propose(
         actor=hub.as_("screener"),
         contact_id=hub.pk(name),
         outcome=outcome,
         rationale="Universal services are enough.",
         now=when.replace(minute=30),
     )
-    services.closure_agree(
+    closure_agree(
         actor=hub.as_("manager"),
         proposal_id=proposal.pk,
         level_of_need=1,

@@ -14,7 +14,7 @@ from openmash.accounts.roles import AgencyType
 from openmash.contacts.codes import LawfulBasis
 from openmash.contacts.models import ContactPerson
 from openmash.core.forms import GovukDateField, GovukForm, GovukRadios
-from openmash.enquiries.services import FindingInput
+from openmash.enquiries.services.checks import FindingInput
 
 FINDINGS_PREFIX = "findings"
 KNOWN, NOT_KNOWN = "yes", "no"

@@ -13,7 +13,7 @@ from django import forms
 from openmash.area.models import LevelOfNeed, Outcome
 from openmash.contacts.codes import AssessmentFactor, PrimaryNeed
 from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios, SummaryError
-from openmash.enquiries.services import DecisionInput
+from openmash.enquiries.services.decisions import DecisionInput
 
 # The widget types that render as several inputs; an error links to the first of them.
 _MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}

@@ -22,7 +22,7 @@ from openmash.enquiries.selectors.screening import (
     UNRATED,
     QueueFilters,
 )
-from openmash.enquiries.services import EnquiryInvalid
+from openmash.enquiries.services.guards import EnquiryInvalid
 
 RATIONALE_ROWS = 5
 RADIOS_WITH_HINTS_FIELD = "enquiries/screening/widgets/radios_with_hints_field.html"

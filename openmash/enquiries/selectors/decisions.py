@@ -28,7 +28,7 @@ from openmash.enquiries.models import (
     RagRating,
 )
 from openmash.enquiries.selectors.checks import findings_for_contact
-from openmash.enquiries.services import QUEUED_TEAMS
+from openmash.enquiries.services.hand_ons import QUEUED_TEAMS
 
 # The largest id a database row can have: larger ones are not looked up at all.
 MAX_ID = 2**63 - 1

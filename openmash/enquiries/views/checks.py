@@ -15,11 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from openmash.core.audit import Actor
 from openmash.core.forms import SummaryError
 from openmash.core.permissions import requires
-from openmash.enquiries import services
 from openmash.enquiries.forms.checks import FindingForm, attach_finding_errors, finding_forms
 from openmash.enquiries.models import AgencyCheck
 from openmash.enquiries.presenters.checks import CheckPagePresenter, CheckPresenter
 from openmash.enquiries.selectors.checks import check_get_for_agency, check_page_for_agency
+from openmash.enquiries.services.checks import check_record_findings
+from openmash.enquiries.services.guards import EnquiryInvalid
 from openmash.enquiries.workflow import IllegalTransition
 from openmash.linkage.links import links_for_contact
 
@@ -121,12 +122,12 @@ def check_view(request: HttpRequest, check_id: int) -> HttpResponse:
     # Every form is cleaned, so every person's errors show at once.
     if all([form.is_valid() for form in forms]):
         try:
-            services.check_record_findings(
+            check_record_findings(
                 actor=actor,
                 check_id=check.pk,
                 findings=[form.finding_input() for form in forms],
             )
-        except services.EnquiryInvalid as invalid:
+        except EnquiryInvalid as invalid:
             general = attach_finding_errors(forms, invalid.errors)
         except IllegalTransition as refused:
             # Answered by someone else a moment ago: show what was recorded.

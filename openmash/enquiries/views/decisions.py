@@ -1,7 +1,7 @@
 """The MASH manager's decisions queue and decision page, waiving a check, trying an
 undelivered email again, and the receiving teams' hand-on queues. Reads go through
-openmash.enquiries.selectors.decisions; every write is a call to
-openmash.enquiries.services."""
+openmash.enquiries.selectors.decisions; every write is a call to a
+service in openmash.enquiries.services."""
 
 from typing import Any
 
@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openmash.contacts.codes import ContactState
 from openmash.core.audit import Actor
 from openmash.core.permissions import requires
-from openmash.enquiries import services
 from openmash.enquiries.forms.decisions import (
     AmendDecisionForm,
     ClosureAgreeForm,
@@ -52,6 +51,12 @@ from openmash.enquiries.selectors.decisions import (
     hand_on_queue_for,
     message_for_retry,
 )
+from openmash.enquiries.services.checks import check_waive
+from openmash.enquiries.services.decisions import closure_agree, decision_amend, decision_record
+from openmash.enquiries.services.guards import ChecksOutstanding, EnquiryInvalid
+from openmash.enquiries.services.hand_ons import hand_on_accept, hand_on_return
+from openmash.enquiries.services.messages import MessageNotRetryable, message_retry
+from openmash.enquiries.services.screening import closure_decline
 from openmash.enquiries.workflow import IllegalTransition
 
 # A decision can be recorded while the contact is in one of these states (with checks
@@ -214,15 +219,15 @@ def decision_view(request: HttpRequest, reference: str) -> HttpResponse:
             request, reference, status=400, options=options, decision_form=form
         )
     try:
-        decision = services.decision_record(
+        decision = decision_record(
             actor=actor, contact_id=target.contact_id, data=form.decision_input()
         )
-    except services.EnquiryInvalid as invalid:
+    except EnquiryInvalid as invalid:
         attach_service_errors(form, invalid.errors)
         return _render_decision_page(
             request, reference, status=400, options=options, decision_form=form
         )
-    except services.ChecksOutstanding as outstanding:
+    except ChecksOutstanding as outstanding:
         return _render_decision_page(
             request,
             reference,
@@ -265,13 +270,13 @@ def decision_amend_view(request: HttpRequest, reference: str) -> HttpResponse:
     if shown_id not in target.decision_ids:
         shown_id = target.current_decision_id
     try:
-        amendment = services.decision_amend(
+        amendment = decision_amend(
             actor=actor,
             decision_id=shown_id,
             data=form.decision_input(),
             reason=form.cleaned_data.get("amendment_reason") or "",
         )
-    except services.EnquiryInvalid as invalid:
+    except EnquiryInvalid as invalid:
         attach_service_errors(form, invalid.errors)
         return _render_decision_page(
             request, reference, status=400, options=options, amend_form=form
@@ -297,18 +302,18 @@ def closure_agree_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
             request, reference, status=400, options=options, agree_form=form
         )
     try:
-        decision = services.closure_agree(
+        decision = closure_agree(
             actor=actor,
             proposal_id=proposal.pk,
             level_of_need=form.level_number(),
             primary_need=form.cleaned_data.get("primary_need") or "",
         )
-    except services.EnquiryInvalid as invalid:
+    except EnquiryInvalid as invalid:
         attach_service_errors(form, invalid.errors)
         return _render_decision_page(
             request, reference, status=400, options=options, agree_form=form
         )
-    except services.ChecksOutstanding as outstanding:
+    except ChecksOutstanding as outstanding:
         return _render_decision_page(
             request,
             reference,
@@ -336,10 +341,10 @@ def closure_decline_view(request: HttpRequest, proposal_id: int) -> HttpResponse
     if not form.is_valid():
         return _render_decision_page(request, reference, status=400, decline_form=form)
     try:
-        services.closure_decline(
+        closure_decline(
             actor=actor, proposal_id=proposal.pk, reason=form.cleaned_data.get("reason") or ""
         )
-    except services.EnquiryInvalid as invalid:
+    except EnquiryInvalid as invalid:
         attach_service_errors(form, invalid.errors)
         return _render_decision_page(request, reference, status=400, decline_form=form)
     except IllegalTransition as error:
@@ -358,8 +363,8 @@ def message_retry_view(request: HttpRequest, message_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     reference = message_for_retry(actor=actor, message_id=message_id).contact.reference
     try:
-        message = services.message_retry(actor=actor, message_id=message_id)
-    except services.MessageNotRetryable as refused:
+        message = message_retry(actor=actor, message_id=message_id)
+    except MessageNotRetryable as refused:
         return _render_decision_page(
             request, reference, status=CONFLICT, email_problem=str(refused)
         )
@@ -401,10 +406,10 @@ def check_waive_view(request: HttpRequest, check_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.check_waive(
+            check_waive(
                 actor=actor, check_id=check.pk, reason=form.cleaned_data.get("reason") or ""
             )
-        except services.EnquiryInvalid as invalid:
+        except EnquiryInvalid as invalid:
             attach_service_errors(form, invalid.errors)
         except IllegalTransition as error:
             problem = str(error)
@@ -497,12 +502,12 @@ def hand_on_accept_view(request: HttpRequest, hand_on_id: int) -> HttpResponse:
     form = HandOnAcceptForm(request.POST)
     if form.is_valid():
         try:
-            services.hand_on_accept(
+            hand_on_accept(
                 actor=actor,
                 hand_on_id=hand_on.pk,
                 allocated_worker=form.cleaned_data.get("allocated_worker") or "",
             )
-        except services.EnquiryInvalid as invalid:
+        except EnquiryInvalid as invalid:
             attach_service_errors(form, invalid.errors)
         except IllegalTransition as error:
             return _render_hand_on(request, hand_on.pk, status=CONFLICT, problem=str(error))
@@ -520,10 +525,10 @@ def hand_on_return_view(request: HttpRequest, hand_on_id: int) -> HttpResponse:
     form = HandOnReturnForm(request.POST)
     if form.is_valid():
         try:
-            services.hand_on_return(
+            hand_on_return(
                 actor=actor, hand_on_id=hand_on.pk, reason=form.cleaned_data.get("reason") or ""
             )
-        except services.EnquiryInvalid as invalid:
+        except EnquiryInvalid as invalid:
             attach_service_errors(form, invalid.errors)
         except IllegalTransition as error:
             return _render_hand_on(request, hand_on.pk, status=CONFLICT, problem=str(error))

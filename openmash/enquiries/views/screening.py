@@ -23,7 +23,6 @@ from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.forms import SummaryError
 from openmash.core.permissions import requires
-from openmash.enquiries import services
 from openmash.enquiries.forms.screening import (
     OpenEnquiryForm,
     PassToWorkerForm,
@@ -48,7 +47,16 @@ from openmash.enquiries.selectors.screening import (
     screening_contact_get,
     screening_queue_page,
 )
-from openmash.enquiries.services import ContactAlreadyTaken, EnquiryInvalid
+from openmash.enquiries.services.guards import ContactAlreadyTaken, EnquiryInvalid
+from openmash.enquiries.services.screening import (
+    checks_request_more,
+    closure_propose,
+    contact_pass_to_allocated_worker,
+    contact_rate,
+    contact_release,
+    contact_take,
+    enquiry_open,
+)
 from openmash.enquiries.workflow import IllegalTransition
 from openmash.linkage.links import (
     LinkNotOpen,
@@ -265,7 +273,7 @@ def screening_take_view(request: HttpRequest, reference: str) -> HttpResponse:
     contact = screening_contact_for_action(actor=actor, reference=reference)
 
     def take() -> str:
-        services.contact_take(actor=actor, contact_id=contact.pk)
+        contact_take(actor=actor, contact_id=contact.pk)
         return f"You have taken {reference} for screening."
 
     return _act(request, contact, take, prefix="take")
@@ -278,7 +286,7 @@ def screening_release_view(request: HttpRequest, reference: str) -> HttpResponse
     contact = screening_contact_for_action(actor=actor, reference=reference)
 
     def release() -> str:
-        services.contact_release(actor=actor, contact_id=contact.pk)
+        contact_release(actor=actor, contact_id=contact.pk)
         return f"{reference} is back in the screening queue for someone else to take."
 
     return _act(request, contact, release, prefix="take")
@@ -293,7 +301,7 @@ def screening_rate_view(request: HttpRequest, reference: str) -> HttpResponse:
     form = RateForm(request.POST, prefix=RATE, levels=rag_levels_active(), is_regrade=is_regrade)
 
     def rate() -> str:
-        rating = services.contact_rate(
+        rating = contact_rate(
             actor=actor,
             contact_id=contact.pk,
             rag=form.cleaned_data.get("rag") or "",
@@ -318,9 +326,7 @@ def screening_open_enquiry_view(request: HttpRequest, reference: str) -> HttpRes
     )
 
     def open_enquiry() -> str:
-        checks = services.enquiry_open(
-            actor=actor, contact_id=contact.pk, agency_ids=form.agency_ids()
-        )
+        checks = enquiry_open(actor=actor, contact_id=contact.pk, agency_ids=form.agency_ids())
         if not checks:
             return f"Enquiry opened on {reference} with no checks: it goes to a manager to decide."
         names = _names([check.agency.name for check in checks])
@@ -337,7 +343,7 @@ def screening_request_more_checks_view(request: HttpRequest, reference: str) -> 
     form = RequestMoreChecksForm(request.POST, prefix=MORE_CHECKS, agencies=checking_agencies())
 
     def request_more() -> str:
-        checks = services.checks_request_more(
+        checks = checks_request_more(
             actor=actor, contact_id=contact.pk, agency_ids=form.agency_ids()
         )
         if not checks:
@@ -355,7 +361,7 @@ def screening_propose_closure_view(request: HttpRequest, reference: str) -> Http
     form = ProposeClosureForm(request.POST, prefix=CLOSURE, outcomes=closure_outcomes())
 
     def propose() -> str:
-        proposal = services.closure_propose(
+        proposal = closure_propose(
             actor=actor,
             contact_id=contact.pk,
             outcome=form.cleaned_data.get("outcome") or "",
@@ -377,7 +383,7 @@ def screening_pass_to_worker_view(request: HttpRequest, reference: str) -> HttpR
     form = PassToWorkerForm(request.POST, prefix=WORKER)
 
     def pass_on() -> str:
-        decision = services.contact_pass_to_allocated_worker(
+        decision = contact_pass_to_allocated_worker(
             actor=actor,
             contact_id=contact.pk,
             allocated_worker=form.cleaned_data.get("allocated_worker") or "",

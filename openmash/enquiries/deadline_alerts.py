@@ -1,0 +1,208 @@
+"""Deadline reminders and overdue alerts: the people responsible for a contact or an
+agency check are reminded before its deadline, and MASH managers alerted once it has
+passed. Each is recorded and sent as openmash.enquiries.message_delivery describes.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import chain
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from openmash.accounts.models import User, UserRole
+from openmash.accounts.roles import Role
+from openmash.area.calendar import LONDON
+from openmash.area.models import WorkingHours
+from openmash.contacts.models import Contact
+from openmash.enquiries.message_delivery import _record
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckState,
+    HandOn,
+    HandOnState,
+    Message,
+    MessageKind,
+)
+from openmash.enquiries.workflow import DEADLINE_STATES
+
+SUBJECT_LIMIT = 200  # Message.subject
+
+
+def _when(moment: datetime) -> str:
+    """A time as the hub reads it: "14:05 on 3 March 2026", in Europe/London."""
+    return f"{timezone.localtime(moment, LONDON):%H:%M on %-d %B %Y}"
+
+
+@dataclass(frozen=True)
+class _Notice:
+    contact: Contact
+    kind: str
+    user: User
+    subject: str
+    body: str
+    dedupe_key: str
+
+
+class _Recipients:
+    """Everyone a reminder or alert can go to, read once per run rather than once per
+    contact or check."""
+
+    def __init__(self) -> None:
+        grants = (
+            UserRole.objects.filter(
+                role__in=[Role.SCREENER, Role.MASH_MANAGER, Role.AGENCY_RESEARCHER],
+                user__is_active=True,
+            )
+            .exclude(user__email="")
+            .select_related("user")
+            .order_by("user_id", "role")
+        )
+        self.screeners: list[User] = []
+        self.managers: list[User] = []
+        self.researchers: dict[int, list[User]] = defaultdict(list)
+        for grant in grants:
+            user = grant.user
+            if grant.role == Role.SCREENER:
+                self.screeners.append(user)
+            elif grant.role == Role.MASH_MANAGER:
+                self.managers.append(user)
+            elif user.agency_id is not None:
+                self.researchers[user.agency_id].append(user)
+
+    def for_screening(self, contact: Contact) -> list[User]:
+        """The screener the contact is assigned to, or every screener while nobody has it
+        (or its screener has left)."""
+        assigned = contact.assigned_to
+        if assigned is not None and assigned.is_active:
+            return [assigned] if assigned.email else []
+        return self.screeners
+
+
+def _contact_notices(now: datetime, soon: datetime, people: _Recipients) -> Iterator[_Notice]:
+    # A case returned by the team it was handed to has a new deadline, counted from the
+    # return: its reminders are its own, even should the new deadline fall on the same
+    # minute as an earlier one (working hours start every deadline set overnight at 09:00).
+    latest_return = (
+        HandOn.objects.filter(contact=OuterRef("pk"), state=HandOnState.RETURNED)
+        .order_by("-responded_at", "-id")
+        .values("pk")[:1]
+    )
+    contacts = (
+        Contact.objects.filter(
+            state__in=DEADLINE_STATES, deadline_at__isnull=False, deadline_at__lte=soon
+        )
+        .annotate(latest_return=Subquery(latest_return))
+        .select_related("assigned_to")
+        .order_by("deadline_at", "pk")
+    )
+    for contact in contacts.iterator(chunk_size=500):
+        assert contact.deadline_at is not None
+        due = _when(contact.deadline_at)
+        returned = getattr(contact, "latest_return", None)
+        cycle = f":return:{returned}" if returned else ""
+        if contact.deadline_at > now:
+            recipients, kind = people.for_screening(contact), MessageKind.DEADLINE_REMINDER
+            subject = f"{contact.reference}: MASH decision due by {due}"
+        else:
+            recipients, kind = people.managers, MessageKind.DEADLINE_PASSED
+            subject = f"{contact.reference}: MASH decision overdue (was due {due})"
+        for user in recipients:
+            yield _Notice(
+                contact=contact,
+                kind=kind,
+                user=user,
+                subject=subject[:SUBJECT_LIMIT],
+                body=f"{subject}.\n\nOpen OpenMASH to see the contact.",
+                dedupe_key=(
+                    f"{kind}:contact:{contact.pk}:{contact.deadline_at:%Y%m%d%H%M}:{user.pk}"
+                    + cycle
+                ),
+            )
+
+
+def _check_notices(now: datetime, soon: datetime, people: _Recipients) -> Iterator[_Notice]:
+    # A check left open on a contact that has since been decided or closed is nobody's
+    # deadline any more.
+    checks = (
+        AgencyCheck.objects.filter(
+            state=CheckState.REQUESTED,
+            deadline_at__lte=soon,
+            contact__state__in=DEADLINE_STATES,
+        )
+        .select_related("agency", "contact")
+        .order_by("deadline_at", "pk")
+    )
+    for check in checks.iterator(chunk_size=500):
+        due = _when(check.deadline_at)
+        if check.deadline_at > now:
+            recipients = people.researchers.get(check.agency_id, [])
+            kind = MessageKind.DEADLINE_REMINDER
+            subject = f"{check.contact.reference}: {check.agency.name} check due by {due}"
+        else:
+            recipients, kind = people.managers, MessageKind.DEADLINE_PASSED
+            subject = (
+                f"{check.contact.reference}: {check.agency.name} check overdue (was due {due})"
+            )
+        for user in recipients:
+            yield _Notice(
+                contact=check.contact,
+                kind=kind,
+                user=user,
+                subject=subject[:SUBJECT_LIMIT],
+                body=f"{subject}.\n\nOpen OpenMASH to see the check.",
+                dedupe_key=f"{kind}:check:{check.pk}:{check.deadline_at:%Y%m%d%H%M}:{user.pk}",
+            )
+
+
+def _batches(notices: Iterator[_Notice], size: int = 500) -> Iterator[list[_Notice]]:
+    batch: list[_Notice] = []
+    for notice in notices:
+        batch.append(notice)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def deadline_alerts_send(*, now: datetime) -> int:
+    """Remind the people responsible before a deadline, and alert MASH managers when one
+    has passed. Safe to run as often as wanted: each reminder and alert is sent once per
+    deadline and recipient (a re-grade that moves the deadline earns a new one, as does a
+    case returned to the MASH, whose deadline is counted afresh from the return), and
+    nothing is sent about a contact that has been decided or closed. Returns how many
+    messages were recorded (each is sent once the run's transaction for it commits, and
+    tried again later if the mail server does not take it)."""
+    hours = WorkingHours.objects.first() or WorkingHours()
+    soon = now + timedelta(hours=float(hours.reminder_hours_before))
+    people = _Recipients()
+    notices = chain(_contact_notices(now, soon, people), _check_notices(now, soon, people))
+    sent = 0
+    for batch in _batches(notices):
+        # Most runs find only reminders already sent: skip them with one query rather
+        # than one failed insert each. The unique key still settles two runs at once.
+        already = set(
+            Message.objects.filter(
+                dedupe_key__in=[notice.dedupe_key for notice in batch]
+            ).values_list("dedupe_key", flat=True)
+        )
+        for notice in batch:
+            if notice.dedupe_key in already:
+                continue
+            with transaction.atomic():
+                message = _record(
+                    contact=notice.contact,
+                    kind=notice.kind,
+                    to_email=notice.user.email,
+                    to_user=notice.user,
+                    subject=notice.subject,
+                    body=notice.body,
+                    now=now,
+                    dedupe_key=notice.dedupe_key,
+                )
+            sent += message is not None
+    return sent

@@ -1,0 +1,198 @@
+"""Agency checks: the agency asked records what it knows about each person in the
+contact, or the MASH waives a check it no longer needs. When the last open check is done
+the contact goes to the manager for a decision."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from openmash.contacts.codes import ContactState, LawfulBasis
+from openmash.contacts.models import Contact
+from openmash.core.audit import Actor
+from openmash.core.models import AuditAction
+from openmash.enquiries import workflow
+from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
+from openmash.enquiries.services.guards import (
+    TEXT_LIMIT,
+    _audit,
+    _locked_contact,
+    _raise_if,
+    _require,
+    _text,
+)
+from openmash.enquiries.workflow import IllegalTransition
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    """What an agency records about one person in the contact."""
+
+    person_id: int
+    known: bool | None
+    summary: str = ""
+    risk_indicators: str = ""
+    last_involvement_on: date | None = None
+    lawful_basis: str = ""
+    restricted_information: str = ""
+    summary_restricted: bool = False
+
+
+def _check_for_agency(actor: Actor, check_id: int) -> AgencyCheck:
+    """The check, if the actor's agency owns it. Another agency's check is reported as
+    not existing, so ids cannot be probed (the fire wall)."""
+    agency_id = actor.agency_id
+    found = (
+        AgencyCheck.objects.filter(pk=check_id, agency_id=agency_id).values_list(
+            "contact_id", flat=True
+        )
+        if agency_id is not None
+        else None
+    )
+    contact_id = found.first() if found is not None else None
+    if contact_id is None:
+        raise AgencyCheck.DoesNotExist(f"No check {check_id} for this agency.")
+    # Locks in one order everywhere, the contact first, so two people cannot deadlock.
+    _locked_contact(contact_id)
+    return AgencyCheck.objects.select_for_update().get(pk=check_id)
+
+
+def _finding_errors(
+    findings: Sequence[FindingInput], person_ids: list[int], today: date
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    by_person = {finding.person_id: finding for finding in findings}
+    for index, person_id in enumerate(person_ids):
+        prefix = f"findings-{index}"
+        finding = by_person.get(person_id)
+        if finding is None or finding.known is None:
+            errors[f"{prefix}-known"] = "Select whether the person is known to your agency"
+            continue
+        if finding.known and not finding.summary.strip():
+            errors[f"{prefix}-summary"] = "Enter a summary of what your agency knows"
+        if not finding.lawful_basis or finding.lawful_basis not in LawfulBasis.values:
+            errors[f"{prefix}-lawful_basis"] = "Select the lawful basis for sharing"
+        if finding.last_involvement_on is not None and finding.last_involvement_on > today:
+            errors[f"{prefix}-last_involvement_on"] = (
+                "Date of most recent involvement must be today or in the past"
+            )
+        for field in ("summary", "risk_indicators", "restricted_information"):
+            value = getattr(finding, field)
+            if len(value) > TEXT_LIMIT:
+                errors[f"{prefix}-{field}"] = f"Enter {TEXT_LIMIT:,} characters or fewer"
+            elif "\x00" in value:
+                errors[f"{prefix}-{field}"] = "Remove the invisible control characters"
+    unknown = set(by_person) - set(person_ids)
+    if unknown:
+        errors["findings"] = "Record findings only for the people in this contact"
+    elif len(by_person) != len(findings):
+        # Two findings for one person would break one_finding_per_person at the database.
+        errors["findings"] = "Record one finding for each person"
+    return errors
+
+
+def _complete_if_all_checks_done(actor: Actor, contact: Contact) -> None:
+    if contact.state != ContactState.CHECKS_IN_PROGRESS:
+        return
+    if not contact.agency_checks.filter(state=CheckState.REQUESTED).exists():
+        workflow.move(contact, ContactState.AWAITING_DECISION)
+        contact.save(update_fields=["state"])
+        _audit(actor, AuditAction.UPDATE, "contact", contact, contact, change="checks complete")
+
+
+@transaction.atomic
+def check_record_findings(
+    *,
+    actor: Actor,
+    check_id: int,
+    findings: Sequence[FindingInput],
+    now: datetime | None = None,
+) -> AgencyCheck:
+    """Record the agency's findings, one per person in the contact, and complete the
+    check. Only the agency asked may answer (a researcher or its system's API token);
+    another agency's check raises AgencyCheck.DoesNotExist. When the last open check is
+    answered the contact goes to the manager for a decision."""
+    if actor.token is None:
+        _require(actor, "enquiries.record_findings")
+    now = now or timezone.now()
+    check = _check_for_agency(actor, check_id)
+    contact = _locked_contact(check.contact_id)
+    if check.state != CheckState.REQUESTED or contact.state not in (
+        ContactState.CHECKS_IN_PROGRESS,
+        ContactState.AWAITING_DECISION,
+    ):
+        raise IllegalTransition(
+            contact,
+            contact.state,
+            f"This check is {check.get_state_display().lower()}"
+            + (
+                ""
+                if check.state != CheckState.REQUESTED
+                else f" and {contact.reference} is {contact.get_state_display().lower()}"
+            )
+            + ": findings can no longer be recorded.",
+        )
+    person_ids = list(contact.people.order_by("position").values_list("pk", flat=True))
+    _raise_if(_finding_errors(findings, person_ids, timezone.localdate(now)))
+    CheckFinding.objects.bulk_create(
+        CheckFinding(
+            agency_check=check,
+            person_id=finding.person_id,
+            known=bool(finding.known),
+            summary=finding.summary.strip() if finding.known else "",
+            risk_indicators=finding.risk_indicators.strip() if finding.known else "",
+            last_involvement_on=finding.last_involvement_on if finding.known else None,
+            lawful_basis=finding.lawful_basis,
+            restricted_information=finding.restricted_information.strip(),
+            summary_restricted=finding.summary_restricted,
+        )
+        for finding in findings
+    )
+    check.state = CheckState.COMPLETED
+    check.completed_by = actor.user
+    check.completed_by_token = actor.token
+    check.completed_at = now
+    check.save(update_fields=["state", "completed_by", "completed_by_token", "completed_at"])
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        "agency_check",
+        check,
+        contact,
+        change="findings recorded",
+        known=sum(1 for finding in findings if finding.known),
+    )
+    _complete_if_all_checks_done(actor, contact)
+    return check
+
+
+@transaction.atomic
+def check_waive(
+    *, actor: Actor, check_id: int, reason: str, now: datetime | None = None
+) -> AgencyCheck:
+    """The MASH decides it no longer needs an agency's check, with the reason."""
+    user = _require(actor, "enquiries.screen_contact")
+    now = now or timezone.now()
+    contact = _locked_contact(
+        AgencyCheck.objects.values_list("contact_id", flat=True).get(pk=check_id)
+    )
+    check = AgencyCheck.objects.select_for_update().select_related("agency").get(pk=check_id)
+    if check.state != CheckState.REQUESTED:
+        raise IllegalTransition(
+            contact,
+            contact.state,
+            f"The {check.agency.name} check is already {check.get_state_display().lower()}.",
+        )
+    errors: dict[str, str] = {}
+    reason = _text(errors, "reason", reason, "Enter why this check is no longer needed")
+    _raise_if(errors)
+    check.state = CheckState.WAIVED
+    check.waived_by = user
+    check.waived_at = now
+    check.waive_reason = reason
+    check.save(update_fields=["state", "waived_by", "waived_at", "waive_reason"])
+    _audit(actor, AuditAction.UPDATE, "agency_check", check, contact, change="waived")
+    _complete_if_all_checks_done(actor, contact)
+    return check
