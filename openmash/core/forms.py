@@ -188,9 +188,10 @@ class SummaryError:
     href: str
 
 
-# Widgets drawn as several boxes (a date's day, month and year; radios; checkboxes): the
-# summary links to the first box, as the GOV.UK error summary asks.
-_SEVERAL_BOXES = {"govukdate", "govukradios", "govukcheckboxes"}
+# Widgets drawn as several boxes (a date's day, month and year; radios, with hints or
+# without; checkboxes): the summary links to the first box, as the GOV.UK error summary
+# asks. Told by kind rather than by name, so a new kind of radios is covered too.
+_SEVERAL_BOXES = (forms.MultiWidget, forms.RadioSelect, forms.CheckboxSelectMultiple)
 
 
 def error_summary(form: forms.Form, *, form_href: str = "#main-content") -> list[SummaryError]:
@@ -202,6 +203,7 @@ def error_summary(form: forms.Form, *, form_href: str = "#main-content") -> list
         if name not in form.errors:
             continue
         bound = form[name]
-        href = f"#{bound.auto_id}{'_0' if bound.widget_type in _SEVERAL_BOXES else ''}"
+        several = isinstance(bound.field.widget, _SEVERAL_BOXES)
+        href = f"#{bound.auto_id}{'_0' if several else ''}"
         summary.extend(SummaryError(str(message), href) for message in form.errors[name])
     return summary

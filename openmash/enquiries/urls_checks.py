@@ -6,4 +6,5 @@ from openmash.enquiries.views import checks
 urlpatterns: list[URLPattern] = [
     path("checks/", checks.check_queue_view, name="check-queue"),
     path("checks/<int:check_id>/", checks.check_view, name="check"),
+    path("checks/<int:check_id>/waive/", checks.check_waive_view, name="check-waive"),
 ]

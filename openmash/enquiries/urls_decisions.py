@@ -21,10 +21,4 @@ urlpatterns: list[URLPattern] = [
         decisions.closure_decline_view,
         name="closure-decline",
     ),
-    path("checks/<int:check_id>/waive/", decisions.check_waive_view, name="check-waive"),
-    path("emails/<int:message_id>/retry/", decisions.message_retry_view, name="message-retry"),
-    path("hand-ons/", decisions.hand_on_queue_view, name="hand-on-queue"),
-    path("hand-ons/<int:hand_on_id>/", decisions.hand_on_view, name="hand-on"),
-    path("hand-ons/<int:hand_on_id>/accept/", decisions.hand_on_accept_view, name="hand-on-accept"),
-    path("hand-ons/<int:hand_on_id>/return/", decisions.hand_on_return_view, name="hand-on-return"),
 ]

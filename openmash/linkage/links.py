@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
+from openmash.core.errors import FieldErrors
 from openmash.core.models import AuditAction
 from openmash.linkage.models import IndexedPerson, IndexSource, LinkState, PersonLink
 
@@ -194,11 +195,9 @@ def link_undo(
     *, actor: Actor, link_id: int, reason: str, now: datetime | None = None
 ) -> PersonLink:
     """Undo a wrong confirmed (or automatic) link, with the reason; it is kept as undone
-    and never suggested again."""
+    and never suggested again. Without a reason, raises FieldErrors and changes nothing."""
     if not reason.strip():
-        from openmash.enquiries.services.guards import EnquiryInvalid
-
-        raise EnquiryInvalid({"reason": "Enter why the link is wrong"})
+        raise FieldErrors({"reason": "Enter why the link is wrong"})
     return _decide(actor, link_id, LinkState.UNDONE, {LinkState.CONFIRMED}, reason, now)
 
 

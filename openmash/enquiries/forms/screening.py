@@ -2,7 +2,7 @@
 
 The forms only parse what was sent; the services check every rule (a rationale given,
 a rating chosen, agencies that are MASH partners) and their EnquiryInvalid errors are
-put next to the fields here, so a rule is written once.
+put next to these forms' fields, so a rule is written once.
 """
 
 from collections.abc import Iterable, Mapping
@@ -22,7 +22,6 @@ from openmash.enquiries.selectors.screening import (
     UNRATED,
     QueueFilters,
 )
-from openmash.enquiries.services.guards import EnquiryInvalid
 
 RATIONALE_ROWS = 5
 RADIOS_WITH_HINTS_FIELD = "enquiries/screening/widgets/radios_with_hints_field.html"
@@ -96,12 +95,8 @@ class QueueFilterForm(GovukForm):
 
 
 class ScreeningActionForm(GovukForm):
-    """An action on the screening page; `attach` puts a service's errors on the fields."""
-
-    def attach(self, invalid: EnquiryInvalid) -> None:
-        for name, message in invalid.errors.items():
-            self.add_error(name if name in self.fields else None, message)
-        self.mark_error_widgets()
+    """An action on the screening page (a service's errors are put on its fields by
+    openmash.enquiries.views.refusals.attempt)."""
 
 
 class RateForm(ScreeningActionForm):

@@ -10,19 +10,16 @@ from django.db.models import Model
 from openmash.accounts.models import User
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor, audit_record
+from openmash.core.errors import FieldErrors
 from openmash.core.models import AuditAction
 from openmash.enquiries.models import AgencyCheck
 
 TEXT_LIMIT = 20000
 
 
-class EnquiryInvalid(Exception):
-    """The request breaks one or more rules; nothing was written. `errors` maps each
-    field to a message that says how to put it right."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
+class EnquiryInvalid(FieldErrors):
+    """An enquiry service was asked to do something that breaks one or more rules; nothing
+    was written. A view that catches FieldErrors catches this too."""
 
 
 class ContactAlreadyTaken(Exception):

@@ -1,44 +1,41 @@
-"""An agency's check queue and the check page where its researcher records findings.
+"""An agency's check queue and the check page where its researcher records findings, and
+the page where the MASH waives a check it no longer needs.
 
 A researcher sees only the checks asked of their own agency (the selectors scope them);
-another agency's check is answered with 404, exactly as one that does not exist.
+another agency's check is answered with 404, exactly as one that does not exist. A
+service's refusal is shown as openmash.enquiries.views.refusals describes.
 """
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openmash.core.audit import Actor
-from openmash.core.forms import SummaryError
+from openmash.core.forms import SummaryError, error_summary
 from openmash.core.permissions import requires
 from openmash.enquiries.forms.checks import FindingForm, attach_finding_errors, finding_forms
-from openmash.enquiries.models import AgencyCheck
+from openmash.enquiries.forms.decisions import WaiveCheckForm
+from openmash.enquiries.models import AgencyCheck, CheckState
 from openmash.enquiries.presenters.checks import CheckPagePresenter, CheckPresenter
 from openmash.enquiries.selectors.checks import check_get_for_agency, check_page_for_agency
-from openmash.enquiries.services.checks import check_record_findings
-from openmash.enquiries.services.guards import EnquiryInvalid
-from openmash.enquiries.workflow import IllegalTransition
+from openmash.enquiries.selectors.decisions import check_for_waiving
+from openmash.enquiries.services.checks import check_record_findings, check_waive
+from openmash.enquiries.views.decisions import decision_url
+from openmash.enquiries.views.refusals import BAD_REQUEST, Refusal, attempt
 from openmash.linkage.links import links_for_contact
 
 COMPLETED_TAB = "completed"
-_MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}
 
 
-def _error_summary(forms: list[FindingForm], general: list[str]) -> list[SummaryError]:
+def _findings_summary(forms: list[FindingForm], general: list[str]) -> list[SummaryError]:
     summary = [SummaryError(message, "#findings") for message in general]
     for form in forms:
-        for name, errors in form.errors.items():
-            if name == "__all__":
-                href = "#findings"
-            else:
-                bound = form[name]
-                suffix = "_0" if bound.widget_type in _MULTI_INPUT_WIDGETS else ""
-                href = f"#{bound.auto_id}{suffix}"
-            summary.extend(SummaryError(str(message), href) for message in errors)
+        summary.extend(error_summary(form, form_href="#findings"))
     return summary
 
 
@@ -122,35 +119,86 @@ def check_view(request: HttpRequest, check_id: int) -> HttpResponse:
     # Every form is cleaned, so every person's errors show at once.
     if all([form.is_valid() for form in forms]):
         try:
-            check_record_findings(
-                actor=actor,
-                check_id=check.pk,
-                findings=[form.finding_input() for form in forms],
+            outcome = attempt(
+                lambda: check_record_findings(
+                    actor=actor,
+                    check_id=check.pk,
+                    findings=[form.finding_input() for form in forms],
+                )
             )
-        except EnquiryInvalid as invalid:
-            general = attach_finding_errors(forms, invalid.errors)
-        except IllegalTransition as refused:
+        except ObjectDoesNotExist as missing:  # the check is not this agency's
+            raise Http404 from missing
+        if not isinstance(outcome, Refusal):
+            messages.success(
+                request, f"Findings recorded for {check.contact.reference}. Thank you."
+            )
+            return redirect("enquiries:check-queue")
+        if outcome.status != BAD_REQUEST:
             # Answered by someone else a moment ago: show what was recorded.
             check = check_get_for_agency(actor=actor, check_id=check.pk)
             return _render_check(
                 request,
                 check,
                 None,
-                error_summary=[SummaryError(str(refused), "#findings")],
-                status=409,
+                error_summary=[SummaryError(outcome.reason, "#findings")],
+                status=outcome.status,
             )
-        except ObjectDoesNotExist as missing:  # the check is not this agency's
-            raise Http404 from missing
-        else:
-            messages.success(
-                request, f"Findings recorded for {check.contact.reference}. Thank you."
-            )
-            return redirect("enquiries:check-queue")
+        general = attach_finding_errors(forms, outcome.errors)
     return _render_check(
         request,
         check,
         forms,
-        error_summary=_error_summary(forms, general),
+        error_summary=_findings_summary(forms, general),
         general_errors=general,
         status=400,
+    )
+
+
+# --- Waiving a check -------------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@requires("enquiries.screen_contact")
+@require_http_methods(["GET", "POST"])
+def check_waive_view(request: HttpRequest, check_id: int) -> HttpResponse:
+    actor = Actor.from_request(request)
+    check = check_for_waiving(actor=actor, check_id=check_id)
+    back = _safe_next(request, decision_url(check.contact.reference))
+    form = WaiveCheckForm(request.POST if request.method == "POST" else None)
+    refusal = None
+    if request.method == "POST":
+        outcome = attempt(
+            lambda: check_waive(
+                actor=actor, check_id=check.pk, reason=form.cleaned_data.get("reason") or ""
+            ),
+            form=form,
+        )
+        if not isinstance(outcome, Refusal):
+            messages.success(request, f"The {check.agency.name} check is no longer needed.")
+            return HttpResponseRedirect(back)
+        refusal = outcome
+    problem = refusal.reason if refusal is not None else ""
+    summary = error_summary(form, form_href="#waive-form")
+    if problem:
+        summary.insert(0, SummaryError(problem, "#waive-form"))
+    return render(
+        request,
+        "enquiries/checks/waive.html",
+        {
+            "check": check,
+            "form": form,
+            "back": back,
+            "problem": problem,
+            "error_summary": summary,
+            "is_open": check.state == CheckState.REQUESTED,
+        },
+        status=refusal.status if refusal is not None else 200,
     )

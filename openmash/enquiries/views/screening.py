@@ -1,9 +1,10 @@
 """The screening queue and a contact's screening page, with the screener's actions.
 
-Each action is its own POST view that calls one service. A service's EnquiryInvalid
-puts its messages next to the fields and in the error summary, keeping what was typed;
-any other refusal (the contact was taken first, it has moved on, the user may not) is
-shown as a problem on the page; success redirects back with a notification banner.
+Each action is its own POST view that calls one service. A service's field errors go
+next to the fields and in the error summary, keeping what was typed; any other refusal
+(the contact was taken first, it has moved on, the user may not) is shown as a problem
+in the action's section (openmash.enquiries.views.refusals); success redirects back
+with a notification banner.
 """
 
 from collections.abc import Callable
@@ -11,8 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 from openmash.accounts.models import User
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
-from openmash.core.forms import SummaryError
+from openmash.core.forms import SummaryError, error_summary
 from openmash.core.permissions import requires
 from openmash.enquiries.forms.screening import (
     OpenEnquiryForm,
@@ -47,7 +46,6 @@ from openmash.enquiries.selectors.screening import (
     screening_contact_get,
     screening_queue_page,
 )
-from openmash.enquiries.services.guards import ContactAlreadyTaken, EnquiryInvalid
 from openmash.enquiries.services.screening import (
     checks_request_more,
     closure_propose,
@@ -57,9 +55,8 @@ from openmash.enquiries.services.screening import (
     contact_take,
     enquiry_open,
 )
-from openmash.enquiries.workflow import IllegalTransition
+from openmash.enquiries.views.refusals import Refusal, attempt
 from openmash.linkage.links import (
-    LinkNotOpen,
     LinkView,
     link_confirm,
     link_reject,
@@ -68,30 +65,12 @@ from openmash.linkage.links import (
 )
 from openmash.linkage.models import PersonLink
 
-_MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukradioswithhints"}
-
 # Each action form's prefix is also the id of its section on the page.
 RATE = "rate"
 OPEN_ENQUIRY = "enquiry"
 MORE_CHECKS = "more-checks"
 CLOSURE = "closure"
 WORKER = "worker"
-
-
-def _error_summary(forms: dict[str, Form], problem: SummaryError | None) -> list[SummaryError]:
-    summary = [problem] if problem else []
-    for prefix, form in forms.items():
-        if not form.is_bound:
-            continue
-        for name, errors in form.errors.items():
-            if name == "__all__":
-                href = f"#{prefix}"
-            else:
-                bound = form[name]
-                suffix = "_0" if bound.widget_type in _MULTI_INPUT_WIDGETS else ""
-                href = f"#{bound.auto_id}{suffix}"
-            summary.extend(SummaryError(str(message), href) for message in errors)
-    return summary
 
 
 # --- The queue ---------------------------------------------------------------------------
@@ -168,7 +147,9 @@ def _render_page(
             forms[prefix] = form
     if problem is not None and problem.href.lstrip("#") not in forms:
         problem = SummaryError(problem.message, "#actions")
-    error_summary = _error_summary(dict(forms), problem)
+    summary = [problem] if problem else []
+    for prefix, form in forms.items():
+        summary.extend(error_summary(form, form_href=f"#{prefix}"))
     matches = links_for_contact(actor=Actor.from_request(request), contact=contact)
     match_groups = [
         MatchGroup(person.full_name, [MatchRow(view) for view in matches[person.pk]])
@@ -187,7 +168,7 @@ def _render_page(
         "closure_form": forms.get(CLOSURE),
         "worker_form": forms.get(WORKER),
         "problem": problem,
-        "error_summary": error_summary,
+        "error_summary": summary,
     }
     return render(request, "enquiries/screening/screening.html", context, status=status)
 
@@ -231,6 +212,13 @@ def screening_view(request: HttpRequest, reference: str) -> HttpResponse:
 # --- The actions -------------------------------------------------------------------------
 
 
+# Why a screener may not act on a contact they have not taken.
+SCREENED_BY_SOMEONE_ELSE = (
+    "You cannot do this: the contact is being screened by someone else. "
+    "Ask them, or a MASH manager, to release it."
+)
+
+
 def _act(
     request: HttpRequest,
     contact: Contact,
@@ -239,30 +227,15 @@ def _act(
     prefix: str,
     form: ScreeningActionForm | None = None,
 ) -> HttpResponse:
-    """Run one service; on success redirect back with its message as a banner."""
+    """Run one service; on success redirect back with its message as a banner, and on a
+    refusal show the page again with the reason in the action's section."""
     reference = contact.reference
-    bound = {prefix: form} if form is not None else {}
-    if form is not None and not form.is_valid():
-        return _render_page(request, reference, bound=bound, status=400)
-    try:
-        success = call()
-    except EnquiryInvalid as invalid:
-        if form is None:
-            problem = SummaryError(" ".join(invalid.errors.values()), f"#{prefix}")
-            return _render_page(request, reference, problem=problem, status=400)
-        form.attach(invalid)
-        return _render_page(request, reference, bound=bound, status=400)
-    except (ContactAlreadyTaken, IllegalTransition) as refused:
-        problem = SummaryError(str(refused), f"#{prefix}")
-        return _render_page(request, reference, bound=bound, problem=problem, status=409)
-    except PermissionDenied:
-        problem = SummaryError(
-            "You cannot do this: the contact is being screened by someone else. "
-            "Ask them, or a MASH manager, to release it.",
-            f"#{prefix}",
-        )
-        return _render_page(request, reference, bound=bound, problem=problem, status=403)
-    messages.success(request, success)
+    outcome = attempt(call, form=form, forbidden=SCREENED_BY_SOMEONE_ELSE)
+    if isinstance(outcome, Refusal):
+        bound = {prefix: form} if form is not None else {}
+        problem = SummaryError(outcome.reason, f"#{prefix}") if outcome.reason else None
+        return _render_page(request, reference, bound=bound, problem=problem, status=outcome.status)
+    messages.success(request, outcome)
     return redirect("enquiries:screening", reference=reference)
 
 
@@ -406,6 +379,13 @@ def _names(names: list[str]) -> str:
 # --- Who is this? Confirming, rejecting and undoing matches ---------------------------------
 
 
+# Why a screener may not decide the matches of a contact they have not taken.
+MATCHES_OF_SOMEONE_ELSE = (
+    "You cannot decide these matches: the contact is being screened by someone else. "
+    "Ask them, or a MASH manager."
+)
+
+
 def _link_action(
     request: HttpRequest, reference: str, link_id: int, call: Callable[[Actor], str]
 ) -> HttpResponse:
@@ -413,23 +393,11 @@ def _link_action(
     contact = screening_contact_for_action(actor=actor, reference=reference)
     if not PersonLink.objects.filter(pk=link_id, contact_person__contact=contact).exists():
         raise Http404
-    try:
-        success = call(actor)
-    except EnquiryInvalid as invalid:
-        problem = SummaryError(" ".join(invalid.errors.values()), "#matches")
-        return _render_page(request, reference, problem=problem, status=400)
-    except LinkNotOpen as refused:
-        return _render_page(
-            request, reference, problem=SummaryError(str(refused), "#matches"), status=409
-        )
-    except PermissionDenied:
-        problem = SummaryError(
-            "You cannot decide these matches: the contact is being screened by someone "
-            "else. Ask them, or a MASH manager.",
-            "#matches",
-        )
-        return _render_page(request, reference, problem=problem, status=403)
-    messages.success(request, success)
+    outcome = attempt(lambda: call(actor), forbidden=MATCHES_OF_SOMEONE_ELSE)
+    if isinstance(outcome, Refusal):
+        problem = SummaryError(outcome.reason, "#matches")
+        return _render_page(request, reference, problem=problem, status=outcome.status)
+    messages.success(request, outcome)
     return redirect("enquiries:screening", reference=reference)
 
 

@@ -1,0 +1,12 @@
+from django.urls import URLPattern, path
+
+from openmash.enquiries.views import hand_ons
+
+# Routes for the receiving teams' hand-on pages, mounted under /mash/ in the "enquiries"
+# namespace.
+urlpatterns: list[URLPattern] = [
+    path("hand-ons/", hand_ons.hand_on_queue_view, name="hand-on-queue"),
+    path("hand-ons/<int:hand_on_id>/", hand_ons.hand_on_view, name="hand-on"),
+    path("hand-ons/<int:hand_on_id>/accept/", hand_ons.hand_on_accept_view, name="hand-on-accept"),
+    path("hand-ons/<int:hand_on_id>/return/", hand_ons.hand_on_return_view, name="hand-on-return"),
+]
