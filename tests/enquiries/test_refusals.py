@@ -3,13 +3,17 @@ openmash.enquiries.views.refusals.attempt."""
 
 import pytest
 from django import forms
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
 
 from openmash.contacts.models import Contact
 from openmash.core.errors import FieldErrors
 from openmash.core.forms import GovukForm
 from openmash.enquiries.services.guards import ChecksOutstanding, EnquiryInvalid
-from openmash.enquiries.views.refusals import Refusal, attempt
+from openmash.enquiries.views.refusals import Refusal, act, attempt
 from openmash.enquiries.workflow import IllegalTransition
 from openmash.linkage.links import LinkNotOpen
 
@@ -92,3 +96,43 @@ def test_it_leaves_permission_denied_to_django_when_the_view_has_no_explanation(
 def test_it_catches_nothing_else() -> None:
     with pytest.raises(ZeroDivisionError):
         attempt(lambda: 1 // 0)
+
+
+def _request() -> HttpRequest:
+    request = RequestFactory().post("/mash/contacts/MASH-1/decision/")
+    request._messages = CookieStorage(request)  # type: ignore[attr-defined]
+    return request
+
+
+def test_an_action_done_redirects_with_its_banner() -> None:
+    request = _request()
+    response = act(
+        request,
+        lambda: "Decision recorded: no further action.",
+        refused=lambda refusal: HttpResponse(status=500),
+        done="/mash/contacts/MASH-1/decision/",
+    )
+    assert (response.status_code, response["Location"]) == (302, "/mash/contacts/MASH-1/decision/")
+    assert [str(message) for message in get_messages(request)] == [
+        "Decision recorded: no further action."
+    ]
+
+
+def test_an_action_refused_draws_the_page_with_the_refusal_and_no_banner() -> None:
+    request = _request()
+    seen: list[Refusal] = []
+
+    def page(refusal: Refusal) -> HttpResponse:
+        seen.append(refusal)
+        return HttpResponse(refusal.reason, status=refusal.status)
+
+    response = act(
+        request,
+        lambda: refuse(PermissionDenied()),
+        refused=page,
+        done="/",
+        forbidden="Ask the screener who took it.",
+    )
+    assert (response.status_code, response.content) == (403, b"Ask the screener who took it.")
+    assert seen == [Refusal(403, "Ask the screener who took it.")]
+    assert list(get_messages(request)) == []

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from openmash.accounts.models import User
 from openmash.area.models import HandOnTeam, LevelOfNeed, Outcome
 from openmash.contacts.codes import AssessmentFactor, ContactState, PrimaryNeed
 from openmash.contacts.models import Contact
@@ -78,6 +79,35 @@ def _decision_fields(
     return level, outcome, codes, rationale
 
 
+def _decision_create(
+    contact: Contact,
+    user: User,
+    now: datetime,
+    data: DecisionInput,
+    checked: tuple[LevelOfNeed | None, Outcome, list[str], str],
+    *,
+    closure_proposal: ClosureProposal | None = None,
+    amends: Decision | None = None,
+    amendment_reason: str = "",
+) -> Decision:
+    """Write a decision (or an amendment of one) from what _decision_fields checked."""
+    level, outcome, codes, rationale = checked
+    return Decision.objects.create(
+        contact=contact,
+        level_of_need=level,
+        outcome=outcome,
+        factor_codes=codes,
+        primary_need=data.primary_need,
+        rationale=rationale,
+        receiving_team=data.receiving_team.strip(),
+        decided_by=user,
+        decided_at=now,
+        closure_proposal=closure_proposal,
+        amends=amends,
+        amendment_reason=amendment_reason,
+    )
+
+
 @transaction.atomic
 def decision_record(
     *, actor: Actor, contact_id: int, data: DecisionInput, now: datetime | None = None
@@ -110,16 +140,12 @@ def decision_record(
     proposal = contact.closure_proposals.filter(state=ProposalState.PROPOSED).first()
     try:
         with transaction.atomic():
-            decision = Decision.objects.create(
-                contact=contact,
-                level_of_need=level,
-                outcome=outcome,
-                factor_codes=codes,
-                primary_need=data.primary_need,
-                rationale=rationale,
-                receiving_team=data.receiving_team.strip(),
-                decided_by=user,
-                decided_at=now,
+            decision = _decision_create(
+                contact,
+                user,
+                now,
+                data,
+                (level, outcome, codes, rationale),
                 closure_proposal=proposal
                 if proposal and proposal.outcome_id == outcome.pk
                 else None,
@@ -195,16 +221,12 @@ def decision_amend(
     reason = _text(errors, "amendment_reason", reason, "Enter the reason for the amendment")
     _raise_if(errors)
     assert outcome is not None
-    amendment = Decision.objects.create(
-        contact=contact,
-        level_of_need=level,
-        outcome=outcome,
-        factor_codes=codes,
-        primary_need=data.primary_need,
-        rationale=rationale,
-        receiving_team=data.receiving_team.strip(),
-        decided_by=user,
-        decided_at=now,
+    amendment = _decision_create(
+        contact,
+        user,
+        now,
+        data,
+        (level, outcome, codes, rationale),
         amends=original,
         amendment_reason=reason,
     )

@@ -8,7 +8,7 @@ service's refusal is shown as openmash.enquiries.views.refusals describes.
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +26,7 @@ from openmash.enquiries.selectors.checks import check_get_for_agency, check_page
 from openmash.enquiries.selectors.decisions import check_for_waiving
 from openmash.enquiries.services.checks import check_record_findings, check_waive
 from openmash.enquiries.views.decisions import decision_url
-from openmash.enquiries.views.refusals import BAD_REQUEST, Refusal, attempt
+from openmash.enquiries.views.refusals import BAD_REQUEST, Refusal, act, attempt
 from openmash.linkage.links import links_for_contact
 
 COMPLETED_TAB = "completed"
@@ -166,25 +166,13 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-@requires("enquiries.screen_contact")
-@require_http_methods(["GET", "POST"])
-def check_waive_view(request: HttpRequest, check_id: int) -> HttpResponse:
-    actor = Actor.from_request(request)
-    check = check_for_waiving(actor=actor, check_id=check_id)
-    back = _safe_next(request, decision_url(check.contact.reference))
-    form = WaiveCheckForm(request.POST if request.method == "POST" else None)
-    refusal = None
-    if request.method == "POST":
-        outcome = attempt(
-            lambda: check_waive(
-                actor=actor, check_id=check.pk, reason=form.cleaned_data.get("reason") or ""
-            ),
-            form=form,
-        )
-        if not isinstance(outcome, Refusal):
-            messages.success(request, f"The {check.agency.name} check is no longer needed.")
-            return HttpResponseRedirect(back)
-        refusal = outcome
+def _render_waive(
+    request: HttpRequest,
+    check: AgencyCheck,
+    form: WaiveCheckForm,
+    back: str,
+    refusal: Refusal | None = None,
+) -> HttpResponse:
     problem = refusal.reason if refusal is not None else ""
     summary = error_summary(form, form_href="#waive-form")
     if problem:
@@ -201,4 +189,27 @@ def check_waive_view(request: HttpRequest, check_id: int) -> HttpResponse:
             "is_open": check.state == CheckState.REQUESTED,
         },
         status=refusal.status if refusal is not None else 200,
+    )
+
+
+@requires("enquiries.screen_contact")
+@require_http_methods(["GET", "POST"])
+def check_waive_view(request: HttpRequest, check_id: int) -> HttpResponse:
+    actor = Actor.from_request(request)
+    check = check_for_waiving(actor=actor, check_id=check_id)
+    back = _safe_next(request, decision_url(check.contact.reference))
+    if request.method == "GET":
+        return _render_waive(request, check, WaiveCheckForm(), back)
+    form = WaiveCheckForm(request.POST)
+
+    def waive() -> str:
+        check_waive(actor=actor, check_id=check.pk, reason=form.cleaned_data.get("reason") or "")
+        return f"The {check.agency.name} check is no longer needed."
+
+    return act(
+        request,
+        waive,
+        form=form,
+        refused=lambda refusal: _render_waive(request, check, form, back, refusal),
+        done=back,
     )

@@ -5,10 +5,9 @@ openmash.enquiries.services, refused as openmash.enquiries.views.refusals descri
 
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,7 +42,7 @@ from openmash.enquiries.services.decisions import closure_agree, decision_amend,
 from openmash.enquiries.services.guards import ChecksOutstanding
 from openmash.enquiries.services.messages import MessageNotRetryable
 from openmash.enquiries.services.screening import closure_decline
-from openmash.enquiries.views.refusals import CONFLICT, Refusal, attempt
+from openmash.enquiries.views.refusals import CONFLICT, Refusal, act
 from openmash.enquiries.workflow import IllegalTransition
 
 # A decision can be recorded while the contact is in one of these states (with checks
@@ -209,18 +208,22 @@ def decision_view(request: HttpRequest, reference: str) -> HttpResponse:
     target = decision_target_for(actor=actor, reference=reference)
     options = decision_options()
     form = DecisionForm(request.POST, levels=options.levels, outcomes=options.outcomes)
-    outcome = attempt(
-        lambda: decision_record(
+
+    def record() -> str:
+        decision = decision_record(
             actor=actor, contact_id=target.contact_id, data=form.decision_input()
-        ),
-        form=form,
-    )
-    if isinstance(outcome, Refusal):
-        return decision_page_render(
-            request, reference, options=options, decision_form=form, refusal=outcome
         )
-    messages.success(request, f"Decision recorded: {outcome.outcome.label}.")
-    return redirect(decision_url(reference))
+        return f"Decision recorded: {decision.outcome.label}."
+
+    return act(
+        request,
+        record,
+        form=form,
+        refused=lambda refusal: decision_page_render(
+            request, reference, options=options, decision_form=form, refusal=refusal
+        ),
+        done=decision_url(reference),
+    )
 
 
 @requires("enquiries.decide")
@@ -240,26 +243,29 @@ def decision_amend_view(request: HttpRequest, reference: str) -> HttpResponse:
             problem=f"{reference} has not been decided yet: record the decision first.",
         )
 
-    def amend() -> Decision:
+    def amend() -> str:
         # Amend the decision the manager was looking at: if someone amended it meanwhile,
         # the service refuses rather than amend an amendment they have not seen.
         shown_id = form.cleaned_data.get("decision_id")
         if shown_id not in target.decision_ids:
             shown_id = current_id
-        return decision_amend(
+        amendment = decision_amend(
             actor=actor,
             decision_id=shown_id,
             data=form.decision_input(),
             reason=form.cleaned_data.get("amendment_reason") or "",
         )
+        return f"Decision amended: {amendment.outcome.label}."
 
-    outcome = attempt(amend, form=form)
-    if isinstance(outcome, Refusal):
-        return decision_page_render(
-            request, reference, options=options, amend_form=form, refusal=outcome
-        )
-    messages.success(request, f"Decision amended: {outcome.outcome.label}.")
-    return redirect(decision_url(reference))
+    return act(
+        request,
+        amend,
+        form=form,
+        refused=lambda refusal: decision_page_render(
+            request, reference, options=options, amend_form=form, refusal=refusal
+        ),
+        done=decision_url(reference),
+    )
 
 
 @requires("enquiries.decide")
@@ -270,21 +276,25 @@ def closure_agree_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
     reference = proposal.contact.reference
     options = decision_options()
     form = ClosureAgreeForm(request.POST, levels=options.levels)
-    outcome = attempt(
-        lambda: closure_agree(
+
+    def agree() -> str:
+        decision = closure_agree(
             actor=actor,
             proposal_id=proposal.pk,
             level_of_need=form.level_number(),
             primary_need=form.cleaned_data.get("primary_need") or "",
-        ),
-        form=form,
-    )
-    if isinstance(outcome, Refusal):
-        return decision_page_render(
-            request, reference, options=options, agree_form=form, refusal=outcome
         )
-    messages.success(request, f"Closure agreed: {outcome.outcome.label}.")
-    return redirect(decision_url(reference))
+        return f"Closure agreed: {decision.outcome.label}."
+
+    return act(
+        request,
+        agree,
+        form=form,
+        refused=lambda refusal: decision_page_render(
+            request, reference, options=options, agree_form=form, refusal=refusal
+        ),
+        done=decision_url(reference),
+    )
 
 
 @requires("enquiries.decide")
@@ -294,13 +304,19 @@ def closure_decline_view(request: HttpRequest, proposal_id: int) -> HttpResponse
     proposal = closure_proposal_for(actor=actor, proposal_id=proposal_id)
     reference = proposal.contact.reference
     form = ClosureDeclineForm(request.POST)
-    outcome = attempt(
-        lambda: closure_decline(
+
+    def decline() -> str:
+        closure_decline(
             actor=actor, proposal_id=proposal.pk, reason=form.cleaned_data.get("reason") or ""
-        ),
+        )
+        return "Closure not agreed: the contact has gone back to the screener."
+
+    return act(
+        request,
+        decline,
         form=form,
+        refused=lambda refusal: decision_page_render(
+            request, reference, decline_form=form, refusal=refusal
+        ),
+        done=decision_url(reference),
     )
-    if isinstance(outcome, Refusal):
-        return decision_page_render(request, reference, decline_form=form, refusal=outcome)
-    messages.success(request, "Closure not agreed: the contact has gone back to the screener.")
-    return redirect(decision_url(reference))

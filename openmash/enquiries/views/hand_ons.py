@@ -3,9 +3,9 @@ returns to the MASH. Reads go through openmash.enquiries.selectors.decisions; th
 are openmash.enquiries.services.hand_ons, refused as openmash.enquiries.views.refusals
 describes."""
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,7 +16,7 @@ from openmash.enquiries.forms.decisions import HandOnAcceptForm, HandOnReturnFor
 from openmash.enquiries.presenters.decisions import HandOnPresenter, team_labels
 from openmash.enquiries.selectors.decisions import hand_on_get_for, hand_on_queue_for
 from openmash.enquiries.services.hand_ons import hand_on_accept, hand_on_return
-from openmash.enquiries.views.refusals import Refusal, attempt
+from openmash.enquiries.views.refusals import Refusal, act
 
 
 @requires("enquiries.view_hand_on_queue")
@@ -80,18 +80,24 @@ def hand_on_accept_view(request: HttpRequest, hand_on_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     hand_on = hand_on_get_for(actor=actor, hand_on_id=hand_on_id)
     form = HandOnAcceptForm(request.POST)
-    outcome = attempt(
-        lambda: hand_on_accept(
+
+    def accept() -> str:
+        hand_on_accept(
             actor=actor,
             hand_on_id=hand_on.pk,
             allocated_worker=form.cleaned_data.get("allocated_worker") or "",
-        ),
+        )
+        return f"You accepted {hand_on.contact.reference}."
+
+    return act(
+        request,
+        accept,
         form=form,
+        refused=lambda refusal: _render_hand_on(
+            request, hand_on.pk, accept_form=form, refusal=refusal
+        ),
+        done=reverse("enquiries:hand-on-queue"),
     )
-    if isinstance(outcome, Refusal):
-        return _render_hand_on(request, hand_on.pk, accept_form=form, refusal=outcome)
-    messages.success(request, f"You accepted {hand_on.contact.reference}.")
-    return redirect("enquiries:hand-on-queue")
 
 
 @requires("enquiries.view_hand_on_queue")
@@ -100,16 +106,21 @@ def hand_on_return_view(request: HttpRequest, hand_on_id: int) -> HttpResponse:
     actor = Actor.from_request(request)
     hand_on = hand_on_get_for(actor=actor, hand_on_id=hand_on_id)
     form = HandOnReturnForm(request.POST)
-    outcome = attempt(
-        lambda: hand_on_return(
+
+    def send_back() -> str:
+        hand_on_return(
             actor=actor, hand_on_id=hand_on.pk, reason=form.cleaned_data.get("reason") or ""
-        ),
-        form=form,
-    )
-    if isinstance(outcome, Refusal):
-        return _render_hand_on(request, hand_on.pk, return_form=form, refusal=outcome)
-    messages.success(
+        )
+        return (
+            f"You returned {hand_on.contact.reference} to the MASH for the decision to be amended."
+        )
+
+    return act(
         request,
-        f"You returned {hand_on.contact.reference} to the MASH for the decision to be amended.",
+        send_back,
+        form=form,
+        refused=lambda refusal: _render_hand_on(
+            request, hand_on.pk, return_form=form, refusal=refusal
+        ),
+        done=reverse("enquiries:hand-on-queue"),
     )
-    return redirect("enquiries:hand-on-queue")

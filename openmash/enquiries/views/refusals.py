@@ -1,8 +1,10 @@
 """The one way an enquiry action view turns a service's refusal into its page shown again
 with the reason.
 
-A view runs its service through `attempt`, which gives back either what the service
-returned or a Refusal; the view shows a Refusal on its page with the Refusal's status:
+An action view runs its service through `act`: on success the banner the view words and
+a redirect; on a refusal the view's page drawn again with it. (`attempt`, underneath,
+gives back what the service returned or the Refusal, for the few views that do more with
+either.) A Refusal has the status the page is shown with, and the reason:
 - the view's form does not validate: 400, the form as typed with its errors;
 - FieldErrors (EnquiryInvalid, or a linkage engine's): 400, each message beside its field
   in the form as typed (or, with no form, all of them as the reason);
@@ -18,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from openmash.core.errors import FieldErrors
 from openmash.core.forms import GovukForm
@@ -75,3 +79,22 @@ def attempt(
         if not forbidden:
             raise
         return Refusal(FORBIDDEN, forbidden)
+
+
+def act(
+    request: HttpRequest,
+    call: Callable[[], str],
+    *,
+    refused: Callable[[Refusal], HttpResponse],
+    done: str,
+    form: GovukForm | None = None,
+    forbidden: str = "",
+) -> HttpResponse:
+    """Run one service for an action view (`call` returns the banner that says what was
+    done): on success, the banner and a redirect to the URL `done`; on a refusal, the
+    page `refused` draws with it."""
+    outcome = attempt(call, form=form, forbidden=forbidden)
+    if isinstance(outcome, Refusal):
+        return refused(outcome)
+    messages.success(request, outcome)
+    return HttpResponseRedirect(done)

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -55,7 +55,7 @@ from openmash.enquiries.services.screening import (
     contact_take,
     enquiry_open,
 )
-from openmash.enquiries.views.refusals import Refusal, attempt
+from openmash.enquiries.views.refusals import Refusal, act
 from openmash.linkage.links import (
     LinkView,
     link_confirm,
@@ -230,13 +230,24 @@ def _act(
     """Run one service; on success redirect back with its message as a banner, and on a
     refusal show the page again with the reason in the action's section."""
     reference = contact.reference
-    outcome = attempt(call, form=form, forbidden=SCREENED_BY_SOMEONE_ELSE)
-    if isinstance(outcome, Refusal):
+
+    def refused(refusal: Refusal) -> HttpResponse:
         bound = {prefix: form} if form is not None else {}
-        problem = SummaryError(outcome.reason, f"#{prefix}") if outcome.reason else None
-        return _render_page(request, reference, bound=bound, problem=problem, status=outcome.status)
-    messages.success(request, outcome)
-    return redirect("enquiries:screening", reference=reference)
+        problem = SummaryError(refusal.reason, f"#{prefix}") if refusal.reason else None
+        return _render_page(request, reference, bound=bound, problem=problem, status=refusal.status)
+
+    return act(
+        request,
+        call,
+        form=form,
+        forbidden=SCREENED_BY_SOMEONE_ELSE,
+        refused=refused,
+        done=_screening_url(reference),
+    )
+
+
+def _screening_url(reference: str) -> str:
+    return reverse("enquiries:screening", kwargs={"reference": reference})
 
 
 @requires("enquiries.screen_contact")
@@ -393,12 +404,18 @@ def _link_action(
     contact = screening_contact_for_action(actor=actor, reference=reference)
     if not PersonLink.objects.filter(pk=link_id, contact_person__contact=contact).exists():
         raise Http404
-    outcome = attempt(lambda: call(actor), forbidden=MATCHES_OF_SOMEONE_ELSE)
-    if isinstance(outcome, Refusal):
-        problem = SummaryError(outcome.reason, "#matches")
-        return _render_page(request, reference, problem=problem, status=outcome.status)
-    messages.success(request, outcome)
-    return redirect("enquiries:screening", reference=reference)
+
+    def refused(refusal: Refusal) -> HttpResponse:
+        problem = SummaryError(refusal.reason, "#matches")
+        return _render_page(request, reference, problem=problem, status=refusal.status)
+
+    return act(
+        request,
+        lambda: call(actor),
+        forbidden=MATCHES_OF_SOMEONE_ELSE,
+        refused=refused,
+        done=_screening_url(reference),
+    )
 
 
 @requires("enquiries.screen_contact")
