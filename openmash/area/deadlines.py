@@ -5,13 +5,14 @@ from datetime import datetime
 
 from openmash.area.calendar import WorkingCalendar, calendar_for_area
 from openmash.area.models import RagLevel
+from openmash.area.selectors import rag_levels_active
 
 
 def provisional_level(*, immediate_risk: bool) -> RagLevel | None:
     """The rating a contact's deadline runs on until a screener rates it: the most
     urgent level if the referrer says a child is at immediate risk, otherwise the level
     marked as the default for unrated contacts (the least urgent if none is marked)."""
-    levels = list(RagLevel.objects.filter(active=True).order_by("order"))
+    levels = rag_levels_active()
     if not levels:
         return None
     if immediate_risk:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from openmash.accounts.models import Agency, User
 from openmash.area.models import RagLevel
+from openmash.area.selectors import rag_levels_active
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.enquiries.models import AgencyCheck
@@ -78,7 +79,7 @@ class DemoWorkflow:
             for slug in ("police", "health", "education", "probation")
         }
         self.agencies = agencies
-        self.levels = {level.code: level for level in RagLevel.objects.filter(active=True)}
+        self.levels = {level.code: level for level in rag_levels_active()}
         # Families with an allocated social worker, by a key the seeder gives each family.
         self.workers: dict[int, tuple[str, datetime]] = {}
 

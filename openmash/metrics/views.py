@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from openmash.accounts.models import Agency
-from openmash.area.models import RagLevel
+from openmash.area.selectors import rag_levels_active
 from openmash.core.forms import error_summary
 from openmash.core.permissions import requires
 from openmash.extracts.tables import ExportFormat, table_response
@@ -30,7 +30,7 @@ CHART_FORMATS = {
 def _filter_form(request: HttpRequest) -> MetricFilterForm:
     return MetricFilterForm(
         request.GET or None,
-        levels=RagLevel.objects.filter(active=True).order_by("order"),
+        levels=rag_levels_active(),
         agencies=Agency.objects.filter(is_mash_partner=True).order_by("name"),
     )
 
@@ -108,10 +108,6 @@ def table_download_view(
     return table_response(table, export_format)
 
 
-def _levels() -> list[RagLevel]:
-    return list(RagLevel.objects.filter(active=True).order_by("order"))
-
-
 @requires("metrics.view_dashboard")
 def evaluation_view(request: HttpRequest) -> HttpResponse:
     """Before and after: an indicator in two periods, the difference and how sure it is.
@@ -119,7 +115,7 @@ def evaluation_view(request: HttpRequest) -> HttpResponse:
     form = EvaluationForm(
         request.GET or None,
         measures=[(key, measure.label) for key, measure in MEASURES.items()],
-        levels=_levels(),
+        levels=rag_levels_active(),
     )
     page = None
     if form.is_bound and form.is_valid():

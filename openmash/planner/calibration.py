@@ -48,6 +48,7 @@ from openmash.accounts.models import Agency, User
 from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
 from openmash.area.models import BankHoliday, RagLevel, WorkingHours
+from openmash.area.selectors import rag_levels_active
 from openmash.capacity.scenario import (
     WEEKDAYS,
     Arrivals,
@@ -617,7 +618,7 @@ def calibrate(
     period = _from_first_record(period)
     begin, end = period.bounds()
     contacts = Contact.objects.filter(received_at__gte=begin, received_at__lt=end)
-    levels = list(RagLevel.objects.filter(active=True).order_by("order"))
+    levels = rag_levels_active()
     if not levels:
         raise CalibrationError("The area has no active RAG levels")
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from openmash.area.calendar import calendar_for_area
-from openmash.area.models import RagLevel
+from openmash.area.selectors import rag_levels_active
 from openmash.capacity.results import ReplicationMetrics, quantile
 from openmash.contacts.models import Contact
 from openmash.enquiries.models import Decision, RagRating
@@ -59,7 +59,7 @@ def actual_turnaround(*, period: Period, now: datetime) -> dict[str, Any]:
     ):
         ratings[contact_id].append((set_at, deadline_at))
     figures: dict[str, Any] = {}
-    for level in RagLevel.objects.filter(active=True).order_by("order"):
+    for level in rag_levels_active():
         own = [contact for contact in contacts if contact["rag_level__code"] == level.code]
         turnarounds: list[float] = []
         within = pending = 0

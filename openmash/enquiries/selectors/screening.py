@@ -14,7 +14,10 @@ from django.utils import timezone
 
 from openmash.accounts.models import Agency, User
 from openmash.accounts.roles import AgencyType, Role
-from openmash.area.models import HandOnTeam, Outcome, RagLevel
+from openmash.area.models import HandOnTeam, Outcome
+from openmash.area.selectors import (
+    rag_levels_active as rag_levels_active,
+)  # re-exported for the screening views
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
@@ -147,10 +150,6 @@ def screening_assignees() -> list[User]:
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
-
-
-def rag_levels_active() -> list[RagLevel]:
-    return list(RagLevel.objects.filter(active=True).order_by("order"))
 
 
 def checking_agencies() -> list[Agency]:
