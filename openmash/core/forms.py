@@ -10,6 +10,9 @@ from typing import Any
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils import timezone
+
+from openmash.core.period import LONGEST_PERIOD_DAYS, Period
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -155,6 +158,77 @@ class GovukForm(GovukFormMixin, forms.Form):
         super().full_clean()
         if not self.suppress_errors:
             self.mark_error_widgets()
+
+
+class PeriodForm(GovukForm):
+    """From and to dates: a period of whole days, checked against `today`.
+
+    Pages differ only in their wording, the period they offer first (`default_period`)
+    and a check or two (`period_problem`); a subclass changes only those.
+    """
+
+    start = GovukDateField(label="From", required=False)
+    end = GovukDateField(label="To", required=False)
+    # How the hints and messages name the two dates.
+    start_name = "start date"
+    end_name = "end date"
+    start_hint = "For example, 1 4 2026"
+    end_hint = "For example, 30 9 2026"
+    missing_start = "Enter the start date"
+    missing_end = "Enter the end date"
+    longest_days: int | None = LONGEST_PERIOD_DAYS
+    # The figures pages take a period that runs on past today: their figures stop today.
+    end_may_be_after_today = False
+
+    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        for name, named, hint in (
+            ("start", self.start_name, self.start_hint),
+            ("end", self.end_name, self.end_hint),
+        ):
+            field = self.fields[name]
+            field.field_label = named  # type: ignore[attr-defined]
+            field.help_text = hint
+        self.default = self.default_period()
+        self.fields["start"].initial = self.default.start
+        self.fields["end"].initial = self.default.end
+        self.style_widgets()
+
+    def default_period(self) -> Period:
+        """The period the page offers before anything is typed."""
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start is None and "start" not in self.errors:
+            self.add_error("start", self.missing_start)
+        if end is None and "end" not in self.errors:
+            self.add_error("end", self.missing_end)
+        if start is not None and end is not None:
+            problem = self.period_problem(Period(start, end))
+            if problem is not None:
+                self.add_error(*problem)
+        return cleaned
+
+    def period_problem(self, period: Period) -> tuple[str, str] | None:
+        """The first thing wrong with a typed period, as (field, message), or None."""
+        if period.start > self.today:
+            return "start", "Start date must be today or in the past"
+        if period.end > self.today and not self.end_may_be_after_today:
+            return "end", "End date must be today or in the past"
+        if period.end < period.start:
+            return "end", "End date must be the same as or after the start date"
+        if self.longest_days is not None and period.days > self.longest_days:
+            return "end", f"The period must be {self.longest_days} days or shorter"
+        return None
+
+    def period(self) -> Period:
+        """The period typed (call after is_valid()); the default period if nothing was sent."""
+        if not self.is_bound:
+            return self.default
+        return Period(self.cleaned_data["start"], self.cleaned_data["end"])
 
 
 class AuditCheckForm(GovukForm):

@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from openmash.area.calendar import LONDON
 from openmash.contacts.models import ContactPerson
+from openmash.core.period import Period
 from openmash.enquiries.selectors.chronology import a_year_before
 from openmash.extracts.children import child_index, children_in, once_per_child
-from openmash.extracts.period import Period
 from openmash.extracts.referrals import referral_times, referred_children
 from openmash.extracts.tables import UK_DATES, Cell, Column, ColumnKind, Table
 

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from openmash.core.period import Period
 from openmash.extracts.annex_a import (
     LIST_1_COLUMNS,
     LIST_3_COLUMNS,
@@ -11,7 +12,6 @@ from openmash.extracts.annex_a import (
     annex_a_list_3,
 )
 from openmash.extracts.cin_census import CIN_REFERRAL_COLUMNS, cin_census_referrals
-from openmash.extracts.period import Period
 from openmash.extracts.tables import Column
 
 

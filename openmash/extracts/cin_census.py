@@ -16,8 +16,8 @@ assessment, section 47 and plan modules, closure) belongs to children's social c
 own system, which makes the return.
 """
 
+from openmash.core.period import Period
 from openmash.extracts.annex_a import Extracted, local_day
-from openmash.extracts.period import Period
 from openmash.extracts.referrals import referred_children
 from openmash.extracts.tables import ISO_DATES, Column, ColumnKind, Table
 

@@ -37,6 +37,7 @@ from django.db.models import Min, Q, QuerySet
 
 from openmash.area.models import HandOnTeam, OutcomeKind
 from openmash.contacts.models import ContactPerson
+from openmash.core.period import Period
 from openmash.enquiries.models import Decision, HandOn, HandOnState
 from openmash.extracts.children import (
     IDS_PER_QUERY,
@@ -46,7 +47,6 @@ from openmash.extracts.children import (
     chunked,
     once_per_child,
 )
-from openmash.extracts.period import Period
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from django.http import Http404
 
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
+from openmash.core.period import Period
 from openmash.extracts.catalogue import EXTRACTS, Extract
-from openmash.extracts.period import Period
 from openmash.extracts.tables import ExportFormat, Table
 
 

@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 from openmash.core.audit import Actor
 from openmash.core.forms import error_summary
 from openmash.core.permissions import requires
-from openmash.extracts.forms import PeriodForm
+from openmash.extracts.forms import ExtractPeriodForm
 from openmash.extracts.presenters import extracts_listed, parse_download_choice
 from openmash.extracts.selectors import extract_download
 from openmash.extracts.tables import table_response
 
 
-def _page(request: HttpRequest, form: PeriodForm) -> HttpResponse:
+def _page(request: HttpRequest, form: ExtractPeriodForm) -> HttpResponse:
     return render(
         request,
         "extracts/index.html",
@@ -22,7 +22,7 @@ def _page(request: HttpRequest, form: PeriodForm) -> HttpResponse:
 
 @requires("extracts.download_extracts")
 def extracts_view(request: HttpRequest) -> HttpResponse:
-    return _page(request, PeriodForm())
+    return _page(request, ExtractPeriodForm())
 
 
 @requires("extracts.download_extracts")
@@ -35,7 +35,7 @@ def extract_download_view(request: HttpRequest) -> HttpResponse:
     chosen = parse_download_choice(choice)
     if chosen is None:
         raise Http404
-    form = PeriodForm(request.GET)
+    form = ExtractPeriodForm(request.GET)
     if not form.is_valid():
         return _page(request, form)
     key, export_format = chosen

@@ -7,9 +7,6 @@ from django.utils import timezone
 
 from openmash.area.calendar import LONDON
 
-# A year and a day: a leap year, and room for a period that ends today.
-LONGEST_PERIOD_DAYS = 366
-
 
 @dataclass(frozen=True)
 class MetricFilter:

@@ -11,9 +11,10 @@ from openmash.accounts.models import Agency
 from openmash.area.calendar import LONDON
 from openmash.area.models import HandOnTeam, RagLevel
 from openmash.contacts.codes import ReferralSource
-from openmash.core.forms import GovukDateField, GovukForm
+from openmash.core.forms import GovukDateField, GovukForm, PeriodForm
+from openmash.core.period import LONGEST_PERIOD_DAYS, Period
 from openmash.metrics.cohort import QUEUED_TEAMS
-from openmash.metrics.filters import LONGEST_PERIOD_DAYS, MetricFilter
+from openmash.metrics.filters import MetricFilter
 
 DEFAULT_PERIOD_DAYS = 28
 
@@ -22,13 +23,13 @@ def _choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
     field.choices = choices  # type: ignore[attr-defined]
 
 
-class MetricFilterForm(GovukForm):
-    start = GovukDateField(
-        label="From", required=False, field_label="start date", help_text="For example, 1 9 2026"
-    )
-    end = GovukDateField(
-        label="To", required=False, field_label="end date", help_text="For example, 30 9 2026"
-    )
+class MetricFilterForm(PeriodForm):
+    """The dashboard's period, by default the last 28 days (a date left empty is filled
+    in from the other), and the optional filters."""
+
+    start_hint = "For example, 1 9 2026"
+    end_may_be_after_today = True
+
     rag = forms.ChoiceField(label="RAG rating", required=False, choices=())
     source = forms.ChoiceField(label="Referral source", required=False, choices=())
     agency = forms.ChoiceField(
@@ -52,10 +53,7 @@ class MetricFilterForm(GovukForm):
         today: date | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.today = today or timezone.localdate(timezone.now(), LONDON)
-        self.fields["start"].initial = self.today - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
-        self.fields["end"].initial = self.today
+        super().__init__(*args, today=today, **kwargs)
         _choices(
             self.fields["rag"],
             [("", "Any rating")] + [(level.code, level.label) for level in levels],
@@ -76,20 +74,17 @@ class MetricFilterForm(GovukForm):
             self.data.get(name) for name in ("rag", "source", "agency", "team")
         )
 
+    def default_period(self) -> Period:
+        return Period(self.today - timedelta(days=DEFAULT_PERIOD_DAYS - 1), self.today)
+
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        end = cleaned.get("end") or self.today
-        start = cleaned.get("start") or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        cleaned = self.cleaned_data
         if "start" in self.errors or "end" in self.errors:
             return cleaned
-        if start > self.today:
-            self.add_error("start", "Start date must be today or in the past")
-        elif end < start:
-            self.add_error("end", "End date must be the same as or after the start date")
-        elif (end - start).days + 1 > LONGEST_PERIOD_DAYS:
-            self.add_error("end", f"The period must be {LONGEST_PERIOD_DAYS} days or shorter")
-        cleaned["start"], cleaned["end"] = start, end
-        return cleaned
+        end = cleaned.get("end") or self.today
+        cleaned["end"] = end
+        cleaned["start"] = cleaned.get("start") or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        return super().clean()
 
     def described(self, f: MetricFilter) -> str:
         """The figures asked for, in words: the period and each filter chosen."""

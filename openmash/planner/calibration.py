@@ -62,6 +62,7 @@ from openmash.capacity.scenario import (
     StaffGroup,
 )
 from openmash.contacts.models import Contact
+from openmash.core.period import Period
 from openmash.enquiries.models import AgencyCheck, CheckState, ClosureProposal, Decision, RagRating
 
 SCREENING = "screeners"
@@ -82,30 +83,6 @@ WEEKEND = (5, 6)
 
 class CalibrationError(ValueError):
     """The period cannot give a scenario (no contacts, none rated, too short)."""
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole days, `start` to `end` inclusive, in the hub's local time."""
-
-    start: date
-    end: date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        return (
-            datetime.combine(self.start, time(0), tzinfo=LONDON),
-            datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=LONDON),
-        )
-
-    def text(self) -> str:
-        return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
 @dataclass(frozen=True)

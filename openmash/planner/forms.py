@@ -19,10 +19,11 @@ from django import forms
 from openmash.capacity.scenario import Scenario as CapacityScenario
 from openmash.core.forms import (
     GovukCheckboxes,
-    GovukDateField,
     GovukForm,
     GovukRadios,
+    PeriodForm,
 )
+from openmash.core.period import Period
 from openmash.planner.calibration import MIN_DAYS
 from openmash.planner.presenters import (
     MONTHS,
@@ -70,47 +71,40 @@ def _number(
 # --- periods ---------------------------------------------------------------------------
 
 
-class PeriodForm(GovukForm):
-    start = GovukDateField(
-        label="From",
-        required=False,
-        field_label="start of the period",
-        help_text="For example, 1 3 2026",
-    )
-    end = GovukDateField(
-        label="To",
-        required=False,
-        field_label="end of the period",
-        help_text="For example, 31 5 2026",
-    )
+class RecordsPeriodForm(PeriodForm):
+    """The past days whose records a scenario is calibrated from or replays: by default
+    the `default_days` ending `end_before` days ago, at least MIN_DAYS long."""
+
+    start_name = "start of the period"
+    end_name = "end of the period"
+    start_hint = "For example, 1 3 2026"
+    end_hint = "For example, 31 5 2026"
+    missing_start = "Enter the start of the period"
+    missing_end = "Enter the end of the period"
+    longest_days = None
 
     def __init__(
         self, *args: Any, today: date, default_days: int, end_before: int = 1, **kwargs: Any
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.today = today
-        end = today - timedelta(days=end_before)
-        self.fields["end"].initial = end
-        self.fields["start"].initial = end - timedelta(days=default_days - 1)
+        self.default_days = default_days
+        self.end_before = end_before
+        super().__init__(*args, today=today, **kwargs)
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start is None and "start" not in self.errors:
-            self.add_error("start", "Enter the start of the period")
-        if end is None and "end" not in self.errors:
-            self.add_error("end", "Enter the end of the period")
-        if start and end:
-            if end >= self.today:
-                self.add_error("end", "The end of the period must be in the past")
-            elif end < start:
-                self.add_error("end", "The end of the period must be on or after its start")
-            elif (end - start).days + 1 < MIN_DAYS:
-                self.add_error("end", f"The period must be at least {MIN_DAYS} days long")
-        return cleaned
+    def default_period(self) -> Period:
+        end = self.today - timedelta(days=self.end_before)
+        return Period(end - timedelta(days=self.default_days - 1), end)
+
+    def period_problem(self, period: Period) -> tuple[str, str] | None:
+        if period.end >= self.today:
+            return "end", "The end of the period must be in the past"
+        if period.end < period.start:
+            return "end", "The end of the period must be on or after its start"
+        if period.days < MIN_DAYS:
+            return "end", f"The period must be at least {MIN_DAYS} days long"
+        return None
 
 
-class CalibrationForm(PeriodForm):
+class CalibrationForm(RecordsPeriodForm):
     name = forms.CharField(
         label="Name of the scenario",
         max_length=200,
@@ -130,7 +124,7 @@ class CalibrationForm(PeriodForm):
         return name
 
 
-class ReplayForm(PeriodForm):
+class ReplayForm(RecordsPeriodForm):
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(
             *args,

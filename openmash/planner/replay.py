@@ -18,8 +18,8 @@ from openmash.area.calendar import calendar_for_area
 from openmash.area.selectors import rag_levels_active
 from openmash.capacity.results import ReplicationMetrics, quantile
 from openmash.contacts.models import Contact
+from openmash.core.period import Period
 from openmash.enquiries.models import Decision, RagRating
-from openmash.planner.calibration import Period
 
 SPREAD_METRICS = ("within_timescale", "median_turnaround_hours", "p90_turnaround_hours")
 

@@ -26,7 +26,8 @@ from openmash.capacity.scenario import Scenario as CapacityScenario
 from openmash.capacity.staffing import recommend_staffing
 from openmash.core.audit import Actor, audit_record
 from openmash.core.models import AuditAction
-from openmash.planner.calibration import Period, calibrate, simulation_defaults
+from openmash.core.period import Period
+from openmash.planner.calibration import calibrate, simulation_defaults
 from openmash.planner.models import RunKind, RunState, Scenario, ScenarioRun
 from openmash.planner.replay import actual_turnaround, replication_spread
 

@@ -16,7 +16,7 @@ from openmash.core.audit import Actor
 from openmash.core.forms import SummaryError, error_summary
 from openmash.core.permissions import requires
 from openmash.planner import presenters
-from openmash.planner.calibration import CalibrationError, Period
+from openmash.planner.calibration import CalibrationError
 from openmash.planner.forms import (
     PART_FORMS,
     CalibrationForm,
@@ -103,7 +103,7 @@ def calibrate_view(request: HttpRequest) -> HttpResponse:
     today = _today()
     form = CalibrationForm(request.POST if request.method == "POST" else None, today=today)
     if request.method == "POST" and form.is_valid():
-        period = Period(form.cleaned_data["start"], form.cleaned_data["end"])
+        period = form.period()
         try:
             scenario = scenario_create_from_records(
                 actor=Actor.from_request(request),
@@ -130,7 +130,7 @@ def replay_view(request: HttpRequest) -> HttpResponse:
     today = _today()
     form = ReplayForm(request.POST if request.method == "POST" else None, today=today)
     if request.method == "POST" and form.is_valid():
-        period = Period(form.cleaned_data["start"], form.cleaned_data["end"])
+        period = form.period()
         try:
             run = replay_start(actor=Actor.from_request(request), period=period, today=today)
         except CalibrationError as error:

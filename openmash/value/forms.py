@@ -1,66 +1,49 @@
 """The value-for-money page's period, and the board report's month, both sent by GET so a
 set of figures can be bookmarked and shared."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
-from openmash.area.calendar import LONDON
-from openmash.core.forms import GovukDateField, GovukForm
-from openmash.metrics.filters import LONGEST_PERIOD_DAYS, MetricFilter
+from openmash.core.forms import GovukForm, PeriodForm
+from openmash.core.period import Period
+from openmash.metrics.filters import MetricFilter
 from openmash.value.board_report import Month, last_complete_month
 
 # How far back the board report's month list goes: this year and the three before.
 REPORT_MONTHS = 48
 
 
-class PeriodForm(GovukForm):
-    """From and to dates; by default the last whole calendar month."""
+class ValuePeriodForm(PeriodForm):
+    """From and to dates; by default the last whole calendar month. Sent empty, it is
+    that month; the end may be later than today (the figures stop at today)."""
 
-    start = GovukDateField(
-        label="From", required=False, field_label="start date", help_text="For example, 1 9 2026"
-    )
-    end = GovukDateField(
-        label="To", required=False, field_label="end date", help_text="For example, 30 9 2026"
-    )
+    start_hint = "For example, 1 9 2026"
+    missing_start = "Enter a start date"
+    missing_end = "Enter an end date"
+    end_may_be_after_today = True
 
-    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.today = today or timezone.localdate(timezone.now(), LONDON)
+    def default_period(self) -> Period:
         month = Month.of(self.today).previous
-        self.default_start, self.default_end = month.start, month.end
-        self.fields["start"].initial = self.default_start
-        self.fields["end"].initial = self.default_end
+        return Period(month.start, month.end)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
+        cleaned = self.cleaned_data
         if "start" in self.errors or "end" in self.errors:
             return cleaned
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start is None and end is None:
-            start, end = self.default_start, self.default_end
-        elif start is None:
-            self.add_error("start", "Enter a start date")
+        if cleaned.get("start") is None and cleaned.get("end") is None:
+            cleaned["start"], cleaned["end"] = self.default.start, self.default.end
+        elif cleaned.get("start") is None:
+            # Only the first missing date is reported, as this page always has.
+            self.add_error("start", self.missing_start)
             return cleaned
-        elif end is None:
-            self.add_error("end", "Enter an end date")
-            return cleaned
-        if start > self.today:
-            self.add_error("start", "Start date must be today or in the past")
-        elif end < start:
-            self.add_error("end", "End date must be the same as or after the start date")
-        elif (end - start).days + 1 > LONGEST_PERIOD_DAYS:
-            self.add_error("end", f"The period must be {LONGEST_PERIOD_DAYS} days or shorter")
-        cleaned["start"], cleaned["end"] = start, end
-        return cleaned
+        return super().clean()
 
     def metric_filter(self) -> MetricFilter:
         """The period asked for; the last whole month when nothing was sent."""
-        if not self.is_bound:
-            return MetricFilter(start=self.default_start, end=self.default_end)
-        return MetricFilter(start=self.cleaned_data["start"], end=self.cleaned_data["end"])
+        period = self.period()
+        return MetricFilter(start=period.start, end=period.end)
 
 
 def report_months(now: datetime | None = None) -> list[Month]:

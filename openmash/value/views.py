@@ -12,7 +12,7 @@ from openmash.core.audit import Actor
 from openmash.core.forms import error_summary
 from openmash.core.permissions import requires
 from openmash.metrics.suppression import SUPPRESSED
-from openmash.value.forms import BoardReportForm, PeriodForm
+from openmash.value.forms import BoardReportForm, ValuePeriodForm
 from openmash.value.presenters import ValuePage
 from openmash.value.selectors import value_for_money_compute
 from openmash.value.services import board_report_create
@@ -20,7 +20,7 @@ from openmash.value.services import board_report_create
 
 @requires("value.view_value_for_money")
 def value_view(request: HttpRequest) -> HttpResponse:
-    form = PeriodForm(request.GET or None)
+    form = ValuePeriodForm(request.GET or None)
     page = None
     if not form.is_bound or form.is_valid():
         page = ValuePage.of(value_for_money_compute(form.metric_filter()))

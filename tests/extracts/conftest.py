@@ -40,8 +40,8 @@ from openmash.accounts.models import Agency, User
 from openmash.area.calendar import LONDON
 from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import PersonRole
+from openmash.core.period import Period
 from openmash.enquiries.services.decisions import DecisionInput
-from openmash.extracts.period import Period
 from openmash.people.identifiers import nhs_number_check_digit
 from tests import factories
 from tests.factories import Referrer, a_child, a_parent

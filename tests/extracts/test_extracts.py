@@ -5,10 +5,10 @@ from datetime import date
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from openmash.core.period import Period
 from openmash.enquiries.services.screening import contact_pass_to_allocated_worker
 from openmash.extracts.annex_a import annex_a_list_1, annex_a_list_3
 from openmash.extracts.cin_census import cin_census_referrals
-from openmash.extracts.period import Period
 from tests.extracts.conftest import OCTOBER, Hub, at, decision, referral, valid_nhs_number
 from tests.factories import a_child
 

@@ -8,12 +8,12 @@ import pytest
 
 from openmash.area.calendar import LONDON
 from openmash.capacity.scenario import LogNormal, Scenario
+from openmash.core.period import Period
 from openmash.planner import calibration
 from openmash.planner.calibration import (
     DEFAULT_ABSENCE,
     DEFAULT_WORK,
     CalibrationError,
-    Period,
     Task,
     calibrate,
     quantile,

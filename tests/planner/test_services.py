@@ -11,7 +11,7 @@ from openmash.accounts.models import User
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
-from openmash.planner.calibration import Period
+from openmash.core.period import Period
 from openmash.planner.models import RunKind, RunState, Scenario, ScenarioRun
 from openmash.planner.replay import actual_turnaround
 from openmash.planner.services import (

@@ -24,7 +24,8 @@ from openmash.capacity.engine import run_replication
 from openmash.capacity.results import aggregate, replication_metrics
 from openmash.capacity.scenario import Scenario as CapacityScenario
 from openmash.capacity.staffing import recommend_staffing
-from openmash.planner.calibration import Period, calibrate, simulation_defaults
+from openmash.core.period import Period
+from openmash.planner.calibration import calibrate, simulation_defaults
 from openmash.planner.models import Scenario
 from openmash.planner.replay import actual_turnaround, replication_spread
 
