@@ -1,10 +1,40 @@
-"""What the audit log integrity page shows, worded for an auditor."""
+"""Pieces every page shows the same way (GOV.UK tags, RAG tags), and what the audit log
+integrity page shows, worded for an auditor."""
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from openmash.core.audit_seals import SealStatus
 from openmash.core.models import AuditVerification, VerificationState
 from openmash.core.time_text import plural, when_text
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A GOV.UK tag: its words and its colour (govuk-tag--<colour>)."""
+
+    label: str
+    colour: str
+
+
+class Rating(Protocol):
+    """A RAG rating as a tag shows it (the area's RagLevel; core imports no domain app)."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def colour(self) -> str: ...
+
+
+NOT_RATED = Tag("Not rated", "grey")
+
+
+def rag_tag(level: Rating | None) -> Tag:
+    """The RAG rating as a tag in its own colour; grey "Not rated" before a rating."""
+    if level is None:
+        return NOT_RATED
+    return Tag(level.label, level.colour)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from openmash.contacts.codes import AssessmentFactor, LawfulBasis
 from openmash.contacts.models import ContactPerson
 from openmash.contacts.presenters import PersonPresenter
+from openmash.core.presenters import Tag, rag_tag
 from openmash.core.time_text import day_text, time_left_text, when_text
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
 
@@ -32,14 +33,8 @@ class CheckPresenter:
         return self.check.agency.name
 
     @property
-    def rag_label(self) -> str:
-        level = self.check.contact.rag_level
-        return level.label if level is not None else "Not rated"
-
-    @property
-    def rag_colour(self) -> str:
-        level = self.check.contact.rag_level
-        return level.colour if level is not None else "grey"
+    def rag(self) -> Tag:
+        return rag_tag(self.check.contact.rag_level)
 
     @property
     def is_open(self) -> bool:

@@ -21,6 +21,7 @@ from openmash.contacts.codes import (
     ReferralSource,
 )
 from openmash.contacts.presenters import PersonPresenter
+from openmash.core.presenters import Tag, rag_tag
 from openmash.core.time_text import plural, when_text
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, HandOnState
 from openmash.enquiries.presenters.screening import ConcernFlagRow
@@ -48,12 +49,6 @@ class Detail:
     value: str
     # Held inside the MASH only: shown with a warning not to disclose it.
     restricted: bool = False
-
-
-@dataclass(frozen=True)
-class Tag:
-    text: str
-    colour: str
 
 
 @dataclass(frozen=True)
@@ -169,7 +164,7 @@ class _ContactItems:
                     RATED,
                     verb,
                     byline=_name(rating.set_by),
-                    tag=Tag(rating.level.label, rating.level.colour),
+                    tag=rag_tag(rating.level),
                     details=details,
                 )
             )

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from openmash.accounts.models import User
-from openmash.area.models import HandOnTeam, RagLevel
+from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import LawfulBasis, PrimaryNeed
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter
+from openmash.core.presenters import Tag, rag_tag
 from openmash.core.time_text import plural, time_left_text, when_text
 from openmash.enquiries.models import (
     AgencyCheck,
@@ -33,20 +34,6 @@ from openmash.enquiries.workflow import DEADLINE_STATES
 NOT_TO_BE_DISCLOSED = "Not to be disclosed outside the MASH"
 # How much of a team's reason for returning a case the decisions queue shows.
 RETURN_REASON_IN_QUEUE = 120
-
-
-@dataclass(frozen=True)
-class Tag:
-    """A GOV.UK tag: its text and colour."""
-
-    label: str
-    colour: str
-
-
-def rag_tag(level: RagLevel | None) -> Tag:
-    if level is None:
-        return Tag("Not rated", "grey")
-    return Tag(level.label, level.colour)
 
 
 def _children(contact: Contact, today: date) -> list[PersonPresenter]:

@@ -12,6 +12,7 @@ from openmash.area.models import HandOnTeam, RagLevel, TimeCounting
 from openmash.contacts.codes import CHILD_ROLES, ContactState, PersonRole, ReferralSource
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter, age_text
+from openmash.core.presenters import Tag, rag_tag
 from openmash.core.time_text import day_text, time_left_text, when_text
 from openmash.enquiries import workflow
 from openmash.enquiries.concern import ConcernFlag, TriggeringContact
@@ -28,8 +29,6 @@ from openmash.enquiries.selectors.screening import (
     PreviousContact,
     ScreeningRecord,
 )
-
-NOT_RATED = "Not rated"
 
 
 def _hours_text(hours: object, counting: str) -> str:
@@ -116,12 +115,8 @@ class QueueRow:
         return self.contact.rag_level is not None
 
     @property
-    def rag_label(self) -> str:
-        return self.contact.rag_level.label if self.contact.rag_level else NOT_RATED
-
-    @property
-    def rag_colour(self) -> str:
-        return self.contact.rag_level.colour if self.contact.rag_level else "grey"
+    def rag(self) -> Tag:
+        return rag_tag(self.contact.rag_level)
 
     @property
     def deadline(self) -> Deadline:
@@ -161,12 +156,8 @@ class RatingRow:
     rating: RagRating
 
     @property
-    def label(self) -> str:
-        return self.rating.level.label
-
-    @property
-    def colour(self) -> str:
-        return self.rating.level.colour
+    def tag(self) -> Tag:
+        return rag_tag(self.rating.level)
 
     @property
     def rationale(self) -> str:
@@ -441,14 +432,8 @@ class ScreeningPage:
         return self.record.contact.state in workflow.OPEN_STATES
 
     @property
-    def rag_label(self) -> str:
-        level = self.record.contact.rag_level
-        return level.label if level else NOT_RATED
-
-    @property
-    def rag_colour(self) -> str:
-        level = self.record.contact.rag_level
-        return level.colour if level else "grey"
+    def rag(self) -> Tag:
+        return rag_tag(self.record.contact.rag_level)
 
     @property
     def is_rated(self) -> bool:
