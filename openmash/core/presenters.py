@@ -2,11 +2,13 @@
 integrity page shows, worded for an auditor."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from openmash.core.audit_seals import SealStatus
 from openmash.core.models import AuditVerification, VerificationState
-from openmash.core.time_text import plural, when_text
+from openmash.core.overdue import is_overdue
+from openmash.core.time_text import plural, time_left_text, when_text
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,29 @@ def rag_tag(level: Rating | None) -> Tag:
     if level is None:
         return NOT_RATED
     return Tag(level.label, level.colour)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline as the queues and pages show it: when it is, the time left or how long
+    it is overdue, and whether to mark it overdue."""
+
+    at: datetime | None
+    now: datetime
+    # The contact's deadline still runs on the provisional level (not yet rated).
+    provisional: bool = False
+
+    @property
+    def when(self) -> str:
+        return when_text(self.at) if self.at else "No deadline set"
+
+    @property
+    def time_left(self) -> str:
+        return time_left_text(self.at, self.now) if self.at else ""
+
+    @property
+    def is_overdue(self) -> bool:
+        return is_overdue(self.at, self.now)
 
 
 @dataclass(frozen=True)

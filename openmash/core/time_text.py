@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
+from openmash.core.overdue import is_overdue
+
 
 def when_text(moment: datetime | None) -> str:
     """A moment like '14:05 on 3 March 2026'; nothing for no moment."""
@@ -42,7 +44,7 @@ def duration_text(delta: timedelta) -> str:
 
 
 def time_left_text(deadline: datetime, now: datetime) -> str:
-    """'3 hours 10 minutes left', or 'Overdue by 2 hours' once the deadline has come."""
-    if deadline <= now:
+    """'3 hours 10 minutes left', or 'Overdue by 2 hours' once the deadline has passed."""
+    if is_overdue(deadline, now):
         return f"Overdue by {duration_text(now - deadline)}"
     return f"{duration_text(deadline - now)} left"

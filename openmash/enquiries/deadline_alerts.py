@@ -18,6 +18,7 @@ from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
 from openmash.area.models import WorkingHours
 from openmash.contacts.models import Contact
+from openmash.core.overdue import is_overdue
 from openmash.enquiries.message_delivery import _record
 from openmash.enquiries.models import (
     AgencyCheck,
@@ -104,7 +105,7 @@ def _contact_notices(now: datetime, soon: datetime, people: _Recipients) -> Iter
         due = _when(contact.deadline_at)
         returned = getattr(contact, "latest_return", None)
         cycle = f":return:{returned}" if returned else ""
-        if contact.deadline_at > now:
+        if not is_overdue(contact.deadline_at, now):
             recipients, kind = people.for_screening(contact), MessageKind.DEADLINE_REMINDER
             subject = f"{contact.reference}: MASH decision due by {due}"
         else:
@@ -138,7 +139,7 @@ def _check_notices(now: datetime, soon: datetime, people: _Recipients) -> Iterat
     )
     for check in checks.iterator(chunk_size=500):
         due = _when(check.deadline_at)
-        if check.deadline_at > now:
+        if not is_overdue(check.deadline_at, now):
             recipients = people.researchers.get(check.agency_id, [])
             kind = MessageKind.DEADLINE_REMINDER
             subject = f"{check.contact.reference}: {check.agency.name} check due by {due}"

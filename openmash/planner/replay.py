@@ -18,6 +18,7 @@ from openmash.area.calendar import calendar_for_area
 from openmash.area.selectors import rag_levels_active
 from openmash.capacity.results import ReplicationMetrics, quantile
 from openmash.contacts.models import Contact
+from openmash.core.overdue import done_in_time, is_overdue
 from openmash.core.period import Period
 from openmash.enquiries.models import Decision, RagRating
 
@@ -78,7 +79,7 @@ def actual_turnaround(*, period: Period, now: datetime) -> dict[str, Any]:
                     contact["received_at"], level.decision_hours, level.decision_counting
                 )
             if done is None:
-                if deadline > now:
+                if not is_overdue(deadline, now):
                     pending += 1
                 else:
                     turnarounds.append(math.inf)
@@ -87,7 +88,7 @@ def actual_turnaround(*, period: Period, now: datetime) -> dict[str, Any]:
                 calendar.elapsed(contact["received_at"], done, level.decision_counting)
             ).total_seconds() / 3600
             turnarounds.append(hours)
-            within += done <= deadline
+            within += done_in_time(done, deadline)
         counted = len(turnarounds)
         figures[level.code] = {
             "contacts": counted,

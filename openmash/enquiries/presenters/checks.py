@@ -8,6 +8,7 @@ from django.utils import timezone
 from openmash.contacts.codes import AssessmentFactor, LawfulBasis
 from openmash.contacts.models import ContactPerson
 from openmash.contacts.presenters import PersonPresenter
+from openmash.core.overdue import is_overdue
 from openmash.core.presenters import Tag, rag_tag
 from openmash.core.time_text import day_text, time_left_text, when_text
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
@@ -68,7 +69,7 @@ class CheckPresenter:
 
     @property
     def is_overdue(self) -> bool:
-        return self.check.is_open and self.check.deadline_at <= self.now
+        return self.check.is_open and is_overdue(self.check.deadline_at, self.now)
 
     @property
     def time_left(self) -> str:

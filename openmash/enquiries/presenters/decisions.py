@@ -12,8 +12,9 @@ from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import LawfulBasis, PrimaryNeed
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter
-from openmash.core.presenters import Tag, rag_tag
-from openmash.core.time_text import plural, time_left_text, when_text
+from openmash.core.overdue import is_overdue
+from openmash.core.presenters import Deadline, Tag, rag_tag
+from openmash.core.time_text import plural, when_text
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckFinding,
@@ -47,21 +48,9 @@ def _name(user: User | None) -> str:
     return user.display_name if user is not None else "Unknown"
 
 
-@dataclass(frozen=True)
-class Deadline:
-    due: str
-    time_left: str
-    overdue: bool
-
-
 def deadline_for(deadline_at: datetime | None, now: datetime) -> Deadline | None:
-    if deadline_at is None:
-        return None
-    return Deadline(
-        due=when_text(deadline_at),
-        time_left=time_left_text(deadline_at, now),
-        overdue=deadline_at < now,
-    )
+    """The deadline, or None where there is none (the pages then say "No deadline")."""
+    return None if deadline_at is None else Deadline(deadline_at, now)
 
 
 # --- The decisions queue ---------------------------------------------------------------
@@ -219,7 +208,7 @@ class CheckPresenter:
             return Tag("Completed", "green")
         if self.check.state == CheckState.WAIVED:
             return Tag("Waived", "grey")
-        if self.check.deadline_at < self.now:
+        if is_overdue(self.check.deadline_at, self.now):
             return Tag("Overdue", "red")
         return Tag("Waiting", "blue")
 

@@ -12,7 +12,8 @@ from openmash.area.models import HandOnTeam, RagLevel, TimeCounting
 from openmash.contacts.codes import CHILD_ROLES, ContactState, PersonRole, ReferralSource
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter, age_text
-from openmash.core.presenters import Tag, rag_tag
+from openmash.core.overdue import is_overdue
+from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import day_text, time_left_text, when_text
 from openmash.enquiries import workflow
 from openmash.enquiries.concern import ConcernFlag, TriggeringContact
@@ -44,27 +45,6 @@ def rag_timescale_text(level: RagLevel) -> str:
         f"of the contact being received; agency checks within "
         f"{_hours_text(level.check_hours, level.check_counting)} of being asked"
     )
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A contact's MASH deadline as the queue and the screening page show it."""
-
-    at: datetime | None
-    now: datetime
-    provisional: bool
-
-    @property
-    def when(self) -> str:
-        return when_text(self.at) if self.at else "No deadline set"
-
-    @property
-    def is_overdue(self) -> bool:
-        return self.at is not None and self.at <= self.now
-
-    @property
-    def time_left(self) -> str:
-        return time_left_text(self.at, self.now) if self.at else ""
 
 
 def _deadline(contact: Contact, now: datetime) -> Deadline:
@@ -220,7 +200,7 @@ class CheckRow:
 
     @property
     def is_overdue(self) -> bool:
-        return self.check.is_open and self.check.deadline_at <= self.now
+        return self.check.is_open and is_overdue(self.check.deadline_at, self.now)
 
     @property
     def progress(self) -> str:

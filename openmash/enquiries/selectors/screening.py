@@ -22,6 +22,7 @@ from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
+from openmash.core.overdue import overdue_q
 from openmash.enquiries import workflow
 from openmash.enquiries.concern import (
     ConcernFlag,
@@ -87,7 +88,7 @@ def _filtered(
             rag |= Q(rag_level__isnull=True)
         contacts = contacts.filter(rag)
     if filters.overdue_only:
-        contacts = contacts.filter(deadline_at__lt=now)
+        contacts = contacts.filter(overdue_q(now))
     if filters.assigned == ASSIGNED_TO_ME:
         contacts = contacts.filter(assigned_to=user)
     elif filters.assigned == UNASSIGNED:
@@ -127,9 +128,7 @@ def screening_queue_page(
     flags = concern_flags_for_contacts(list(page.object_list), today=timezone.localdate(now))
     for contact in page.object_list:
         contact.concern_flags = flags.get(contact.pk, [])
-    counts = open_contacts.aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(deadline_at__lt=now))
-    )
+    counts = open_contacts.aggregate(open=Count("id"), overdue=Count("id", filter=overdue_q(now)))
     audit_record_many(
         actor=actor,
         action=AuditAction.LIST,

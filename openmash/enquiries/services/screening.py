@@ -13,6 +13,7 @@ from django.utils import timezone
 from openmash.accounts.models import Agency, User
 from openmash.area.deadlines import check_deadline, decision_deadline
 from openmash.area.models import HandOnTeam, Outcome, RagLevel
+from openmash.area.selectors import rag_level_active
 from openmash.contacts.codes import ContactState, PrimaryNeed
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
@@ -89,7 +90,7 @@ def contact_release(*, actor: Actor, contact_id: int) -> Contact:
 
 
 def _active_level(errors: dict[str, str], code: str) -> RagLevel | None:
-    level = RagLevel.objects.filter(code=code, active=True).first()
+    level = rag_level_active(code)
     if level is None:
         errors["rag"] = "Select a RAG rating"
     return level

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from openmash.accounts.models import Agency
 from openmash.area.models import HandOnTeam, RagLevel
+from openmash.core.overdue import done_in_time_q, done_late_q, overdue_q
 from openmash.metrics.aggregates import NO_VALUES, HoursBetween, Percentiles, percentiles_by_group
 from openmash.metrics.cohort import (
     check_completed_by,
@@ -63,10 +64,13 @@ def _duration_table(
     finished = timing.finished
     counts: dict[str, Any] = {"items": Count("pk"), "measured": Count("pk", filter=finished)}
     if deadline:
-        counts["within"] = Count("pk", filter=finished & Q(**{f"{end}__lte": F(deadline)}))
-        counts["late"] = Count("pk", filter=finished & Q(**{f"{end}__gt": F(deadline)}))
+        in_time = done_in_time_q(done=end, deadline=deadline)
+        counts["within"] = Count("pk", filter=finished & in_time)
+        counts["late"] = Count("pk", filter=finished & done_late_q(done=end, deadline=deadline))
         still_open = ~finished & (~waived if waived is not None else Q())
-        counts["open_overdue"] = Count("pk", filter=still_open & Q(**{f"{deadline}__lt": f.as_at}))
+        counts["open_overdue"] = Count(
+            "pk", filter=still_open & overdue_q(f.as_at, deadline=deadline)
+        )
     if waived is not None:
         counts["waived"] = Count("pk", filter=waived)
     by_group = {

@@ -3,11 +3,12 @@ the backlog moved, and the deadlines missed."""
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 
 from openmash.accounts.models import Agency
 from openmash.area.calendar import LONDON
 from openmash.area.models import HandOnTeam
+from openmash.core.overdue import overdue_q
 from openmash.enquiries.models import Decision, HandOn, HandOnState
 from openmash.metrics.cohort import (
     check_open_at,
@@ -75,7 +76,7 @@ def open_checks_per_agency(f: MetricFilter) -> OpenTable:
         checks_on(contacts_filtered(f), f)
         .filter(check_open_at(f))
         .values("agency_id")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline_at__lt=f.as_at)))
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_q(f.as_at)))
         .values_list("agency_id", "open", "overdue")
     )
     names = dict(Agency.objects.filter(pk__in=[row[0] for row in rows]).values_list("pk", "name"))
