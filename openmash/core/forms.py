@@ -4,6 +4,7 @@ A template says `{{ form.field_name.as_field_group }}` and gets the GOV.UK
 form group: label or legend, hint, inline error message and the input.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +21,26 @@ class GovukFormRenderer(TemplatesSetting):
 
 
 class GovukRadios(forms.RadioSelect):
+    """GOV.UK radios. `hints` maps an option's value to a hint shown under it (a RAG
+    rating's timescales, an outcome's next steps); a form sets it once it knows them, by
+    assigning a new dict (the widget is copied for each form, the dict is not)."""
+
     template_name = "core/widgets/radios.html"
+
+    def __init__(
+        self,
+        attrs: dict[str, Any] | None = None,
+        choices: Any = (),
+        *,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(attrs, choices)
+        self.hints: dict[str, str] = dict(hints or {})
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["hint"] = self.hints.get(str(option["value"]), "")
+        return option
 
 
 class GovukCheckboxes(forms.CheckboxSelectMultiple):

@@ -20,24 +20,6 @@ _MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}
 PRIMARY_NEED_CHOICES = [("", "Select the primary need"), *PrimaryNeed.choices]
 
 
-class GovukRadiosWidget(GovukRadios):
-    """GOV.UK radios with a hint under each option (`hints` maps an option's value to it).
-
-    Named so that Django's widget_type is "govukradios", which the field template knows.
-    """
-
-    template_name = "enquiries/decisions/widgets/radios_with_hints.html"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs)
-        self.hints: dict[str, str] = {}
-
-    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(*args, **kwargs)
-        option["hint"] = self.hints.get(str(option["value"]), "")
-        return option
-
-
 def _level_choices(levels: Sequence[LevelOfNeed]) -> list[tuple[str, str]]:
     return [(str(level.number), f"Level {level.number}: {level.label}") for level in levels]
 
@@ -45,7 +27,7 @@ def _level_choices(levels: Sequence[LevelOfNeed]) -> list[tuple[str, str]]:
 def _set_levels(field: forms.Field, levels: Sequence[LevelOfNeed]) -> None:
     assert isinstance(field, forms.ChoiceField)
     field.choices = _level_choices(levels)
-    assert isinstance(field.widget, GovukRadiosWidget)
+    assert isinstance(field.widget, GovukRadios)
     field.widget.hints = {str(level.number): level.description for level in levels}
 
 
@@ -62,13 +44,11 @@ def _text_area(label: str, *, rows: int = 4, help_text: str = "") -> forms.CharF
 class DecisionForm(GovukForm):
     """The manager's decision: level of need, outcome, CIN factors, primary need, rationale."""
 
-    level_of_need = forms.ChoiceField(
-        label="Level of need", required=False, widget=GovukRadiosWidget
-    )
+    level_of_need = forms.ChoiceField(label="Level of need", required=False, widget=GovukRadios)
     outcome = forms.ChoiceField(
         label="Outcome",
         required=False,
-        widget=GovukRadiosWidget,
+        widget=GovukRadios,
         help_text="The hint under each outcome is what the referrer is told happens next",
     )
     factor_codes = forms.MultipleChoiceField(
@@ -105,7 +85,7 @@ class DecisionForm(GovukForm):
         outcome_field = self.fields["outcome"]
         assert isinstance(outcome_field, forms.ChoiceField)
         outcome_field.choices = [(outcome.code, outcome.label) for outcome in outcomes]
-        assert isinstance(outcome_field.widget, GovukRadiosWidget)
+        assert isinstance(outcome_field.widget, GovukRadios)
         outcome_field.widget.hints = {outcome.code: outcome.next_steps for outcome in outcomes}
 
     def decision_input(self) -> DecisionInput:
@@ -144,9 +124,7 @@ class AmendDecisionForm(DecisionForm):
 class ClosureAgreeForm(GovukForm):
     """Agree to close at screening: the manager adds what the decision needs."""
 
-    level_of_need = forms.ChoiceField(
-        label="Level of need", required=False, widget=GovukRadiosWidget
-    )
+    level_of_need = forms.ChoiceField(label="Level of need", required=False, widget=GovukRadios)
     primary_need = forms.ChoiceField(
         label="Primary need code", required=False, choices=PRIMARY_NEED_CHOICES
     )

@@ -5,7 +5,7 @@ a rating chosen, agencies that are MASH partners) and their EnquiryInvalid error
 put next to these forms' fields, so a rule is written once.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -24,22 +24,6 @@ from openmash.enquiries.selectors.screening import (
 )
 
 RATIONALE_ROWS = 5
-RADIOS_WITH_HINTS_FIELD = "enquiries/screening/widgets/radios_with_hints_field.html"
-
-
-class GovukRadiosWithHints(GovukRadios):
-    """GOV.UK radios with a hint under each option (e.g. a RAG rating's timescales)."""
-
-    template_name = "enquiries/screening/widgets/radios_with_hints.html"
-
-    def __init__(self, *args: Any, hints: Mapping[str, str] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.hints = dict(hints or {})
-
-    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(*args, **kwargs)
-        option["hint"] = self.hints.get(str(option["value"]), "")
-        return option
 
 
 def _textarea() -> forms.Textarea:
@@ -116,11 +100,8 @@ class RateForm(ScreeningActionForm):
         super().__init__(*args, **kwargs)
         levels = list(levels)
         rag: Any = self.fields["rag"]
-        rag.widget = GovukRadiosWithHints(
-            hints={level.code: rag_timescale_text(level) for level in levels}
-        )
+        rag.widget = GovukRadios(hints={level.code: rag_timescale_text(level) for level in levels})
         rag.choices = [(level.code, level.label) for level in levels]
-        rag.template_name = RADIOS_WITH_HINTS_FIELD
         if is_regrade:
             rag.label = "Change the RAG rating"
             self.fields["rationale"].label = "Reason for the change"

@@ -5,21 +5,77 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from openmash.accounts.models import User
 from openmash.contacts.codes import AssessmentFactor, LawfulBasis
 from openmash.contacts.models import ContactPerson
 from openmash.contacts.presenters import PersonPresenter
 from openmash.core.overdue import is_overdue
-from openmash.core.presenters import Tag, rag_tag
-from openmash.core.time_text import day_text, time_left_text, when_text
+from openmash.core.presenters import Deadline, Tag, rag_tag
+from openmash.core.time_text import day_text, when_text
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
+
+
+def _name(user: User | None) -> str:
+    return user.display_name if user is not None else "Unknown"
+
+
+@dataclass(frozen=True)
+class FindingPresenter:
+    """What the agency recorded about one person. A text left empty is empty here: the
+    decision page leaves its row out, the check page says "None recorded"."""
+
+    finding: CheckFinding
+    agency_name: str
+
+    @property
+    def person(self) -> str:
+        return self.finding.person.full_name
+
+    @property
+    def known(self) -> str:
+        return f"Known to {self.agency_name}" if self.finding.known else "Not known"
+
+    @property
+    def known_to(self) -> str:
+        """As the decision page says it after the person's name: "not known to Police"."""
+        return f"{'known' if self.finding.known else 'not known'} to {self.agency_name}"
+
+    @property
+    def summary(self) -> str:
+        return self.finding.summary
+
+    @property
+    def summary_restricted(self) -> bool:
+        return self.finding.summary_restricted
+
+    @property
+    def risk_indicators(self) -> str:
+        return self.finding.risk_indicators
+
+    @property
+    def last_involvement(self) -> str:
+        day = self.finding.last_involvement_on
+        return day_text(day) if day else ""
+
+    @property
+    def lawful_basis(self) -> str:
+        basis = self.finding.lawful_basis
+        return LawfulBasis(basis).label if basis in LawfulBasis.values else basis
+
+    @property
+    def restricted_information(self) -> str:
+        return self.finding.restricted_information
 
 
 @dataclass(frozen=True)
 class CheckPresenter:
-    """One agency check, as its agency's researcher sees it."""
+    """One agency check: as its agency's researcher sees it on the checks queue and
+    page, and as a MASH manager sees it on the decision page (`waived_by`, looked up
+    once for the whole page, says who waived it)."""
 
     check: AgencyCheck
     now: datetime
+    waived_by: User | None = None
 
     @property
     def id(self) -> int:
@@ -60,20 +116,27 @@ class CheckPresenter:
         )
 
     @property
+    def tag(self) -> Tag:
+        """Where the check stands, as the decision page tags it."""
+        if self.is_completed:
+            return Tag("Completed", "green")
+        if self.is_waived:
+            return Tag("Waived", "grey")
+        if is_overdue(self.check.deadline_at, self.now):
+            return Tag("Overdue", "red")
+        return Tag("Waiting", "blue")
+
+    @property
     def requested(self) -> str:
         return when_text(self.check.requested_at)
 
     @property
-    def deadline(self) -> str:
-        return when_text(self.check.deadline_at)
+    def deadline(self) -> Deadline:
+        return Deadline(self.check.deadline_at, self.now)
 
     @property
     def is_overdue(self) -> bool:
-        return self.check.is_open and is_overdue(self.check.deadline_at, self.now)
-
-    @property
-    def time_left(self) -> str:
-        return time_left_text(self.check.deadline_at, self.now)
+        return self.check.is_open and self.deadline.is_overdue
 
     @property
     def finished(self) -> str:
@@ -82,10 +145,34 @@ class CheckPresenter:
         return when_text(moment) if moment else ""
 
     @property
+    def answered(self) -> str:
+        """Who answered or waived the check and when, or when it was asked for."""
+        check = self.check
+        if check.state == CheckState.COMPLETED:
+            if check.completed_by_token is not None:
+                who = f"{check.completed_by_token.name} (the agency's system)"
+            else:
+                who = _name(check.completed_by)
+            return f"Completed by {who} at {when_text(check.completed_at)}"
+        if check.state == CheckState.WAIVED:
+            return f"Waived by {_name(self.waived_by)} at {when_text(check.waived_at)}"
+        return f"Requested at {when_text(check.requested_at)}"
+
+    @property
+    def waive_reason(self) -> str:
+        return self.check.waive_reason
+
+    @property
     def children(self) -> list[ContactPerson]:
         """The children named in the contact (prefetched by the queue's selector), each
         linked to their chronology by the template."""
         return list(getattr(self.check.contact, "children", []))
+
+    @property
+    def findings(self) -> list[FindingPresenter]:
+        return [
+            FindingPresenter(finding, self.agency_name) for finding in self.check.findings.all()
+        ]
 
 
 @dataclass(frozen=True)
@@ -95,47 +182,6 @@ class PersonToSearch(PersonPresenter):
     @property
     def postcode(self) -> str:
         return self.person.postcode or "Not known"
-
-
-@dataclass(frozen=True)
-class FindingPresenter:
-    """What the agency recorded about one person."""
-
-    finding: CheckFinding
-    agency_name: str
-
-    @property
-    def person(self) -> str:
-        return self.finding.person.full_name
-
-    @property
-    def known(self) -> str:
-        return f"Known to {self.agency_name}" if self.finding.known else "Not known"
-
-    @property
-    def summary(self) -> str:
-        return self.finding.summary or "None recorded"
-
-    @property
-    def risk_indicators(self) -> str:
-        return self.finding.risk_indicators or "None recorded"
-
-    @property
-    def last_involvement(self) -> str:
-        day = self.finding.last_involvement_on
-        return day_text(day) if day else "Not given"
-
-    @property
-    def lawful_basis(self) -> str:
-        return LawfulBasis(self.finding.lawful_basis).label
-
-    @property
-    def restricted_information(self) -> str:
-        return self.finding.restricted_information or "None"
-
-    @property
-    def summary_restricted(self) -> bool:
-        return self.finding.summary_restricted
 
 
 @dataclass(frozen=True)
@@ -161,9 +207,3 @@ class CheckPagePresenter(CheckPresenter):
     @property
     def immediate_risk(self) -> bool:
         return self.check.contact.immediate_risk
-
-    @property
-    def findings(self) -> list[FindingPresenter]:
-        return [
-            FindingPresenter(finding, self.agency_name) for finding in self.check.findings.all()
-        ]

@@ -9,16 +9,12 @@ from django.utils.text import Truncator
 
 from openmash.accounts.models import User
 from openmash.area.models import HandOnTeam
-from openmash.contacts.codes import LawfulBasis, PrimaryNeed
+from openmash.contacts.codes import PrimaryNeed
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter
-from openmash.core.overdue import is_overdue
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import plural, when_text
 from openmash.enquiries.models import (
-    AgencyCheck,
-    CheckFinding,
-    CheckState,
     ClosureProposal,
     Decision,
     HandOn,
@@ -29,6 +25,7 @@ from openmash.enquiries.models import (
     ProposalState,
     RagRating,
 )
+from openmash.enquiries.presenters.checks import CheckPresenter
 from openmash.enquiries.selectors.decisions import DecisionPage
 from openmash.enquiries.workflow import DEADLINE_STATES
 
@@ -139,105 +136,6 @@ class RatingPresenter:
     @property
     def rationale(self) -> str:
         return self.rating.rationale
-
-
-@dataclass(frozen=True)
-class FindingPresenter:
-    finding: CheckFinding
-
-    @property
-    def person(self) -> str:
-        return self.finding.person.full_name
-
-    @property
-    def known(self) -> str:
-        return "Known" if self.finding.known else "Not known"
-
-    @property
-    def summary(self) -> str:
-        return self.finding.summary
-
-    @property
-    def summary_restricted(self) -> bool:
-        return self.finding.summary_restricted
-
-    @property
-    def risk_indicators(self) -> str:
-        return self.finding.risk_indicators
-
-    @property
-    def last_involvement(self) -> str:
-        day = self.finding.last_involvement_on
-        return f"{day.day} {day:%B %Y}" if day else ""
-
-    @property
-    def lawful_basis(self) -> str:
-        basis = self.finding.lawful_basis
-        return LawfulBasis(basis).label if basis in LawfulBasis.values else basis
-
-    @property
-    def restricted_information(self) -> str:
-        return self.finding.restricted_information
-
-
-@dataclass(frozen=True)
-class CheckPresenter:
-    check: AgencyCheck
-    waived_by: User | None
-    now: datetime
-
-    @property
-    def id(self) -> int:
-        return self.check.pk
-
-    @property
-    def agency(self) -> str:
-        return self.check.agency.name
-
-    @property
-    def is_open(self) -> bool:
-        return self.check.state == CheckState.REQUESTED
-
-    @property
-    def is_waived(self) -> bool:
-        return self.check.state == CheckState.WAIVED
-
-    @property
-    def tag(self) -> Tag:
-        if self.check.state == CheckState.COMPLETED:
-            return Tag("Completed", "green")
-        if self.check.state == CheckState.WAIVED:
-            return Tag("Waived", "grey")
-        if is_overdue(self.check.deadline_at, self.now):
-            return Tag("Overdue", "red")
-        return Tag("Waiting", "blue")
-
-    @property
-    def deadline(self) -> Deadline | None:
-        if not self.is_open:
-            return None
-        return deadline_for(self.check.deadline_at, self.now)
-
-    @property
-    def answered(self) -> str:
-        check = self.check
-        if check.state == CheckState.COMPLETED:
-            if check.completed_by_token is not None:
-                who = f"{check.completed_by_token.name} (the agency's system)"
-            else:
-                who = _name(check.completed_by)
-            return f"Completed by {who} at {when_text(check.completed_at)}"
-        if check.state == CheckState.WAIVED:
-            return f"Waived by {_name(self.waived_by)} at {when_text(check.waived_at)}"
-        return f"Requested at {when_text(check.requested_at)}"
-
-    @property
-    def waive_reason(self) -> str:
-        return self.check.waive_reason
-
-    @property
-    def findings(self) -> list[FindingPresenter]:
-        return [FindingPresenter(finding) for finding in self.check.findings.all()]
 
 
 @dataclass(frozen=True)
@@ -522,7 +420,7 @@ class DecisionPagePresenter:
     @property
     def checks(self) -> list[CheckPresenter]:
         return [
-            CheckPresenter(check, self.page.waived_by.get(check.waived_by_id or 0), self.now)
+            CheckPresenter(check, self.now, self.page.waived_by.get(check.waived_by_id or 0))
             for check in self.page.checks
         ]
 

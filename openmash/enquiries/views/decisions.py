@@ -23,8 +23,8 @@ from openmash.enquiries.forms.decisions import (
     DecisionForm,
 )
 from openmash.enquiries.models import AgencyCheck, Decision
+from openmash.enquiries.presenters.checks import CheckPresenter
 from openmash.enquiries.presenters.decisions import (
-    CheckPresenter,
     DecisionPagePresenter,
     MessagePresenter,
     QueueContactPresenter,
@@ -178,7 +178,7 @@ def decision_page_render(
             "may_retry": request.user.has_perm("enquiries.retry_message"),
             "problem": problem,
             "email_problem": email_problem,
-            "outstanding": [CheckPresenter(check, None, timezone.now()) for check in outstanding],
+            "outstanding": [CheckPresenter(check, timezone.now()) for check in outstanding],
             "error_summary": summary,
             "not_ready": contact.state in (ContactState.RECEIVED, ContactState.SCREENING),
         },
