@@ -32,11 +32,10 @@ from openmash.contacts.services import (
 )
 from openmash.contacts.submission import ReferrerDetails
 from openmash.core.audit import Actor
-from openmash.core.forms import SummaryError
+from openmash.core.forms import error_summary
 from openmash.core.permissions import requires
 
 PEOPLE_PREFIX = "people"
-_MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}
 
 
 def _records_phone_contacts(user: User) -> bool:
@@ -67,22 +66,6 @@ def _initial_for(user: User) -> dict[str, object]:
         "referrer_phone": referrer.phone,
         "referral_source": referrer.source_code,
     }
-
-
-def _error_summary(form: ContactForm, people: BasePeopleFormSet) -> list[SummaryError]:
-    summary: list[SummaryError] = []
-    for each in [form, *people.forms]:
-        if each.suppress_errors or not each.is_bound:
-            continue
-        for name, messages in each.errors.items():
-            if name == "__all__":
-                href = f"#{PEOPLE_PREFIX}"
-            else:
-                bound = each[name]
-                suffix = "_0" if bound.widget_type in _MULTI_INPUT_WIDGETS else ""
-                href = f"#{bound.auto_id}{suffix}"
-            summary.extend(SummaryError(str(message), href) for message in messages)
-    return summary
 
 
 def _without_person(data: QueryDict, index: int) -> QueryDict:
@@ -123,7 +106,7 @@ def _render_form(
     context = {
         "form": form,
         "people": people,
-        "error_summary": _error_summary(form, people),
+        "error_summary": error_summary(form, people, form_href=f"#{PEOPLE_PREFIX}"),
         "records_phone_contacts": _records_phone_contacts(user),
         **extra,
     }

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.forms.formsets import BaseFormSet
 from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 
@@ -288,10 +289,24 @@ class SummaryError:
 _SEVERAL_BOXES = (forms.MultiWidget, forms.RadioSelect, forms.CheckboxSelectMultiple)
 
 
-def error_summary(form: forms.Form, *, form_href: str = "#main-content") -> list[SummaryError]:
-    """The form's errors for the GOV.UK error summary, in the order of the fields on the
-    page (errors about the whole form first, linking to form_href), each linking to its
-    field. An unbound form has none."""
+def error_summary(
+    *forms_on_page: forms.Form | BaseFormSet, form_href: str = "#main-content"
+) -> list[SummaryError]:
+    """The errors of the forms on a page for the GOV.UK error summary: form by form in
+    the order given (a formset's forms in turn), each form's in the order of its fields
+    (errors about the whole form first, linking to form_href), each linking to its field.
+    An unbound form has none, nor does one that suppresses its errors (a restored draft).
+    """
+    summary: list[SummaryError] = []
+    for form in forms_on_page:
+        if isinstance(form, BaseFormSet):
+            summary.extend(error_summary(*form.forms, form_href=form_href))
+        elif not getattr(form, "suppress_errors", False):
+            summary.extend(_form_errors(form, form_href))
+    return summary
+
+
+def _form_errors(form: forms.Form, form_href: str) -> list[SummaryError]:
     summary = [SummaryError(str(message), form_href) for message in form.non_field_errors()]
     for name in form.fields:
         if name not in form.errors:

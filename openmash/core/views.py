@@ -10,7 +10,7 @@ from openmash.core.audit_seals import (
     audit_verification_latest,
     audit_verification_request,
 )
-from openmash.core.forms import AuditCheckForm
+from openmash.core.forms import AuditCheckForm, error_summary
 from openmash.core.permissions import public, requires
 from openmash.core.presenters import SealStatusPresenter, VerificationPresenter
 
@@ -35,11 +35,6 @@ def _integrity_page(
     request: HttpRequest, form: AuditCheckForm, *, status: int = 200
 ) -> HttpResponse:
     latest = audit_verification_latest()
-    error_summary = [
-        {"message": str(message), "href": f"#{form[name].auto_id}"}
-        for name, errors in form.errors.items()
-        for message in errors
-    ]
     return render(
         request,
         "core/audit_integrity.html",
@@ -47,7 +42,7 @@ def _integrity_page(
             "seals": SealStatusPresenter(audit_seal_status()),
             "verification": VerificationPresenter(latest) if latest else None,
             "form": form,
-            "error_summary": error_summary,
+            "error_summary": error_summary(form),
         },
         status=status,
     )

@@ -13,10 +13,10 @@ from django import forms
 from openmash.area.models import LevelOfNeed, Outcome
 from openmash.contacts.codes import AssessmentFactor, PrimaryNeed
 from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios, SummaryError
+from openmash.core.forms import error_summary as core_error_summary
 from openmash.enquiries.services.decisions import DecisionInput
 
 # The widget types that render as several inputs; an error links to the first of them.
-_MULTI_INPUT_WIDGETS = {"govukradios", "govukcheckboxes", "govukdate"}
 PRIMARY_NEED_CHOICES = [("", "Select the primary need"), *PrimaryNeed.choices]
 
 
@@ -187,16 +187,5 @@ def attach_service_errors(form: GovukForm, errors: dict[str, str]) -> None:
 
 def error_summary(form: GovukForm, *, anchor: str) -> list[SummaryError]:
     """The GOV.UK error summary lines for a form; `anchor` is where a form-wide error
-    links to."""
-    summary: list[SummaryError] = []
-    if not form.is_bound or form.suppress_errors:
-        return summary
-    for name, messages in form.errors.items():
-        if name == "__all__" or name not in form.fields:
-            href = f"#{anchor}"
-        else:
-            bound = form[name]
-            suffix = "_0" if bound.widget_type in _MULTI_INPUT_WIDGETS else ""
-            href = f"#{bound.auto_id}{suffix}"
-        summary.extend(SummaryError(str(message), href) for message in messages)
-    return summary
+    links to. (core.forms.error_summary, kept under this name for the decision views.)"""
+    return core_error_summary(form, form_href=f"#{anchor}")
