@@ -15,6 +15,13 @@ from openmash.core.time_text import day_text, when_text
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
 
 
+def check_state_colour(check: AgencyCheck) -> str:
+    """The tag colour of a check's state: waiting blue, completed green, waived grey."""
+    return {CheckState.COMPLETED: "green", CheckState.WAIVED: "grey"}.get(
+        CheckState(check.state), "blue"
+    )
+
+
 def _name(user: User | None) -> str:
     return user.display_name if user is not None else "Unknown"
 
@@ -111,9 +118,7 @@ class CheckPresenter:
 
     @property
     def state_colour(self) -> str:
-        return {CheckState.COMPLETED: "green", CheckState.WAIVED: "grey"}.get(
-            CheckState(self.check.state), "blue"
-        )
+        return check_state_colour(self.check)
 
     @property
     def tag(self) -> Tag:

@@ -25,6 +25,7 @@ from openmash.enquiries.models import (
     ProposalState,
     RagRating,
 )
+from openmash.enquiries.presenters.checks import check_state_colour
 from openmash.enquiries.selectors.screening import (
     ChildHistory,
     PreviousContact,
@@ -160,13 +161,6 @@ class RatingRow:
         return when_text(self.rating.deadline_at)
 
 
-_CHECK_COLOURS = {
-    CheckState.REQUESTED: "blue",
-    CheckState.COMPLETED: "green",
-    CheckState.WAIVED: "grey",
-}
-
-
 @dataclass(frozen=True)
 class CheckRow:
     """A check asked for: who, its state and deadline; never what was found."""
@@ -184,7 +178,7 @@ class CheckRow:
 
     @property
     def colour(self) -> str:
-        return _CHECK_COLOURS.get(CheckState(self.check.state), "grey")
+        return check_state_colour(self.check)
 
     @property
     def requested(self) -> str:
