@@ -1,11 +1,12 @@
 """What a set of figures is about: the period and the optional filters."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from openmash.area.calendar import LONDON
+from openmash.core.period import Period
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,18 @@ class MetricFilter:
         return cls(start=today - timedelta(days=days - 1), end=today, **filters)  # type: ignore[arg-type]
 
     @property
+    def period(self) -> Period:
+        return Period(self.start, self.end)
+
+    @property
     def starts_at(self) -> datetime:
         """Midnight at the start of the first day, in London."""
-        return datetime.combine(self.start, time(0), tzinfo=LONDON)
+        return self.period.starts_at
 
     @property
     def ends_at(self) -> datetime:
         """Midnight at the end of the last day, in London (exclusive)."""
-        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=LONDON)
+        return self.period.ends_at
 
     @property
     def as_at(self) -> datetime:
