@@ -12,8 +12,7 @@ from django import forms
 
 from openmash.area.models import LevelOfNeed, Outcome
 from openmash.contacts.codes import AssessmentFactor, PrimaryNeed
-from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios, SummaryError
-from openmash.core.forms import error_summary as core_error_summary
+from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios
 from openmash.enquiries.services.decisions import DecisionInput
 
 # The widget types that render as several inputs; an error links to the first of them.
@@ -183,9 +182,3 @@ def attach_service_errors(form: GovukForm, errors: dict[str, str]) -> None:
     for field, message in errors.items():
         form.add_error(field if field in form.fields else None, message)
     form.mark_error_widgets()
-
-
-def error_summary(form: GovukForm, *, anchor: str) -> list[SummaryError]:
-    """The GOV.UK error summary lines for a form; `anchor` is where a form-wide error
-    links to. (core.forms.error_summary, kept under this name for the decision views.)"""
-    return core_error_summary(form, form_href=f"#{anchor}")
