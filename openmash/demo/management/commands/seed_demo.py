@@ -28,7 +28,7 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
-from openmash.enquiries.demo_workflow import DemoWorkflow
+from openmash.demo.workflow import DemoWorkflow
 from openmash.enquiries.workflow import OPEN_STATES
 from openmash.linkage.feeds import feed_from_records
 from openmash.linkage.links import links_suggest_for_contact
