@@ -29,10 +29,10 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from openmash.accounts.models import User, UserRole
-from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
 from openmash.area.models import WorkingHours
 from openmash.contacts.models import Contact
+from openmash.core.roles import Role
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,

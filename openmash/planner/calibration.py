@@ -45,7 +45,6 @@ from django.db.models import Count, Min
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 
 from openmash.accounts.models import Agency, User
-from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
 from openmash.area.models import BankHoliday, RagLevel, WorkingHours
 from openmash.capacity.scenario import (
@@ -61,6 +60,7 @@ from openmash.capacity.scenario import (
     StaffGroup,
 )
 from openmash.contacts.models import Contact
+from openmash.core.roles import Role
 from openmash.enquiries.models import AgencyCheck, CheckState, ClosureProposal, Decision, RagRating
 
 SCREENING = "screeners"

@@ -18,7 +18,7 @@ from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
 from openmash.enquiries import services
 from openmash.enquiries.models import AgencyCheck, ClosureProposal, Decision, RagRating
-from openmash.people.same_child import contact_people_same_child
+from openmash.linkage.same_child import contact_people_same_child
 from tests.conftest import signed_in
 from tests.factories import a_child, a_parent, a_submission
 
