@@ -24,6 +24,7 @@ test: install assets lint typecheck
 lint: install
 	$(VENV)/bin/ruff check openmash tests bench
 	$(VENV)/bin/ruff format --check openmash tests bench
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(VENV)/bin/mypy openmash

@@ -73,10 +73,10 @@ def phase_fixture(target: int, seed: int) -> dict[str, Any]:
 
     from openmash.accounts.models import Agency, ApiToken, User
     from openmash.contacts.codes import Channel, ConsentStatus, LawfulBasis, PersonRole
-    from openmash.contacts.management.commands import seed_demo as demo
     from openmash.contacts.models import Contact, ContactFactor, ContactPerson, ReferenceSequence
     from openmash.contacts.submission import Address
     from openmash.core.models import AuditAction, AuditEvent
+    from openmash.demo.management.commands import seed_demo as demo
     from openmash.people.identifiers import nhs_number_digits, postcode_normal, upn_normal
 
     began = time.perf_counter()

@@ -81,7 +81,7 @@ def phase_load(size: int, scratch: Path, seed: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from openmash.accounts.models import Agency
-    from openmash.accounts.roles import AgencyType
+    from openmash.core.roles import AgencyType
     from openmash.linkage.comparisons import (
         COMPARISON_COLUMNS,
         comparison_record,

@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 
 from openmash.accounts.models import Agency, ApiToken, User
-from openmash.accounts.roles import AgencyType, Role
 from openmash.accounts.services import agency_create, api_token_issue, user_create
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
+from openmash.core.roles import AgencyType, Role
 from tests.factories import a_submission
 
 PASSWORD = "correct-horse-battery"

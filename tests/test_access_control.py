@@ -554,7 +554,7 @@ def health_index_import(personas: dict[str, User], agencies: dict[str, Agency]) 
 
 @pytest.fixture
 def planner_scenario_sample(personas: dict[str, User]) -> PlannerScenario:
-    from openmash.capacity.examples import county_mash
+    from openmash.demo.capacity_examples import county_mash
     from openmash.planner.services import scenario_create
 
     small = county_mash(horizon_days=3, warm_up_days=1, replications=2)

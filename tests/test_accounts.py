@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from openmash.accounts.models import Agency, ApiToken, User, hash_token
-from openmash.accounts.roles import Role
 from openmash.accounts.services import api_token_authenticate
 from openmash.core.models import AuditEvent
+from openmash.core.roles import Role
 from tests.conftest import PASSWORD
 
 

@@ -6,9 +6,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from openmash.accounts.models import User
-from openmash.accounts.roles import Role
 from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact, ContactPerson
+from openmash.core.roles import Role
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
-from openmash.accounts.roles import AgencyType, Role
+from openmash.core.roles import AgencyType, Role
 
 
 class Agency(models.Model):

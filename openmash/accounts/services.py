@@ -4,9 +4,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from openmash.accounts.models import Agency, ApiToken, User, UserRole, hash_token
-from openmash.accounts.roles import AgencyType, Role
 from openmash.core.audit import Actor, audit_record
 from openmash.core.models import AuditAction
+from openmash.core.roles import AgencyType, Role
 
 
 @transaction.atomic

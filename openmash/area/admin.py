@@ -12,7 +12,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest
 
 from openmash.accounts.admin import AuditedAdminMixin
-from openmash.accounts.roles import AgencyType
 from openmash.area.models import (
     BankHoliday,
     ConcernRule,
@@ -22,6 +21,7 @@ from openmash.area.models import (
     RagLevel,
     WorkingHours,
 )
+from openmash.core.roles import AgencyType
 
 # The GOV.UK Frontend tag colours (govuk-tag--<colour>); blue is the plain tag.
 TAG_COLOURS = [

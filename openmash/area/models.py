@@ -6,7 +6,7 @@ from datetime import time
 
 from django.db import models
 
-from openmash.accounts.roles import AgencyType
+from openmash.core.roles import AgencyType
 
 
 class TimeCounting(models.TextChoices):

@@ -13,7 +13,6 @@ from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact, ContactDraft, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction, AuditEvent
-from openmash.enquiries.models import Decision, Message, MessageKind
 
 CONTACTS_PER_PAGE = 50
 
@@ -79,46 +78,18 @@ def contact_page_new(*, actor: Actor, page_number: str | int | None) -> Page:
     return page
 
 
-def _decisions_newest_first() -> QuerySet[Decision]:
-    return Decision.objects.select_related("outcome").order_by("-decided_at", "-id")
-
-
 def contact_page_submitted_by_agency(*, actor: Actor, page_number: str | int | None) -> Page:
-    """Contacts the user's own organisation submitted, each with the MASH's decisions
-    (for the outcome); records each one shown."""
+    """Contacts the user's own organisation submitted; records each one shown. (The
+    referrer's list adds the MASH's decisions: enquiries.selectors.outcomes.)"""
     user = actor.user
     if user is None or not user.has_perm("contacts.view_submitted_contacts"):
         raise PermissionDenied
-    contacts = (
-        _with_people(Contact.objects.filter(submitted_by_agency_id=user.agency_id))
-        .prefetch_related(Prefetch("decisions", queryset=_decisions_newest_first()))
-        .order_by("-received_at", "-id")
+    contacts = _with_people(Contact.objects.filter(submitted_by_agency_id=user.agency_id)).order_by(
+        "-received_at", "-id"
     )
     page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(page_number)
     _audit_listed(actor, list(page.object_list))
     return page
-
-
-@dataclass(frozen=True)
-class ContactFeedback:
-    """What the referrer may know of what became of their contact: the decisions (newest
-    first, for the outcome and its dates) and the outcome emails sent. Never what the
-    agencies found, the rationale or the RAG rating."""
-
-    decisions: list[Decision]
-    emails: list[Message]
-
-
-def contact_feedback_for(*, contact: Contact) -> ContactFeedback:
-    """For a contact already fetched (and its read recorded) by contact_get_visible_to."""
-    return ContactFeedback(
-        decisions=list(_decisions_newest_first().filter(contact=contact)),
-        emails=list(
-            Message.objects.filter(contact=contact, kind=MessageKind.OUTCOME_FEEDBACK).order_by(
-                "created_at", "id"
-            )
-        ),
-    )
 
 
 def contact_draft_for(*, user: User) -> ContactDraft | None:

@@ -2,14 +2,14 @@ from django.urls import path
 
 from openmash.contacts import views
 
+# Joined in openmash/urls.py with the pages that show the MASH's outcome
+# (openmash/enquiries/urls_outcomes.py), which share the "contacts" namespace.
 app_name = "contacts"
 urlpatterns = [
     path("", views.new_contacts_view, name="new-contacts"),
     path("new/", views.contact_create_view, name="create"),
     path("new/draft/", views.contact_draft_autosave_view, name="draft-autosave"),
-    path("submitted/", views.submitted_contacts_view, name="submitted"),
     path("figures/", views.contact_figures_view, name="figures"),
-    path("<str:reference>/", views.contact_detail_view, name="detail"),
     path("<str:reference>/received/", views.contact_received_view, name="received"),
 ]
 urlpatterns += [

@@ -13,13 +13,11 @@ from openmash.contacts.forms import (
     attach_errors,
     build_submission,
 )
-from openmash.contacts.presenters import AccessEventPresenter, ContactPresenter, OutcomePresenter
+from openmash.contacts.presenters import AccessEventPresenter, ContactPresenter
 from openmash.contacts.selectors import (
     contact_draft_for,
-    contact_feedback_for,
     contact_get_visible_to,
     contact_page_new,
-    contact_page_submitted_by_agency,
     contact_weekly_counts_by_source,
     person_access_log,
     person_search_for_access_log,
@@ -218,33 +216,6 @@ def new_contacts_view(request: HttpRequest) -> HttpResponse:
         request,
         "contacts/new_contacts.html",
         {"page": page, "contacts": [ContactPresenter(contact) for contact in page.object_list]},
-    )
-
-
-@requires("contacts.view_submitted_contacts")
-def submitted_contacts_view(request: HttpRequest) -> HttpResponse:
-    page = contact_page_submitted_by_agency(
-        actor=Actor.from_request(request), page_number=request.GET.get("page")
-    )
-    return render(
-        request,
-        "contacts/submitted_contacts.html",
-        {"page": page, "contacts": [ContactPresenter(contact) for contact in page.object_list]},
-    )
-
-
-@requires("contacts.view_contact")
-def contact_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
-    contact = contact_get_visible_to(actor=Actor.from_request(request), reference=reference)
-    feedback = contact_feedback_for(contact=contact)
-    return render(
-        request,
-        "contacts/contact_detail.html",
-        {
-            "contact": ContactPresenter(contact),
-            "outcome": OutcomePresenter(contact, feedback.decisions, feedback.emails),
-            "sees_research": request.user.has_perm("contacts.view_contact_research"),
-        },
     )
 
 

@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django_tasks import task
 
 from openmash.core.audit import Actor, audit_record
 from openmash.core.models import (
@@ -473,8 +474,6 @@ def _verify(expected_hash: str) -> AuditCheck:
 
 
 def _enqueue(verification_id: int) -> None:
-    from openmash.core.tasks import verify_audit_log
-
     verify_audit_log.enqueue(verification_id)
 
 
@@ -535,3 +534,20 @@ def audit_verification_run(*, verification_id: int) -> AuditVerification:
 
 def audit_verification_latest() -> AuditVerification | None:
     return AuditVerification.objects.select_related("requested_by").first()
+
+
+# --- Background tasks -----------------------------------------------------------------------
+# Each task sits beside the service it runs, so that queueing a check and running it
+# need no import in either direction between two modules.
+
+
+@task()
+def seal_audit_log() -> int:
+    """Seal the audit events that have settled since the last seal; the number sealed."""
+    return sum(seal.event_count for seal in audit_seal())
+
+
+@task()
+def verify_audit_log(verification_id: int) -> str:
+    """Check the audit log against its seals for an auditor; the outcome's state."""
+    return audit_verification_run(verification_id=verification_id).state

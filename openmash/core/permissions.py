@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from openmash.accounts.roles import Role
+from openmash.core.roles import Role
 
 PUBLIC = "public"
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])

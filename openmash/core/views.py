@@ -2,7 +2,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from openmash.accounts.models import User
 from openmash.core.audit import Actor
 from openmash.core.audit_seals import (
     VIEW_AUDIT_INTEGRITY,
@@ -17,12 +16,14 @@ from openmash.core.presenters import SealStatusPresenter, VerificationPresenter
 
 @requires("core.view_home")
 def home_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    return render(
-        request,
-        "core/home.html",
-        {"roles": sorted(grant.get_role_display() for grant in user.role_grants.all())},
+    # The page is only for signed-in users (core.view_home); the check narrows the type.
+    user = request.user
+    roles = (
+        sorted(grant.get_role_display() for grant in user.role_grants.all())
+        if user.is_authenticated
+        else []
     )
+    return render(request, "core/home.html", {"roles": roles})
 
 
 @public

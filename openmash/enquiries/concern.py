@@ -27,7 +27,7 @@ from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.enquiries.models import Decision
 from openmash.linkage.models import LinkState, PersonLink
-from openmash.people.same_child import contact_people_same_child, same_child_condition
+from openmash.linkage.same_child import contact_people_same_child, same_child_condition
 
 
 @dataclass(frozen=True)
@@ -185,14 +185,14 @@ def contact_facts(contact_ids: Iterable[int]) -> dict[int, ContactFacts]:
 
 def child_contact_ids(person: ContactPerson) -> set[int]:
     """Every contact about this child: the person's own contact and every contact naming
-    the same child (openmash.people.same_child)."""
+    the same child (openmash.linkage.same_child)."""
     return {person.contact_id} | {
         record.contact_id for record in contact_people_same_child(person).only("contact_id")
     }
 
 
 def _same_child(person: ContactPerson, other: ContactPerson) -> bool:
-    """The rule of openmash.people.same_child.same_child_condition, for records in hand."""
+    """The rule of openmash.linkage.same_child.same_child_condition, for records in hand."""
     if person.nhs_number and other.nhs_number == person.nhs_number:
         return True
     if person.upn and other.upn == person.upn:

@@ -14,11 +14,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from openmash.accounts.models import User, UserRole
-from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
 from openmash.area.models import WorkingHours
 from openmash.contacts.models import Contact
 from openmash.core.overdue import is_overdue
+from openmash.core.roles import Role
 from openmash.enquiries.message_delivery import _record
 from openmash.enquiries.models import (
     AgencyCheck,

@@ -1,5 +1,5 @@
 """Which records in the contacts are one child, for the extracts: the rule of
-openmash.people.same_child and the matches screeners confirmed, followed as far as they
+openmash.linkage.same_child and the matches screeners confirmed, followed as far as they
 go, so that every record of a child gets the same Child Unique ID in every extract.
 
 contact_people_same_child() answers for one child at a time. An extract needs every
@@ -35,7 +35,7 @@ from django.db.models import Q
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import ContactPerson
 from openmash.linkage.models import LinkState, PersonLink
-from openmash.people.same_child import same_child_condition
+from openmash.linkage.same_child import same_child_condition
 
 # Records whose conditions go in one query: each has up to three OR-ed terms, which keeps
 # the WHERE clause well inside SQLite's limit on expression depth (1,000).

@@ -45,7 +45,6 @@ from django.db.models import Count, Min
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 
 from openmash.accounts.models import Agency, User
-from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
 from openmash.area.models import BankHoliday, RagLevel, WorkingHours
 from openmash.area.selectors import rag_levels_active
@@ -63,6 +62,7 @@ from openmash.capacity.scenario import (
 )
 from openmash.contacts.models import Contact
 from openmash.core.period import Period
+from openmash.core.roles import Role
 from openmash.enquiries.models import AgencyCheck, CheckState, ClosureProposal, Decision, RagRating
 
 SCREENING = "screeners"

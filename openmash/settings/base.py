@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "openmash.value",
     "openmash.extracts",
     "openmash.api",
+    "openmash.demo",
 ]
 
 MIDDLEWARE = [

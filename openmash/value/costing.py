@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from openmash.accounts.roles import AgencyType, Role
 from openmash.area.models import OutcomeKind
+from openmash.core.roles import AgencyType, Role
 from openmash.value.models import Stage
 from openmash.value.rates import NO_AGENCY, AgencyRef, Figure, Rates, figure_sort_key
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from openmash.accounts.roles import AgencyType, Role
+from openmash.core.roles import AgencyType, Role
 
 
 class Stage(models.TextChoices):

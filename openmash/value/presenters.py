@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from openmash.accounts.roles import AgencyType, Role
+from openmash.core.roles import AgencyType, Role
 from openmash.core.time_text import day_text
 from openmash.metrics.presenters import NO_FIGURE, Cell, Table, percent, whole
 from openmash.metrics.suppression import SUPPRESSED, is_small, suppress_counts

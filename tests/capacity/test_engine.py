@@ -14,7 +14,6 @@ from openmash.capacity.engine import (
     run_replication,
     simulate,
 )
-from openmash.capacity.examples import county_mash
 from openmash.capacity.results import Estimate, quantile, t_quantile_975
 from openmash.capacity.scenario import (
     WEEKDAYS,
@@ -29,6 +28,7 @@ from openmash.capacity.scenario import (
     StaffGroup,
 )
 from openmash.capacity.working_time import SimulationCalendar
+from openmash.demo.capacity_examples import county_mash
 
 MONDAY = date(2025, 1, 6)
 SHORT_WORK = Fixed(0.1)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from openmash.capacity.examples import county_mash
 from openmash.capacity.scenario import (
     Arrivals,
     Exponential,
@@ -26,6 +25,7 @@ from openmash.capacity.scenario import (
     Shift,
     StaffGroup,
 )
+from openmash.demo.capacity_examples import county_mash
 
 PACKAGE = Path(__file__).resolve().parents[2] / "openmash" / "capacity"
 
@@ -303,7 +303,7 @@ def test_it_runs_without_django_loaded() -> None:
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
         "from openmash.capacity.engine import simulate\n"
-        "from openmash.capacity.examples import county_mash\n"
+        "from openmash.demo.capacity_examples import county_mash\n"
         "simulate(county_mash(horizon_days=3, warm_up_days=1, replications=2))\n"
         "loaded = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
         "assert not loaded, loaded\n"

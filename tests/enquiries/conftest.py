@@ -6,10 +6,10 @@ from collections.abc import Callable
 import pytest
 
 from openmash.accounts.models import Agency, User
-from openmash.accounts.roles import Role
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
+from openmash.core.roles import Role
 from openmash.enquiries.models import AgencyCheck
 from openmash.enquiries.services.checks import FindingInput
 from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open

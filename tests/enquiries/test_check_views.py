@@ -395,7 +395,7 @@ def test_it_will_not_answer_a_completed_check_twice(
 def test_it_tells_the_second_of_two_researchers_answering_at_once(
     contact_with_checks: Contact, researchers: dict[str, User], make_user: Callable[..., User]
 ) -> None:
-    from openmash.accounts.roles import Role
+    from openmash.core.roles import Role
 
     colleague = make_user("police_colleague", Role.AGENCY_RESEARCHER, "police")
     check = check_for(contact_with_checks, "police")

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 
 from openmash.accounts.models import User
-from openmash.accounts.roles import Role
 from openmash.area.models import WorkingHours
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
+from openmash.core.roles import Role
 from openmash.enquiries.deadline_alerts import deadline_alerts_send
 from openmash.enquiries.models import CheckState, Message, MessageKind
 from openmash.enquiries.services.checks import check_record_findings, check_waive

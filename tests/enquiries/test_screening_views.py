@@ -25,7 +25,7 @@ from openmash.enquiries.services.screening import (
     contact_rate,
     contact_take,
 )
-from openmash.people.same_child import contact_people_same_child
+from openmash.linkage.same_child import contact_people_same_child
 from tests.conftest import signed_in
 from tests.factories import a_child, a_parent, a_submission
 

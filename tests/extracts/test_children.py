@@ -1,4 +1,4 @@
-"""The same child across contacts, for the extracts: the rule of openmash.people.same_child
+"""The same child across contacts, for the extracts: the rule of openmash.linkage.same_child
 and the matches screeners decided, followed as far as they go."""
 
 from datetime import date
@@ -9,7 +9,7 @@ from openmash.core.audit import Actor
 from openmash.extracts.children import PERSON_FIELDS, child_index
 from openmash.linkage.links import link_confirm, link_reject
 from openmash.linkage.models import IndexedPerson, PersonLink
-from openmash.people.same_child import contact_people_same_child
+from openmash.linkage.same_child import contact_people_same_child
 from tests.extracts.conftest import Hub, at, valid_nhs_number
 from tests.factories import a_child
 

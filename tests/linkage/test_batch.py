@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from openmash.accounts.models import Agency
-from openmash.accounts.roles import AgencyType
+from openmash.core.roles import AgencyType
 from openmash.linkage.batch import dedupe
 from openmash.linkage.index import standard_fields
 from openmash.linkage.models import IndexedPerson, IndexSource, PersonLink

@@ -21,7 +21,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from openmash.accounts.models import Agency
-from openmash.accounts.roles import AgencyType
+from openmash.core.roles import AgencyType
 from openmash.linkage.batch import (
     BackendUnavailable,
     dedupe,

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import NoReverseMatch, include, path, reverse
 
 from openmash.accounts.models import Agency, User
-from openmash.accounts.roles import Role
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
+from openmash.core.roles import Role
 from openmash.linkage.feeds import feed_read_csv
 from openmash.linkage.models import AgencyIndexSettings, IndexedPerson, IndexImport
 from openmash.linkage.services import index_import_apply

@@ -11,10 +11,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from openmash.accounts.models import Agency, User
-from openmash.accounts.roles import Role
 from openmash.accounts.services import api_token_issue
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
+from openmash.core.roles import Role
 from openmash.linkage.feeds import COLUMNS, FeedRows, feed_check, feed_from_records, feed_read_csv
 from openmash.linkage.models import IndexedPerson, IndexImport, IndexSource, LinkState, PersonLink
 from openmash.linkage.services import import_warnings, index_import_apply

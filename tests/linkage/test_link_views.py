@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from openmash.accounts.models import User
-from openmash.accounts.roles import Role
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
+from openmash.core.roles import Role
 from openmash.enquiries.services.screening import contact_take
 from openmash.linkage import links
 from openmash.linkage.models import LinkState, PersonLink

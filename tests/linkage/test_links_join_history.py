@@ -8,7 +8,7 @@ from openmash.core.audit import Actor
 from openmash.enquiries.concern import children_contact_ids
 from openmash.linkage import links
 from openmash.linkage.models import IndexedPerson, PersonLink
-from openmash.people.same_child import contact_people_same_child
+from openmash.linkage.same_child import contact_people_same_child
 from tests.factories import a_child, a_submission
 
 

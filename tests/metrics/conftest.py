@@ -38,8 +38,8 @@ from datetime import date, datetime
 import pytest
 
 from openmash.accounts.models import Agency, User
-from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
+from openmash.core.roles import Role
 from openmash.metrics.filters import MetricFilter
 from tests.factories import Hub, Referrer, a_decision
 

@@ -1,4 +1,4 @@
-"""Re-referrals within 12 months: the same child by the rule of openmash.people.same_child
+"""Re-referrals within 12 months: the same child by the rule of openmash.linkage.same_child
 or a confirmed person link, after a decision on an earlier contact."""
 
 from datetime import date, datetime

@@ -32,7 +32,6 @@ from typing import Any
 import pytest
 
 from openmash.accounts.models import Agency, User
-from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
 from openmash.capacity.scenario import (
     Arrivals,
@@ -43,6 +42,7 @@ from openmash.capacity.scenario import (
     Scenario,
     StaffGroup,
 )
+from openmash.core.roles import Role
 from tests.factories import Hub, a_decision
 
 WEEK_START = date(2026, 3, 2)

@@ -122,7 +122,7 @@ def test_it_counts_the_people_who_hold_each_role_now(week: Hub) -> None:
 def test_it_counts_the_people_who_did_the_work_for_a_replay(
     week: Hub, make_user: Any, agencies: Any
 ) -> None:
-    from openmash.accounts.roles import Role
+    from openmash.core.roles import Role
 
     make_user("idle_police_researcher", Role.AGENCY_RESEARCHER, "police")
     now = calibrate(period=WEEK, today=TODAY)

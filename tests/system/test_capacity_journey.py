@@ -22,9 +22,9 @@ from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from openmash.accounts.models import User
-from openmash.capacity.examples import county_mash
-from openmash.contacts.management.commands.seed_demo import DEMO_PASSWORD
 from openmash.core.audit import Actor
+from openmash.demo.capacity_examples import county_mash
+from openmash.demo.management.commands.seed_demo import DEMO_PASSWORD
 from openmash.planner.models import RunKind, RunState, ScenarioRun
 from openmash.planner.services import run_execute, scenario_create
 from tests.conftest import PASSWORD

@@ -34,8 +34,8 @@ from importlib import import_module
 import pytest
 
 from openmash.accounts.models import Agency, User
-from openmash.accounts.roles import Role
 from openmash.area.calendar import LONDON
+from openmash.core.roles import Role
 from openmash.metrics.filters import MetricFilter
 from openmash.value.models import StaffCost, StageTime
 from tests.factories import Hub, a_decision

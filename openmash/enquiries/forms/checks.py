@@ -10,10 +10,10 @@ from typing import Any
 from django import forms
 
 from openmash.accounts.models import Agency
-from openmash.accounts.roles import AgencyType
 from openmash.contacts.codes import LawfulBasis
 from openmash.contacts.models import ContactPerson
 from openmash.core.forms import GovukDateField, GovukForm, GovukRadios
+from openmash.core.roles import AgencyType
 from openmash.enquiries.services.checks import FindingInput
 
 FINDINGS_PREFIX = "findings"

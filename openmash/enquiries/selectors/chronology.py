@@ -35,7 +35,7 @@ from openmash.enquiries.concern import (
     concern_rules_active,
 )
 from openmash.enquiries.models import AgencyCheck, CheckFinding, Decision, HandOn, RagRating
-from openmash.people.same_child import contact_people_same_child
+from openmash.linkage.same_child import contact_people_same_child
 
 # The largest id a database row can have: larger ones are not looked up at all.
 MAX_ID = 2**63 - 1

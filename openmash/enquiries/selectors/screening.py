@@ -13,7 +13,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from openmash.accounts.models import Agency, User
-from openmash.accounts.roles import AgencyType, Role
 from openmash.area.models import HandOnTeam, Outcome
 from openmash.area.selectors import (
     rag_levels_active as rag_levels_active,
@@ -23,6 +22,7 @@ from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.core.overdue import overdue_q
+from openmash.core.roles import AgencyType, Role
 from openmash.enquiries import workflow
 from openmash.enquiries.concern import (
     ConcernFlag,
@@ -37,7 +37,7 @@ from openmash.enquiries.models import (
     HandOnState,
     RagRating,
 )
-from openmash.people.same_child import contact_people_same_child
+from openmash.linkage.same_child import contact_people_same_child
 
 QUEUE_PER_PAGE = 50
 UNRATED = "unrated"

@@ -216,7 +216,7 @@ def is_re_referral() -> Exists:
     sibling) is named in another contact that the MASH first decided on at most
     RE_REFERRAL_DAYS before this contact was received.
 
-    The same child: the rule of openmash.people.same_child (NHS number, unique pupil
+    The same child: the rule of openmash.linkage.same_child (NHS number, unique pupil
     number, or family name, given names and date of birth ignoring case), or a person
     link a screener confirmed (openmash.linkage), in either direction; never a pair a
     screener rejected or undid. Each way of matching is its own EXISTS, so each can use

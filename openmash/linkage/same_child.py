@@ -10,6 +10,7 @@ sibling or parent in the same household is never taken for the child (MASH-DOMAI
 from django.db.models import Q, QuerySet
 
 from openmash.contacts.models import ContactPerson
+from openmash.linkage.models import LinkState, PersonLink
 
 
 def same_child_condition(person: ContactPerson) -> Q | None:
@@ -42,8 +43,6 @@ def linked_people_ids(person: ContactPerson) -> tuple[set[int], set[int]]:
     One small query (a UNION of two indexed lookups) that gives lists of ids: a subquery inside the OR of the
     conditions below would make PostgreSQL scan every contact person (about a second
     with 250,000 contacts) instead of using each condition's index."""
-    from openmash.linkage.models import LinkState, PersonLink
-
     wanted = [LinkState.CONFIRMED, LinkState.REJECTED, LinkState.UNDONE]
     forward = PersonLink.objects.filter(
         contact_person=person, state__in=wanted, candidate__contact_person__isnull=False

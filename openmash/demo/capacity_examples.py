@@ -1,7 +1,10 @@
 """A worked scenario: a county MASH of the size the evaluations describe (about 20
 contacts a working day), with the RAG timescales and agencies of the area defaults
 (red 4 hours, amber 24, green 72, clock hours). A starting point to edit, and what the
-tests and the documentation run."""
+tests and the documentation run.
+
+Demonstration data, so it lives in the demo app rather than in the engine; like the
+engine it imports no Django (tests/capacity runs it with Django absent)."""
 
 from datetime import date
 

@@ -1,3 +1,10 @@
+"""The MASH's vocabulary of roles and agency types.
+
+It sits in core, below accounts, because the permission predicates in
+core/permissions.py are built from the roles: accounts stores who holds which role,
+but what the roles are is shared by every app.
+"""
+
 from django.db import models
 
 

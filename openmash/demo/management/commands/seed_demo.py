@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from openmash.accounts.models import Agency, ApiToken, User
-from openmash.accounts.roles import AgencyType, Role
 from openmash.accounts.services import agency_create, api_token_issue, user_create
 from openmash.contacts.codes import Channel, ConsentStatus, LawfulBasis, PersonRole
 from openmash.contacts.models import Contact
@@ -28,7 +27,8 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
-from openmash.enquiries.demo_workflow import DemoWorkflow
+from openmash.core.roles import AgencyType, Role
+from openmash.demo.workflow import DemoWorkflow
 from openmash.enquiries.workflow import OPEN_STATES
 from openmash.linkage.feeds import feed_from_records
 from openmash.linkage.links import links_suggest_for_contact

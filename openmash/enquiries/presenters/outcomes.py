@@ -1,0 +1,107 @@
+"""What a referrer is told of what became of their contact, worked out here so templates
+hold no logic. Enquiries' because the outcome is the MASH's decision; the contact pages
+that show it (openmash/enquiries/views/outcomes.py) are built on the contact's own
+presenter."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from openmash.contacts.codes import ContactState
+from openmash.contacts.models import Contact
+from openmash.contacts.presenters import ContactPresenter
+from openmash.core.time_text import when_text
+from openmash.enquiries.models import Decision, Message, MessageStatus
+
+# Where the contact is, in the referrer's words: nothing of the MASH's working.
+REFERRER_STATE_WORDS = {
+    ContactState.RECEIVED: "Received by the MASH, waiting to be looked at",
+    ContactState.SCREENING: "Being looked at by the MASH",
+    ContactState.CHECKS_IN_PROGRESS: "The MASH is finding out more",
+    ContactState.AWAITING_DECISION: "Waiting for the MASH to decide",
+    ContactState.DECIDED: "Decided",
+    ContactState.HANDED_ON: "Decided, and passed to the team that will act",
+    ContactState.CLOSED: "Decided, and closed by the MASH",
+}
+
+
+@dataclass(frozen=True)
+class OutcomePresenter:
+    """What a referrer is told of their contact: where it is, the current outcome, what
+    happens next, when it was decided (and amended), and the emails sent about it. Never
+    the agencies' findings, the rationale or the RAG rating."""
+
+    contact: Contact
+    # Newest first.
+    decisions: Sequence[Decision]
+    emails: Sequence[Message] = field(default_factory=list)
+
+    @property
+    def current(self) -> Decision | None:
+        amended = {decision.amends_id for decision in self.decisions}
+        return next((d for d in self.decisions if d.pk not in amended), None)
+
+    @property
+    def original(self) -> Decision | None:
+        return next((d for d in self.decisions if d.amends_id is None), None)
+
+    @property
+    def state(self) -> str:
+        if self.contact.state == ContactState.AWAITING_DECISION and self.decisions:
+            return "The MASH is reviewing its decision: you will be told if it changes"
+        return REFERRER_STATE_WORDS.get(ContactState(self.contact.state), "")
+
+    @property
+    def outcome(self) -> str:
+        current = self.current
+        return current.outcome.label if current else ""
+
+    @property
+    def next_steps(self) -> str:
+        current = self.current
+        return current.outcome.next_steps if current else ""
+
+    @property
+    def decided(self) -> str:
+        original = self.original
+        return when_text(original.decided_at) if original else ""
+
+    @property
+    def amended(self) -> str:
+        current = self.current
+        if current is None or current.amends_id is None:
+            return ""
+        return when_text(current.decided_at)
+
+    @property
+    def email_notes(self) -> list[str]:
+        notes = []
+        for email in self.emails:
+            if email.status == MessageStatus.SENT and email.sent_at is not None:
+                sent = timezone.localtime(email.sent_at)
+                notes.append(
+                    f"We emailed the outcome to {email.to_email} on {sent.day} {sent:%B %Y} "
+                    f"at {sent:%H:%M}."
+                )
+            elif email.status == MessageStatus.FAILED and email.next_attempt_at is None:
+                notes.append(
+                    f"We could not email the outcome to {email.to_email}. The MASH has been "
+                    "told, and the outcome on this page stands."
+                )
+            else:
+                notes.append(
+                    f"We are emailing the outcome to {email.to_email}. It has not been "
+                    "delivered yet; we will keep trying."
+                )
+        return notes
+
+
+@dataclass(frozen=True)
+class SubmittedContactPresenter(ContactPresenter):
+    """A contact in the referrer's list of the contacts their organisation made."""
+
+    @property
+    def outcome(self) -> OutcomePresenter:
+        """Needs the contact's decisions prefetched (contact_page_submitted_with_outcomes)."""
+        return OutcomePresenter(self.contact, list(self.contact.decisions.all()))

@@ -1,0 +1,49 @@
+"""What the MASH decided about a contact, for the referrer's pages: the decisions and
+the outcome emails, never the agencies' findings, the rationale or the RAG rating."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+
+from openmash.contacts.models import Contact
+from openmash.contacts.selectors import contact_page_submitted_by_agency
+from openmash.core.audit import Actor
+from openmash.enquiries.models import Decision, Message, MessageKind
+
+
+def _decisions_newest_first() -> QuerySet[Decision]:
+    return Decision.objects.select_related("outcome").order_by("-decided_at", "-id")
+
+
+def contact_page_submitted_with_outcomes(*, actor: Actor, page_number: str | int | None) -> Page:
+    """Contacts the user's own organisation submitted, each with the MASH's decisions
+    (for the outcome); records each one shown. One query for the decisions of the whole
+    page, whatever its length."""
+    page = contact_page_submitted_by_agency(actor=actor, page_number=page_number)
+    prefetch_related_objects(
+        list(page.object_list), Prefetch("decisions", queryset=_decisions_newest_first())
+    )
+    return page
+
+
+@dataclass(frozen=True)
+class ContactFeedback:
+    """What the referrer may know of what became of their contact: the decisions (newest
+    first, for the outcome and its dates) and the outcome emails sent. Never what the
+    agencies found, the rationale or the RAG rating."""
+
+    decisions: list[Decision]
+    emails: list[Message]
+
+
+def contact_feedback_for(*, contact: Contact) -> ContactFeedback:
+    """For a contact already fetched (and its read recorded) by contact_get_visible_to."""
+    return ContactFeedback(
+        decisions=list(_decisions_newest_first().filter(contact=contact)),
+        emails=list(
+            Message.objects.filter(contact=contact, kind=MessageKind.OUTCOME_FEEDBACK).order_by(
+                "created_at", "id"
+            )
+        ),
+    )
