@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 
 from openmash.accounts.admin import AuditedAdminMixin
 from openmash.accounts.roles import AgencyType
-from openmash.area.calendar import bank_holidays_in, closed_days_for_area
+from openmash.area.calendar import bank_holidays_in
 from openmash.area.models import (
     ClosureDay,
     ConcernRule,
@@ -206,7 +206,7 @@ class WorkingHoursAdmin(AreaAdmin):
         ]
         return format_html_join(
             "",
-            '<span class="bank-holiday">{}: {}</span><br>',
+            "{}: {}<br>",
             ((f"{day:%A %-d %B %Y}", name) for day, name in days),
         )
 
@@ -230,7 +230,7 @@ class ClosureDayForm(forms.ModelForm):
 
     def clean_day(self) -> Any:
         day = self.cleaned_data["day"]
-        nation = closed_days_for_area().nation
+        nation = (WorkingHours.objects.first() or WorkingHours()).nation
         national = bank_holidays_in(nation, day.year).get(day)
         if national:
             raise forms.ValidationError(
