@@ -25,9 +25,9 @@ it rests on, shown beside it on the scenario page:
 - **Staff**: people who hold each role now (screeners, MASH managers, each agency's
   researchers); at least one.
 - **Rotas**: the hub's working hours, its nation's bank holidays and its local closure
-  days from the area's configuration. If
-  a group recorded at least OUT_OF_HOURS_SHARE of its work outside them, it gets on-call
-  cover (one person) for the ratings it worked out of hours.
+  days from the area's configuration. If a group recorded at least OUT_OF_HOURS_SHARE of
+  its work outside them, it gets on-call cover (one person) for the ratings it worked out
+  of hours.
 - **Absence**: not in the records; a stated default.
 - **Timescales**: the RAG levels' decision timescales and how they are counted.
 
@@ -507,11 +507,12 @@ def _float_hour(moment: time) -> float:
 
 
 def _hub_hours(*, first: date, simulated_from: date) -> tuple[HubHours, frozenset[date]]:
-    """The hub's hours, with its closed days from the start of the recorded period to
-    CLOSED_DAYS_YEARS_AHEAD years after the simulation starts."""
+    """The hub's hours, with its closed days from the start of the recorded period (or of
+    the simulation, if earlier: a replay's warm-up) to CLOSED_DAYS_YEARS_AHEAD years after
+    the simulation starts."""
     hours = WorkingHours.objects.first() or WorkingHours()
     last = date(simulated_from.year + CLOSED_DAYS_YEARS_AHEAD, 12, 31)
-    holidays = closed_days_for_area().between(first, last)
+    holidays = closed_days_for_area().between(min(first, simulated_from), last)
     return (
         HubHours(
             opens=_float_hour(hours.opens),
