@@ -784,10 +784,10 @@ def test_it_rejects_api_calls_with_a_bad_token(
 
 
 def test_it_rejects_api_calls_with_a_revoked_token(
-    police_token: tuple[ApiToken, str], police_check: AgencyCheck, screener: User
+    police_token: tuple[ApiToken, str], police_check: AgencyCheck, personas: dict[str, User]
 ) -> None:
     token, secret = police_token
-    api_token_revoke(actor=Actor(user=screener), token=token)
+    api_token_revoke(actor=Actor(user=personas["administrator"]), token=token)
     for method, url, call in _api_requests(police_check):
         assert call(Client(), Authorization=f"Bearer {secret}").status_code == 401, (method, url)
 

@@ -5,14 +5,16 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from openmash.accounts.models import Agency, ApiToken, User, hash_token
-from openmash.accounts.services import api_token_authenticate
+from openmash.accounts.services import api_token_authenticate, api_token_revoke
+from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
 from openmash.core.roles import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ROLE_PERSONAS
 
 
 def test_it_signs_in_with_username_and_password_and_audits_it(screener: User) -> None:
@@ -98,6 +100,44 @@ def test_a_revoked_token_no_longer_authenticates(police_token: tuple[ApiToken, s
     token.revoked_at = token.created_at
     token.save()
     assert api_token_authenticate(secret) is None
+
+
+def test_an_administrator_revokes_a_token_and_it_is_audited(
+    police_token: tuple[ApiToken, str], personas: dict[str, User]
+) -> None:
+    token, secret = police_token
+    administrator = personas["administrator"]
+    api_token_revoke(actor=Actor(user=administrator), token=token)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert api_token_authenticate(secret) is None
+    assert AuditEvent.objects.filter(
+        actor_user=administrator,
+        action="update",
+        object_type="api_token",
+        object_id=str(token.pk),
+        detail__revoked=True,
+    ).exists()
+
+
+@pytest.mark.parametrize("persona", [name for name in ROLE_PERSONAS if name != "administrator"])
+def test_only_an_administrator_may_revoke_a_token(
+    persona: str, police_token: tuple[ApiToken, str], personas: dict[str, User]
+) -> None:
+    token, secret = police_token
+    events = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        api_token_revoke(actor=Actor(user=personas[persona]), token=token)
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert api_token_authenticate(secret) == token
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_system_with_no_user_may_not_revoke_a_token(police_token: tuple[ApiToken, str]) -> None:
+    token, _ = police_token
+    with pytest.raises(PermissionDenied):
+        api_token_revoke(actor=Actor(token=token), token=token)
 
 
 def test_a_bulk_delete_of_agencies_in_admin_is_audited(

@@ -1,5 +1,6 @@
 """Writes to agencies, users and API tokens, each with its audit event."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -7,6 +8,9 @@ from openmash.accounts.models import Agency, ApiToken, User, UserRole, hash_toke
 from openmash.core.audit import Actor, audit_record
 from openmash.core.models import AuditAction
 from openmash.core.roles import AgencyType, Role
+
+# openmash/accounts/rules.py gives it to administrators only, as in the token admin.
+MANAGE_API_TOKENS = "accounts.change_apitoken"
 
 
 @transaction.atomic
@@ -100,6 +104,11 @@ def api_token_authenticate(secret: str) -> ApiToken | None:
 
 @transaction.atomic
 def api_token_revoke(*, actor: Actor, token: ApiToken) -> None:
+    """Stops an agency's system using `token` from now on, and audits it. Only an
+    administrator may: anyone else gets PermissionDenied and the token keeps working. A
+    token already revoked keeps the time it was first revoked."""
+    if actor.user is None or not actor.user.has_perm(MANAGE_API_TOKENS):
+        raise PermissionDenied
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit_record(
         actor=actor,

@@ -1,8 +1,10 @@
 """How an administrator configures the area's MASH: RAG levels and their timescales,
-working hours, bank holidays, levels of need, outcomes and cumulative-concern rules. Only administrators get in
+working hours and the nation whose bank holidays the hub keeps, local closure days, levels
+of need, outcomes and cumulative-concern rules. Only administrators get in
 (openmash/area/rules.py); every change is audited; each form refuses a configuration
 that would break the deadlines or the workflow, with a message that says what to fix."""
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -10,13 +12,18 @@ from django import forms
 from django.contrib import admin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from openmash.accounts.admin import AuditedAdminMixin
+from openmash.area.calendar import bank_holidays_in
 from openmash.area.models import (
-    BankHoliday,
+    ClosureDay,
     ConcernRule,
     HandOnTeam,
     LevelOfNeed,
+    Nation,
     Outcome,
     RagLevel,
     WorkingHours,
@@ -163,6 +170,7 @@ class WorkingHoursForm(forms.ModelForm):
             "saturday",
             "sunday",
             "reminder_hours_before",
+            "nation",
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -181,7 +189,26 @@ class WorkingHoursForm(forms.ModelForm):
 class WorkingHoursAdmin(AreaAdmin):
     audit_object_type = "working_hours"
     form = WorkingHoursForm
-    list_display = ["__str__", "reminder_hours_before"]
+    list_display = ["__str__", "nation", "reminder_hours_before"]
+    readonly_fields = ["bank_holidays_ahead"]
+
+    @admin.display(description="Bank holidays in the next 12 months")
+    def bank_holidays_ahead(self, obj: WorkingHours | None) -> SafeString:
+        # So the administrator sees what the chosen nation closes the hub on.
+        nation = Nation(obj.nation) if obj is not None else Nation.ENGLAND_AND_WALES
+        today = timezone.localdate()
+        end = today + timedelta(days=365)
+        days = [
+            (day, name)
+            for year in range(today.year, end.year + 1)
+            for day, name in bank_holidays_in(nation, year).items()
+            if today <= day <= end
+        ]
+        return format_html_join(
+            "",
+            "{}: {}<br>",
+            ((f"{day:%A %-d %B %Y}", name) for day, name in days),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # One hub, one set of opening hours.
@@ -192,9 +219,34 @@ class WorkingHoursAdmin(AreaAdmin):
         return False
 
 
-@admin.register(BankHoliday)
-class BankHolidayAdmin(AreaAdmin):
-    audit_object_type = "bank_holiday"
+class ClosureDayForm(forms.ModelForm):
+    class Meta:
+        model = ClosureDay
+        fields = ["day", "name"]
+        help_texts = {
+            "day": "The hub is closed all day: deadlines in working hours skip it.",
+            "name": "For example, council closure between Christmas and New Year.",
+        }
+
+    def clean_day(self) -> Any:
+        day = self.cleaned_data["day"]
+        nation = (WorkingHours.objects.first() or WorkingHours()).nation
+        national = bank_holidays_in(nation, day.year).get(day)
+        if national:
+            raise forms.ValidationError(
+                f"{day:%-d %B %Y} is already a bank holiday in {Nation(nation).label} "
+                f"({national}): the hub is closed that day without a local closure day"
+            )
+        return day
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(AreaAdmin):
+    """Days the hub closes besides its nation's bank holidays, which come from the
+    `holidays` package for every year and need no typing in."""
+
+    audit_object_type = "closure_day"
+    form = ClosureDayForm
     list_display = ["day", "name"]
     date_hierarchy = "day"
     search_fields = ["name"]

@@ -2,24 +2,79 @@
 
 Clock hours are elapsed time: 24 hours from 10:00 on the Saturday the clocks go back
 ends at 09:00 local time on the Sunday. Working hours are counted in local time
-(Europe/London) inside the hub's opening hours, skipping closed days and bank
-holidays, so a change of clocks overnight does not move them.
+(Europe/London) inside the hub's opening hours, skipping closed days, the bank holidays
+of the area's nation (from the `holidays` package, for any year) and the area's local
+closure days, so a change of clocks overnight does not move them.
 """
 
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from openmash.area.models import TimeCounting
+import holidays
+
+from openmash.area.models import ClosureDay, Nation, TimeCounting, WorkingHours
 
 LONDON = ZoneInfo("Europe/London")
 # Far enough for any configured timescale; stops a calendar with no open days looping.
 MAX_DAYS_AHEAD = 3660
 
 
+# The subdivision of holidays.UK that gives each calendar GOV.UK publishes: England and
+# Wales share their bank holidays, so England's stands for both.
+SUBDIVISIONS = {
+    Nation.ENGLAND_AND_WALES: "ENG",
+    Nation.SCOTLAND: "SCT",
+    Nation.NORTHERN_IRELAND: "NIR",
+}
+
+
 class CalendarHasNoWorkingTime(Exception):
     """The hub is configured with no open days or an empty day."""
+
+
+@cache
+def bank_holidays_in(nation: str, year: int) -> Mapping[date, str]:
+    """The bank holidays GOV.UK publishes for `nation` in `year`, each with its name.
+
+    `holidays` lists a Christmas Day that falls on a Saturday both on the Saturday and on
+    its substitute Monday; GOV.UK lists only the Monday, which is the day off, so a hub
+    open on Saturdays works that Saturday. Every weekday bank holiday is kept."""
+    listed = holidays.UK(subdiv=SUBDIVISIONS[Nation(nation)], years=year)
+    return MappingProxyType(
+        {
+            day: name.replace("(observed)", "(substitute day)")
+            for day, name in sorted(listed.items())
+            if day.weekday() < 5
+        }
+    )
+
+
+@dataclass(frozen=True)
+class ClosedDays:
+    """The days a hub is closed besides its weekly closed days: its nation's bank
+    holidays, in any year, and the area's local closure days."""
+
+    nation: str = Nation.ENGLAND_AND_WALES
+    local: frozenset[date] = frozenset()
+
+    def __contains__(self, day: object) -> bool:
+        if not isinstance(day, date):
+            return False
+        return day in self.local or day in bank_holidays_in(self.nation, day.year)
+
+    def between(self, first: date, last: date) -> tuple[date, ...]:
+        """The closed days from `first` to `last`, both included, in order."""
+        national = (
+            day
+            for year in range(first.year, last.year + 1)
+            for day in bank_holidays_in(self.nation, year)
+        )
+        return tuple(sorted(day for day in {*national, *self.local} if first <= day <= last))
 
 
 @dataclass(frozen=True)
@@ -27,7 +82,8 @@ class WorkingCalendar:
     opens: time
     closes: time
     weekdays: frozenset[int]  # Monday is 0
-    bank_holidays: frozenset[date]
+    # The nation's bank holidays and the area's closure days (ClosedDays), or a set of days.
+    bank_holidays: Container[date]
     zone: ZoneInfo = LONDON
 
     def is_working_day(self, day: date) -> bool:
@@ -103,13 +159,23 @@ def _require_aware(moment: datetime) -> None:
         raise ValueError("Deadlines are worked out from time-zone-aware datetimes only.")
 
 
-def calendar_for_area() -> WorkingCalendar:
-    from openmash.area.models import BankHoliday, WorkingHours
+def _closed_days(hours: WorkingHours) -> ClosedDays:
+    return ClosedDays(
+        nation=hours.nation,
+        local=frozenset(ClosureDay.objects.values_list("day", flat=True)),
+    )
 
+
+def closed_days_for_area() -> ClosedDays:
+    """The area's nation's bank holidays and its local closure days, as configured."""
+    return _closed_days(WorkingHours.objects.first() or WorkingHours())
+
+
+def calendar_for_area() -> WorkingCalendar:
     hours = WorkingHours.objects.first() or WorkingHours()
     return WorkingCalendar(
         opens=hours.opens,
         closes=hours.closes,
         weekdays=hours.weekdays,
-        bank_holidays=frozenset(BankHoliday.objects.values_list("day", flat=True)),
+        bank_holidays=_closed_days(hours),
     )

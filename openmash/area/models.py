@@ -1,6 +1,6 @@
-"""How this area runs its MASH: RAG timescales, working hours, bank holidays, levels of
-need and outcomes. Administrators edit these in Django admin; the defaults come from
-MASH-DOMAIN.md (migration 0002)."""
+"""How this area runs its MASH: RAG timescales, working hours, which nation's bank holidays
+it keeps and its own closure days, levels of need and outcomes. Administrators edit these
+in Django admin; the defaults come from MASH-DOMAIN.md (migration 0002)."""
 
 from datetime import time
 
@@ -76,6 +76,14 @@ class RagLevel(models.Model):
             )
 
 
+class Nation(models.TextChoices):
+    """The bank holiday calendars GOV.UK publishes (England and Wales share one)."""
+
+    ENGLAND_AND_WALES = "england-and-wales", "England and Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern-ireland", "Northern Ireland"
+
+
 class WorkingHours(models.Model):
     """When the hub is staffed: the basis of every deadline counted in working hours."""
 
@@ -93,6 +101,14 @@ class WorkingHours(models.Model):
         decimal_places=2,
         default=1,
         help_text="How long before a deadline the person responsible is reminded (clock hours).",
+    )
+    nation = models.CharField(
+        "bank holidays of",
+        max_length=20,
+        choices=Nation.choices,
+        default=Nation.ENGLAND_AND_WALES,
+        help_text="The hub is closed on this nation's bank holidays, as GOV.UK publishes "
+        "them, every year, and on the area's local closure days.",
     )
 
     class Meta:
@@ -116,12 +132,17 @@ class WorkingHours(models.Model):
         return frozenset(number for number, open_ in enumerate(days) if open_)
 
 
-class BankHoliday(models.Model):
+class ClosureDay(models.Model):
+    """A day the hub is closed that is not one of its nation's bank holidays: say the
+    council's closure between Christmas and New Year, or a one-off bank holiday announced
+    after this version of OpenMASH was released. Deadlines in working hours skip it."""
+
     day = models.DateField(unique=True)
     name = models.CharField(max_length=100)
 
     class Meta:
         ordering = ["day"]
+        verbose_name = "local closure day"
 
     def __str__(self) -> str:
         return f"{self.day:%d %B %Y} {self.name}"

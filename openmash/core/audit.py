@@ -51,15 +51,6 @@ class Actor:
             return self.user.agency_id
         return None
 
-    def describe(self) -> str:
-        if self.token is not None:
-            return f"API system {self.token.name}"
-        if self.user is not None:
-            return self.user.display_name
-        if self.system:
-            return f"OpenMASH ({self.system})"
-        return "nobody"
-
 
 def _event(
     actor: Actor,

@@ -453,12 +453,6 @@ def splink_settings(*, probability_two_random_records_match: float = 1e-4) -> di
 
 
 @dataclass(frozen=True)
-class LevelWeight:
-    level: Level
-    match_weight: float
-
-
-@dataclass(frozen=True)
 class ScoredComparison:
     comparison: Comparison
     level_index: int

@@ -286,19 +286,6 @@ def links_for_contact(*, actor: Actor, contact: Contact) -> dict[int, list[LinkV
     return views
 
 
-def linked_contact_ids(person: ContactPerson) -> set[int]:
-    """The contacts confirmed as being about the same person (either direction)."""
-    forward = PersonLink.objects.filter(
-        contact_person=person,
-        state=LinkState.CONFIRMED,
-        candidate__contact_person__isnull=False,
-    ).values_list("candidate__contact_person__contact_id", flat=True)
-    backward = PersonLink.objects.filter(
-        candidate__contact_person=person, state=LinkState.CONFIRMED
-    ).values_list("contact_person__contact_id", flat=True)
-    return set(forward) | set(backward)
-
-
 @dataclass(frozen=True)
 class LinkQuality:
     suggestions: int

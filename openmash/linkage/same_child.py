@@ -1,10 +1,21 @@
-"""Which people in other contacts are the same child: a deterministic rule, until the
-probabilistic matcher of issue 4 replaces it.
+"""Which people in other contacts are the same child: a deterministic rule, together with
+the person links of the probabilistic matcher (openmash/linkage, issue 4). The matcher
+does not replace the rule; each adds to the other.
 
-Two records are the same child when they share an NHS number, or a unique pupil number,
-or the same family name, given names and date of birth (names compared without regard
-to case). Date of birth and given names are both required for a match on names, so a
-sibling or parent in the same household is never taken for the child (MASH-DOMAIN.md §5).
+By the rule, two records are the same child when they share an NHS number, or a unique
+pupil number, or the same family name, given names and date of birth (names compared
+without regard to case). Date of birth and given names are both required for a match on
+names, so a sibling or parent in the same household is never taken for the child
+(MASH-DOMAIN.md §5).
+
+A link confirmed by a screener, or made automatically by the matcher, joins two records
+the rule keeps apart (a misspelt name, a date of birth with day and month swapped), and
+the rule is then applied to the linked record too, so it brings its own history. A link
+a screener rejected or undid keeps two records apart even when the rule would join them.
+
+same_child_condition() is the rule alone (openmash/extracts/children.py and
+openmash/enquiries/concern.py apply it to many records at once);
+contact_people_same_child() is the rule and the links, for one child's history.
 """
 
 from django.db.models import Q, QuerySet

@@ -24,9 +24,10 @@ it rests on, shown beside it on the scenario page:
   lognormal; with fewer, a stated default.
 - **Staff**: people who hold each role now (screeners, MASH managers, each agency's
   researchers); at least one.
-- **Rotas**: the hub's working hours and bank holidays from the area's configuration. If
-  a group recorded at least OUT_OF_HOURS_SHARE of its work outside them, it gets on-call
-  cover (one person) for the ratings it worked out of hours.
+- **Rotas**: the hub's working hours, its nation's bank holidays and its local closure
+  days from the area's configuration. If a group recorded at least OUT_OF_HOURS_SHARE of
+  its work outside them, it gets on-call cover (one person) for the ratings it worked out
+  of hours.
 - **Absence**: not in the records; a stated default.
 - **Timescales**: the RAG levels' decision timescales and how they are counted.
 
@@ -45,8 +46,8 @@ from django.db.models import Count, Min
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 
 from openmash.accounts.models import Agency, User
-from openmash.area.calendar import LONDON
-from openmash.area.models import BankHoliday, RagLevel, WorkingHours
+from openmash.area.calendar import LONDON, closed_days_for_area
+from openmash.area.models import RagLevel, WorkingHours
 from openmash.area.selectors import rag_levels_active
 from openmash.capacity.scenario import (
     WEEKDAYS,
@@ -77,6 +78,9 @@ DEFAULT_ABSENCE = 0.1
 # A group that recorded at least this share of its work outside the hub's hours gets
 # on-call cover outside them.
 OUT_OF_HOURS_SHARE = 0.1
+# The scenario carries the hub's closed days as dates (the engine has no calendar of its
+# own): enough years after its start for the weeks simulated and for edits that move them.
+CLOSED_DAYS_YEARS_AHEAD = 5
 MIN_DAYS = 7
 WEEKEND = (5, 6)
 
@@ -480,9 +484,13 @@ def _float_hour(moment: time) -> float:
     return moment.hour + moment.minute / 60
 
 
-def _hub_hours() -> tuple[HubHours, frozenset[date]]:
+def _hub_hours(*, first: date, simulated_from: date) -> tuple[HubHours, frozenset[date]]:
+    """The hub's hours, with its closed days from the start of the recorded period (or of
+    the simulation, if earlier: a replay's warm-up) to CLOSED_DAYS_YEARS_AHEAD years after
+    the simulation starts."""
     hours = WorkingHours.objects.first() or WorkingHours()
-    holidays = tuple(BankHoliday.objects.order_by("day").values_list("day", flat=True))
+    last = date(simulated_from.year + CLOSED_DAYS_YEARS_AHEAD, 12, 31)
+    holidays = closed_days_for_area().between(min(first, simulated_from), last)
     return (
         HubHours(
             opens=_float_hour(hours.opens),
@@ -618,7 +626,8 @@ def calibrate(
         for level in levels
     )
     rating_names = [level.code for level in levels]
-    hub, holidays = _hub_hours()
+    simulated_from = start or next_monday(today)
+    hub, holidays = _hub_hours(first=period.start, simulated_from=simulated_from)
 
     screening_tasks = _screening_tasks(contacts)
     check_tasks = _check_tasks(contacts)
@@ -722,7 +731,7 @@ def calibrate(
         agencies=agency_groups,
         decision=decision,
         hub_hours=hub,
-        start=start or next_monday(today),
+        start=simulated_from,
         horizon_days=horizon,
         warm_up_days=warm_up,
         replications=defaults["replications"],

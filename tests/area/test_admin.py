@@ -49,6 +49,7 @@ def hours_form(**changes: Any) -> dict[str, Any]:
         "thursday": "on",
         "friday": "on",
         "reminder_hours_before": "1",
+        "nation": "england-and-wales",
         "_save": "Save",
     }
     data.update(changes)
@@ -196,28 +197,28 @@ def test_the_administrator_changes_working_hours(admin_client: Client) -> None:
     assert admin_client.get(f"/admin/area/workinghours/{hours.pk}/delete/").status_code == 403
 
 
-def test_the_administrator_adds_and_deletes_a_bank_holiday(admin_client: Client) -> None:
+def test_the_administrator_adds_and_deletes_a_closure_day(admin_client: Client) -> None:
     response = admin_client.post(
-        "/admin/area/bankholiday/add/",
+        "/admin/area/closureday/add/",
         {"day": "2026-06-08", "name": "Jubilee bank holiday", "_save": "Save"},
     )
     assert response.status_code == 302
     duplicate = admin_client.post(
-        "/admin/area/bankholiday/add/",
+        "/admin/area/closureday/add/",
         {"day": "2026-06-08", "name": "Again", "_save": "Save"},
     )
     assert duplicate.status_code == 200
-    from openmash.area.models import BankHoliday
+    from openmash.area.models import ClosureDay
 
-    holiday = BankHoliday.objects.get(day="2026-06-08")
+    holiday = ClosureDay.objects.get(day="2026-06-08")
     response = admin_client.post(
-        "/admin/area/bankholiday/",
+        "/admin/area/closureday/",
         {"action": "delete_selected", "_selected_action": [holiday.pk], "post": "yes"},
     )
     assert response.status_code == 302
-    assert not BankHoliday.objects.filter(pk=holiday.pk).exists()
+    assert not ClosureDay.objects.filter(pk=holiday.pk).exists()
     assert AuditEvent.objects.filter(
-        object_type="bank_holiday", object_id=str(holiday.pk), action="delete"
+        object_type="closure_day", object_id=str(holiday.pk), action="delete"
     ).exists()
 
 

@@ -13,7 +13,7 @@ from openmash.area.models import TimeCounting
 
 CLOCK = TimeCounting.CLOCK_HOURS
 WORKING = TimeCounting.WORKING_HOURS
-# England and Wales, as loaded by area/0002_defaults.py.
+# England and Wales, as GOV.UK publishes them.
 CHRISTMAS_2027 = frozenset({date(2027, 12, 27), date(2027, 12, 28), date(2028, 1, 3)})
 
 HUB = WorkingCalendar(

@@ -142,6 +142,23 @@ def test_it_takes_timescales_hours_and_bank_holidays_from_the_area(week: Hub) ->
     assert all(group.rota.on_call is None for group in result.scenario.groups())
 
 
+def test_it_gives_a_scenario_the_bank_holidays_and_closure_days_of_the_years_it_runs(
+    week: Hub,
+) -> None:
+    from openmash.area.models import ClosureDay, Nation, WorkingHours
+
+    WorkingHours.objects.update(nation=Nation.SCOTLAND)
+    ClosureDay.objects.create(day=date(2031, 12, 29), name="Council closure")
+    result = calibrate(period=WEEK, today=TODAY, start=date(2031, 4, 7))
+    closed = result.scenario.hub_hours.bank_holidays
+    assert {date(2031, 1, 2), date(2031, 12, 1), date(2031, 12, 29)} <= set(closed)
+    assert date(2031, 4, 14) not in closed  # Easter Monday is not one in Scotland
+    assert list(closed) == sorted(closed)
+    # A replay's warm-up, before the recorded period, has its bank holidays too.
+    replay = calibrate(period=WEEK, today=TODAY, start=date(2025, 12, 1))
+    assert date(2025, 12, 25) in replay.scenario.hub_hours.bank_holidays
+
+
 def test_it_gives_on_call_cover_to_a_group_that_works_out_of_hours(week: Hub) -> None:
     # Health answers a check on Sunday night.
     week.receive("G", at(7, 20))

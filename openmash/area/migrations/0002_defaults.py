@@ -1,6 +1,7 @@
 """The defaults from MASH-DOMAIN.md: RAG timescales, working hours, England and Wales
 bank holidays 2024 to 2028 (from GOV.UK), levels of need and outcomes. Areas change them
-in Django admin."""
+in Django admin. (0006 leaves bank holidays to the `holidays` package and deletes these
+rows.)"""
 
 from datetime import date, time
 from decimal import Decimal
@@ -91,7 +92,6 @@ OUTCOMES = [
 def add_defaults(apps, schema_editor):
     RagLevel = apps.get_model("area", "RagLevel")
     WorkingHours = apps.get_model("area", "WorkingHours")
-    BankHoliday = apps.get_model("area", "BankHoliday")
     LevelOfNeed = apps.get_model("area", "LevelOfNeed")
     Outcome = apps.get_model("area", "Outcome")
     for code, label, colour, order, decision, check, agencies, unrated in RAG_LEVELS:
@@ -111,8 +111,6 @@ def add_defaults(apps, schema_editor):
         )
     if not WorkingHours.objects.exists():
         WorkingHours.objects.create(opens=time(9, 0), closes=time(17, 0))
-    for day, name in BANK_HOLIDAYS:
-        BankHoliday.objects.get_or_create(day=date.fromisoformat(day), defaults={"name": name})
     for number, label, description in LEVELS_OF_NEED:
         LevelOfNeed.objects.get_or_create(
             number=number, defaults={"label": label, "description": description}
@@ -130,7 +128,18 @@ def add_defaults(apps, schema_editor):
         )
 
 
+def add_typed_bank_holidays(apps, schema_editor):
+    # Apart from the other defaults so that tests/conftest.py, which puts the defaults
+    # back after a test empties the tables, does not put back what 0006 deletes.
+    BankHoliday = apps.get_model("area", "BankHoliday")
+    for day, name in BANK_HOLIDAYS:
+        BankHoliday.objects.get_or_create(day=date.fromisoformat(day), defaults={"name": name})
+
+
 class Migration(migrations.Migration):
     dependencies = [("area", "0001_initial")]
 
-    operations = [migrations.RunPython(add_defaults, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(add_defaults, migrations.RunPython.noop),
+        migrations.RunPython(add_typed_bank_holidays, migrations.RunPython.noop),
+    ]
