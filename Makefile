@@ -1,12 +1,21 @@
 # OpenMASH: `make run` for the demo, `make test` for the whole test suite.
+# While working: `make check` (lint, types and every test but the browser journeys, no
+# Chromium needed) and `make browser` (the Playwright journeys).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ASSETS := frontend/dist/.built
 DEMO_PORT ?= 8000
+# pytest-xdist workers: one per core ("auto"); each worker has its own test database.
+# TEST_WORKERS=0 runs the tests in one process, in file order.
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+# The browser journeys drive Debian's Chromium; point elsewhere to use another build.
+OPENMASH_CHROMIUM ?= /usr/bin/chromium
+export OPENMASH_CHROMIUM
 
-.PHONY: run test lint typecheck unit browser assets install migrate demo-data clean bench
+.PHONY: run test check browser chromium lint typecheck assets install migrate demo-data clean bench
 
 run: install assets migrate demo-data
 	@echo ""
@@ -18,8 +27,21 @@ run: install assets migrate demo-data
 	$(PY) manage.py seal_audit --every 300 >/dev/null & \
 	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
-test: install assets lint typecheck
-	$(PY) -m pytest
+test: install chromium assets lint typecheck
+	$(PYTEST)
+
+check: install lint typecheck
+	$(PYTEST) -m "not browser"
+
+browser: install chromium assets
+	$(PYTEST) -m browser
+
+chromium:
+	@test -x "$(OPENMASH_CHROMIUM)" || { \
+	  echo "The browser journeys need Chromium, and there is none at $(OPENMASH_CHROMIUM)."; \
+	  echo "Install Debian's package: sudo apt-get install chromium"; \
+	  echo "(or set OPENMASH_CHROMIUM to another Chromium's path). make check runs everything else."; \
+	  exit 1; }
 
 lint: install
 	$(VENV)/bin/ruff check openmash tests bench

@@ -42,6 +42,8 @@ needs_java = pytest.mark.skipif(
     not os.environ.get("JAVA_HOME") and shutil.which("java") is None,
     reason="Spark needs Java 17 or later: no java on the PATH and no JAVA_HOME",
 )
+# Under pytest-xdist the whole module goes to one worker, so only one JVM starts.
+pytestmark = pytest.mark.xdist_group("spark")
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,12 @@
-"""Browser journeys: headless Chromium driven by Playwright against Django's live server."""
+"""Browser journeys: headless Chromium driven by Playwright against Django's live server.
 
+Every page a journey shows is checked with axe (WCAG 2.2 AA) by the page fixtures: no
+journey has to remember to. Known exceptions are in AXE_EXCEPTIONS below.
+"""
+
+import json
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,16 +19,56 @@ import pytest
 # database access from the test body (SynchronousOnlyOperation).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Route,
+    expect,
+    sync_playwright,
+)
 from pytest_django.live_server_helper import LiveServer
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium package; OPENMASH_CHROMIUM points at another build (the Makefile passes it).
+CHROMIUM = os.environ.get("OPENMASH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_MISSING = (
+    f"The browser journeys need Chromium, and there is none at {CHROMIUM}. "
+    "Install Debian's package: sudo apt-get install chromium "
+    "(or set OPENMASH_CHROMIUM to another Chromium's path). "
+    "make check runs every test but these journeys."
+)
 AXE_SCRIPT = (
     Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 )
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
+
+# The pages or axe rules that cannot pass, each with the reason. Everything else a journey
+# shows is checked. Keys are regular expressions matched against the page's path.
+AXE_EXCEPTIONS: dict[str, str] = {}
+
+SYSTEM_TESTS = Path(__file__).resolve().parent
+# Requests that may start a new document: everything on the live server but static files.
+# (Routing them lets the old document be checked before it goes; static files are left alone.)
+DOCUMENT_REQUESTS = re.compile(r"^https?://[^/]+/(?!static/)")
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks every test in tests/system as a browser test, so -m "not browser" leaves them out."""
+    for item in items:
+        if SYSTEM_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Iterator[pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -100,8 +146,9 @@ def _live_server_idle_before_flush(
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+    if not Path(CHROMIUM).is_file() or not os.access(CHROMIUM, os.X_OK):
+        # Failing, not skipping: a machine without Chromium must not look green.
+        pytest.fail(CHROMIUM_MISSING, pytrace=False)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -111,10 +158,123 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# Runs in every document the browser opens: checks the top-level document with axe once it
+# has loaded and reports to Python through the __openmashAxe binding. "started" comes first,
+# so a watch knows which document is on screen without evaluating anything in the page
+# (Playwright stalls evaluations while a navigation is pending).
+AXE_ON_LOAD = """
+(() => {
+  if (window !== window.top) return;
+  const document_id = `${Date.now()}-${Math.random()}`;
+  const report = (kind, data) => window.__openmashAxe(kind, document_id, location.href, data);
+  report("started", null);
+  if (!location.protocol.startsWith("http")) return;
+  window.addEventListener("load", () => {
+    if (document.contentType !== "text/html") {
+      report("checked", []);
+      return;
+    }
+    // One axe run at a time: expect_no_axe_violations queues behind this one and it behind that.
+    const run = (window.__openmashAxeRun || Promise.resolve()).catch(() => null)
+      .then(() => axe.run(document, {runOnly: {type: "tag", values: %s}}));
+    window.__openmashAxeRun = run;
+    run
+      .then((results) => report("checked", results.violations.map((violation) => ({
+        id: violation.id, impact: violation.impact, help: violation.help,
+        helpUrl: violation.helpUrl,
+        nodes: violation.nodes.map((node) => ({
+          target: node.target, failureSummary: node.failureSummary,
+        })),
+      }))))
+      .catch((error) => report("failed", String(error)));
+  });
+})();
+"""
+
+
+class AxeWatch:
+    """Checks every document the pages of one browser context show, with axe, once each.
+
+    Each document checks itself when it has loaded (AXE_ON_LOAD). A request that would
+    replace a page's document is held until that document has reported, so a journey that
+    clicks on before axe has finished still has the page checked; the test ends the same
+    way. Violations are collected and reported, by page, when the test ends.
+    """
+
+    WAIT_S = 15.0
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.on_screen: dict[Page, tuple[str, str]] = {}  # page -> (document, url)
+        self.reported: set[str] = set()
+        self.violations: list[tuple[str, list[dict[str, object]]]] = []
+        self.watching = True
+        context.expose_binding("__openmashAxe", self._report)
+        context.add_init_script(path=str(AXE_SCRIPT))
+        context.add_init_script(AXE_ON_LOAD % json.dumps(AXE_TAGS))
+        context.route(DOCUMENT_REQUESTS, self._leaving)
+
+    def _report(
+        self, source: dict[str, Any], kind: str, document: str, url: str, data: Any
+    ) -> None:
+        if kind == "started":
+            self.on_screen[source["page"]] = (document, url)
+            return
+        self.reported.add(document)
+        if kind == "failed":
+            self.violations.append((url, [_unchecked(str(data))]))
+        elif data and url.startswith("http") and not axe_exception(url):
+            self.violations.append((url, data))
+
+    def _leaving(self, route: Route) -> None:
+        request = route.request
+        try:
+            if self.watching and request.is_navigation_request():
+                frame = request.frame
+                if frame.parent_frame is None:
+                    self.wait_for_check(frame.page)
+        finally:
+            route.fallback()
+
+    def wait_for_check(self, page: Page) -> None:
+        """Waits until the document on the page has been checked (or WAIT_S has passed)."""
+        if page not in self.on_screen:
+            return
+        document, url = self.on_screen[page]
+        if not url.startswith("http"):
+            return  # about:blank, before the first page
+        deadline = time.monotonic() + self.WAIT_S
+        while document not in self.reported:
+            if time.monotonic() > deadline or page.is_closed():
+                self.violations.append((url, [_unchecked("the page did not finish loading")]))
+                self.reported.add(document)
+                return
+            # Lets Playwright deliver the document's report while this waits.
+            page.wait_for_timeout(50)
+
+    def finish(self) -> None:
+        for page in list(self.on_screen):
+            if not page.is_closed():
+                self.wait_for_check(page)
+        self.watching = False
+
+
+def axe_exception(url: str) -> str | None:
+    path = re.sub(r"^https?://[^/]+", "", url)
+    for pattern, reason in AXE_EXCEPTIONS.items():
+        if re.search(pattern, path):
+            return reason
+    return None
+
+
 @pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """Opens a page in a brand-new browser context: no cookies, as if on another machine."""
+def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a brand-new browser context: no cookies, as if on another machine.
+
+    Every document shown in it, popups included, is checked with axe; the test fails at
+    teardown listing each page's violations.
+    """
     contexts: list[BrowserContext] = []
+    watches: list[AxeWatch] = []
 
     def open_page(**context_options: object) -> Page:
         options: dict[str, object] = {"bypass_csp": True, "locale": "en-GB"}
@@ -122,15 +282,33 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         context = browser.new_context(**options)  # type: ignore[arg-type]
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
+        watches.append(AxeWatch(context))
         return context.new_page()
 
     yield open_page
+    call_failed = request.node.stash.get(_CALL_FAILED, True)
+    for watch in watches:
+        if call_failed:
+            watch.watching = False  # the test has failed already; leave its pages as they are
+        else:
+            watch.finish()  # the page the test ended on
     for context in contexts:
         # Closing a page hides it, which makes the form's script send a last draft
         # save; refuse it so no request reaches the server while the test database
         # is being emptied.
         context.route("**/*", lambda route: route.abort())
         context.close()
+    found = [(url, violations) for watch in watches for url, violations in watch.violations]
+    if found:
+        pytest.fail(
+            f"axe found accessibility violations on {len(found)} page(s):\n"
+            + "\n".join(f"{url}:\n{format_violations(violations)}" for url, violations in found),
+            pytrace=False,
+        )
+
+
+def _unchecked(reason: str) -> dict[str, object]:
+    return {"id": "not-checked", "help": f"axe could not check the page: {reason}", "nodes": []}
 
 
 @pytest.fixture
@@ -152,10 +330,19 @@ def sign_in(page: Page, live_server: LiveServer, username: str, password: str) -
 
 
 def axe_violations(page: Page) -> list[dict[str, object]]:
+    # A click that navigates returns once the new document exists, perhaps still empty.
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_SCRIPT))
+    # axe refuses to start while another run (the page's own check, AXE_ON_LOAD) is going.
     results = page.evaluate(
-        """(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})""", AXE_TAGS
+        """(tags) => {
+          const run = (window.__openmashAxeRun || Promise.resolve()).catch(() => null)
+            .then(() => axe.run(document, {runOnly: {type: 'tag', values: tags}}));
+          window.__openmashAxeRun = run;
+          return run;
+        }""",
+        AXE_TAGS,
     )
     return list(results["violations"])
 
@@ -177,7 +364,11 @@ def format_violations(violations: list[dict[str, object]]) -> str:
 
 
 def expect_no_axe_violations(page: Page) -> None:
-    """Fails with a readable list if axe finds WCAG 2.2 AA (or lower) violations on the page."""
+    """Fails with a readable list if axe finds WCAG 2.2 AA (or lower) violations on the page.
+
+    The page fixtures check every page anyway, as it loads; this checks it as it is now,
+    after the journey has changed it in place (opened a section, shown an error).
+    """
     violations = axe_violations(page)
     if violations:
         pytest.fail(

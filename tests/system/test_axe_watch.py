@@ -1,0 +1,64 @@
+"""The page fixtures check every page a journey shows with axe, without being asked."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Route, expect
+
+from tests.system.conftest import AxeWatch, expect_no_axe_violations
+
+SITE = "http://openmash.test"
+PAGE = """<!doctype html>
+<html lang="en"><head><title>{title}</title></head>
+<body><main><h1>{title}</h1>{body}</main></body></html>"""
+# A 1x1 image: with no alt text it is a WCAG 2.2 A failure (axe's image-alt).
+IMAGE = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
+PAGES = {
+    f"{SITE}/no-alt/": PAGE.format(
+        title="No alt", body=f'<img src="{IMAGE}"><a href="/fine/">Next</a>'
+    ),
+    f"{SITE}/fine/": PAGE.format(title="Fine", body=f'<img src="{IMAGE}" alt="">'),
+}
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(bypass_csp=True)
+
+    def serve(route: Route) -> None:
+        route.fulfill(content_type="text/html", body=PAGES[route.request.url])
+
+    # Routed before the watch, so the watch sees each navigation first (as with the live server).
+    context.route(f"{SITE}/**", serve)
+    yield context
+    context.close()
+
+
+def test_it_finds_a_violation_on_a_page_the_journey_left_at_once(context: BrowserContext) -> None:
+    # Given a watched page showing an image with no alt text
+    watch = AxeWatch(context)
+    page = context.new_page()
+    page.goto(f"{SITE}/no-alt/")
+
+    # When the journey clicks on without checking it
+    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fine")
+    watch.finish()
+
+    # Then the page it left was checked, and only it has a violation
+    found = [(url, [v["id"] for v in violations]) for url, violations in watch.violations]
+    assert found == [(f"{SITE}/no-alt/", ["image-alt"])]
+
+
+def test_it_lets_a_journey_check_a_page_itself_as_well(context: BrowserContext) -> None:
+    # Given a watched page that is checking itself
+    watch = AxeWatch(context)
+    page = context.new_page()
+    page.goto(f"{SITE}/fine/")
+
+    # When the journey checks it too, at once
+    expect_no_axe_violations(page)
+    watch.finish()
+
+    # Then both checks ran and found nothing
+    assert watch.violations == []
