@@ -30,6 +30,7 @@ BENCHMARKS = [
     ("linkage_lookup", "linkage_lookup.py", 1800),
     ("linkage_batch", "linkage_batch.py", 3600),
     ("audit_seals", "audit_seals.py", 900),
+    ("test_loop", "test_loop.py", 3600),
 ]
 DATABASES = [
     "openmash_bench_api",
