@@ -23,9 +23,9 @@ from openmash.enquiries.models import (
     MessageKind,
     MessageStatus,
     ProposalState,
-    RagRating,
 )
 from openmash.enquiries.presenters.checks import CheckPresenter
+from openmash.enquiries.presenters.contact_page import MashContactPage, RatingPresenter
 from openmash.enquiries.selectors.decisions import DecisionPage
 from openmash.enquiries.workflow import DEADLINE_STATES
 
@@ -111,31 +111,6 @@ class QueueContactPresenter:
 
 
 # --- The decision page -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RatingPresenter:
-    rating: RagRating
-
-    @property
-    def tag(self) -> Tag:
-        return rag_tag(self.rating.level)
-
-    @property
-    def title(self) -> str:
-        return "Re-graded" if self.rating.is_regrade else "Rated"
-
-    @property
-    def by(self) -> str:
-        return _name(self.rating.set_by)
-
-    @property
-    def at(self) -> str:
-        return when_text(self.rating.set_at)
-
-    @property
-    def rationale(self) -> str:
-        return self.rating.rationale
 
 
 @dataclass(frozen=True)
@@ -387,28 +362,17 @@ class MessagePresenter:
 
 
 @dataclass(frozen=True)
-class DecisionPagePresenter:
+class DecisionPagePresenter(MashContactPage):
     page: DecisionPage
     now: datetime
 
     @property
-    def contact(self) -> ContactPresenter:
-        return ContactPresenter(self.page.contact)
-
-    @property
-    def reference(self) -> str:
-        return self.page.contact.reference
-
-    @property
-    def state(self) -> str:
-        return self.contact.state
-
-    @property
-    def rag(self) -> Tag:
-        return rag_tag(self.page.contact.rag_level)
+    def mash_contact(self) -> Contact:
+        return self.page.contact
 
     @property
     def deadline(self) -> Deadline | None:
+        """Only while the contact waits on the MASH: a decided case has no deadline left."""
         if self.page.contact.state not in DEADLINE_STATES:
             return None
         return deadline_for(self.page.contact.deadline_at, self.now)

@@ -11,7 +11,7 @@ from openmash.accounts.models import User
 from openmash.area.models import HandOnTeam, RagLevel, TimeCounting
 from openmash.contacts.codes import CHILD_ROLES, ContactState, PersonRole, ReferralSource
 from openmash.contacts.models import Contact, ContactPerson
-from openmash.contacts.presenters import ContactPresenter, PersonPresenter, age_text
+from openmash.contacts.presenters import PersonPresenter, age_text
 from openmash.core.overdue import is_overdue
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import day_text, time_left_text, when_text
@@ -23,9 +23,13 @@ from openmash.enquiries.models import (
     ClosureProposal,
     HandOn,
     ProposalState,
-    RagRating,
 )
 from openmash.enquiries.presenters.checks import check_state_colour
+from openmash.enquiries.presenters.contact_page import (
+    MashContactPage,
+    RatingPresenter,
+    contact_deadline,
+)
 from openmash.enquiries.selectors.screening import (
     ChildHistory,
     PreviousContact,
@@ -46,10 +50,6 @@ def rag_timescale_text(level: RagLevel) -> str:
         f"of the contact being received; agency checks within "
         f"{_hours_text(level.check_hours, level.check_counting)} of being asked"
     )
-
-
-def _deadline(contact: Contact, now: datetime) -> Deadline:
-    return Deadline(at=contact.deadline_at, now=now, provisional=contact.rag_level_id is None)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class QueueRow:
 
     @property
     def deadline(self) -> Deadline:
-        return _deadline(self.contact, self.now)
+        return contact_deadline(self.contact, self.now)
 
     @property
     def children(self) -> list[PersonPresenter]:
@@ -130,35 +130,6 @@ class QueueRow:
     def assigned_to(self) -> str:
         user = self.contact.assigned_to
         return user.display_name if user else "Unassigned"
-
-
-@dataclass(frozen=True)
-class RatingRow:
-    rating: RagRating
-
-    @property
-    def tag(self) -> Tag:
-        return rag_tag(self.rating.level)
-
-    @property
-    def rationale(self) -> str:
-        return self.rating.rationale
-
-    @property
-    def set_by(self) -> str:
-        return self.rating.set_by.display_name
-
-    @property
-    def set_at(self) -> str:
-        return when_text(self.rating.set_at)
-
-    @property
-    def kind(self) -> str:
-        return "Re-grade" if self.rating.is_regrade else "First rating"
-
-    @property
-    def deadline(self) -> str:
-        return when_text(self.rating.deadline_at)
 
 
 @dataclass(frozen=True)
@@ -383,39 +354,15 @@ def screening_actions(
 
 
 @dataclass(frozen=True)
-class ScreeningPage:
+class ScreeningPage(MashContactPage):
     """The screening page for one contact."""
 
     record: ScreeningRecord
     now: datetime
 
     @property
-    def contact(self) -> ContactPresenter:
-        return ContactPresenter(self.record.contact)
-
-    @property
-    def reference(self) -> str:
-        return self.record.contact.reference
-
-    @property
-    def state(self) -> str:
-        return ContactState(self.record.contact.state).label
-
-    @property
-    def is_open(self) -> bool:
-        return self.record.contact.state in workflow.OPEN_STATES
-
-    @property
-    def rag(self) -> Tag:
-        return rag_tag(self.record.contact.rag_level)
-
-    @property
-    def is_rated(self) -> bool:
-        return self.record.contact.rag_level is not None
-
-    @property
-    def deadline(self) -> Deadline:
-        return _deadline(self.record.contact, self.now)
+    def mash_contact(self) -> Contact:
+        return self.record.contact
 
     @property
     def assigned_to(self) -> str:
@@ -423,8 +370,8 @@ class ScreeningPage:
         return user.display_name if user else "Nobody: waiting to be taken"
 
     @property
-    def ratings(self) -> list[RatingRow]:
-        return [RatingRow(rating) for rating in self.record.ratings]
+    def ratings(self) -> list[RatingPresenter]:
+        return [RatingPresenter(rating) for rating in self.record.ratings]
 
     @property
     def checks(self) -> list[CheckRow]:
