@@ -1,5 +1,6 @@
 """The contact at the top of the screening page and of the decision page: both pages
-name, rate and time the contact alike, and show the same RAG history."""
+name, rate and time the contact alike, and show the same RAG history and closure
+proposals."""
 
 from datetime import timedelta
 
@@ -13,7 +14,11 @@ from openmash.enquiries.presenters.decisions import DecisionPagePresenter
 from openmash.enquiries.presenters.screening import ScreeningPage
 from openmash.enquiries.selectors.decisions import decision_page_for
 from openmash.enquiries.selectors.screening import screening_contact_get
-from openmash.enquiries.services.screening import contact_rate
+from openmash.enquiries.services.screening import (
+    closure_decline,
+    closure_propose,
+    contact_rate,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +80,30 @@ def test_it_times_the_contact_provisionally_until_it_is_rated(
     assert screening.deadline is not None and screening.deadline.provisional
     assert screening.deadline.at is not None
     assert screening.deadline.at > timezone.now() - timedelta(days=1)
+
+
+def test_it_shows_a_closure_proposal_and_its_answer_on_both_pages(
+    rated_contact: Contact, screener: User, manager: User
+) -> None:
+    proposal = closure_propose(
+        actor=Actor(user=screener),
+        contact_id=rated_contact.pk,
+        outcome="nfa",
+        rationale="Explained at home; no further concerns.",
+    )
+    screening, decision = _pages(rated_contact, manager)
+    waiting = screening.closure_proposals[0]
+    assert waiting.is_pending and decision.pending_proposal is not None
+    assert waiting.proposed_by.startswith(f"{screener.display_name}, ")
+    assert decision.pending_proposal.proposed.startswith(f"{screener.display_name} at ")
+    assert waiting.response == "" and waiting.answered == ""
+
+    closure_decline(actor=Actor(user=manager), proposal_id=proposal.pk, reason="Ask the GP.")
+    screening, decision = _pages(rated_contact, manager)
+
+    answered = screening.closure_proposals[0]
+    assert not answered.is_pending and decision.pending_proposal is None
+    assert answered.response.startswith(f"{manager.display_name}, ")
+    assert answered.response.endswith(": Ask the GP.")
+    assert [p.answered for p in decision.answered_proposals] == [answered.answered]
+    assert answered.answered.startswith(f"{manager.display_name} at ")

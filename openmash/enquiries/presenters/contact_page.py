@@ -1,16 +1,18 @@
-"""The contact at the top of a MASH page: the screening page and the decision page both
-head themselves with it, so both name, rate and time the contact alike."""
+"""The contact at the top of a MASH page, its RAG history and its closure proposals: the
+screening page and the decision page both show them, so both name, rate and time the
+contact alike."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from openmash.accounts.models import User
 from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.contacts.presenters import ContactPresenter
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import when_text
 from openmash.enquiries import workflow
-from openmash.enquiries.models import RagRating
+from openmash.enquiries.models import ClosureProposal, ProposalState, RagRating
 
 
 class MashContactPage:
@@ -79,8 +81,7 @@ class RatingPresenter:
 
     @property
     def by(self) -> str:
-        user = self.rating.set_by
-        return user.display_name if user is not None else "Unknown"
+        return _name(self.rating.set_by)
 
     @property
     def at(self) -> str:
@@ -89,3 +90,64 @@ class RatingPresenter:
     @property
     def rationale(self) -> str:
         return self.rating.rationale
+
+
+@dataclass(frozen=True)
+class ProposalPresenter:
+    """A screener's proposal to close the contact and the manager's answer: the screening
+    page lists every one, the decision page asks the manager to answer the one waiting."""
+
+    proposal: ClosureProposal
+
+    @property
+    def id(self) -> int:
+        return self.proposal.pk
+
+    @property
+    def is_pending(self) -> bool:
+        return self.proposal.state == ProposalState.PROPOSED
+
+    @property
+    def outcome(self) -> str:
+        return self.proposal.outcome.label
+
+    @property
+    def state(self) -> str:
+        return ProposalState(self.proposal.state).label
+
+    @property
+    def rationale(self) -> str:
+        return self.proposal.rationale
+
+    @property
+    def proposed(self) -> str:
+        """As the decision page says it: "Sam Screener at 5 Dec 2026 09:00"."""
+        return f"{_name(self.proposal.proposed_by)} at {when_text(self.proposal.proposed_at)}"
+
+    @property
+    def proposed_by(self) -> str:
+        """As the screening page's "Proposed by" row says it: "Sam Screener, 5 Dec ..."."""
+        return f"{_name(self.proposal.proposed_by)}, {when_text(self.proposal.proposed_at)}"
+
+    @property
+    def answered(self) -> str:
+        if self.is_pending:
+            return ""
+        return f"{_name(self.proposal.responded_by)} at {when_text(self.proposal.responded_at)}"
+
+    @property
+    def response_reason(self) -> str:
+        return self.proposal.response_reason
+
+    @property
+    def response(self) -> str:
+        """The manager's answer in one line for the screening page, reason included."""
+        proposal = self.proposal
+        if proposal.responded_by is None or proposal.responded_at is None:
+            return ""
+        reason = f": {proposal.response_reason}" if proposal.response_reason else ""
+        return f"{_name(proposal.responded_by)}, {when_text(proposal.responded_at)}{reason}"
+
+
+def _name(user: User | None) -> str:
+    return user.display_name if user is not None else "Unknown"

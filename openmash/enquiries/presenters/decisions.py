@@ -25,7 +25,11 @@ from openmash.enquiries.models import (
     ProposalState,
 )
 from openmash.enquiries.presenters.checks import CheckPresenter
-from openmash.enquiries.presenters.contact_page import MashContactPage, RatingPresenter
+from openmash.enquiries.presenters.contact_page import (
+    MashContactPage,
+    ProposalPresenter,
+    RatingPresenter,
+)
 from openmash.enquiries.selectors.decisions import DecisionPage
 from openmash.enquiries.workflow import DEADLINE_STATES
 
@@ -111,45 +115,6 @@ class QueueContactPresenter:
 
 
 # --- The decision page -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProposalPresenter:
-    proposal: ClosureProposal
-
-    @property
-    def id(self) -> int:
-        return self.proposal.pk
-
-    @property
-    def is_pending(self) -> bool:
-        return self.proposal.state == ProposalState.PROPOSED
-
-    @property
-    def outcome(self) -> str:
-        return self.proposal.outcome.label
-
-    @property
-    def rationale(self) -> str:
-        return self.proposal.rationale
-
-    @property
-    def proposed(self) -> str:
-        return f"{_name(self.proposal.proposed_by)} at {when_text(self.proposal.proposed_at)}"
-
-    @property
-    def state(self) -> str:
-        return ProposalState(self.proposal.state).label
-
-    @property
-    def answered(self) -> str:
-        if self.is_pending:
-            return ""
-        return f"{_name(self.proposal.responded_by)} at {when_text(self.proposal.responded_at)}"
-
-    @property
-    def response_reason(self) -> str:
-        return self.proposal.response_reason
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from openmash.enquiries.concern import ConcernFlag, TriggeringContact
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,
-    ClosureProposal,
     HandOn,
     ProposalState,
 )
 from openmash.enquiries.presenters.checks import check_state_colour
 from openmash.enquiries.presenters.contact_page import (
     MashContactPage,
+    ProposalPresenter,
     RatingPresenter,
     contact_deadline,
 )
@@ -175,39 +175,6 @@ class CheckRow:
         if check.state == CheckState.WAIVED and check.waived_at:
             return f"Waived at {when_text(check.waived_at)}"
         return time_left_text(check.deadline_at, self.now)
-
-
-@dataclass(frozen=True)
-class ProposalRow:
-    proposal: ClosureProposal
-
-    @property
-    def outcome(self) -> str:
-        return self.proposal.outcome.label
-
-    @property
-    def state(self) -> str:
-        return ProposalState(self.proposal.state).label
-
-    @property
-    def is_waiting(self) -> bool:
-        return self.proposal.state == ProposalState.PROPOSED
-
-    @property
-    def proposed(self) -> str:
-        return f"{self.proposal.proposed_by.display_name}, {when_text(self.proposal.proposed_at)}"
-
-    @property
-    def rationale(self) -> str:
-        return self.proposal.rationale
-
-    @property
-    def response(self) -> str:
-        proposal = self.proposal
-        if proposal.responded_by is None or proposal.responded_at is None:
-            return ""
-        reason = f": {proposal.response_reason}" if proposal.response_reason else ""
-        return f"{proposal.responded_by.display_name}, {when_text(proposal.responded_at)}{reason}"
 
 
 @dataclass(frozen=True)
@@ -378,8 +345,8 @@ class ScreeningPage(MashContactPage):
         return [CheckRow(check, self.now) for check in self.record.checks]
 
     @property
-    def closure_proposals(self) -> list[ProposalRow]:
-        return [ProposalRow(proposal) for proposal in self.record.closure_proposals]
+    def closure_proposals(self) -> list[ProposalPresenter]:
+        return [ProposalPresenter(proposal) for proposal in self.record.closure_proposals]
 
     @property
     def closure_waiting(self) -> bool:
