@@ -3,12 +3,12 @@ screening page and the decision page both show them, so both name, rate and time
 contact alike."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from openmash.accounts.models import User
 from openmash.contacts.codes import ContactState
-from openmash.contacts.models import Contact
-from openmash.contacts.presenters import ContactPresenter
+from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.presenters import ContactPresenter, PersonPresenter
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import when_text
 from openmash.enquiries import workflow
@@ -54,6 +54,14 @@ class MashContactPage:
     def deadline(self) -> Deadline | None:
         """The contact's decision deadline, provisional until it is rated."""
         return contact_deadline(self.mash_contact, self.now)
+
+
+def children_named(contact: Contact, today: date) -> list[PersonPresenter]:
+    """The children named in the contact, as the queues and hand-on pages list them
+    (prefetched as `children` by their selectors), each linked to their chronology by the
+    template."""
+    children: list[ContactPerson] = getattr(contact, "children", [])
+    return [PersonPresenter(child, today) for child in children]
 
 
 def contact_deadline(contact: Contact, now: datetime) -> Deadline:

@@ -2,7 +2,7 @@
 so the templates hold no logic."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from openmash.accounts.models import User
 from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import PrimaryNeed
-from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.models import Contact
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import plural, when_text
@@ -29,6 +29,7 @@ from openmash.enquiries.presenters.contact_page import (
     MashContactPage,
     ProposalPresenter,
     RatingPresenter,
+    children_named,
 )
 from openmash.enquiries.selectors.decisions import DecisionPage
 from openmash.enquiries.workflow import DEADLINE_STATES
@@ -36,13 +37,6 @@ from openmash.enquiries.workflow import DEADLINE_STATES
 NOT_TO_BE_DISCLOSED = "Not to be disclosed outside the MASH"
 # How much of a team's reason for returning a case the decisions queue shows.
 RETURN_REASON_IN_QUEUE = 120
-
-
-def _children(contact: Contact, today: date) -> list[PersonPresenter]:
-    """The children named in the contact (prefetched as `children` by the selector), each
-    linked to their chronology by the template."""
-    children: list[ContactPerson] = getattr(contact, "children", [])
-    return [PersonPresenter(child, today) for child in children]
 
 
 def _name(user: User | None) -> str:
@@ -70,7 +64,7 @@ class QueueContactPresenter:
 
     @property
     def children(self) -> list[PersonPresenter]:
-        return _children(self.contact, timezone.localdate(self.now))
+        return children_named(self.contact, timezone.localdate(self.now))
 
     @property
     def rag(self) -> Tag:
@@ -240,7 +234,7 @@ class HandOnPresenter:
     @property
     def children(self) -> list[PersonPresenter]:
         today = timezone.localdate(self.now) if self.now else timezone.localdate()
-        return _children(self.hand_on.contact, today)
+        return children_named(self.hand_on.contact, today)
 
     @property
     def decision(self) -> DecisionPresenter:

@@ -28,6 +28,7 @@ from openmash.enquiries.presenters.contact_page import (
     MashContactPage,
     ProposalPresenter,
     RatingPresenter,
+    children_named,
     contact_deadline,
 )
 from openmash.enquiries.selectors.screening import (
@@ -105,11 +106,7 @@ class QueueRow:
 
     @property
     def children(self) -> list[PersonPresenter]:
-        """The children named (prefetched by the queue's selector), each linked to their
-        chronology by the template."""
-        today = timezone.localdate(self.now)
-        people: list[ContactPerson] = getattr(self.contact, "children", [])
-        return [PersonPresenter(person, today) for person in people]
+        return children_named(self.contact, timezone.localdate(self.now))
 
     @property
     def concern_flags(self) -> list[ConcernFlagRow]:
