@@ -2,7 +2,7 @@
 so the templates hold no logic."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from openmash.accounts.models import User
 from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import PrimaryNeed
-from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.models import Contact
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import plural, when_text
@@ -23,22 +23,20 @@ from openmash.enquiries.models import (
     MessageKind,
     MessageStatus,
     ProposalState,
-    RagRating,
 )
 from openmash.enquiries.presenters.checks import CheckPresenter
+from openmash.enquiries.presenters.contact_page import (
+    MashContactPage,
+    ProposalPresenter,
+    RatingPresenter,
+    children_named,
+)
 from openmash.enquiries.selectors.decisions import DecisionPage
 from openmash.enquiries.workflow import DEADLINE_STATES
 
 NOT_TO_BE_DISCLOSED = "Not to be disclosed outside the MASH"
 # How much of a team's reason for returning a case the decisions queue shows.
 RETURN_REASON_IN_QUEUE = 120
-
-
-def _children(contact: Contact, today: date) -> list[PersonPresenter]:
-    """The children named in the contact (prefetched as `children` by the selector), each
-    linked to their chronology by the template."""
-    children: list[ContactPerson] = getattr(contact, "children", [])
-    return [PersonPresenter(child, today) for child in children]
 
 
 def _name(user: User | None) -> str:
@@ -66,7 +64,7 @@ class QueueContactPresenter:
 
     @property
     def children(self) -> list[PersonPresenter]:
-        return _children(self.contact, timezone.localdate(self.now))
+        return children_named(self.contact, timezone.localdate(self.now))
 
     @property
     def rag(self) -> Tag:
@@ -111,70 +109,6 @@ class QueueContactPresenter:
 
 
 # --- The decision page -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RatingPresenter:
-    rating: RagRating
-
-    @property
-    def tag(self) -> Tag:
-        return rag_tag(self.rating.level)
-
-    @property
-    def title(self) -> str:
-        return "Re-graded" if self.rating.is_regrade else "Rated"
-
-    @property
-    def by(self) -> str:
-        return _name(self.rating.set_by)
-
-    @property
-    def at(self) -> str:
-        return when_text(self.rating.set_at)
-
-    @property
-    def rationale(self) -> str:
-        return self.rating.rationale
-
-
-@dataclass(frozen=True)
-class ProposalPresenter:
-    proposal: ClosureProposal
-
-    @property
-    def id(self) -> int:
-        return self.proposal.pk
-
-    @property
-    def is_pending(self) -> bool:
-        return self.proposal.state == ProposalState.PROPOSED
-
-    @property
-    def outcome(self) -> str:
-        return self.proposal.outcome.label
-
-    @property
-    def rationale(self) -> str:
-        return self.proposal.rationale
-
-    @property
-    def proposed(self) -> str:
-        return f"{_name(self.proposal.proposed_by)} at {when_text(self.proposal.proposed_at)}"
-
-    @property
-    def state(self) -> str:
-        return ProposalState(self.proposal.state).label
-
-    @property
-    def answered(self) -> str:
-        if self.is_pending:
-            return ""
-        return f"{_name(self.proposal.responded_by)} at {when_text(self.proposal.responded_at)}"
-
-    @property
-    def response_reason(self) -> str:
-        return self.proposal.response_reason
 
 
 @dataclass(frozen=True)
@@ -300,7 +234,7 @@ class HandOnPresenter:
     @property
     def children(self) -> list[PersonPresenter]:
         today = timezone.localdate(self.now) if self.now else timezone.localdate()
-        return _children(self.hand_on.contact, today)
+        return children_named(self.hand_on.contact, today)
 
     @property
     def decision(self) -> DecisionPresenter:
@@ -387,28 +321,17 @@ class MessagePresenter:
 
 
 @dataclass(frozen=True)
-class DecisionPagePresenter:
+class DecisionPagePresenter(MashContactPage):
     page: DecisionPage
     now: datetime
 
     @property
-    def contact(self) -> ContactPresenter:
-        return ContactPresenter(self.page.contact)
-
-    @property
-    def reference(self) -> str:
-        return self.page.contact.reference
-
-    @property
-    def state(self) -> str:
-        return self.contact.state
-
-    @property
-    def rag(self) -> Tag:
-        return rag_tag(self.page.contact.rag_level)
+    def mash_contact(self) -> Contact:
+        return self.page.contact
 
     @property
     def deadline(self) -> Deadline | None:
+        """Only while the contact waits on the MASH: a decided case has no deadline left."""
         if self.page.contact.state not in DEADLINE_STATES:
             return None
         return deadline_for(self.page.contact.deadline_at, self.now)

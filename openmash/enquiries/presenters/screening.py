@@ -11,7 +11,7 @@ from openmash.accounts.models import User
 from openmash.area.models import HandOnTeam, RagLevel, TimeCounting
 from openmash.contacts.codes import CHILD_ROLES, ContactState, PersonRole, ReferralSource
 from openmash.contacts.models import Contact, ContactPerson
-from openmash.contacts.presenters import ContactPresenter, PersonPresenter, age_text
+from openmash.contacts.presenters import PersonPresenter, age_text
 from openmash.core.overdue import is_overdue
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import day_text, time_left_text, when_text
@@ -20,12 +20,17 @@ from openmash.enquiries.concern import ConcernFlag, TriggeringContact
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,
-    ClosureProposal,
     HandOn,
     ProposalState,
-    RagRating,
 )
 from openmash.enquiries.presenters.checks import check_state_colour
+from openmash.enquiries.presenters.contact_page import (
+    MashContactPage,
+    ProposalPresenter,
+    RatingPresenter,
+    children_named,
+    contact_deadline,
+)
 from openmash.enquiries.selectors.screening import (
     ChildHistory,
     PreviousContact,
@@ -46,10 +51,6 @@ def rag_timescale_text(level: RagLevel) -> str:
         f"of the contact being received; agency checks within "
         f"{_hours_text(level.check_hours, level.check_counting)} of being asked"
     )
-
-
-def _deadline(contact: Contact, now: datetime) -> Deadline:
-    return Deadline(at=contact.deadline_at, now=now, provisional=contact.rag_level_id is None)
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,11 @@ class QueueRow:
 
     @property
     def deadline(self) -> Deadline:
-        return _deadline(self.contact, self.now)
+        return contact_deadline(self.contact, self.now)
 
     @property
     def children(self) -> list[PersonPresenter]:
-        """The children named (prefetched by the queue's selector), each linked to their
-        chronology by the template."""
-        today = timezone.localdate(self.now)
-        people: list[ContactPerson] = getattr(self.contact, "children", [])
-        return [PersonPresenter(person, today) for person in people]
+        return children_named(self.contact, timezone.localdate(self.now))
 
     @property
     def concern_flags(self) -> list[ConcernFlagRow]:
@@ -130,35 +127,6 @@ class QueueRow:
     def assigned_to(self) -> str:
         user = self.contact.assigned_to
         return user.display_name if user else "Unassigned"
-
-
-@dataclass(frozen=True)
-class RatingRow:
-    rating: RagRating
-
-    @property
-    def tag(self) -> Tag:
-        return rag_tag(self.rating.level)
-
-    @property
-    def rationale(self) -> str:
-        return self.rating.rationale
-
-    @property
-    def set_by(self) -> str:
-        return self.rating.set_by.display_name
-
-    @property
-    def set_at(self) -> str:
-        return when_text(self.rating.set_at)
-
-    @property
-    def kind(self) -> str:
-        return "Re-grade" if self.rating.is_regrade else "First rating"
-
-    @property
-    def deadline(self) -> str:
-        return when_text(self.rating.deadline_at)
 
 
 @dataclass(frozen=True)
@@ -204,39 +172,6 @@ class CheckRow:
         if check.state == CheckState.WAIVED and check.waived_at:
             return f"Waived at {when_text(check.waived_at)}"
         return time_left_text(check.deadline_at, self.now)
-
-
-@dataclass(frozen=True)
-class ProposalRow:
-    proposal: ClosureProposal
-
-    @property
-    def outcome(self) -> str:
-        return self.proposal.outcome.label
-
-    @property
-    def state(self) -> str:
-        return ProposalState(self.proposal.state).label
-
-    @property
-    def is_waiting(self) -> bool:
-        return self.proposal.state == ProposalState.PROPOSED
-
-    @property
-    def proposed(self) -> str:
-        return f"{self.proposal.proposed_by.display_name}, {when_text(self.proposal.proposed_at)}"
-
-    @property
-    def rationale(self) -> str:
-        return self.proposal.rationale
-
-    @property
-    def response(self) -> str:
-        proposal = self.proposal
-        if proposal.responded_by is None or proposal.responded_at is None:
-            return ""
-        reason = f": {proposal.response_reason}" if proposal.response_reason else ""
-        return f"{proposal.responded_by.display_name}, {when_text(proposal.responded_at)}{reason}"
 
 
 @dataclass(frozen=True)
@@ -383,39 +318,15 @@ def screening_actions(
 
 
 @dataclass(frozen=True)
-class ScreeningPage:
+class ScreeningPage(MashContactPage):
     """The screening page for one contact."""
 
     record: ScreeningRecord
     now: datetime
 
     @property
-    def contact(self) -> ContactPresenter:
-        return ContactPresenter(self.record.contact)
-
-    @property
-    def reference(self) -> str:
-        return self.record.contact.reference
-
-    @property
-    def state(self) -> str:
-        return ContactState(self.record.contact.state).label
-
-    @property
-    def is_open(self) -> bool:
-        return self.record.contact.state in workflow.OPEN_STATES
-
-    @property
-    def rag(self) -> Tag:
-        return rag_tag(self.record.contact.rag_level)
-
-    @property
-    def is_rated(self) -> bool:
-        return self.record.contact.rag_level is not None
-
-    @property
-    def deadline(self) -> Deadline:
-        return _deadline(self.record.contact, self.now)
+    def mash_contact(self) -> Contact:
+        return self.record.contact
 
     @property
     def assigned_to(self) -> str:
@@ -423,16 +334,16 @@ class ScreeningPage:
         return user.display_name if user else "Nobody: waiting to be taken"
 
     @property
-    def ratings(self) -> list[RatingRow]:
-        return [RatingRow(rating) for rating in self.record.ratings]
+    def ratings(self) -> list[RatingPresenter]:
+        return [RatingPresenter(rating) for rating in self.record.ratings]
 
     @property
     def checks(self) -> list[CheckRow]:
         return [CheckRow(check, self.now) for check in self.record.checks]
 
     @property
-    def closure_proposals(self) -> list[ProposalRow]:
-        return [ProposalRow(proposal) for proposal in self.record.closure_proposals]
+    def closure_proposals(self) -> list[ProposalPresenter]:
+        return [ProposalPresenter(proposal) for proposal in self.record.closure_proposals]
 
     @property
     def closure_waiting(self) -> bool:

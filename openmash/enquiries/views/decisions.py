@@ -3,6 +3,7 @@ amending it, and agreeing or declining a screener's proposal to close. Reads go 
 openmash.enquiries.selectors.decisions; every write is a call to a service in
 openmash.enquiries.services, refused as openmash.enquiries.views.refusals describes."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -186,6 +187,39 @@ def decision_page_render(
     )
 
 
+def _act_on_decision_page(
+    request: HttpRequest,
+    reference: str,
+    call: Callable[[], str],
+    *,
+    options: DecisionOptions | None = None,
+    decision_form: DecisionForm | None = None,
+    amend_form: AmendDecisionForm | None = None,
+    agree_form: ClosureAgreeForm | None = None,
+    decline_form: ClosureDeclineForm | None = None,
+) -> HttpResponse:
+    """Run one action a manager takes on the decision page (`call` returns the banner):
+    on success, back to the page with the banner; on a refusal, the page again with the
+    action's form as typed (the one form given) and the reason."""
+    forms = [decision_form, amend_form, agree_form, decline_form]
+    return act(
+        request,
+        call,
+        form=next(form for form in forms if form is not None),
+        refused=lambda refusal: decision_page_render(
+            request,
+            reference,
+            options=options,
+            decision_form=decision_form,
+            amend_form=amend_form,
+            agree_form=agree_form,
+            decline_form=decline_form,
+            refusal=refusal,
+        ),
+        done=decision_url(reference),
+    )
+
+
 def _already_decided(error: IllegalTransition, original: Decision | None, reference: str) -> str:
     """Why a decision was refused: if another manager decided first, who and when."""
     if original is None or error.to_state != ContactState.DECIDED:
@@ -215,15 +249,7 @@ def decision_view(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return f"Decision recorded: {decision.outcome.label}."
 
-    return act(
-        request,
-        record,
-        form=form,
-        refused=lambda refusal: decision_page_render(
-            request, reference, options=options, decision_form=form, refusal=refusal
-        ),
-        done=decision_url(reference),
-    )
+    return _act_on_decision_page(request, reference, record, options=options, decision_form=form)
 
 
 @requires("enquiries.decide")
@@ -257,15 +283,7 @@ def decision_amend_view(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return f"Decision amended: {amendment.outcome.label}."
 
-    return act(
-        request,
-        amend,
-        form=form,
-        refused=lambda refusal: decision_page_render(
-            request, reference, options=options, amend_form=form, refusal=refusal
-        ),
-        done=decision_url(reference),
-    )
+    return _act_on_decision_page(request, reference, amend, options=options, amend_form=form)
 
 
 @requires("enquiries.decide")
@@ -286,15 +304,7 @@ def closure_agree_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
         )
         return f"Closure agreed: {decision.outcome.label}."
 
-    return act(
-        request,
-        agree,
-        form=form,
-        refused=lambda refusal: decision_page_render(
-            request, reference, options=options, agree_form=form, refusal=refusal
-        ),
-        done=decision_url(reference),
-    )
+    return _act_on_decision_page(request, reference, agree, options=options, agree_form=form)
 
 
 @requires("enquiries.decide")
@@ -311,12 +321,4 @@ def closure_decline_view(request: HttpRequest, proposal_id: int) -> HttpResponse
         )
         return "Closure not agreed: the contact has gone back to the screener."
 
-    return act(
-        request,
-        decline,
-        form=form,
-        refused=lambda refusal: decision_page_render(
-            request, reference, decline_form=form, refusal=refusal
-        ),
-        done=decision_url(reference),
-    )
+    return _act_on_decision_page(request, reference, decline, decline_form=form)
