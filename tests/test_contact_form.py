@@ -87,6 +87,23 @@ def test_it_shows_the_error_summary_and_keeps_what_was_typed(school_referrer: Us
     ]
 
 
+def test_it_says_when_a_contact_names_more_people_than_the_form_takes(
+    school_referrer: User,
+) -> None:
+    people = [person_fields(index, given_names=f"Child{index}") for index in range(21)]
+
+    response = signed_in(school_referrer).post(URL, form_data(people=people))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "There is a problem" in page
+    # In the summary, linking to the people section, and beside it.
+    assert page.count("A contact can name at most 20 people") == 2
+    assert 'href="#people"' in page
+    assert 'value="Child20"' in page
+    assert not Contact.objects.exists()
+
+
 def test_it_says_which_part_of_a_date_is_missing(school_referrer: User) -> None:
     response = signed_in(school_referrer).post(
         URL, form_data(people=[person_fields(0, date_of_birth_month="", date_of_birth_year="2019")])

@@ -222,6 +222,13 @@ class PersonForm(GovukForm):
 
 class BasePeopleFormSet(BaseFormSet):
     forms: list[PersonForm]
+    # As GovukForm's: a restored draft is shown as typed, without errors.
+    suppress_errors = False
+    default_error_messages = {
+        "too_many_forms": "A contact can name at most %(num)d people: make a second "
+        "contact for the others",
+        "too_few_forms": "Add the child the contact is about",
+    }
 
 
 PeopleFormSet = formset_factory(

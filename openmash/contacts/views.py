@@ -120,6 +120,7 @@ def _restored(data: QueryDict) -> tuple[ContactForm, BasePeopleFormSet]:
     form = ContactForm(data)
     form.suppress_errors = True
     people = _people(data)
+    people.suppress_errors = True
     for person in people.forms:
         person.suppress_errors = True
     return form, people

@@ -293,13 +293,20 @@ def error_summary(
     *forms_on_page: forms.Form | BaseFormSet, form_href: str = "#main-content"
 ) -> list[SummaryError]:
     """The errors of the forms on a page for the GOV.UK error summary: form by form in
-    the order given (a formset's forms in turn), each form's in the order of its fields
-    (errors about the whole form first, linking to form_href), each linking to its field.
+    the order given (a formset's own errors, then its forms in turn), each form's in the
+    order of its fields (errors about the whole form first, linking to form_href), each
+    linking to its field.
     An unbound form has none, nor does one that suppresses its errors (a restored draft).
     """
     summary: list[SummaryError] = []
     for form in forms_on_page:
         if isinstance(form, BaseFormSet):
+            # Errors about the set as a whole (too many or too few, a tampered management
+            # form) come first, linking to form_href, then each form's.
+            if form.is_bound and not getattr(form, "suppress_errors", False):
+                summary.extend(
+                    SummaryError(str(message), form_href) for message in form.non_form_errors()
+                )
             summary.extend(error_summary(*form.forms, form_href=form_href))
         elif not getattr(form, "suppress_errors", False):
             summary.extend(_form_errors(form, form_href))
