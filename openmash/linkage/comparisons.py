@@ -475,13 +475,27 @@ class MatchModel:
         return math.log2(prior / (1 - prior))
 
 
-def _level_weight(spec: dict[str, Any]) -> float:
+def _observed(value: Any) -> float | None:
+    return None if value is None or isinstance(value, str) else float(value)
+
+
+def _level_weight(spec: dict[str, Any], *, disagreement: bool) -> float:
+    """A level's weight, log2(m/u), read conservatively: a level training never saw (m or
+    u not estimated) is no evidence for a match, and the disagreement level (each
+    comparison's last, Splink's "all other comparisons") is never evidence for one. Without
+    this, a retrained model that never met two different UPNs among its random pairs gave
+    "different UPN" about +9 bits instead of a penalty."""
     if spec.get("is_null_level"):
         return 0.0
-    m = spec.get("m_probability")
-    u = spec.get("u_probability")
-    m = LEVEL_NOT_OBSERVED if m is None or isinstance(m, str) else m
-    u = LEVEL_NOT_OBSERVED if u is None or isinstance(u, str) else u
+    m = _observed(spec.get("m_probability"))
+    u = _observed(spec.get("u_probability"))
+    if disagreement:
+        # Nearly every random pair disagrees: an unestimated u is taken as 1.
+        m = LEVEL_NOT_OBSERVED if m is None else m
+        u = 1.0 if u is None else u
+        return min(0.0, math.log2(max(m, M_U_CLAMP_MIN) / max(u, M_U_CLAMP_MIN)))
+    if m is None or u is None:
+        return 0.0
     return math.log2(max(m, M_U_CLAMP_MIN) / max(u, M_U_CLAMP_MIN))
 
 
@@ -501,7 +515,10 @@ def match_model_from_splink(settings: dict[str, Any], *, version: str) -> MatchM
         conditions = [level["sql_condition"] for level in levels]
         if conditions != [level.sql for level in comparison.levels]:
             raise ModelMismatch(f"the model's {comparison.name} levels differ from these")
-        weights[comparison.name] = [_level_weight(level) for level in levels]
+        weights[comparison.name] = [
+            _level_weight(level, disagreement=index == len(levels) - 1)
+            for index, level in enumerate(levels)
+        ]
     return MatchModel(
         version=version,
         probability_two_random_records_match=settings["probability_two_random_records_match"],

@@ -1,14 +1,19 @@
 """Training the match model with Splink, and keeping versioned model files."""
 
 import json
+import math
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from openmash.linkage.comparisons import COMPARISONS, match_model_from_splink
+from openmash.linkage.index import standard_fields
 from openmash.linkage.matcher import current_model
+from openmash.linkage.models import IndexedPerson, IndexSource
 from openmash.linkage.training import (
     CURRENT,
     DEFAULT_MODEL,
@@ -66,3 +71,64 @@ def test_the_command_refuses_an_index_too_small_to_train_on(
     with pytest.raises(CommandError, match="at least 100"):
         call_command("train_match_model", source="index")
     assert current_model().version == "default"
+
+
+def _shipped_upn() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The shipped model, and its UPN comparison's levels to change."""
+    model = json.loads(DEFAULT_MODEL.read_text())
+    upn = next(c for c in model["comparisons"] if c["output_column_name"] == "upn")
+    return model, upn["comparison_levels"]
+
+
+def test_a_disagreement_never_counts_for_a_match_even_if_training_never_saw_it() -> None:
+    # A retrained model that met no two different UPNs among its random pairs (u unknown).
+    unseen, levels = _shipped_upn()
+    levels[-1]["m_probability"] = 0.01
+    levels[-1].pop("u_probability")
+    # One whose estimates came out the wrong way round.
+    backwards, levels = _shipped_upn()
+    levels[-1].update(m_probability=0.5, u_probability=0.01)
+
+    for settings in (unseen, backwards):
+        weights = match_model_from_splink(settings, version="retrained").weights
+        assert weights["upn"][-1] <= 0
+
+
+def test_a_level_training_never_saw_is_no_evidence_either_way() -> None:
+    # An exact-UPN level with no u estimate would otherwise weigh log2(m / 1e-6), about +20.
+    settings, levels = _shipped_upn()
+    exact = next(i for i, level in enumerate(levels) if not level.get("is_null_level"))
+    levels[exact]["u_probability"] = None
+
+    weights = match_model_from_splink(settings, version="retrained").weights
+
+    assert weights["upn"][exact] == 0
+
+
+def test_the_shipped_model_reads_the_same_as_before() -> None:
+    """The conservative reading changes nothing for a model whose levels were all seen."""
+    settings = json.loads(DEFAULT_MODEL.read_text())
+    weights = match_model_from_splink(settings, version="default").weights
+    for spec in settings["comparisons"]:
+        for index, level in enumerate(spec["comparison_levels"]):
+            if level.get("is_null_level"):
+                continue
+            expected = math.log2(level["m_probability"] / level["u_probability"])
+            assert weights[spec["output_column_name"]][index] == pytest.approx(expected)
+
+
+@pytest.mark.django_db
+def test_the_command_leaves_withdrawn_index_records_out(settings: object, tmp_path: Path) -> None:
+    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
+    for number in range(105):
+        fields = {"given_names": f"Child{number}", "family_name": "Smith", "postcode": "LS6 2AB"}
+        IndexedPerson.objects.create(
+            source=IndexSource.AGENCY,
+            withdrawn_at=timezone.now() if number < 10 else None,
+            **fields,
+            **standard_fields(**fields),  # type: ignore[arg-type]
+        )
+
+    # 95 records are still held: too few, so nothing is trained on the withdrawn ten.
+    with pytest.raises(CommandError, match="Only 95 records"):
+        call_command("train_match_model", source="index")

@@ -38,7 +38,12 @@ class Command(BaseCommand):
         if options["source"] == "synthetic":
             frame = comparison_frame(synthetic_records(options["records"], seed=options["seed"]))
         else:
-            rows = IndexedPerson.objects.values(*_COLUMNS).iterator(chunk_size=5000)
+            # A withdrawn record is no longer held by its agency: it must not shape the model.
+            rows = (
+                IndexedPerson.objects.filter(withdrawn_at__isnull=True)
+                .values(*_COLUMNS)
+                .iterator(chunk_size=5000)
+            )
             frame = pd.DataFrame(
                 [record_from_row(row) for row in rows], columns=list(COMPARISON_COLUMNS)
             )
