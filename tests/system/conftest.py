@@ -57,10 +57,14 @@ _CALL_FAILED = pytest.StashKey[bool]()
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks every test in tests/system as a browser test, so -m "not browser" leaves them out."""
+    """Marks every test in tests/system as a browser test, so -m "not browser" leaves them out,
+    and puts them in one xdist group: one journey at a time (one Chromium, one live server)
+    while the other workers run the rest. Two journeys at once on two cores left axe and
+    the live server short of time."""
     for item in items:
         if SYSTEM_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -201,12 +205,18 @@ class AxeWatch:
     way. Violations are collected and reported, by page, when the test ends.
     """
 
-    WAIT_S = 15.0
+    # Less than the actions' own time-out (TIMEOUT_MS), so a held click never fails for
+    # the wait alone: on a loaded machine axe can take longer than a journey spends on a page.
+    WAIT_S = 10.0
 
     def __init__(self, context: BrowserContext) -> None:
         self.on_screen: dict[Page, tuple[str, str]] = {}  # page -> (document, url)
         self.reported: set[str] = set()
         self.violations: list[tuple[str, list[dict[str, object]]]] = []
+        # Pages (paths) axe has checked in this context, and documents it could not check
+        # in time; one of those fails the test only if its page was never checked.
+        self.checked_paths: set[str] = set()
+        self.unfinished: list[str] = []
         self.watching = True
         context.expose_binding("__openmashAxe", self._report)
         context.add_init_script(path=str(AXE_SCRIPT))
@@ -220,6 +230,8 @@ class AxeWatch:
             self.on_screen[source["page"]] = (document, url)
             return
         self.reported.add(document)
+        if kind == "checked":
+            self.checked_paths.add(_path(url))
         if kind == "failed":
             self.violations.append((url, [_unchecked(str(data))]))
         elif data and url.startswith("http") and not axe_exception(url):
@@ -245,7 +257,7 @@ class AxeWatch:
         deadline = time.monotonic() + self.WAIT_S
         while document not in self.reported:
             if time.monotonic() > deadline or page.is_closed():
-                self.violations.append((url, [_unchecked("the page did not finish loading")]))
+                self.unfinished.append(url)
                 self.reported.add(document)
                 return
             # Lets Playwright deliver the document's report while this waits.
@@ -256,10 +268,20 @@ class AxeWatch:
             if not page.is_closed():
                 self.wait_for_check(page)
         self.watching = False
+        for url in self.unfinished:
+            if _path(url) not in self.checked_paths:
+                reason = f"axe had not finished within {self.WAIT_S:.0f} s of loading"
+                self.violations.append((url, [_unchecked(reason)]))
+
+
+def _path(url: str) -> str:
+    """The page a URL shows, without its query string: the same page in another state
+    (a filter, an error) counts as that page."""
+    return re.sub(r"^https?://[^/]+", "", url).split("?", 1)[0].split("#", 1)[0]
 
 
 def axe_exception(url: str) -> str | None:
-    path = re.sub(r"^https?://[^/]+", "", url)
+    path = _path(url)
     for pattern, reason in AXE_EXCEPTIONS.items():
         if re.search(pattern, path):
             return reason
