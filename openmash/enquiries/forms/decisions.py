@@ -2,7 +2,8 @@
 check, and that a receiving team uses to accept or return a hand-on.
 
 Every field is optional here: the services say what is missing, in the MASH's words, and
-`attach_service_errors` puts each message next to its field.
+the views' refusal handling (`enquiries/views/refusals.py`) puts each message next to its
+field.
 """
 
 from collections.abc import Sequence
@@ -175,10 +176,3 @@ class HandOnReturnForm(GovukForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "return")
         super().__init__(*args, **kwargs)
-
-
-def attach_service_errors(form: GovukForm, errors: dict[str, str]) -> None:
-    """Put each error a service reported next to its field (or above the form)."""
-    for field, message in errors.items():
-        form.add_error(field if field in form.fields else None, message)
-    form.mark_error_widgets()

@@ -14,9 +14,6 @@ from django.utils import timezone
 
 from openmash.accounts.models import Agency, User
 from openmash.area.models import HandOnTeam, Outcome
-from openmash.area.selectors import (
-    rag_levels_active as rag_levels_active,
-)  # re-exported for the screening views
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openmash.accounts.models import User
+from openmash.area.selectors import rag_levels_active
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.forms import SummaryError, error_summary
@@ -40,7 +41,6 @@ from openmash.enquiries.presenters.screening import (
 from openmash.enquiries.selectors.screening import (
     checking_agencies,
     closure_outcomes,
-    rag_levels_active,
     screening_assignees,
     screening_contact_for_action,
     screening_contact_get,
