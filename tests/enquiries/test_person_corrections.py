@@ -17,10 +17,10 @@ from openmash.contacts.services import contact_create
 from openmash.contacts.submission import Address
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
-from openmash.enquiries.services.corrections import person_correct
-from openmash.enquiries.services.guards import EnquiryInvalid
 from openmash.enquiries import workflow
+from openmash.enquiries.services.corrections import person_correct
 from openmash.enquiries.services.decisions import decision_record
+from openmash.enquiries.services.guards import EnquiryInvalid
 from openmash.enquiries.services.screening import contact_take, enquiry_open
 from openmash.linkage.links import link_reject, links_suggest_for_contact
 from openmash.linkage.models import IndexedPerson, LinkState, PersonLink
