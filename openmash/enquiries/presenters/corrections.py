@@ -91,12 +91,12 @@ class CorrectionRow:
     def fields(self) -> str:
         """The details corrected, in words: "Date of birth and NHS number"."""
         labels = [change.label for change in self.changes]
-        rest = [_in_a_sentence(label) for label in labels[1:]]
+        rest = [in_a_sentence(label) for label in labels[1:]]
         if not rest:
             return "".join(labels)
         return ", ".join([labels[0], *rest[:-1]]) + f" and {rest[-1]}"
 
 
-def _in_a_sentence(label: str) -> str:
+def in_a_sentence(label: str) -> str:
     """ "Postcode" -> "postcode", but "NHS number" stays as it is."""
     return label if label[1:2].isupper() else label[:1].lower() + label[1:]

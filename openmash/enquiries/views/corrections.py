@@ -12,7 +12,7 @@ from openmash.core.audit import Actor
 from openmash.core.forms import SummaryError, error_summary
 from openmash.core.permissions import requires
 from openmash.enquiries.forms.corrections import PersonCorrectionForm
-from openmash.enquiries.presenters.corrections import CorrectionRow
+from openmash.enquiries.presenters.corrections import CorrectionRow, in_a_sentence
 from openmash.enquiries.selectors.corrections import corrections_of, person_for_correction
 from openmash.enquiries.services.corrections import person_correct
 from openmash.enquiries.views.refusals import Refusal, act
@@ -64,7 +64,7 @@ def person_correct_view(request: HttpRequest, reference: str, person_id: int) ->
             changes=form.changes(),
             reason=form.cleaned_data.get("reason") or "",
         )
-        return f"Details corrected: {CorrectionRow(done.correction).fields}. The previous details are kept."
+        return f"Details corrected: {in_a_sentence(CorrectionRow(done.correction).fields)}. The previous details are kept."
 
     def refused(refusal: Refusal) -> HttpResponse:
         return _render(request, person, form, problem=refusal.reason, status=refusal.status)
