@@ -286,3 +286,15 @@ def test_the_correction_page_costs_the_same_queries_however_long_the_history(
     for name in ("Smith", "Smyth", "Smith"):
         person_correct(actor=actor, person_id=child.pk, changes={"family_name": name}, reason="B.")
     assert _queries(client, correct_url(child)) == one
+
+
+def test_the_decision_page_links_each_person_to_their_correction(
+    contact_with_checks: Contact, manager: User, researchers: dict[str, User]
+) -> None:
+    child = the_child(contact_with_checks)
+    url = reverse("enquiries:decision", kwargs={"reference": contact_with_checks.reference})
+
+    html = signed_in(manager).get(url).content.decode()
+
+    assert f'href="{correct_url(child)}"' in html
+    assert "Amy Smith&#x27;s details" in html or "Amy Smith's details" in html
