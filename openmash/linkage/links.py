@@ -218,24 +218,26 @@ def links_refresh_for_person(
     )
     rescored: list[PersonLink] = []
     withdrawn: list[int] = []
+    gone: list[tuple[object, int | None]] = []
     for link in open_links:
         [scored] = score_against(link.contact_person, [link.candidate])
         if scored.probability >= suggest_threshold():
             link.probability = scored.probability
             link.explanation = list(scored.explanation)
             link.model_version = scored.model_version
-            link.save(update_fields=["probability", "explanation", "model_version"])
             rescored.append(link)
             continue
         withdrawn.append(link.pk)
-        audit_record(
-            actor=actor,
-            action=AuditAction.DELETE,
-            object_type="person_link",
-            object_id=link.pk,
-            contact_id=link.contact_person.contact_id,
-            detail={"why": "no longer suggested after a correction"},
-        )
+        gone.append((link.pk, link.contact_person.contact_id))
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.DELETE,
+        object_type="person_link",
+        objects=gone,
+        detail={"why": "no longer suggested after a correction"},
+    )
+    if rescored:
+        PersonLink.objects.bulk_update(rescored, ["probability", "explanation", "model_version"])
     if withdrawn:
         PersonLink.objects.filter(pk__in=withdrawn).delete()
     made = _suggest_for_person(

@@ -367,3 +367,31 @@ def test_correcting_an_earlier_record_suggests_it_where_the_later_contact_is_scr
     link = PersonLink.objects.get(candidate__contact_person=the_child(earlier))
     assert link.contact_person == the_child(new)
     assert link.state == LinkState.SUGGESTED
+
+
+def test_a_correction_costs_the_same_queries_for_1_or_5_suggestions_awaiting_a_decision(
+    school_referrer: User, screener: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_correct(given: str, earlier: int, **child: Any) -> int:
+        details = {"nhs_number": "", "given_names": given, "family_name": "Smith", **child}
+        for days in range(earlier):
+            contact_about(school_referrer, days_ago=30 + days, **details)
+        person = the_child(contact_about(school_referrer, **details))
+        assert PersonLink.objects.filter(contact_person=person).count() == earlier
+        with CaptureQueriesContext(connection) as captured:
+            done = correct(screener, person, family_name="Smyth")
+        assert len(done.links.rescored) == earlier
+        return len(captured)
+
+    assert screener.has_perm("enquiries.correct_person")  # the screener's roles, read once
+    one = queries_to_correct("Amy", 1)
+    five = queries_to_correct(
+        "Zoe",
+        5,
+        date_of_birth=date.today() - timedelta(days=5 * 365),
+        address=Address(line1="7 Quay Street", town="Westford", postcode="DC8 2QQ"),
+    )
+    assert one == five
