@@ -145,7 +145,7 @@ def test_it_audits_which_fields_changed_but_never_their_values(
         (
             {"date_of_birth": date.today() + timedelta(days=3)},
             "date_of_birth",
-            "Date of birth must be today or in the past",
+            "Date of birth must be on or before",
         ),
         (
             {"date_of_birth": date.today() - timedelta(days=20 * 365)},
@@ -193,6 +193,41 @@ def test_it_gives_every_field_error_at_once(new_contact: Contact, screener: User
     with pytest.raises(EnquiryInvalid) as refused:
         correct(screener, the_child(new_contact), reason="", nhs_number="1", postcode="??")
     assert set(refused.value.errors) == {"reason", "nhs_number", "postcode"}
+
+
+def test_it_applies_the_rules_as_on_the_day_the_contact_was_received(
+    school_referrer: User, screener: User
+) -> None:
+    # A contact two years ago about a girl of 17, who is 19 now
+    contact = contact_about(
+        school_referrer, days_ago=730, date_of_birth=date.today() - timedelta(days=19 * 365 + 30)
+    )
+    child = the_child(contact)
+
+    correct(screener, child, nhs_number=OTHER_NHS)
+
+    assert the_child(contact).nhs_number == OTHER_NHS
+    # ... but she was not born after the contact came in
+    with pytest.raises(EnquiryInvalid) as refused:
+        correct(screener, child, date_of_birth=date.today() - timedelta(days=100))
+    assert "when the contact was received" in refused.value.errors["date_of_birth"]
+
+
+def test_an_unborn_baby_s_record_stays_correctable_after_the_expected_date(
+    school_referrer: User, screener: User
+) -> None:
+    contact = contact_about(
+        school_referrer,
+        days_ago=200,
+        given_names="Baby",
+        date_of_birth=None,
+        sex="U",
+        expected_birth_date=date.today() - timedelta(days=60),
+    )
+
+    correct(screener, the_child(contact), family_name="Okafor")
+
+    assert the_child(contact).family_name == "Okafor"
 
 
 def test_an_adult_may_have_no_date_of_birth(new_contact: Contact, screener: User) -> None:

@@ -128,11 +128,29 @@ def _stored(value: Any) -> Any:
     return value
 
 
+# Intake's words for "before/after now", said of the day the contact was received.
+_AS_RECEIVED = {
+    "Date of birth must be today or in the past": (
+        "Date of birth must be on or before {day}, when the contact was received"
+    ),
+    "Expected date must be today or in the future; if the baby is born, give the date of birth": (
+        "Expected date must be on or after {day}, when the contact was received"
+    ),
+    "Expected date must be within the next 42 weeks": (
+        "Expected date must be within 42 weeks of {day}, when the contact was received"
+    ),
+}
+
+
 def _validated(
-    person: ContactPerson, changes: Mapping[str, Any], reason: str, now: datetime
+    person: ContactPerson, changes: Mapping[str, Any], reason: str
 ) -> tuple[dict[str, Any], str]:
     """(the fields that change, with their new values; the reason), or EnquiryInvalid
-    with every problem, each by the field it is about, by intake's own rules."""
+    with every problem, each by the field it is about, by intake's own rules.
+
+    The rules are applied as on the day the contact was received: a correction says what
+    should have been recorded then, so a child who has turned 18 since, or an unborn
+    baby's expected date that has passed, is still the person that contact was about."""
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise ValueError(f"Not a detail that can be corrected: {sorted(unknown)}")
@@ -142,10 +160,13 @@ def _validated(
         errors["reason"] = f"Enter {REASON_LIMIT:,} characters or fewer"
     current = {name: getattr(person, name) for name in CORRECTABLE}
     wanted = {**current, **{name: _normal(name, value) for name, value in changes.items()}}
-    for error in person_errors(_details(person, wanted), now=now):
+    received = timezone.localtime(person.contact.received_at)
+    day = f"{received.day} {received:%B %Y}"
+    for error in person_errors(_details(person, wanted), now=received):
         name = _FROM_INTAKE_NAMES.get(error.field, error.field)
         if name in CORRECTABLE:
-            errors.setdefault(name, error.message)
+            message = _AS_RECEIVED.get(error.message, error.message).format(day=day)
+            errors.setdefault(name, message)
     changed = {name: wanted[name] for name in CORRECTABLE if wanted[name] != current[name]}
     if not changed and not errors:
         errors["details"] = "Change at least one detail, or cancel if nothing is wrong"
@@ -181,7 +202,7 @@ def person_correct(
     contact = _locked_contact(found)
     user = _require(actor, "enquiries.correct_person", contact)
     person = ContactPerson.objects.select_for_update().select_related("contact").get(pk=person_id)
-    changed, reason = _validated(person, changes, reason, now)
+    changed, reason = _validated(person, changes, reason)
     correction = PersonCorrection.objects.create(
         person=person,
         changes={
