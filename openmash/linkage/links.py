@@ -92,6 +92,12 @@ def _candidates_for(person: ContactPerson, match: Callable[..., Sequence[Any]]) 
     )
 
 
+def _score_against(person: ContactPerson, records: list[IndexedPerson]) -> list[Any]:
+    from openmash.linkage.matcher import score_against
+
+    return list(score_against(person, records))
+
+
 def _paired_with(person: ContactPerson) -> set[int]:
     """The index records already paired with the person, in either direction and in any
     state: the records suggested for them, and the index records of the people whose
@@ -144,6 +150,8 @@ def _suggest_for_person(
             > (person.contact.received_at, person.contact_id)
         ):
             chooser, chosen = other, own_entry
+            # Scored from the later person's side, so the explanation reads their way.
+            [candidate] = _score_against(other, [own_entry])
         automatic = (
             candidate.probability >= auto_link_threshold()
             and bool(chosen.nhs_valid)
@@ -207,7 +215,7 @@ def links_refresh_for_person(
       decision is never undone by a correction.
     - New candidates become suggestions, or automatic links, as for a new contact.
     """
-    from openmash.linkage.matcher import current_model, score_against
+    from openmash.linkage.matcher import current_model
 
     now = now or timezone.now()
     match = matcher or _default_matcher()
@@ -220,7 +228,7 @@ def links_refresh_for_person(
     withdrawn: list[int] = []
     gone: list[tuple[object, int | None]] = []
     for link in open_links:
-        [scored] = score_against(link.contact_person, [link.candidate])
+        [scored] = _score_against(link.contact_person, [link.candidate])
         if scored.probability >= suggest_threshold():
             link.probability = scored.probability
             link.explanation = list(scored.explanation)
