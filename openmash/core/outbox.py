@@ -29,7 +29,7 @@ class EventKind(models.TextChoices):
     OUTCOME_SENT_TO_REFERRER = "outcome.sent_to_referrer", "Outcome sent to the referrer"
 
 
-Publisher = Callable[[str, Any], None]
+Publisher = Callable[[str, Any], object]
 _publishers: list[Publisher] = []
 
 

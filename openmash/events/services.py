@@ -22,6 +22,10 @@ from openmash.events.recipients import RECEIVING_TEAMS
 # Only variables meant for webhook secrets may be named, so an endpoint cannot be made
 # to sign with (and so help guess) another of the server's secrets.
 SECRET_VARIABLE = re.compile(r"OPENMASH_WEBHOOK_SECRET_[A-Z0-9_]{1,60}")
+VARIABLE_NAME_RULE = (
+    "Enter the name of an environment variable that starts OPENMASH_WEBHOOK_SECRET_, "
+    "in capital letters, digits and underscores"
+)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -89,10 +93,7 @@ def _fields(errors: dict[str, str], data: EndpointInput) -> dict[str, object]:
     url = _url(errors, data.url)
     variable = data.secret_variable.strip()
     if not SECRET_VARIABLE.fullmatch(variable):
-        errors["secret_variable"] = (
-            "Enter the name of an environment variable that starts OPENMASH_WEBHOOK_SECRET_, "
-            "in capital letters, digits and underscores"
-        )
+        errors["secret_variable"] = VARIABLE_NAME_RULE
     if errors:
         raise FieldErrors(errors)
     return {
