@@ -359,7 +359,8 @@ class EventOut(Schema):
     id: UUID = Field(..., description="The event's id: the same on every delivery and here")
     sequence: int = Field(..., description="Its place in the feed: pass it as `after`")
     kind: EventKindCode
-    created_at: datetime
+    # A string, so the feed gives it exactly as the webhook's body did.
+    created_at: str = Field(..., json_schema_extra={"format": "date-time"})
     data: dict[str, Any] = Field(
         ...,
         description=(
