@@ -31,18 +31,30 @@ class EndpointForm(GovukForm):
         label="Name of the receiving system",
         help_text="For example, Early help case system",
         max_length=120,
+        error_messages={
+            "required": "Enter the name of the system that receives the events",
+            "max_length": "Enter 120 characters or fewer",
+        },
         widget=forms.TextInput(attrs={"class": "govuk-!-width-two-thirds"}),
     )
     recipient = forms.ChoiceField(
         label="Whose events it receives",
         help_text="A receiving team gets its hand-ons and the decisions behind them; a "
         "referring agency gets the outcomes of the contacts it made.",
+        error_messages={
+            "required": "Select who receives the events",
+            "invalid_choice": "Select who receives the events",
+        },
         widget=GovukRadios,
     )
     url = forms.CharField(
         label="Address the events are sent to",
         help_text="An https address. Each event is sent there as a signed POST request.",
         max_length=500,
+        error_messages={
+            "required": "Enter the address the events are sent to",
+            "max_length": "Enter an address of 500 characters or fewer",
+        },
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     secret_variable = forms.CharField(
@@ -51,11 +63,19 @@ class EndpointForm(GovukForm):
         "The server's administrator sets it to at least 32 random characters, and gives "
         "the same secret to the receiving system.",
         max_length=100,
+        error_messages={
+            "required": "Enter the name of the environment variable that holds the secret",
+            "max_length": "Enter 100 characters or fewer",
+        },
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     active = forms.ChoiceField(
         label="Send events to this endpoint?",
         choices=[("yes", "Yes"), ("no", "No, keep it switched off")],
+        error_messages={
+            "required": "Select whether to send events to this endpoint",
+            "invalid_choice": "Select whether to send events to this endpoint",
+        },
         widget=GovukRadios,
     )
 
