@@ -75,7 +75,12 @@ ADDRESSING: dict[str, Callable[[Any], list[Addressed]]] = {
 def _next_sequence() -> int:
     """The next sequence, the row locked until the caller's transaction ends (PostgreSQL;
     SQLite serialises writing transactions anyway)."""
-    counter, _ = EventSequence.objects.select_for_update().get_or_create(pk=1)
+    counter = EventSequence.objects.select_for_update().filter(pk=1).first()
+    if counter is None:
+        # Seeded by the migration; made here only after a test emptied the table, without
+        # a race between two first publishers.
+        EventSequence.objects.bulk_create([EventSequence(pk=1)], ignore_conflicts=True)
+        counter = EventSequence.objects.select_for_update().get(pk=1)
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last
