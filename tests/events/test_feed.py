@@ -4,7 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from openmash.accounts.models import Agency
 from openmash.accounts.services import api_token_issue
@@ -109,3 +111,22 @@ def test_the_feed_is_documented(db: None) -> None:
     event = schema["components"]["schemas"]["EventOut"]
     assert set(event["properties"]) == {"id", "sequence", "kind", "created_at", "data"}
     assert "hand_on.created" in event["properties"]["kind"]["enum"]
+
+
+def test_the_feed_reads_in_a_flat_number_of_queries(
+    hand_on_to_early_help: Callable[[], HandOn], agencies: dict[str, Agency]
+) -> None:
+    client = system_of(agencies["early-help"])
+    hand_on_to_early_help()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/events").status_code == 200
+        return len(captured)
+
+    queries()  # the token's first use is recorded once
+    few = queries()
+    for _ in range(4):
+        hand_on_to_early_help()
+    assert Event.objects.filter(recipient_team="early_help").count() == 10
+    assert queries() == few
