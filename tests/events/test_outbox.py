@@ -7,6 +7,7 @@ import pytest
 from django.db import transaction
 
 from openmash.accounts.models import Agency, User
+from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.errors import FieldErrors
 from openmash.core.outbox import EventKind, PublishedOutsideTransaction, publish
@@ -14,7 +15,9 @@ from openmash.enquiries.models import HandOn
 from openmash.enquiries.services import decisions
 from openmash.enquiries.services.decisions import DecisionInput, decision_amend
 from openmash.enquiries.services.hand_ons import hand_on_accept, hand_on_return
+from openmash.enquiries.services.screening import contact_pass_to_allocated_worker, contact_take
 from openmash.events.models import Delivery, Event, EventSequence, WebhookEndpoint
+from openmash.events.recipients import teams_received_by
 from tests.enquiries.test_decision_views import POLICE_SUMMARY, RESTRICTED
 
 ASSESSMENT = DecisionInput(
@@ -176,3 +179,28 @@ def test_the_callers_transaction_rolled_back_takes_the_event_with_it(
 def test_nothing_can_be_published_outside_a_transaction(agencies: dict[str, Agency]) -> None:
     with pytest.raises(PublishedOutsideTransaction):
         publish(EventKind.HAND_ON_CREATED, object())
+
+
+def test_a_contact_passed_to_the_allocated_worker_goes_to_childrens_social_care(
+    school_contact: Contact, screener: User, agencies: dict[str, Agency]
+) -> None:
+    contact_take(actor=Actor(user=screener), contact_id=school_contact.pk)
+
+    contact_pass_to_allocated_worker(
+        actor=Actor(user=screener),
+        contact_id=school_contact.pk,
+        allocated_worker="Sam Patel",
+        rationale="Open to the children in need team; police told us of a new partner.",
+    )
+
+    assert kinds() == [
+        ("decision.recorded", "allocated_worker"),
+        ("hand_on.created", "allocated_worker"),
+        ("outcome.sent_to_referrer", "riverside"),
+    ]
+    hand_on = Event.objects.get(kind="hand_on.created").payload
+    assert hand_on["state"] == "accepted"
+    assert hand_on["receiving_team"]["name"] == "Sam Patel"
+    assert "police" not in str(Event.objects.values_list("payload", flat=True))
+    # Children's social care's system reads the allocated worker's events.
+    assert "allocated_worker" in teams_received_by(agencies["csc"])
