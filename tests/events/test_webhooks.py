@@ -4,9 +4,11 @@ takes the webhooks, checks their signatures and keeps each event id once."""
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -238,3 +240,22 @@ def test_an_unset_secret_sends_nothing(
         "The environment variable OPENMASH_WEBHOOK_SECRET_EARLY_HELP that holds the secret "
         "is not set"
     }
+
+
+def test_the_periodic_command_retries_what_is_due(
+    receiver: Receiver,
+    early_help_endpoint: WebhookEndpoint,
+    hand_on_to_early_help: Callable[[], HandOn],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        hand_on_to_early_help()  # the receiver is down
+    receiver.start()
+    Delivery.objects.update(next_attempt_at=timezone.now())
+
+    out = StringIO()
+    call_command("deliver_events", stdout=out)
+
+    assert "Queued retries of undelivered events" in out.getvalue()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
+    assert len(receiver.taken) == 2
