@@ -90,7 +90,7 @@ def test_it_fails_when_an_engine_imports_a_page(scratch_copy: Path) -> None:
 
 def test_it_fails_when_enquiries_imports_the_event_outbox(scratch_copy: Path) -> None:
     # The enquiry services publish through openmash.core.outbox; the outbox, which reads
-    # their models to build payloads, sits above them (docs/adr/0013-event-outbox.md).
+    # their models to build payloads, sits above them (docs/adr/0014-event-outbox.md).
     add_line(
         scratch_copy / "openmash/enquiries/services/hand_ons.py", "import openmash.events.models"
     )

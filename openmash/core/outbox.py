@@ -5,7 +5,7 @@ reads their models to build each recipient's payload. So those apps cannot impor
 they call `publish` here instead, inside the transaction that makes the change, and the
 outbox registers itself as the publisher when Django starts (EventsConfig.ready). The
 event is then written in that same transaction, or not at all
-(docs/adr/0013-event-outbox.md).
+(docs/adr/0014-event-outbox.md).
 
 `publish` refuses to run outside a transaction, and refuses when no publisher is
 registered, so an event is never silently dropped.

@@ -8,7 +8,7 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         # The services below call openmash.core.outbox.publish in their transactions;
-        # the outbox writes the events (docs/adr/0013-event-outbox.md).
+        # the outbox writes the events (docs/adr/0014-event-outbox.md).
         from openmash.core.outbox import register_publisher
         from openmash.events.publishing import event_record
 

@@ -1,5 +1,5 @@
 """An administrator connects early help's case system to OpenMASH, and a MASH manager
-retries an event it did not take, in the browser (ADR 0013). Every page visited is checked
+retries an event it did not take, in the browser (ADR 0014). Every page visited is checked
 with axe (WCAG 2.2 AA). A local receiving server on 127.0.0.1 stands in for the case
 system; the test settings run background tasks at once."""
 
