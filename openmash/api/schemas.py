@@ -16,7 +16,7 @@ from openmash.contacts.codes import (
     ReferralSource,
     Sex,
 )
-from openmash.enquiries.models import CheckState
+from openmash.enquiries.models import CheckState, HandOnState, OnwardSharing
 
 if TYPE_CHECKING:
     ChannelCode: TypeAlias = str
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     LawfulBasisCode: TypeAlias = str
     StateCode: TypeAlias = str
     CheckStateCode: TypeAlias = str
+    OnwardSharingCode: TypeAlias = str
+    HandOnStateCode: TypeAlias = str
 else:
     # The national code lists, as enums in the OpenAPI schema.
     ChannelCode = Literal[tuple(Channel.values)]
@@ -39,6 +41,8 @@ else:
     LawfulBasisCode = Literal[tuple(LawfulBasis.values)]
     StateCode = Literal[tuple(ContactState.values)]
     CheckStateCode = Literal[tuple(CheckState.values)]
+    OnwardSharingCode = Literal[tuple(OnwardSharing.values)]
+    HandOnStateCode = Literal[tuple(HandOnState.values)]
 
 
 class StrictSchema(Schema):
@@ -185,6 +189,9 @@ class FindingOut(Schema):
     lawful_basis: LawfulBasisCode
     restricted_information: str
     summary_restricted: bool
+    onward_sharing: OnwardSharingCode
+    onward_summary: str
+    onward_lawful_basis: str
 
 
 class CheckOut(Schema):
@@ -222,6 +229,17 @@ class FindingIn(StrictSchema):
     )
     summary_restricted: bool = Field(
         False, description="The whole summary must not be disclosed outside the MASH"
+    )
+    onward_sharing: OnwardSharingCode = Field(
+        "none",
+        description="Whether the team the MASH hands the case to may see this finding: "
+        "full (summary, risk indicators, date), summary (onward_summary only) or none",
+    )
+    onward_summary: str = Field(
+        "", max_length=20000, description="What the receiving team may see; needed for summary"
+    )
+    onward_lawful_basis: LawfulBasisCode | Literal[""] = Field(
+        "", description="The lawful basis for sharing it onward; needed for full or summary"
     )
 
 

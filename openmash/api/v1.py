@@ -343,6 +343,9 @@ def _check_body(check: AgencyCheck) -> dict[str, Any]:
                 "lawful_basis": finding.lawful_basis,
                 "restricted_information": finding.restricted_information,
                 "summary_restricted": finding.summary_restricted,
+                "onward_sharing": finding.onward_sharing,
+                "onward_summary": finding.onward_summary,
+                "onward_lawful_basis": finding.onward_lawful_basis,
             }
             for finding in check.findings.all()
         ],
@@ -489,6 +492,9 @@ def record_findings(
             lawful_basis=finding.lawful_basis,
             restricted_information=finding.restricted_information,
             summary_restricted=finding.summary_restricted,
+            onward_sharing=finding.onward_sharing,
+            onward_summary=finding.onward_summary,
+            onward_lawful_basis=finding.onward_lawful_basis,
         )
         for finding in payload.findings
     ]

@@ -3,6 +3,7 @@ role (and, for a hand-on, by the team it was passed to) and audited."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -17,6 +18,7 @@ from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.enquiries.models import (
     AgencyCheck,
+    CheckFinding,
     CheckState,
     ClosureProposal,
     Decision,
@@ -29,6 +31,7 @@ from openmash.enquiries.models import (
 )
 from openmash.enquiries.selectors.checks import findings_for_contact
 from openmash.enquiries.services.hand_ons import QUEUED_TEAMS
+from openmash.enquiries.summary import suggested_findings
 
 # The largest id a database row can have: larger ones are not looked up at all.
 MAX_ID = 2**63 - 1
@@ -220,7 +223,13 @@ def decision_page_for(*, actor: Actor, reference: str) -> DecisionPage:
         ),
         hand_ons=list(
             HandOn.objects.filter(contact=contact)
-            .select_related("responded_by")
+            .select_related(
+                "contact",
+                "responded_by",
+                "decision__outcome",
+                "decision__level_of_need",
+                "decision__decided_by",
+            )
             .order_by("-created_at", "-id")
         ),
         waived_by=User.objects.in_bulk(waiver_ids) if waiver_ids else {},
@@ -256,6 +265,18 @@ def decision_target_for(*, actor: Actor, reference: str) -> DecisionTarget:
         contact_id=contact_id,
         decision_ids=[pk for pk, _ in decisions],
         current_decision_id=current,
+    )
+
+
+def released_findings_for(*, actor: Actor, contact_id: int) -> list[dict[str, Any]]:
+    """The findings their agencies released to the receiving team, as each would cross:
+    the choices of the manager's decision form when it is posted (the page shown after
+    records the read of every finding; the service records what is passed on)."""
+    _require(actor, "enquiries.decide")
+    return suggested_findings(
+        CheckFinding.objects.filter(agency_check__contact_id=contact_id)
+        .select_related("agency_check__agency", "person")
+        .order_by("agency_check__agency__name", "person__position")
     )
 
 

@@ -17,6 +17,7 @@ from openmash.core.audit import Actor
 from openmash.core.models import AuditAction
 from openmash.enquiries import workflow
 from openmash.enquiries.models import (
+    CheckFinding,
     CheckState,
     ClosureProposal,
     Decision,
@@ -26,6 +27,7 @@ from openmash.enquiries.models import (
 )
 from openmash.enquiries.outcome_feedback import outcome_to_referrer
 from openmash.enquiries.services.guards import (
+    TEXT_LIMIT,
     ChecksOutstanding,
     _audit,
     _locked_contact,
@@ -34,6 +36,7 @@ from openmash.enquiries.services.guards import (
     _text,
 )
 from openmash.enquiries.services.hand_ons import _hand_on
+from openmash.enquiries.summary import is_released, quotes_any, shared_finding, withheld_texts
 from openmash.enquiries.workflow import IllegalTransition
 
 
@@ -45,6 +48,13 @@ class DecisionInput:
     primary_need: str
     rationale: str
     receiving_team: str = ""
+    # The MASH summary for the receiving team (see openmash.enquiries.summary).
+    summary: str = ""
+    worker_risks: str = ""
+    # Only if the manager deliberately ticks it: the rationale otherwise stays in the MASH.
+    share_rationale: bool = False
+    # Released findings (CheckFinding ids) to pass on, each as its agency released it.
+    shared_finding_ids: Sequence[int] = ()
 
 
 def _decision_fields(
@@ -79,12 +89,51 @@ def _decision_fields(
     return level, outcome, codes, rationale
 
 
+def _summary_fields(
+    errors: dict[str, str], contact: Contact, data: DecisionInput, rationale: str
+) -> tuple[str, str, list[dict[str, object]]]:
+    """The MASH summary, checked against the fire wall: only findings their agency
+    released, and no text of a finding (or part of one) that was not released, in the
+    summary, the risks to workers, or a rationale the manager chose to share."""
+    summary = (data.summary or "").strip()
+    worker_risks = (data.worker_risks or "").strip()
+    for field, value in (("summary", summary), ("worker_risks", worker_risks)):
+        if len(value) > TEXT_LIMIT:
+            errors[field] = f"Enter {TEXT_LIMIT:,} characters or fewer"
+        elif "\x00" in value:
+            errors[field] = "Remove the invisible control characters"
+    findings = list(
+        CheckFinding.objects.filter(agency_check__contact=contact).select_related(
+            "agency_check__agency", "person"
+        )
+    )
+    wanted = set(data.shared_finding_ids)
+    released = {finding.pk: finding for finding in findings if is_released(finding)}
+    if wanted - set(released):
+        errors["shared_finding_ids"] = "Select only findings their agency released for sharing"
+    withheld = withheld_texts(findings)
+    quoted = (
+        ("summary", summary, "The summary"),
+        ("worker_risks", worker_risks, "The risks to workers"),
+        *((("share_rationale", rationale, "The rationale"),) if data.share_rationale else ()),
+    )
+    for field, value, what in quoted:
+        if field not in errors and quotes_any(value, withheld):
+            errors[field] = (
+                f"{what} repeats a finding its agency did not release to the receiving "
+                "team: remove it"
+            )
+    shared = [shared_finding(released[pk]) for pk in sorted(wanted & set(released))]
+    return summary, worker_risks, shared
+
+
 def _decision_create(
     contact: Contact,
     user: User,
     now: datetime,
     data: DecisionInput,
     checked: tuple[LevelOfNeed | None, Outcome, list[str], str],
+    composed: tuple[str, str, list[dict[str, object]]],
     *,
     closure_proposal: ClosureProposal | None = None,
     amends: Decision | None = None,
@@ -92,6 +141,7 @@ def _decision_create(
 ) -> Decision:
     """Write a decision (or an amendment of one) from what _decision_fields checked."""
     level, outcome, codes, rationale = checked
+    summary, worker_risks, shared = composed
     return Decision.objects.create(
         contact=contact,
         level_of_need=level,
@@ -105,6 +155,10 @@ def _decision_create(
         closure_proposal=closure_proposal,
         amends=amends,
         amendment_reason=amendment_reason,
+        summary=summary,
+        worker_risks=worker_risks,
+        rationale_shared=data.share_rationale,
+        shared_findings=shared,
     )
 
 
@@ -134,6 +188,7 @@ def decision_record(
         raise IllegalTransition(contact, ContactState.DECIDED)
     errors: dict[str, str] = {}
     level, outcome, codes, rationale = _decision_fields(errors, data)
+    composed = _summary_fields(errors, contact, data, rationale)
     _raise_if(errors)
     assert outcome is not None
     workflow.move(contact, ContactState.DECIDED)
@@ -146,6 +201,7 @@ def decision_record(
                 now,
                 data,
                 (level, outcome, codes, rationale),
+                composed,
                 closure_proposal=proposal
                 if proposal and proposal.outcome_id == outcome.pk
                 else None,
@@ -160,7 +216,7 @@ def decision_record(
         proposal.responded_by = user
         proposal.responded_at = now
         proposal.save(update_fields=["state", "responded_by", "responded_at"])
-    _hand_on(contact, decision, now)
+    _hand_on(actor, contact, decision, now)
     _audit(actor, AuditAction.CREATE, "decision", decision, contact, outcome=outcome.code)
     outcome_to_referrer(contact=contact, decision=decision, now=now)
     return decision
@@ -218,6 +274,7 @@ def decision_amend(
         )
     errors: dict[str, str] = {}
     level, outcome, codes, rationale = _decision_fields(errors, data)
+    composed = _summary_fields(errors, contact, data, rationale)
     reason = _text(errors, "amendment_reason", reason, "Enter the reason for the amendment")
     _raise_if(errors)
     assert outcome is not None
@@ -227,6 +284,7 @@ def decision_amend(
         now,
         data,
         (level, outcome, codes, rationale),
+        composed,
         amends=original,
         amendment_reason=reason,
     )
@@ -238,7 +296,7 @@ def decision_amend(
             state=HandOnState.WITHDRAWN, responded_at=now
         )
         workflow.move(contact, ContactState.DECIDED)
-        _hand_on(contact, amendment, now)
+        _hand_on(actor, contact, amendment, now)
     # The referrer hears of any change of outcome, even one that stays with the same team
     # (a section 17 assessment becoming a section 47 enquiry).
     if returned or outcome.pk != original.outcome_id:
