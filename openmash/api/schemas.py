@@ -362,3 +362,45 @@ class IndexImportOut(Schema):
 class IndexImportErrorsOut(Schema):
     import_id: int | None = Field(..., description="The import recorded, not applied")
     errors: list[FieldErrorOut]
+
+
+class SharedFindingOut(Schema):
+    agency: str
+    person: str
+    text: str = Field(..., description="As the agency released it: in full or its summary")
+    sharing: OnwardSharingCode
+    lawful_basis: str = Field(..., description="The lawful basis for sharing it onward")
+
+
+class MashSummaryOut(Schema):
+    """Exactly what the receiving team may see of the MASH's work on the case."""
+
+    outcome: str
+    outcome_code: str
+    next_steps: str
+    level_of_need: str
+    receiving_team: str
+    decided_at: datetime
+    decided_by: str
+    summary: str
+    worker_risks: str = Field(..., description="Risks to workers visiting the home")
+    findings: list[SharedFindingOut]
+    rationale: str | None = Field(
+        ..., description="Only if the MASH manager chose to share it; otherwise null"
+    )
+
+
+class HandOnOut(Schema):
+    id: int
+    contact_reference: str
+    team: str
+    state: HandOnStateCode
+    created_at: datetime
+    responded_at: datetime | None
+    allocated_worker: str
+    worker_contact: str
+    summary: MashSummaryOut
+
+
+class HandOnListOut(Schema):
+    hand_ons: list[HandOnOut]

@@ -26,6 +26,8 @@ from openmash.api.schemas import (
     ContactOut,
     ErrorsOut,
     FindingsIn,
+    HandOnListOut,
+    HandOnOut,
     IndexImportErrorsOut,
     IndexImportIn,
     IndexImportOut,
@@ -45,7 +47,7 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
-from openmash.enquiries.models import AgencyCheck
+from openmash.enquiries.models import AgencyCheck, HandOn
 from openmash.enquiries.selectors.checks import (
     CHECKS_PER_PAGE,
     check_get_for_agency,
@@ -53,6 +55,8 @@ from openmash.enquiries.selectors.checks import (
     check_person_ids,
     contact_outcome_for_agency,
 )
+from openmash.enquiries.selectors.decisions import hand_on_for_token, hand_ons_for_token
+from openmash.enquiries.selectors.summary import hand_on_summary
 from openmash.enquiries.services.checks import FindingInput, check_record_findings
 from openmash.enquiries.services.guards import EnquiryInvalid
 from openmash.enquiries.workflow import IllegalTransition
@@ -507,6 +511,70 @@ def record_findings(
     except AgencyCheck.DoesNotExist as missing:
         raise Http404 from missing
     return 200, _check_body(check_get_for_agency(actor=actor, check_id=check_id))
+
+
+# --- Hand-ons to a receiving team ------------------------------------------------------
+
+
+def _hand_on_body(hand_on: HandOn) -> dict[str, Any]:
+    """A hand-on as the receiving team's system sees it: the MASH summary only."""
+    summary = hand_on_summary(hand_on).as_dict()
+    return {
+        "id": hand_on.pk,
+        "contact_reference": hand_on.contact.reference,
+        "team": hand_on.team,
+        "state": hand_on.state,
+        "created_at": hand_on.created_at,
+        "responded_at": hand_on.responded_at,
+        "allocated_worker": hand_on.allocated_worker,
+        "worker_contact": hand_on.worker_contact,
+        "summary": {
+            key: summary[key]
+            for key in (
+                "outcome",
+                "outcome_code",
+                "next_steps",
+                "level_of_need",
+                "receiving_team",
+                "decided_at",
+                "decided_by",
+                "summary",
+                "worker_risks",
+                "findings",
+                "rationale",
+            )
+        },
+    }
+
+
+@api.get(
+    "/hand-ons",
+    response={200: HandOnListOut, 401: MessageOut, 403: MessageOut},
+    summary="Cases the MASH handed to your team",
+    description=(
+        "For a receiving team's own system (early help, children's social care): the cases "
+        "handed to the team, waiting ones first, each with the MASH summary only. Never a "
+        "finding its agency did not release, nor the MASH's rationale unless the manager "
+        "shared it."
+    ),
+)
+@permission("api.view_hand_ons")
+def list_hand_ons(request: HttpRequest) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    return {"hand_ons": [_hand_on_body(hand_on) for hand_on in hand_ons_for_token(actor=actor)]}
+
+
+@api.get(
+    "/hand-ons/{hand_on_id}",
+    response={200: HandOnOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    summary="A case the MASH handed to your team, with the MASH summary",
+)
+@permission("api.view_hand_ons")
+def get_hand_on(
+    request: HttpRequest, hand_on_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    return _hand_on_body(hand_on_for_token(actor=actor, hand_on_id=hand_on_id))
 
 
 # --- Agency index feeds -----------------------------------------------------------------

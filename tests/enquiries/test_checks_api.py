@@ -185,6 +185,9 @@ def test_it_records_findings_and_completes_the_check(
         "lawful_basis": "law_enforcement_safeguarding",
         "restricted_information": "The victim's new address.",
         "summary_restricted": True,
+        "onward_sharing": "none",
+        "onward_summary": "",
+        "onward_lawful_basis": "",
     }
     check.refresh_from_db()
     assert check.state == CheckState.COMPLETED
