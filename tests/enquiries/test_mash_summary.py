@@ -546,7 +546,7 @@ def test_fire_wall_scenario_early_help_sees_exactly_the_summary(
         "worker_risks": True,
         "rationale": False,
     }
-    for text in NEVER_ACROSS + (POLICE_RELEASED,):
+    for text in (*NEVER_ACROSS, POLICE_RELEASED):
         assert text not in str(crossed.detail)
 
 
@@ -570,7 +570,7 @@ def test_the_contact_shows_what_was_shared_with_the_receiving_team(
 def test_an_amendment_composes_the_summary_again(
     handed_on: tuple[HandOn, dict[str, CheckFinding]], manager: User
 ) -> None:
-    hand_on, findings = handed_on
+    hand_on, _ = handed_on
     amended = decision_amend(
         actor=Actor(user=manager),
         decision_id=hand_on.decision_id,
