@@ -33,12 +33,11 @@ rules.add_perm("api.view_index_imports", is_active_api_token & is_mash_partner_t
 
 @rules.predicate
 def is_receiving_team_token(token: Any) -> bool:
-    # Early help's, children's social care's or the police's own case system: it reads
-    # the cases handed to its team, each as the MASH summary only.
+    # Early help's or children's social care's own case system (the teams with a queue in
+    # OpenMASH): it reads the cases handed to its team, each as the MASH summary only.
     return isinstance(token, ApiToken) and token.agency.agency_type in (
         "early_help",
         "childrens_social_care",
-        "police",
     )
 
 

@@ -416,12 +416,12 @@ def hand_on_get_for(*, actor: Actor, hand_on_id: int) -> HandOn:
 
 # --- Hand-ons, for a receiving team's own system (API) -----------------------------------
 
-# The team an agency's system receives hand-ons for. Another local authority has no agency
-# type of its own and no queue in OpenMASH, so no token reads its hand-ons.
+# The team an agency's system receives hand-ons for: the teams with a queue in OpenMASH
+# (services.hand_ons.QUEUED_TEAMS). A case decided for the police or another local
+# authority is closed by the MASH with no hand-on to read.
 TEAM_OF_AGENCY_TYPE = {
     AgencyType.EARLY_HELP: HandOnTeam.EARLY_HELP,
     AgencyType.CHILDRENS_SOCIAL_CARE: HandOnTeam.CHILDRENS_SOCIAL_CARE,
-    AgencyType.POLICE: HandOnTeam.POLICE,
 }
 # How many hand-ons the API lists, the waiting ones first.
 HAND_ONS_LISTED = 100
