@@ -260,6 +260,19 @@ class OutcomeOut(Schema):
     outcome_code: str | None
     next_steps: str | None
     decided_at: datetime | None
+    hand_on_state: HandOnStateCode | None = Field(
+        None,
+        description="Once handed on: pending, accepted, or returned (to the MASH, which "
+        "reviews its decision); null if the MASH closed the contact itself",
+    )
+    receiving_team: str | None = Field(None, description="The team the case was handed to")
+    responded_at: datetime | None = Field(None, description="When the team accepted or returned it")
+    named_contact: str | None = Field(
+        None, description="The worker the team allocated, once accepted, if it named one"
+    )
+    named_contact_details: str | None = Field(
+        None, description="How to reach them (a phone number or team inbox), if given"
+    )
 
 
 # --- Agency index feeds: a partner agency's system sends the people it knows ----------

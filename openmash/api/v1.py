@@ -35,6 +35,7 @@ from openmash.api.schemas import (
     OutcomeOut,
     PersonOut,
 )
+from openmash.area.models import HandOnTeam
 from openmash.contacts.models import ContactPerson
 from openmash.contacts.selectors import contact_get_by_id_for_token
 from openmash.contacts.services import ContactInvalid, IdempotencyKeyReused, contact_create
@@ -47,7 +48,7 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
-from openmash.enquiries.models import AgencyCheck, HandOn
+from openmash.enquiries.models import AgencyCheck, HandOn, HandOnState
 from openmash.enquiries.selectors.checks import (
     CHECKS_PER_PAGE,
     check_get_for_agency,
@@ -281,6 +282,10 @@ def get_contact_outcome(
     actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
     found = contact_outcome_for_agency(actor=actor, contact_id=contact_id)
     decision = found.decision
+    hand_on = found.hand_on
+    if hand_on is not None and hand_on.team == HandOnTeam.ALLOCATED_WORKER:
+        hand_on = None
+    accepted = hand_on is not None and hand_on.state == HandOnState.ACCEPTED
     return {
         "id": found.contact.pk,
         "reference": found.contact.reference,
@@ -289,6 +294,11 @@ def get_contact_outcome(
         "outcome_code": decision.outcome.code if decision else None,
         "next_steps": decision.outcome.next_steps if decision else None,
         "decided_at": decision.decided_at if decision else None,
+        "hand_on_state": hand_on.state if hand_on else None,
+        "receiving_team": HandOnTeam(hand_on.team).label if hand_on else None,
+        "responded_at": hand_on.responded_at if hand_on else None,
+        "named_contact": (hand_on.allocated_worker or None) if hand_on and accepted else None,
+        "named_contact_details": (hand_on.worker_contact or None) if hand_on and accepted else None,
     }
 
 

@@ -38,7 +38,8 @@ SHARING = "May the team that receives the case see this finding?"
 
 @pytest.fixture
 def contact_in_checks(
-    personas: dict[str, User], partner_agencies: dict[str, Agency]  # noqa: F811
+    personas: dict[str, User],
+    partner_agencies: dict[str, Agency],  # noqa: F811
 ) -> Contact:
     """A school's contact about Amy, her mother and the man in the home, rated amber,
     with police and health asked to check (made through the services: the journey
