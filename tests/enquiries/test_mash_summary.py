@@ -601,3 +601,30 @@ def test_no_one_outside_the_receiving_team_reads_hand_ons_by_api(
     csc = Client(headers={"Authorization": f"Bearer {secret}"})
     assert csc.get("/api/v1/hand-ons").json() == {"hand_ons": []}
     assert csc.get(f"/api/v1/hand-ons/{hand_on.pk}").status_code == 404
+
+
+def test_an_amendment_for_the_same_team_reaches_it(
+    handed_on: tuple[HandOn, dict[str, CheckFinding]], manager: User
+) -> None:
+    hand_on, _ = handed_on
+    amended = decision_amend(
+        actor=Actor(user=manager),
+        decision_id=hand_on.decision_id,
+        data=step_down([], worker_risks="None known.", summary="Amended summary."),
+        reason="Police withdrew their concern.",
+    )
+    hand_on.refresh_from_db()
+    assert hand_on.decision_id == amended.pk
+    summary = hand_on_summary(hand_on)
+    assert (summary.summary, summary.worker_risks, summary.findings) == (
+        "Amended summary.",
+        "None known.",
+        [],
+    )
+    event = (
+        AuditEvent.objects.filter(object_type="hand_on", object_id=str(hand_on.pk))
+        .order_by("pk")
+        .last()
+    )
+    assert event is not None and event.detail["change"] == "summary amended"
+    assert event.detail["shared"]["findings"] == []

@@ -36,7 +36,13 @@ from openmash.enquiries.services.guards import (
     _text,
 )
 from openmash.enquiries.services.hand_ons import _hand_on
-from openmash.enquiries.summary import is_released, quotes_any, shared_finding, withheld_texts
+from openmash.enquiries.summary import (
+    crossing_record,
+    is_released,
+    quotes_any,
+    shared_finding,
+    withheld_texts,
+)
 from openmash.enquiries.workflow import IllegalTransition
 
 
@@ -252,6 +258,33 @@ def closure_agree(
     )
 
 
+def _hand_on_amended(actor: Actor, contact: Contact, amendment: Decision) -> None:
+    """An amendment that leaves the case with the same team: the team's hand-on now
+    carries the amended decision, so it sees the amended MASH summary; the audit log
+    records what crossed this time."""
+    hand_on = (
+        HandOn.objects.filter(
+            contact=contact, state__in=(HandOnState.PENDING, HandOnState.ACCEPTED)
+        )
+        .exclude(team=HandOnTeam.ALLOCATED_WORKER)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if hand_on is None:
+        return
+    hand_on.decision = amendment
+    hand_on.save(update_fields=["decision"])
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        "hand_on",
+        hand_on,
+        contact,
+        change="summary amended",
+        shared=crossing_record(amendment, hand_on.team),
+    )
+
+
 @transaction.atomic
 def decision_amend(
     *,
@@ -297,6 +330,8 @@ def decision_amend(
         )
         workflow.move(contact, ContactState.DECIDED)
         _hand_on(actor, contact, amendment, now)
+    else:
+        _hand_on_amended(actor, contact, amendment)
     # The referrer hears of any change of outcome, even one that stays with the same team
     # (a section 17 assessment becoming a section 47 enquiry).
     if returned or outcome.pk != original.outcome_id:
