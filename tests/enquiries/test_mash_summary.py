@@ -8,8 +8,11 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
+from pytest_django import DjangoAssertNumQueries
 
 from openmash.accounts.models import Agency, User
 from openmash.accounts.services import api_token_issue
@@ -27,6 +30,7 @@ from openmash.enquiries.services.hand_ons import hand_on_accept
 from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from tests.conftest import signed_in
 from tests.enquiries.conftest import check_for
+from tests.enquiries.test_hand_on_views import STEP_DOWN_INPUT, decided_contact
 from tests.factories import a_child, a_parent, a_submission
 
 # Police release a summary they write about the man in the home: a risk to a worker
@@ -628,3 +632,23 @@ def test_an_amendment_for_the_same_team_reaches_it(
     )
     assert event is not None and event.detail["change"] == "summary amended"
     assert event.detail["shared"]["findings"] == []
+
+
+def test_the_hand_ons_api_costs_the_same_queries_for_1_and_5_hand_ons(
+    school_referrer: User,
+    screener: User,
+    manager: User,
+    agencies: dict[str, Agency],
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
+    _, secret = api_token_issue(agency=agencies["early-help"], name="EH", issued_by="t")
+    api = Client(headers={"Authorization": f"Bearer {secret}"})
+    decided_contact(school_referrer, screener, manager, STEP_DOWN_INPUT)
+    api.get("/api/v1/hand-ons")
+    with CaptureQueriesContext(connection) as few:
+        api.get("/api/v1/hand-ons")
+    for _ in range(4):
+        decided_contact(school_referrer, screener, manager, STEP_DOWN_INPUT)
+    with django_assert_max_num_queries(len(few)):
+        response = api.get("/api/v1/hand-ons")
+    assert len(response.json()["hand_ons"]) == 5
