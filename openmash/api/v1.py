@@ -1,5 +1,11 @@
 """API v1: agencies' systems submit contacts and follow their state and outcome; partner
-agencies' systems answer the checks the MASH asks of them.
+agencies' systems answer the checks the MASH asks of them; a receiving team's system
+(early help, children's social care) reads the cases handed to it, as the MASH summary.
+
+1.2.0 (issue 12): findings carry onward_sharing, onward_summary and onward_lawful_basis
+(not sent: not shared onward); GET /hand-ons and /hand-ons/{id}; a contact's outcome says
+whether the team accepted it (hand_on_state, receiving_team, responded_at) and its named
+contact.
 
 Every operation declares its permission with `permission(...)`; a test fails
 any operation without one.
@@ -81,11 +87,12 @@ class AgencySystemAuth(HttpBearer):
 
 api = NinjaAPI(
     title="OpenMASH API",
-    version="1.1.0",
+    version="1.2.0",
     description=(
         "Submit safeguarding contacts to the MASH and follow their state and outcome; "
         "as a MASH partner agency, answer the checks the MASH asks of your agency and send "
-        "your agency's person index feed."
+        "your agency's person index feed; as a receiving team, read the cases handed to "
+        "your team, each as the MASH summary only."
     ),
     urls_namespace="api-v1",
     auth=AgencySystemAuth(),
@@ -272,7 +279,8 @@ def get_contact(
     summary="The outcome of a contact your agency submitted",
     description=(
         "The contact's state and, once the MASH has decided, the current outcome (after any "
-        "amendment) and what happens next. Never what the agencies in the MASH found."
+        "amendment) and what happens next; once handed on, whether the team accepted or "
+        "returned it, and the worker it named. Never what the agencies in the MASH found."
     ),
 )
 @permission("api.view_own_contact_outcome")
