@@ -789,6 +789,7 @@ def _api_requests(check: AgencyCheck) -> list[tuple[str, str, Callable[..., Any]
             path.replace("{contact_id}", str(check.contact_id))
             .replace("{check_id}", str(check.pk))
             .replace("{import_id}", str(index_import.pk))
+            .replace("{hand_on_id}", "1")
         )
         assert "{" not in url, f"No sample value for a path parameter in {path}: add one here"
         assert method in ("GET", "POST"), f"Add a sample request for {method} {path}"
@@ -856,6 +857,9 @@ def test_it_accepts_api_calls_with_a_valid_token(
 ) -> None:
     _, secret = police_token
     for method, url, call in _api_requests(police_check):
+        if url.startswith("/api/v1/hand-ons"):
+            # A receiving team's system only: tests/enquiries/test_mash_summary.py.
+            continue
         response = call(Client(), Authorization=f"Bearer {secret}")
         assert response.status_code in (200, 201), (method, url, response.content)
     assert AgencyCheck.objects.get(pk=police_check.pk).state == CheckState.COMPLETED

@@ -6,6 +6,7 @@ rationale or the reason for an amendment: those stay in the MASH. What the recei
 may know of the MASH's research is the hand-on's MASH summary (`mash_summary_for`).
 """
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from openmash.area.models import HandOnTeam, LevelOfNeed, Outcome
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.enquiries.models import Decision, HandOn
+from openmash.enquiries.selectors.summary import hand_on_summary
 
 Payload = dict[str, Any]
 
@@ -64,10 +66,18 @@ def _children(contact: Contact) -> list[Payload]:
     ]
 
 
-def mash_summary_for(hand_on: HandOn) -> str:
-    """The MASH summary the receiving team may read for this hand-on: the one text about
-    the MASH's research that crosses the fire wall with it."""
-    return ""
+def mash_summary_for(hand_on: HandOn) -> Payload:
+    """The MASH summary the receiving team may read for this hand-on: the one part of the
+    MASH's research that crosses the fire wall with it (openmash.enquiries.summary): the
+    summary text, the risks to workers visiting the home, the released findings as their
+    agencies released them, and the rationale only if the manager chose to share it."""
+    shared = hand_on_summary(hand_on)
+    return {
+        "text": shared.summary,
+        "worker_risks": shared.worker_risks,
+        "findings": [asdict(finding) for finding in shared.findings],
+        "rationale": shared.rationale,
+    }
 
 
 def hand_on_payload(hand_on: HandOn) -> Payload:

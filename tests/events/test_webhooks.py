@@ -3,6 +3,7 @@ takes the webhooks, checks their signatures and keeps each event id once."""
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -17,6 +18,7 @@ from openmash.accounts.services import api_token_issue
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
 from openmash.enquiries.models import HandOn
+from openmash.enquiries.selectors.summary import hand_on_summary
 from openmash.enquiries.services.hand_ons import hand_on_accept
 from openmash.events.delivery import MAX_ATTEMPTS, deliveries_retry_due
 from openmash.events.models import Delivery, DeliveryStatus, Event, WebhookEndpoint
@@ -92,7 +94,15 @@ def test_the_hand_on_arrives_signed_with_exactly_what_early_help_may_see(
     }
     assert data["level_of_need"]["number"] == 2
     assert data["outcome"]["code"] == "early_help"
-    assert data["summary"] == ""
+    # The MASH summary exactly as early help's own pages show it, and nothing else of
+    # the MASH's research.
+    shared = hand_on_summary(hand_on)
+    assert data["summary"] == {
+        "text": shared.summary,
+        "worker_risks": shared.worker_risks,
+        "findings": [asdict(finding) for finding in shared.findings],
+        "rationale": None,
+    }
     # The child only (not the parent), with the details early help needs to find them.
     [child] = data["children"]
     assert set(child) == CHILD_FIELDS
