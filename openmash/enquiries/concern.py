@@ -26,6 +26,7 @@ from openmash.area.models import ConcernRule, ConcernRuleKind
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.enquiries.models import Decision
+from openmash.linkage.conflicts import conflict_facts
 from openmash.linkage.models import LinkState, PersonLink
 from openmash.linkage.same_child import contact_people_same_child, same_child_condition
 
@@ -208,7 +209,19 @@ def _same_child(person: ContactPerson, other: ContactPerson) -> bool:
 
 
 def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]:
-    """child_contact_ids for many children at once, by person id: one query."""
+    """child_contact_ids for many children at once, by person id: three queries. A child
+    with an identifier conflict (openmash.linkage.conflicts) is worked out by
+    child_contact_ids instead (rare: a few queries for each such child)."""
+    facts = conflict_facts(people)
+    found = _children_contact_ids([person for person in people if not facts.touches(person)])
+    for person in people:
+        if facts.touches(person):
+            found[person.pk] = child_contact_ids(person)
+    return found
+
+
+def _children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]:
+    """children_contact_ids for children without identifier conflicts: two queries."""
     found: dict[int, set[int]] = {person.pk: {person.contact_id} for person in people}
     conditions = [
         condition for person in people if (condition := same_child_condition(person)) is not None

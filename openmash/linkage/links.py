@@ -4,7 +4,10 @@ the person index (issue 4, item 5), and how good the suggestions are (item 8).
 - Every new contact's people are matched in the background (`links_suggest_for_contact`,
   run by the task in openmash.linkage.tasks). Candidates above the suggestion threshold
   become suggestions; above the automatic threshold AND with the same valid NHS number a
-  link is made automatically (recorded as made by the matcher).
+  link is made automatically (recorded as made by the matcher), unless the pair is in an
+  open identifier conflict (openmash.linkage.conflicts: then only suggested) or either
+  record holds the number in error. A pair a screener decided are different children is
+  never suggested.
 - A screener confirms or rejects each suggestion; while the contact is being screened,
   only the screener who took it (or a MASH manager) may, as for its other screening
   actions. A rejected pair is never suggested again. A confirmed or automatic link can be undone with a reason; the
@@ -28,7 +31,8 @@ from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.errors import FieldErrors
 from openmash.core.models import AuditAction
-from openmash.linkage.models import IndexedPerson, IndexSource, LinkState, PersonLink
+from openmash.linkage.conflicts import index_pairs_kept_apart
+from openmash.linkage.models import ConflictState, IndexedPerson, IndexSource, LinkState, PersonLink
 
 MATCHER = Actor(system="matcher", request_id="task:match")
 
@@ -73,6 +77,8 @@ def links_suggest_for_contact(
     match = matcher or _default_matcher()
     made: list[PersonLink] = []
     people = list(ContactPerson.objects.filter(contact_id=contact_id).order_by("position"))
+    apart, wrong_records, wrong_people = index_pairs_kept_apart(contact_id)
+    different = {pair for pair, state in apart.items() if state == ConflictState.DIFFERENT}
     for person in people:
         candidates = match(
             given_names=person.given_names,
@@ -99,10 +105,16 @@ def links_suggest_for_contact(
             record = records.get(candidate.indexed_person_id)
             if record is None or candidate.indexed_person_id in known:
                 continue
+            pair = (person.pk, record.pk)
+            if pair in different:
+                continue
             automatic = (
                 candidate.probability >= auto_link_threshold()
                 and bool(record.nhs_valid)
                 and record.nhs_valid == person.nhs_number
+                and pair not in apart
+                and record.pk not in wrong_records
+                and person.pk not in wrong_people
             )
             with transaction.atomic():
                 try:
