@@ -13,8 +13,9 @@ when what else they say does not clearly contradict it. They *disagree beyond a 
 2. **First names**: both are known and no given name of one is close to any given name
    of the other (so a middle name used as a first name agrees). Two names are close
    when they are the same after folding case and accents; one is a nickname or formal
-   form of the other, or both are forms of one name (Bill, Will, William; Amy, Amelia:
-   the table in openmash.people.standardise and the `nicknames` package's dataset);
+   form of the other (Amy, Amelia; Lizzy, Elizabeth: the table in
+   openmash.people.standardise and the `nicknames` package's dataset), or both are forms
+   of one formal name in the table (Bill, Will: William);
    one is the other shortened to three or more letters (Sam, Samantha) or to its
    initial (S, Sam); or they are a typo apart: one edit, two for names longer than six
    letters, a transposition counting as one (Jon, John; Mohammed, Muhammad). Short
@@ -35,8 +36,8 @@ and twins a date of birth too. Twins Jake and James Harper with one NHS number a
 children until a screener says otherwise. The price is a conflict for a child known by
 an unrelated first name (a preferred or anglicised name that no dataset knows): the
 screener resolves it as the same child once, and until then the child's records are
-kept apart, which is the safe way to be wrong. Twins whose names the datasets treat as
-forms of one name (Ella and Ellie) are not caught by this rule.
+kept apart, which is the safe way to be wrong. Twins whose names the datasets give as
+forms of one another are not caught by this rule.
 
 Missing details never disagree: a record with no date of birth, or no given name, is
 judged on what it has.
@@ -142,13 +143,25 @@ except ImportError:  # pragma: no cover - the hand-written table alone
     _NAMER = None
 
 
-def _forms(name: str) -> set[str]:
-    """The name, its formal forms and (from the nicknames dataset) its other forms."""
-    forms = {name, *NICKNAMES.get(name, ())}
-    if _NAMER is not None:
-        forms |= {form.lower() for form in _NAMER.canonicals_of(name)}
-        forms |= {form.lower() for form in _NAMER.nicknames_of(name)}
-    return forms
+def _table_forms(name: str) -> set[str]:
+    return {name, *NICKNAMES.get(name, ())}
+
+
+def _dataset_forms(name: str) -> set[str]:
+    """The names the nicknames dataset gives as this name's formal forms or nicknames."""
+    if _NAMER is None:
+        return set()
+    related = _NAMER.canonicals_of(name) | _NAMER.nicknames_of(name)
+    return {form.lower() for form in related}
+
+
+def _forms_of_one_name(first: str, second: str) -> bool:
+    """One is a form of the other, or both are forms of one formal name in the
+    hand-written table. Two names that are only both nicknames in the dataset are not
+    (it makes Oliver and Olivia both "Ollie", and Joe a form of Joshua as well as Josh)."""
+    if _table_forms(first) & _table_forms(second):
+        return True
+    return second in _dataset_forms(first) or first in _dataset_forms(second)
 
 
 def names_close(first: str, second: str) -> bool:
@@ -156,7 +169,7 @@ def names_close(first: str, second: str) -> bool:
     same sound explain (see the module's rule 2)."""
     if not first or not second:
         return False
-    if first == second or _forms(first) & _forms(second):
+    if first == second or _forms_of_one_name(first, second):
         return True
     short, long = sorted((first, second), key=len)
     if long.startswith(short) and (len(short) == 1 or len(short) >= SHORTENED_AT_LEAST):

@@ -319,33 +319,14 @@ def _store(
     again. Returns those created or reopened."""
     stored = {(c.contact_person_id, c.other_id, c.identifier): c for c in existing}
     made: list[IdentifierConflict] = []
+    fresh: dict[tuple[int, int, str], IdentifierConflict] = {}
     for each in found:
         key = (each.person_id, each.other.pk, each.identifier)
         conflict = stored.get(key)
-        if conflict is not None:
-            if conflict.state == ConflictState.WITHDRAWN:
-                conflict.state = ConflictState.OPEN
-                conflict.value = each.value
-                conflict.disagreement = each.disagreement
-                conflict.updated_at = now
-                conflict.history = [
-                    *conflict.history,
-                    {
-                        "state": ConflictState.OPEN,
-                        "wrong_holder": "",
-                        "reason": "Found again",
-                        "by": None,
-                        "at": now.isoformat(),
-                    },
-                ]
-                conflict.save(
-                    update_fields=["state", "value", "disagreement", "updated_at", "history"]
-                )
-                made.append(conflict)
-            continue
-        try:
-            with transaction.atomic():
-                conflict = IdentifierConflict.objects.create(
+        if conflict is None:
+            fresh.setdefault(
+                key,
+                IdentifierConflict(
                     contact_person_id=each.person_id,
                     other=each.other,
                     other_contact_person_id=each.other.contact_person_id,
@@ -354,11 +335,39 @@ def _store(
                     disagreement=each.disagreement,
                     detected_at=now,
                     updated_at=now,
-                )
+                ),
+            )
+        elif conflict.state == ConflictState.WITHDRAWN:
+            conflict.state = ConflictState.OPEN
+            conflict.value = each.value
+            conflict.disagreement = each.disagreement
+            conflict.updated_at = now
+            conflict.history = [
+                *conflict.history,
+                {
+                    "state": ConflictState.OPEN,
+                    "wrong_holder": "",
+                    "reason": "Found again",
+                    "by": None,
+                    "at": now.isoformat(),
+                },
+            ]
+            conflict.save(update_fields=["state", "value", "disagreement", "updated_at", "history"])
+            made.append(conflict)
+    if fresh:
+        try:
+            with transaction.atomic():
+                made.extend(IdentifierConflict.objects.bulk_create(fresh.values()))
         except IntegrityError:
-            continue  # found by another run first
-        stored[key] = conflict
-        made.append(conflict)
+            # Another run stored some of them first: store the rest one by one.
+            for conflict in fresh.values():
+                try:
+                    with transaction.atomic():
+                        conflict.pk = None
+                        conflict.save(force_insert=True)
+                except IntegrityError:
+                    continue
+                made.append(conflict)
     if made:
         contacts = dict(
             ContactPerson.objects.filter(pk__in=[c.contact_person_id for c in made]).values_list(
