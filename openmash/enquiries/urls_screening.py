@@ -48,4 +48,14 @@ urlpatterns: list[URLPattern] = [
         screening.screening_link_undo_view,
         name="screening-link-undo",
     ),
+    path(
+        "contacts/<str:reference>/conflicts/<int:conflict_id>/resolve/",
+        screening.screening_conflict_resolve_view,
+        name="screening-conflict-resolve",
+    ),
+    path(
+        "contacts/<str:reference>/conflicts/<int:conflict_id>/undo/",
+        screening.screening_conflict_undo_view,
+        name="screening-conflict-undo",
+    ),
 ]

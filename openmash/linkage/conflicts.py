@@ -50,7 +50,10 @@ DETECTOR = Actor(system="identifier-conflicts", request_id="task:conflicts")
 APART = (ConflictState.OPEN, ConflictState.DIFFERENT)
 IDENTIFIERS = (ConflictIdentifier.NHS_NUMBER, ConflictIdentifier.UPN)
 # The index field holding each identifier, valid only.
-INDEX_FIELD = {ConflictIdentifier.NHS_NUMBER: "nhs_valid", ConflictIdentifier.UPN: "upn_valid"}
+INDEX_FIELD: dict[str, str] = {
+    ConflictIdentifier.NHS_NUMBER: "nhs_valid",
+    ConflictIdentifier.UPN: "upn_valid",
+}
 
 
 class ConflictNotOpen(Exception):
@@ -287,7 +290,11 @@ def _find(subjects: Sequence[_Subject]) -> tuple[list[_Found], list[IdentifierCo
                 if (identifier, value, record.pk) in held_in_error:
                     continue
                 # Two people checked together: the pair is stored once, from the later one.
-                if record.pk in subject_entries and record.contact_person_id > subject.person_id:
+                if (
+                    record.pk in subject_entries
+                    and record.contact_person_id is not None
+                    and record.contact_person_id > subject.person_id
+                ):
                     continue
                 disagreement = details_disagree(subject.identity, _identity(record))
                 if not disagreement:

@@ -102,7 +102,7 @@ def _agency_record(agency: Agency, **person: Any) -> IndexedPerson:
         agency=agency,
         source_id=f"rec-{IndexedPerson.objects.count()}",
         **fields,
-        **standard_fields(**fields),  # type: ignore[arg-type]
+        **standard_fields(**fields),
     )
 
 
