@@ -31,6 +31,7 @@ from openmash.linkage.conflicts import (
 )
 from openmash.linkage.index import standard_fields
 from openmash.linkage.models import (
+    AgencyIndexSettings,
     ConflictState,
     IdentifierConflict,
     IndexedPerson,
@@ -485,3 +486,28 @@ def test_reading_the_conflicts_takes_the_same_queries_however_many(
         views = conflicts_for_contact(actor=Actor(user=screener), contact=third)
     assert len(views) == 5
     assert len(many) == len(few)
+
+
+def test_an_agency_record_is_shown_with_its_agency_unless_it_keeps_its_index_private(
+    school_referrer: User, screener: User, agencies: dict[str, Agency]
+) -> None:
+    police = agencies["police"]
+    _agency_record(
+        police,
+        given_names="Maya",
+        family_name="Okafor",
+        date_of_birth=MAYA_BORN,
+        nhs_number=SHARED,
+        postcode="DC2 7QT",
+    )
+    contact = ellie(school_referrer)
+
+    [view] = conflicts_for_contact(actor=Actor(user=screener), contact=contact)
+    assert view.other.agency_name == police.name
+    assert view.other.contact is None
+    assert view.other.postcode == "DC2 7QT"
+
+    AgencyIndexSettings.objects.create(agency=police, visible_to_mash_screeners=False)
+    assert conflicts_for_contact(actor=Actor(user=screener), contact=contact) == []
+    # Still not linked automatically, seen or not.
+    assert IdentifierConflict.objects.get().state == ConflictState.OPEN
