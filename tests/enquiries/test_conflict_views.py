@@ -5,6 +5,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from openmash.accounts.models import User
@@ -187,3 +189,37 @@ def test_the_chronology_leaves_the_other_child_out_and_says_so(
     assert 'data-testid="identifier-conflict-notice"' in html
     assert maya.reference not in html
     assert "Maya" not in html
+
+
+def test_the_screening_page_takes_the_same_queries_however_many_conflicts(
+    school_referrer: User, screener: User
+) -> None:
+    def child_after(mayas: int, given: str, number: str) -> Contact:
+        for _ in range(mayas):
+            _contact(
+                school_referrer,
+                given_names="Maya",
+                family_name="Okafor",
+                date_of_birth=date(2014, 3, 9),
+                nhs_number=number,
+            )
+        return _contact(
+            school_referrer,
+            given_names=given,
+            family_name="Harper",
+            date_of_birth=date(2016, 11, 21),
+            nhs_number=number,
+        )
+
+    client = signed_in(screener)
+    one = child_after(1, "Ellie", SHARED)
+    client.get(_page(one))  # the session and the user's roles
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(_page(one)).status_code == 200
+    # Another girl and another number, so that neither has other contacts of her own.
+    many = child_after(5, "Ruby", "4010232137")
+    assert IdentifierConflict.objects.filter(contact_person__contact=many).count() == 5
+    with CaptureQueriesContext(connection) as more:
+        html = client.get(_page(many)).content.decode()
+    assert html.count('data-testid="identifier-conflict"') == 5
+    assert len(more) == len(few)
