@@ -15,6 +15,7 @@ from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
 from openmash.enquiries.services.screening import contact_take
+from openmash.linkage.conflicts import conflict_resolve
 from openmash.linkage.models import ConflictState, IdentifierConflict, WrongHolder
 from tests.conftest import signed_in
 from tests.factories import a_child, a_submission
@@ -223,3 +224,22 @@ def test_the_screening_page_takes_the_same_queries_however_many_conflicts(
         html = client.get(_page(many)).content.decode()
     assert html.count('data-testid="identifier-conflict"') == 5
     assert len(more) == len(few)
+
+
+def test_the_decision_page_warns_the_manager_of_an_open_conflict(
+    maya_and_ellie: tuple[Contact, Contact], personas: dict[str, User], screener: User
+) -> None:
+    _, ellie = maya_and_ellie
+    url = reverse("enquiries:decision", kwargs={"reference": ellie.reference})
+    html = signed_in(personas["manager"]).get(url).content.decode()
+    assert 'data-testid="identifier-conflict-warning"' in html
+
+    conflict = IdentifierConflict.objects.get()
+    conflict_resolve(
+        actor=Actor(user=screener),
+        conflict_id=conflict.pk,
+        outcome=ConflictState.SAME_CHILD,
+        reason="Typo",
+    )
+    html = signed_in(personas["manager"]).get(url).content.decode()
+    assert 'data-testid="identifier-conflict-warning"' not in html
