@@ -75,8 +75,6 @@ class ConflictFacts:
     joined: set[frozenset[int]] = field(default_factory=set)
     # (identifier, value) -> the records holding that value in error: they join no one by it.
     disowned: dict[IdentifierKey, set[int]] = field(default_factory=lambda: defaultdict(set))
-    # Records with an open conflict.
-    open_ids: set[int] = field(default_factory=set)
 
     def apart_from(self, person_id: int) -> set[int]:
         return {other for pair in self.apart if person_id in pair for other in pair} - {person_id}
@@ -86,12 +84,6 @@ class ConflictFacts:
 
     def holds_in_error(self, person_id: int, identifier: str, value: str) -> bool:
         return person_id in self.disowned.get((identifier, value), set())
-
-    def touches(self, person: ContactPerson) -> bool:
-        """Whether any conflict bears on this record's same-child answer."""
-        if any(person.pk in pair for pair in self.apart | self.joined):
-            return True
-        return any(self.disowned.get(key) for key in identifier_keys(person))
 
 
 def identifier_keys(person: Any) -> list[IdentifierKey]:
@@ -154,8 +146,6 @@ def conflict_facts(people: Sequence[Any]) -> ConflictFacts:
             facts.apart.add(pair)
         elif state == ConflictState.SAME_CHILD:
             facts.joined.add(pair)
-        if state == ConflictState.OPEN:
-            facts.open_ids.update(pair)
     facts.joined -= facts.apart
     return facts
 

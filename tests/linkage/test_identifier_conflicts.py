@@ -511,3 +511,34 @@ def test_an_agency_record_is_shown_with_its_agency_unless_it_keeps_its_index_pri
     assert conflicts_for_contact(actor=Actor(user=screener), contact=contact) == []
     # Still not linked automatically, seen or not.
     assert IdentifierConflict.objects.get().state == ConflictState.OPEN
+
+
+def test_cumulative_concern_for_many_children_takes_the_same_queries_with_conflicts(
+    school_referrer: User, screener: User
+) -> None:
+    names = ["Ellie", "Ruby", "Grace", "Isla", "Freya", "Ivy", "Poppy"]
+
+    def children(count: int, start: int) -> list[ContactPerson]:
+        found = []
+        for n in range(start, start + count):
+            number = nhs(400_100_000 + n * 100)
+            maya(school_referrer, nhs_number=number)
+            girl = ellie(school_referrer, nhs_number=number, given_names=names[n])
+            found.append(girl.people.get(position=0))
+        return found
+
+    few = children(1, 0)
+    with CaptureQueriesContext(connection) as one:
+        assert children_contact_ids(few) == {few[0].pk: {few[0].contact_id}}
+    many = children(5, 1)
+    conflict_resolve(
+        actor=Actor(user=screener),
+        conflict_id=IdentifierConflict.objects.get(contact_person=many[0]).pk,
+        outcome=ConflictState.DIFFERENT,
+        wrong_holder=WrongHolder.CONTACT_PERSON,
+        reason="Copied",
+    )
+    with CaptureQueriesContext(connection) as five:
+        found = children_contact_ids(many)
+    assert found == {child.pk: {child.contact_id} for child in many}
+    assert len(five) == len(one)
