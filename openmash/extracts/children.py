@@ -16,8 +16,11 @@ starts, so here:
   screener rejected (or undid) a match between those two records, or the two are in an
   open or "different children" identifier conflict (openmash.linkage.conflicts), read
   in one query per chunk of records; a record a screener said holds an identifier in
-  error joins no one by it, and a conflict decided "same child" joins its records. A third record that
-  matches both still joins them: an id has to be one per child.
+  error joins no one by it, and a conflict decided "same child" joins its records. A
+  third record that matches both of a rejected pair still joins them: an id has to be
+  one per child. Two records in an open or "different children" identifier conflict
+  are never joined, not even through a third record: that one joins whichever group it
+  meets first.
 
 The Child Unique ID is the OpenMASH person id of the child's first record (the lowest
 id among the records naming them as a child), the id of the child's chronology page
@@ -94,10 +97,20 @@ def _match_keys(person: ContactPerson, facts: ConflictFacts | None = None) -> li
 
 
 class _Groups:
-    """Union-find over person ids."""
+    """Union-find over person ids, with pairs that may never be joined (identifier
+    conflicts): a join that would put both records of such a pair in one group is
+    refused, even through a third record."""
 
-    def __init__(self, ids: Iterable[int]) -> None:
+    def __init__(self, ids: Iterable[int], apart: Iterable[frozenset[int]] = ()) -> None:
         self.parent = {pk: pk for pk in ids}
+        self.apart_of: dict[int, set[int]] = defaultdict(set)
+        for pair in apart:
+            if len(pair) == 2 and pair <= self.parent.keys():
+                left, right = sorted(pair)
+                self.apart_of[left].add(right)
+                self.apart_of[right].add(left)
+        # For each group holding a record with a conflict: those records.
+        self.constrained: dict[int, set[int]] = {pk: {pk} for pk in self.apart_of}
 
     def find(self, pk: int) -> int:
         root = pk
@@ -109,8 +122,16 @@ class _Groups:
 
     def join(self, left: int, right: int) -> None:
         left, right = self.find(left), self.find(right)
-        if left != right:
-            self.parent[max(left, right)] = min(left, right)
+        if left == right:
+            return
+        ours, theirs = self.constrained.get(left), self.constrained.get(right)
+        if ours and theirs and any(self.apart_of[pk] & theirs for pk in ours):
+            return
+        keep, gone = min(left, right), max(left, right)
+        self.parent[gone] = keep
+        if ours or theirs:
+            self.constrained[keep] = (ours or set()) | (theirs or set())
+            self.constrained.pop(gone, None)
 
 
 @dataclass(frozen=True)
@@ -209,7 +230,7 @@ def _child_ids(
     refused: set[frozenset[int]],
     facts: ConflictFacts | None = None,
 ) -> dict[int, int]:
-    groups = _Groups(records)
+    groups = _Groups(records, facts.apart if facts is not None else ())
     by_key: dict[MatchKey, list[int]] = defaultdict(list)
     for pk, record in records.items():
         for key in _match_keys(record, facts):

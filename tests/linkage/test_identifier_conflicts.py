@@ -542,3 +542,27 @@ def test_cumulative_concern_for_many_children_takes_the_same_queries_with_confli
         found = children_contact_ids(many)
     assert found == {child.pk: {child.contact_id} for child in many}
     assert len(five) == len(one)
+
+
+def test_a_third_record_agreeing_with_both_does_not_bridge_them_in_the_extracts(
+    school_referrer: User,
+) -> None:
+    first = maya(school_referrer)
+    second = ellie(school_referrer)
+    # A record with the number that agrees with both girls: both names, no date of birth.
+    third = _contact(
+        school_referrer,
+        given_names="Maya Ellie",
+        family_name="Harper",
+        date_of_birth=None,
+        estimated_age=9,
+        nhs_number=SHARED,
+    )
+    assert IdentifierConflict.objects.count() == 1
+
+    people = children_in(Q(contact_id__in=[first.pk, second.pk, third.pk]))
+    index = child_index(people)
+    maya_id = index.child_id(first.people.get(position=0).pk)
+    ellie_id = index.child_id(second.people.get(position=0).pk)
+    assert maya_id != ellie_id
+    assert index.child_id(third.people.get(position=0).pk) in {maya_id, ellie_id}
