@@ -27,7 +27,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from openmash.contacts.models import Contact, ContactPerson
@@ -241,31 +241,44 @@ class _Subject:
 
 def _find(subjects: Sequence[_Subject]) -> tuple[list[_Found], list[IdentifierConflict]]:
     """The conflicts these people have now (canonical pairs), and the conflicts stored
-    for them. Three queries, however many people and records."""
+    for them. Two queries, however many people and records: the stored conflicts (theirs,
+    and those saying a record holds one of their numbers in error), and the records
+    sharing their numbers."""
     keys = {key for subject in subjects for key in subject.keys}
     if not subjects:
         return [], []
     ids = [subject.person_id for subject in subjects]
-    existing = list(
-        IdentifierConflict.objects.filter(
-            Q(contact_person_id__in=ids) | Q(other_contact_person_id__in=ids)
+    theirs = Q(contact_person_id__in=ids) | Q(other_contact_person_id__in=ids)
+    condition = theirs
+    if keys:
+        condition |= Q(state=ConflictState.DIFFERENT) & _by_value(keys)
+    stored = list(
+        IdentifierConflict.objects.filter(condition).annotate(
+            person_entry=F("contact_person__index_entry__id")
         )
     )
+    wanted = set(ids)
+    existing: list[IdentifierConflict] = [
+        conflict
+        for conflict in stored
+        if conflict.contact_person_id in wanted or conflict.other_contact_person_id in wanted
+    ]
     if not keys:
         return [], existing
     candidates = list(
         IndexedPerson.objects.filter(_by_value(keys, INDEX_FIELD), withdrawn_at__isnull=True)
     )
     held_in_error: set[tuple[str, str, int]] = set()
-    disowning = _by_value(keys)
-    for identifier, value, wrong, other_id, person_entry in IdentifierConflict.objects.filter(
-        disowning, state=ConflictState.DIFFERENT
-    ).values_list(
-        "identifier", "value", "wrong_holder", "other_id", "contact_person__index_entry__id"
-    ):
-        holder = other_id if wrong == WrongHolder.OTHER else person_entry
+    for conflict in stored:
+        if conflict.state != ConflictState.DIFFERENT:
+            continue
+        holder = (
+            conflict.other_id
+            if conflict.wrong_holder == WrongHolder.OTHER
+            else conflict.person_entry
+        )
         if holder is not None:
-            held_in_error.add((identifier, value, holder))
+            held_in_error.add((conflict.identifier, conflict.value, holder))
     subject_entries = {subject.entry.pk for subject in subjects}
     found: list[_Found] = []
     for subject in subjects:
