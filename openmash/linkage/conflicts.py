@@ -21,7 +21,7 @@ openmash.linkage.conflict_rule.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from openmash.accounts.models import User
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.errors import FieldErrors
@@ -622,9 +623,12 @@ class ConflictView:
     conflict: IdentifierConflict
     this: ConflictRecord
     other: ConflictRecord
-    # Which side is the contact person of the row ("contact_person" side is `this`?).
+    # Whether `this` (the record in the contact whose page it is) is the row's
+    # contact_person (else it is the row's other record).
     this_is_contact_person: bool
     may_decide: bool
+    # Every decision and undo, oldest first: (state label, reason, who, when).
+    history: tuple[tuple[str, str, str, datetime | None], ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -732,6 +736,7 @@ def conflicts_for_contact(*, actor: Actor, contact: Contact) -> list[ConflictVie
                 may_decide=may_decide,
             )
         )
+    views = _with_history(views)
     views.sort(key=lambda view: (not view.is_open, view.conflict.detected_at, view.conflict.pk))
     if views:
         audit_record_many(
@@ -745,6 +750,46 @@ def conflicts_for_contact(*, actor: Actor, contact: Contact) -> list[ConflictVie
                 actor=actor, action=AuditAction.LIST, object_type="contact", objects=shown
             )
     return views
+
+
+def _with_history(views: list[ConflictView]) -> list[ConflictView]:
+    """The views with their history in words: one query for the names of whoever
+    decided, none without history."""
+    user_ids = {entry["by"] for view in views for entry in view.conflict.history if entry.get("by")}
+    names: dict[int, str] = {}
+    if user_ids:
+        names = {
+            user.pk: user.display_name for user in User.objects.filter(pk__in=sorted(user_ids))
+        }
+    labels = {
+        **dict(ConflictState.choices),
+        ConflictState.OPEN: "Decision undone",
+        ConflictState.WITHDRAWN: "No longer applies",
+    }
+    found = []
+    for view in views:
+        history = tuple(
+            (
+                "Found again"
+                if entry.get("state") == ConflictState.OPEN and not entry.get("by")
+                else labels.get(entry.get("state", ""), entry.get("state", "")),
+                entry.get("reason", ""),
+                names.get(entry.get("by") or 0, "OpenMASH"),
+                _parse_time(entry.get("at")),
+            )
+            for entry in view.conflict.history
+        )
+        found.append(replace(view, history=history))
+    return found
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def contacts_with_open_conflicts(contact_ids: Iterable[int]) -> set[int]:

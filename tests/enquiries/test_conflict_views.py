@@ -147,6 +147,10 @@ def test_the_screener_decides_then_undoes_and_it_is_audited(
     assert response.status_code == 302
     conflict.refresh_from_db()
     assert conflict.state == ConflictState.OPEN
+    history = client.get(_page(ellie)).content.decode()
+    assert 'data-testid="identifier-conflict-history"' in history
+    assert "Different children: Screener Tester" in history
+    assert "Decision undone: Screener Tester" in history
     assert (
         AuditEvent.objects.filter(
             actor_user=screener, object_type="identifier_conflict", action="update"

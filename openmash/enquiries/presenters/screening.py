@@ -501,3 +501,13 @@ class ConflictPanel:
     @property
     def may_decide(self) -> bool:
         return self.view.may_decide
+
+    @property
+    def history(self) -> list[tuple[str, str, str, str]]:
+        """Every decision and undo, oldest first: (what, reason, who, when), in words;
+        empty until there has been more than one."""
+        if len(self.view.history) < 2:
+            return []
+        return [
+            (state, reason, who, when_text(when)) for state, reason, who, when in self.view.history
+        ]
