@@ -221,6 +221,11 @@ def test_two_children_with_one_nhs_number_are_kept_apart_until_a_screener_decide
     # When they decide again, after checking with health
     _decide_different(screener_page, conflict, "Health confirmed the number is Maya Okafor's.")
     expect(banner(screener_page)).to_contain_text("You said they are different children")
+    # ... with the earlier decision and its undo kept in the history
+    screener_page.get_by_text("Earlier decisions on these records").click()
+    history = screener_page.get_by_test_id("identifier-conflict-history")
+    expect(history.locator("li")).to_have_count(3)
+    expect(history).to_contain_text("Decision undone")
     expect_no_axe_violations(screener_page)
 
     decided_row = IdentifierConflict.objects.get()
