@@ -188,6 +188,9 @@ ACCESS_TABLE: dict[str, Row] = {
         name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), CONFLICT)
         for name in CONFLICT_ACTIONS
     },
+    # Correcting a person's details: MASH screeners and managers only.
+    "person-correct": Row("enquiries:person-correct", only(*MASH), ENQUIRY),
+    "person-correct-decided": Row("enquiries:person-correct", only(*MASH), EARLY_HELP_HAND_ON),
     "import-upload": Row("linkage:import-upload", only(*AGENCY_INDEX)),
     "import-history": Row("linkage:import-history", only(*AGENCY_INDEX)),
     "index-settings": Row("linkage:index-settings", only(*AGENCY_INDEX)),

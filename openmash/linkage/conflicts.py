@@ -151,21 +151,25 @@ def conflict_facts(people: Sequence[Any]) -> ConflictFacts:
     return facts
 
 
-def index_pairs_kept_apart(
-    contact_id: int,
-) -> tuple[dict[tuple[int, int], str], set[int], set[int]]:
-    """For the matcher, about one contact's people: ((person id, index record id) pairs
-    with an open or "different" conflict, with its state; index record ids and contact
-    person ids that hold an identifier in error). Two queries."""
-    people = list(
-        ContactPerson.objects.filter(contact_id=contact_id).only("id", "nhs_number", "upn")
-    )
-    if not people:
-        return {}, set(), set()
-    keys = {key for person in people for key in identifier_keys(person)}
-    condition = Q(contact_person__contact_id=contact_id) | Q(
-        other_contact_person__contact_id=contact_id
-    )
+@dataclass(frozen=True)
+class KeptApart:
+    """For the matcher, about one person in a contact: the index records they have an
+    open or "different children" conflict with (index record id -> state), the index
+    records holding one of their numbers in error, and whether they hold one in error."""
+
+    records: dict[int, str] = field(default_factory=dict)
+    wrong_records: set[int] = field(default_factory=set)
+    person_wrong: bool = False
+
+    @property
+    def different(self) -> set[int]:
+        return {pk for pk, state in self.records.items() if state == ConflictState.DIFFERENT}
+
+
+def index_records_kept_apart(person: ContactPerson) -> KeptApart:
+    """What identifier conflicts say about matching this person: one query."""
+    keys = identifier_keys(person)
+    condition = Q(contact_person=person) | Q(other_contact_person=person)
     if keys:
         condition |= Q(state=ConflictState.DIFFERENT) & _by_value(keys)
     rows = (
@@ -180,24 +184,24 @@ def index_pairs_kept_apart(
             "wrong_holder",
         )
     )
-    apart: dict[tuple[int, int], str] = {}
-    wrong_records: set[int] = set()
-    wrong_people: set[int] = set()
+    kept = KeptApart()
+    person_wrong = False
     for person_id, person_entry, other_id, other_person_id, state, wrong in rows:
         if state == ConflictState.DIFFERENT:
             if wrong == WrongHolder.CONTACT_PERSON:
-                wrong_people.add(person_id)
+                person_wrong |= person_id == person.pk
                 if person_entry is not None:
-                    wrong_records.add(person_entry)
+                    kept.wrong_records.add(person_entry)
             elif wrong == WrongHolder.OTHER:
-                wrong_records.add(other_id)
-                if other_person_id is not None:
-                    wrong_people.add(other_person_id)
-        if state in APART:
-            apart[(person_id, other_id)] = state
-            if other_person_id is not None and person_entry is not None:
-                apart[(other_person_id, person_entry)] = state
-    return apart, wrong_records, wrong_people
+                person_wrong |= other_person_id == person.pk
+                kept.wrong_records.add(other_id)
+        if state not in APART:
+            continue
+        if person_id == person.pk:
+            kept.records[other_id] = state
+        elif other_person_id == person.pk and person_entry is not None:
+            kept.records[person_entry] = state
+    return replace(kept, person_wrong=person_wrong)
 
 
 # --- Finding conflicts -------------------------------------------------------------------

@@ -14,7 +14,7 @@ Anyone else with the permission, or a child outside the viewer's scope, gets Htt
 so person ids cannot be probed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
@@ -25,7 +25,7 @@ from django.utils import timezone
 from openmash.area.calendar import LONDON
 from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import CHILD_ROLES
-from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.models import Contact, ContactPerson, PersonCorrection
 from openmash.core.audit import Actor, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.enquiries.concern import (
@@ -76,6 +76,14 @@ class ChildChronology:
     # Open identifier conflicts of the child's records (openmash.linkage.conflicts): the
     # records sharing the number are left out until a screener decides.
     open_conflicts: int = 0
+    # Corrections of the child's details on any of these contacts, newest first, each
+    # with its person and contact loaded.
+    corrections: list[PersonCorrection] = field(default_factory=list)
+
+    @property
+    def own_corrections(self) -> list[PersonCorrection]:
+        """Corrections of the record the chronology is opened from."""
+        return [each for each in self.corrections if each.person_id == self.person.pk]
 
     @property
     def early_warning(self) -> bool:
@@ -218,6 +226,11 @@ def child_chronology_for(
         ),
         concern_flags=_concern_flags(contacts, now),
         open_conflicts=open_conflicts_among(person_ids),
+        corrections=list(
+            PersonCorrection.objects.filter(person_id__in=person_ids)
+            .select_related("corrected_by", "person__contact")
+            .order_by("-corrected_at", "-id")
+        ),
     )
 
 
