@@ -19,6 +19,7 @@ from openmash.core.audit import Actor
 from openmash.core.errors import FieldErrors
 from openmash.core.models import AuditEvent
 from openmash.enquiries.concern import child_contact_ids, children_contact_ids
+from openmash.enquiries.services.corrections import person_correct
 from openmash.extracts.children import child_index, children_in
 from openmash.linkage import links
 from openmash.linkage.conflicts import (
@@ -566,3 +567,27 @@ def test_a_third_record_agreeing_with_both_does_not_bridge_them_in_the_extracts(
     ellie_id = index.child_id(second.people.get(position=0).pk)
     assert maya_id != ellie_id
     assert index.child_id(third.people.get(position=0).pk) in {maya_id, ellie_id}
+
+
+def test_correcting_a_person_withdraws_a_conflict_that_no_longer_applies(
+    school_referrer: User, screener: User
+) -> None:
+    maya(school_referrer)
+    second = ellie(school_referrer)
+    child = second.people.get(position=0)
+    assert IdentifierConflict.objects.get().state == ConflictState.OPEN
+
+    person_correct(
+        actor=Actor(user=screener),
+        person_id=child.pk,
+        changes={"nhs_number": nhs(400_000_900)},
+        reason="The school gave Maya's number",
+    )
+
+    conflict = IdentifierConflict.objects.get()
+    assert conflict.state == ConflictState.WITHDRAWN
+    child.refresh_from_db()
+    assert not contact_people_same_child(child).exists()
+    assert AuditEvent.objects.filter(
+        object_type="identifier_conflict", action="update", detail__change="withdrawn"
+    ).exists()
