@@ -40,7 +40,7 @@ from openmash.enquiries.services.screening import (
 )
 from openmash.events.models import Delivery, DeliveryStatus, Event, WebhookEndpoint
 from openmash.linkage.feeds import feed_from_records
-from openmash.linkage.models import IndexedPerson, IndexImport, PersonLink
+from openmash.linkage.models import IdentifierConflict, IndexedPerson, IndexImport, PersonLink
 from openmash.linkage.services import index_import_apply
 from openmash.planner.models import Scenario as PlannerScenario
 from openmash.planner.models import ScenarioRun
@@ -138,6 +138,8 @@ INDEX_RECORD = {
 }
 AGENCY_INDEX = ("police_researcher", "administrator")
 LINK_ACTIONS = ("screening-link-confirm", "screening-link-reject", "screening-link-undo")
+CONFLICT = "identifier_conflict_sample"
+CONFLICT_ACTIONS = ("screening-conflict-resolve", "screening-conflict-undo")
 # Capacity planning: managers (and administrators) plan; analysts may look at the figures.
 PLANNERS = ("manager", "administrator")
 PLAN_READERS = ("manager", "analyst", "administrator")
@@ -186,6 +188,10 @@ ACCESS_TABLE: dict[str, Row] = {
     **{
         name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), LINK)
         for name in LINK_ACTIONS
+    },
+    **{
+        name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), CONFLICT)
+        for name in CONFLICT_ACTIONS
     },
     # Correcting a person's details: MASH screeners and managers only.
     "person-correct": Row("enquiries:person-correct", only(*MASH), ENQUIRY),
@@ -550,6 +556,22 @@ def person_link_sample(enquiry_contact: Contact, school_contact: Contact) -> Per
 
 
 @pytest.fixture
+def identifier_conflict_sample(
+    enquiry_contact: Contact, school_contact: Contact
+) -> IdentifierConflict:
+    """The school contact's Amy and the enquiry's Noah given the same NHS number."""
+    conflict, _ = IdentifierConflict.objects.get_or_create(
+        contact_person=enquiry_contact.people.order_by("position").first(),
+        other=IndexedPerson.objects.get(
+            contact_person=school_contact.people.order_by("position").first()
+        ),
+        identifier="nhs_number",
+        defaults={"value": "9434765919"},
+    )
+    return conflict
+
+
+@pytest.fixture
 def police_index_import(police_token: tuple[ApiToken, str]) -> IndexImport:
     token = police_token[0]
     return index_import_apply(
@@ -629,6 +651,7 @@ PLAIN_KWARGS: dict[str, object] = {
 # The object each id kwarg names.
 ID_KWARGS: dict[str, type[Model]] = {
     "link_id": PersonLink,
+    "conflict_id": IdentifierConflict,
     "check_id": AgencyCheck,
     "hand_on_id": HandOn,
     "proposal_id": ClosureProposal,
@@ -649,7 +672,7 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
         return {"endpoint_id": sample.pk}
     if isinstance(sample, Delivery):
         return {"delivery_id": sample.pk}
-    if isinstance(sample, PersonLink):
+    if isinstance(sample, PersonLink | IdentifierConflict):
         contact = sample.contact_person.contact
     else:
         contact = sample if isinstance(sample, Contact) else sample.contact  # type: ignore[attr-defined]

@@ -367,6 +367,21 @@ class ChronologyPage:
         return plural(len(self.chronology.contacts), "contact")
 
     @property
+    def identifier_conflict_notice(self) -> str:
+        """Says that records sharing the child's number were left out, while a screener
+        has not decided whether they are this child (no detail of them: the page is seen
+        across the fire wall)."""
+        count = self.chronology.open_conflicts
+        if not count:
+            return ""
+        records = "a record" if count == 1 else "records"
+        return (
+            f"Another child's {records} shares an NHS number or unique pupil number with "
+            "this child, but the names or dates of birth differ. They are left out of this "
+            "chronology until a MASH screener decides whether they are the same child."
+        )
+
+    @property
     def early_warning(self) -> str:
         """The banner's words, or '' when none of the area's cumulative-concern rules
         fires; the flags themselves are listed under it."""

@@ -48,6 +48,7 @@ from openmash.enquiries.services.screening import closure_decline
 from openmash.enquiries.summary import suggested_findings, worker_risks_suggested
 from openmash.enquiries.views.refusals import CONFLICT, Refusal, act
 from openmash.enquiries.workflow import IllegalTransition
+from openmash.linkage.conflicts import contacts_with_open_conflicts
 
 # A decision can be recorded while the contact is in one of these states (with checks
 # running, the service answers ChecksOutstanding, which the page explains).
@@ -203,6 +204,9 @@ def decision_page_render(
             "agree_form": agree_form,
             "decline_form": decline_form,
             "may_decide": may_decide,
+            # Someone named has an identifier conflict awaiting a screener (one query).
+            "open_conflict": request.user.has_perm("linkage.view_identifier_conflicts")
+            and contact.pk in contacts_with_open_conflicts([contact.pk]),
             "may_waive": request.user.has_perm("enquiries.screen_contact"),
             "may_retry": request.user.has_perm("enquiries.retry_message"),
             "may_correct": request.user.has_perm("enquiries.correct_person", contact),
