@@ -1,0 +1,265 @@
+"""Finding a child in the person index by what a worker knows (issue 11, item 3).
+
+The live matcher (openmash.linkage.matcher.match_person) finds people by name, date of
+birth, NHS number and UPN and ranks them. A worker searching for a child often knows
+less, or something else: only an address, a postcode, a contact's reference, part of a
+surname, or a name with no date of birth. Each of those is one capped, indexed lookup
+here (contact reference: the contact's unique reference; postcode: index_postcode;
+first line of address: index_address_upper; part of a surname: index_family_prefix; a
+surname that sounds the same: index_sound_year's leading column). Everything found, by
+the matcher or a lookup, is scored against what was typed with the matcher's own model
+and comparisons, so all results are ranked on one scale with the matcher's explanation.
+
+The caller says whose records may be found (`IndexScope`): the scope is applied inside
+every lookup, before its cap, so one agency's researcher is never shown, or crowded out
+by, records they may not see.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import jellyfish
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
+
+from openmash.contacts.codes import CHILD_ROLES
+from openmash.linkage.comparisons import comparison_record_for_person
+from openmash.linkage.matcher import (
+    explanation_words,
+    match_person,
+    pair_score,
+    record_from_row,
+)
+from openmash.linkage.models import AgencyIndexSettings, IndexedPerson, IndexSource
+from openmash.people.identifiers import postcode_is_valid, postcode_normal
+from openmash.people.standardise import fold, name_standard
+
+# Most rows any one lookup returns (as the matcher's CANDIDATES_PER_KEY).
+LOOKUP_CAP = 200
+# The matcher is asked for this many candidates: it scores all it finds anyway, and a
+# researcher's own records must not be cut off by records they cannot see.
+MATCHER_LIMIT = 200
+# Shortest part of a surname or address looked up by its start.
+SHORTEST_PREFIX = 2
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What the worker typed (names already split into given and family)."""
+
+    given_names: str = ""
+    family_name: str = ""
+    date_of_birth: date | None = None
+    nhs_number: str = ""
+    upn: str = ""
+    postcode: str = ""
+    address: str = ""
+    reference: str = ""
+
+    @property
+    def comparable(self) -> bool:
+        """Whether anything was typed that the matcher compares (so a probability means
+        something); a reference or an address alone finds people but scores nobody."""
+        return bool(
+            self.given_names
+            or self.family_name
+            or self.date_of_birth
+            or self.nhs_number
+            or self.upn
+            or self.postcode
+        )
+
+
+@dataclass(frozen=True)
+class IndexScope:
+    """Whose index records a search may find.
+
+    every_contact: the children named in any contact (MASH staff); otherwise only those
+    in the contacts `contact_ids` selects (a query of contact ids; None for none).
+    agency_id: only that agency's records; otherwise every agency's but `hidden_agency_ids`.
+    """
+
+    every_contact: bool
+    contact_ids: QuerySet[Any] | None = None
+    agency_id: int | None = None
+    hidden_agency_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def q(self) -> Q:
+        contacts = Q(source=IndexSource.CONTACT, contact_person__role__in=sorted(CHILD_ROLES))
+        if not self.every_contact:
+            if self.contact_ids is None:
+                contacts = Q(pk__in=[])
+            else:
+                contacts &= Q(contact_person__contact_id__in=self.contact_ids)
+        agencies = Q(source=IndexSource.AGENCY)
+        if self.agency_id is not None:
+            agencies &= Q(agency_id=self.agency_id)
+        elif self.hidden_agency_ids:
+            agencies &= ~Q(agency_id__in=sorted(self.hidden_agency_ids))
+        return (contacts | agencies) & Q(withdrawn_at__isnull=True)
+
+
+@dataclass(frozen=True)
+class Found:
+    """One index record found, best first in `search_index`'s answer."""
+
+    indexed_person_id: int
+    # None when nothing comparable was typed (found by reference or address only).
+    probability: float | None
+    # The matcher's words per field, then how the record was found where the matcher
+    # does not say it ("contact reference", "address starts with what you typed").
+    explanation: list[str]
+    source: str
+    contact_person_id: int | None
+    agency_id: int | None
+
+
+def address_key(value: str) -> str:
+    """The first line of an address as looked up: upper case, single spaces."""
+    return " ".join((value or "").replace("\x00", "").split()).upper()
+
+
+def _lookups(terms: SearchTerms) -> list[tuple[str, Q]]:
+    """(why found, condition) for each lookup the terms allow, beyond the matcher's."""
+    found: list[tuple[str, Q]] = []
+    if terms.reference:
+        found.append(
+            ("contact reference", Q(contact_person__contact__reference=terms.reference.upper()))
+        )
+    if terms.postcode and postcode_is_valid(terms.postcode):
+        normal = postcode_normal(terms.postcode)
+        found.append(("", Q(postcode_std=normal)))
+    address = address_key(terms.address)
+    if len(address) >= SHORTEST_PREFIX:
+        found.append(("address starts with what you typed", Q(address_upper__startswith=address)))
+    family = name_standard(terms.family_name)
+    given = name_standard(terms.given_names.split(" ")[0]) if terms.given_names else ""
+    if family:
+        sounds = Q(family_sound=jellyfish.soundex(family))
+        if given:
+            sounds &= Q(given_std__startswith=given[0])
+        found.append(("", sounds))
+        if len(family) >= SHORTEST_PREFIX:
+            starts = Q(family_std__startswith=family)
+            if given:
+                starts &= Q(given_std__startswith=given[: max(1, min(len(given), 2))])
+            found.append(("", starts))
+        if given and given != family:
+            # The names the other way round.
+            found.append(
+                ("", Q(family_sound=jellyfish.soundex(given), given_std__startswith=family[0]))
+            )
+    return found
+
+
+def _matcher_candidates(terms: SearchTerms) -> dict[int, tuple[float, list[str]]]:
+    if not (
+        terms.given_names
+        or terms.family_name
+        or terms.date_of_birth
+        or terms.nhs_number
+        or terms.upn
+    ):
+        return {}
+    found = match_person(
+        given_names=terms.given_names,
+        family_name=terms.family_name,
+        date_of_birth=terms.date_of_birth,
+        postcode=terms.postcode,
+        nhs_number=terms.nhs_number,
+        upn=terms.upn,
+        limit=MATCHER_LIMIT,
+    )
+    return {
+        candidate.indexed_person_id: (candidate.probability, candidate.explanation)
+        for candidate in found
+    }
+
+
+def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> list[Found]:
+    """The index records in scope that fit the terms, most probable first (ties by
+    name), at most `limit`. Queries: the matcher's one, one per lookup, one for the rows."""
+    in_scope = scope.q()
+    from_matcher = _matcher_candidates(terms)
+    why: dict[int, list[str]] = {}
+    people = IndexedPerson.objects.annotate(address_upper=Upper("address"))
+    for words, condition in _lookups(terms):
+        ids = people.filter(condition).filter(in_scope).values_list("pk", flat=True)
+        for pk in ids[:LOOKUP_CAP]:
+            reasons = why.setdefault(pk, [])
+            if words and words not in reasons:
+                reasons.append(words)
+    wanted = set(from_matcher) | set(why)
+    if not wanted:
+        return []
+    rows = [
+        dict(row)
+        for row in IndexedPerson.objects.filter(pk__in=sorted(wanted)).filter(in_scope).values()
+    ]
+    query = comparison_record_for_person(
+        unique_id=0,
+        given_names=terms.given_names,
+        family_name=terms.family_name,
+        date_of_birth=terms.date_of_birth,
+        postcode=terms.postcode,
+        nhs_number=terms.nhs_number,
+        upn=terms.upn,
+    )
+    shown = {
+        "given_names": terms.given_names,
+        "family_name": terms.family_name,
+        "date_of_birth": terms.date_of_birth,
+        "sex": "",
+        "postcode": terms.postcode,
+        "nhs_number": terms.nhs_number,
+        "upn": terms.upn,
+    }
+    comparable = terms.comparable
+    results: list[tuple[float, str, Found]] = []
+    for row in rows:
+        pk = row["id"]
+        if pk in from_matcher:
+            probability, explanation = from_matcher[pk]
+            explanation = list(explanation)
+        else:
+            _, probability, parts = pair_score(query, record_from_row(row))
+            explanation = explanation_words(parts, shown, row) if comparable else []
+        explanation += [words for words in why.get(pk, []) if words not in explanation]
+        order_name = f"{fold(row['family_name'])} {fold(row['given_names'])}"
+        results.append(
+            (
+                probability if comparable else 0.0,
+                order_name,
+                Found(
+                    indexed_person_id=pk,
+                    probability=probability if comparable else None,
+                    explanation=explanation,
+                    source=row["source"],
+                    contact_person_id=row["contact_person_id"],
+                    agency_id=row["agency_id"],
+                ),
+            )
+        )
+    results.sort(key=lambda item: (-item[0], item[1], item[2].indexed_person_id))
+    return [found for _, _, found in results[:limit]]
+
+
+def agencies_hidden_from_mash() -> frozenset[int]:
+    """The agencies whose index is not shown to MASH staff (openmash.linkage.models.
+    AgencyIndexSettings): their own researchers alone find their records."""
+    return frozenset(
+        AgencyIndexSettings.objects.filter(visible_to_mash_screeners=False).values_list(
+            "agency_id", flat=True
+        )
+    )
+
+
+__all__ = [
+    "Found",
+    "IndexScope",
+    "SearchTerms",
+    "address_key",
+    "agencies_hidden_from_mash",
+    "search_index",
+]
