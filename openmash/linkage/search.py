@@ -193,7 +193,7 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
     wanted = set(from_matcher) | set(why)
     if not wanted:
         return []
-    rows = [
+    rows: list[dict[str, Any]] = [
         dict(row)
         for row in IndexedPerson.objects.filter(pk__in=sorted(wanted)).filter(in_scope).values()
     ]
