@@ -33,7 +33,7 @@ from openmash.linkage.matcher import (
 )
 from openmash.linkage.models import AgencyIndexSettings, IndexedPerson, IndexSource
 from openmash.people.identifiers import postcode_is_valid, postcode_normal
-from openmash.people.standardise import fold, name_standard
+from openmash.people.standardise import fold, given_name_forms, name_standard
 
 # Most rows any one lookup returns (as the matcher's CANDIDATES_PER_KEY).
 LOOKUP_CAP = 200
@@ -134,11 +134,16 @@ def _lookups(terms: SearchTerms) -> list[tuple[str, Q]]:
     if len(address) >= SHORTEST_PREFIX:
         found.append(("address starts with what you typed", Q(address_upper__startswith=address)))
     family = name_standard(terms.family_name)
-    given = name_standard(terms.given_names.split(" ")[0]) if terms.given_names else ""
+    forms = given_name_forms(terms.given_names)
+    given = forms[0] if forms else ""
     if family:
         sounds = Q(family_sound=jellyfish.soundex(family))
         if given:
-            sounds &= Q(given_std__startswith=given[0])
+            # The first name's initial, or a formal form's ("Kate": K or C for Catherine).
+            initials = Q()
+            for initial in sorted({form[0] for form in forms}):
+                initials |= Q(given_std__startswith=initial)
+            sounds &= initials
         found.append(("", sounds))
         if len(family) >= SHORTEST_PREFIX:
             starts = Q(family_std__startswith=family)

@@ -242,6 +242,20 @@ def test_other_ways_of_finding_the_child(
     assert reverse("enquiries:child-chronology", args=[ellie.pk]) in text
 
 
+def test_a_nickname_finds_the_formal_name_without_a_date_of_birth(
+    screener: User, school_referrer: User
+) -> None:
+    contact, _ = contact_create(
+        actor=Actor(user=school_referrer),
+        submission=a_submission(
+            people=[a_child(given_names="Catherine", family_name="Okafor", nhs_number="")]
+        ),
+    )
+    catherine = contact.people.get(role=PersonRole.SUBJECT_CHILD)
+    text = _results(signed_in(screener), name="Kate Okafor").content.decode()
+    assert reverse("enquiries:child-chronology", args=[catherine.pk]) in text
+
+
 def test_a_contact_reference_finds_its_children_only(screener: User, ellie: ContactPerson) -> None:
     text = _results(signed_in(screener), reference=ellie.contact.reference.lower()).content.decode()
     assert reverse("enquiries:child-chronology", args=[ellie.pk]) in text

@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from openmash.core.audit import Actor
@@ -70,6 +71,7 @@ def _page(request: HttpRequest, form: FindChildForm, **context: Any) -> HttpResp
 
 @requires("enquiries.find_child")
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()  # an error report never shows what was typed
 def find_child_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, FindChildForm())
