@@ -10,9 +10,11 @@ surname that sounds the same: index_sound_year's leading column). Everything fou
 the matcher or a lookup, is scored against what was typed with the matcher's own model
 and comparisons, so all results are ranked on one scale with the matcher's explanation.
 
-The caller says whose records may be found (`IndexScope`): the scope is applied inside
-every lookup, before its cap, so one agency's researcher is never shown, or crowded out
-by, records they may not see.
+The caller says whose records may be found (`IndexScope`). Which agencies' records is
+applied inside every lookup, before its cap, so one agency's researcher is never
+crowded out by another agency's records; which contacts, and children only, is applied
+to the few rows found (a join in every lookup would take it off its index). Nothing
+outside the scope is ever returned.
 """
 
 from dataclasses import dataclass, field
@@ -24,8 +26,13 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
 from openmash.contacts.codes import CHILD_ROLES
-from openmash.linkage.comparisons import comparison_record_for_person
+from openmash.linkage.comparisons import (
+    comparison_record_for_person,
+    match_probability,
+    score_levels,
+)
 from openmash.linkage.matcher import (
+    current_model,
     explanation_words,
     match_person,
     pair_score,
@@ -99,6 +106,18 @@ class IndexScope:
             agencies &= ~Q(agency_id__in=sorted(self.hidden_agency_ids))
         return (contacts | agencies) & Q(withdrawn_at__isnull=True)
 
+    def lookup_q(self) -> Q:
+        """The part of the scope a lookup applies before its cap, without a join (so the
+        lookup stays on its index): records not withdrawn, and only the agencies' records
+        the viewer may see. Whose contacts, and children only, `q` settles on the few
+        rows found."""
+        narrowed = Q(withdrawn_at__isnull=True)
+        if self.agency_id is not None:
+            narrowed &= Q(agency_id=self.agency_id) | Q(source=IndexSource.CONTACT)
+        elif self.hidden_agency_ids:
+            narrowed &= ~Q(agency_id__in=sorted(self.hidden_agency_ids))
+        return narrowed
+
 
 @dataclass(frozen=True)
 class Found:
@@ -120,6 +139,14 @@ def address_key(value: str) -> str:
     return " ".join((value or "").replace("\x00", "").split()).upper()
 
 
+def _starts(forms: tuple[str, ...], letters: int) -> Q:
+    """A first name starting as any of these forms does, by its first `letters`."""
+    either = Q()
+    for start in sorted({form[:letters] for form in forms}):
+        either |= Q(given_std__startswith=start)
+    return either
+
+
 def _lookups(terms: SearchTerms) -> list[tuple[str, Q]]:
     """(why found, condition) for each lookup the terms allow, beyond the matcher's."""
     found: list[tuple[str, Q]] = []
@@ -135,25 +162,30 @@ def _lookups(terms: SearchTerms) -> list[tuple[str, Q]]:
         found.append(("address starts with what you typed", Q(address_upper__startswith=address)))
     family = name_standard(terms.family_name)
     forms = given_name_forms(terms.given_names)
-    given = forms[0] if forms else ""
     if family:
-        sounds = Q(family_sound=jellyfish.soundex(family))
-        if given:
-            # The first name's initial, or a formal form's ("Kate": K or C for Catherine).
-            initials = Q()
-            for initial in sorted({form[0] for form in forms}):
-                initials |= Q(given_std__startswith=initial)
-            sounds &= initials
-        found.append(("", sounds))
+        sound = jellyfish.soundex(family)
+        if forms:
+            # A surname that sounds the same, and a first name (or a formal form of it:
+            # "Kate", Catherine) that starts with the same two letters, then the same
+            # letter: the closer first, each capped.
+            found.append(("", Q(family_sound=sound) & _starts(forms, 2)))
+            found.append(("", Q(family_sound=sound) & _starts(forms, 1)))
+        else:
+            found.append(("", Q(family_sound=sound)))
         if len(family) >= SHORTEST_PREFIX:
+            # Part of a surname, and of a first name.
             starts = Q(family_std__startswith=family)
-            if given:
-                starts &= Q(given_std__startswith=given[: max(1, min(len(given), 2))])
+            if forms:
+                starts &= _starts(forms, 2)
             found.append(("", starts))
-        if given and given != family:
+        if forms and forms[0] != family:
             # The names the other way round.
             found.append(
-                ("", Q(family_sound=jellyfish.soundex(given), given_std__startswith=family[0]))
+                (
+                    "",
+                    Q(family_sound=jellyfish.soundex(forms[0]))
+                    & Q(given_std__startswith=family[:2]),
+                )
             )
     return found
 
@@ -184,13 +216,16 @@ def _matcher_candidates(terms: SearchTerms) -> dict[int, tuple[float, list[str]]
 
 def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> list[Found]:
     """The index records in scope that fit the terms, most probable first (ties by
-    name), at most `limit`. Queries: the matcher's one, one per lookup, one for the rows."""
-    in_scope = scope.q()
+    name), at most `limit`. Queries: the matcher's one, one per lookup, one for the rows.
+
+    Every record found is scored with the model's fast path; only those shown get the
+    matcher's explanation in words."""
     from_matcher = _matcher_candidates(terms)
     why: dict[int, list[str]] = {}
     people = IndexedPerson.objects.annotate(address_upper=Upper("address"))
+    narrowed = scope.lookup_q()
     for words, condition in _lookups(terms):
-        ids = people.filter(condition).filter(in_scope).values_list("pk", flat=True)
+        ids = people.filter(condition).filter(narrowed).values_list("pk", flat=True)
         for pk in ids[:LOOKUP_CAP]:
             reasons = why.setdefault(pk, [])
             if words and words not in reasons:
@@ -200,7 +235,7 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
         return []
     rows: list[dict[str, Any]] = [
         dict(row)
-        for row in IndexedPerson.objects.filter(pk__in=sorted(wanted)).filter(in_scope).values()
+        for row in IndexedPerson.objects.filter(pk__in=sorted(wanted)).filter(scope.q()).values()
     ]
     query = comparison_record_for_person(
         unique_id=0,
@@ -211,6 +246,20 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
         nhs_number=terms.nhs_number,
         upn=terms.upn,
     )
+    comparable = terms.comparable
+    model = current_model()
+    ranked: list[tuple[float, str, int, dict[str, Any]]] = []
+    for row in rows:
+        pk = row["id"]
+        if pk in from_matcher:
+            probability = from_matcher[pk][0]
+        elif comparable:
+            probability = match_probability(score_levels(model, query, record_from_row(row))[0])
+        else:
+            probability = 0.0
+        order_name = f"{fold(row['family_name'])} {fold(row['given_names'])}"
+        ranked.append((probability, order_name, pk, row))
+    ranked.sort(key=lambda item: (-item[0], item[1], item[2]))
     shown = {
         "given_names": terms.given_names,
         "family_name": terms.family_name,
@@ -220,34 +269,27 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
         "nhs_number": terms.nhs_number,
         "upn": terms.upn,
     }
-    comparable = terms.comparable
-    results: list[tuple[float, str, Found]] = []
-    for row in rows:
-        pk = row["id"]
+    found = []
+    for probability, _, pk, row in ranked[:limit]:
         if pk in from_matcher:
-            probability, explanation = from_matcher[pk]
-            explanation = list(explanation)
+            explanation = list(from_matcher[pk][1])
+        elif comparable:
+            _, _, parts = pair_score(query, record_from_row(row), model=model)
+            explanation = explanation_words(parts, shown, row)
         else:
-            _, probability, parts = pair_score(query, record_from_row(row))
-            explanation = explanation_words(parts, shown, row) if comparable else []
+            explanation = []
         explanation += [words for words in why.get(pk, []) if words not in explanation]
-        order_name = f"{fold(row['family_name'])} {fold(row['given_names'])}"
-        results.append(
-            (
-                probability if comparable else 0.0,
-                order_name,
-                Found(
-                    indexed_person_id=pk,
-                    probability=probability if comparable else None,
-                    explanation=explanation,
-                    source=row["source"],
-                    contact_person_id=row["contact_person_id"],
-                    agency_id=row["agency_id"],
-                ),
+        found.append(
+            Found(
+                indexed_person_id=pk,
+                probability=probability if comparable else None,
+                explanation=explanation,
+                source=row["source"],
+                contact_person_id=row["contact_person_id"],
+                agency_id=row["agency_id"],
             )
         )
-    results.sort(key=lambda item: (-item[0], item[1], item[2].indexed_person_id))
-    return [found for _, _, found in results[:limit]]
+    return found
 
 
 def agencies_hidden_from_mash() -> frozenset[int]:

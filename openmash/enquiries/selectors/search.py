@@ -19,6 +19,7 @@ shown is recorded as a read of that person's record, so a person's access log
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
 from openmash.contacts.models import ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
@@ -99,6 +100,19 @@ def child_search_for(
         if person is None and record is None:
             continue
         results.append(ChildSearchResult(found=item, person=person, record=record))
+    # One commit for the search's audit rows, not one per statement.
+    with transaction.atomic():
+        _audit(actor, search_id, fields, scope, results)
+    return ChildSearch(results=results, agency_scoped=not scope.every_contact)
+
+
+def _audit(
+    actor: Actor,
+    search_id: str,
+    fields: list[str],
+    scope: IndexScope,
+    results: list[ChildSearchResult],
+) -> None:
     audit_record(
         actor=actor,
         action=AuditAction.SEARCH,
@@ -129,4 +143,3 @@ def child_search_for(
         objects=[(result.record.pk, None) for result in results if result.record is not None],
         detail=shown,
     )
-    return ChildSearch(results=results, agency_scoped=not scope.every_contact)

@@ -1,5 +1,6 @@
 """Indexes for finding a child (openmash/linkage/search.py): the start of the first line
-of an address, and the start of a surname, looked up with LIKE 'prefix%'.
+of an address, the start of a surname and first name, and a surname's sound with the
+start of a first name, looked up with LIKE 'prefix%'.
 
 PostgreSQL only: a LIKE prefix uses a btree index under any collation only with the
 pattern operator classes, which SQLite (used by the tests) does not have; there the
@@ -14,10 +15,17 @@ INDEXES = [
         "CREATE INDEX IF NOT EXISTS index_address_upper ON linkage_indexedperson "
         "(UPPER(address) text_pattern_ops)",
     ),
+    # The start of a surname, then of a first name.
     (
         "index_family_prefix",
         "CREATE INDEX IF NOT EXISTS index_family_prefix ON linkage_indexedperson "
-        "(family_std varchar_pattern_ops)",
+        "(family_std varchar_pattern_ops, given_std varchar_pattern_ops)",
+    ),
+    # A surname that sounds the same, with a first name that starts the same.
+    (
+        "index_sound_given",
+        "CREATE INDEX IF NOT EXISTS index_sound_given ON linkage_indexedperson "
+        "(family_sound, given_std varchar_pattern_ops)",
     ),
 ]
 
