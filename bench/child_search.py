@@ -15,7 +15,9 @@ In one run:
 3. each search run as a MASH screener's search runs (the selector
    `child_search_for`: scope, matcher, lookups, scoring, the results' records and the
    audit rows) in one process on one connection, timed after warm-up: median and p95,
-   in all and by kind; and an agency researcher's search (their own agency's records).
+   in all and by kind; an agency researcher's search (their own agency's records and
+   the children of the 1 in 50 contacts their agency was asked to check on); and the
+   results page itself, through Django's test Client, for 100 of the searches.
 
     .venv/bin/python bench/child_search.py [--quick]   # --quick: 100,000 and 25,000
 """
@@ -61,6 +63,7 @@ KINDS = {
     "contact reference": 30,
 }
 RESEARCHER_SEARCHES = 60
+PAGE_SEARCHES = 100
 AS_GIVEN = (
     "given_names",
     "family_name",
@@ -156,11 +159,12 @@ def phase_load(size: int, contacts: int, scratch: Path, seed: int) -> dict[str, 
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from openmash.accounts.models import Agency
+    from openmash.accounts.models import Agency, User
     from openmash.accounts.services import agency_create, user_create
     from openmash.contacts.codes import ConsentStatus, LawfulBasis, PersonRole
     from openmash.contacts.models import Contact, ContactPerson
     from openmash.core.roles import AgencyType, Role
+    from openmash.enquiries.models import AgencyCheck
     from openmash.linkage.index import index_entry_for_contact_person, standard_fields
     from openmash.linkage.models import IndexedPerson, IndexSource
     from openmash.linkage.synthetic import synthetic_records
@@ -347,6 +351,20 @@ def phase_load(size: int, contacts: int, scratch: Path, seed: int) -> dict[str, 
         )
         person_rows += len(people)
     contact_seconds = time.perf_counter() - began
+    # The bench agency was asked to check on every 50th contact: its researcher's search
+    # covers those contacts' children too.
+    researcher_user = User.objects.get(username="researcher")
+    checks = [
+        AgencyCheck(
+            contact_id=pk,
+            agency=bench,
+            requested_by=researcher_user,
+            requested_at=now,
+            deadline_at=now,
+        )
+        for pk in Contact.objects.order_by("pk").values_list("pk", flat=True)[::50]
+    ]
+    AgencyCheck.objects.bulk_create(checks, batch_size=2000)
 
     # 4. The searches: held-out records of people with records in the index.
     searches: list[dict[str, Any]] = []
@@ -399,6 +417,7 @@ def phase_load(size: int, contacts: int, scratch: Path, seed: int) -> dict[str, 
         "searches": len(searches),
         "by_kind": {kind: sum(1 for s in searches if s["kind"] == kind) for kind in KINDS},
         "agency_id": Agency.objects.get(slug="bench-agency").pk,
+        "agency_checks": len(checks),
     }
 
 
@@ -406,7 +425,9 @@ def phase_search(scratch: Path) -> dict[str, Any]:
     """Time the selector for every search, as a screener, then as a researcher."""
     django_setup()
     from django.db import connection, reset_queries
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
 
     from openmash.accounts.models import User
     from openmash.core.audit import Actor
@@ -465,8 +486,40 @@ def phase_search(scratch: Path) -> dict[str, Any]:
         elapsed, _, _ = run(researcher, search, 10_000 + n)
         researcher_times.append(elapsed)
     hits = {kind: count for kind, count in screener_hits.items()}
+    # The results page itself (session, permission, search, audit, rendering), through
+    # Django's test Client: the form POSTed, then the results' address fetched and timed.
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(User.objects.get(username="screener"))
+    page_times = []
+    for n, search in enumerate(searches[: PAGE_SEARCHES + WARMUP]):
+        born = search.get("date_of_birth") or ""
+        day, month, year = born.split("-")[::-1] if born else ["", "", ""]
+        posted = client.post(
+            reverse("enquiries:find-child"),
+            {
+                "name": search.get("name", ""),
+                "date_of_birth_day": day.lstrip("0"),
+                "date_of_birth_month": month.lstrip("0"),
+                "date_of_birth_year": year,
+                "nhs_number": search.get("nhs_number", ""),
+                "upn": "",
+                "postcode": search.get("postcode", ""),
+                "address": search.get("address", ""),
+                "reference": search.get("reference", ""),
+            },
+        )
+        assert posted.status_code == 303, posted.status_code
+        began = time.perf_counter()
+        page = client.get(posted["Location"])
+        elapsed = (time.perf_counter() - began) * 1000
+        assert page.status_code == 200
+        if n >= WARMUP:
+            page_times.append(elapsed)
     reset_queries()
     return {
+        "page_median_ms": median(page_times),
+        "page_p95_ms": percentile(page_times, 95),
+        "page_searches": len(page_times),
         "vendor": connection.vendor,
         "searches": len(every),
         "median_ms": median(every),
@@ -587,6 +640,15 @@ def main(argv: list[str] | None = None) -> int:
             "ms",
             "median",
             round(found["researcher_median_ms"], 1),
+            command,
+        ),
+        Figure(
+            f"Results page (screener, in-process test Client), p95 ({found['page_searches']} "
+            "searches)",
+            round(found["page_p95_ms"], 1),
+            "ms",
+            "median",
+            round(found["page_median_ms"], 1),
             command,
         ),
         Figure("Queries per search, most", found["queries_max"], "queries", command=command),
