@@ -295,6 +295,26 @@ def test_agency_records_shared_with_the_mash_are_found_with_their_summary(
     assert "Probation Service index record" not in text
 
 
+def test_a_record_its_agency_has_withdrawn_is_not_found(
+    screener: User, agencies: dict[str, Agency]
+) -> None:
+    from django.utils import timezone
+
+    record = _agency_record(
+        agencies["health"],
+        "W1",
+        given_names="Ellie",
+        family_name="Harper",
+        date_of_birth=ELLIE_BORN,
+        postcode="DC1 4AB",
+    )
+    client = signed_in(screener)
+    assert f"record-{record.pk}" in _results(client, postcode="DC1 4AB").content.decode()
+    IndexedPerson.objects.filter(pk=record.pk).update(withdrawn_at=timezone.now())
+    text = _results(client, name="Ellie Harper", postcode="DC1 4AB", **_born(ELLIE_BORN))
+    assert f"record-{record.pk}" not in text.content.decode()
+
+
 # --- The fire wall ---------------------------------------------------------------------------
 
 
