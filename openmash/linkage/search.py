@@ -22,7 +22,8 @@ from datetime import date
 from typing import Any
 
 import jellyfish
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Upper
 
 from openmash.contacts.codes import CHILD_ROLES
@@ -40,13 +41,16 @@ from openmash.linkage.matcher import (
 )
 from openmash.linkage.models import AgencyIndexSettings, IndexedPerson, IndexSource
 from openmash.people.identifiers import postcode_is_valid, postcode_normal
-from openmash.people.standardise import fold, given_name_forms, name_standard
+from openmash.people.standardise import given_name_forms, name_standard
 
 # Most rows any one lookup returns (as the matcher's CANDIDATES_PER_KEY).
 LOOKUP_CAP = 200
 # The matcher is asked for this many candidates: it scores all it finds anyway, and a
 # researcher's own records must not be cut off by records they cannot see.
 MATCHER_LIMIT = 200
+# MASH staff see nearly every record (not adults in contacts, not an agency's hidden
+# index): this many of the matcher's best leave enough for the page.
+MATCHER_LIMIT_MASH = 75
 # Shortest part of a surname or address looked up by its start.
 SHORTEST_PREFIX = 2
 
@@ -169,7 +173,9 @@ def _lookups(terms: SearchTerms) -> list[tuple[str, Q]]:
             # "Kate", Catherine) that starts with the same two letters, then the same
             # letter: the closer first, each capped.
             found.append(("", Q(family_sound=sound) & _starts(forms, 2)))
-            found.append(("", Q(family_sound=sound) & _starts(forms, 1)))
+            if not terms.date_of_birth:
+                # With a date of birth the matcher's keys take the wider net.
+                found.append(("", Q(family_sound=sound) & _starts(forms, 1)))
         else:
             found.append(("", Q(family_sound=sound)))
         if len(family) >= SHORTEST_PREFIX:
@@ -190,7 +196,30 @@ def _lookups(terms: SearchTerms) -> list[tuple[str, Q]]:
     return found
 
 
-def _matcher_candidates(terms: SearchTerms) -> dict[int, tuple[float, list[str]]]:
+def _looked_up(terms: SearchTerms, scope: IndexScope) -> list[tuple[int, str]]:
+    """(index record id, why found) from every lookup the terms allow, each capped: in
+    one statement where the database takes a UNION of capped queries (PostgreSQL), else
+    one query per lookup."""
+    lookups = _lookups(terms)
+    if not lookups:
+        return []
+    people = IndexedPerson.objects.annotate(address_upper=Upper("address"))
+    narrowed = scope.lookup_q()
+    capped = [
+        people.filter(condition)
+        .filter(narrowed)
+        .annotate(lookup=Value(n, output_field=IntegerField()))
+        .values_list("pk", "lookup")[:LOOKUP_CAP]
+        for n, (_, condition) in enumerate(lookups)
+    ]
+    if len(capped) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        pairs = list(capped[0].union(*capped[1:], all=True))
+    else:
+        pairs = [pair for query in capped for pair in query]
+    return [(pk, lookups[n][0]) for pk, n in pairs]
+
+
+def _matcher_candidates(terms: SearchTerms, *, limit: int) -> dict[int, tuple[float, list[str]]]:
     if not (
         terms.given_names
         or terms.family_name
@@ -206,7 +235,7 @@ def _matcher_candidates(terms: SearchTerms) -> dict[int, tuple[float, list[str]]
         postcode=terms.postcode,
         nhs_number=terms.nhs_number,
         upn=terms.upn,
-        limit=MATCHER_LIMIT,
+        limit=limit,
     )
     return {
         candidate.indexed_person_id: (candidate.probability, candidate.explanation)
@@ -216,20 +245,21 @@ def _matcher_candidates(terms: SearchTerms) -> dict[int, tuple[float, list[str]]
 
 def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> list[Found]:
     """The index records in scope that fit the terms, most probable first (ties by
-    name), at most `limit`. Queries: the matcher's one, one per lookup, one for the rows.
+    name), at most `limit`. Queries: the matcher's one, the lookups' (one on PostgreSQL),
+    one for the rows.
 
     Every record found is scored with the model's fast path; only those shown get the
     matcher's explanation in words."""
-    from_matcher = _matcher_candidates(terms)
+    # A researcher sees one agency's records of the whole index: the matcher's best few
+    # may all be others', so it is asked for more.
+    from_matcher = _matcher_candidates(
+        terms, limit=MATCHER_LIMIT if scope.agency_id is not None else MATCHER_LIMIT_MASH
+    )
     why: dict[int, list[str]] = {}
-    people = IndexedPerson.objects.annotate(address_upper=Upper("address"))
-    narrowed = scope.lookup_q()
-    for words, condition in _lookups(terms):
-        ids = people.filter(condition).filter(narrowed).values_list("pk", flat=True)
-        for pk in ids[:LOOKUP_CAP]:
-            reasons = why.setdefault(pk, [])
-            if words and words not in reasons:
-                reasons.append(words)
+    for pk, words in _looked_up(terms, scope):
+        reasons = why.setdefault(pk, [])
+        if words and words not in reasons:
+            reasons.append(words)
     wanted = set(from_matcher) | set(why)
     if not wanted:
         return []
@@ -257,7 +287,7 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
             probability = match_probability(score_levels(model, query, record_from_row(row))[0])
         else:
             probability = 0.0
-        order_name = f"{fold(row['family_name'])} {fold(row['given_names'])}"
+        order_name = f"{row['family_name'].casefold()} {row['given_names'].casefold()}"
         ranked.append((probability, order_name, pk, row))
     ranked.sort(key=lambda item: (-item[0], item[1], item[2]))
     shown = {
