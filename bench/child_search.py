@@ -24,6 +24,7 @@ In one run:
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -424,6 +425,7 @@ def phase_load(size: int, contacts: int, scratch: Path, seed: int) -> dict[str, 
 def phase_search(scratch: Path) -> dict[str, Any]:
     """Time the selector for every search, as a screener, then as a researcher."""
     django_setup()
+    load_before = os.getloadavg()
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -517,6 +519,8 @@ def phase_search(scratch: Path) -> dict[str, Any]:
             page_times.append(elapsed)
     reset_queries()
     return {
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "page_median_ms": median(page_times),
         "page_p95_ms": percentile(page_times, 95),
         "page_searches": len(page_times),
@@ -666,6 +670,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{load['contact_people_indexed']:,} people (bulk_create, then COPY into the index).",
         "Benchmark fixture, not demo data: written by COPY and bulk_create, not through the "
         "feed import or contact_create.",
+        "Load average (1, 5, 15 min) on the machine as the searches began: "
+        + ", ".join(f"{value:.1f}" for value in found["load_average_before"])
+        + "; as they ended: "
+        + ", ".join(f"{value:.1f}" for value in found["load_average_after"])
+        + f" ({os.cpu_count()} cores; other work was running on the machine).",
     ]
     write_results(
         name=NAME,

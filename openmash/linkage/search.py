@@ -174,10 +174,13 @@ def _lookups(terms: SearchTerms) -> list[tuple[str, Q]]:
             # letter: the closer first, each capped.
             found.append(("", Q(family_sound=sound) & _starts(forms, 2)))
             if not terms.date_of_birth:
-                # With a date of birth the matcher's keys take the wider net.
                 found.append(("", Q(family_sound=sound) & _starts(forms, 1)))
         else:
             found.append(("", Q(family_sound=sound)))
+        if terms.date_of_birth:
+            # With a date of birth the matcher finds part of a name, or names the other
+            # way round, by the date; the lookup above is for a date that is wrong.
+            return found
         if len(family) >= SHORTEST_PREFIX:
             # Part of a surname, and of a first name.
             starts = Q(family_std__startswith=family)
