@@ -38,6 +38,7 @@ from openmash.enquiries.services.screening import (
     contact_take,
     enquiry_open,
 )
+from openmash.events.models import Delivery, DeliveryStatus, Event, WebhookEndpoint
 from openmash.linkage.feeds import feed_from_records
 from openmash.linkage.models import IndexedPerson, IndexImport, PersonLink
 from openmash.linkage.services import index_import_apply
@@ -143,6 +144,10 @@ PLAN_READERS = ("manager", "analyst", "administrator")
 PLANNER_SCENARIO = "planner_scenario_sample"
 PLANNER_RUN = "planner_run_sample"
 SCENARIO_PARTS = ("staff", "absence", "demand", "timescales", "work-times", "settings")
+# The event outbox: administrators configure endpoints; administrators and managers see
+# failed deliveries and try one again.
+ENDPOINT = "webhook_endpoint_sample"
+FAILED_DELIVERY = "failed_delivery_sample"
 
 ACCESS_TABLE: dict[str, Row] = {
     "home": Row("core:home", only(*SIGNED_IN)),
@@ -182,6 +187,9 @@ ACCESS_TABLE: dict[str, Row] = {
         name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), LINK)
         for name in LINK_ACTIONS
     },
+    # Correcting a person's details: MASH screeners and managers only.
+    "person-correct": Row("enquiries:person-correct", only(*MASH), ENQUIRY),
+    "person-correct-decided": Row("enquiries:person-correct", only(*MASH), EARLY_HELP_HAND_ON),
     "import-upload": Row("linkage:import-upload", only(*AGENCY_INDEX)),
     "import-history": Row("linkage:import-history", only(*AGENCY_INDEX)),
     "index-settings": Row("linkage:index-settings", only(*AGENCY_INDEX)),
@@ -219,6 +227,16 @@ ACCESS_TABLE: dict[str, Row] = {
         "enquiries:message-retry", only("manager", then=METHOD_NOT_ALLOWED), OUTCOME_EMAIL
     ),
     "hand-on-queue": Row("enquiries:hand-on-queue", only("early_help_coordinator", "manager")),
+    "event-endpoints": Row("events:endpoints", only("administrator")),
+    "event-endpoint-create": Row("events:endpoint-create", only("administrator")),
+    "event-endpoint-edit": Row("events:endpoint-edit", only("administrator"), ENDPOINT),
+    "failed-deliveries": Row("events:failed-deliveries", only("administrator", "manager")),
+    # Trying a delivery again is POST only.
+    "delivery-retry": Row(
+        "events:delivery-retry",
+        only("administrator", "manager", then=METHOD_NOT_ALLOWED),
+        FAILED_DELIVERY,
+    ),
     # A hand-on is answered by its own team: to anyone else it does not exist.
     "hand-on-early-help": Row(
         "enquiries:hand-on",
@@ -579,6 +597,30 @@ def planner_run_sample(
     return run
 
 
+@pytest.fixture
+def webhook_endpoint_sample(db: None) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        name="Early help case system",
+        recipient_team="early_help",
+        url="https://cases.example.gov.uk/openmash",
+        secret_variable="OPENMASH_WEBHOOK_SECRET_EARLY_HELP",
+    )
+
+
+@pytest.fixture
+def failed_delivery_sample(
+    early_help_hand_on: HandOn, webhook_endpoint_sample: WebhookEndpoint
+) -> Delivery:
+    """The early help hand-on's event, which the early help system did not take."""
+    return Delivery.objects.create(
+        event=Event.objects.filter(kind="hand_on.created").get(contact=early_help_hand_on.contact),
+        endpoint=webhook_endpoint_sample,
+        status=DeliveryStatus.FAILED,
+        attempts=1,
+        failure="The receiving system answered 503",
+    )
+
+
 # Kwargs that name no object: a value each URL accepts.
 PLAIN_KWARGS: dict[str, object] = {
     "chart": "backlog",
@@ -609,6 +651,10 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
         return {"scenario_id": sample.pk}
     if isinstance(sample, ScenarioRun):
         return {"run_id": sample.pk}
+    if isinstance(sample, WebhookEndpoint):
+        return {"endpoint_id": sample.pk}
+    if isinstance(sample, Delivery):
+        return {"delivery_id": sample.pk}
     if isinstance(sample, PersonLink):
         contact = sample.contact_person.contact
     else:

@@ -29,3 +29,6 @@ rules.add_perm("api.record_findings", is_active_api_token & is_mash_partner_toke
 # own imports (the service and selector scope both to the token's agency).
 rules.add_perm("api.import_index_feed", is_active_api_token & is_mash_partner_token)
 rules.add_perm("api.view_index_imports", is_active_api_token & is_mash_partner_token)
+# The events for the token's own agency: its receiving team's hand-ons and decisions and
+# its own contacts' outcomes (the selector scopes the feed to the agency).
+rules.add_perm("api.view_own_events", is_active_api_token)

@@ -1,7 +1,8 @@
 """The JSON shapes of API v1. Types and lengths here; the MASH's rules in the service."""
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from uuid import UUID
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict
@@ -16,6 +17,7 @@ from openmash.contacts.codes import (
     ReferralSource,
     Sex,
 )
+from openmash.core.outbox import EventKind
 from openmash.enquiries.models import CheckState
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     LawfulBasisCode: TypeAlias = str
     StateCode: TypeAlias = str
     CheckStateCode: TypeAlias = str
+    EventKindCode: TypeAlias = str
 else:
     # The national code lists, as enums in the OpenAPI schema.
     ChannelCode = Literal[tuple(Channel.values)]
@@ -39,6 +42,7 @@ else:
     LawfulBasisCode = Literal[tuple(LawfulBasis.values)]
     StateCode = Literal[tuple(ContactState.values)]
     CheckStateCode = Literal[tuple(CheckState.values)]
+    EventKindCode = Literal[tuple(EventKind.values)]
 
 
 class StrictSchema(Schema):
@@ -344,3 +348,37 @@ class IndexImportOut(Schema):
 class IndexImportErrorsOut(Schema):
     import_id: int | None = Field(..., description="The import recorded, not applied")
     errors: list[FieldErrorOut]
+
+
+# --- Events: what the MASH tells a receiving team's or agency's own system -------------
+
+
+class EventOut(Schema):
+    """One event, exactly as the webhook sent to your endpoint carries it."""
+
+    id: UUID = Field(..., description="The event's id: the same on every delivery and here")
+    sequence: int = Field(..., description="Its place in the feed: pass it as `after`")
+    kind: EventKindCode
+    # A string, so the feed gives it exactly as the webhook's body did.
+    created_at: str = Field(..., json_schema_extra={"format": "date-time"})
+    data: dict[str, Any] = Field(
+        ...,
+        description=(
+            "What your agency may see. hand_on.*: hand_on_id, decision_id, contact_id, "
+            "contact_reference, state, receiving_team, level_of_need, outcome, children "
+            "(name, date of birth, NHS number, address), decided_at, handed_on_at, "
+            "responded_at and summary (the MASH summary). decision.*: decision_id, "
+            "amends_decision_id, contact_id, contact_reference, level_of_need, outcome, "
+            "receiving_team, decided_at. outcome.sent_to_referrer: contact_id, "
+            "contact_reference, outcome, next_steps, amended, decided_at. Never what the "
+            "agencies found, nor the decision's rationale."
+        ),
+    )
+
+
+class EventFeedOut(Schema):
+    events: list[EventOut]
+    next_cursor: int = Field(
+        ..., description="Pass as `after` for the next events (the same if there were none)"
+    )
+    has_more: bool = Field(..., description="True if more events wait after next_cursor")

@@ -25,6 +25,7 @@ from openmash.api.schemas import (
     ContactIn,
     ContactOut,
     ErrorsOut,
+    EventFeedOut,
     FindingsIn,
     IndexImportErrorsOut,
     IndexImportIn,
@@ -56,6 +57,8 @@ from openmash.enquiries.selectors.checks import (
 from openmash.enquiries.services.checks import FindingInput, check_record_findings
 from openmash.enquiries.services.guards import EnquiryInvalid
 from openmash.enquiries.workflow import IllegalTransition
+from openmash.events.delivery import event_document
+from openmash.events.selectors import FEED_LIMIT, FEED_MAX_LIMIT, event_feed_for_agency
 from openmash.linkage.feeds import FILE, feed_from_records
 from openmash.linkage.models import IndexImport
 from openmash.linkage.selectors import index_import_get
@@ -76,11 +79,12 @@ class AgencySystemAuth(HttpBearer):
 
 api = NinjaAPI(
     title="OpenMASH API",
-    version="1.1.0",
+    version="1.2.0",
     description=(
         "Submit safeguarding contacts to the MASH and follow their state and outcome; "
         "as a MASH partner agency, answer the checks the MASH asks of your agency and send "
-        "your agency's person index feed."
+        "your agency's person index feed; as a receiving team or referring agency, read "
+        "the events for your agency."
     ),
     urls_namespace="api-v1",
     auth=AgencySystemAuth(),
@@ -582,3 +586,36 @@ def get_index_import(
 ) -> dict[str, Any]:
     actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
     return _index_import_body(index_import_get(actor=actor, import_id=import_id))
+
+
+# --- Events -----------------------------------------------------------------------------
+
+
+@api.get(
+    "/events",
+    response={200: EventFeedOut, 401: MessageOut, 403: MessageOut, 422: ErrorsOut},
+    summary="Your agency's events, in order, from a cursor",
+    description=(
+        "The events for your agency: the hand-ons (and the decisions behind them) for the "
+        "receiving team your agency is, and the outcomes of the contacts your agency made. "
+        "The same events, with the same ids and bodies, as the signed webhooks sent to your "
+        "endpoint: read the feed to catch up after your system was down, or instead of "
+        "webhooks. Start with `after` 0 and pass each answer's `next_cursor` as the next "
+        "`after`; events come in the order they happened, and one never appears before an "
+        f"earlier one. Up to `limit` events an answer ({FEED_LIMIT} unless given, at most "
+        f"{FEED_MAX_LIMIT}); `has_more` says whether to ask again at once."
+    ),
+)
+@permission("api.view_own_events")
+def list_events(
+    request: HttpRequest,
+    after: int = Query(0, ge=0, le=MAX_ID, description="The last sequence you have read"),
+    limit: int = Query(FEED_LIMIT, ge=1, le=FEED_MAX_LIMIT, description="How many at most"),
+) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    page = event_feed_for_agency(actor=actor, after=after, limit=limit)
+    return {
+        "events": [event_document(event) for event in page.events],
+        "next_cursor": page.next_cursor,
+        "has_more": page.has_more,
+    }

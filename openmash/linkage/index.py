@@ -84,3 +84,44 @@ def index_contact_people(people: list[ContactPerson]) -> list[IndexedPerson]:
     return IndexedPerson.objects.bulk_create(
         index_entry_for_contact_person(person) for person in people
     )
+
+
+# The fields of a contact person's index record that follow the person (all but its
+# identity, its source and when it was imported).
+_FOLLOWS_THE_PERSON = (
+    "given_names",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "sex",
+    "address",
+    "postcode",
+    "nhs_number",
+    "upn",
+    "given_std",
+    "given_forms",
+    "family_std",
+    "family_parts",
+    "family_sound",
+    "birth_year",
+    "postcode_std",
+    "postcode_outward",
+    "nhs_valid",
+    "upn_valid",
+)
+
+
+def index_entry_refresh(person: ContactPerson) -> IndexedPerson:
+    """Bring the index record of a person named in a contact up to date with the person
+    as they are now (after a correction): the fields as given and the standardised fields
+    and blocking keys, by the same `standard_fields` as at intake. Makes the record if the
+    person has none (one written before the index existed)."""
+    fresh = index_entry_for_contact_person(person)
+    entry = IndexedPerson.objects.filter(contact_person=person).first()
+    if entry is None:
+        fresh.save()
+        return fresh
+    for name in _FOLLOWS_THE_PERSON:
+        setattr(entry, name, getattr(fresh, name))
+    entry.save(update_fields=list(_FOLLOWS_THE_PERSON))
+    return entry

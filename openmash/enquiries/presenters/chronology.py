@@ -24,6 +24,7 @@ from openmash.contacts.presenters import PersonPresenter
 from openmash.core.presenters import Tag, rag_tag
 from openmash.core.time_text import plural, when_text
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, HandOnState
+from openmash.enquiries.presenters.corrections import CorrectionRow
 from openmash.enquiries.presenters.screening import ConcernFlagRow
 from openmash.enquiries.selectors.chronology import (
     ChildChronology,
@@ -32,7 +33,7 @@ from openmash.enquiries.selectors.chronology import (
 )
 
 # Within one moment, the order things happen in on a contact (newest first reverses it).
-RECEIVED, RATED, REQUESTED, ANSWERED, DECIDED, HANDED_ON, RESPONDED = range(7)
+RECEIVED, RATED, REQUESTED, ANSWERED, DECIDED, HANDED_ON, RESPONDED, CORRECTED = range(8)
 
 
 def _name(user: User | None) -> str:
@@ -369,15 +370,59 @@ class ChronologyPage:
             )
         return "What the agencies in the MASH found is seen only by the MASH."
 
+    @property
+    def corrected(self) -> list[str]:
+        """The child's details as corrected on the record the chronology is opened from,
+        one line a correction: "Date of birth and NHS number corrected by Sam Tester,
+        5 Dec 2026 10:15"."""
+        return [
+            f"{row.fields} corrected by {row.by}, {row.at}"
+            for row in map(CorrectionRow, self.chronology.own_corrections)
+        ]
+
+    def _href(self, reference: str) -> str:
+        if not self.links_to_contacts:
+            return ""
+        return reverse("contacts:detail", kwargs={"reference": reference})
+
+    def _correction_items(self) -> list[TimelineItem]:
+        """One entry a correction of the child's details on any of the contacts. The MASH
+        sees each detail from what to what, and why; others see which details were
+        corrected (the earlier values may be another child's, and the reason may repeat
+        what an agency found)."""
+        items = []
+        mash = self.chronology.scope.all_findings
+        for correction in self.chronology.corrections:
+            row = CorrectionRow(correction)
+            details = (
+                [
+                    Detail(change.label, f"{change.before} to {change.after}")
+                    for change in row.changes
+                ]
+                + [Detail("Reason", row.reason)]
+                if mash
+                else [Detail("Details corrected", row.fields)]
+            )
+            reference = correction.person.contact.reference
+            items.append(
+                TimelineItem(
+                    at=correction.corrected_at,
+                    step=CORRECTED,
+                    title="Details corrected",
+                    reference=reference,
+                    contact_href=self._href(reference),
+                    byline=row.by,
+                    details=details,
+                )
+            )
+        return items
+
     @cached_property
     def items(self) -> list[TimelineItem]:
         items = []
         for entry in self.chronology.contacts:
-            href = (
-                reverse("contacts:detail", kwargs={"reference": entry.contact.reference})
-                if self.links_to_contacts
-                else ""
-            )
+            href = self._href(entry.contact.reference)
             items += _ContactItems(entry, self.chronology.scope, href).all()
+        items += self._correction_items()
         items.sort(key=lambda item: (item.at, item.step), reverse=True)
         return items

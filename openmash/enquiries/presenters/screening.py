@@ -31,6 +31,7 @@ from openmash.enquiries.presenters.contact_page import (
     children_named,
     contact_deadline,
 )
+from openmash.enquiries.presenters.corrections import CorrectionRow
 from openmash.enquiries.selectors.screening import (
     ChildHistory,
     PreviousContact,
@@ -318,6 +319,15 @@ def screening_actions(
 
 
 @dataclass(frozen=True)
+class PersonPanel:
+    """A person named in the contact, as the screening page's "People" section shows
+    them, with every correction of their details."""
+
+    person: PersonPresenter
+    corrections: list[CorrectionRow]
+
+
+@dataclass(frozen=True)
 class ScreeningPage(MashContactPage):
     """The screening page for one contact."""
 
@@ -350,6 +360,19 @@ class ScreeningPage(MashContactPage):
         return any(
             proposal.state == ProposalState.PROPOSED for proposal in self.record.closure_proposals
         )
+
+    @property
+    def people(self) -> list[PersonPanel]:
+        """Everyone named in the contact, each with their corrected details."""
+        today = timezone.localdate(self.now)
+        corrections = self.record.corrections
+        return [
+            PersonPanel(
+                PersonPresenter(person, today),
+                [CorrectionRow(each) for each in corrections.get(person.pk, [])],
+            )
+            for person in self.record.contact.people.all()
+        ]
 
     @property
     def children(self) -> list[ChildPanel]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from openmash.accounts.models import Agency, User
 from openmash.area.models import HandOnTeam, Outcome
 from openmash.contacts.codes import CHILD_ROLES
-from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.models import Contact, ContactPerson, PersonCorrection
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.core.overdue import overdue_q
@@ -34,6 +34,7 @@ from openmash.enquiries.models import (
     HandOnState,
     RagRating,
 )
+from openmash.enquiries.selectors.corrections import corrections_of
 from openmash.linkage.same_child import contact_people_same_child
 
 QUEUE_PER_PAGE = 50
@@ -199,6 +200,9 @@ class ScreeningRecord:
     checks: list[AgencyCheck]
     closure_proposals: list[ClosureProposal]
     children: list[ChildHistory] = field(default_factory=list)
+    # Each person's corrected details, newest first, by person id (people never corrected
+    # are not in it).
+    corrections: dict[int, list[PersonCorrection]] = field(default_factory=dict)
 
 
 def screening_contact_for_action(*, actor: Actor, reference: str) -> Contact:
@@ -253,6 +257,7 @@ def screening_contact_get(*, actor: Actor, reference: str) -> ScreeningRecord:
         checks=checks,
         closure_proposals=proposals,
         children=_children_histories(actor, contact, children),
+        corrections=corrections_of(person.pk for person in contact.people.all()),
     )
 
 

@@ -15,6 +15,7 @@ from openmash.contacts.codes import AssessmentFactor, ContactState, PrimaryNeed
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction
+from openmash.core.outbox import EventKind, publish
 from openmash.enquiries import workflow
 from openmash.enquiries.models import (
     CheckState,
@@ -160,6 +161,7 @@ def decision_record(
         proposal.responded_by = user
         proposal.responded_at = now
         proposal.save(update_fields=["state", "responded_by", "responded_at"])
+    publish(EventKind.DECISION_RECORDED, decision)
     _hand_on(contact, decision, now)
     _audit(actor, AuditAction.CREATE, "decision", decision, contact, outcome=outcome.code)
     outcome_to_referrer(contact=contact, decision=decision, now=now)
@@ -234,11 +236,19 @@ def decision_amend(
     if returned or outcome.hand_on_to != original.outcome.hand_on_to:
         # Whatever still waits with the old team is withdrawn, and the case is handed on
         # afresh (or closed) under the amended decision.
-        HandOn.objects.filter(contact=contact, state=HandOnState.PENDING).update(
-            state=HandOnState.WITHDRAWN, responded_at=now
+        withdrawn = list(
+            HandOn.objects.select_for_update().filter(contact=contact, state=HandOnState.PENDING)
         )
+        for hand_on in withdrawn:
+            hand_on.state = HandOnState.WITHDRAWN
+            hand_on.responded_at = now
+            hand_on.save(update_fields=["state", "responded_at"])
+            publish(EventKind.HAND_ON_WITHDRAWN, hand_on)
         workflow.move(contact, ContactState.DECIDED)
+        publish(EventKind.DECISION_AMENDED, amendment)
         _hand_on(contact, amendment, now)
+    else:
+        publish(EventKind.DECISION_AMENDED, amendment)
     # The referrer hears of any change of outcome, even one that stays with the same team
     # (a section 17 assessment becoming a section 47 enquiry).
     if returned or outcome.pk != original.outcome_id:

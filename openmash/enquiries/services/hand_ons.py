@@ -14,6 +14,7 @@ from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction
+from openmash.core.outbox import EventKind, publish
 from openmash.enquiries import workflow
 from openmash.enquiries.models import Decision, HandOn, HandOnState
 from openmash.enquiries.services.guards import _audit, _locked_contact, _raise_if, _require, _text
@@ -31,6 +32,7 @@ def _hand_on(contact: Contact, decision: Decision, now: datetime) -> HandOn | No
         hand_on = HandOn.objects.create(
             contact=contact, decision=decision, team=team, created_at=now
         )
+        publish(EventKind.HAND_ON_CREATED, hand_on)
     else:
         workflow.move(contact, ContactState.CLOSED)
         hand_on = None
@@ -72,6 +74,7 @@ def hand_on_accept(
     hand_on.save(update_fields=["state", "allocated_worker", "responded_by", "responded_at"])
     contact = Contact.objects.get(pk=hand_on.contact_id)
     _audit(actor, AuditAction.UPDATE, "hand_on", hand_on, contact, change="accepted")
+    publish(EventKind.HAND_ON_ACCEPTED, hand_on)
     return hand_on
 
 
@@ -135,4 +138,5 @@ def hand_on_return(
         old_deadline=_iso(old_deadline),
         new_deadline=_iso(contact.deadline_at),
     )
+    publish(EventKind.HAND_ON_RETURNED, hand_on)
     return hand_on

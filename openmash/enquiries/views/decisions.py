@@ -177,6 +177,7 @@ def decision_page_render(
             "may_decide": may_decide,
             "may_waive": request.user.has_perm("enquiries.screen_contact"),
             "may_retry": request.user.has_perm("enquiries.retry_message"),
+            "may_correct": request.user.has_perm("enquiries.correct_person", contact),
             "problem": problem,
             "email_problem": email_problem,
             "outstanding": [CheckPresenter(check, timezone.now()) for check in outstanding],

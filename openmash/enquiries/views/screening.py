@@ -169,6 +169,7 @@ def _render_page(
         "worker_form": forms.get(WORKER),
         "problem": problem,
         "error_summary": summary,
+        "may_correct": user.has_perm("enquiries.correct_person", contact),
     }
     return render(request, "enquiries/screening/screening.html", context, status=status)
 
