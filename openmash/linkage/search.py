@@ -5,8 +5,10 @@ birth, NHS number and UPN and ranks them. A worker searching for a child often k
 less, or something else: only an address, a postcode, a contact's reference, part of a
 surname, or a name with no date of birth. Each of those is one capped, indexed lookup
 here (contact reference: the contact's unique reference; postcode: index_postcode;
-first line of address: index_address_upper; part of a surname: index_family_prefix; a
-surname that sounds the same: index_sound_year's leading column). Everything found, by
+first line of address: index_address_upper; part of a surname and first name:
+index_family_prefix; a surname that sounds the same with the start of a first name:
+index_sound_given; the last three are PostgreSQL pattern indexes, linkage migration
+0004). On PostgreSQL all the lookups go in one statement. Everything found, by
 the matcher or a lookup, is scored against what was typed with the matcher's own model
 and comparisons, so all results are ranked on one scale with the matcher's explanation.
 
