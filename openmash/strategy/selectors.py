@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from openmash.accounts.models import Agency, User
@@ -106,7 +106,7 @@ def discussion_list_for(*, actor: Actor) -> DiscussionList:
             )
     open_ = list(
         _listed(discussions.exclude(state=DiscussionState.CONCLUDED)).order_by(
-            Q(state=DiscussionState.RAISED).desc(), "scheduled_for", "raised_at", "id"
+            F("scheduled_for").asc(nulls_first=True), "raised_at", "id"
         )
     )
     decided = list(
