@@ -660,9 +660,7 @@ def strategy_police_action(
 
 
 @pytest.fixture
-def strategy_not_invited(
-    enquiry_contact: Contact, personas: dict[str, User]
-) -> StrategyDiscussion:
+def strategy_not_invited(enquiry_contact: Contact, personas: dict[str, User]) -> StrategyDiscussion:
     return _strategy_discussion(personas, enquiry_contact)
 
 

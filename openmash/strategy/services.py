@@ -278,9 +278,7 @@ def discussion_invite(
     agencies = list(Agency.objects.filter(pk__in=set(agency_ids)))
     if len(agencies) != len(set(agency_ids)):
         errors["agency_ids"] = "Select agencies from the list"
-    people = list(
-        User.objects.filter(pk__in=set(person_ids), is_active=True, agency__isnull=False)
-    )
+    people = list(User.objects.filter(pk__in=set(person_ids), is_active=True, agency__isnull=False))
     if len(people) != len(set(person_ids)):
         errors["person_ids"] = "Select people from the list"
     if not agencies and not people and not errors:
@@ -353,9 +351,7 @@ def attendance_record(
         invitation.attendance = attendance[invitation.pk]
         invitation.attendance_recorded_at = now
         invitation.save(update_fields=["attendance", "attendance_recorded_at"])
-        _changed(
-            actor, discussion, "attendance", obj=invitation, attendance=invitation.attendance
-        )
+        _changed(actor, discussion, "attendance", obj=invitation, attendance=invitation.attendance)
     return discussion
 
 
@@ -514,9 +510,7 @@ def action_add(
 
 
 @transaction.atomic
-def action_complete(
-    *, actor: Actor, action_id: int, now: datetime | None = None
-) -> StrategyAction:
+def action_complete(*, actor: Actor, action_id: int, now: datetime | None = None) -> StrategyAction:
     """Mark an action done: a MASH manager, or whoever owns it. Once."""
     action = StrategyAction.objects.select_for_update().get(pk=action_id)
     user = _require(actor, "strategy.complete_action", action)

@@ -44,7 +44,9 @@ pytestmark = pytest.mark.django_db
 def test_it_raises_the_discussion_from_the_strategy_decision(
     strategy_decision: Decision, manager: User
 ) -> None:
-    discussion = discussion_raise(actor=Actor(user=manager), contact_id=strategy_decision.contact_id)
+    discussion = discussion_raise(
+        actor=Actor(user=manager), contact_id=strategy_decision.contact_id
+    )
 
     assert discussion.decision == strategy_decision
     assert discussion.origin == DiscussionOrigin.DECISION
@@ -138,9 +140,7 @@ def test_scheduling_needs_a_date_a_time_a_place_or_link_and_a_manager_in_the_cha
             discussion_id=raised.pk,
             data=ScheduleInput(day=timezone.localdate(), time="23:59", chair_id=manager.pk),
         )
-    assert nowhere.value.errors == {
-        "place": "Enter where it will be held, or a call link, or both"
-    }
+    assert nowhere.value.errors == {"place": "Enter where it will be held, or a call link, or both"}
 
 
 def test_it_schedules_with_a_call_link_and_can_be_moved(
@@ -230,7 +230,9 @@ def test_the_chair_records_minutes_then_the_decision_then_actions(
 ) -> None:
     chair = Actor(user=manager)
     with pytest.raises(DiscussionConflict):
-        outcome_record(actor=chair, discussion_id=scheduled.pk, outcome=DiscussionOutcome.NO_FURTHER_ACTION)
+        outcome_record(
+            actor=chair, discussion_id=scheduled.pk, outcome=DiscussionOutcome.NO_FURTHER_ACTION
+        )
     with pytest.raises(DiscussionConflict):
         action_add(
             actor=chair,
@@ -258,7 +260,9 @@ def test_the_chair_records_minutes_then_the_decision_then_actions(
     assert decided.outcome_recorded_at is not None
     assert action.owner_agency == agencies["police"]
     with pytest.raises(DiscussionConflict):
-        outcome_record(actor=chair, discussion_id=scheduled.pk, outcome=DiscussionOutcome.NO_FURTHER_ACTION)
+        outcome_record(
+            actor=chair, discussion_id=scheduled.pk, outcome=DiscussionOutcome.NO_FURTHER_ACTION
+        )
     with pytest.raises(DiscussionConflict):
         minutes_record(actor=chair, discussion_id=scheduled.pk, minutes="Changed.")
 
@@ -280,7 +284,10 @@ def test_minutes_wait_until_the_discussion_has_been_held(
         actor=Actor(user=manager),
         discussion_id=raised.pk,
         data=ScheduleInput(
-            day=timezone.localdate() + timedelta(days=2), time="10:00", place="Room", chair_id=manager.pk
+            day=timezone.localdate() + timedelta(days=2),
+            time="10:00",
+            place="Room",
+            chair_id=manager.pk,
         ),
     )
     with pytest.raises(DiscussionConflict):
@@ -321,7 +328,9 @@ def test_an_action_belongs_to_an_invited_agency_and_a_person_of_it(
     assert uninvited.value.errors == {
         "owner_agency_id": "Invite Education Safeguarding first, or select an invited agency"
     }
-    assert wrong_person.value.errors == {"owner_person_id": "Select a person from Police, or no person"}
+    assert wrong_person.value.errors == {
+        "owner_person_id": "Select a person from Police, or no person"
+    }
     assert empty.value.errors == {
         "description": "Enter the action",
         "owner_agency_id": "Select the agency that owns the action",
@@ -363,7 +372,9 @@ def test_every_change_is_audited_without_the_minutes_text(
     minutes_record(actor=chair, discussion_id=scheduled.pk, minutes="Secret words of the meeting.")
     outcome_record(actor=chair, discussion_id=scheduled.pk, outcome=DiscussionOutcome.S47_SINGLE)
 
-    events = AuditEvent.objects.filter(contact_id=scheduled.contact_id, detail__discussion=scheduled.pk)
+    events = AuditEvent.objects.filter(
+        contact_id=scheduled.contact_id, detail__discussion=scheduled.pk
+    )
     changes = [event.detail["change"] for event in events.order_by("id")]
     assert changes == [
         "raised",
