@@ -477,7 +477,7 @@ def action_add(
     if agency is None and "owner_person_id" not in errors:
         errors["owner_agency_id"] = "Select the agency that owns the action"
     elif agency is not None and person is not None and person.agency_id != agency.pk:
-        errors["owner_person_id"] = f"Select a person from {agency.name}, or no person"
+        errors["owner_person_id"] = f"The named person must be one of {agency.name}'s, or nobody"
     elif agency is not None and not discussion.invitations.filter(agency=agency).exists():
         # An action's owner reads it on the discussion page, which only invitees see.
         errors["owner_agency_id"] = f"Invite {agency.name} first, or select an invited agency"

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from openmash.accounts.models import Agency, User
-from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.roles import Role
 from openmash.enquiries.models import Decision
@@ -21,16 +20,9 @@ from openmash.strategy.services import (
     discussion_raise,
     discussion_schedule,
 )
-from tests.enquiries.conftest import (  # noqa: F401 (fixtures)
-    contact_with_checks,
-    new_contact,
-    rated_contact,
-    early_help_coordinator,
-    manager,
-    partner_agencies,
-    researchers,
-    second_manager,
-)
+
+# The enquiry's fixtures (partner agencies, researchers, manager, contacts in checks).
+from tests.enquiries.conftest import *  # noqa: F403
 from tests.enquiries.test_hand_on_views import decided_contact
 
 STRATEGY_INPUT = DecisionInput(

@@ -36,7 +36,6 @@ from openmash.strategy.services import (
     minutes_record,
     outcome_record,
 )
-from tests.strategy.conftest import earlier_today
 
 pytestmark = pytest.mark.django_db
 
@@ -329,7 +328,7 @@ def test_an_action_belongs_to_an_invited_agency_and_a_person_of_it(
         "owner_agency_id": "Invite Education Safeguarding first, or select an invited agency"
     }
     assert wrong_person.value.errors == {
-        "owner_person_id": "Select a person from Police, or no person"
+        "owner_person_id": "The named person must be one of Police's, or nobody"
     }
     assert empty.value.errors == {
         "description": "Enter the action",
