@@ -84,7 +84,7 @@ class StrategyDiscussion(models.Model):
     def identified_at(self) -> datetime:
         """When the need for the discussion was identified: the MASH decision, or when
         police or social care raised it."""
-        return self.decision.decided_at if self.decision_id else self.raised_at
+        return self.decision.decided_at if self.decision is not None else self.raised_at
 
 
 class Attendance(models.TextChoices):

@@ -297,7 +297,7 @@ def discussion_invite(
     ] + [
         Invitation(
             discussion=discussion,
-            agency_id=person.agency_id,
+            agency=person.agency,
             person=person,
             invited_by=user,
             invited_at=now,
