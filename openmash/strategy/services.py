@@ -278,7 +278,11 @@ def discussion_invite(
     agencies = list(Agency.objects.filter(pk__in=set(agency_ids)))
     if len(agencies) != len(set(agency_ids)):
         errors["agency_ids"] = "Select agencies from the list"
-    people = list(User.objects.filter(pk__in=set(person_ids), is_active=True, agency__isnull=False))
+    people = list(
+        User.objects.filter(
+            pk__in=set(person_ids), is_active=True, agency__isnull=False
+        ).select_related("agency")
+    )
     if len(people) != len(set(person_ids)):
         errors["person_ids"] = "Select people from the list"
     if not agencies and not people and not errors:
