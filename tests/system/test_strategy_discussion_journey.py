@@ -41,16 +41,17 @@ def decision(
     school_referrer: User,
     screener: User,
     personas: dict[str, User],
-    partner_agencies: dict[str, Agency],
-    researchers: dict[str, User],
+    agencies: dict[str, Agency],
+    request: pytest.FixtureRequest,
 ) -> Decision:
+    """Decided after police, health and education checked (their researchers made)."""
     return decided_contact(
         school_referrer,
         screener,
         personas["manager"],
         STRATEGY_INPUT,
-        agencies=partner_agencies,
-        researchers=researchers,
+        agencies=agencies,
+        researchers=request.getfixturevalue("researchers"),
     ).decision
 
 
