@@ -86,3 +86,12 @@ def test_it_fails_when_an_engine_imports_a_page(scratch_copy: Path) -> None:
 
     assert result.returncode == 1
     assert "openmash.linkage.comparisons is not allowed to import" in result.stdout
+
+
+def test_it_fails_when_enquiries_reads_strategy_discussions(scratch_copy: Path) -> None:
+    add_line(scratch_copy / "openmash/enquiries/models.py", "import openmash.strategy.models")
+
+    result = lint_imports(scratch_copy)
+
+    assert result.returncode == 1
+    assert "openmash.enquiries is not allowed to import openmash.strategy" in result.stdout

@@ -307,3 +307,15 @@ def test_the_discussion_page_costs_the_same_queries_for_1_and_5_actions(
     with django_assert_max_num_queries(len(few)):
         response = client.get(discussion_url(scheduled))
     assert page(response).count("Mark done") == 5
+
+
+def test_the_police_check_page_offers_to_raise_one_and_health_s_does_not(
+    contact_with_checks: object, researchers: dict[str, User]
+) -> None:
+    reference = contact_with_checks.reference  # type: ignore[attr-defined]
+    raise_url = reverse("strategy:raise", args=[reference])
+
+    for slug, offered in (("police", True), ("health", False)):
+        check = contact_with_checks.agency_checks.get(agency__slug=slug)  # type: ignore[attr-defined]
+        html = page(signed_in(researchers[slug]).get(reverse("enquiries:check", args=[check.pk])))
+        assert (raise_url in html) is offered
