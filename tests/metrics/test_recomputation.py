@@ -894,13 +894,17 @@ def _add_what_the_demo_does_not(now: datetime) -> None:
 
 
 def _add_strategy_discussions() -> None:
-    """Strategy discussions raised from the year's strategy decisions (and by police on
-    contacts they checked), held hours to days later, most decided, some not yet."""
+    """More strategy discussions: raised from strategy decisions the demo left without one
+    (and by police on contacts they checked), held hours to days later, most decided,
+    some not yet."""
     manager = User.objects.get(username="manager")
     chair = Actor(user=manager)
     police = Actor(user=User.objects.get(username="police.researcher"))
+    # The demo holds the discussions it decided; these are more, at other paces.
     decisions = Decision.objects.filter(
-        outcome__kind=OutcomeKind.STRATEGY_DISCUSSION, amends__isnull=True
+        outcome__kind=OutcomeKind.STRATEGY_DISCUSSION,
+        amends__isnull=True,
+        strategy_discussion__isnull=True,
     ).order_by("id")
     raised = [
         discussion_raise(
@@ -965,6 +969,7 @@ def test_every_dashboard_figure_is_recomputed_independently_from_a_raw_export() 
     seeded = time.monotonic()
     now = timezone.now()
     _add_what_the_demo_does_not(now)
+    held_in_the_demo = StrategyDiscussion.objects.filter(outcome__gt="").count()
     _add_strategy_discussions()
     data = Export.from_database()
     assert len(data.contacts) > 250  # about 300: a year at a contact a weekday
@@ -984,6 +989,7 @@ def test_every_dashboard_figure_is_recomputed_independently_from_a_raw_export() 
     assert RagRating.objects.filter(is_regrade=True).exists()
     assert recomputed.strategy_discussion_to_outcome().overall.measured > 0
     assert recomputed.time_to_strategy_discussion().overall.open > 0
+    assert held_in_the_demo > 0
     print(
         f"\n{len(data.contacts)} contacts; seeding {seeded - started:.1f} s, "
         f"recomputing {time.monotonic() - seeded:.1f} s"
