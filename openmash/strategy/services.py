@@ -113,7 +113,7 @@ def _changed(
 # --- Raising ---------------------------------------------------------------------------
 
 
-def _strategy_decision(contact: Contact) -> Decision | None:
+def strategy_decision_of(contact: Contact) -> Decision | None:
     """The decision in force on the contact (the latest amendment), if its outcome is a
     strategy discussion."""
     latest = (
@@ -137,7 +137,7 @@ def discussion_raise(
     contact = Contact.objects.select_for_update().get(pk=contact_id)
     user = _require(actor, "strategy.raise_discussion", contact)
     now = now or timezone.now()
-    decision = _strategy_decision(contact)
+    decision = strategy_decision_of(contact)
     errors: dict[str, str] = {}
     reason = _text(
         errors,

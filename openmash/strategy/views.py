@@ -20,8 +20,9 @@ from openmash.core.audit import Actor
 from openmash.core.forms import GovukForm, SummaryError, error_summary
 from openmash.core.permissions import requires
 from openmash.core.roles import Role
-from openmash.enquiries.views.refusals import CONFLICT, Refusal, act
+from openmash.enquiries.views.refusals import CONFLICT, Refusal, act, attempt
 from openmash.strategy import forms, services
+from openmash.strategy.models import StrategyDiscussion
 from openmash.strategy.presenters import AwaitingRow, DiscussionPresenter
 from openmash.strategy.selectors import (
     DiscussionRead,
@@ -149,7 +150,7 @@ def _form_page(
 def discussion_raise_view(request: HttpRequest, reference: str) -> HttpResponse:
     actor = Actor.from_request(request)
     contact = contact_for_raising(actor=actor, reference=reference)
-    decision = services._strategy_decision(contact)
+    decision = services.strategy_decision_of(contact)
     form = forms.RaiseForm(request.POST if request.method == "POST" else None)
     if decision is not None:
         form.fields["reason"].label = "Anything the invitees should know first (optional)"
@@ -175,19 +176,20 @@ def discussion_raise_view(request: HttpRequest, reference: str) -> HttpResponse:
 
     if request.method == "GET":
         return page()
-    raised: list[int] = []
 
-    def call() -> str:
-        discussion = services.discussion_raise(
+    def call() -> StrategyDiscussion:
+        return services.discussion_raise(
             actor=actor, contact_id=contact.pk, reason=form.cleaned_data.get("reason") or ""
         )
-        raised.append(discussion.pk)
-        return f"You raised a strategy discussion on {contact.reference}."
 
-    response = _run(request, call, form=form, refused=page, done=reverse("strategy:discussions"))
-    if raised:
-        response["Location"] = reverse("strategy:discussion", args=[raised[0]])
-    return response
+    try:
+        outcome = attempt(call, form=form)
+    except services.DiscussionConflict as conflict:
+        outcome = Refusal(CONFLICT, str(conflict), error=conflict)
+    if isinstance(outcome, Refusal):
+        return page(outcome)
+    messages.success(request, f"You raised a strategy discussion on {contact.reference}.")
+    return HttpResponseRedirect(_back(outcome.pk))
 
 
 # --- Running it --------------------------------------------------------------------------
