@@ -16,6 +16,7 @@ urlpatterns = [
     path("contacts/", include(contact_pages)),
     path("mash/", include("openmash.enquiries.urls")),
     path("events/", include("openmash.events.urls")),
+    path("strategy-discussions/", include("openmash.strategy.urls")),
     path("index/", include("openmash.linkage.urls")),
     path("planning/", include("openmash.planner.urls")),
     path("metrics/", include("openmash.metrics.urls")),

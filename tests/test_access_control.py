@@ -44,6 +44,15 @@ from openmash.linkage.models import IdentifierConflict, IndexedPerson, IndexImpo
 from openmash.linkage.services import index_import_apply
 from openmash.planner.models import Scenario as PlannerScenario
 from openmash.planner.models import ScenarioRun
+from openmash.strategy.models import StrategyAction, StrategyDiscussion
+from openmash.strategy.services import (
+    ActionInput,
+    ScheduleInput,
+    discussion_invite,
+    discussion_raise,
+    discussion_schedule,
+    minutes_record,
+)
 from tests.conftest import ROLE_PERSONAS, signed_in
 from tests.factories import a_child, a_submission, api_payload
 
@@ -150,6 +159,16 @@ SCENARIO_PARTS = ("staff", "absence", "demand", "timescales", "work-times", "set
 # failed deliveries and try one again.
 ENDPOINT = "webhook_endpoint_sample"
 FAILED_DELIVERY = "failed_delivery_sample"
+
+# Strategy discussions: one on the enquiry's contact with police and social care invited,
+# held, with an action for police; and one with nobody invited yet.
+STRATEGY_INVITED = "strategy_police_invited"
+STRATEGY_NOT_INVITED = "strategy_not_invited"
+STRATEGY_ACTION = "strategy_police_action"
+# Who may list discussions: the MASH, and every role an agency can be invited as.
+STRATEGY_READERS = (*MASH, "police_researcher", "early_help_coordinator", "school_referrer")
+NOT_INVITED = {"early_help_coordinator": NOT_FOUND, "school_referrer": NOT_FOUND}
+STRATEGY_RUNNING = ("schedule", "invite", "attendance", "minutes", "outcome", "action-add")
 
 ACCESS_TABLE: dict[str, Row] = {
     "home": Row("core:home", only(*SIGNED_IN)),
@@ -286,6 +305,25 @@ ACCESS_TABLE: dict[str, Row] = {
     # and the children they were asked to check on (issue 11, item 3).
     "find-child": Row("enquiries:find-child", only(*MASH, "police_researcher")),
     "find-child-results": Row("enquiries:find-child-results", only(*MASH, "police_researcher")),
+    # Strategy discussions: an agency sees one once invited; to anyone else it does not
+    # exist. MASH managers run it (the chair records minutes, decision and actions).
+    "strategy-discussions": Row("strategy:discussions", only(*STRATEGY_READERS)),
+    "strategy-raise": Row("strategy:raise", {**only(*STRATEGY_READERS), **NOT_INVITED}, ENQUIRY),
+    "strategy-discussion-invited": Row(
+        "strategy:discussion", {**only(*STRATEGY_READERS), **NOT_INVITED}, STRATEGY_INVITED
+    ),
+    "strategy-discussion-not-invited": Row(
+        "strategy:discussion",
+        {**only(*STRATEGY_READERS), **NOT_INVITED, "police_researcher": NOT_FOUND},
+        STRATEGY_NOT_INVITED,
+    ),
+    **{
+        f"strategy-{name}": Row(f"strategy:{name}", only("manager"), STRATEGY_INVITED)
+        for name in STRATEGY_RUNNING
+    },
+    "strategy-action-done": Row(
+        "strategy:action-done", only(*STRATEGY_READERS, then=METHOD_NOT_ALLOWED), STRATEGY_ACTION
+    ),
     # Indicators: aggregates only, for the MASH's managers and its analysts.
     "metrics-dashboard": Row("metrics:dashboard", only("manager", "analyst")),
     # Value for money and the board report: aggregates only, for the same readers.
@@ -643,6 +681,54 @@ def failed_delivery_sample(
     )
 
 
+def _strategy_discussion(personas: dict[str, User], contact: Contact) -> StrategyDiscussion:
+    return discussion_raise(
+        actor=Actor(user=personas["screener"]), contact_id=contact.pk, reason="Disclosure."
+    )
+
+
+@pytest.fixture
+def strategy_police_invited(
+    enquiry_contact: Contact, personas: dict[str, User], agencies: dict[str, Agency]
+) -> StrategyDiscussion:
+    manager = Actor(user=personas["manager"])
+    discussion = _strategy_discussion(personas, enquiry_contact)
+    discussion_schedule(
+        actor=manager,
+        discussion_id=discussion.pk,
+        data=ScheduleInput(
+            day=date.today(), time="00:00", place="MASH room", chair_id=personas["manager"].pk
+        ),
+    )
+    discussion_invite(
+        actor=manager,
+        discussion_id=discussion.pk,
+        agency_ids=[agencies["police"].pk, agencies["csc"].pk],
+    )
+    minutes_record(actor=manager, discussion_id=discussion.pk, minutes="Held.")
+    return discussion
+
+
+@pytest.fixture
+def strategy_police_action(
+    strategy_police_invited: StrategyDiscussion,
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+) -> StrategyAction:
+    from openmash.strategy.services import action_add
+
+    return action_add(
+        actor=Actor(user=personas["manager"]),
+        discussion_id=strategy_police_invited.pk,
+        data=ActionInput("Check records", agencies["police"].pk, None, date.today()),
+    )
+
+
+@pytest.fixture
+def strategy_not_invited(enquiry_contact: Contact, personas: dict[str, User]) -> StrategyDiscussion:
+    return _strategy_discussion(personas, enquiry_contact)
+
+
 # Kwargs that name no object: a value each URL accepts.
 PLAIN_KWARGS: dict[str, object] = {
     "chart": "backlog",
@@ -662,6 +748,7 @@ ID_KWARGS: dict[str, type[Model]] = {
     "hand_on_id": HandOn,
     "proposal_id": ClosureProposal,
     "message_id": Message,
+    "discussion_id": StrategyDiscussion,
 }
 
 
@@ -678,6 +765,8 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
         return {"endpoint_id": sample.pk}
     if isinstance(sample, Delivery):
         return {"delivery_id": sample.pk}
+    if isinstance(sample, StrategyAction):
+        return {"discussion_id": sample.discussion_id, "action_id": sample.pk}
     if isinstance(sample, PersonLink | IdentifierConflict):
         contact = sample.contact_person.contact
     else:

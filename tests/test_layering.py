@@ -99,3 +99,12 @@ def test_it_fails_when_enquiries_imports_the_event_outbox(scratch_copy: Path) ->
 
     assert result.returncode == 1
     assert "openmash.enquiries is not allowed to import openmash.events" in result.stdout
+
+
+def test_it_fails_when_enquiries_reads_strategy_discussions(scratch_copy: Path) -> None:
+    add_line(scratch_copy / "openmash/enquiries/models.py", "import openmash.strategy.models")
+
+    result = lint_imports(scratch_copy)
+
+    assert result.returncode == 1
+    assert "openmash.enquiries is not allowed to import openmash.strategy" in result.stdout

@@ -18,6 +18,7 @@ from openmash.enquiries.models import (
     Message,
 )
 from openmash.enquiries.workflow import OPEN_STATES
+from openmash.strategy.models import StrategyDiscussion
 
 
 def seed(days: int, seed: int = 7) -> None:
@@ -43,7 +44,9 @@ def test_it_loads_every_role_and_realistic_contacts(db: None) -> None:
 
 
 def empty() -> None:
-    # Decisions are protected: they are removed first, as only a test would.
+    # Decisions are protected: they are removed first, as only a test would (and the
+    # strategy discussions raised from them before them).
+    StrategyDiscussion.objects.all().delete()
     HandOn.objects.all().delete()
     Decision.objects.all().delete()
     ClosureProposal.objects.all().delete()

@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             ("enquiries.view_decisions_queue", "Decisions", "enquiries:decision-queue"),
             ("enquiries.view_agency_checks", "Agency checks", "enquiries:check-queue"),
             ("enquiries.view_hand_on_queue", "Handed on", "enquiries:hand-on-queue"),
+            ("strategy.view_discussions", "Strategy discussions", "strategy:discussions"),
             ("linkage.import_index_feed", "Index feed", "linkage:import-upload"),
             ("contacts.submit_contact", "Make a contact", "contacts:create"),
             ("contacts.view_submitted_contacts", "Your contacts", "contacts:submitted"),

@@ -8,6 +8,8 @@ Used by `manage.py seed_demo`; deterministic for its random generator.
 import random
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
 from openmash.accounts.models import Agency, User
 from openmash.area.models import RagLevel
 from openmash.area.selectors import rag_levels_active
@@ -25,6 +27,18 @@ from openmash.enquiries.services.screening import (
     enquiry_open,
 )
 from openmash.enquiries.summary import is_released, worker_risks_suggested
+from openmash.strategy.models import DiscussionOutcome
+from openmash.strategy.services import (
+    ActionInput,
+    ScheduleInput,
+    action_add,
+    attendance_record,
+    discussion_invite,
+    discussion_raise,
+    discussion_schedule,
+    minutes_record,
+    outcome_record,
+)
 
 FINDING_SUMMARIES = {
     "police": [
@@ -258,6 +272,8 @@ class DemoWorkflow:
             ),
             now=decided_at,
         )
+        if outcome == "strategy_s47":
+            self._strategy_discussion(contact, decided_at)
         hand_on = decision.hand_ons.first()
         responded_at = self._at(decided_at, rng.uniform(2, 40))
         if hand_on is None or responded_at > self.now or rng.random() < 0.08:
@@ -269,3 +285,86 @@ class DemoWorkflow:
         )
         if worker:
             self.workers[family_key] = (worker, responded_at)
+
+    def _strategy_discussion(self, contact: Contact, decided_at: datetime) -> None:
+        """Set up, hold and decide the strategy discussion the MASH decided, as far as the
+        time since allows. Its own random numbers (from the contact), so the rest of the
+        demo comes out the same with or without it."""
+        rng = random.Random(contact.pk)
+        raised_at = self._at(decided_at, rng.uniform(0.1, 1))
+        if raised_at > self.now:
+            return
+        discussion = discussion_raise(actor=self.manager, contact_id=contact.pk, now=raised_at)
+        hours = rng.choice([1, 2, 4, 20, 26, 50])
+        # Scheduled for then whether or not that has come; held only once it has.
+        local = timezone.localtime(raised_at + timedelta(hours=hours))
+        held_at = self._at(raised_at, hours)
+        chair = self.manager.user
+        assert chair is not None
+        discussion_schedule(
+            actor=self.manager,
+            discussion_id=discussion.pk,
+            data=ScheduleInput(
+                day=local.date(),
+                time=f"{local:%H:%M}",
+                place="MASH meeting room 2",
+                call_link="https://meet.demo-county.invalid/strategy",
+                chair_id=chair.pk,
+            ),
+            now=raised_at,
+        )
+        invited = ["childrens-social-care", "police", "health"]
+        if rng.random() < 0.5:
+            invited.append("education")
+        invitations = discussion_invite(
+            actor=self.manager,
+            discussion_id=discussion.pk,
+            agency_ids=[self.agencies[slug].pk for slug in invited],
+            now=raised_at,
+        )
+        minuted_at = self._at(held_at, rng.uniform(0.5, 3))
+        if held_at > self.now or minuted_at > self.now:
+            return
+        attendance_record(
+            actor=self.manager,
+            discussion_id=discussion.pk,
+            attendance={
+                each.pk: "attended" if rng.random() < 0.85 else "sent_information"
+                for each in invitations
+            },
+            now=minuted_at,
+        )
+        minutes_record(
+            actor=self.manager,
+            discussion_id=discussion.pk,
+            minutes="Each agency shared what it knows. Threshold for a section 47 enquiry met.",
+            now=minuted_at,
+        )
+        decided = self._at(minuted_at, rng.uniform(0.1, 2))
+        if decided > self.now:
+            return
+        outcome = rng.choice(
+            [
+                DiscussionOutcome.S47_JOINT,
+                DiscussionOutcome.S47_SINGLE,
+                DiscussionOutcome.NO_FURTHER_ACTION,
+            ]
+        )
+        outcome_record(
+            actor=self.manager, discussion_id=discussion.pk, outcome=outcome, now=decided
+        )
+        for slug, action in (
+            ("police", "Joint visit with a social worker"),
+            ("health", "Health visitor to see the children"),
+        ):
+            action_add(
+                actor=self.manager,
+                discussion_id=discussion.pk,
+                data=ActionInput(
+                    action,
+                    self.agencies[slug].pk,
+                    None,
+                    timezone.localdate(decided + timedelta(days=2)),
+                ),
+                now=decided,
+            )

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "openmash.contacts",
     "openmash.enquiries",
     "openmash.events",
+    "openmash.strategy",
     "openmash.linkage",
     "openmash.planner",
     "openmash.metrics",

@@ -47,12 +47,13 @@ from openmash.metrics.figures import (
     Breakdown,
     Count,
     CountRow,
+    DurationRow,
     Series,
     Workload,
 )
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators import INDICATORS, indicators_compute
-from openmash.metrics.numbers import NO_FIGURE, one_place, percent, signed, whole
+from openmash.metrics.numbers import NO_FIGURE, hours, one_place, percent, signed, whole
 from openmash.metrics.presenters import Cell, Table
 from openmash.metrics.suppression import (
     SMALLEST_SHOWN,
@@ -85,6 +86,13 @@ REPORT_INDICATORS = [
     "decision_turnaround_by_week",
     "outcome_shares",
     "open_per_screener",
+    "time_to_strategy_discussion",
+    "strategy_discussion_to_outcome",
+]
+# The strategy discussion timings, in the report's own table (key, what it times).
+STRATEGY_TIMINGS = [
+    ("time_to_strategy_discussion", "From the decision to the strategy discussion"),
+    ("strategy_discussion_to_outcome", "From the discussion to its decision"),
 ]
 # The indicators whose definitions the report prints: every one its figures come from.
 DEFINED_INDICATORS = [
@@ -99,6 +107,8 @@ DEFINED_INDICATORS = [
     "re_referrals",
     "outcome_shares",
     "open_per_screener",
+    "time_to_strategy_discussion",
+    "strategy_discussion_to_outcome",
 ]
 GREY = COLOURS["grey"]
 
@@ -212,6 +222,8 @@ class BoardReport:
     notes: list[str]
     # How a withheld figure is shown.
     withheld: str = SUPPRESSED
+    # How long strategy discussions took, this month and last year.
+    strategy_table: Table | None = None
 
     @property
     def last_year(self) -> Month:
@@ -813,6 +825,48 @@ def board_report_build(month: Month, *, now: datetime | None = None) -> BoardRep
         value_definitions=definitions(),
         methods=METHODS,
         notes=_notes(month, figures_before["contacts_received"]),
+        strategy_table=strategy_table(month, figures_now, figures_before),
+    )
+
+
+def _timing_cells(row: DurationRow) -> tuple[str, str, str, str]:
+    """Reached, not yet, median and 90th percentile hours; a count of 1 to 4 withheld,
+    and the times worked out from it withheld with it."""
+    if not row.measured:
+        median = p90 = NO_FIGURE
+    elif is_small(row.measured):
+        median = p90 = SUPPRESSED
+    else:
+        median, p90 = hours(row.median_hours), hours(row.p90_hours)
+    return _count(row.measured), _count(row.open), median, p90
+
+
+def strategy_table(month: Month, now: Mapping[str, Any], before: Mapping[str, Any]) -> Table:
+    """The strategy discussions on the month's contacts, and the same month's last year:
+    how many reached each step and how long it took (median and 90th percentile hours)."""
+    rows = []
+    for key, label in STRATEGY_TIMINGS:
+        for period, figures in ((month, now), (month.last_year, before)):
+            measured, still_open, median, p90 = _timing_cells(figures[key].overall)
+            rows.append(
+                (
+                    Cell(f"{label}, {period.label}"),
+                    Cell(measured, numeric=True),
+                    Cell(still_open, numeric=True),
+                    Cell(median, numeric=True),
+                    Cell(p90, numeric=True),
+                )
+            )
+    return Table(
+        "Strategy discussions: time taken (hours), this month and the same month last year",
+        (
+            Cell("Step"),
+            Cell("Reached", numeric=True),
+            Cell("Not yet", numeric=True),
+            Cell("Median", numeric=True),
+            Cell("90th percentile", numeric=True),
+        ),
+        tuple(rows),
     )
 
 

@@ -137,4 +137,5 @@ def test_it_reads_the_page_in_the_same_number_of_queries_for_3_or_30_contacts(hu
     _contacts(hub, 3, 27)
     many = _queries(client)
     assert few == many
-    assert many <= 60, f"{many} queries: has an indicator started fetching rows?"
+    # 64: the two strategy discussion timings add two queries each (counts, percentiles).
+    assert many <= 64, f"{many} queries: has an indicator started fetching rows?"

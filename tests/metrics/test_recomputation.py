@@ -73,6 +73,14 @@ from openmash.metrics.figures import (
 )
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators import INDICATORS, indicators_compute
+from openmash.strategy.models import DiscussionOrigin, DiscussionOutcome, StrategyDiscussion
+from openmash.strategy.services import (
+    ScheduleInput,
+    discussion_raise,
+    discussion_schedule,
+    minutes_record,
+    outcome_record,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +116,7 @@ class Export:
     outcomes: pd.DataFrame
     levels: pd.DataFrame
     agencies: dict[int, str]
+    strategy: pd.DataFrame
 
     @classmethod
     def from_database(cls) -> "Export":
@@ -184,6 +193,17 @@ class Export:
             outcomes=of(Outcome.objects, "id", "code", "label", "kind", "order"),
             levels=of(RagLevel.objects, "code", "label", "order"),
             agencies=dict(Agency.objects.values_list("id", "name")),
+            strategy=of(
+                StrategyDiscussion.objects,
+                "id",
+                "contact_id",
+                "origin",
+                "decision__decided_at",
+                "raised_at",
+                "scheduled_for",
+                "minutes_recorded_at",
+                "outcome_recorded_at",
+            ),
         )
 
 
@@ -473,6 +493,42 @@ class Recomputed:
         labels = [(team.value, team.label) for team in HandOnTeam if team.value]
         overall, rows = self._duration_rows(items, labels, deadline=False, waived=False)
         return DurationTable("Team", overall, rows)
+
+    def _strategy(self) -> pd.DataFrame:
+        """Strategy discussions on the cohort's contacts raised before as_at, with when the
+        need was identified (the decision, else the raising) and whether held by as_at."""
+        discussions = self.data.strategy
+        discussions = discussions[
+            discussions.contact_id.isin(self.cohort.id) & (discussions.raised_at < self.as_at)
+        ].copy()
+        discussions["identified"] = discussions["decision__decided_at"].fillna(
+            discussions.raised_at
+        )
+        discussions["scheduled"] = pd.to_datetime(discussions.scheduled_for, utc=True)
+        discussions["held"] = discussions.minutes_recorded_at.notna() & (
+            discussions.minutes_recorded_at < self.as_at
+        )
+        return discussions
+
+    def _strategy_durations(self, start: pd.Series, end: pd.Series, keys: pd.Series) -> Any:
+        items = pd.DataFrame({"key": keys, "start": start, "end": end})
+        labels = [(origin.value, origin.label) for origin in DiscussionOrigin]
+        overall, rows = self._duration_rows(items, labels, deadline=False, waived=False)
+        return DurationTable("Raised", overall, rows)
+
+    def time_to_strategy_discussion(self) -> DurationTable:
+        held = self._strategy()
+        return self._strategy_durations(
+            held.identified, held.scheduled.where(held.held), held.origin
+        )
+
+    def strategy_discussion_to_outcome(self) -> DurationTable:
+        discussions = self._strategy()
+        held = discussions[discussions.held]
+        decided = held.outcome_recorded_at.notna() & (held.outcome_recorded_at < self.as_at)
+        return self._strategy_durations(
+            held.scheduled, held.outcome_recorded_at.where(decided), held.origin
+        )
 
     # -- outcomes ----------------------------------------------------------------------
 
@@ -863,6 +919,67 @@ def _add_what_the_demo_does_not(now: datetime) -> None:
         )
 
 
+def _add_strategy_discussions() -> None:
+    """More strategy discussions: raised from strategy decisions the demo left without one
+    (and by police on contacts they checked), held hours to days later, most decided,
+    some not yet."""
+    manager = User.objects.get(username="manager")
+    chair = Actor(user=manager)
+    police = Actor(user=User.objects.get(username="police.researcher"))
+    # The demo holds the discussions it decided; these are more, at other paces.
+    decisions = Decision.objects.filter(
+        outcome__kind=OutcomeKind.STRATEGY_DISCUSSION,
+        amends__isnull=True,
+        strategy_discussion__isnull=True,
+    ).order_by("id")
+    raised = [
+        discussion_raise(
+            actor=chair,
+            contact_id=decision.contact_id,
+            now=decision.decided_at + timedelta(hours=1),
+        )
+        for decision in decisions[:8]
+    ]
+    checked = Contact.objects.filter(agency_checks__agency__slug="police").order_by("id")
+    raised += [
+        discussion_raise(
+            actor=police,
+            contact_id=contact.pk,
+            reason="Disclosure.",
+            now=contact.received_at + timedelta(hours=2),
+        )
+        for contact in checked.exclude(strategy_discussions__isnull=False)[:4]
+    ]
+    for number, discussion in enumerate(raised):
+        if number % 4 == 3:
+            continue  # raised, never scheduled
+        when = timezone.localtime(discussion.raised_at + timedelta(hours=3 + 7 * number))
+        discussion_schedule(
+            actor=chair,
+            discussion_id=discussion.pk,
+            data=ScheduleInput(
+                day=when.date(), time=f"{when:%H:%M}", place="Room", chair_id=manager.pk
+            ),
+            now=discussion.raised_at,
+        )
+        discussion.refresh_from_db()
+        held_at = discussion.scheduled_for
+        assert held_at is not None
+        minutes_record(
+            actor=chair,
+            discussion_id=discussion.pk,
+            minutes="Held.",
+            now=held_at + timedelta(hours=1),
+        )
+        if number % 3 != 2:
+            outcome_record(
+                actor=chair,
+                discussion_id=discussion.pk,
+                outcome=DiscussionOutcome.S47_JOINT,
+                now=held_at + timedelta(hours=2 + number),
+            )
+
+
 def test_every_dashboard_figure_is_recomputed_independently_from_a_raw_export() -> None:
     started = time.monotonic()
     call_command(
@@ -878,6 +995,8 @@ def test_every_dashboard_figure_is_recomputed_independently_from_a_raw_export() 
     seeded = time.monotonic()
     now = timezone.now()
     _add_what_the_demo_does_not(now)
+    held_in_the_demo = StrategyDiscussion.objects.filter(outcome__gt="").count()
+    _add_strategy_discussions()
     data = Export.from_database()
     assert len(data.contacts) > 250  # about 300: a year at a contact a weekday
     today = timezone.localdate(now, LONDON)
@@ -894,6 +1013,9 @@ def test_every_dashboard_figure_is_recomputed_independently_from_a_raw_export() 
     assert recomputed.step_down_to_early_help().returned > 0
     assert recomputed.re_referrals().numerator > 0
     assert RagRating.objects.filter(is_regrade=True).exists()
+    assert recomputed.strategy_discussion_to_outcome().overall.measured > 0
+    assert recomputed.time_to_strategy_discussion().overall.open > 0
+    assert held_in_the_demo > 0
     print(
         f"\n{len(data.contacts)} contacts; seeding {seeded - started:.1f} s, "
         f"recomputing {time.monotonic() - seeded:.1f} s"

@@ -1,7 +1,14 @@
 """The indicators of issue 5, each defined once (registry.py) and grouped as the issue
 groups them. Importing this package registers every one."""
 
-from openmash.metrics.indicators import outcomes, quality, timeliness, volume, workload
+from openmash.metrics.indicators import (
+    outcomes,
+    quality,
+    strategy,
+    timeliness,
+    volume,
+    workload,
+)
 from openmash.metrics.indicators.registry import (
     INDICATORS,
     Group,
@@ -20,6 +27,7 @@ __all__ = [
     "indicators_in",
     "outcomes",
     "quality",
+    "strategy",
     "timeliness",
     "volume",
     "workload",
