@@ -10,10 +10,11 @@ For each dataset, in one run and side by side:
 (c) our live matcher's scoring (comparisons.score_levels, the model trained in (a)) over
     the candidate pairs its candidate search would find: the same keys as
     matcher.candidate_keys (valid NHS number, valid UPN, date of birth, date with day and
-    month swapped, surname soundex + birth year, surname + first name as given and the
-    other way round), computed with
-    pandas joins over the dataset instead of the Django database (no per-key cap of 200:
-    no key group is that large here).
+    month swapped, surname soundex + birth year, surname and first-name soundexes +
+    postcode outward code, surname and first-name soundexes + birth year within one either
+    side, postcode + first name, surname + first name as given and the other way round),
+    computed with pandas joins over the dataset instead of the Django database (no
+    per-key cap of 200: no key group is that large here).
 
 Precision, recall and F1 against the truth (all true pairs, blocked or not) at 0.999 (the
 automatic link threshold) and at 0.5 (suggestion); for the household data also the
@@ -209,7 +210,11 @@ def _our_frames(data: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame | None
     def frame(people: list[dict[str, Any]]) -> pd.DataFrame:
         records = comparison_frame(people)
         if postcode_as_given:
-            records["postcode_std"] = [str(p["postcode"] or "").strip() or None for p in people]
+            given = [str(p["postcode"] or "").strip() or None for p in people]
+            # The whole code stands as its own "outward code" (a blocking key only: the
+            # comparison's exact level comes first).
+            records["postcode_std"] = given
+            records["postcode_outward"] = given
         return records
 
     left = frame(data["left"])
@@ -345,9 +350,11 @@ def _swapped(dob: str | None) -> str | None:
 
 
 def _key_columns(frame: pd.DataFrame, query: bool) -> dict[str, pd.Series]:
-    """The matcher's blocking keys; `query` gives the looked-up side (swapped dob)."""
+    """The matcher's blocking keys; `query` gives the looked-up side (swapped dob, and
+    each birth year within one either side)."""
     dob = frame["dob"]
     year = dob.str[:4]
+    sounds = frame["family_sound"] + "|" + frame["given_sound"]
     keys = {
         "nhs": frame["nhs"],
         "upn": frame["upn"],
@@ -355,6 +362,12 @@ def _key_columns(frame: pd.DataFrame, query: bool) -> dict[str, pd.Series]:
         "dob_swapped": dob.map(_swapped) if query else dob,
         "sound_year": (frame["family_sound"] + "|" + year).where(
             frame["family_sound"].notna() & dob.notna()
+        ),
+        "sounds_outward": (sounds + "|" + frame["postcode_outward"]).where(
+            sounds.notna() & frame["postcode_outward"].notna()
+        ),
+        "postcode_given": (frame["postcode_std"] + "|" + frame["given_std"]).where(
+            frame["postcode_std"].notna() & frame["given_std"].notna()
         ),
         "names": (frame["family_std"] + "|" + frame["given_std"]).where(
             frame["family_std"].notna() & frame["given_std"].notna()
@@ -365,6 +378,15 @@ def _key_columns(frame: pd.DataFrame, query: bool) -> dict[str, pd.Series]:
             else (frame["family_std"] + "|" + frame["given_std"])
         ).where(frame["family_std"].notna() & frame["given_std"].notna()),
     }
+    for shift in (-1, 0, 1):
+        shifted = (
+            (year.astype(float) + shift).map(lambda y: None if pd.isna(y) else str(int(y)))
+            if query
+            else year
+        )
+        keys[f"sounds_year{shift:+d}"] = (sounds + "|" + shifted).where(
+            sounds.notna() & dob.notna()
+        )
     return keys
 
 

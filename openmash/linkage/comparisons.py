@@ -45,6 +45,7 @@ COMPARISON_COLUMNS = (
     "family_std",
     "family_parts",
     "family_sound",
+    "given_sound",
     "aliases",
     "dob",
     "sex",
@@ -337,8 +338,10 @@ def comparison_record(
     postcode_outward: str,
     nhs: str,
     upn: str,
+    given_sound: str = "",
 ) -> Record:
-    """A person's standardised fields as the comparisons read them (empty -> None)."""
+    """A person's standardised fields as the comparisons read them (empty -> None).
+    `given_sound` is a blocking key only (no comparison reads it)."""
     sex_code = (sex or "").upper()
     return {
         "unique_id": unique_id,
@@ -347,6 +350,7 @@ def comparison_record(
         "family_std": _empty_to_none(family_std),
         "family_parts": list(family_parts) or None,
         "family_sound": _empty_to_none(family_sound),
+        "given_sound": _empty_to_none(given_sound),
         "aliases": list(aliases) or None,
         "dob": date_of_birth.isoformat() if date_of_birth else None,
         "sex": sex_code if sex_code in ("M", "F") else None,
@@ -398,6 +402,7 @@ def comparison_record_for_person(
         family_std=person.family_name,
         family_parts=person.family_name_parts,
         family_sound=jellyfish.soundex(person.family_name) if person.family_name else "",
+        given_sound=jellyfish.soundex(person.given_name) if person.given_name else "",
         aliases=person.other_names,
         date_of_birth=date_of_birth,
         sex=person.sex,

@@ -42,6 +42,7 @@ def standard_fields(
         "family_std": person.family_name,
         "family_parts": list(person.family_name_parts),
         "family_sound": jellyfish.soundex(person.family_name) if person.family_name else "",
+        "given_sound": jellyfish.soundex(person.given_name) if person.given_name else "",
         "birth_year": date_of_birth.year if date_of_birth else None,
         "postcode_std": person.postcode,
         "postcode_outward": person.postcode_outward,

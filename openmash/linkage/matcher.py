@@ -59,6 +59,7 @@ _COLUMNS = (
     "family_std",
     "family_parts",
     "family_sound",
+    "given_sound",
     "postcode_std",
     "postcode_outward",
     "nhs_valid",
@@ -149,7 +150,10 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
     """The blocking keys the record has, as SQL conditions, each served by an index of
     IndexedPerson: nhs_valid, upn_valid, date_of_birth (twice: as given and with day and
     month swapped), (family_sound, birth_year) and (family_std, given_std) (twice: as given
-    and with first name and surname the other way round)."""
+    and with first name and surname the other way round); and three that need no date of
+    birth or tolerate a wrong one: (family_sound, given_sound, postcode_outward),
+    (family_sound, given_sound, birth year within one either side) and (postcode_std,
+    given_std) (a surname changed at the same address)."""
     keys: list[tuple[str, list[Any]]] = []
     if record["nhs"]:
         keys.append(("nhs_valid = %s", [record["nhs"]]))
@@ -167,6 +171,30 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
                     [record["family_sound"], date_of_birth.year],
                 )
             )
+    if record["family_sound"] and record["given_sound"]:
+        if record["postcode_outward"]:
+            keys.append(
+                (
+                    "family_sound = %s AND given_sound = %s AND postcode_outward = %s",
+                    [record["family_sound"], record["given_sound"], record["postcode_outward"]],
+                )
+            )
+        if date_of_birth:
+            keys.append(
+                (
+                    "family_sound = %s AND given_sound = %s AND birth_year BETWEEN %s AND %s",
+                    [
+                        record["family_sound"],
+                        record["given_sound"],
+                        date_of_birth.year - 1,
+                        date_of_birth.year + 1,
+                    ],
+                )
+            )
+    if record["postcode_std"] and record["given_std"]:
+        keys.append(
+            ("postcode_std = %s AND given_std = %s", [record["postcode_std"], record["given_std"]])
+        )
     if record["family_std"] and record["given_std"]:
         keys.append(
             ("family_std = %s AND given_std = %s", [record["family_std"], record["given_std"]])
@@ -185,7 +213,12 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
 def candidate_sql(record: Record, *, date_of_birth: date | None) -> tuple[str, list[Any]] | None:
     """One statement for the whole candidate search: a UNION of one capped, indexed
     lookup per blocking key, then the rows themselves by primary key (one round trip).
-    Records withdrawn from their agency's feed are not candidates."""
+    Records withdrawn from their agency's feed are not candidates.
+
+    Each key returns at most CANDIDATES_PER_KEY rows, the newest first (deterministic), so
+    a common name or date of birth cannot flood the candidates; the compound keys (two
+    sounds with a postcode area or birth years) are narrow enough that a person missed
+    by a flooded broad key is still found through a narrow one."""
     keys = candidate_keys(record, date_of_birth=date_of_birth)
     if not keys:
         return None
@@ -195,7 +228,7 @@ def candidate_sql(record: Record, *, date_of_birth: date | None) -> tuple[str, l
     # record its agency has withdrawn is never a new candidate (left out before the cap).
     lookups = " UNION ".join(
         f"SELECT id FROM (SELECT id FROM {table} WHERE {condition} AND withdrawn_at IS NULL "  # noqa: S608
-        f"LIMIT {CANDIDATES_PER_KEY}) AS k{n}"
+        f"ORDER BY id DESC LIMIT {CANDIDATES_PER_KEY}) AS k{n}"
         for n, (condition, _) in enumerate(keys)
     )
     columns = ", ".join(f"p.{name}" for name in _COLUMNS)
@@ -236,6 +269,7 @@ def record_from_row(row: dict[str, Any]) -> Record:
         family_std=row["family_std"],
         family_parts=row["family_parts"] or (),
         family_sound=row["family_sound"],
+        given_sound=row["given_sound"],
         aliases=other_names_standard(row["other_names"]),
         date_of_birth=row["date_of_birth"],
         sex=row["sex"],
