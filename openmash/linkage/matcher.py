@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +116,7 @@ def explanation_words(
     words = []
     for part in parts:
         level = part.comparison.levels[part.level_index]
-        if level.is_null:
+        if level.is_null or not level.words:
             continue
         field = part.comparison.shown_field
         words.append(
@@ -150,10 +150,11 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
     """The blocking keys the record has, as SQL conditions, each served by an index of
     IndexedPerson: nhs_valid, upn_valid, date_of_birth (twice: as given and with day and
     month swapped), (family_sound, birth_year) and (family_std, given_std) (twice: as given
-    and with first name and surname the other way round); and three that need no date of
-    birth or tolerate a wrong one: (family_sound, given_sound, postcode_outward),
-    (family_sound, given_sound, birth year within one either side) and (postcode_std,
-    given_std) (a surname changed at the same address)."""
+    and with first name and surname the other way round); and five that need no date of
+    birth or tolerate a wrong one: (family_sound, first-name initial), (family_sound,
+    postcode_outward, first-name initial), (family_sound, birth year within one either
+    side, first-name initial), (month of birth, first-name initial) and postcode_std (one
+    address: a surname changed, a first name mistyped, names the other way round)."""
     keys: list[tuple[str, list[Any]]] = []
     if record["nhs"]:
         keys.append(("nhs_valid = %s", [record["nhs"]]))
@@ -172,29 +173,55 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
                 )
             )
     if record["family_sound"] and record["given_sound"]:
+        # The first name's initial (the first letter of its soundex), as a range on the
+        # index's last column: typing errors after the first letter and short forms
+        # (Jen/Jennifer) still meet.
+        initial = record["given_sound"][0]
+        after = chr(ord(initial) + 1)
+        # Without a date of birth or an address in common: the surname's sound and the
+        # first name's initial (capped, as every key).
+        keys.append(
+            (
+                "family_sound = %s AND given_sound >= %s AND given_sound < %s",
+                [record["family_sound"], initial, after],
+            )
+        )
         if record["postcode_outward"]:
             keys.append(
                 (
-                    "family_sound = %s AND given_sound = %s AND postcode_outward = %s",
-                    [record["family_sound"], record["given_sound"], record["postcode_outward"]],
+                    "family_sound = %s AND postcode_outward = %s "
+                    "AND given_sound >= %s AND given_sound < %s",
+                    [record["family_sound"], record["postcode_outward"], initial, after],
                 )
             )
         if date_of_birth:
+            # Born in the same month, the same initial: a day mistyped with the surname
+            # changed or mistyped.
+            month_start = date_of_birth.replace(day=1)
+            month_end = (month_start + timedelta(days=31)).replace(day=1) - timedelta(days=1)
             keys.append(
                 (
-                    "family_sound = %s AND given_sound = %s AND birth_year BETWEEN %s AND %s",
+                    "date_of_birth BETWEEN %s AND %s AND given_sound >= %s AND given_sound < %s",
+                    [month_start, month_end, initial, after],
+                )
+            )
+            keys.append(
+                (
+                    "family_sound = %s AND birth_year BETWEEN %s AND %s "
+                    "AND given_sound >= %s AND given_sound < %s",
                     [
                         record["family_sound"],
-                        record["given_sound"],
                         date_of_birth.year - 1,
                         date_of_birth.year + 1,
+                        initial,
+                        after,
                     ],
                 )
             )
-    if record["postcode_std"] and record["given_std"]:
-        keys.append(
-            ("postcode_std = %s AND given_std = %s", [record["postcode_std"], record["given_std"]])
-        )
+    if record["postcode_std"]:
+        # One address: a household's few people (a surname changed, a first name
+        # mistyped, the names the other way round), capped as every key.
+        keys.append(("postcode_std = %s", [record["postcode_std"]]))
     if record["family_std"] and record["given_std"]:
         keys.append(
             ("family_std = %s AND given_std = %s", [record["family_std"], record["given_std"]])

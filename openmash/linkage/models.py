@@ -102,14 +102,15 @@ class IndexedPerson(models.Model):
             models.Index(fields=["family_std", "given_std"], name="index_names"),
             models.Index(fields=["postcode_std"], name="index_postcode"),
             # Keys that work when the date of birth is missing or wrong.
+            models.Index(fields=["family_sound", "given_sound"], name="index_sound_given"),
             models.Index(
-                fields=["family_sound", "given_sound", "postcode_outward"],
+                fields=["family_sound", "postcode_outward", "given_sound"],
                 name="index_sounds_outward",
             ),
             models.Index(
-                fields=["family_sound", "given_sound", "birth_year"], name="index_sounds_year"
+                fields=["family_sound", "birth_year", "given_sound"], name="index_sounds_year"
             ),
-            models.Index(fields=["postcode_std", "given_std"], name="index_postcode_given"),
+            models.Index(fields=["date_of_birth", "given_sound"], name="index_dob_given"),
         ]
 
     def __str__(self) -> str:

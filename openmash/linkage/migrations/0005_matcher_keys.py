@@ -47,20 +47,24 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="indexedperson",
+            index=models.Index(fields=["family_sound", "given_sound"], name="index_sound_given"),
+        ),
+        migrations.AddIndex(
+            model_name="indexedperson",
             index=models.Index(
-                fields=["family_sound", "given_sound", "postcode_outward"],
+                fields=["family_sound", "postcode_outward", "given_sound"],
                 name="index_sounds_outward",
             ),
         ),
         migrations.AddIndex(
             model_name="indexedperson",
             index=models.Index(
-                fields=["family_sound", "given_sound", "birth_year"], name="index_sounds_year"
+                fields=["family_sound", "birth_year", "given_sound"], name="index_sounds_year"
             ),
         ),
         migrations.AddIndex(
             model_name="indexedperson",
-            index=models.Index(fields=["postcode_std", "given_std"], name="index_postcode_given"),
+            index=models.Index(fields=["date_of_birth", "given_sound"], name="index_dob_given"),
         ),
         migrations.RunPython(fill_keys, migrations.RunPython.noop),
     ]
