@@ -52,10 +52,15 @@ DATES_APART_DAYS = 4383  # twelve years of 365.25 days
 # - same-named people at one address, one date of birth missing (a parent and the child
 #   named after them): never above the suggestion band on that alone.
 # Any agreeing valid identifier (NHS number or UPN) sets the household evidence aside.
+# Split by how much the date and the postcode already agree, so that each lands in the
+# suggestion band: the same (or swapped) date at the same postcode; at a nearby or unknown
+# postcode; a date a day out at the same postcode; at a nearby or unknown one; and one
+# record written surname first.
 TWINS_ALIKE_BITS = -19.0
-# The same, a date of birth a day out or with day and month swapped (the date agrees
-# less, so less is taken away to land in the same band).
+TWINS_ALIKE_NEARBY_BITS = -11.0
 TWINS_ALIKE_NEAR_DATE_BITS = -12.0
+TWINS_ALIKE_NEAR_DATE_NEARBY_BITS = -6.0
+TWINS_TRANSPOSED_ALIKE_BITS = -8.0
 TWINS_DIFFERENT_BITS = -8.0
 # Twins, one recorded under another surname (a step-family), or both written surname
 # first: the same birth at the same postcode with different first names, or with
@@ -257,18 +262,38 @@ def _twin_look(left: Record, right: Record) -> bool:
 
 
 def _twins_alike(left: Record, right: Record) -> bool:
-    return _same_birth_one_address(left, right) and (
-        (
-            _surnames_alike(left, right)
-            and _first_names_differ(left, right)
-            and _first_names_alike(left, right)
-        )
-        or _transposed_twins(left, right, alike=True)
+    return (
+        _same_birth_one_address(left, right)
+        and _surnames_alike(left, right)
+        and _first_names_differ(left, right)
+        and _first_names_alike(left, right)
+    )
+
+
+def _same_or_swapped_date(left: Record, right: Record) -> bool:
+    return _both_equal(left, right, "dob") or (
+        left["dob"] is not None and right["dob"] is not None and _dob_swapped(left, right)
+    )
+
+
+def _twins_alike_same_date_same_postcode(left: Record, right: Record) -> bool:
+    return (
+        _same_or_swapped_date(left, right)
+        and _both_equal(left, right, "postcode_std")
+        and _twins_alike(left, right)
     )
 
 
 def _twins_alike_same_date(left: Record, right: Record) -> bool:
-    return _both_equal(left, right, "dob") and _twins_alike(left, right)
+    return _same_or_swapped_date(left, right) and _twins_alike(left, right)
+
+
+def _twins_alike_same_postcode(left: Record, right: Record) -> bool:
+    return _both_equal(left, right, "postcode_std") and _twins_alike(left, right)
+
+
+def _twins_transposed_alike(left: Record, right: Record) -> bool:
+    return _same_birth_one_address(left, right) and _transposed_twins(left, right, alike=True)
 
 
 def _twins_other_surname(left: Record, right: Record) -> bool:
@@ -354,8 +379,15 @@ _SQL_TWIN_LOOK = (
 )
 _SQL_TWINS_ALIKE = (
     f"{_SQL_SAME_BIRTH_ONE_ADDRESS} AND "
-    f'(({_SQL_SURNAMES_ALIKE} AND "given_std_l" <> "given_std_r" AND {_SQL_NAMES_ALIKE}) OR '
-    f"{_sql_transposed_twins(alike=True)})"
+    f'{_SQL_SURNAMES_ALIKE} AND "given_std_l" <> "given_std_r" AND {_SQL_NAMES_ALIKE}'
+)
+_SQL_SAME_OR_SWAPPED_DATE = (
+    "(dob_l = dob_r OR (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND "
+    "substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND "
+    "substr(dob_l, 9, 2) = substr(dob_r, 6, 2)))"
+)
+_SQL_TWINS_TRANSPOSED_ALIKE = (
+    f"{_SQL_SAME_BIRTH_ONE_ADDRESS} AND {_sql_transposed_twins(alike=True)}"
 )
 _SQL_TWINS_OTHER_SURNAME = (
     "(substr(dob_l, 1, 7) = substr(dob_r, 1, 7) OR "
@@ -526,6 +558,12 @@ COMPARISONS: tuple[Comparison, ...] = (
                 "date of birth differs by year: {left} and {right}",
             ),
             Level(
+                "One character different",
+                "levenshtein(dob_l, dob_r) <= 1",
+                lambda left, right: levenshtein(left["dob"], right["dob"]) <= 1,
+                "date of birth one digit different: {left} and {right}",
+            ),
+            Level(
                 "Within 365 days",
                 "abs(date_diff('day', CAST(dob_l AS DATE), CAST(dob_r AS DATE))) <= 365",
                 _dob_within_a_year,
@@ -596,20 +634,47 @@ COMPARISONS: tuple[Comparison, ...] = (
             ),
             Level(
                 "Twin look, first names alike",
-                f"dob_l = dob_r AND {_SQL_TWINS_ALIKE}",
-                _twins_alike_same_date,
+                f'{_SQL_SAME_OR_SWAPPED_DATE} AND "postcode_std_l" = "postcode_std_r" AND {_SQL_TWINS_ALIKE}',
+                _twins_alike_same_date_same_postcode,
                 "could be twins: first names {left}/{right} with the same surname, birth "
                 "and address",
                 fixed_m=HOUSEHOLD_U * 2**TWINS_ALIKE_BITS,
                 fixed_u=HOUSEHOLD_U,
             ),
             Level(
+                "Twin look, first names alike, postcode nearby or unknown",
+                f"{_SQL_SAME_OR_SWAPPED_DATE} AND {_SQL_TWINS_ALIKE}",
+                _twins_alike_same_date,
+                "could be twins: first names {left}/{right} with the same surname, birth "
+                "and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_ALIKE_NEARBY_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
                 "Twin look, first names alike, date nearly the same",
+                f'"postcode_std_l" = "postcode_std_r" AND {_SQL_TWINS_ALIKE}',
+                _twins_alike_same_postcode,
+                "could be twins: first names {left}/{right} with the same surname, birth "
+                "and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_ALIKE_NEAR_DATE_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Twin look, first names alike, date nearly the same, postcode nearby or unknown",
                 _SQL_TWINS_ALIKE,
                 _twins_alike,
                 "could be twins: first names {left}/{right} with the same surname, birth "
                 "and address",
-                fixed_m=HOUSEHOLD_U * 2**TWINS_ALIKE_NEAR_DATE_BITS,
+                fixed_m=HOUSEHOLD_U * 2**TWINS_ALIKE_NEAR_DATE_NEARBY_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Twin look, written surname first, first names alike",
+                _SQL_TWINS_TRANSPOSED_ALIKE,
+                _twins_transposed_alike,
+                "could be twins: first names {left}/{right} with the same surname, birth "
+                "and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_TRANSPOSED_ALIKE_BITS,
                 fixed_u=HOUSEHOLD_U,
             ),
             Level(

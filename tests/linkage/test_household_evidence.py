@@ -77,7 +77,7 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], str, float, float]] = [
     (
         {"given_names": "Harper", "family_name": "Liam", "date_of_birth": BORN, "sex": "M"},
         {"given_names": "Leah", "date_of_birth": BORN, "sex": "M"},
-        "Twin look, first names alike",
+        "Twin look, written surname first, first names alike",
         0.0,
         AUTO_LINK,
     ),
@@ -87,6 +87,14 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], str, float, float]] = [
         {"given_names": "Amelia", "date_of_birth": date(2019, 3, 7), "sex": "F"},
         "Sibling look, first names alike",
         0.0,
+        AUTO_LINK,
+    ),
+    # Twins a short edit apart, one record at a nearby postcode.
+    (
+        {"given_names": "Jake", "date_of_birth": BORN, "sex": "M"},
+        {"given_names": "Jack", "date_of_birth": BORN, "sex": "M", "postcode": "LS6 4QT"},
+        "Twin look, first names alike, postcode nearby or unknown",
+        SUGGEST,
         AUTO_LINK,
     ),
     # Nothing of a household: no household evidence.
