@@ -71,6 +71,8 @@ TWINS_OTHER_SURNAME_BITS = -6.0
 # the date of birth comparison's own level).
 SIBLINGS_ALIKE_BITS = -9.0
 NO_DATE_SAME_NAMES_BITS = -5.0
+# How many levels the household comparison has (checked against COMPARISONS by a test).
+HOUSEHOLD_LEVELS = 11
 # The fixed u of the household levels (only m/u matters).
 HOUSEHOLD_U = 0.5
 
@@ -336,6 +338,16 @@ def _same_names_no_date(left: Record, right: Record) -> bool:
     )
 
 
+def _household_shortcut(left: Record, right: Record) -> int | None:
+    """Most candidates are in different postcode areas: every household level but the
+    first (an identifier agrees) needs one area or an unknown postcode."""
+    if _identifier_agrees(left, right):
+        return 0
+    if not _same_address_or_unknown(left, right):
+        return HOUSEHOLD_LEVELS - 1
+    return None
+
+
 _SQL_IDENTIFIER_AGREES = 'coalesce("nhs_l" = "nhs_r", false) OR coalesce("upn_l" = "upn_r", false)'
 _SQL_NAMES_ALIKE = (
     '(coalesce(list_has_any("given_forms_l", "given_forms_r"), false) OR '
@@ -433,9 +445,16 @@ class Comparison:
     shown_field: str
     levels: tuple[Level, ...]
     description: str = ""
+    # A quicker answer for common pairs, or None to test the levels in turn; it must give
+    # the level the levels themselves give (a test checks).
+    shortcut: Callable[[Record, Record], int | None] | None = None
 
     def level_of(self, left: Record, right: Record) -> int:
         """The index of the first level whose condition holds (the last is 'else')."""
+        if self.shortcut is not None:
+            quick = self.shortcut(left, right)
+            if quick is not None:
+                return quick
         for index, level in enumerate(self.levels[:-1]):
             if level.test(left, right):
                 return index
@@ -715,6 +734,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             _else("", fixed_m=HOUSEHOLD_U, fixed_u=HOUSEHOLD_U),
         ),
         "Household evidence: twins, a parent and child of the same name",
+        shortcut=_household_shortcut,
     ),
 )
 

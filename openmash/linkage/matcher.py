@@ -146,14 +146,32 @@ def _swapped(day: date) -> date | None:
     return date(day.year, day.day, day.month)
 
 
+def _year_retyped(day: date) -> list[date]:
+    """The date with the year's last or tens digit typed differently (the same day and
+    month), the nearest years excepted (another key has them)."""
+    years = {day.year - day.year % 10 + digit for digit in range(10)} | {
+        day.year - day.year % 100 + 10 * digit + day.year % 10 for digit in range(10)
+    }
+    dates = []
+    for year in sorted(years - {day.year - 1, day.year, day.year + 1}):
+        if 1 <= year <= 9999:
+            try:
+                dates.append(day.replace(year=year))
+            except ValueError:  # 29 February
+                continue
+    return dates
+
+
 def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[str, list[Any]]]:
     """The blocking keys the record has, as SQL conditions, each served by an index of
     IndexedPerson: nhs_valid, upn_valid, date_of_birth (twice: as given and with day and
     month swapped), (family_sound, birth_year) and (family_std, given_std) (twice: as given
     and with first name and surname the other way round); and five that need no date of
-    birth or tolerate a wrong one: (family_sound, first-name initial), (family_sound,
+    birth or tolerate a wrong one: (family_sound, first-name initial: with a date of birth,
+    only records without one), (family_sound,
     postcode_outward, first-name initial), (family_sound, birth year within one either
-    side, first-name initial), (month of birth, first-name initial) and postcode_std (one
+    side, first-name initial), (month of birth, first-name initial), (the same day and
+    month with the year's last or tens digit retyped, first-name initial) and postcode_std (one
     address: a surname changed, a first name mistyped, names the other way round)."""
     keys: list[tuple[str, list[Any]]] = []
     if record["nhs"]:
@@ -178,11 +196,13 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
         # (Jen/Jennifer) still meet.
         initial = record["given_sound"][0]
         after = chr(ord(initial) + 1)
-        # Without a date of birth or an address in common: the surname's sound and the
-        # first name's initial (capped, as every key).
+        # A date of birth missing on one side, no address in common: the surname's sound
+        # and the first name's initial. With a date of birth, only the records without
+        # one: the other keys find the rest, and a common surname stays narrow.
         keys.append(
             (
-                "family_sound = %s AND given_sound >= %s AND given_sound < %s",
+                "family_sound = %s AND given_sound >= %s AND given_sound < %s"
+                + ("" if date_of_birth is None else " AND date_of_birth IS NULL"),
                 [record["family_sound"], initial, after],
             )
         )
@@ -205,6 +225,16 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
                     [month_start, month_end, initial, after],
                 )
             )
+            # The same day and month, the year's last or tens digit mistyped.
+            retyped = _year_retyped(date_of_birth)
+            if retyped:
+                keys.append(
+                    (
+                        f"date_of_birth IN ({', '.join(['%s'] * len(retyped))}) "
+                        "AND given_sound >= %s AND given_sound < %s",
+                        [*retyped, initial, after],
+                    )
+                )
             keys.append(
                 (
                     "family_sound = %s AND birth_year BETWEEN %s AND %s "

@@ -631,8 +631,8 @@ class Generator:
             options.add(name + "h")
         if name.endswith("ah"):
             options.add(name[:-1])
-        options = sorted(options - {name})
-        return self.random.choice(options) if options else ""
+        choices = sorted(options - {name})
+        return self.random.choice(choices) if choices else ""
 
     # -- noisy records -------------------------------------------------------------
     def typo(self, value: str) -> str:

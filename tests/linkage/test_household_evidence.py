@@ -151,3 +151,30 @@ def test_the_household_weights_are_fixed_not_trained() -> None:
             assert level["fix_m_probability"] and level["fix_u_probability"]
     household = next(c for c in COMPARISONS if c.name == "household")
     assert household.levels[0].is_null  # an agreeing identifier: no household evidence
+
+
+def test_the_household_shortcut_gives_the_levels_own_answer() -> None:
+    from dataclasses import replace
+
+    from openmash.linkage.comparisons import HOUSEHOLD_LEVELS
+    from openmash.linkage.synthetic import synthetic_records
+    from openmash.linkage.training import comparison_frame
+
+    household = next(c for c in COMPARISONS if c.name == "household")
+    assert len(household.levels) == HOUSEHOLD_LEVELS
+    plain = replace(household, shortcut=None)
+    frame = comparison_frame(synthetic_records(3000, seed=13))
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    by_household: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_household.setdefault(str(row["postcode_outward"]), []).append(row)
+    pairs = [(rows[n], rows[(n * 7919) % len(rows)]) for n in range(len(rows))]
+    pairs += [
+        (group[i], group[j])
+        for group in by_household.values()
+        for i in range(len(group))
+        for j in range(i + 1, len(group))
+    ][:20000]
+    levels = [household.level_of(a, b) for a, b in pairs]
+    assert levels == [plain.level_of(a, b) for a, b in pairs]
+    assert len(set(levels)) > 5  # the pairs reach many levels

@@ -309,3 +309,28 @@ def test_a_common_name_cannot_flood_the_candidates(settings: object) -> None:
     assert crowd[0].pk in ids
     assert {person.pk for person in crowd[-5:]} <= ids
     assert len(ids) <= 5 * 4
+
+
+def test_it_finds_a_child_whose_birth_year_has_a_digit_mistyped() -> None:
+    child = _index(
+        given_names="Toby",
+        family_name="James",
+        date_of_birth=date(1988, 6, 23),
+        postcode="LS6 2AB",
+    )
+    candidates = match_person(
+        given_names="Toby", family_name="Jnmes", date_of_birth=date(1982, 6, 23)
+    )
+    assert [c.indexed_person_id for c in candidates] == [child.pk]
+
+
+def test_a_query_with_a_date_of_birth_meets_by_surname_sound_only_records_without_one() -> None:
+    record = comparison_record_for_person(
+        unique_id=0, given_names="Jack", family_name="Smith", date_of_birth=date(2015, 1, 1)
+    )
+    statement = candidate_sql(record, date_of_birth=date(2015, 1, 1))
+    assert statement is not None
+    assert "given_sound < %s AND date_of_birth IS NULL" in statement[0]
+    without = comparison_record_for_person(unique_id=0, given_names="Jack", family_name="Smith")
+    statement = candidate_sql(without, date_of_birth=None)
+    assert statement is not None and "date_of_birth IS NULL" not in statement[0]
