@@ -10,9 +10,9 @@ For each dataset, in one run and side by side:
 (c) our live matcher's scoring (comparisons.score_levels, the model trained in (a)) over
     the candidate pairs its candidate search would find: the same keys as
     matcher.candidate_keys (valid NHS number, valid UPN, date of birth, date with day and
-    month swapped, surname soundex + birth year, surname soundex + outward code +
-    first-name initial, surname soundex + birth year within one either side + first-name
-    initial, month of birth + first-name initial, day and month of birth with the year's
+    month swapped, surname soundex + outward code +
+    first-name soundex, surname soundex + birth year within one either side + first-name
+    initial, month of birth + first-name soundex, day and month of birth with the year's
     last or tens digit retyped + first-name initial, postcode, surname soundex + first-name
     initial where one record has no date of birth, surname + first name as given and the
     other way round),
@@ -419,14 +419,11 @@ def _key_columns(frame: pd.DataFrame, query: bool) -> dict[str, pd.Series]:
         "upn": frame["upn"],
         "dob": dob,
         "dob_swapped": dob.map(_swapped) if query else dob,
-        "sound_year": (frame["family_sound"] + "|" + year).where(
-            frame["family_sound"].notna() & dob.notna()
-        ),
         "sound_initial": (frame["family_sound"] + "|" + initial).where(
             frame["family_sound"].notna() & frame["given_sound"].notna()
         ),
-        "sound_outward_initial": (
-            frame["family_sound"] + "|" + frame["postcode_outward"] + "|" + initial
+        "sound_outward_given_sound": (
+            frame["family_sound"] + "|" + frame["postcode_outward"] + "|" + frame["given_sound"]
         ).where(
             frame["family_sound"].notna()
             & frame["postcode_outward"].notna()
@@ -436,7 +433,7 @@ def _key_columns(frame: pd.DataFrame, query: bool) -> dict[str, pd.Series]:
         "day_month_initial": (dob.str[5:] + "|" + initial).where(
             dob.notna() & frame["given_sound"].notna()
         ),
-        "month_initial": (dob.str[:7] + "|" + initial).where(
+        "month_given_sound": (dob.str[:7] + "|" + frame["given_sound"]).where(
             dob.notna() & frame["given_sound"].notna()
         ),
         "names": (frame["family_std"] + "|" + frame["given_std"]).where(

@@ -102,7 +102,12 @@ class IndexedPerson(models.Model):
             models.Index(fields=["family_std", "given_std"], name="index_names"),
             models.Index(fields=["postcode_std"], name="index_postcode"),
             # Keys that work when the date of birth is missing or wrong.
-            models.Index(fields=["family_sound", "given_sound"], name="index_sound_given"),
+            models.Index(fields=["family_sound", "given_sound", "id"], name="index_sound_given"),
+            models.Index(
+                fields=["family_sound", "given_sound", "id"],
+                condition=models.Q(date_of_birth__isnull=True),
+                name="index_sound_given_no_dob",
+            ),
             models.Index(
                 fields=["family_sound", "postcode_outward", "given_sound"],
                 name="index_sounds_outward",

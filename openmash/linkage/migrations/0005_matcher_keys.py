@@ -47,7 +47,17 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="indexedperson",
-            index=models.Index(fields=["family_sound", "given_sound"], name="index_sound_given"),
+            index=models.Index(
+                fields=["family_sound", "given_sound", "id"], name="index_sound_given"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="indexedperson",
+            index=models.Index(
+                condition=models.Q(("date_of_birth__isnull", True)),
+                fields=["family_sound", "given_sound", "id"],
+                name="index_sound_given_no_dob",
+            ),
         ),
         migrations.AddIndex(
             model_name="indexedperson",
