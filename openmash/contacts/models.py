@@ -194,3 +194,26 @@ class ContactDraft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.pk}"
+
+
+class PersonCorrection(models.Model):
+    """One correction of a person's details on a contact, kept as the person's history:
+    which fields changed, from what to what, why, who and when. The person row holds the
+    corrected values; these rows are the only place the previous ones are kept."""
+
+    person = models.ForeignKey(ContactPerson, on_delete=models.CASCADE, related_name="corrections")
+    # {"nhs_number": {"from": "9434765919", "to": "4857773456"}, ...}: field names as on
+    # ContactPerson, dates as ISO strings, empty strings for "not known".
+    changes = models.JSONField(default=dict)
+    reason = models.TextField()
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        indexes = [models.Index(fields=["person", "-corrected_at"], name="correction_person")]
+
+    def __str__(self) -> str:
+        return f"correction {self.pk}"

@@ -112,7 +112,7 @@ def _person_errors(person: PersonDetails, path: str, now: datetime) -> list[Fiel
     today = now.date()
 
     def error(name: str, message: str) -> None:
-        errors.append(FieldError(f"{path}.{name}", message))
+        errors.append(FieldError(f"{path}.{name}" if path else name, message))
 
     if person.role not in PersonRole.values:
         error("role", "Select the person's role in this contact")
@@ -339,3 +339,14 @@ def submission_errors(submission: ContactSubmission, *, now: datetime) -> list[F
     if consent.lawful_basis not in LawfulBasis.values:
         errors.append(FieldError("consent.lawful_basis", "Select the lawful basis for sharing"))
     return errors
+
+
+def person_errors(person: PersonDetails, *, now: datetime) -> list[FieldError]:
+    """Every way one person's details fall short, by the same rules as at intake, each
+    naming its field without a path (`nhs_number`, `address.postcode`): for a correction
+    of a person already recorded (openmash.enquiries.services.corrections)."""
+    return [
+        *_nul_character_errors(person, ""),
+        *_too_long_errors(person, ""),
+        *_person_errors(person, "", now),
+    ]

@@ -46,6 +46,15 @@ rules.add_perm("enquiries.manage_screening", is_mash_manager)
 rules.add_perm(
     "enquiries.decide_matches", (is_screener & not_screened_by_someone_else) | is_mash_manager
 )
+# Correcting a person's details on a contact (names, date of birth, sex, address,
+# identifiers): MASH work on the record, so the screening rule again: a screener, but not
+# while another screener is screening the contact; a MASH manager always. Whatever the
+# contact's state: a closed contact's wrong NHS number still joins the wrong child's
+# history, so it must stay correctable, and the history row and audit event say who
+# changed what and why. Asked with the contact.
+rules.add_perm(
+    "enquiries.correct_person", (is_screener & not_screened_by_someone_else) | is_mash_manager
+)
 # Every agency's findings together: the MASH screener and manager only (the fire wall).
 rules.add_perm("enquiries.view_all_findings", is_mash_decision_maker)
 # An agency's own check queue; the check itself is scoped to the researcher's agency

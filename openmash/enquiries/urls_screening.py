@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from openmash.enquiries.views import screening
+from openmash.enquiries.views import corrections, screening
 
 # Routes for the screening pages, mounted under /mash/ in the "enquiries" namespace.
 urlpatterns: list[URLPattern] = [
@@ -47,5 +47,20 @@ urlpatterns: list[URLPattern] = [
         "contacts/<str:reference>/matches/<int:link_id>/undo/",
         screening.screening_link_undo_view,
         name="screening-link-undo",
+    ),
+    path(
+        "contacts/<str:reference>/conflicts/<int:conflict_id>/resolve/",
+        screening.screening_conflict_resolve_view,
+        name="screening-conflict-resolve",
+    ),
+    path(
+        "contacts/<str:reference>/conflicts/<int:conflict_id>/undo/",
+        screening.screening_conflict_undo_view,
+        name="screening-conflict-undo",
+    ),
+    path(
+        "contacts/<str:reference>/people/<int:person_id>/correct/",
+        corrections.person_correct_view,
+        name="person-correct",
     ),
 ]

@@ -10,6 +10,7 @@ from typing import Any
 import jellyfish
 
 from openmash.contacts.models import ContactPerson
+from openmash.linkage.conflicts import conflicts_detect_for_records
 from openmash.linkage.models import IndexedPerson, IndexSource
 from openmash.people.standardise import person_standard
 
@@ -81,7 +82,53 @@ def index_entry_for_contact_person(person: ContactPerson) -> IndexedPerson:
 
 
 def index_contact_people(people: list[ContactPerson]) -> list[IndexedPerson]:
-    """Add a contact's people to the index (one insert); returns the new records."""
-    return IndexedPerson.objects.bulk_create(
+    """Add a contact's people to the index (one insert), and record any identifier
+    conflict with a record already there (openmash.linkage.conflicts: a few queries
+    when someone has an NHS number or UPN); returns the new records."""
+    records = IndexedPerson.objects.bulk_create(
         index_entry_for_contact_person(person) for person in people
     )
+    conflicts_detect_for_records(records)
+    return records
+
+
+# The fields of a contact person's index record that follow the person (all but its
+# identity, its source and when it was imported).
+_FOLLOWS_THE_PERSON = (
+    "given_names",
+    "family_name",
+    "other_names",
+    "date_of_birth",
+    "sex",
+    "address",
+    "postcode",
+    "nhs_number",
+    "upn",
+    "given_std",
+    "given_forms",
+    "family_std",
+    "family_parts",
+    "family_sound",
+    "given_sound",
+    "birth_year",
+    "postcode_std",
+    "postcode_outward",
+    "nhs_valid",
+    "upn_valid",
+)
+
+
+def index_entry_refresh(person: ContactPerson) -> IndexedPerson:
+    """Bring the index record of a person named in a contact up to date with the person
+    as they are now (after a correction): the fields as given and the standardised fields
+    and blocking keys, by the same `standard_fields` as at intake. Makes the record if the
+    person has none (one written before the index existed)."""
+    fresh = index_entry_for_contact_person(person)
+    entry = IndexedPerson.objects.filter(contact_person=person).first()
+    if entry is None:
+        fresh.save()
+        return fresh
+    for name in _FOLLOWS_THE_PERSON:
+        setattr(entry, name, getattr(fresh, name))
+    entry.save(update_fields=list(_FOLLOWS_THE_PERSON))
+    return entry

@@ -4,7 +4,10 @@ the person index (issue 4, item 5), and how good the suggestions are (item 8).
 - Every new contact's people are matched in the background (`links_suggest_for_contact`,
   run by the task in openmash.linkage.tasks). Candidates above the suggestion threshold
   become suggestions; above the automatic threshold AND with the same valid NHS number a
-  link is made automatically (recorded as made by the matcher).
+  link is made automatically (recorded as made by the matcher), unless the pair is in an
+  open identifier conflict (openmash.linkage.conflicts: then only suggested) or either
+  record holds the number in error. A pair a screener decided are different children is
+  never suggested.
 - A screener confirms or rejects each suggestion; while the contact is being screened,
   only the screener who took it (or a MASH manager) may, as for its other screening
   actions. A rejected pair is never suggested again. A confirmed or automatic link can be undone with a reason; the
@@ -28,6 +31,7 @@ from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.errors import FieldErrors
 from openmash.core.models import AuditAction
+from openmash.linkage.conflicts import index_records_kept_apart
 from openmash.linkage.models import IndexedPerson, IndexSource, LinkState, PersonLink
 
 MATCHER = Actor(system="matcher", request_id="task:match")
@@ -74,62 +78,192 @@ def links_suggest_for_contact(
     made: list[PersonLink] = []
     people = list(ContactPerson.objects.filter(contact_id=contact_id).order_by("position"))
     for person in people:
-        candidates = match(
-            given_names=person.given_names,
-            family_name=person.family_name,
-            other_names=person.other_names,
-            date_of_birth=person.date_of_birth,
-            sex=person.sex,
-            postcode=person.postcode,
-            nhs_number=person.nhs_number,
-            upn=person.upn,
-            exclude_contact_id=contact_id,
-        )
-        wanted = [c for c in candidates if c.probability >= suggest_threshold()]
-        if not wanted:
-            continue
-        known = set(
-            PersonLink.objects.filter(contact_person=person).values_list("candidate_id", flat=True)
-        )
-        # Never a record its agency has withdrawn, whatever matcher was passed in.
-        records = IndexedPerson.objects.filter(withdrawn_at__isnull=True).in_bulk(
-            [c.indexed_person_id for c in wanted]
-        )
-        for candidate in wanted:
-            record = records.get(candidate.indexed_person_id)
-            if record is None or candidate.indexed_person_id in known:
-                continue
-            automatic = (
-                candidate.probability >= auto_link_threshold()
-                and bool(record.nhs_valid)
-                and record.nhs_valid == person.nhs_number
-            )
-            with transaction.atomic():
-                try:
-                    link = PersonLink.objects.create(
-                        contact_person=person,
-                        candidate=record,
-                        state=LinkState.CONFIRMED if automatic else LinkState.SUGGESTED,
-                        probability=candidate.probability,
-                        explanation=list(candidate.explanation),
-                        model_version=model_version,
-                        automatic=automatic,
-                        suggested_at=now,
-                        decided_at=now if automatic else None,
-                    )
-                except IntegrityError:
-                    continue  # another run suggested the same pair first
-                if automatic:
-                    audit_record(
-                        actor=MATCHER,
-                        action=AuditAction.CREATE,
-                        object_type="person_link",
-                        object_id=link.pk,
-                        contact_id=contact_id,
-                        detail={"automatic": True, "probability": round(candidate.probability, 4)},
-                    )
-            made.append(link)
+        made += _suggest_for_person(person, now=now, match=match, model_version=model_version)
     return made
+
+
+def _candidates_for(person: ContactPerson, match: Callable[..., Sequence[Any]]) -> Sequence[Any]:
+    return match(
+        given_names=person.given_names,
+        family_name=person.family_name,
+        other_names=person.other_names,
+        date_of_birth=person.date_of_birth,
+        sex=person.sex,
+        postcode=person.postcode,
+        nhs_number=person.nhs_number,
+        upn=person.upn,
+        exclude_contact_id=person.contact_id,
+    )
+
+
+def _score_against(person: ContactPerson, records: list[IndexedPerson]) -> list[Any]:
+    from openmash.linkage.matcher import score_against
+
+    return list(score_against(person, records))
+
+
+def _paired_with(person: ContactPerson) -> set[int]:
+    """The index records already paired with the person, in either direction and in any
+    state: the records suggested for them, and the index records of the people whose
+    suggestions name this person's own record. A pair is suggested once, never twice."""
+    forward = PersonLink.objects.filter(contact_person=person).values_list(
+        "candidate_id", flat=True
+    )
+    backward = PersonLink.objects.filter(
+        candidate__contact_person=person, contact_person__index_entry__isnull=False
+    ).values_list("contact_person__index_entry__id", flat=True)
+    return set(forward.union(backward, all=True))
+
+
+def _suggest_for_person(
+    person: ContactPerson,
+    *,
+    now: datetime,
+    match: Callable[..., Sequence[Any]],
+    model_version: str,
+    newer_first: bool = False,
+) -> list[PersonLink]:
+    """Store the person's new suggestions and automatic links; pairs already made, in
+    either direction, are left alone. With `newer_first` (a correction of someone already
+    recorded), a pair with a person named in a later contact is stored as that person's
+    suggestion of this one's record, as if the later contact had found it when it came in,
+    so it shows where the later contact is screened."""
+    candidates = _candidates_for(person, match)
+    wanted = [c for c in candidates if c.probability >= suggest_threshold()]
+    if not wanted:
+        return []
+    known = _paired_with(person)
+    # Never a record its agency has withdrawn, whatever matcher was passed in.
+    records = (
+        IndexedPerson.objects.filter(withdrawn_at__isnull=True)
+        .select_related("contact_person__contact")
+        .in_bulk([c.indexed_person_id for c in wanted])
+    )
+    own_entry = IndexedPerson.objects.filter(contact_person=person).first() if newer_first else None
+    # Identifier conflicts: a pair decided different is never suggested; one awaiting a
+    # screener, or a number held in error, is never linked automatically.
+    kept = index_records_kept_apart(person)
+    made: list[PersonLink] = []
+    for candidate in wanted:
+        record = records.get(candidate.indexed_person_id)
+        if record is None or candidate.indexed_person_id in known:
+            continue
+        if record.pk in kept.different:
+            continue
+        chooser, chosen = person, record
+        other = record.contact_person
+        if (
+            own_entry is not None
+            and other is not None
+            and (other.contact.received_at, other.contact_id)
+            > (person.contact.received_at, person.contact_id)
+        ):
+            chooser, chosen = other, own_entry
+            # Scored from the later person's side, so the explanation reads their way.
+            [candidate] = _score_against(other, [own_entry])
+        automatic = (
+            candidate.probability >= auto_link_threshold()
+            and bool(chosen.nhs_valid)
+            and chosen.nhs_valid == chooser.nhs_number
+            and record.pk not in kept.records
+            and record.pk not in kept.wrong_records
+            and not kept.person_wrong
+        )
+        with transaction.atomic():
+            try:
+                link = PersonLink.objects.create(
+                    contact_person=chooser,
+                    candidate=chosen,
+                    state=LinkState.CONFIRMED if automatic else LinkState.SUGGESTED,
+                    probability=candidate.probability,
+                    explanation=list(candidate.explanation),
+                    model_version=model_version,
+                    automatic=automatic,
+                    suggested_at=now,
+                    decided_at=now if automatic else None,
+                )
+            except IntegrityError:
+                continue  # another run suggested the same pair first
+            if automatic:
+                audit_record(
+                    actor=MATCHER,
+                    action=AuditAction.CREATE,
+                    object_type="person_link",
+                    object_id=link.pk,
+                    contact_id=chooser.contact_id,
+                    detail={"automatic": True, "probability": round(candidate.probability, 4)},
+                )
+        made.append(link)
+    return made
+
+
+@dataclass(frozen=True)
+class LinksRefreshed:
+    """What matching again after a correction changed: suggestions made (and automatic
+    links), suggestions re-scored, and suggestions withdrawn because the corrected
+    details no longer suggest them."""
+
+    made: list[PersonLink]
+    rescored: list[PersonLink]
+    withdrawn: list[int]
+
+
+def links_refresh_for_person(
+    *,
+    actor: Actor,
+    person: ContactPerson,
+    now: datetime | None = None,
+    matcher: Callable[..., Sequence[Any]] | None = None,
+) -> LinksRefreshed:
+    """Match a person again after their details were corrected (their index record
+    already refreshed, openmash.linkage.index.index_entry_refresh), in the caller's
+    transaction.
+
+    - Every suggestion still awaiting a decision that involves the person, in either
+      direction, is scored again with the corrected details: kept with its new
+      probability and explanation if it is still above the suggestion threshold,
+      otherwise withdrawn (deleted, with an audit event; nobody had decided it).
+    - Pairs a person decided (confirmed, rejected, undone) are kept as they are: a
+      decision is never undone by a correction.
+    - New candidates become suggestions, or automatic links, as for a new contact.
+    """
+    from openmash.linkage.matcher import current_model
+
+    now = now or timezone.now()
+    match = matcher or _default_matcher()
+    open_links = list(
+        PersonLink.objects.filter(state=LinkState.SUGGESTED)
+        .filter(Q(contact_person=person) | Q(candidate__contact_person=person))
+        .select_related("contact_person", "candidate")
+    )
+    rescored: list[PersonLink] = []
+    withdrawn: list[int] = []
+    gone: list[tuple[object, int | None]] = []
+    for link in open_links:
+        [scored] = _score_against(link.contact_person, [link.candidate])
+        if scored.probability >= suggest_threshold():
+            link.probability = scored.probability
+            link.explanation = list(scored.explanation)
+            link.model_version = scored.model_version
+            rescored.append(link)
+            continue
+        withdrawn.append(link.pk)
+        gone.append((link.pk, link.contact_person.contact_id))
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.DELETE,
+        object_type="person_link",
+        objects=gone,
+        detail={"why": "no longer suggested after a correction"},
+    )
+    if rescored:
+        PersonLink.objects.bulk_update(rescored, ["probability", "explanation", "model_version"])
+    if withdrawn:
+        PersonLink.objects.filter(pk__in=withdrawn).delete()
+    made = _suggest_for_person(
+        person, now=now, match=match, model_version=current_model().version, newer_first=True
+    )
+    return LinksRefreshed(made=made, rescored=rescored, withdrawn=withdrawn)
 
 
 def _link_for_update(actor: Actor, link_id: int) -> PersonLink:

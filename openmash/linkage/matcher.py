@@ -408,6 +408,48 @@ def match_person(
     ]
 
 
+def score_against(person: ContactPerson, records: list[IndexedPerson]) -> list[Candidate]:
+    """The person (as named in a contact, now) scored against each of these index records,
+    in the order given, by the same comparisons, model and words as `match_person`: for
+    scoring again a pair already suggested, whether or not its candidate search would
+    find it now."""
+    model = current_model()
+    record = comparison_record_for_person(
+        unique_id=0,
+        given_names=person.given_names,
+        family_name=person.family_name,
+        other_names=person.other_names,
+        date_of_birth=person.date_of_birth,
+        sex=person.sex,
+        postcode=person.postcode,
+        nhs_number=person.nhs_number,
+        upn=person.upn,
+    )
+    shown = {
+        "given_names": person.given_names,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth,
+        "sex": person.sex,
+        "postcode": person.postcode,
+        "nhs_number": person.nhs_number,
+        "upn": person.upn,
+    }
+    scored = []
+    for entry in records:
+        row = {name: getattr(entry, name) for name in _COLUMNS}
+        weight, levels = score_levels(model, record, record_from_row(row))
+        scored.append(
+            Candidate(
+                indexed_person_id=entry.pk,
+                probability=match_probability(weight),
+                match_weight=weight,
+                explanation=explanation_words(_parts(model, levels), shown, row),
+                model_version=model.version,
+            )
+        )
+    return scored
+
+
 def _parts(model: MatchModel, levels: list[int]) -> list[ScoredComparison]:
     return [
         ScoredComparison(comparison, index, model.weights[comparison.name][index])
@@ -421,4 +463,5 @@ __all__ = [
     "current_model",
     "match_person",
     "pair_score",
+    "score_against",
 ]

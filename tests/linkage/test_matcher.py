@@ -334,3 +334,9 @@ def test_a_query_with_a_date_of_birth_meets_by_surname_sound_only_records_withou
     without = comparison_record_for_person(unique_id=0, given_names="Jack", family_name="Smith")
     statement = candidate_sql(without, date_of_birth=None)
     assert statement is not None and "date_of_birth IS NULL" not in statement[0]
+
+
+def test_a_corrected_person_brings_every_blocking_key_with_them() -> None:
+    from openmash.linkage.index import _FOLLOWS_THE_PERSON
+
+    assert set(standard_fields(given_names="", family_name="")) <= set(_FOLLOWS_THE_PERSON)

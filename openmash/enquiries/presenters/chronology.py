@@ -23,16 +23,18 @@ from openmash.contacts.codes import (
 from openmash.contacts.presenters import PersonPresenter
 from openmash.core.presenters import Tag, rag_tag
 from openmash.core.time_text import plural, when_text
-from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, HandOnState
+from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, Decision, HandOnState
+from openmash.enquiries.presenters.corrections import CorrectionRow
 from openmash.enquiries.presenters.screening import ConcernFlagRow
 from openmash.enquiries.selectors.chronology import (
     ChildChronology,
     ChronologyContact,
     ChronologyScope,
 )
+from openmash.enquiries.summary import decision_summary
 
 # Within one moment, the order things happen in on a contact (newest first reverses it).
-RECEIVED, RATED, REQUESTED, ANSWERED, DECIDED, HANDED_ON, RESPONDED = range(7)
+RECEIVED, RATED, REQUESTED, ANSWERED, DECIDED, HANDED_ON, RESPONDED, CORRECTED = range(8)
 
 
 def _name(user: User | None) -> str:
@@ -99,6 +101,22 @@ def _finding_details(finding: CheckFinding, agency: str, records: int) -> list[D
         details.append(
             Detail("Restricted information", finding.restricted_information, restricted=True)
         )
+    return details
+
+
+def _summary_details(decision: Decision, *, rationale: bool) -> list[Detail]:
+    summary = decision_summary(decision, hand_on_id=0, reference="", team="")
+    details = []
+    if summary.summary:
+        details.append(Detail("Summary for the receiving team", summary.summary))
+    if summary.worker_risks:
+        details.append(Detail("Risks to workers visiting the home", summary.worker_risks))
+    details += [
+        Detail(f"Shared by {finding.agency} about {finding.person}", finding.text)
+        for finding in summary.findings
+    ]
+    if rationale and summary.rationale is not None:
+        details.append(Detail("Rationale shared with the receiving team", summary.rationale))
     return details
 
 
@@ -261,6 +279,10 @@ class _ContactItems:
                 details.append(Detail("Rationale", decision.rationale))
                 if decision.amends_id:
                     details.append(Detail("Reason for the amendment", decision.amendment_reason))
+            if self.scope.all_findings or not self.scope.screening:
+                # The MASH summary, the same one the hand-on page shows a receiving team:
+                # the rationale only if the manager shared it (openmash.enquiries.summary).
+                details += _summary_details(decision, rationale=not self.scope.all_findings)
             title = "Decision amended" if decision.amends_id else "Decision"
             items.append(
                 self._item(
@@ -345,6 +367,21 @@ class ChronologyPage:
         return plural(len(self.chronology.contacts), "contact")
 
     @property
+    def identifier_conflict_notice(self) -> str:
+        """Says that records sharing the child's number were left out, while a screener
+        has not decided whether they are this child (no detail of them: the page is seen
+        across the fire wall)."""
+        count = self.chronology.open_conflicts
+        if not count:
+            return ""
+        records = "a record" if count == 1 else "records"
+        return (
+            f"Another child's {records} shares an NHS number or unique pupil number with "
+            "this child, but the names or dates of birth differ. They are left out of this "
+            "chronology until a MASH screener decides whether they are the same child."
+        )
+
+    @property
     def early_warning(self) -> str:
         """The banner's words, or '' when none of the area's cumulative-concern rules
         fires; the flags themselves are listed under it."""
@@ -369,15 +406,59 @@ class ChronologyPage:
             )
         return "What the agencies in the MASH found is seen only by the MASH."
 
+    @property
+    def corrected(self) -> list[str]:
+        """The child's details as corrected on the record the chronology is opened from,
+        one line a correction: "Date of birth and NHS number corrected by Sam Tester,
+        5 Dec 2026 10:15"."""
+        return [
+            f"{row.fields} corrected by {row.by}, {row.at}"
+            for row in map(CorrectionRow, self.chronology.own_corrections)
+        ]
+
+    def _href(self, reference: str) -> str:
+        if not self.links_to_contacts:
+            return ""
+        return reverse("contacts:detail", kwargs={"reference": reference})
+
+    def _correction_items(self) -> list[TimelineItem]:
+        """One entry a correction of the child's details on any of the contacts. The MASH
+        sees each detail from what to what, and why; others see which details were
+        corrected (the earlier values may be another child's, and the reason may repeat
+        what an agency found)."""
+        items = []
+        mash = self.chronology.scope.all_findings
+        for correction in self.chronology.corrections:
+            row = CorrectionRow(correction)
+            details = (
+                [
+                    Detail(change.label, f"{change.before} to {change.after}")
+                    for change in row.changes
+                ]
+                + [Detail("Reason", row.reason)]
+                if mash
+                else [Detail("Details corrected", row.fields)]
+            )
+            reference = correction.person.contact.reference
+            items.append(
+                TimelineItem(
+                    at=correction.corrected_at,
+                    step=CORRECTED,
+                    title="Details corrected",
+                    reference=reference,
+                    contact_href=self._href(reference),
+                    byline=row.by,
+                    details=details,
+                )
+            )
+        return items
+
     @cached_property
     def items(self) -> list[TimelineItem]:
         items = []
         for entry in self.chronology.contacts:
-            href = (
-                reverse("contacts:detail", kwargs={"reference": entry.contact.reference})
-                if self.links_to_contacts
-                else ""
-            )
+            href = self._href(entry.contact.reference)
             items += _ContactItems(entry, self.chronology.scope, href).all()
+        items += self._correction_items()
         items.sort(key=lambda item: (item.at, item.step), reverse=True)
         return items

@@ -15,7 +15,7 @@ from django.utils import timezone
 from openmash.accounts.models import Agency, User
 from openmash.area.models import HandOnTeam, Outcome
 from openmash.contacts.codes import CHILD_ROLES
-from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.models import Contact, ContactPerson, PersonCorrection
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.core.overdue import overdue_q
@@ -34,6 +34,8 @@ from openmash.enquiries.models import (
     HandOnState,
     RagRating,
 )
+from openmash.enquiries.selectors.corrections import corrections_of
+from openmash.linkage.conflicts import contacts_with_open_conflicts
 from openmash.linkage.same_child import contact_people_same_child
 
 QUEUE_PER_PAGE = 50
@@ -123,8 +125,11 @@ def screening_queue_page(
     page = Paginator(contacts, QUEUE_PER_PAGE).get_page(page_number)
     # Cumulative concern, for the whole page at once; QueueRow reads it off each contact.
     flags = concern_flags_for_contacts(list(page.object_list), today=timezone.localdate(now))
+    # Identifier conflicts awaiting a screener, for the whole page in one query.
+    conflicted = contacts_with_open_conflicts(contact.pk for contact in page.object_list)
     for contact in page.object_list:
         contact.concern_flags = flags.get(contact.pk, [])
+        contact.has_open_conflict = contact.pk in conflicted
     counts = open_contacts.aggregate(open=Count("id"), overdue=Count("id", filter=overdue_q(now)))
     audit_record_many(
         actor=actor,
@@ -199,6 +204,9 @@ class ScreeningRecord:
     checks: list[AgencyCheck]
     closure_proposals: list[ClosureProposal]
     children: list[ChildHistory] = field(default_factory=list)
+    # Each person's corrected details, newest first, by person id (people never corrected
+    # are not in it).
+    corrections: dict[int, list[PersonCorrection]] = field(default_factory=dict)
 
 
 def screening_contact_for_action(*, actor: Actor, reference: str) -> Contact:
@@ -253,6 +261,7 @@ def screening_contact_get(*, actor: Actor, reference: str) -> ScreeningRecord:
         checks=checks,
         closure_proposals=proposals,
         children=_children_histories(actor, contact, children),
+        corrections=corrections_of(person.pk for person in contact.people.all()),
     )
 
 
