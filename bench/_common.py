@@ -267,6 +267,8 @@ def _format(value: float | int | None) -> str:
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
+    if abs(value) < 1:
+        return f"{value:.3f}"
     return f"{value:.2f}"
 
 

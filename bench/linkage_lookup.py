@@ -19,6 +19,7 @@ In one run:
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -46,7 +47,8 @@ from _common import (
 )
 
 NAME = "linkage_lookup"
-PG_DATABASE = "openmash_bench_linkage_lookup"
+# A shared machine: BENCH_LINKAGE_LOOKUP_DB gives each runner a database of its own.
+PG_DATABASE = os.environ.get("BENCH_LINKAGE_LOOKUP_DB", "openmash_bench_linkage_lookup")
 QUERIES = 200
 SPLINK_QUERIES = 20
 WARMUP = 5
@@ -161,6 +163,7 @@ def phase_load(size: int, scratch: Path, seed: int) -> dict[str, Any]:
                         family_std=std["family_std"],
                         family_parts=std["family_parts"],
                         family_sound=std["family_sound"],
+                        given_sound=std["given_sound"],
                         aliases=other_names_standard(given["other_names"]),
                         date_of_birth=given["date_of_birth"],
                         sex=given["sex"],

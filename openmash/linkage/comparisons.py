@@ -37,6 +37,44 @@ LEVEL_NOT_OBSERVED = 1e-6
 # m of "different given name" (and of "different NHS number"): fixed, not trained.
 DIFFERENT_GIVEN_NAME_M = 0.00002
 DIFFERENT_IDENTIFIER_M = 0.0005
+# m of "dates of birth twelve or more years apart" (a parent and a child): fixed, not
+# trained. Expectation maximisation cannot tell a parent from a child of the same name at
+# one address from one person with a wrong year, so the model is told.
+DATES_APART_M = 0.00002
+DATES_APART_DAYS = 4383  # twelve years of 365.25 days
+# Household evidence (issue 11): fixed weights, in bits, added when two records look like
+# two members of one household. Not trained: twins are not random pairs, so their u is
+# not what random sampling measures, and EM cannot tell a twin from a typing error.
+# - twins whose first names are alike (one or two edits, a shared nickname or a short
+#   form): a record with a mistyped first name looks exactly like this, so the pair is
+#   brought down into the suggestion band for a person to decide, not pushed out;
+# - twins whose first names differ: below the suggestion threshold;
+# - same-named people at one address, one date of birth missing (a parent and the child
+#   named after them): never above the suggestion band on that alone.
+# Any agreeing valid identifier (NHS number or UPN) sets the household evidence aside.
+# Split by how much the date and the postcode already agree, so that each lands in the
+# suggestion band: the same (or swapped) date at the same postcode; at a nearby or unknown
+# postcode; a date a day out at the same postcode; at a nearby or unknown one; and one
+# record written surname first.
+TWINS_ALIKE_BITS = -19.0
+TWINS_ALIKE_NEARBY_BITS = -11.0
+TWINS_ALIKE_NEAR_DATE_BITS = -12.0
+TWINS_ALIKE_NEAR_DATE_NEARBY_BITS = -6.0
+TWINS_TRANSPOSED_ALIKE_BITS = -8.0
+TWINS_DIFFERENT_BITS = -8.0
+# Twins, one recorded under another surname (a step-family), or both written surname
+# first: the same birth at the same postcode with different first names, or with
+# surnames that are not alike. A surname change (with a nickname) looks the same, so it
+# is brought below the automatic-link threshold only.
+TWINS_OTHER_SURNAME_BITS = -6.0
+# Siblings: alike first names at one address, born apart (not by twelve years: that is
+# the date of birth comparison's own level).
+SIBLINGS_ALIKE_BITS = -9.0
+NO_DATE_SAME_NAMES_BITS = -5.0
+# How many levels the household comparison has (checked against COMPARISONS by a test).
+HOUSEHOLD_LEVELS = 11
+# The fixed u of the household levels (only m/u matters).
+HOUSEHOLD_U = 0.5
 
 COMPARISON_COLUMNS = (
     "unique_id",
@@ -45,6 +83,7 @@ COMPARISON_COLUMNS = (
     "family_std",
     "family_parts",
     "family_sound",
+    "given_sound",
     "aliases",
     "dob",
     "sex",
@@ -121,9 +160,265 @@ def _dob_swapped(left: Record, right: Record) -> bool:
     return first[:4] == second[:4] and first[5:7] == second[8:10] and first[8:10] == second[5:7]
 
 
+def _days_apart(left: Record, right: Record) -> int:
+    return abs((date.fromisoformat(left["dob"]) - date.fromisoformat(right["dob"])).days)
+
+
 def _dob_within_a_year(left: Record, right: Record) -> bool:
-    days = date.fromisoformat(left["dob"]) - date.fromisoformat(right["dob"])
-    return abs(days.days) <= 365
+    return _days_apart(left, right) <= 365
+
+
+def _dob_years_apart(left: Record, right: Record) -> bool:
+    return _days_apart(left, right) >= DATES_APART_DAYS
+
+
+# --- Household evidence: SQL and Python twins (NULL in SQL is "not this level") -----------
+
+
+def _both_equal(left: Record, right: Record, column: str) -> bool:
+    return left[column] is not None and left[column] == right[column]
+
+
+def _identifier_agrees(left: Record, right: Record) -> bool:
+    return _both_equal(left, right, "nhs") or _both_equal(left, right, "upn")
+
+
+def _same_address_or_unknown(left: Record, right: Record) -> bool:
+    """Same postcode area, or a postcode missing: one household's look."""
+    return (
+        left["postcode_outward"] is None
+        or right["postcode_outward"] is None
+        or left["postcode_outward"] == right["postcode_outward"]
+    )
+
+
+def _first_names_alike(left: Record, right: Record) -> bool:
+    """Different first names a typing error or a short form away: a shared nickname form,
+    one or two edits, or one the start of the other."""
+    return (
+        bool(set(left["given_forms"] or ()) & set(right["given_forms"] or ()))
+        or levenshtein(left["given_std"], right["given_std"]) <= 2
+        or _shortened(left, right)
+    )
+
+
+def _surnames_alike(left: Record, right: Record) -> bool:
+    """One family's surnames: sounding alike, two edits apart, sharing a part (a
+    double-barrelled name), or one the other's other name (a step-family, a marriage)."""
+    return (
+        left["family_std"] is not None
+        and right["family_std"] is not None
+        and (
+            left["family_sound"] == right["family_sound"]
+            or levenshtein(left["family_std"], right["family_std"]) <= 2
+            or bool(set(left["family_parts"] or ()) & set(right["family_parts"] or ()))
+            or _surname_is_other_name(left, right)
+        )
+    )
+
+
+def _same_birth_one_address(left: Record, right: Record) -> bool:
+    """The same birth (the same month, or day and month swapped) and one address (or
+    one unknown)."""
+    return (
+        left["dob"] is not None
+        and right["dob"] is not None
+        and (left["dob"][:7] == right["dob"][:7] or _dob_swapped(left, right))
+        and _same_address_or_unknown(left, right)
+    )
+
+
+def _first_names_differ(left: Record, right: Record) -> bool:
+    return (
+        left["given_std"] is not None
+        and right["given_std"] is not None
+        and left["given_std"] != right["given_std"]
+    )
+
+
+def _transposed_twins(left: Record, right: Record, *, alike: bool) -> bool:
+    """One record written surname first: its first name is the other's surname (within
+    two edits) and its surname, in fact its first name, differs from the other's first
+    name (`alike`: by at most two edits)."""
+    for one, other in ((left, right), (right, left)):
+        given, family = one["given_std"], one["family_std"]
+        other_given, other_family = other["given_std"], other["family_std"]
+        if given is None or family is None or other_given is None or other_family is None:
+            continue
+        if (
+            levenshtein(given, other_family) <= 2
+            and family != other_given
+            and (not alike or levenshtein(family, other_given) <= 2)
+        ):
+            return True
+    return False
+
+
+def _twin_look(left: Record, right: Record) -> bool:
+    """Surnames alike, the same birth, one address (or one unknown), and two different
+    first names; or the same with one record written surname first."""
+    return _same_birth_one_address(left, right) and (
+        (_surnames_alike(left, right) and _first_names_differ(left, right))
+        or _transposed_twins(left, right, alike=False)
+    )
+
+
+def _twins_alike(left: Record, right: Record) -> bool:
+    return (
+        _same_birth_one_address(left, right)
+        and _surnames_alike(left, right)
+        and _first_names_differ(left, right)
+        and _first_names_alike(left, right)
+    )
+
+
+def _same_or_swapped_date(left: Record, right: Record) -> bool:
+    return _both_equal(left, right, "dob") or (
+        left["dob"] is not None and right["dob"] is not None and _dob_swapped(left, right)
+    )
+
+
+def _twins_alike_same_date_same_postcode(left: Record, right: Record) -> bool:
+    return (
+        _same_or_swapped_date(left, right)
+        and _both_equal(left, right, "postcode_std")
+        and _twins_alike(left, right)
+    )
+
+
+def _twins_alike_same_date(left: Record, right: Record) -> bool:
+    return _same_or_swapped_date(left, right) and _twins_alike(left, right)
+
+
+def _twins_alike_same_postcode(left: Record, right: Record) -> bool:
+    return _both_equal(left, right, "postcode_std") and _twins_alike(left, right)
+
+
+def _twins_transposed_alike(left: Record, right: Record) -> bool:
+    return _same_birth_one_address(left, right) and _transposed_twins(left, right, alike=True)
+
+
+def _twins_other_surname(left: Record, right: Record) -> bool:
+    return (
+        left["dob"] is not None
+        and right["dob"] is not None
+        and (left["dob"][:7] == right["dob"][:7] or _dob_swapped(left, right))
+        and _both_equal(left, right, "postcode_std")
+        and (
+            _first_names_differ(left, right)
+            or (
+                left["family_std"] is not None
+                and right["family_std"] is not None
+                and not _surnames_alike(left, right)
+            )
+        )
+    )
+
+
+def _siblings_alike(left: Record, right: Record) -> bool:
+    """Reached only when no twin look holds, so the births differ."""
+    return (
+        left["dob"] is not None
+        and right["dob"] is not None
+        and _same_address_or_unknown(left, right)
+        and _surnames_alike(left, right)
+        and _first_names_differ(left, right)
+        and _first_names_alike(left, right)
+    )
+
+
+def _same_names_no_date(left: Record, right: Record) -> bool:
+    return (
+        (left["dob"] is None or right["dob"] is None)
+        and _surnames_alike(left, right)
+        and _both_equal(left, right, "postcode_std")
+        and left["given_std"] is not None
+        and right["given_std"] is not None
+        and (left["given_std"] == right["given_std"] or _first_names_alike(left, right))
+    )
+
+
+def _household_shortcut(left: Record, right: Record) -> int | None:
+    """Most candidates are in different postcode areas: every household level but the
+    first (an identifier agrees) needs one area or an unknown postcode."""
+    if _identifier_agrees(left, right):
+        return 0
+    if not _same_address_or_unknown(left, right):
+        return HOUSEHOLD_LEVELS - 1
+    return None
+
+
+_SQL_IDENTIFIER_AGREES = 'coalesce("nhs_l" = "nhs_r", false) OR coalesce("upn_l" = "upn_r", false)'
+_SQL_NAMES_ALIKE = (
+    '(coalesce(list_has_any("given_forms_l", "given_forms_r"), false) OR '
+    'levenshtein("given_std_l", "given_std_r") <= 2 OR '
+    '(length("given_std_l") >= 2 AND starts_with("given_std_r", "given_std_l")) OR '
+    '(length("given_std_r") >= 2 AND starts_with("given_std_l", "given_std_r")))'
+)
+_SQL_SURNAMES_ALIKE = (
+    '("family_sound_l" = "family_sound_r" OR '
+    'levenshtein("family_std_l", "family_std_r") <= 2 OR '
+    'coalesce(list_has_any("family_parts_l", "family_parts_r"), false) OR '
+    'coalesce(list_contains("aliases_l", "family_std_r"), false) OR '
+    'coalesce(list_contains("aliases_r", "family_std_l"), false))'
+)
+_SQL_SAME_BIRTH_ONE_ADDRESS = (
+    "(substr(dob_l, 1, 7) = substr(dob_r, 1, 7) OR "
+    "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND "
+    "substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND "
+    "substr(dob_l, 9, 2) = substr(dob_r, 6, 2))) AND "
+    'coalesce("postcode_outward_l" = "postcode_outward_r", true)'
+)
+
+
+def _sql_transposed_twins(*, alike: bool) -> str:
+    halves = []
+    for one, other in (("l", "r"), ("r", "l")):
+        half = (
+            f'(levenshtein("given_std_{one}", "family_std_{other}") <= 2 AND '
+            f'"family_std_{one}" <> "given_std_{other}"'
+        )
+        if alike:
+            half += f' AND levenshtein("family_std_{one}", "given_std_{other}") <= 2'
+        halves.append(half + ")")
+    return "(" + " OR ".join(halves) + ")"
+
+
+_SQL_TWIN_LOOK = (
+    f"{_SQL_SAME_BIRTH_ONE_ADDRESS} AND "
+    f'(({_SQL_SURNAMES_ALIKE} AND "given_std_l" <> "given_std_r") OR '
+    f"{_sql_transposed_twins(alike=False)})"
+)
+_SQL_TWINS_ALIKE = (
+    f"{_SQL_SAME_BIRTH_ONE_ADDRESS} AND "
+    f'{_SQL_SURNAMES_ALIKE} AND "given_std_l" <> "given_std_r" AND {_SQL_NAMES_ALIKE}'
+)
+_SQL_SAME_OR_SWAPPED_DATE = (
+    "(dob_l = dob_r OR (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND "
+    "substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND "
+    "substr(dob_l, 9, 2) = substr(dob_r, 6, 2)))"
+)
+_SQL_TWINS_TRANSPOSED_ALIKE = (
+    f"{_SQL_SAME_BIRTH_ONE_ADDRESS} AND {_sql_transposed_twins(alike=True)}"
+)
+_SQL_TWINS_OTHER_SURNAME = (
+    "(substr(dob_l, 1, 7) = substr(dob_r, 1, 7) OR "
+    "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND "
+    "substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND "
+    "substr(dob_l, 9, 2) = substr(dob_r, 6, 2))) AND "
+    '"postcode_std_l" = "postcode_std_r" AND '
+    f'("given_std_l" <> "given_std_r" OR NOT {_SQL_SURNAMES_ALIKE})'
+)
+_SQL_SIBLINGS_ALIKE = (
+    "dob_l IS NOT NULL AND dob_r IS NOT NULL AND "
+    'coalesce("postcode_outward_l" = "postcode_outward_r", true) AND '
+    f'{_SQL_SURNAMES_ALIKE} AND "given_std_l" <> "given_std_r" AND {_SQL_NAMES_ALIKE}'
+)
+_SQL_SAME_NAMES_NO_DATE = (
+    f"(dob_l IS NULL OR dob_r IS NULL) AND {_SQL_SURNAMES_ALIKE} AND "
+    '"postcode_std_l" = "postcode_std_r" AND '
+    f'("given_std_l" = "given_std_r" OR {_SQL_NAMES_ALIKE})'
+)
 
 
 @dataclass(frozen=True)
@@ -139,6 +434,8 @@ class Level:
     is_null: bool = False
     # A fixed m probability that training must not change (see the module docstring).
     fixed_m: float | None = None
+    # A fixed u as well (the household evidence: a weight set, not trained).
+    fixed_u: float | None = None
 
 
 @dataclass(frozen=True)
@@ -148,17 +445,31 @@ class Comparison:
     shown_field: str
     levels: tuple[Level, ...]
     description: str = ""
+    # A quicker answer for common pairs, or None to test the levels in turn; it must give
+    # the level the levels themselves give (a test checks).
+    shortcut: Callable[[Record, Record], int | None] | None = None
 
     def level_of(self, left: Record, right: Record) -> int:
         """The index of the first level whose condition holds (the last is 'else')."""
+        if self.shortcut is not None:
+            quick = self.shortcut(left, right)
+            if quick is not None:
+                return quick
         for index, level in enumerate(self.levels[:-1]):
             if level.test(left, right):
                 return index
         return len(self.levels) - 1
 
 
-def _else(words: str, fixed_m: float | None = None) -> Level:
-    return Level("All other comparisons", "ELSE", lambda left, right: True, words, fixed_m=fixed_m)
+def _else(words: str, fixed_m: float | None = None, fixed_u: float | None = None) -> Level:
+    return Level(
+        "All other comparisons",
+        "ELSE",
+        lambda left, right: True,
+        words,
+        fixed_m=fixed_m,
+        fixed_u=fixed_u,
+    )
 
 
 def _level(label: str, pair: tuple[str, Predicate], words: str, **options: Any) -> Level:
@@ -266,10 +577,24 @@ COMPARISONS: tuple[Comparison, ...] = (
                 "date of birth differs by year: {left} and {right}",
             ),
             Level(
+                "One character different",
+                "levenshtein(dob_l, dob_r) <= 1",
+                lambda left, right: levenshtein(left["dob"], right["dob"]) <= 1,
+                "date of birth one digit different: {left} and {right}",
+            ),
+            Level(
                 "Within 365 days",
                 "abs(date_diff('day', CAST(dob_l AS DATE), CAST(dob_r AS DATE))) <= 365",
                 _dob_within_a_year,
                 "date of birth within a year: {left} and {right}",
+            ),
+            Level(
+                "12 or more years apart",
+                "abs(date_diff('day', CAST(dob_l AS DATE), CAST(dob_r AS DATE))) >= "
+                f"{DATES_APART_DAYS}",
+                _dob_years_apart,
+                "dates of birth twelve or more years apart: {left} and {right}",
+                fixed_m=DATES_APART_M,
             ),
             _else("different date of birth: {left} and {right}"),
         ),
@@ -315,6 +640,102 @@ COMPARISONS: tuple[Comparison, ...] = (
             _else("different unique pupil number", fixed_m=DIFFERENT_IDENTIFIER_M),
         ),
     ),
+    Comparison(
+        "household",
+        "given_names",
+        (
+            Level(
+                "An identifier agrees",
+                _SQL_IDENTIFIER_AGREES,
+                _identifier_agrees,
+                "a valid identifier agrees",
+                is_null=True,
+            ),
+            Level(
+                "Twin look, first names alike",
+                f'{_SQL_SAME_OR_SWAPPED_DATE} AND "postcode_std_l" = "postcode_std_r" AND {_SQL_TWINS_ALIKE}',
+                _twins_alike_same_date_same_postcode,
+                "could be twins: first names {left}/{right} with the same surname, birth "
+                "and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_ALIKE_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Twin look, first names alike, postcode nearby or unknown",
+                f"{_SQL_SAME_OR_SWAPPED_DATE} AND {_SQL_TWINS_ALIKE}",
+                _twins_alike_same_date,
+                "could be twins: first names {left}/{right} with the same surname, birth "
+                "and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_ALIKE_NEARBY_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Twin look, first names alike, date nearly the same",
+                f'"postcode_std_l" = "postcode_std_r" AND {_SQL_TWINS_ALIKE}',
+                _twins_alike_same_postcode,
+                "could be twins: first names {left}/{right} with the same surname, birth "
+                "and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_ALIKE_NEAR_DATE_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Twin look, first names alike, date nearly the same, postcode nearby or unknown",
+                _SQL_TWINS_ALIKE,
+                _twins_alike,
+                "could be twins: first names {left}/{right} with the same surname, birth "
+                "and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_ALIKE_NEAR_DATE_NEARBY_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Twin look, written surname first, first names alike",
+                _SQL_TWINS_TRANSPOSED_ALIKE,
+                _twins_transposed_alike,
+                "could be twins: first names {left}/{right} with the same surname, birth "
+                "and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_TRANSPOSED_ALIKE_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Twin look, first names differ",
+                _SQL_TWIN_LOOK,
+                _twin_look,
+                "could be twins: first names {left}/{right} with the same surname, birth "
+                "and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_DIFFERENT_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Twin look, another surname",
+                _SQL_TWINS_OTHER_SURNAME,
+                _twins_other_surname,
+                "could be twins: first names {left}/{right} with the same birth and postcode",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_OTHER_SURNAME_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Sibling look, first names alike",
+                _SQL_SIBLINGS_ALIKE,
+                _siblings_alike,
+                "could be brother or sister: first names {left}/{right} with the same "
+                "surname and address, born apart",
+                fixed_m=HOUSEHOLD_U * 2**SIBLINGS_ALIKE_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
+                "Same names at one address, a date of birth missing",
+                _SQL_SAME_NAMES_NO_DATE,
+                _same_names_no_date,
+                "same names at one address with a date of birth missing: could be a "
+                "parent and child",
+                fixed_m=HOUSEHOLD_U * 2**NO_DATE_SAME_NAMES_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            _else("", fixed_m=HOUSEHOLD_U, fixed_u=HOUSEHOLD_U),
+        ),
+        "Household evidence: twins, a parent and child of the same name",
+        shortcut=_household_shortcut,
+    ),
 )
 
 
@@ -337,8 +758,10 @@ def comparison_record(
     postcode_outward: str,
     nhs: str,
     upn: str,
+    given_sound: str = "",
 ) -> Record:
-    """A person's standardised fields as the comparisons read them (empty -> None)."""
+    """A person's standardised fields as the comparisons read them (empty -> None).
+    `given_sound` is a blocking key only (no comparison reads it)."""
     sex_code = (sex or "").upper()
     return {
         "unique_id": unique_id,
@@ -347,6 +770,7 @@ def comparison_record(
         "family_std": _empty_to_none(family_std),
         "family_parts": list(family_parts) or None,
         "family_sound": _empty_to_none(family_sound),
+        "given_sound": _empty_to_none(given_sound),
         "aliases": list(aliases) or None,
         "dob": date_of_birth.isoformat() if date_of_birth else None,
         "sex": sex_code if sex_code in ("M", "F") else None,
@@ -398,6 +822,7 @@ def comparison_record_for_person(
         family_std=person.family_name,
         family_parts=person.family_name_parts,
         family_sound=jellyfish.soundex(person.family_name) if person.family_name else "",
+        given_sound=jellyfish.soundex(person.given_name) if person.given_name else "",
         aliases=person.other_names,
         date_of_birth=date_of_birth,
         sex=person.sex,
@@ -423,6 +848,9 @@ def splink_comparisons() -> list[dict[str, Any]]:
             if level.fixed_m is not None:
                 spec["m_probability"] = level.fixed_m
                 spec["fix_m_probability"] = True
+            if level.fixed_u is not None:
+                spec["u_probability"] = level.fixed_u
+                spec["fix_u_probability"] = True
             levels.append(spec)
         comparisons.append(
             {

@@ -1,8 +1,7 @@
 """The live matcher: who in the person index might this person be? (issue 4, item 4)
 
-Candidate search uses the database indexes only (one capped, indexed query per key: the
-same valid NHS number, the same valid UPN, the same date of birth, the date with day and
-month swapped, the same surname sound and birth year, the same surname and first name).
+Candidate search uses the database indexes only (one capped, indexed query per key: see
+`candidate_keys`; most need no date of birth, or tolerate a wrong one).
 Each candidate is then scored in Python with the trained model's match weights, by the
 same comparisons and formula Splink uses (openmash.linkage.comparisons), so the
 probability agrees with Splink's for the same pair.
@@ -15,7 +14,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +58,7 @@ _COLUMNS = (
     "family_std",
     "family_parts",
     "family_sound",
+    "given_sound",
     "postcode_std",
     "postcode_outward",
     "nhs_valid",
@@ -115,7 +115,7 @@ def explanation_words(
     words = []
     for part in parts:
         level = part.comparison.levels[part.level_index]
-        if level.is_null:
+        if level.is_null or not level.words:
             continue
         field = part.comparison.shown_field
         words.append(
@@ -145,11 +145,42 @@ def _swapped(day: date) -> date | None:
     return date(day.year, day.day, day.month)
 
 
+# A key whose condition ends with this gives its own order (one its index serves), and
+# may give a lower cap.
+_ORDER = "ORDER BY"
+_LIMIT = "LIMIT"
+# The cap of the broadest key (surname sound and first-name initial, no date of birth):
+# it is scored in Python, row by row.
+BROAD_KEY_CANDIDATES = 50
+
+
+def _year_retyped(day: date) -> list[date]:
+    """The date with the year's last or tens digit typed differently (the same day and
+    month), the nearest years excepted (another key has them)."""
+    years = {day.year - day.year % 10 + digit for digit in range(10)} | {
+        day.year - day.year % 100 + 10 * digit + day.year % 10 for digit in range(10)
+    }
+    dates = []
+    for year in sorted(years - {day.year - 1, day.year, day.year + 1}):
+        if 1 <= year <= 9999:
+            try:
+                dates.append(day.replace(year=year))
+            except ValueError:  # 29 February
+                continue
+    return dates
+
+
 def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[str, list[Any]]]:
     """The blocking keys the record has, as SQL conditions, each served by an index of
-    IndexedPerson: nhs_valid, upn_valid, date_of_birth (twice: as given and with day and
-    month swapped), (family_sound, birth_year) and (family_std, given_std) (twice: as given
-    and with first name and surname the other way round)."""
+    IndexedPerson: nhs_valid, upn_valid, date_of_birth (as given and with day and month
+    swapped) and (family_std, given_std) (as given and the other way round); and keys that
+    need no date of birth or tolerate a wrong one (issue 11): (family_sound, first-name
+    initial; with a date of birth, only records without one), (family_sound,
+    postcode_outward, given_sound), (family_sound, birth year within one either side,
+    initial), (month of birth, given_sound), (the same day and month with the year's last
+    or tens digit retyped, initial) and postcode_std (one address: a surname changed, a
+    first name mistyped, the names the other way round). The initial is the first letter
+    of the first name's soundex."""
     keys: list[tuple[str, list[Any]]] = []
     if record["nhs"]:
         keys.append(("nhs_valid = %s", [record["nhs"]]))
@@ -160,13 +191,71 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
         swapped = _swapped(date_of_birth)
         if swapped:
             keys.append(("date_of_birth = %s", [swapped]))
-        if record["family_sound"]:
+    if record["family_sound"] and record["given_sound"]:
+        # The first name's initial (the first letter of its soundex), as a range on the
+        # index's last column: typing errors after the first letter and short forms
+        # (Jen/Jennifer) still meet.
+        initial = record["given_sound"][0]
+        after = chr(ord(initial) + 1)
+        # A date of birth missing on one side, no address in common: the surname's sound
+        # and the first name's initial. With a date of birth, only the records without
+        # one: the other keys find the rest, and a common surname stays narrow.
+        # Ordered as its index is (family_sound, given_sound, id), so the capped lookup
+        # stops after the cap instead of sorting a common surname's every record; with a
+        # date of birth, through the partial index of the records without one.
+        keys.append(
+            (
+                "family_sound = %s AND given_sound >= %s AND given_sound < %s"
+                + ("" if date_of_birth is None else " AND date_of_birth IS NULL")
+                + f" {_ORDER} given_sound DESC, id DESC {_LIMIT} {BROAD_KEY_CANDIDATES}",
+                [record["family_sound"], initial, after],
+            )
+        )
+        if record["postcode_outward"]:
             keys.append(
                 (
-                    "family_sound = %s AND birth_year = %s",
-                    [record["family_sound"], date_of_birth.year],
+                    "family_sound = %s AND postcode_outward = %s AND given_sound = %s",
+                    [record["family_sound"], record["postcode_outward"], record["given_sound"]],
                 )
             )
+        if date_of_birth:
+            # Born in the same month, a first name that sounds the same: a day mistyped
+            # with the surname changed or mistyped.
+            month_start = date_of_birth.replace(day=1)
+            month_end = (month_start + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+            keys.append(
+                (
+                    "date_of_birth BETWEEN %s AND %s AND given_sound = %s",
+                    [month_start, month_end, record["given_sound"]],
+                )
+            )
+            # The same day and month, the year's last or tens digit mistyped.
+            retyped = _year_retyped(date_of_birth)
+            if retyped:
+                keys.append(
+                    (
+                        f"date_of_birth IN ({', '.join(['%s'] * len(retyped))}) "
+                        "AND given_sound >= %s AND given_sound < %s",
+                        [*retyped, initial, after],
+                    )
+                )
+            keys.append(
+                (
+                    "family_sound = %s AND birth_year BETWEEN %s AND %s "
+                    "AND given_sound >= %s AND given_sound < %s",
+                    [
+                        record["family_sound"],
+                        date_of_birth.year - 1,
+                        date_of_birth.year + 1,
+                        initial,
+                        after,
+                    ],
+                )
+            )
+    if record["postcode_std"]:
+        # One address: a household's few people (a surname changed, a first name
+        # mistyped, the names the other way round), capped as every key.
+        keys.append(("postcode_std = %s", [record["postcode_std"]]))
     if record["family_std"] and record["given_std"]:
         keys.append(
             ("family_std = %s AND given_std = %s", [record["family_std"], record["given_std"]])
@@ -182,10 +271,27 @@ def candidate_keys(record: Record, *, date_of_birth: date | None) -> list[tuple[
     return keys
 
 
+def _capped(condition: str) -> str:
+    """The key's condition, withdrawn records left out, and its order: the newest first
+    (id + 0: sorted after the key's own index finds the rows, never by walking the primary
+    key), unless the key gives an order of its own."""
+    where, _, order = condition.partition(f" {_ORDER} ")
+    order, _, limit = order.partition(f" {_LIMIT} ")
+    return (
+        f"{where} AND withdrawn_at IS NULL ORDER BY {order or 'id + 0 DESC'} "
+        f"LIMIT {limit or CANDIDATES_PER_KEY}"
+    )
+
+
 def candidate_sql(record: Record, *, date_of_birth: date | None) -> tuple[str, list[Any]] | None:
     """One statement for the whole candidate search: a UNION of one capped, indexed
     lookup per blocking key, then the rows themselves by primary key (one round trip).
-    Records withdrawn from their agency's feed are not candidates."""
+    Records withdrawn from their agency's feed are not candidates.
+
+    Each key returns at most CANDIDATES_PER_KEY rows, the newest first (deterministic), so
+    a common name or date of birth cannot flood the candidates; the compound keys (two
+    sounds with a postcode area or birth years) are narrow enough that a person missed
+    by a flooded broad key is still found through a narrow one."""
     keys = candidate_keys(record, date_of_birth=date_of_birth)
     if not keys:
         return None
@@ -194,8 +300,7 @@ def candidate_sql(record: Record, *, date_of_birth: date | None) -> tuple[str, l
     # Table and column names are the model's own; every value is a query parameter. A
     # record its agency has withdrawn is never a new candidate (left out before the cap).
     lookups = " UNION ".join(
-        f"SELECT id FROM (SELECT id FROM {table} WHERE {condition} AND withdrawn_at IS NULL "  # noqa: S608
-        f"LIMIT {CANDIDATES_PER_KEY}) AS k{n}"
+        f"SELECT id FROM (SELECT id FROM {table} WHERE {_capped(condition)}) AS k{n}"  # noqa: S608
         for n, (condition, _) in enumerate(keys)
     )
     columns = ", ".join(f"p.{name}" for name in _COLUMNS)
@@ -236,6 +341,7 @@ def record_from_row(row: dict[str, Any]) -> Record:
         family_std=row["family_std"],
         family_parts=row["family_parts"] or (),
         family_sound=row["family_sound"],
+        given_sound=row["given_sound"],
         aliases=other_names_standard(row["other_names"]),
         date_of_birth=row["date_of_birth"],
         sex=row["sex"],

@@ -73,6 +73,8 @@ class IndexedPerson(models.Model):
     family_std = models.CharField(max_length=200, blank=True)
     family_parts = models.JSONField(default=list, blank=True)
     family_sound = models.CharField(max_length=20, blank=True)
+    # Soundex of the first name: with the surname's, a key that needs no date of birth.
+    given_sound = models.CharField(max_length=20, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     postcode_std = models.CharField(max_length=10, blank=True)
     postcode_outward = models.CharField(max_length=5, blank=True)
@@ -99,6 +101,21 @@ class IndexedPerson(models.Model):
             models.Index(fields=["family_sound", "birth_year"], name="index_sound_year"),
             models.Index(fields=["family_std", "given_std"], name="index_names"),
             models.Index(fields=["postcode_std"], name="index_postcode"),
+            # Keys that work when the date of birth is missing or wrong.
+            models.Index(fields=["family_sound", "given_sound", "id"], name="index_sound_given"),
+            models.Index(
+                fields=["family_sound", "given_sound", "id"],
+                condition=models.Q(date_of_birth__isnull=True),
+                name="index_sound_given_no_dob",
+            ),
+            models.Index(
+                fields=["family_sound", "postcode_outward", "given_sound"],
+                name="index_sounds_outward",
+            ),
+            models.Index(
+                fields=["family_sound", "birth_year", "given_sound"], name="index_sounds_year"
+            ),
+            models.Index(fields=["date_of_birth", "given_sound"], name="index_dob_given"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,16 @@ records have: nicknames, typing errors, names the other way round, day/month swa
 different postcode after a move, missing NHS numbers and UPNs. Every record keeps
 `truth_id` (the real person) and `household_id`, so accuracy can be measured.
 
+The hard cases (issue 11), which a matcher that keeps families apart and still finds the
+child must get right: twins whose first names are a short edit or a shared nickname apart
+(Generator.near_twin_name); a child with the first name of the parent of the same sex
+(records with and without a date of birth); a surname changed together with a move (the
+records at the old address carry the old surname); dates of birth missing, a year out, a
+month out or mistyped; and first-name spellings that no nickname table holds
+(Generator.spelling_variant). `Generator.people` keeps each true person, with their role
+in the household, so false links can be counted by kind (twins, parent and child,
+siblings).
+
 Pure: no Django imports.
 """
 
@@ -385,6 +395,10 @@ class TruePerson:
     # A previous address: some records still have it.
     old_postcode: str = ""
     middle: str = ""
+    # "parent" or "child".
+    role: str = "child"
+    # A child with the first name of the parent of the same sex.
+    named_after_parent: bool = False
 
 
 @dataclass
@@ -427,6 +441,7 @@ class Generator:
         self.next_record = 0
         self.used_nhs: set[str] = set()
         self.used_upn: set[str] = set()
+        self.people: dict[int, TruePerson] = {}
 
     # -- true people -----------------------------------------------------------------
     def postcode(self) -> str:
@@ -488,8 +503,10 @@ class Generator:
             nhs_number=self.nhs_number() if rnd.random() < 0.93 else "",
             upn=self.upn() if child and dob.year <= 2021 and rnd.random() < 0.8 else "",
             middle=self.given_name(sex, []) if rnd.random() < 0.3 else "",
+            role="child" if child else "parent",
         )
         household.members.append(person)
+        self.people[person.truth_id] = person
         return person
 
     def household(self) -> Household:
@@ -528,13 +545,29 @@ class Generator:
                 child_family = rnd.choice(SURNAMES)  # from the mother's earlier partner
             dob = self.dob_between(first_child_year, 2025)
             sex = rnd.choice("MF")
+            named_after = ""
+            parents = [m for m in household.members if m.role == "parent" and m.sex == sex]
+            named = [m.given for m in household.members]
+            if parents and rnd.random() < 0.05 and named.count(parents[0].given) == 1:
+                named_after = parents[0].given  # named after the parent of the same sex
             child = self.person(
-                household, sex=sex, family=child_family, dob=dob, postcode=postcode, child=True
+                household,
+                sex=sex,
+                family=child_family,
+                dob=dob,
+                postcode=postcode,
+                child=True,
+                given=named_after,
             )
+            child.named_after_parent = bool(named_after)
             if step_family and number == 0:
                 child.other_family = family  # sometimes recorded under the household's
             if rnd.random() < 0.06:
                 twin_sex = rnd.choice("MF")
+                others = tuple(m.given for m in household.members if m is not child)
+                near = self.near_twin_name(child.given, others) if rnd.random() < 0.4 else ""
+                if near:
+                    twin_sex = child.sex
                 self.person(
                     household,
                     sex=twin_sex,
@@ -542,10 +575,64 @@ class Generator:
                     dob=dob,
                     postcode=postcode,
                     child=True,
+                    given=near,
                 )
         for member in household.members:
             member.old_postcode = old_postcode
         return household
+
+    def near_twin_name(self, name: str, others: tuple[str, ...] = ()) -> str:
+        """A twin's first name a short edit, or a shared nickname, from the other's
+        (from the name lists: never the same name, nor near the household's `others`),
+        or "" when the lists hold none."""
+        from openmash.people.standardise import given_name_forms
+
+        forms = set(given_name_forms(name))
+        near = sorted(
+            other
+            for other in {*BOYS, *GIRLS}
+            if other != name
+            and (_edits(other, name) <= 2 or forms & set(given_name_forms(other)) - {other})
+            and _different_enough(other, list(others))
+        )
+        return self.random.choice(near) if near else ""
+
+    def spelling_variant(self, name: str) -> str:
+        """Another spelling of a first name that no nickname table lists (Sophia/Sofia,
+        Isabel/Isobel, Katherine/Kathryn): rules of English spelling, not a table."""
+        rules = (
+            ("ph", "f"),
+            ("f", "ph"),
+            ("y", "i"),
+            ("ie", "y"),
+            ("ey", "y"),
+            ("ck", "k"),
+            ("c", "k"),
+            ("k", "c"),
+            ("ll", "l"),
+            ("nn", "n"),
+            ("th", "t"),
+            ("ee", "i"),
+            ("ia", "ya"),
+            ("ine", "yn"),
+            ("erine", "ryn"),
+            ("el", "elle"),
+            ("mm", "m"),
+            ("u", "o"),
+            ("isa", "iza"),
+        )
+        options = {
+            name[:at] + new + name[at + len(old) :]
+            for old, new in rules
+            for at in range(1, len(name))
+            if name.startswith(old, at)
+        }
+        if name.endswith("a"):
+            options.add(name + "h")
+        if name.endswith("ah"):
+            options.add(name[:-1])
+        choices = sorted(options - {name})
+        return self.random.choice(choices) if choices else ""
 
     # -- noisy records -------------------------------------------------------------
     def typo(self, value: str) -> str:
@@ -571,9 +658,20 @@ class Generator:
             given = rnd.choice(NICKNAMES_OF[person.given])
         elif rnd.random() < 0.07:
             given = self.typo(given)
+        elif rnd.random() < 0.04:
+            given = self.spelling_variant(given) or given
+        postcode = person.postcode
+        roll = rnd.random()
+        if person.old_postcode and roll < 0.35:
+            postcode = person.old_postcode
+        elif roll > 0.95:
+            postcode = ""
         family = person.family
         other_names = ""
-        if person.other_family and rnd.random() < 0.4:
+        if person.other_family and postcode == person.old_postcode and rnd.random() < 0.7:
+            # Recorded at the old address under the old surname (changed with the move).
+            family = person.other_family
+        elif person.other_family and rnd.random() < 0.4:
             family, other_names = person.other_family, person.family
         if rnd.random() < 0.07:
             family = self.typo(family)
@@ -589,14 +687,14 @@ class Generator:
             dob = person.dob.replace(
                 year=person.dob.year + rnd.choice((-1, 1)), day=min(person.dob.day, 28)
             )
-        elif roll < 0.105:
+        elif roll < 0.095:
+            month = min(12, max(1, person.dob.month + rnd.choice((-1, 1))))
+            dob = person.dob.replace(month=month, day=min(person.dob.day, 28))
+        elif roll < 0.105:  # a mistyped digit of the year's last two
+            year = person.dob.year - person.dob.year % 10 + rnd.randrange(10)
+            dob = person.dob.replace(year=year, day=min(person.dob.day, 28))
+        elif roll < 0.165 or (person.named_after_parent and roll < 0.3):
             dob = None
-        postcode = person.postcode
-        roll = rnd.random()
-        if person.old_postcode and roll < 0.35:
-            postcode = person.old_postcode
-        elif roll > 0.95:
-            postcode = ""
         nhs_number = person.nhs_number if rnd.random() < 0.55 else ""
         if nhs_number and rnd.random() < 0.02:  # a mistyped digit: fails the check digit
             at = rnd.randrange(10)

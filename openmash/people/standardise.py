@@ -5,7 +5,9 @@ all standardise through here, so a name is compared the same way everywhere.
 
 - Names: accents folded, case folded, apostrophes dropped, other punctuation treated as a
   space; hyphenated and double-barrelled surnames give their parts as well as the whole;
-  given names also give their common formal form (Bill -> William, Peggy -> Margaret).
+  given names also give their formal forms (Bill -> William, Lizzy -> Elizabeth) from the
+  `nicknames` package's maintained dataset (shipped with the package: no network), plus
+  the area's own additions in NICKNAMES below.
 - Dates of birth are kept as given. A day/month swap is something the comparisons
   consider (`day_month_swapped`), never something standardisation "fixes".
 - Postcodes are normalised and split into outward code and sector.
@@ -16,6 +18,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+
+from nicknames import NickNamer
 
 from openmash.people.identifiers import (
     nhs_number_digits,
@@ -26,8 +31,10 @@ from openmash.people.identifiers import (
     upn_normal,
 )
 
-# Common English nicknames and short forms, to their formal names. A nickname can stand
-# for more than one name (Alex: Alexander, Alexandra).
+# The area's own additions to the `nicknames` dataset: nicknames and short forms, to their
+# formal names. A nickname can stand for more than one name (Alex: Alexander, Alexandra).
+# The dataset has most of these; they stay so that a name the area relies on never
+# depends on the dataset's next release.
 NICKNAMES: dict[str, tuple[str, ...]] = {
     "abbie": ("abigail",),
     "abby": ("abigail",),
@@ -164,13 +171,31 @@ def surname_parts(value: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+@cache
+def _name_variants() -> NickNamer:
+    return NickNamer()
+
+
+@cache
+def formal_forms(first: str) -> tuple[str, ...]:
+    """The formal names a (folded) first name may stand for: the area's additions first,
+    then the `nicknames` dataset's, in alphabetical order; never the name itself."""
+    own = NICKNAMES.get(first, ())
+    dataset = sorted(
+        name
+        for name in (name_standard(form) for form in _name_variants().canonicals_of(first))
+        if name and name != first and name not in own
+    )
+    return (*own, *dataset)
+
+
 def given_name_forms(value: str) -> tuple[str, ...]:
     """The first given name and its formal forms: 'Bill' -> ('bill', 'william')."""
     words = fold(value).split(" ")
     first = words[0] if words and words[0] else ""
     if not first:
         return ()
-    return (first, *NICKNAMES.get(first, ()))
+    return (first, *formal_forms(first))
 
 
 def day_month_swapped(first: date | None, second: date | None) -> bool:

@@ -254,3 +254,89 @@ def test_it_finds_the_child_of_an_earlier_contact_but_not_in_the_contact_itself(
     assert candidates[0].indexed_person_id == earlier_child.pk
     assert candidates[0].probability > 0.9
     assert child.index_entry.pk not in {c.indexed_person_id for c in candidates}
+
+
+def test_it_finds_a_child_whose_date_of_birth_is_missing_and_first_name_mistyped() -> None:
+    # No key needed the date of birth to be missing before: this pair was never scored.
+    child = _index(
+        given_names="Isabella",
+        family_name="Okafor",
+        date_of_birth=date(2016, 4, 2),
+        postcode="LS6 2AB",
+    )
+    candidates = match_person(given_names="Isabela", family_name="Okafor", postcode="LS6 4QT")
+    assert [c.indexed_person_id for c in candidates] == [child.pk]
+
+
+def test_it_finds_a_child_whose_birth_year_is_one_out_with_a_mistyped_surname() -> None:
+    child = _index(
+        given_names="Jayden",
+        family_name="Harrison",
+        date_of_birth=date(2015, 3, 7),
+        postcode="LS6 2AB",
+    )
+    candidates = match_person(
+        given_names="Jaden", family_name="Harison", date_of_birth=date(2014, 3, 8)
+    )
+    assert [c.indexed_person_id for c in candidates] == [child.pk]
+
+
+def test_it_finds_a_child_whose_surname_changed_at_the_same_address() -> None:
+    child = _index(given_names="Maya", family_name="Okafor", postcode="LS6 2AB")
+    candidates = match_person(given_names="Maya", family_name="Mensah", postcode="LS6 2AB")
+    assert [c.indexed_person_id for c in candidates] == [child.pk]
+
+
+def test_a_common_name_cannot_flood_the_candidates(settings: object) -> None:
+    from openmash.linkage import matcher
+
+    crowd = [
+        _index(given_names="Jack", family_name="Smith", date_of_birth=date(2015, 1, 1 + n % 28))
+        for n in range(12)
+    ]
+    original = matcher.CANDIDATES_PER_KEY
+    matcher.CANDIDATES_PER_KEY = 5
+    try:
+        record = comparison_record_for_person(
+            unique_id=0, given_names="Jack", family_name="Smith", date_of_birth=date(2015, 1, 1)
+        )
+        rows = matcher.candidate_rows(record, date_of_birth=date(2015, 1, 1))
+    finally:
+        matcher.CANDIDATES_PER_KEY = original
+    # Each key gives at most five rows, the newest first; the exact date still finds
+    # the first of them through its own key.
+    ids = {row["id"] for row in rows}
+    assert crowd[0].pk in ids
+    assert {person.pk for person in crowd[-5:]} <= ids
+    assert len(ids) <= 5 * 4
+
+
+def test_it_finds_a_child_whose_birth_year_has_a_digit_mistyped() -> None:
+    child = _index(
+        given_names="Toby",
+        family_name="James",
+        date_of_birth=date(1988, 6, 23),
+        postcode="LS6 2AB",
+    )
+    candidates = match_person(
+        given_names="Toby", family_name="Jnmes", date_of_birth=date(1982, 6, 23)
+    )
+    assert [c.indexed_person_id for c in candidates] == [child.pk]
+
+
+def test_a_query_with_a_date_of_birth_meets_by_surname_sound_only_records_without_one() -> None:
+    record = comparison_record_for_person(
+        unique_id=0, given_names="Jack", family_name="Smith", date_of_birth=date(2015, 1, 1)
+    )
+    statement = candidate_sql(record, date_of_birth=date(2015, 1, 1))
+    assert statement is not None
+    assert "given_sound < %s AND date_of_birth IS NULL" in statement[0]
+    without = comparison_record_for_person(unique_id=0, given_names="Jack", family_name="Smith")
+    statement = candidate_sql(without, date_of_birth=None)
+    assert statement is not None and "date_of_birth IS NULL" not in statement[0]
+
+
+def test_a_corrected_person_brings_every_blocking_key_with_them() -> None:
+    from openmash.linkage.index import _FOLLOWS_THE_PERSON
+
+    assert set(standard_fields(given_names="", family_name="")) <= set(_FOLLOWS_THE_PERSON)

@@ -3,6 +3,7 @@
 import json
 import math
 from datetime import UTC, datetime
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,15 @@ def test_the_command_trains_on_synthetic_data_and_the_matcher_uses_it(
     settings: object, tmp_path: Path
 ) -> None:
     settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
-    call_command("train_match_model", source="synthetic", records=3000, max_pairs=200_000, seed=3)
+    call_command(
+        "train_match_model",
+        source="synthetic",
+        records=3000,
+        max_pairs=200_000,
+        seed=3,
+        accept_worse=True,
+        stdout=StringIO(),
+    )
     models = sorted((tmp_path / "match-models").glob("model-*.json"))
     assert len(models) == 1
     model = current_model()
@@ -132,3 +141,68 @@ def test_the_command_leaves_withdrawn_index_records_out(settings: object, tmp_pa
     # 95 records are still held: too few, so nothing is trained on the withdrawn ten.
     with pytest.raises(CommandError, match="Only 95 records"):
         call_command("train_match_model", source="index")
+
+
+def _worse_model() -> dict[str, Any]:
+    """The shipped model without its household evidence and with a different first name
+    barely held against a match: it links twins."""
+    model = json.loads(DEFAULT_MODEL.read_text())
+    for comparison in model["comparisons"]:
+        levels = comparison["comparison_levels"]
+        if comparison["output_column_name"] == "household":
+            for level in levels:
+                if not level.get("is_null_level"):
+                    level["m_probability"] = level["u_probability"] = 0.5
+        if comparison["output_column_name"] == "given_name":
+            levels[-1]["m_probability"] = levels[-1]["u_probability"] / 4
+    return model
+
+
+@pytest.mark.django_db
+def test_the_command_reports_the_new_model_beside_the_shipped_one_and_holds_back_a_worse_one(
+    settings: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openmash.linkage.management.commands import train_match_model
+
+    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
+    monkeypatch.setattr(train_match_model, "train", lambda frame, **options: _worse_model())
+    out = StringIO()
+    call_command("train_match_model", source="synthetic", records=500, stdout=out)
+    text = out.getvalue()
+    assert "shipped" in text and "new" in text
+    assert "household false links at 0.5" in text
+    assert "Not made the current model" in text and "more household false links" in text
+    # Kept on file, not used.
+    assert len(list((tmp_path / "match-models").glob("model-*.json"))) == 1
+    assert current_model().version == "default"
+    # Unless the operator says so, with the warning.
+    out = StringIO()
+    call_command(
+        "train_match_model", source="synthetic", records=500, accept_worse=True, stdout=out
+    )
+    assert "Warning: it does worse" in out.getvalue()
+    assert current_model().version != "default"
+
+
+def test_the_report_finds_the_worse_model_worse_and_the_shipped_one_not() -> None:
+    from openmash.linkage.training import generator_report, worse_than
+
+    shipped = json.loads(DEFAULT_MODEL.read_text())
+    report = generator_report({"shipped": shipped, "worse": _worse_model()}, records=2000)
+    assert worse_than(report["shipped"], report["shipped"]) == []
+    assert report["worse"]["household@0.5"] > report["shipped"]["household@0.5"]
+    assert worse_than(report["worse"], report["shipped"])
+    assert report["shipped"]["household@0.999"] == 0
+
+
+def test_the_prior_does_not_depend_on_how_many_records_training_sees() -> None:
+    from openmash.linkage.synthetic import synthetic_records
+    from openmash.linkage.training import MATCH_PRIOR, comparison_frame, train
+
+    small = train(comparison_frame(synthetic_records(800, seed=2)), max_pairs=100_000)
+    large = train(comparison_frame(synthetic_records(3000, seed=2)), max_pairs=100_000)
+    assert (
+        small["probability_two_random_records_match"]
+        == large["probability_two_random_records_match"]
+        == MATCH_PRIOR
+    )
