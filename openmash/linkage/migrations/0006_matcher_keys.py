@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
         ("contacts", "0003_same_child_name_index"),
-        ("linkage", "0004_identifier_conflicts"),
+        ("linkage", "0005_search_indexes"),
     ]
 
     operations = [
