@@ -36,6 +36,7 @@ from openmash.enquiries.presenters.screening import (
     QueueRow,
     ScreeningPage,
     screening_actions,
+    urgent_unassigned_text,
     when_text,
 )
 from openmash.enquiries.selectors.screening import (
@@ -98,6 +99,9 @@ def screening_queue_view(request: HttpRequest) -> HttpResponse:
             "page": queue.page,
             "filter_query": query.urlencode(),
             "is_filtered": form.is_filtered,
+            "urgent_unassigned": urgent_unassigned_text(
+                queue.urgent_unassigned_count, queue.urgent_minutes
+            ),
         },
     )
 
