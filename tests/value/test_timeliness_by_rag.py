@@ -59,7 +59,7 @@ def test_every_headline_timeliness_figure_is_shown_by_rag(two_octobers: Hub) -> 
             # "...; in time: Red 50.0% (1 of 2); Amber ..." : each share named by its rating.
             shares = section.summary.split("; in time: ", 1)[1].split("; ")
             for share in shares:
-                assert share.split(" ", 1)[0] in labels + ["Not"], share
+                assert share.split(" ", 1)[0] in [*labels, "Not"], share
                 assert re.search(r"\(\d+ of \d+\)$", share), share
                 checked += 1
             assert not BLENDED.search(section.summary), section.summary
