@@ -186,6 +186,23 @@ def test_managers_are_alerted_once_when_an_immediate_risk_contact_waits_unassign
     assert Message.objects.filter(kind=URGENT).count() == 2
 
 
+def test_the_queue_says_managers_were_alerted_until_someone_takes_it(
+    school_referrer: User, screener: User, manager: User, send: Callable[[datetime], int]
+) -> None:
+    received = timezone.now() - timedelta(minutes=15)
+    contact = a_contact(school_referrer, immediate_risk=True, received_at=received)
+    client = signed_in(screener)
+    assert 'data-testid="managers-alerted"' not in queue(client).content.decode()
+
+    send(timezone.now())
+    assert queue(client).content.decode().count('data-testid="managers-alerted"') == 1
+
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    page = queue(client).content.decode()
+    assert 'data-testid="managers-alerted"' not in page
+    assert 'id="urgent-unassigned"' not in page
+
+
 def test_no_alert_once_someone_has_taken_it(
     school_referrer: User, screener: User, manager: User, send: Callable[[datetime], int]
 ) -> None:

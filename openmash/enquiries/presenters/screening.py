@@ -122,6 +122,13 @@ class QueueRow:
         return IMMEDIATE_RISK if self.contact.immediate_risk else None
 
     @property
+    def managers_alerted(self) -> bool:
+        """MASH managers have been alerted that it waits with nobody assigned."""
+        return self.contact.assigned_to_id is None and bool(
+            getattr(self.contact, "urgent_alerted", False)
+        )
+
+    @property
     def needs_rating_now(self) -> bool:
         """An immediate-risk contact nobody has rated yet: highlighted in the queue."""
         return bool(self.contact.immediate_risk) and not self.is_rated

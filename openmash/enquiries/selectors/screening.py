@@ -11,8 +11,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -43,6 +45,8 @@ from openmash.enquiries.models import (
     Decision,
     HandOn,
     HandOnState,
+    Message,
+    MessageKind,
     RagRating,
 )
 from openmash.enquiries.selectors.corrections import corrections_of
@@ -177,7 +181,13 @@ def screening_queue_page(
                 to_attr="children",
             )
         )
-        .annotate(urgency=urgency_rank())
+        .annotate(
+            urgency=urgency_rank(),
+            # MASH managers already alerted that it waits unassigned (deadline_alerts).
+            urgent_alerted=Exists(
+                Message.objects.filter(contact=OuterRef("pk"), kind=MessageKind.URGENT_UNASSIGNED)
+            ),
+        )
         .order_by("urgency", F("deadline_at").asc(nulls_last=True), "id")
     )
     page = Paginator(contacts, QUEUE_PER_PAGE).get_page(page_number)
