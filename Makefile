@@ -24,6 +24,7 @@ run: install assets migrate demo-data
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --no-reload -v0 & \
 	$(PY) manage.py deadline_alerts --every 300 >/dev/null & \
+	$(PY) manage.py deliver_events --every 60 >/dev/null & \
 	$(PY) manage.py seal_audit --every 300 >/dev/null & \
 	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("openmash.accounts.urls")),
     path("contacts/", include(contact_pages)),
     path("mash/", include("openmash.enquiries.urls")),
+    path("events/", include("openmash.events.urls")),
     path("index/", include("openmash.linkage.urls")),
     path("planning/", include("openmash.planner.urls")),
     path("metrics/", include("openmash.metrics.urls")),

@@ -38,8 +38,9 @@ from openmash.enquiries.services.screening import (
     contact_take,
     enquiry_open,
 )
+from openmash.events.models import Delivery, DeliveryStatus, Event, WebhookEndpoint
 from openmash.linkage.feeds import feed_from_records
-from openmash.linkage.models import IndexedPerson, IndexImport, PersonLink
+from openmash.linkage.models import IdentifierConflict, IndexedPerson, IndexImport, PersonLink
 from openmash.linkage.services import index_import_apply
 from openmash.planner.models import Scenario as PlannerScenario
 from openmash.planner.models import ScenarioRun
@@ -137,12 +138,18 @@ INDEX_RECORD = {
 }
 AGENCY_INDEX = ("police_researcher", "administrator")
 LINK_ACTIONS = ("screening-link-confirm", "screening-link-reject", "screening-link-undo")
+CONFLICT = "identifier_conflict_sample"
+CONFLICT_ACTIONS = ("screening-conflict-resolve", "screening-conflict-undo")
 # Capacity planning: managers (and administrators) plan; analysts may look at the figures.
 PLANNERS = ("manager", "administrator")
 PLAN_READERS = ("manager", "analyst", "administrator")
 PLANNER_SCENARIO = "planner_scenario_sample"
 PLANNER_RUN = "planner_run_sample"
 SCENARIO_PARTS = ("staff", "absence", "demand", "timescales", "work-times", "settings")
+# The event outbox: administrators configure endpoints; administrators and managers see
+# failed deliveries and try one again.
+ENDPOINT = "webhook_endpoint_sample"
+FAILED_DELIVERY = "failed_delivery_sample"
 
 ACCESS_TABLE: dict[str, Row] = {
     "home": Row("core:home", only(*SIGNED_IN)),
@@ -181,6 +188,10 @@ ACCESS_TABLE: dict[str, Row] = {
     **{
         name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), LINK)
         for name in LINK_ACTIONS
+    },
+    **{
+        name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), CONFLICT)
+        for name in CONFLICT_ACTIONS
     },
     # Correcting a person's details: MASH screeners and managers only.
     "person-correct": Row("enquiries:person-correct", only(*MASH), ENQUIRY),
@@ -222,6 +233,16 @@ ACCESS_TABLE: dict[str, Row] = {
         "enquiries:message-retry", only("manager", then=METHOD_NOT_ALLOWED), OUTCOME_EMAIL
     ),
     "hand-on-queue": Row("enquiries:hand-on-queue", only("early_help_coordinator", "manager")),
+    "event-endpoints": Row("events:endpoints", only("administrator")),
+    "event-endpoint-create": Row("events:endpoint-create", only("administrator")),
+    "event-endpoint-edit": Row("events:endpoint-edit", only("administrator"), ENDPOINT),
+    "failed-deliveries": Row("events:failed-deliveries", only("administrator", "manager")),
+    # Trying a delivery again is POST only.
+    "delivery-retry": Row(
+        "events:delivery-retry",
+        only("administrator", "manager", then=METHOD_NOT_ALLOWED),
+        FAILED_DELIVERY,
+    ),
     # A hand-on is answered by its own team: to anyone else it does not exist.
     "hand-on-early-help": Row(
         "enquiries:hand-on",
@@ -535,6 +556,22 @@ def person_link_sample(enquiry_contact: Contact, school_contact: Contact) -> Per
 
 
 @pytest.fixture
+def identifier_conflict_sample(
+    enquiry_contact: Contact, school_contact: Contact
+) -> IdentifierConflict:
+    """The school contact's Amy and the enquiry's Noah given the same NHS number."""
+    conflict, _ = IdentifierConflict.objects.get_or_create(
+        contact_person=enquiry_contact.people.order_by("position").first(),
+        other=IndexedPerson.objects.get(
+            contact_person=school_contact.people.order_by("position").first()
+        ),
+        identifier="nhs_number",
+        defaults={"value": "9434765919"},
+    )
+    return conflict
+
+
+@pytest.fixture
 def police_index_import(police_token: tuple[ApiToken, str]) -> IndexImport:
     token = police_token[0]
     return index_import_apply(
@@ -578,6 +615,30 @@ def planner_run_sample(
     return run
 
 
+@pytest.fixture
+def webhook_endpoint_sample(db: None) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        name="Early help case system",
+        recipient_team="early_help",
+        url="https://cases.example.gov.uk/openmash",
+        secret_variable="OPENMASH_WEBHOOK_SECRET_EARLY_HELP",
+    )
+
+
+@pytest.fixture
+def failed_delivery_sample(
+    early_help_hand_on: HandOn, webhook_endpoint_sample: WebhookEndpoint
+) -> Delivery:
+    """The early help hand-on's event, which the early help system did not take."""
+    return Delivery.objects.create(
+        event=Event.objects.filter(kind="hand_on.created").get(contact=early_help_hand_on.contact),
+        endpoint=webhook_endpoint_sample,
+        status=DeliveryStatus.FAILED,
+        attempts=1,
+        failure="The receiving system answered 503",
+    )
+
+
 # Kwargs that name no object: a value each URL accepts.
 PLAIN_KWARGS: dict[str, object] = {
     "chart": "backlog",
@@ -590,6 +651,7 @@ PLAIN_KWARGS: dict[str, object] = {
 # The object each id kwarg names.
 ID_KWARGS: dict[str, type[Model]] = {
     "link_id": PersonLink,
+    "conflict_id": IdentifierConflict,
     "check_id": AgencyCheck,
     "hand_on_id": HandOn,
     "proposal_id": ClosureProposal,
@@ -606,7 +668,11 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
         return {"scenario_id": sample.pk}
     if isinstance(sample, ScenarioRun):
         return {"run_id": sample.pk}
-    if isinstance(sample, PersonLink):
+    if isinstance(sample, WebhookEndpoint):
+        return {"endpoint_id": sample.pk}
+    if isinstance(sample, Delivery):
+        return {"delivery_id": sample.pk}
+    if isinstance(sample, PersonLink | IdentifierConflict):
         contact = sample.contact_person.contact
     else:
         contact = sample if isinstance(sample, Contact) else sample.contact  # type: ignore[attr-defined]
@@ -746,6 +812,7 @@ def _api_requests(check: AgencyCheck) -> list[tuple[str, str, Callable[..., Any]
             path.replace("{contact_id}", str(check.contact_id))
             .replace("{check_id}", str(check.pk))
             .replace("{import_id}", str(index_import.pk))
+            .replace("{hand_on_id}", "1")
         )
         assert "{" not in url, f"No sample value for a path parameter in {path}: add one here"
         assert method in ("GET", "POST"), f"Add a sample request for {method} {path}"
@@ -813,6 +880,9 @@ def test_it_accepts_api_calls_with_a_valid_token(
 ) -> None:
     _, secret = police_token
     for method, url, call in _api_requests(police_check):
+        if url.startswith("/api/v1/hand-ons"):
+            # A receiving team's system only: tests/enquiries/test_mash_summary.py.
+            continue
         response = call(Client(), Authorization=f"Bearer {secret}")
         assert response.status_code in (200, 201), (method, url, response.content)
     assert AgencyCheck.objects.get(pk=police_check.pk).state == CheckState.COMPLETED

@@ -86,3 +86,16 @@ def test_it_fails_when_an_engine_imports_a_page(scratch_copy: Path) -> None:
 
     assert result.returncode == 1
     assert "openmash.linkage.comparisons is not allowed to import" in result.stdout
+
+
+def test_it_fails_when_enquiries_imports_the_event_outbox(scratch_copy: Path) -> None:
+    # The enquiry services publish through openmash.core.outbox; the outbox, which reads
+    # their models to build payloads, sits above them (docs/adr/0014-event-outbox.md).
+    add_line(
+        scratch_copy / "openmash/enquiries/services/hand_ons.py", "import openmash.events.models"
+    )
+
+    result = lint_imports(scratch_copy)
+
+    assert result.returncode == 1
+    assert "openmash.enquiries is not allowed to import openmash.events" in result.stdout

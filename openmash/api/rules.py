@@ -29,3 +29,19 @@ rules.add_perm("api.record_findings", is_active_api_token & is_mash_partner_toke
 # own imports (the service and selector scope both to the token's agency).
 rules.add_perm("api.import_index_feed", is_active_api_token & is_mash_partner_token)
 rules.add_perm("api.view_index_imports", is_active_api_token & is_mash_partner_token)
+# The events for the token's own agency: its receiving team's hand-ons and decisions and
+# its own contacts' outcomes (the selector scopes the feed to the agency).
+rules.add_perm("api.view_own_events", is_active_api_token)
+
+
+@rules.predicate
+def is_receiving_team_token(token: Any) -> bool:
+    # Early help's or children's social care's own case system (the teams with a queue in
+    # OpenMASH): it reads the cases handed to its team, each as the MASH summary only.
+    return isinstance(token, ApiToken) and token.agency.agency_type in (
+        "early_help",
+        "childrens_social_care",
+    )
+
+
+rules.add_perm("api.view_hand_ons", is_active_api_token & is_receiving_team_token)

@@ -1,7 +1,8 @@
 """The JSON shapes of API v1. Types and lengths here; the MASH's rules in the service."""
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from uuid import UUID
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict
@@ -16,7 +17,8 @@ from openmash.contacts.codes import (
     ReferralSource,
     Sex,
 )
-from openmash.enquiries.models import CheckState
+from openmash.core.outbox import EventKind
+from openmash.enquiries.models import CheckState, HandOnState, OnwardSharing
 
 if TYPE_CHECKING:
     ChannelCode: TypeAlias = str
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     LawfulBasisCode: TypeAlias = str
     StateCode: TypeAlias = str
     CheckStateCode: TypeAlias = str
+    EventKindCode: TypeAlias = str
+    OnwardSharingCode: TypeAlias = str
+    HandOnStateCode: TypeAlias = str
 else:
     # The national code lists, as enums in the OpenAPI schema.
     ChannelCode = Literal[tuple(Channel.values)]
@@ -39,6 +44,9 @@ else:
     LawfulBasisCode = Literal[tuple(LawfulBasis.values)]
     StateCode = Literal[tuple(ContactState.values)]
     CheckStateCode = Literal[tuple(CheckState.values)]
+    EventKindCode = Literal[tuple(EventKind.values)]
+    OnwardSharingCode = Literal[tuple(OnwardSharing.values)]
+    HandOnStateCode = Literal[tuple(HandOnState.values)]
 
 
 class StrictSchema(Schema):
@@ -185,6 +193,9 @@ class FindingOut(Schema):
     lawful_basis: LawfulBasisCode
     restricted_information: str
     summary_restricted: bool
+    onward_sharing: OnwardSharingCode
+    onward_summary: str
+    onward_lawful_basis: str
 
 
 class CheckOut(Schema):
@@ -223,6 +234,17 @@ class FindingIn(StrictSchema):
     summary_restricted: bool = Field(
         False, description="The whole summary must not be disclosed outside the MASH"
     )
+    onward_sharing: OnwardSharingCode = Field(
+        "none",
+        description="Whether the team the MASH hands the case to may see this finding: "
+        "full (summary, risk indicators, date), summary (onward_summary only) or none",
+    )
+    onward_summary: str = Field(
+        "", max_length=20000, description="What the receiving team may see; needed for summary"
+    )
+    onward_lawful_basis: LawfulBasisCode | Literal[""] = Field(
+        "", description="The lawful basis for sharing it onward; needed for full or summary"
+    )
 
 
 class FindingsIn(StrictSchema):
@@ -242,6 +264,19 @@ class OutcomeOut(Schema):
     outcome_code: str | None
     next_steps: str | None
     decided_at: datetime | None
+    hand_on_state: HandOnStateCode | None = Field(
+        None,
+        description="Once handed on: pending, accepted, or returned (to the MASH, which "
+        "reviews its decision); null if the MASH closed the contact itself",
+    )
+    receiving_team: str | None = Field(None, description="The team the case was handed to")
+    responded_at: datetime | None = Field(None, description="When the team accepted or returned it")
+    named_contact: str | None = Field(
+        None, description="The worker the team allocated, once accepted, if it named one"
+    )
+    named_contact_details: str | None = Field(
+        None, description="How to reach them (a phone number or team inbox), if given"
+    )
 
 
 # --- Agency index feeds: a partner agency's system sends the people it knows ----------
@@ -344,3 +379,79 @@ class IndexImportOut(Schema):
 class IndexImportErrorsOut(Schema):
     import_id: int | None = Field(..., description="The import recorded, not applied")
     errors: list[FieldErrorOut]
+
+
+# --- Events: what the MASH tells a receiving team's or agency's own system -------------
+
+
+class EventOut(Schema):
+    """One event, exactly as the webhook sent to your endpoint carries it."""
+
+    id: UUID = Field(..., description="The event's id: the same on every delivery and here")
+    sequence: int = Field(..., description="Its place in the feed: pass it as `after`")
+    kind: EventKindCode
+    # A string, so the feed gives it exactly as the webhook's body did.
+    created_at: str = Field(..., json_schema_extra={"format": "date-time"})
+    data: dict[str, Any] = Field(
+        ...,
+        description=(
+            "What your agency may see. hand_on.*: hand_on_id, decision_id, contact_id, "
+            "contact_reference, state, receiving_team, level_of_need, outcome, children "
+            "(name, date of birth, NHS number, address), decided_at, handed_on_at, "
+            "responded_at and summary (the MASH summary). decision.*: decision_id, "
+            "amends_decision_id, contact_id, contact_reference, level_of_need, outcome, "
+            "receiving_team, decided_at. outcome.sent_to_referrer: contact_id, "
+            "contact_reference, outcome, next_steps, amended, decided_at. Never what the "
+            "agencies found, nor the decision's rationale."
+        ),
+    )
+
+
+class EventFeedOut(Schema):
+    events: list[EventOut]
+    next_cursor: int = Field(
+        ..., description="Pass as `after` for the next events (the same if there were none)"
+    )
+    has_more: bool = Field(..., description="True if more events wait after next_cursor")
+
+
+class SharedFindingOut(Schema):
+    agency: str
+    person: str
+    text: str = Field(..., description="As the agency released it: in full or its summary")
+    sharing: OnwardSharingCode
+    lawful_basis: str = Field(..., description="The lawful basis for sharing it onward")
+
+
+class MashSummaryOut(Schema):
+    """Exactly what the receiving team may see of the MASH's work on the case."""
+
+    outcome: str
+    outcome_code: str
+    next_steps: str
+    level_of_need: str
+    receiving_team: str
+    decided_at: datetime
+    decided_by: str
+    summary: str
+    worker_risks: str = Field(..., description="Risks to workers visiting the home")
+    findings: list[SharedFindingOut]
+    rationale: str | None = Field(
+        ..., description="Only if the MASH manager chose to share it; otherwise null"
+    )
+
+
+class HandOnOut(Schema):
+    id: int
+    contact_reference: str
+    team: str
+    state: HandOnStateCode
+    created_at: datetime
+    responded_at: datetime | None
+    allocated_worker: str
+    worker_contact: str
+    summary: MashSummaryOut
+
+
+class HandOnListOut(Schema):
+    hand_ons: list[HandOnOut]

@@ -1,5 +1,11 @@
 """API v1: agencies' systems submit contacts and follow their state and outcome; partner
-agencies' systems answer the checks the MASH asks of them.
+agencies' systems answer the checks the MASH asks of them; a receiving team's system
+(early help, children's social care) reads the cases handed to it, as the MASH summary.
+
+1.2.0 (issue 12): findings carry onward_sharing, onward_summary and onward_lawful_basis
+(not sent: not shared onward); GET /hand-ons and /hand-ons/{id}; a contact's outcome says
+whether the team accepted it (hand_on_state, receiving_team, responded_at) and its named
+contact.
 
 Every operation declares its permission with `permission(...)`; a test fails
 any operation without one.
@@ -25,7 +31,10 @@ from openmash.api.schemas import (
     ContactIn,
     ContactOut,
     ErrorsOut,
+    EventFeedOut,
     FindingsIn,
+    HandOnListOut,
+    HandOnOut,
     IndexImportErrorsOut,
     IndexImportIn,
     IndexImportOut,
@@ -33,6 +42,7 @@ from openmash.api.schemas import (
     OutcomeOut,
     PersonOut,
 )
+from openmash.area.models import HandOnTeam
 from openmash.contacts.models import ContactPerson
 from openmash.contacts.selectors import contact_get_by_id_for_token
 from openmash.contacts.services import ContactInvalid, IdempotencyKeyReused, contact_create
@@ -45,7 +55,7 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
-from openmash.enquiries.models import AgencyCheck
+from openmash.enquiries.models import AgencyCheck, HandOn, HandOnState
 from openmash.enquiries.selectors.checks import (
     CHECKS_PER_PAGE,
     check_get_for_agency,
@@ -53,9 +63,13 @@ from openmash.enquiries.selectors.checks import (
     check_person_ids,
     contact_outcome_for_agency,
 )
+from openmash.enquiries.selectors.decisions import hand_on_for_token, hand_ons_for_token
+from openmash.enquiries.selectors.summary import hand_on_summary
 from openmash.enquiries.services.checks import FindingInput, check_record_findings
 from openmash.enquiries.services.guards import EnquiryInvalid
 from openmash.enquiries.workflow import IllegalTransition
+from openmash.events.delivery import event_document
+from openmash.events.selectors import FEED_LIMIT, FEED_MAX_LIMIT, event_feed_for_agency
 from openmash.linkage.feeds import FILE, feed_from_records
 from openmash.linkage.models import IndexImport
 from openmash.linkage.selectors import index_import_get
@@ -76,11 +90,13 @@ class AgencySystemAuth(HttpBearer):
 
 api = NinjaAPI(
     title="OpenMASH API",
-    version="1.1.0",
+    version="1.2.0",
     description=(
         "Submit safeguarding contacts to the MASH and follow their state and outcome; "
         "as a MASH partner agency, answer the checks the MASH asks of your agency and send "
-        "your agency's person index feed."
+        "your agency's person index feed; as a receiving team, read the cases handed to "
+        "your team, each as the MASH summary only; as a receiving team or referring "
+        "agency, read the events for your agency."
     ),
     urls_namespace="api-v1",
     auth=AgencySystemAuth(),
@@ -267,7 +283,8 @@ def get_contact(
     summary="The outcome of a contact your agency submitted",
     description=(
         "The contact's state and, once the MASH has decided, the current outcome (after any "
-        "amendment) and what happens next. Never what the agencies in the MASH found."
+        "amendment) and what happens next; once handed on, whether the team accepted or "
+        "returned it, and the worker it named. Never what the agencies in the MASH found."
     ),
 )
 @permission("api.view_own_contact_outcome")
@@ -277,6 +294,10 @@ def get_contact_outcome(
     actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
     found = contact_outcome_for_agency(actor=actor, contact_id=contact_id)
     decision = found.decision
+    hand_on = found.hand_on
+    if hand_on is not None and hand_on.team == HandOnTeam.ALLOCATED_WORKER:
+        hand_on = None
+    accepted = hand_on is not None and hand_on.state == HandOnState.ACCEPTED
     return {
         "id": found.contact.pk,
         "reference": found.contact.reference,
@@ -285,6 +306,11 @@ def get_contact_outcome(
         "outcome_code": decision.outcome.code if decision else None,
         "next_steps": decision.outcome.next_steps if decision else None,
         "decided_at": decision.decided_at if decision else None,
+        "hand_on_state": hand_on.state if hand_on else None,
+        "receiving_team": HandOnTeam(hand_on.team).label if hand_on else None,
+        "responded_at": hand_on.responded_at if hand_on else None,
+        "named_contact": (hand_on.allocated_worker or None) if hand_on and accepted else None,
+        "named_contact_details": (hand_on.worker_contact or None) if hand_on and accepted else None,
     }
 
 
@@ -343,6 +369,9 @@ def _check_body(check: AgencyCheck) -> dict[str, Any]:
                 "lawful_basis": finding.lawful_basis,
                 "restricted_information": finding.restricted_information,
                 "summary_restricted": finding.summary_restricted,
+                "onward_sharing": finding.onward_sharing,
+                "onward_summary": finding.onward_summary,
+                "onward_lawful_basis": finding.onward_lawful_basis,
             }
             for finding in check.findings.all()
         ],
@@ -489,6 +518,9 @@ def record_findings(
             lawful_basis=finding.lawful_basis,
             restricted_information=finding.restricted_information,
             summary_restricted=finding.summary_restricted,
+            onward_sharing=finding.onward_sharing,
+            onward_summary=finding.onward_summary,
+            onward_lawful_basis=finding.onward_lawful_basis,
         )
         for finding in payload.findings
     ]
@@ -501,6 +533,70 @@ def record_findings(
     except AgencyCheck.DoesNotExist as missing:
         raise Http404 from missing
     return 200, _check_body(check_get_for_agency(actor=actor, check_id=check_id))
+
+
+# --- Hand-ons to a receiving team ------------------------------------------------------
+
+
+def _hand_on_body(hand_on: HandOn) -> dict[str, Any]:
+    """A hand-on as the receiving team's system sees it: the MASH summary only."""
+    summary = hand_on_summary(hand_on).as_dict()
+    return {
+        "id": hand_on.pk,
+        "contact_reference": hand_on.contact.reference,
+        "team": hand_on.team,
+        "state": hand_on.state,
+        "created_at": hand_on.created_at,
+        "responded_at": hand_on.responded_at,
+        "allocated_worker": hand_on.allocated_worker,
+        "worker_contact": hand_on.worker_contact,
+        "summary": {
+            key: summary[key]
+            for key in (
+                "outcome",
+                "outcome_code",
+                "next_steps",
+                "level_of_need",
+                "receiving_team",
+                "decided_at",
+                "decided_by",
+                "summary",
+                "worker_risks",
+                "findings",
+                "rationale",
+            )
+        },
+    }
+
+
+@api.get(
+    "/hand-ons",
+    response={200: HandOnListOut, 401: MessageOut, 403: MessageOut},
+    summary="Cases the MASH handed to your team",
+    description=(
+        "For a receiving team's own system (early help, children's social care): the cases "
+        "handed to the team, waiting ones first, each with the MASH summary only. Never a "
+        "finding its agency did not release, nor the MASH's rationale unless the manager "
+        "shared it."
+    ),
+)
+@permission("api.view_hand_ons")
+def list_hand_ons(request: HttpRequest) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    return {"hand_ons": [_hand_on_body(hand_on) for hand_on in hand_ons_for_token(actor=actor)]}
+
+
+@api.get(
+    "/hand-ons/{hand_on_id}",
+    response={200: HandOnOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    summary="A case the MASH handed to your team, with the MASH summary",
+)
+@permission("api.view_hand_ons")
+def get_hand_on(
+    request: HttpRequest, hand_on_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    return _hand_on_body(hand_on_for_token(actor=actor, hand_on_id=hand_on_id))
 
 
 # --- Agency index feeds -----------------------------------------------------------------
@@ -582,3 +678,36 @@ def get_index_import(
 ) -> dict[str, Any]:
     actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
     return _index_import_body(index_import_get(actor=actor, import_id=import_id))
+
+
+# --- Events -----------------------------------------------------------------------------
+
+
+@api.get(
+    "/events",
+    response={200: EventFeedOut, 401: MessageOut, 403: MessageOut, 422: ErrorsOut},
+    summary="Your agency's events, in order, from a cursor",
+    description=(
+        "The events for your agency: the hand-ons (and the decisions behind them) for the "
+        "receiving team your agency is, and the outcomes of the contacts your agency made. "
+        "The same events, with the same ids and bodies, as the signed webhooks sent to your "
+        "endpoint: read the feed to catch up after your system was down, or instead of "
+        "webhooks. Start with `after` 0 and pass each answer's `next_cursor` as the next "
+        "`after`; events come in the order they happened, and one never appears before an "
+        f"earlier one. Up to `limit` events an answer ({FEED_LIMIT} unless given, at most "
+        f"{FEED_MAX_LIMIT}); `has_more` says whether to ask again at once."
+    ),
+)
+@permission("api.view_own_events")
+def list_events(
+    request: HttpRequest,
+    after: int = Query(0, ge=0, le=MAX_ID, description="The last sequence you have read"),
+    limit: int = Query(FEED_LIMIT, ge=1, le=FEED_MAX_LIMIT, description="How many at most"),
+) -> dict[str, Any]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    page = event_feed_for_agency(actor=actor, after=after, limit=limit)
+    return {
+        "events": [event_document(event) for event in page.events],
+        "next_cursor": page.next_cursor,
+        "has_more": page.has_more,
+    }

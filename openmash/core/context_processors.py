@@ -25,6 +25,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             ("planner.view_scenarios", "Capacity planning", "planner:scenarios"),
             ("contacts.view_access_log", "Access log", "contacts:access-log-search"),
             ("core.view_audit_integrity", "Audit log integrity", "core:audit-integrity"),
+            ("events.manage_endpoints", "Event endpoints", "events:endpoints"),
+            (
+                "events.view_failed_deliveries",
+                "Failed deliveries",
+                "events:failed-deliveries",
+            ),
         ]
         for permission, label, url_name in candidates:
             if user.has_perm(permission):

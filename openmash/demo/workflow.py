@@ -13,7 +13,7 @@ from openmash.area.models import RagLevel
 from openmash.area.selectors import rag_levels_active
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
-from openmash.enquiries.models import AgencyCheck
+from openmash.enquiries.models import AgencyCheck, CheckFinding
 from openmash.enquiries.services.checks import FindingInput, check_record_findings, check_waive
 from openmash.enquiries.services.decisions import DecisionInput, closure_agree, decision_record
 from openmash.enquiries.services.hand_ons import hand_on_accept
@@ -24,6 +24,7 @@ from openmash.enquiries.services.screening import (
     contact_take,
     enquiry_open,
 )
+from openmash.enquiries.summary import is_released, worker_risks_suggested
 
 FINDING_SUMMARIES = {
     "police": [
@@ -60,6 +61,8 @@ TEAMS = {
     "police_action": "Public protection unit",
     "transfer_la": "Neighbouring county MASH",
 }
+# The agencies whose demo researchers release their findings to the receiving team.
+RELEASED_ONWARD = ("police", "education")
 WORKERS = ["Chris Adeyemi", "Lou Harper", "Dee Marsh", "Kim Osei", "Sol Grant"]
 
 
@@ -210,6 +213,12 @@ class DemoWorkflow:
                             lawful_basis="law_enforcement_safeguarding"
                             if slug == "police"
                             else "public_task_safeguarding",
+                            # Police and education release what they know to the team
+                            # the case goes to; health and others keep it in the MASH.
+                            onward_sharing="full" if slug in RELEASED_ONWARD else "none",
+                            onward_lawful_basis="law_enforcement_safeguarding"
+                            if slug == "police"
+                            else "public_task_safeguarding",
                         )
                     )
                 check_record_findings(
@@ -223,6 +232,13 @@ class DemoWorkflow:
         if decided_at > self.now:
             return
         outcome = rng.choices([o for o, _ in OUTCOMES], weights=[w for _, w in OUTCOMES])[0]
+        released = [
+            finding
+            for finding in CheckFinding.objects.filter(agency_check__contact=contact)
+            .select_related("agency_check__agency", "person")
+            .order_by("pk")
+            if is_released(finding)
+        ]
         decision = decision_record(
             actor=self.manager,
             contact_id=contact.pk,
@@ -235,6 +251,10 @@ class DemoWorkflow:
                 primary_need=rng.choice(["N1", "N1", "N4", "N5", "N3"]),
                 rationale="Agency information shows a pattern of concern; see findings.",
                 receiving_team=TEAMS.get(outcome, ""),
+                summary="The MASH found needs your team can meet: see what the agencies "
+                "shared, and the risks to workers visiting the home.",
+                worker_risks=worker_risks_suggested(released) or "None known to the MASH.",
+                shared_finding_ids=[finding.pk for finding in released],
             ),
             now=decided_at,
         )

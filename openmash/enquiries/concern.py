@@ -26,7 +26,8 @@ from openmash.area.models import ConcernRule, ConcernRuleKind
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.enquiries.models import Decision
-from openmash.linkage.models import LinkState, PersonLink
+from openmash.linkage.conflicts import ConflictFacts, conflict_facts
+from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
 from openmash.linkage.same_child import contact_people_same_child, same_child_condition
 
 
@@ -191,12 +192,21 @@ def child_contact_ids(person: ContactPerson) -> set[int]:
     }
 
 
-def _same_child(person: ContactPerson, other: ContactPerson) -> bool:
-    """The rule of openmash.linkage.same_child.same_child_condition, for records in hand."""
-    if person.nhs_number and other.nhs_number == person.nhs_number:
-        return True
-    if person.upn and other.upn == person.upn:
-        return True
+def _same_child(person: ContactPerson, other: ContactPerson, facts: ConflictFacts) -> bool:
+    """The rule of openmash.linkage.same_child.same_child_condition, for records in hand,
+    with what identifier conflicts say (openmash.linkage.conflicts): never a pair kept
+    apart, never by a number either record holds in error."""
+    if frozenset((person.pk, other.pk)) in facts.apart:
+        return False
+    for identifier in (ConflictIdentifier.NHS_NUMBER, ConflictIdentifier.UPN):
+        value = getattr(person, identifier)
+        if (
+            value
+            and getattr(other, identifier) == value
+            and not facts.holds_in_error(person.pk, identifier, value)
+            and not facts.holds_in_error(other.pk, identifier, value)
+        ):
+            return True
     return bool(
         person.family_name
         and person.given_names
@@ -208,10 +218,14 @@ def _same_child(person: ContactPerson, other: ContactPerson) -> bool:
 
 
 def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]:
-    """child_contact_ids for many children at once, by person id: one query."""
+    """child_contact_ids for many children at once, by person id: three queries (the
+    children's identifier conflicts, the records, the person links)."""
+    facts = conflict_facts(people)
     found: dict[int, set[int]] = {person.pk: {person.contact_id} for person in people}
     conditions = [
-        condition for person in people if (condition := same_child_condition(person)) is not None
+        condition
+        for person in people
+        if (condition := same_child_condition(person, facts.disowned)) is not None
     ]
     if not conditions:
         _add_confirmed_links(people, found)
@@ -224,7 +238,7 @@ def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]
     )
     for record in records:
         for person in people:
-            if _same_child(person, record):
+            if _same_child(person, record, facts):
                 found[person.pk].add(record.contact_id)
     _add_confirmed_links(people, found)
     return found

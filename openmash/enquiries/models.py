@@ -86,6 +86,17 @@ class AgencyCheck(models.Model):
         return self.state == CheckState.REQUESTED
 
 
+class OnwardSharing(models.TextChoices):
+    """Whether the agency releases a finding to the team the MASH hands the case to
+    (early help, children's social care, the police, another local authority). Findings
+    recorded before this choice existed were given NONE: nothing crosses the fire wall
+    that its agency did not release."""
+
+    FULL = "full", "Share in full"
+    SUMMARY = "summary", "Share a summary I write"
+    NONE = "none", "Do not share outside the MASH"
+
+
 class CheckFinding(models.Model):
     """What one agency knows about one person in the contact."""
 
@@ -104,6 +115,14 @@ class CheckFinding(models.Model):
     summary_restricted = models.BooleanField(
         default=False, help_text="The whole summary must not be disclosed outside the MASH."
     )
+    # What the agency releases to the receiving team: the summary, risk indicators and
+    # date of involvement in full, a summary the researcher writes for them, or nothing.
+    # restricted_information never crosses, whatever this says.
+    onward_sharing = models.CharField(
+        max_length=10, choices=OnwardSharing.choices, default=OnwardSharing.NONE
+    )
+    onward_summary = models.TextField(blank=True)
+    onward_lawful_basis = models.CharField(max_length=40, choices=LawfulBasis.choices, blank=True)
 
     class Meta:
         ordering = ["agency_check_id", "person__position"]
@@ -174,6 +193,15 @@ class Decision(models.Model):
     closure_proposal = models.OneToOneField(
         ClosureProposal, on_delete=models.PROTECT, null=True, blank=True, related_name="decision"
     )
+    # The MASH summary: what the receiving team is told, composed by the manager who
+    # decides (decided_by). The rationale stays in the MASH unless rationale_shared.
+    summary = models.TextField(blank=True)
+    worker_risks = models.TextField(blank=True)
+    rationale_shared = models.BooleanField(default=False)
+    # The released findings the manager passed on, as they crossed: a list of
+    # {"finding", "agency", "person", "sharing", "lawful_basis", "text"} (a snapshot, so
+    # the record of what crossed never changes with the finding).
+    shared_findings = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]
@@ -218,6 +246,9 @@ class HandOn(models.Model):
     # the timescale existed: openmash.enquiries.hand_on_deadlines works those out).
     deadline_at = models.DateTimeField(null=True, blank=True)
     allocated_worker = models.CharField(max_length=200, blank=True)
+    # How the referrer and the MASH reach the allocated worker (a phone number or a team
+    # inbox), given on acceptance.
+    worker_contact = models.CharField(max_length=200, blank=True)
     responded_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -10,12 +10,17 @@ from django.utils import timezone
 
 from openmash.area.calendar import LONDON
 from openmash.contacts.models import Contact
+from openmash.core.outbox import EventKind, publish
 from openmash.enquiries.message_delivery import _record
 from openmash.enquiries.models import Decision, Message, MessageKind
 
 
 def outcome_to_referrer(*, contact: Contact, decision: Decision, now: datetime) -> Message | None:
-    """Tell the referrer the outcome and next steps, if they left an email address."""
+    """Tell the referrer the outcome and next steps: their agency's system by an event (if
+    an agency's user or system submitted the contact), and them by email if they left an
+    address."""
+    if contact.submitted_by_agency_id is not None:
+        publish(EventKind.OUTCOME_SENT_TO_REFERRER, decision)
     if not contact.referrer_email:
         return None
     outcome = decision.outcome

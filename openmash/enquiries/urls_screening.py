@@ -49,6 +49,16 @@ urlpatterns: list[URLPattern] = [
         name="screening-link-undo",
     ),
     path(
+        "contacts/<str:reference>/conflicts/<int:conflict_id>/resolve/",
+        screening.screening_conflict_resolve_view,
+        name="screening-conflict-resolve",
+    ),
+    path(
+        "contacts/<str:reference>/conflicts/<int:conflict_id>/undo/",
+        screening.screening_conflict_undo_view,
+        name="screening-conflict-undo",
+    ),
+    path(
         "contacts/<str:reference>/people/<int:person_id>/correct/",
         corrections.person_correct_view,
         name="person-correct",

@@ -13,8 +13,14 @@ starts, so here:
 - the records found are followed in turn (a record found by its NHS number may carry a
   pupil number that finds another), until nothing new turns up: usually two rounds;
 - two records are the same child when the rule or a confirmed link joins them, unless a
-  screener rejected (or undid) a match between those two records. A third record that
-  matches both still joins them: an id has to be one per child.
+  screener rejected (or undid) a match between those two records, or the two are in an
+  open or "different children" identifier conflict (openmash.linkage.conflicts), read
+  in one query per chunk of records; a record a screener said holds an identifier in
+  error joins no one by it, and a conflict decided "same child" joins its records. A
+  third record that matches both of a rejected pair still joins them: an id has to be
+  one per child. Two records in an open or "different children" identifier conflict
+  are never joined, not even through a third record: that one joins whichever group it
+  meets first.
 
 The Child Unique ID is the OpenMASH person id of the child's first record (the lowest
 id among the records naming them as a child), the id of the child's chronology page
@@ -34,7 +40,8 @@ from django.db.models import Q
 
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import ContactPerson
-from openmash.linkage.models import LinkState, PersonLink
+from openmash.linkage.conflicts import ConflictFacts, conflict_facts
+from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
 from openmash.linkage.same_child import same_child_condition
 
 # Records whose conditions go in one query: each has up to three OR-ed terms, which keeps
@@ -73,12 +80,14 @@ def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def _match_keys(person: ContactPerson) -> list[MatchKey]:
-    """The rule of same_child_condition as keys: two records sharing a key match."""
+def _match_keys(person: ContactPerson, facts: ConflictFacts | None = None) -> list[MatchKey]:
+    """The rule of same_child_condition as keys: two records sharing a key match. An
+    identifier the record holds in error (facts) is no key."""
     keys: list[MatchKey] = []
-    if person.nhs_number:
+    wrong = facts.holds_in_error if facts is not None else (lambda *_: False)
+    if person.nhs_number and not wrong(person.pk, ConflictIdentifier.NHS_NUMBER, person.nhs_number):
         keys.append(("nhs", person.nhs_number))
-    if person.upn:
+    if person.upn and not wrong(person.pk, ConflictIdentifier.UPN, person.upn):
         keys.append(("upn", person.upn))
     if person.family_name and person.given_names and person.date_of_birth:
         keys.append(
@@ -88,10 +97,20 @@ def _match_keys(person: ContactPerson) -> list[MatchKey]:
 
 
 class _Groups:
-    """Union-find over person ids."""
+    """Union-find over person ids, with pairs that may never be joined (identifier
+    conflicts): a join that would put both records of such a pair in one group is
+    refused, even through a third record."""
 
-    def __init__(self, ids: Iterable[int]) -> None:
+    def __init__(self, ids: Iterable[int], apart: Iterable[frozenset[int]] = ()) -> None:
         self.parent = {pk: pk for pk in ids}
+        self.apart_of: dict[int, set[int]] = defaultdict(set)
+        for pair in apart:
+            if len(pair) == 2 and pair <= self.parent.keys():
+                left, right = sorted(pair)
+                self.apart_of[left].add(right)
+                self.apart_of[right].add(left)
+        # For each group holding a record with a conflict: those records.
+        self.constrained: dict[int, set[int]] = {pk: {pk} for pk in self.apart_of}
 
     def find(self, pk: int) -> int:
         root = pk
@@ -103,8 +122,16 @@ class _Groups:
 
     def join(self, left: int, right: int) -> None:
         left, right = self.find(left), self.find(right)
-        if left != right:
-            self.parent[max(left, right)] = min(left, right)
+        if left == right:
+            return
+        ours, theirs = self.constrained.get(left), self.constrained.get(right)
+        if ours and theirs and any(self.apart_of[pk] & theirs for pk in ours):
+            return
+        keep, gone = min(left, right), max(left, right)
+        self.parent[gone] = keep
+        if ours or theirs:
+            self.constrained[keep] = (ours or set()) | (theirs or set())
+            self.constrained.pop(gone, None)
 
 
 @dataclass(frozen=True)
@@ -164,6 +191,7 @@ def child_index(people: Sequence[ContactPerson]) -> ChildIndex:
     refused: set[frozenset[int]] = set()
     to_follow = sorted(records)
     wanted: set[int] = set()
+    facts = ConflictFacts()
     while to_follow or wanted:
         found: list[ContactPerson] = []
         conditions = [
@@ -181,22 +209,31 @@ def child_index(people: Sequence[ContactPerson]) -> ChildIndex:
                 wanted.update(pk for pk in (left, right) if pk not in records)
             else:
                 refused.add(frozenset((left, right)))
+        for chunk in chunked(to_follow, IDS_PER_QUERY):
+            more = conflict_facts([records[pk] for pk in chunk])
+            facts.apart |= more.apart
+            facts.joined |= more.joined
+            for key, holders in more.disowned.items():
+                facts.disowned[key] |= holders
         new = {record.pk: record for record in found if record.pk not in records}
         records.update(new)
         wanted -= records.keys()
         to_follow = sorted(new)
-    return ChildIndex(records=records, child_of=_child_ids(records, confirmed, refused))
+    refused |= facts.apart
+    confirmed |= {(left, right) for left, right in map(sorted, facts.joined)}
+    return ChildIndex(records=records, child_of=_child_ids(records, confirmed, refused, facts))
 
 
 def _child_ids(
     records: dict[int, ContactPerson],
     confirmed: set[tuple[int, int]],
     refused: set[frozenset[int]],
+    facts: ConflictFacts | None = None,
 ) -> dict[int, int]:
-    groups = _Groups(records)
+    groups = _Groups(records, facts.apart if facts is not None else ())
     by_key: dict[MatchKey, list[int]] = defaultdict(list)
     for pk, record in records.items():
-        for key in _match_keys(record):
+        for key in _match_keys(record, facts):
             by_key[key].append(pk)
     refused_ids = {pk for pair in refused for pk in pair}
     for members in by_key.values():

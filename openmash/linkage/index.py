@@ -10,6 +10,7 @@ from typing import Any
 import jellyfish
 
 from openmash.contacts.models import ContactPerson
+from openmash.linkage.conflicts import conflicts_detect_for_records
 from openmash.linkage.models import IndexedPerson, IndexSource
 from openmash.people.standardise import person_standard
 
@@ -80,10 +81,14 @@ def index_entry_for_contact_person(person: ContactPerson) -> IndexedPerson:
 
 
 def index_contact_people(people: list[ContactPerson]) -> list[IndexedPerson]:
-    """Add a contact's people to the index (one insert); returns the new records."""
-    return IndexedPerson.objects.bulk_create(
+    """Add a contact's people to the index (one insert), and record any identifier
+    conflict with a record already there (openmash.linkage.conflicts: a few queries
+    when someone has an NHS number or UPN); returns the new records."""
+    records = IndexedPerson.objects.bulk_create(
         index_entry_for_contact_person(person) for person in people
     )
+    conflicts_detect_for_records(records)
+    return records
 
 
 # The fields of a contact person's index record that follow the person (all but its

@@ -4,7 +4,10 @@ the person index (issue 4, item 5), and how good the suggestions are (item 8).
 - Every new contact's people are matched in the background (`links_suggest_for_contact`,
   run by the task in openmash.linkage.tasks). Candidates above the suggestion threshold
   become suggestions; above the automatic threshold AND with the same valid NHS number a
-  link is made automatically (recorded as made by the matcher).
+  link is made automatically (recorded as made by the matcher), unless the pair is in an
+  open identifier conflict (openmash.linkage.conflicts: then only suggested) or either
+  record holds the number in error. A pair a screener decided are different children is
+  never suggested.
 - A screener confirms or rejects each suggestion; while the contact is being screened,
   only the screener who took it (or a MASH manager) may, as for its other screening
   actions. A rejected pair is never suggested again. A confirmed or automatic link can be undone with a reason; the
@@ -28,6 +31,7 @@ from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.errors import FieldErrors
 from openmash.core.models import AuditAction
+from openmash.linkage.conflicts import index_records_kept_apart
 from openmash.linkage.models import IndexedPerson, IndexSource, LinkState, PersonLink
 
 MATCHER = Actor(system="matcher", request_id="task:match")
@@ -136,10 +140,15 @@ def _suggest_for_person(
         .in_bulk([c.indexed_person_id for c in wanted])
     )
     own_entry = IndexedPerson.objects.filter(contact_person=person).first() if newer_first else None
+    # Identifier conflicts: a pair decided different is never suggested; one awaiting a
+    # screener, or a number held in error, is never linked automatically.
+    kept = index_records_kept_apart(person)
     made: list[PersonLink] = []
     for candidate in wanted:
         record = records.get(candidate.indexed_person_id)
         if record is None or candidate.indexed_person_id in known:
+            continue
+        if record.pk in kept.different:
             continue
         chooser, chosen = person, record
         other = record.contact_person
@@ -156,6 +165,9 @@ def _suggest_for_person(
             candidate.probability >= auto_link_threshold()
             and bool(chosen.nhs_valid)
             and chosen.nhs_valid == chooser.nhs_number
+            and record.pk not in kept.records
+            and record.pk not in kept.wrong_records
+            and not kept.person_wrong
         )
         with transaction.atomic():
             try:

@@ -181,3 +181,83 @@ class PersonLink(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.pk}"
+
+
+class ConflictIdentifier(models.TextChoices):
+    NHS_NUMBER = "nhs_number", "NHS number"
+    UPN = "upn", "Unique pupil number"
+
+
+class ConflictState(models.TextChoices):
+    OPEN = "open", "Awaiting a screener"
+    SAME_CHILD = "same_child", "Same child"
+    DIFFERENT = "different", "Different children"
+    # The records no longer share the identifier, or no longer disagree (a person's
+    # details were corrected): nothing to decide.
+    WITHDRAWN = "withdrawn", "No longer applies"
+
+
+class WrongHolder(models.TextChoices):
+    """For different children: which record holds the number in error."""
+
+    CONTACT_PERSON = "contact_person", "The person in the contact"
+    OTHER = "other", "The other record"
+
+
+class IdentifierConflict(models.Model):
+    """Two records sharing an NHS number or UPN whose names or dates of birth disagree
+    beyond what a typo explains (openmash.linkage.conflict_rule): not the same child for
+    anything until a screener decides (issue 11, item 1).
+
+    One row per pair and identifier. For two records in contacts, `contact_person` is the
+    later record (the higher id) and `other` the earlier one's index entry, so a pair is
+    stored once whichever record is checked."""
+
+    contact_person = models.ForeignKey(
+        "contacts.ContactPerson", on_delete=models.CASCADE, related_name="identifier_conflicts"
+    )
+    other = models.ForeignKey(
+        IndexedPerson, on_delete=models.CASCADE, related_name="identifier_conflicts"
+    )
+    # The other record's person, when it is a record in a contact (for the same-child
+    # queries: other.contact_person, kept here so they need no join).
+    other_contact_person = models.ForeignKey(
+        "contacts.ContactPerson",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="identifier_conflicts_as_other",
+    )
+    identifier = models.CharField(max_length=20, choices=ConflictIdentifier.choices)
+    value = models.CharField(max_length=20)
+    # What disagrees: ["date_of_birth", "first_name"].
+    disagreement = models.JSONField(default=list)
+    state = models.CharField(
+        max_length=20, choices=ConflictState.choices, default=ConflictState.OPEN
+    )
+    wrong_holder = models.CharField(max_length=20, choices=WrongHolder.choices, blank=True)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Every decision and undo, oldest first: {"state", "wrong_holder", "reason",
+    # "by" (user id or null), "at" (ISO time)}.
+    history = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact_person", "other", "identifier"],
+                name="one_conflict_per_pair_and_identifier",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["identifier", "value"], name="conflict_value"),
+            models.Index(fields=["state"], name="conflict_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"identifier conflict {self.pk}"

@@ -12,12 +12,15 @@ from typing import Any
 
 import rules
 
+from openmash.contacts.codes import ContactState
 from openmash.core.permissions import (
     is_administrator,
     is_agency_researcher,
     is_analyst,
     is_auditor,
+    is_mash_decision_maker,
     is_mash_manager,
+    is_screener,
 )
 
 
@@ -40,6 +43,25 @@ rules.add_perm("linkage.manage_index_settings", manages_agency_feed)
 # decisions and its figures.
 rules.add_perm(
     "linkage.view_match_quality", is_mash_manager | is_analyst | is_auditor | is_administrator
+)
+
+
+@rules.predicate
+def contact_not_screened_by_someone_else(user: Any, contact: Any) -> bool:
+    # The rule of every screening action (openmash.enquiries.rules): while a contact is
+    # being screened, only the screener who took it acts on it.
+    if contact is None:
+        return True
+    return contact.state != ContactState.SCREENING or contact.assigned_to_id in (None, user.pk)
+
+
+# Identifier conflicts (openmash.linkage.conflicts): both records side by side, so only
+# the MASH screeners and managers see them (the fire wall), and deciding one is screening
+# work on the contact, as deciding its matches is.
+rules.add_perm("linkage.view_identifier_conflicts", is_mash_decision_maker)
+rules.add_perm(
+    "linkage.decide_identifier_conflict",
+    (is_screener & contact_not_screened_by_someone_else) | is_mash_manager,
 )
 
 # Django admin: administrators see imports and change index settings.

@@ -13,24 +13,54 @@ the rule keeps apart (a misspelt name, a date of birth with day and month swappe
 the rule is then applied to the linked record too, so it brings its own history. A link
 a screener rejected or undid keeps two records apart even when the rule would join them.
 
+An identifier conflict (openmash.linkage.conflicts) overrides both: two records sharing
+an NHS number or UPN whose names or dates of birth disagree beyond a typo are not the
+same child while the conflict is open or once a screener said they are different
+children, and a record a screener said holds a number in error joins no one by it. A
+conflict decided "same child" joins the two records like a confirmed link.
+
 same_child_condition() is the rule alone (openmash/extracts/children.py and
 openmash/enquiries/concern.py apply it to many records at once);
 contact_people_same_child() is the rule and the links, for one child's history.
 """
 
+from collections.abc import Mapping
+
 from django.db.models import Q, QuerySet
 
 from openmash.contacts.models import ContactPerson
-from openmash.linkage.models import LinkState, PersonLink
+from openmash.linkage.conflicts import IdentifierKey, conflict_facts
+from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
 
 
-def same_child_condition(person: ContactPerson) -> Q | None:
-    """The filter that finds the person's other records, or None if nothing identifies them."""
+def _identifier_term(
+    person: ContactPerson, identifier: str, disowned: Mapping[IdentifierKey, set[int]] | None
+) -> Q | None:
+    """Records sharing the person's identifier, less those holding it in error; None if
+    the person has none, or holds theirs in error."""
+    value = getattr(person, identifier)
+    if not value:
+        return None
+    wrong = (disowned or {}).get((identifier, value), set())
+    if person.pk in wrong:
+        return None
+    term = Q(**{identifier: value})
+    if wrong:
+        term &= ~Q(pk__in=sorted(wrong))
+    return term
+
+
+def same_child_condition(
+    person: ContactPerson, disowned: Mapping[IdentifierKey, set[int]] | None = None
+) -> Q | None:
+    """The filter that finds the person's other records, or None if nothing identifies
+    them. `disowned` ((identifier, value) -> records holding it in error, from
+    openmash.linkage.conflicts.conflict_facts) leaves out what screeners said is wrong."""
     conditions: list[Q] = []
-    if person.nhs_number:
-        conditions.append(Q(nhs_number=person.nhs_number))
-    if person.upn:
-        conditions.append(Q(upn=person.upn))
+    for identifier in (ConflictIdentifier.NHS_NUMBER, ConflictIdentifier.UPN):
+        term = _identifier_term(person, identifier, disowned)
+        if term is not None:
+            conditions.append(term)
     if person.family_name and person.given_names and person.date_of_birth:
         conditions.append(
             Q(
@@ -70,23 +100,30 @@ def linked_people_ids(person: ContactPerson) -> tuple[set[int], set[int]]:
 
 def contact_people_same_child(person: ContactPerson) -> QuerySet[ContactPerson]:
     """The records of this child in every other contact, newest contact first: one query,
-    plus one to read the person's links and one to follow confirmed matches.
+    plus one to read the person's links, one their identifier conflicts, and one or two
+    to follow confirmed matches.
 
     The same child by the rule above, or because a screener confirmed a match, or by the
     rule applied to a record a screener confirmed (so confirming one earlier contact
     brings in that record's own history); never a record a screener said is someone else
-    (rejected or undone).
+    (rejected or undone), nor one in an open or "different children" identifier conflict
+    with the person.
 
     Not scoped or audited: callers are selectors, which check the user may see them and
     record the read.
     """
     confirmed, refused = linked_people_ids(person)
-    condition = same_child_condition(person)
+    facts = conflict_facts([person])
+    refused |= facts.apart_from(person.pk)
+    confirmed = (confirmed | facts.joined_with(person.pk)) - refused
+    condition = same_child_condition(person, facts.disowned)
     either = Q(pk__in=sorted(confirmed)) if condition is None else condition
     if confirmed:
         either |= Q(pk__in=sorted(confirmed))
-        for linked in ContactPerson.objects.filter(pk__in=sorted(confirmed)):
-            through = same_child_condition(linked)
+        linked_records = list(ContactPerson.objects.filter(pk__in=sorted(confirmed)))
+        through_facts = conflict_facts(linked_records)
+        for linked in linked_records:
+            through = same_child_condition(linked, through_facts.disowned)
             if through is not None:
                 either |= through
     found = ContactPerson.objects.filter(either)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "openmash.area",
     "openmash.contacts",
     "openmash.enquiries",
+    "openmash.events",
     "openmash.linkage",
     "openmash.planner",
     "openmash.metrics",

@@ -37,6 +37,7 @@ def findings_post(contact: Contact, **changes: Any) -> dict[str, str]:
         prefix = f"findings-{index}-"
         data[prefix + "known"] = "no"
         data[prefix + "lawful_basis"] = LawfulBasis.PUBLIC_TASK_SAFEGUARDING
+        data[prefix + "onward_sharing"] = "none"
     data.update(changes)
     return data
 

@@ -185,6 +185,9 @@ def test_it_records_findings_and_completes_the_check(
         "lawful_basis": "law_enforcement_safeguarding",
         "restricted_information": "The victim's new address.",
         "summary_restricted": True,
+        "onward_sharing": "none",
+        "onward_summary": "",
+        "onward_lawful_basis": "",
     }
     check.refresh_from_db()
     assert check.state == CheckState.COMPLETED
@@ -368,6 +371,11 @@ def test_it_gives_the_outcome_once_decided_and_never_the_findings(
         "outcome_code": None,
         "next_steps": None,
         "decided_at": None,
+        "hand_on_state": None,
+        "receiving_team": None,
+        "responded_at": None,
+        "named_contact": None,
+        "named_contact_details": None,
     }
     contact_take(actor=Actor(user=screener), contact_id=police_contact.pk)
     contact_rate(

@@ -110,7 +110,8 @@ def test_each_team_sees_only_its_own_hand_ons(
     early_help = html(signed_in(early_help_coordinator).get(reverse("enquiries:hand-on-queue")))
     assert hand_on_url(early_help_hand_on) in early_help
     assert hand_on_url(social_care_hand_on) not in early_help
-    assert "Needs can be met by a family support worker." in early_help
+    # The rationale stays in the MASH (issue 12): the queue shows the MASH summary.
+    assert "Needs can be met by a family support worker." not in early_help
     assert "Step down to early help" in early_help
 
     social_care = html(signed_in(manager).get(reverse("enquiries:hand-on-queue")))
@@ -137,7 +138,8 @@ def test_the_early_help_coordinator_never_sees_the_agencies_findings(
 ) -> None:
     client = signed_in(early_help_coordinator)
     page = html(client.get(hand_on_url(early_help_hand_on)))
-    assert "Needs can be met by a family support worker." in page  # the rationale
+    # The rationale stays in the MASH unless the manager shares it (issue 12).
+    assert "Needs can be met by a family support worker." not in page
     assert "Amy Smith" in page
     assert "Amy arrives hungry" in page  # the concern
     assert "16A Neglect" in page

@@ -63,7 +63,8 @@ def test_the_referrer_sees_the_outcome_but_no_findings_rationale_or_rating(
         html(client.get(reverse("contacts:submitted"))),
     ):
         assert "Step down to early help" in page
-        assert "Decided, and passed to the team that will act" in page
+        # Where it is now says which team has it, and that it waits for them (issue 12).
+        assert "Decided, and passed to early help: waiting for them to accept it" in page
         assert "Decided" in page
         for secret in (
             POLICE_SUMMARY,

@@ -562,8 +562,9 @@ def test_it_finds_the_same_child_by_upn_in_two_queries(
     contact = make_contact(nhs_number="", upn="H801200001001")
     child = contact.people.get(position=0)
 
-    # One for the records a screener linked to this child, one for the records.
-    with django_assert_num_queries(2):
+    # One for the records a screener linked to this child, one for its identifier
+    # conflicts, one for the records.
+    with django_assert_num_queries(3):
         found = list(contact_people_same_child(child))
 
     assert [record.contact.reference for record in found] == [earlier.reference]

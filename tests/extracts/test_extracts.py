@@ -198,7 +198,8 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(hub: Hub) -> None:
 
     assert rows == [3, 2, 2] and more_rows == [15, 10, 10]
     assert more_counts == counts
-    assert max(counts) <= 10, counts
+    # 11: one more than before issue 11, for the identifier conflicts among the records.
+    assert max(counts) <= 11, counts
 
 
 def test_passing_a_contact_to_the_allocated_worker_is_not_a_referral(october: Hub) -> None:

@@ -7,7 +7,14 @@ import pytest
 
 from openmash.contacts.submission import PersonDetails
 from openmash.linkage import links
-from openmash.linkage.models import IndexedPerson, PersonLink
+from openmash.linkage.conflicts import conflict_resolve, conflict_undo
+from openmash.linkage.models import (
+    ConflictState,
+    IdentifierConflict,
+    IndexedPerson,
+    PersonLink,
+    WrongHolder,
+)
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.quality import re_referrals
 from tests.factories import VALID_NHS_NUMBER, a_child, a_parent
@@ -118,3 +125,43 @@ def test_a_decision_exactly_365_days_before_still_counts(hub: Hub, the_week: Met
 
     # R1 exactly 365 days; R2 and R3 365 days and an hour or more after P2's decision.
     assert (figures.numerator, figures.denominator) == (1, 3)
+
+
+def test_an_identifier_conflict_keeps_two_children_apart_until_decided(
+    hub: Hub, the_week: MetricFilter
+) -> None:
+    # Maya, decided in March; Ellie arrives in the week with Maya's NHS number.
+    maya = _child("Maya", "Okafor", date(2014, 3, 9), nhs_number=VALID_NHS_NUMBER)
+    _earlier(hub, "P1", maya, at(1, 10, month=3), at(2, 10, month=3))
+    ellie = _child("Ellie", "Harper", date(2016, 11, 21), nhs_number=VALID_NHS_NUMBER)
+    hub.receive("R1", at(5, 9), "2A", people=[ellie])
+    conflict = IdentifierConflict.objects.get()
+
+    # Open: not a re-referral of Maya.
+    assert re_referrals(the_week).numerator == 0
+
+    # Decided the same child: the number joins them.
+    conflict_resolve(
+        actor=hub.as_("screener"),
+        conflict_id=conflict.pk,
+        outcome=ConflictState.SAME_CHILD,
+        reason="Ellie is the name she uses",
+    )
+    assert re_referrals(the_week).numerator == 1
+
+    # Undone, then decided different children with Ellie's number in error: apart, and
+    # a later contact about Ellie with the wrong number is no re-referral of Maya either.
+    conflict_undo(actor=hub.as_("screener"), conflict_id=conflict.pk, reason="Two girls")
+    assert re_referrals(the_week).numerator == 0
+    conflict_resolve(
+        actor=hub.as_("screener"),
+        conflict_id=conflict.pk,
+        outcome=ConflictState.DIFFERENT,
+        wrong_holder=WrongHolder.CONTACT_PERSON,
+        reason="The school copied the number",
+    )
+    assert (re_referrals(the_week).numerator, re_referrals(the_week).denominator) == (0, 1)
+    hub.receive("R2", at(5, 10), "2A", people=[ellie])
+    # Ellie's new record conflicts with Maya's (a new, open conflict), never with her own.
+    assert IdentifierConflict.objects.filter(state=ConflictState.OPEN).count() == 1
+    assert (re_referrals(the_week).numerator, re_referrals(the_week).denominator) == (0, 2)

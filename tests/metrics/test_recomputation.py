@@ -48,7 +48,7 @@ from openmash.enquiries.models import (
 from openmash.enquiries.services.decisions import DecisionInput, decision_amend
 from openmash.enquiries.services.hand_ons import hand_on_return
 from openmash.enquiries.services.screening import contact_rate
-from openmash.linkage.models import LinkState, PersonLink
+from openmash.linkage.models import IdentifierConflict, LinkState, PersonLink
 from openmash.metrics.figures import (
     Amendments,
     Breaches,
@@ -104,6 +104,7 @@ class Export:
     hand_ons: pd.DataFrame
     people: pd.DataFrame
     links: pd.DataFrame
+    conflicts: pd.DataFrame
     outcomes: pd.DataFrame
     levels: pd.DataFrame
     agencies: dict[int, str]
@@ -171,6 +172,14 @@ class Export:
             ),
             links=of(
                 PersonLink.objects, "contact_person_id", "candidate__contact_person_id", "state"
+            ),
+            conflicts=of(
+                IdentifierConflict.objects,
+                "contact_person_id",
+                "other_contact_person_id",
+                "identifier",
+                "state",
+                "wrong_holder",
             ),
             outcomes=of(Outcome.objects, "id", "code", "label", "kind", "order"),
             levels=of(RagLevel.objects, "code", "label", "order"),
@@ -599,6 +608,19 @@ class Recomputed:
             if row.state in (LinkState.REJECTED, LinkState.UNDONE)
             and not pd.isna(row.candidate__contact_person_id)
         }
+        # Identifier conflicts: open or "different children" keep a pair apart; a record
+        # said to hold its number in error matches no one by it.
+        holds_in_error: set[tuple[int, str]] = set()
+        for row in data.conflicts.itertuples():
+            other = (
+                None if pd.isna(row.other_contact_person_id) else int(row.other_contact_person_id)
+            )
+            if row.state in ("open", "different") and other is not None:
+                refused.add(frozenset((row.contact_person_id, other)))
+            if row.state == "different":
+                holder = row.contact_person_id if row.wrong_holder == "contact_person" else other
+                if holder is not None:
+                    holds_in_error.add((holder, row.identifier))
         confirmed = [
             (row.contact_person_id, int(row.candidate__contact_person_id))
             for row in data.links.itertuples()
@@ -623,10 +645,14 @@ class Recomputed:
             found = False
             for child in children.itertuples():
                 same = pd.Series(False, index=upper.index)
-                if child.nhs_number:
-                    same |= upper.nhs_number == child.nhs_number
-                if child.upn:
-                    same |= upper.upn == child.upn
+                if child.nhs_number and (child.id, "nhs_number") not in holds_in_error:
+                    same |= (upper.nhs_number == child.nhs_number) & ~upper.id.isin(
+                        [pk for pk, kind in holds_in_error if kind == "nhs_number"]
+                    )
+                if child.upn and (child.id, "upn") not in holds_in_error:
+                    same |= (upper.upn == child.upn) & ~upper.id.isin(
+                        [pk for pk, kind in holds_in_error if kind == "upn"]
+                    )
                 if child.family_name and child.given_names and not pd.isna(child.date_of_birth):
                     same |= (
                         (upper.family == child.family)

@@ -3,12 +3,13 @@
 Two earlier contacts: one about Ellie Harper, with her NHS number, and one about Maya
 Okafor, born 7 March 2017, with hers. A school now makes a contact about Maya, but types
 her date of birth as 7 March 2018 and gives Ellie's NHS number. So the screening page
-lists Ellie's contact as another contact about Maya, and misses Maya's own.
+shows an identifier conflict between Maya and Ellie (issue 11, item 1), and misses
+Maya's own earlier contact.
 
 The screener takes the contact and corrects Maya's date of birth and NHS number: first
 with a mistyped number (the error is shown by the field, keeping what was typed), then
 right, with the reason. The screening page then shows the corrected details and their
-history; Maya's earlier contact is now her other contact and Ellie's is not; her
+history, and the conflict no longer applies; Maya's earlier contact is now her other contact and Ellie's is not; her
 chronology says the details were corrected, with an entry on the timeline, and brings in
 her earlier contact and not Ellie's. Every page visited is checked with axe.
 """
@@ -90,10 +91,12 @@ def test_a_screener_corrects_a_child_s_date_of_birth_and_nhs_number_and_her_hist
     sign_in(page, live_server, "screener", PASSWORD)
     page.goto(f"{live_server.url}/mash/contacts/{new.reference}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(new.reference)
-    others = page.get_by_role("table", name="Other contacts about Maya Okafor")
-    # Then, wrongly, Ellie's contact is listed as Maya's, and Maya's own is not
-    expect(others).to_contain_text(ellie.reference)
-    expect(others).not_to_contain_text(maya_earlier.reference)
+    # Then the shared NHS number shows as an identifier conflict (issue 11, item 1):
+    # Ellie's contact is not listed as Maya's, and Maya's own is not found either
+    expect(page.get_by_test_id("identifier-conflict")).to_contain_text(
+        "Maya Okafor and Ellie Harper have the same NHS number"
+    )
+    expect(page.get_by_role("table", name="Other contacts about Maya Okafor")).to_have_count(0)
     page.get_by_role("button", name="Take this contact for screening").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You have taken")
 
@@ -139,6 +142,8 @@ def test_a_screener_corrects_a_child_s_date_of_birth_and_nhs_number_and_her_hist
     expect(history).to_contain_text("NHS number: 943 476 5919 to 401 023 2137")
     expect(history).to_contain_text(REASON)
     expect(history).to_contain_text("Screener Tester")
+    # ... the conflict no longer applies, so it is gone
+    expect(page.get_by_test_id("identifier-conflict")).to_have_count(0)
     # ... and Maya's earlier contact is now hers, and Ellie's is not
     others = page.get_by_role("table", name="Other contacts about Maya Okafor")
     expect(others).to_contain_text(maya_earlier.reference)

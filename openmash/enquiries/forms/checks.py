@@ -14,6 +14,7 @@ from openmash.contacts.codes import LawfulBasis
 from openmash.contacts.models import ContactPerson
 from openmash.core.forms import GovukDateField, GovukForm, GovukRadios
 from openmash.core.roles import AgencyType
+from openmash.enquiries.models import OnwardSharing
 from openmash.enquiries.services.checks import FindingInput
 
 FINDINGS_PREFIX = "findings"
@@ -70,9 +71,32 @@ class FindingForm(GovukForm):
         label="The whole summary must not be disclosed outside the MASH",
         required=False,
     )
+    onward_sharing = forms.ChoiceField(
+        label="May the team that receives the case see this finding?",
+        choices=OnwardSharing.choices,
+        widget=GovukRadios,
+        required=False,
+        help_text="If the MASH hands the case on (for example to early help), the manager "
+        "can pass on only what you release here. Information not to be disclosed is "
+        "never passed on",
+    )
+    onward_summary = forms.CharField(
+        label="Summary the receiving team may see",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed if you share a summary. For example, risks to a worker visiting "
+        "the home, without the source or detail of incidents",
+    )
+    onward_lawful_basis = forms.ChoiceField(
+        label="Lawful basis for sharing it onward",
+        choices=LawfulBasis.choices,
+        widget=GovukRadios,
+        required=False,
+    )
 
     def __init__(self, *args: Any, person: ContactPerson, agency: Agency, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {"lawful_basis": default_lawful_basis(agency)})
+        basis = default_lawful_basis(agency)
+        kwargs.setdefault("initial", {"lawful_basis": basis, "onward_lawful_basis": basis})
         super().__init__(*args, **kwargs)
         self.person = person
         known = self.fields["known"]
@@ -94,6 +118,9 @@ class FindingForm(GovukForm):
             lawful_basis=data.get("lawful_basis") or "",
             restricted_information=data.get("restricted_information") or "",
             summary_restricted=bool(data.get("summary_restricted")),
+            onward_sharing=data.get("onward_sharing") or "",
+            onward_summary=data.get("onward_summary") or "",
+            onward_lawful_basis=data.get("onward_lawful_basis") or "",
         )
 
 

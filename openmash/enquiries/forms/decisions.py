@@ -6,7 +6,7 @@ the views' refusal handling (`enquiries/views/refusals.py`) puts each message ne
 field.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -14,6 +14,7 @@ from django import forms
 from openmash.area.models import LevelOfNeed, Outcome
 from openmash.contacts.codes import AssessmentFactor, PrimaryNeed
 from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios
+from openmash.enquiries.models import OnwardSharing
 from openmash.enquiries.services.decisions import DecisionInput
 
 # The widget types that render as several inputs; an error links to the first of them.
@@ -72,15 +73,45 @@ class DecisionForm(GovukForm):
         required=False,
         help_text="Needed when the case is handed on, for example Eastbridge early help hub",
     )
+    # The MASH summary for the receiving team (openmash.enquiries.summary).
+    shared_finding_ids = forms.MultipleChoiceField(
+        label="Findings the agencies released to the receiving team",
+        required=False,
+        widget=GovukCheckboxes,
+        help_text="Tick what the receiving team should see. Each is passed on as its agency "
+        "released it, in full or as its researcher's summary. Findings an agency did not "
+        "release are not listed and cannot be passed on",
+    )
+    summary = _text_area(
+        "Summary for the receiving team",
+        rows=5,
+        help_text="What the team needs to know to act: the MASH's view of the child's needs "
+        "and what it asks of them. Do not repeat findings an agency did not release",
+    )
+    worker_risks = _text_area(
+        "Risks to workers visiting the home",
+        rows=3,
+        help_text="For example, a person in the home who is violent or hostile to "
+        "professionals. Say 'None known' if there are none",
+    )
+    share_rationale = forms.BooleanField(
+        label="Also share the rationale with the receiving team",
+        required=False,
+        help_text="Leave unticked to keep the rationale within the MASH",
+    )
 
     def __init__(
         self,
         *args: Any,
         levels: Sequence[LevelOfNeed],
         outcomes: Sequence[Outcome],
+        released: Sequence[Mapping[str, Any]] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        shared = self.fields["shared_finding_ids"]
+        assert isinstance(shared, forms.MultipleChoiceField)
+        shared.choices = [(str(item["finding"]), released_label(item)) for item in released]
         _set_levels(self.fields["level_of_need"], levels)
         outcome_field = self.fields["outcome"]
         assert isinstance(outcome_field, forms.ChoiceField)
@@ -98,6 +129,12 @@ class DecisionForm(GovukForm):
             primary_need=data.get("primary_need") or "",
             rationale=data.get("rationale") or "",
             receiving_team=data.get("receiving_team") or "",
+            summary=data.get("summary") or "",
+            worker_risks=data.get("worker_risks") or "",
+            share_rationale=bool(data.get("share_rationale")),
+            shared_finding_ids=[
+                int(value) for value in data.get("shared_finding_ids") or [] if value.isdigit()
+            ],
         )
 
 
@@ -118,7 +155,16 @@ class AmendDecisionForm(DecisionForm):
         "primary_need",
         "rationale",
         "receiving_team",
+        "shared_finding_ids",
+        "summary",
+        "worker_risks",
+        "share_rationale",
     ]
+
+
+def released_label(item: Mapping[str, Any]) -> str:
+    how = "in full" if item["sharing"] == OnwardSharing.FULL else "their summary"
+    return f"{item['agency']} about {item['person']} ({how}): {item['text']}"
 
 
 class ClosureAgreeForm(GovukForm):
@@ -159,7 +205,13 @@ class HandOnAcceptForm(GovukForm):
     allocated_worker = forms.CharField(
         label="Worker allocated (optional)",
         required=False,
-        help_text="The name of the worker who will contact the family, if known",
+        help_text="The name of the worker who will contact the family, if known. The "
+        "referrer is told who it is",
+    )
+    worker_contact = forms.CharField(
+        label="How to contact them (optional)",
+        required=False,
+        help_text="A phone number or team email address the referrer can use",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

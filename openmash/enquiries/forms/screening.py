@@ -184,3 +184,43 @@ class PassToWorkerForm(ScreeningActionForm):
     rationale = forms.CharField(
         label="What you have passed on and why", required=False, widget=_textarea()
     )
+
+
+class ConflictResolveForm(ScreeningActionForm):
+    """A screener's decision on an identifier conflict (openmash.linkage.conflicts): the
+    service checks what is required, so its errors go beside these fields."""
+
+    outcome = forms.ChoiceField(
+        label="Are these records about the same child?",
+        required=False,
+        widget=GovukRadios,
+        choices=[
+            ("same_child", "Same child (the other record has a typo)"),
+            ("different", "Different children"),
+        ],
+        error_messages={"invalid_choice": "Select same child or different children"},
+    )
+    wrong_holder = forms.ChoiceField(
+        label="If different children, which record holds the number in error?",
+        required=False,
+        widget=GovukRadios,
+        choices=(),
+        error_messages={"invalid_choice": "Select which record holds the number in error"},
+    )
+    reason = forms.CharField(
+        label="Reason for your decision",
+        help_text="Say how you know: who you checked with, and what they said.",
+        required=False,
+        widget=_textarea(),
+    )
+
+    def __init__(self, *args: Any, holders: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        wrong: Any = self.fields["wrong_holder"]
+        wrong.choices = holders
+
+
+class ConflictUndoForm(ScreeningActionForm):
+    reason = forms.CharField(
+        label="Why is this decision wrong?", required=False, widget=_textarea()
+    )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enquiries', '0003_message_delivery'),
+        ('enquiries', '0004_mash_summary'),
     ]
 
     operations = [

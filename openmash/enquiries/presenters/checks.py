@@ -12,7 +12,7 @@ from openmash.contacts.presenters import PersonPresenter
 from openmash.core.overdue import is_overdue
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import day_text, when_text
-from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
+from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, OnwardSharing
 
 
 def check_state_colour(check: AgencyCheck) -> str:
@@ -72,6 +72,21 @@ class FindingPresenter:
     @property
     def restricted_information(self) -> str:
         return self.finding.restricted_information
+
+    @property
+    def onward(self) -> str:
+        """Whether the agency released the finding to the receiving team, and on what basis."""
+        sharing = self.finding.onward_sharing
+        if sharing not in (OnwardSharing.FULL, OnwardSharing.SUMMARY):
+            return "Not shared outside the MASH"
+        basis = self.finding.onward_lawful_basis
+        label = LawfulBasis(basis).label if basis in LawfulBasis.values else basis
+        what = "In full" if sharing == OnwardSharing.FULL else "As this summary"
+        return f"{what}, under {label}"
+
+    @property
+    def onward_summary(self) -> str:
+        return self.finding.onward_summary
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from openmash.contacts.codes import (
 from openmash.contacts.presenters import PersonPresenter
 from openmash.core.presenters import Tag, rag_tag
 from openmash.core.time_text import plural, when_text
-from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, HandOnState
+from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, Decision, HandOnState
 from openmash.enquiries.presenters.corrections import CorrectionRow
 from openmash.enquiries.presenters.screening import ConcernFlagRow
 from openmash.enquiries.selectors.chronology import (
@@ -31,6 +31,7 @@ from openmash.enquiries.selectors.chronology import (
     ChronologyContact,
     ChronologyScope,
 )
+from openmash.enquiries.summary import decision_summary
 
 # Within one moment, the order things happen in on a contact (newest first reverses it).
 RECEIVED, RATED, REQUESTED, ANSWERED, DECIDED, HANDED_ON, RESPONDED, CORRECTED = range(8)
@@ -100,6 +101,22 @@ def _finding_details(finding: CheckFinding, agency: str, records: int) -> list[D
         details.append(
             Detail("Restricted information", finding.restricted_information, restricted=True)
         )
+    return details
+
+
+def _summary_details(decision: Decision, *, rationale: bool) -> list[Detail]:
+    summary = decision_summary(decision, hand_on_id=0, reference="", team="")
+    details = []
+    if summary.summary:
+        details.append(Detail("Summary for the receiving team", summary.summary))
+    if summary.worker_risks:
+        details.append(Detail("Risks to workers visiting the home", summary.worker_risks))
+    details += [
+        Detail(f"Shared by {finding.agency} about {finding.person}", finding.text)
+        for finding in summary.findings
+    ]
+    if rationale and summary.rationale is not None:
+        details.append(Detail("Rationale shared with the receiving team", summary.rationale))
     return details
 
 
@@ -262,6 +279,10 @@ class _ContactItems:
                 details.append(Detail("Rationale", decision.rationale))
                 if decision.amends_id:
                     details.append(Detail("Reason for the amendment", decision.amendment_reason))
+            if self.scope.all_findings or not self.scope.screening:
+                # The MASH summary, the same one the hand-on page shows a receiving team:
+                # the rationale only if the manager shared it (openmash.enquiries.summary).
+                details += _summary_details(decision, rationale=not self.scope.all_findings)
             title = "Decision amended" if decision.amends_id else "Decision"
             items.append(
                 self._item(
@@ -344,6 +365,21 @@ class ChronologyPage:
     @property
     def contacts_in_all(self) -> str:
         return plural(len(self.chronology.contacts), "contact")
+
+    @property
+    def identifier_conflict_notice(self) -> str:
+        """Says that records sharing the child's number were left out, while a screener
+        has not decided whether they are this child (no detail of them: the page is seen
+        across the fire wall)."""
+        count = self.chronology.open_conflicts
+        if not count:
+            return ""
+        records = "a record" if count == 1 else "records"
+        return (
+            f"Another child's {records} shares an NHS number or unique pupil number with "
+            "this child, but the names or dates of birth differ. They are left out of this "
+            "chronology until a MASH screener decides whether they are the same child."
+        )
 
     @property
     def early_warning(self) -> str:

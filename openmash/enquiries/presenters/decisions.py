@@ -3,6 +3,7 @@ so the templates hold no logic."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -32,11 +33,14 @@ from openmash.enquiries.presenters.contact_page import (
     children_named,
 )
 from openmash.enquiries.selectors.decisions import DecisionPage
+from openmash.enquiries.summary import HandOnSummary, hand_on_summary
 from openmash.enquiries.workflow import DEADLINE_STATES
 
 NOT_TO_BE_DISCLOSED = "Not to be disclosed outside the MASH"
 # How much of a team's reason for returning a case the decisions queue shows.
 RETURN_REASON_IN_QUEUE = 120
+# How much of the MASH summary the hand-on queue shows.
+SUMMARY_IN_QUEUE = 200
 
 
 def _name(user: User | None) -> str:
@@ -240,10 +244,24 @@ class HandOnPresenter:
         return self.hand_on.allocated_worker
 
     @property
+    def worker_contact(self) -> str:
+        return self.hand_on.worker_contact
+
+    @cached_property
+    def summary(self) -> HandOnSummary:
+        """Exactly what the receiving team may see of the MASH's work: never the
+        rationale unless the manager shared it, never an unreleased finding."""
+        return hand_on_summary(self.hand_on)
+
+    @property
+    def summary_excerpt(self) -> str:
+        return Truncator(" ".join(self.summary.summary.split())).chars(SUMMARY_IN_QUEUE)
+
+    @property
     def return_reason(self) -> str:
         return self.hand_on.return_reason
 
-    # What the receiving team sees of the case: the contact and the decision only.
+    # What the receiving team sees of the case: the contact and the MASH summary only.
     @property
     def reference(self) -> str:
         return self.hand_on.contact.reference
@@ -252,10 +270,6 @@ class HandOnPresenter:
     def children(self) -> list[PersonPresenter]:
         today = timezone.localdate(self.now) if self.now else timezone.localdate()
         return children_named(self.hand_on.contact, today)
-
-    @property
-    def decision(self) -> DecisionPresenter:
-        return DecisionPresenter(self.hand_on.decision)
 
     @property
     def contact(self) -> ContactPresenter:
@@ -392,6 +406,15 @@ class DecisionPagePresenter(MashContactPage):
     @property
     def hand_ons(self) -> list[HandOnPresenter]:
         return [HandOnPresenter(hand_on, self.now) for hand_on in self.page.hand_ons]
+
+    @property
+    def shared(self) -> list[HandOnPresenter]:
+        """The hand-ons to a receiving team, each with the MASH summary that crossed."""
+        return [
+            HandOnPresenter(hand_on, self.now)
+            for hand_on in self.page.hand_ons
+            if hand_on.team != HandOnTeam.ALLOCATED_WORKER
+        ]
 
     @property
     def returned(self) -> ReturnPresenter | None:

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.contacts.presenters import ContactPresenter
 from openmash.core.time_text import when_text
-from openmash.enquiries.models import Decision, Message, MessageStatus
+from openmash.enquiries.models import Decision, HandOn, HandOnState, Message, MessageStatus
 
 # Where the contact is, in the referrer's words: nothing of the MASH's working.
 REFERRER_STATE_WORDS = {
@@ -36,6 +37,31 @@ class OutcomePresenter:
     # Newest first.
     decisions: Sequence[Decision]
     emails: Sequence[Message] = field(default_factory=list)
+    # Newest first, none withdrawn (selectors.outcomes.hand_ons_newest_first).
+    hand_ons: Sequence[HandOn] = field(default_factory=list)
+
+    @property
+    def hand_on(self) -> HandOn | None:
+        """The team's answer to the latest hand-on, while the case is with that team."""
+        if self.contact.state != ContactState.HANDED_ON or not self.hand_ons:
+            return None
+        latest = self.hand_ons[0]
+        return latest if latest.team != HandOnTeam.ALLOCATED_WORKER else None
+
+    @property
+    def receiving_team(self) -> str:
+        hand_on = self.hand_on
+        return HandOnTeam(hand_on.team).label if hand_on is not None else ""
+
+    @property
+    def named_contact(self) -> str:
+        """Who at the receiving team will act, and how to reach them, once accepted."""
+        hand_on = self.hand_on
+        if hand_on is None or hand_on.state != HandOnState.ACCEPTED:
+            return ""
+        return ", ".join(
+            part for part in (hand_on.allocated_worker, hand_on.worker_contact) if part
+        )
 
     @property
     def current(self) -> Decision | None:
@@ -50,6 +76,12 @@ class OutcomePresenter:
     def state(self) -> str:
         if self.contact.state == ContactState.AWAITING_DECISION and self.decisions:
             return "The MASH is reviewing its decision: you will be told if it changes"
+        hand_on = self.hand_on
+        if hand_on is not None:
+            team = self.receiving_team.lower()
+            if hand_on.state == HandOnState.ACCEPTED:
+                return f"Accepted by {team} on {when_text(hand_on.responded_at)}"
+            return f"Decided, and passed to {team}: waiting for them to accept it"
         return REFERRER_STATE_WORDS.get(ContactState(self.contact.state), "")
 
     @property
@@ -103,5 +135,10 @@ class SubmittedContactPresenter(ContactPresenter):
 
     @property
     def outcome(self) -> OutcomePresenter:
-        """Needs the contact's decisions prefetched (contact_page_submitted_with_outcomes)."""
-        return OutcomePresenter(self.contact, list(self.contact.decisions.all()))
+        """Needs the contact's decisions and hand-ons prefetched
+        (contact_page_submitted_with_outcomes)."""
+        return OutcomePresenter(
+            self.contact,
+            list(self.contact.decisions.all()),
+            hand_ons=list(self.contact.hand_ons.all()),
+        )

@@ -4,6 +4,7 @@ asked for, what is already known about the children, and which actions to offer.
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -37,6 +38,9 @@ from openmash.enquiries.selectors.screening import (
     PreviousContact,
     ScreeningRecord,
 )
+from openmash.linkage.conflicts import ConflictRecord, ConflictView
+from openmash.linkage.models import ConflictIdentifier, ConflictState
+from openmash.people.identifiers import nhs_number_display
 
 
 def _hours_text(hours: object, counting: str) -> str:
@@ -140,6 +144,12 @@ class QueueRow:
     @property
     def children(self) -> list[PersonPresenter]:
         return children_named(self.contact, timezone.localdate(self.now))
+
+    @property
+    def has_open_conflict(self) -> bool:
+        """Someone named has an open identifier conflict (worked out for the whole page
+        by the queue's selector)."""
+        return bool(getattr(self.contact, "has_open_conflict", False))
 
     @property
     def concern_flags(self) -> list[ConcernFlagRow]:
@@ -417,3 +427,142 @@ class ScreeningPage(MashContactPage):
         return next(
             (panel.allocated_worker for panel in self.children if panel.allocated_worker), ""
         )
+
+
+# --- Identifier conflicts ------------------------------------------------------------------
+
+
+SEX_TEXT = {"M": "Male", "F": "Female", "U": "Unknown", "I": "Indeterminate"}
+
+
+@dataclass(frozen=True)
+class ConflictSide:
+    """One record of an identifier conflict as the panel shows it."""
+
+    record: ConflictRecord
+    identifier: str
+
+    @property
+    def name(self) -> str:
+        return self.record.name or "Not known"
+
+    @property
+    def date_of_birth(self) -> str:
+        born = self.record.date_of_birth
+        return day_text(born) if born else "Not known"
+
+    @property
+    def sex(self) -> str:
+        return SEX_TEXT.get(self.record.sex, self.record.sex) or "Not known"
+
+    @property
+    def address(self) -> str:
+        return self.record.address or "Not known"
+
+    @property
+    def postcode(self) -> str:
+        return self.record.postcode or "Not known"
+
+    @property
+    def contact(self) -> Contact | None:
+        return self.record.contact
+
+    @property
+    def source(self) -> str:
+        """Where the record comes from, and when."""
+        when = day_text(timezone.localdate(self.record.when)) if self.record.when else ""
+        if self.record.contact is not None:
+            return f"received {when}" if when else ""
+        return f"{self.record.agency_name}'s index, imported {when}".strip()
+
+
+@dataclass(frozen=True)
+class ConflictPanel:
+    """An identifier conflict on the screening page: both records side by side, and the
+    decision form (open) or the decision with its undo form (decided)."""
+
+    view: ConflictView
+    resolve_form: Any = None
+    undo_form: Any = None
+
+    @property
+    def pk(self) -> int:
+        return self.view.conflict.pk
+
+    @property
+    def anchor(self) -> str:
+        return f"conflict-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.view.is_open
+
+    @property
+    def identifier_label(self) -> str:
+        return self.view.identifier_label
+
+    @property
+    def identifier_value(self) -> str:
+        conflict = self.view.conflict
+        if conflict.identifier == ConflictIdentifier.NHS_NUMBER:
+            return nhs_number_display(conflict.value)
+        return conflict.value
+
+    @property
+    def this(self) -> ConflictSide:
+        return ConflictSide(self.view.this, self.identifier_value)
+
+    @property
+    def other(self) -> ConflictSide:
+        return ConflictSide(self.view.other, self.identifier_value)
+
+    @property
+    def sides(self) -> tuple[ConflictSide, ConflictSide]:
+        return self.this, self.other
+
+    @property
+    def disagreement(self) -> str:
+        parts = {
+            "date_of_birth": "dates of birth",
+            "first_name": "first names",
+        }
+        said = [parts[key] for key in self.view.conflict.disagreement if key in parts]
+        return " and ".join(said) or "details"
+
+    @property
+    def decision(self) -> str:
+        """What the screener decided, in words."""
+        conflict = self.view.conflict
+        if conflict.state == ConflictState.SAME_CHILD:
+            return "Same child: the records are joined."
+        if conflict.state == ConflictState.DIFFERENT:
+            holder = self.view.this if self.view.this.holds_in_error else self.view.other
+            return (
+                f"Different children: {holder.name or 'one record'}'s record holds the "
+                f"{self.identifier_label} in error, and joins no one by it."
+            )
+        return ""
+
+    @property
+    def decided_by(self) -> str:
+        conflict = self.view.conflict
+        who = conflict.decided_by.display_name if conflict.decided_by else "Unknown"
+        return f"{who}, {when_text(conflict.decided_at)}"
+
+    @property
+    def reason(self) -> str:
+        return self.view.conflict.reason
+
+    @property
+    def may_decide(self) -> bool:
+        return self.view.may_decide
+
+    @property
+    def history(self) -> list[tuple[str, str, str, str]]:
+        """Every decision and undo, oldest first: (what, reason, who, when), in words;
+        empty until there has been more than one."""
+        if len(self.view.history) < 2:
+            return []
+        return [
+            (state, reason, who, when_text(when)) for state, reason, who, when in self.view.history
+        ]

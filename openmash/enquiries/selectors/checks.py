@@ -17,7 +17,14 @@ from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
-from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, Decision
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckFinding,
+    CheckState,
+    Decision,
+    HandOn,
+    HandOnState,
+)
 
 CHECKS_PER_PAGE = 50
 # The largest id a database row can have: larger ones are not looked up at all.
@@ -173,6 +180,8 @@ class ContactOutcome:
 
     contact: Contact
     decision: Decision | None
+    # The latest hand-on not withdrawn, if any: whether the team accepted the case.
+    hand_on: HandOn | None = None
 
 
 def contact_outcome_for_agency(*, actor: Actor, contact_id: int) -> ContactOutcome:
@@ -194,6 +203,12 @@ def contact_outcome_for_agency(*, actor: Actor, contact_id: int) -> ContactOutco
         .order_by("-decided_at", "-id")
         .first()
     )
+    hand_on = (
+        HandOn.objects.filter(contact=contact)
+        .exclude(state=HandOnState.WITHDRAWN)
+        .order_by("-created_at", "-id")
+        .first()
+    )
     audit_record(
         actor=actor,
         action=AuditAction.READ,
@@ -202,4 +217,4 @@ def contact_outcome_for_agency(*, actor: Actor, contact_id: int) -> ContactOutco
         contact_id=contact.pk,
         detail={"view": "outcome"},
     )
-    return ContactOutcome(contact=contact, decision=decision)
+    return ContactOutcome(contact=contact, decision=decision, hand_on=hand_on)

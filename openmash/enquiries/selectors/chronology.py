@@ -35,6 +35,7 @@ from openmash.enquiries.concern import (
     concern_rules_active,
 )
 from openmash.enquiries.models import AgencyCheck, CheckFinding, Decision, HandOn, RagRating
+from openmash.linkage.conflicts import open_conflicts_among
 from openmash.linkage.same_child import contact_people_same_child
 
 # The largest id a database row can have: larger ones are not looked up at all.
@@ -72,6 +73,9 @@ class ChildChronology:
     contacts_in_12_months: int
     # The area's cumulative-concern rules that fire on these contacts (the early warning).
     concern_flags: list[ConcernFlag]
+    # Open identifier conflicts of the child's records (openmash.linkage.conflicts): the
+    # records sharing the number are left out until a screener decides.
+    open_conflicts: int = 0
     # Corrections of the child's details on any of these contacts, newest first, each
     # with its person and contact loaded.
     corrections: list[PersonCorrection] = field(default_factory=list)
@@ -221,6 +225,7 @@ def child_chronology_for(
             year_ago <= entry.contact.received_at <= now for entry in contacts
         ),
         concern_flags=_concern_flags(contacts, now),
+        open_conflicts=open_conflicts_among(person_ids),
         corrections=list(
             PersonCorrection.objects.filter(person_id__in=person_ids)
             .select_related("corrected_by", "person__contact")

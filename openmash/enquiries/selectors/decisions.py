@@ -3,6 +3,7 @@ role (and, for a hand-on, by the team it was passed to) and audited."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -16,8 +17,10 @@ from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.selectors import contact_get_visible_to
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
+from openmash.core.roles import AgencyType
 from openmash.enquiries.models import (
     AgencyCheck,
+    CheckFinding,
     CheckState,
     ClosureProposal,
     Decision,
@@ -30,6 +33,7 @@ from openmash.enquiries.models import (
 )
 from openmash.enquiries.selectors.checks import findings_for_contact
 from openmash.enquiries.services.hand_ons import QUEUED_TEAMS
+from openmash.enquiries.summary import suggested_findings
 
 # The largest id a database row can have: larger ones are not looked up at all.
 MAX_ID = 2**63 - 1
@@ -221,7 +225,13 @@ def decision_page_for(*, actor: Actor, reference: str) -> DecisionPage:
         ),
         hand_ons=list(
             HandOn.objects.filter(contact=contact)
-            .select_related("responded_by")
+            .select_related(
+                "contact",
+                "responded_by",
+                "decision__outcome",
+                "decision__level_of_need",
+                "decision__decided_by",
+            )
             .order_by("-created_at", "-id")
         ),
         waived_by=User.objects.in_bulk(waiver_ids) if waiver_ids else {},
@@ -257,6 +267,18 @@ def decision_target_for(*, actor: Actor, reference: str) -> DecisionTarget:
         contact_id=contact_id,
         decision_ids=[pk for pk, _ in decisions],
         current_decision_id=current,
+    )
+
+
+def released_findings_for(*, actor: Actor, contact_id: int) -> list[dict[str, Any]]:
+    """The findings their agencies released to the receiving team, as each would cross:
+    the choices of the manager's decision form when it is posted (the page shown after
+    records the read of every finding; the service records what is passed on)."""
+    _require(actor, "enquiries.decide")
+    return suggested_findings(
+        CheckFinding.objects.filter(agency_check__contact_id=contact_id)
+        .select_related("agency_check__agency", "person")
+        .order_by("agency_check__agency__name", "person__position")
     )
 
 
@@ -392,5 +414,79 @@ def hand_on_get_for(*, actor: Actor, hand_on_id: int) -> HandOn:
         object_type="hand_on",
         object_id=hand_on.pk,
         contact_id=hand_on.contact_id,
+    )
+    return hand_on
+
+
+# --- Hand-ons, for a receiving team's own system (API) -----------------------------------
+
+# The team an agency's system receives hand-ons for: the teams with a queue in OpenMASH
+# (services.hand_ons.QUEUED_TEAMS). A case decided for the police or another local
+# authority is closed by the MASH with no hand-on to read.
+TEAM_OF_AGENCY_TYPE = {
+    AgencyType.EARLY_HELP: HandOnTeam.EARLY_HELP,
+    AgencyType.CHILDRENS_SOCIAL_CARE: HandOnTeam.CHILDRENS_SOCIAL_CARE,
+}
+# How many hand-ons the API lists, the waiting ones first.
+HAND_ONS_LISTED = 100
+
+
+def team_for_token(actor: Actor) -> str:
+    """The receiving team whose hand-ons the actor's API token reads (PermissionDenied
+    for a token of any other agency, or no token)."""
+    if actor.token is None:
+        raise PermissionDenied
+    team = TEAM_OF_AGENCY_TYPE.get(AgencyType(actor.token.agency.agency_type))
+    if team is None:
+        raise PermissionDenied
+    return team
+
+
+def _hand_ons_summarised() -> QuerySet[HandOn]:
+    return HandOn.objects.select_related(
+        "contact", "decision__outcome", "decision__level_of_need", "decision__decided_by"
+    )
+
+
+def hand_ons_for_token(*, actor: Actor) -> list[HandOn]:
+    """The hand-ons to the token's team, waiting ones first (oldest first), then the
+    most recently answered, at most HAND_ONS_LISTED; records each one listed."""
+    team = team_for_token(actor)
+    mine = _hand_ons_summarised().filter(team=team)
+    pending = list(
+        mine.filter(state=HandOnState.PENDING).order_by("created_at", "id")[:HAND_ONS_LISTED]
+    )
+    answered = list(
+        mine.exclude(state=HandOnState.PENDING).order_by(
+            F("responded_at").desc(nulls_last=True), "-id"
+        )[: HAND_ONS_LISTED - len(pending)]
+    )
+    hand_ons = [*pending, *answered]
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="hand_on",
+        objects=[(hand_on.pk, hand_on.contact_id) for hand_on in hand_ons],
+        detail={"view": "api"},
+    )
+    return hand_ons
+
+
+def hand_on_for_token(*, actor: Actor, hand_on_id: int) -> HandOn:
+    """A hand-on to the token's team; Http404 for one to another team, as for one that
+    does not exist. Records the read."""
+    team = team_for_token(actor)
+    if not 1 <= hand_on_id <= MAX_ID:
+        raise Http404
+    hand_on = _hand_ons_summarised().filter(pk=hand_on_id, team=team).first()
+    if hand_on is None:
+        raise Http404
+    audit_record(
+        actor=actor,
+        action=AuditAction.READ,
+        object_type="hand_on",
+        object_id=hand_on.pk,
+        contact_id=hand_on.contact_id,
+        detail={"view": "api"},
     )
     return hand_on

@@ -9,11 +9,17 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from openmash.contacts.models import Contact
 from openmash.contacts.selectors import contact_page_submitted_by_agency
 from openmash.core.audit import Actor
-from openmash.enquiries.models import Decision, Message, MessageKind
+from openmash.enquiries.models import Decision, HandOn, HandOnState, Message, MessageKind
 
 
 def _decisions_newest_first() -> QuerySet[Decision]:
     return Decision.objects.select_related("outcome").order_by("-decided_at", "-id")
+
+
+def hand_ons_newest_first() -> QuerySet[HandOn]:
+    """The hand-ons a referrer may know of (not those withdrawn by an amendment), newest
+    first: whether the team accepted the case, and its named worker."""
+    return HandOn.objects.exclude(state=HandOnState.WITHDRAWN).order_by("-created_at", "-id")
 
 
 def contact_page_submitted_with_outcomes(*, actor: Actor, page_number: str | int | None) -> Page:
@@ -22,7 +28,9 @@ def contact_page_submitted_with_outcomes(*, actor: Actor, page_number: str | int
     page, whatever its length."""
     page = contact_page_submitted_by_agency(actor=actor, page_number=page_number)
     prefetch_related_objects(
-        list(page.object_list), Prefetch("decisions", queryset=_decisions_newest_first())
+        list(page.object_list),
+        Prefetch("decisions", queryset=_decisions_newest_first()),
+        Prefetch("hand_ons", queryset=hand_ons_newest_first()),
     )
     return page
 
@@ -35,6 +43,7 @@ class ContactFeedback:
 
     decisions: list[Decision]
     emails: list[Message]
+    hand_ons: list[HandOn]
 
 
 def contact_feedback_for(*, contact: Contact) -> ContactFeedback:
@@ -46,4 +55,5 @@ def contact_feedback_for(*, contact: Contact) -> ContactFeedback:
                 "created_at", "id"
             )
         ),
+        hand_ons=list(hand_ons_newest_first().filter(contact=contact)),
     )

@@ -50,6 +50,7 @@ from openmash.enquiries.models import (
     RagRating,
 )
 from openmash.enquiries.selectors.corrections import corrections_of
+from openmash.linkage.conflicts import contacts_with_open_conflicts
 from openmash.linkage.same_child import contact_people_same_child
 
 QUEUE_PER_PAGE = 50
@@ -193,8 +194,11 @@ def screening_queue_page(
     page = Paginator(contacts, QUEUE_PER_PAGE).get_page(page_number)
     # Cumulative concern, for the whole page at once; QueueRow reads it off each contact.
     flags = concern_flags_for_contacts(list(page.object_list), today=timezone.localdate(now))
+    # Identifier conflicts awaiting a screener, for the whole page in one query.
+    conflicted = contacts_with_open_conflicts(contact.pk for contact in page.object_list)
     for contact in page.object_list:
         contact.concern_flags = flags.get(contact.pk, [])
+        contact.has_open_conflict = contact.pk in conflicted
     counts = open_contacts.aggregate(
         open=Count("id"),
         overdue=Count("id", filter=overdue_q(now)),

@@ -14,7 +14,7 @@ from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction
 from openmash.enquiries import workflow
-from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState
+from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, OnwardSharing
 from openmash.enquiries.services.guards import (
     TEXT_LIMIT,
     _audit,
@@ -38,6 +38,12 @@ class FindingInput:
     lawful_basis: str = ""
     restricted_information: str = ""
     summary_restricted: bool = False
+    # Whether the agency releases the finding to the team the case is handed to
+    # (OnwardSharing). Not given, it is not shared; the findings form sends "" when the
+    # researcher chose nothing, which a known finding is refused.
+    onward_sharing: str = "none"
+    onward_summary: str = ""
+    onward_lawful_basis: str = ""
 
 
 def _check_for_agency(actor: Actor, check_id: int) -> AgencyCheck:
@@ -78,7 +84,8 @@ def _finding_errors(
             errors[f"{prefix}-last_involvement_on"] = (
                 "Date of most recent involvement must be today or in the past"
             )
-        for field in ("summary", "risk_indicators", "restricted_information"):
+        errors.update(_onward_errors(prefix, finding))
+        for field in ("summary", "risk_indicators", "restricted_information", "onward_summary"):
             value = getattr(finding, field)
             if len(value) > TEXT_LIMIT:
                 errors[f"{prefix}-{field}"] = f"Enter {TEXT_LIMIT:,} characters or fewer"
@@ -93,6 +100,33 @@ def _finding_errors(
     return errors
 
 
+def _onward_errors(prefix: str, finding: FindingInput) -> dict[str, str]:
+    """Whether and how a known finding may go to the receiving team, and on what basis."""
+    errors: dict[str, str] = {}
+    if not finding.known:
+        return errors
+    sharing = finding.onward_sharing
+    if sharing not in OnwardSharing.values:
+        errors[f"{prefix}-onward_sharing"] = (
+            "Select whether this finding may be shared with the team that receives the case"
+        )
+        return errors
+    if sharing == OnwardSharing.NONE:
+        return errors
+    if sharing == OnwardSharing.FULL and finding.summary_restricted:
+        errors[f"{prefix}-onward_sharing"] = (
+            "You said the whole summary must not be disclosed outside the MASH: "
+            "share a summary you write, or do not share it"
+        )
+    if sharing == OnwardSharing.SUMMARY and not finding.onward_summary.strip():
+        errors[f"{prefix}-onward_summary"] = (
+            "Enter the summary the team that receives the case may see"
+        )
+    if finding.onward_lawful_basis not in LawfulBasis.values:
+        errors[f"{prefix}-onward_lawful_basis"] = "Select the lawful basis for sharing it onward"
+    return errors
+
+
 def _complete_if_all_checks_done(actor: Actor, contact: Contact) -> None:
     if contact.state != ContactState.CHECKS_IN_PROGRESS:
         return
@@ -100,6 +134,23 @@ def _complete_if_all_checks_done(actor: Actor, contact: Contact) -> None:
         workflow.move(contact, ContactState.AWAITING_DECISION)
         contact.save(update_fields=["state"])
         _audit(actor, AuditAction.UPDATE, "contact", contact, contact, change="checks complete")
+
+
+def _onward_fields(finding: FindingInput) -> dict[str, str]:
+    sharing = finding.onward_sharing if finding.known else OnwardSharing.NONE
+    if sharing not in (OnwardSharing.FULL, OnwardSharing.SUMMARY):
+        return {
+            "onward_sharing": OnwardSharing.NONE,
+            "onward_summary": "",
+            "onward_lawful_basis": "",
+        }
+    return {
+        "onward_sharing": sharing,
+        "onward_summary": finding.onward_summary.strip()
+        if sharing == OnwardSharing.SUMMARY
+        else "",
+        "onward_lawful_basis": finding.onward_lawful_basis,
+    }
 
 
 @transaction.atomic
@@ -147,6 +198,7 @@ def check_record_findings(
             lawful_basis=finding.lawful_basis,
             restricted_information=finding.restricted_information.strip(),
             summary_restricted=finding.summary_restricted,
+            **_onward_fields(finding),
         )
         for finding in findings
     )
@@ -163,6 +215,12 @@ def check_record_findings(
         contact,
         change="findings recorded",
         known=sum(1 for finding in findings if finding.known),
+        released_onward=sum(
+            1
+            for finding in findings
+            if finding.known
+            and finding.onward_sharing in (OnwardSharing.FULL, OnwardSharing.SUMMARY)
+        ),
     )
     _complete_if_all_checks_done(actor, contact)
     return check

@@ -39,6 +39,7 @@ from openmash.enquiries.services.guards import (
     _require,
     _text,
 )
+from openmash.linkage.conflicts import conflicts_detect_for_person
 from openmash.linkage.index import index_entry_refresh
 from openmash.linkage.links import LinksRefreshed, links_refresh_for_person
 from openmash.people.identifiers import nhs_number_digits, postcode_normal, upn_normal
@@ -234,6 +235,9 @@ def _after_correction(person: ContactPerson, *, actor: Actor, now: datetime) -> 
     in the correction's transaction: their index record (standardised fields and blocking
     keys), then matching again (suggestions awaiting a decision re-scored or withdrawn,
     new ones made; decided pairs kept). What is worked out when it is shown (same-child
-    history, cumulative concern, chronology, extracts) needs nothing here."""
+    history, cumulative concern, chronology, extracts) needs nothing here, except that
+    identifier conflicts are checked again first (openmash.linkage.conflicts: new ones
+    found, open ones that no longer apply withdrawn), so matching respects them."""
     index_entry_refresh(person)
+    conflicts_detect_for_person(person, now=now)
     return links_refresh_for_person(actor=actor, person=person, now=now)

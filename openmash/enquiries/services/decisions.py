@@ -15,8 +15,10 @@ from openmash.contacts.codes import AssessmentFactor, ContactState, PrimaryNeed
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction
+from openmash.core.outbox import EventKind, publish
 from openmash.enquiries import workflow
 from openmash.enquiries.models import (
+    CheckFinding,
     CheckState,
     ClosureProposal,
     Decision,
@@ -26,6 +28,7 @@ from openmash.enquiries.models import (
 )
 from openmash.enquiries.outcome_feedback import outcome_to_referrer
 from openmash.enquiries.services.guards import (
+    TEXT_LIMIT,
     ChecksOutstanding,
     _audit,
     _locked_contact,
@@ -34,6 +37,13 @@ from openmash.enquiries.services.guards import (
     _text,
 )
 from openmash.enquiries.services.hand_ons import _hand_on
+from openmash.enquiries.summary import (
+    crossing_record,
+    is_released,
+    quotes_any,
+    shared_finding,
+    withheld_texts,
+)
 from openmash.enquiries.workflow import IllegalTransition
 
 
@@ -45,6 +55,13 @@ class DecisionInput:
     primary_need: str
     rationale: str
     receiving_team: str = ""
+    # The MASH summary for the receiving team (see openmash.enquiries.summary).
+    summary: str = ""
+    worker_risks: str = ""
+    # Only if the manager deliberately ticks it: the rationale otherwise stays in the MASH.
+    share_rationale: bool = False
+    # Released findings (CheckFinding ids) to pass on, each as its agency released it.
+    shared_finding_ids: Sequence[int] = ()
 
 
 def _decision_fields(
@@ -79,12 +96,51 @@ def _decision_fields(
     return level, outcome, codes, rationale
 
 
+def _summary_fields(
+    errors: dict[str, str], contact: Contact, data: DecisionInput, rationale: str
+) -> tuple[str, str, list[dict[str, object]]]:
+    """The MASH summary, checked against the fire wall: only findings their agency
+    released, and no text of a finding (or part of one) that was not released, in the
+    summary, the risks to workers, or a rationale the manager chose to share."""
+    summary = (data.summary or "").strip()
+    worker_risks = (data.worker_risks or "").strip()
+    for field, value in (("summary", summary), ("worker_risks", worker_risks)):
+        if len(value) > TEXT_LIMIT:
+            errors[field] = f"Enter {TEXT_LIMIT:,} characters or fewer"
+        elif "\x00" in value:
+            errors[field] = "Remove the invisible control characters"
+    findings = list(
+        CheckFinding.objects.filter(agency_check__contact=contact).select_related(
+            "agency_check__agency", "person"
+        )
+    )
+    wanted = set(data.shared_finding_ids)
+    released = {finding.pk: finding for finding in findings if is_released(finding)}
+    if wanted - set(released):
+        errors["shared_finding_ids"] = "Select only findings their agency released for sharing"
+    withheld = withheld_texts(findings)
+    quoted = (
+        ("summary", summary, "The summary"),
+        ("worker_risks", worker_risks, "The risks to workers"),
+        *((("share_rationale", rationale, "The rationale"),) if data.share_rationale else ()),
+    )
+    for field, value, what in quoted:
+        if field not in errors and quotes_any(value, withheld):
+            errors[field] = (
+                f"{what} repeats a finding its agency did not release to the receiving "
+                "team: remove it"
+            )
+    shared = [shared_finding(released[pk]) for pk in sorted(wanted & set(released))]
+    return summary, worker_risks, shared
+
+
 def _decision_create(
     contact: Contact,
     user: User,
     now: datetime,
     data: DecisionInput,
     checked: tuple[LevelOfNeed | None, Outcome, list[str], str],
+    composed: tuple[str, str, list[dict[str, object]]],
     *,
     closure_proposal: ClosureProposal | None = None,
     amends: Decision | None = None,
@@ -92,6 +148,7 @@ def _decision_create(
 ) -> Decision:
     """Write a decision (or an amendment of one) from what _decision_fields checked."""
     level, outcome, codes, rationale = checked
+    summary, worker_risks, shared = composed
     return Decision.objects.create(
         contact=contact,
         level_of_need=level,
@@ -105,6 +162,10 @@ def _decision_create(
         closure_proposal=closure_proposal,
         amends=amends,
         amendment_reason=amendment_reason,
+        summary=summary,
+        worker_risks=worker_risks,
+        rationale_shared=data.share_rationale,
+        shared_findings=shared,
     )
 
 
@@ -134,6 +195,7 @@ def decision_record(
         raise IllegalTransition(contact, ContactState.DECIDED)
     errors: dict[str, str] = {}
     level, outcome, codes, rationale = _decision_fields(errors, data)
+    composed = _summary_fields(errors, contact, data, rationale)
     _raise_if(errors)
     assert outcome is not None
     workflow.move(contact, ContactState.DECIDED)
@@ -146,6 +208,7 @@ def decision_record(
                 now,
                 data,
                 (level, outcome, codes, rationale),
+                composed,
                 closure_proposal=proposal
                 if proposal and proposal.outcome_id == outcome.pk
                 else None,
@@ -160,7 +223,8 @@ def decision_record(
         proposal.responded_by = user
         proposal.responded_at = now
         proposal.save(update_fields=["state", "responded_by", "responded_at"])
-    _hand_on(contact, decision, now)
+    publish(EventKind.DECISION_RECORDED, decision)
+    _hand_on(actor, contact, decision, now)
     _audit(actor, AuditAction.CREATE, "decision", decision, contact, outcome=outcome.code)
     outcome_to_referrer(contact=contact, decision=decision, now=now)
     return decision
@@ -196,6 +260,33 @@ def closure_agree(
     )
 
 
+def _hand_on_amended(actor: Actor, contact: Contact, amendment: Decision) -> None:
+    """An amendment that leaves the case with the same team: the team's hand-on now
+    carries the amended decision, so it sees the amended MASH summary; the audit log
+    records what crossed this time."""
+    hand_on = (
+        HandOn.objects.filter(
+            contact=contact, state__in=(HandOnState.PENDING, HandOnState.ACCEPTED)
+        )
+        .exclude(team=HandOnTeam.ALLOCATED_WORKER)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if hand_on is None:
+        return
+    hand_on.decision = amendment
+    hand_on.save(update_fields=["decision"])
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        "hand_on",
+        hand_on,
+        contact,
+        change="summary amended",
+        shared=crossing_record(amendment, hand_on.team),
+    )
+
+
 @transaction.atomic
 def decision_amend(
     *,
@@ -218,6 +309,7 @@ def decision_amend(
         )
     errors: dict[str, str] = {}
     level, outcome, codes, rationale = _decision_fields(errors, data)
+    composed = _summary_fields(errors, contact, data, rationale)
     reason = _text(errors, "amendment_reason", reason, "Enter the reason for the amendment")
     _raise_if(errors)
     assert outcome is not None
@@ -227,6 +319,7 @@ def decision_amend(
         now,
         data,
         (level, outcome, codes, rationale),
+        composed,
         amends=original,
         amendment_reason=reason,
     )
@@ -234,11 +327,20 @@ def decision_amend(
     if returned or outcome.hand_on_to != original.outcome.hand_on_to:
         # Whatever still waits with the old team is withdrawn, and the case is handed on
         # afresh (or closed) under the amended decision.
-        HandOn.objects.filter(contact=contact, state=HandOnState.PENDING).update(
-            state=HandOnState.WITHDRAWN, responded_at=now
+        withdrawn = list(
+            HandOn.objects.select_for_update().filter(contact=contact, state=HandOnState.PENDING)
         )
+        for hand_on in withdrawn:
+            hand_on.state = HandOnState.WITHDRAWN
+            hand_on.responded_at = now
+            hand_on.save(update_fields=["state", "responded_at"])
+            publish(EventKind.HAND_ON_WITHDRAWN, hand_on)
         workflow.move(contact, ContactState.DECIDED)
-        _hand_on(contact, amendment, now)
+        publish(EventKind.DECISION_AMENDED, amendment)
+        _hand_on(actor, contact, amendment, now)
+    else:
+        publish(EventKind.DECISION_AMENDED, amendment)
+        _hand_on_amended(actor, contact, amendment)
     # The referrer hears of any change of outcome, even one that stays with the same team
     # (a section 17 assessment becoming a section 47 enquiry).
     if returned or outcome.pk != original.outcome_id:

@@ -14,17 +14,21 @@ from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction
+from openmash.core.outbox import EventKind, publish
 from openmash.enquiries import workflow
 from openmash.enquiries.models import Decision, HandOn, HandOnState
 from openmash.enquiries.services.guards import _audit, _locked_contact, _raise_if, _require, _text
+from openmash.enquiries.summary import crossing_record
 from openmash.enquiries.workflow import IllegalTransition
 
 # Teams with a queue in OpenMASH; other outcomes close the contact when decided.
 QUEUED_TEAMS = (HandOnTeam.EARLY_HELP, HandOnTeam.CHILDRENS_SOCIAL_CARE)
 
 
-def _hand_on(contact: Contact, decision: Decision, now: datetime) -> HandOn | None:
-    """Pass the decided contact on: to a team's queue, or close it."""
+def _hand_on(actor: Actor, contact: Contact, decision: Decision, now: datetime) -> HandOn | None:
+    """Pass the decided contact on: to a team's queue, or close it. A hand-on records in
+    the audit log what crossed to the team with it (the MASH summary: which released
+    findings, from which agency, on what lawful basis; whether the rationale went)."""
     team = decision.outcome.hand_on_to
     if team in QUEUED_TEAMS:
         workflow.move(contact, ContactState.HANDED_ON)
@@ -34,6 +38,16 @@ def _hand_on(contact: Contact, decision: Decision, now: datetime) -> HandOn | No
             team=team,
             created_at=now,
             deadline_at=hand_on_deadline(handed_on_at=now),
+        )
+        publish(EventKind.HAND_ON_CREATED, hand_on)
+        _audit(
+            actor,
+            AuditAction.CREATE,
+            "hand_on",
+            hand_on,
+            contact,
+            change="handed on",
+            shared=crossing_record(decision, team),
         )
     else:
         workflow.move(contact, ContactState.CLOSED)
@@ -60,22 +74,44 @@ def _hand_on_for(actor: Actor, hand_on_id: int) -> tuple[User, HandOn]:
 
 @transaction.atomic
 def hand_on_accept(
-    *, actor: Actor, hand_on_id: int, allocated_worker: str = "", now: datetime | None = None
+    *,
+    actor: Actor,
+    hand_on_id: int,
+    allocated_worker: str = "",
+    worker_contact: str = "",
+    now: datetime | None = None,
 ) -> HandOn:
-    """The receiving team accepts the case (optionally naming the worker allocated)."""
+    """The receiving team accepts the case (optionally naming the worker allocated and
+    how to reach them, which the referrer is shown)."""
     user, hand_on = _hand_on_for(actor, hand_on_id)
     now = now or timezone.now()
     errors: dict[str, str] = {}
-    if len(allocated_worker) > 200:
-        errors["allocated_worker"] = "Enter 200 characters or fewer"
+    for field, value in (
+        ("allocated_worker", allocated_worker),
+        ("worker_contact", worker_contact),
+    ):
+        if len(value) > 200:
+            errors[field] = "Enter 200 characters or fewer"
+        elif "\x00" in value:
+            errors[field] = "Remove the invisible control characters"
     _raise_if(errors)
     hand_on.state = HandOnState.ACCEPTED
     hand_on.allocated_worker = allocated_worker.strip()
+    hand_on.worker_contact = worker_contact.strip()
     hand_on.responded_by = user
     hand_on.responded_at = now
-    hand_on.save(update_fields=["state", "allocated_worker", "responded_by", "responded_at"])
+    hand_on.save(
+        update_fields=[
+            "state",
+            "allocated_worker",
+            "worker_contact",
+            "responded_by",
+            "responded_at",
+        ]
+    )
     contact = Contact.objects.get(pk=hand_on.contact_id)
     _audit(actor, AuditAction.UPDATE, "hand_on", hand_on, contact, change="accepted")
+    publish(EventKind.HAND_ON_ACCEPTED, hand_on)
     return hand_on
 
 
@@ -139,4 +175,5 @@ def hand_on_return(
         old_deadline=_iso(old_deadline),
         new_deadline=_iso(contact.deadline_at),
     )
+    publish(EventKind.HAND_ON_RETURNED, hand_on)
     return hand_on

@@ -18,6 +18,7 @@ from openmash.contacts.codes import ContactState, PrimaryNeed
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction
+from openmash.core.outbox import EventKind, publish
 from openmash.enquiries import workflow
 from openmash.enquiries.models import (
     AgencyCheck,
@@ -357,7 +358,8 @@ def contact_pass_to_allocated_worker(
         decided_by=user,
         decided_at=now,
     )
-    HandOn.objects.create(
+    publish(EventKind.DECISION_RECORDED, decision)
+    hand_on = HandOn.objects.create(
         contact=contact,
         decision=decision,
         team=HandOnTeam.ALLOCATED_WORKER,
@@ -367,6 +369,7 @@ def contact_pass_to_allocated_worker(
         responded_by=user,
         responded_at=now,
     )
+    publish(EventKind.HAND_ON_CREATED, hand_on)
     _audit(actor, AuditAction.CREATE, "decision", decision, contact, outcome=outcome.code)
     outcome_to_referrer(contact=contact, decision=decision, now=now)
     return decision

@@ -33,18 +33,22 @@ from openmash.enquiries.presenters.decisions import (
 )
 from openmash.enquiries.selectors.decisions import (
     DecisionOptions,
+    DecisionPage,
     closure_proposal_for,
     decision_options,
     decision_page_for,
     decision_queue_for,
     decision_target_for,
+    released_findings_for,
 )
 from openmash.enquiries.services.decisions import closure_agree, decision_amend, decision_record
 from openmash.enquiries.services.guards import ChecksOutstanding
 from openmash.enquiries.services.messages import MessageNotRetryable
 from openmash.enquiries.services.screening import closure_decline
+from openmash.enquiries.summary import suggested_findings, worker_risks_suggested
 from openmash.enquiries.views.refusals import CONFLICT, Refusal, act
 from openmash.enquiries.workflow import IllegalTransition
+from openmash.linkage.conflicts import contacts_with_open_conflicts
 
 # A decision can be recorded while the contact is in one of these states (with checks
 # running, the service answers ChecksOutstanding, which the page explains).
@@ -84,8 +88,28 @@ def decision_queue_view(request: HttpRequest) -> HttpResponse:
 # --- The decision page -----------------------------------------------------------------
 
 
+def _released(page: DecisionPage) -> list[dict[str, Any]]:
+    return suggested_findings(finding for check in page.checks for finding in check.findings.all())
+
+
+def _new_decision_initial(page: DecisionPage, released: list[dict[str, Any]]) -> dict[str, Any]:
+    """The suggested MASH summary: every released finding ticked, and the risk
+    indicators that agencies released in full gathered into the risks to workers."""
+    return {
+        "factor_codes": page.contact.factor_codes,
+        "shared_finding_ids": [str(item["finding"]) for item in released],
+        "worker_risks": worker_risks_suggested(
+            finding for check in page.checks for finding in check.findings.all()
+        ),
+    }
+
+
 def _amend_initial(decision: Decision) -> dict[str, Any]:
     return {
+        "summary": decision.summary,
+        "worker_risks": decision.worker_risks,
+        "share_rationale": decision.rationale_shared,
+        "shared_finding_ids": [str(item["finding"]) for item in decision.shared_findings],
         "decision_id": decision.pk,
         "level_of_need": str(decision.level_of_need.number) if decision.level_of_need else "",
         "outcome": decision.outcome.code,
@@ -128,6 +152,7 @@ def decision_page_render(
         if isinstance(error, ChecksOutstanding):
             outstanding = error.checks
     options = options or decision_options()
+    released = _released(page)
     presenter = DecisionPagePresenter(page, timezone.now())
     contact = page.contact
     current = page.current_decision
@@ -136,13 +161,17 @@ def decision_page_render(
         decision_form = decision_form or DecisionForm(
             levels=options.levels,
             outcomes=options.outcomes,
-            initial={"factor_codes": contact.factor_codes},
+            released=released,
+            initial=_new_decision_initial(page, released),
         )
     else:
         decision_form = None
     if may_decide and current is not None:
         amend_form = amend_form or AmendDecisionForm(
-            levels=options.levels, outcomes=options.outcomes, initial=_amend_initial(current)
+            levels=options.levels,
+            outcomes=options.outcomes,
+            released=released,
+            initial=_amend_initial(current),
         )
     else:
         amend_form = None
@@ -175,6 +204,9 @@ def decision_page_render(
             "agree_form": agree_form,
             "decline_form": decline_form,
             "may_decide": may_decide,
+            # Someone named has an identifier conflict awaiting a screener (one query).
+            "open_conflict": request.user.has_perm("linkage.view_identifier_conflicts")
+            and contact.pk in contacts_with_open_conflicts([contact.pk]),
             "may_waive": request.user.has_perm("enquiries.screen_contact"),
             "may_retry": request.user.has_perm("enquiries.retry_message"),
             "may_correct": request.user.has_perm("enquiries.correct_person", contact),
@@ -242,7 +274,12 @@ def decision_view(request: HttpRequest, reference: str) -> HttpResponse:
     actor = Actor.from_request(request)
     target = decision_target_for(actor=actor, reference=reference)
     options = decision_options()
-    form = DecisionForm(request.POST, levels=options.levels, outcomes=options.outcomes)
+    form = DecisionForm(
+        request.POST,
+        levels=options.levels,
+        outcomes=options.outcomes,
+        released=released_findings_for(actor=actor, contact_id=target.contact_id),
+    )
 
     def record() -> str:
         decision = decision_record(
@@ -259,7 +296,12 @@ def decision_amend_view(request: HttpRequest, reference: str) -> HttpResponse:
     actor = Actor.from_request(request)
     target = decision_target_for(actor=actor, reference=reference)
     options = decision_options()
-    form = AmendDecisionForm(request.POST, levels=options.levels, outcomes=options.outcomes)
+    form = AmendDecisionForm(
+        request.POST,
+        levels=options.levels,
+        outcomes=options.outcomes,
+        released=released_findings_for(actor=actor, contact_id=target.contact_id),
+    )
     current_id = target.current_decision_id
     if current_id is None:
         return decision_page_render(

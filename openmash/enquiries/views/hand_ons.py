@@ -86,6 +86,7 @@ def hand_on_accept_view(request: HttpRequest, hand_on_id: int) -> HttpResponse:
             actor=actor,
             hand_on_id=hand_on.pk,
             allocated_worker=form.cleaned_data.get("allocated_worker") or "",
+            worker_contact=form.cleaned_data.get("worker_contact") or "",
         )
         return f"You accepted {hand_on.contact.reference}."
 

@@ -41,7 +41,9 @@ def contact_detail_view(request: HttpRequest, reference: str) -> HttpResponse:
         "contacts/contact_detail.html",
         {
             "contact": ContactPresenter(contact),
-            "outcome": OutcomePresenter(contact, feedback.decisions, feedback.emails),
+            "outcome": OutcomePresenter(
+                contact, feedback.decisions, feedback.emails, feedback.hand_ons
+            ),
             "sees_research": request.user.has_perm("contacts.view_contact_research"),
         },
     )

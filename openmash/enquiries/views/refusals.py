@@ -9,7 +9,8 @@ either.) A Refusal has the status the page is shown with, and the reason:
 - FieldErrors (EnquiryInvalid, or a linkage engine's): 400, each message beside its field
   in the form as typed (or, with no form, all of them as the reason);
 - the contact has moved on or someone got there first (IllegalTransition,
-  ContactAlreadyTaken, ChecksOutstanding, LinkNotOpen, MessageNotRetryable): 409, the
+  ContactAlreadyTaken, ChecksOutstanding, LinkNotOpen, ConflictNotOpen,
+  MessageNotRetryable): 409, the
   service's own words as the reason;
 - PermissionDenied: 403 with the view's explanation when it has one (the contact is
   being screened by someone else); without one, Django's 403 page as for any route.
@@ -29,6 +30,7 @@ from openmash.core.forms import GovukForm
 from openmash.enquiries.services.guards import ChecksOutstanding, ContactAlreadyTaken
 from openmash.enquiries.services.messages import MessageNotRetryable
 from openmash.enquiries.workflow import IllegalTransition
+from openmash.linkage.conflicts import ConflictNotOpen
 from openmash.linkage.links import LinkNotOpen
 
 BAD_REQUEST = 400
@@ -39,6 +41,7 @@ CONFLICTS = (
     ContactAlreadyTaken,
     ChecksOutstanding,
     LinkNotOpen,
+    ConflictNotOpen,
     MessageNotRetryable,
 )
 T = TypeVar("T")

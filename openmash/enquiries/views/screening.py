@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,6 +25,8 @@ from openmash.core.audit import Actor
 from openmash.core.forms import SummaryError, error_summary
 from openmash.core.permissions import requires
 from openmash.enquiries.forms.screening import (
+    ConflictResolveForm,
+    ConflictUndoForm,
     OpenEnquiryForm,
     PassToWorkerForm,
     ProposeClosureForm,
@@ -33,6 +36,7 @@ from openmash.enquiries.forms.screening import (
     ScreeningActionForm,
 )
 from openmash.enquiries.presenters.screening import (
+    ConflictPanel,
     QueueRow,
     ScreeningPage,
     screening_actions,
@@ -57,6 +61,12 @@ from openmash.enquiries.services.screening import (
     enquiry_open,
 )
 from openmash.enquiries.views.refusals import Refusal, act
+from openmash.linkage.conflicts import (
+    ConflictView,
+    conflict_resolve,
+    conflict_undo,
+    conflicts_for_contact,
+)
 from openmash.linkage.links import (
     LinkView,
     link_confirm,
@@ -64,7 +74,7 @@ from openmash.linkage.links import (
     link_undo,
     links_for_contact,
 )
-from openmash.linkage.models import PersonLink
+from openmash.linkage.models import IdentifierConflict, PersonLink
 
 # Each action form's prefix is also the id of its section on the page.
 RATE = "rate"
@@ -149,9 +159,17 @@ def _render_page(
     for prefix, form in (bound or {}).items():
         if prefix in forms:
             forms[prefix] = form
-    if problem is not None and problem.href.lstrip("#") not in forms:
+    conflicts = _conflict_panels(
+        conflicts_for_contact(actor=Actor.from_request(request), contact=contact), bound or {}
+    )
+    anchors = set(forms) | {panel.anchor for panel in conflicts} | {"matches"}
+    if problem is not None and problem.href.lstrip("#") not in anchors:
         problem = SummaryError(problem.message, "#actions")
     summary = [problem] if problem else []
+    for panel in conflicts:
+        for form in (panel.resolve_form, panel.undo_form):
+            if form is not None:
+                summary.extend(error_summary(form, form_href=f"#{panel.anchor}"))
     for prefix, form in forms.items():
         summary.extend(error_summary(form, form_href=f"#{prefix}"))
     matches = links_for_contact(actor=Actor.from_request(request), contact=contact)
@@ -161,6 +179,8 @@ def _render_page(
         if matches.get(person.pk)
     ]
     context: dict[str, Any] = {
+        "conflicts": conflicts,
+        "open_conflicts": [panel for panel in conflicts if panel.is_open],
         "match_groups": match_groups,
         "page": page,
         "contact": page.contact,
@@ -176,6 +196,43 @@ def _render_page(
         "may_correct": user.has_perm("enquiries.correct_person", contact),
     }
     return render(request, "enquiries/screening/screening.html", context, status=status)
+
+
+def _resolve_prefix(conflict_id: int) -> str:
+    return f"conflict-{conflict_id}"
+
+
+def _undo_prefix(conflict_id: int) -> str:
+    return f"conflict-undo-{conflict_id}"
+
+
+def _resolve_form(view: ConflictView, data: Any = None) -> ConflictResolveForm:
+    return ConflictResolveForm(
+        data,
+        prefix=_resolve_prefix(view.conflict.pk),
+        holders=[
+            (view.this_holder, f"{view.this.name or 'The record'}'s record, in this contact"),
+            (view.other_holder, f"{view.other.name or 'The other record'}'s record"),
+        ],
+    )
+
+
+def _conflict_panels(
+    views: list[ConflictView], bound: dict[str, ScreeningActionForm]
+) -> list[ConflictPanel]:
+    """Each conflict with its form: to decide it while open, to undo the decision after;
+    a form sent back with errors in place of its blank one."""
+    panels = []
+    for view in views:
+        resolve = undo = None
+        if view.may_decide and view.is_open:
+            resolve = bound.get(_resolve_prefix(view.conflict.pk)) or _resolve_form(view)
+        elif view.may_decide:
+            undo = bound.get(_undo_prefix(view.conflict.pk)) or ConflictUndoForm(
+                prefix=_undo_prefix(view.conflict.pk)
+            )
+        panels.append(ConflictPanel(view, resolve, undo))
+    return panels
 
 
 @dataclass(frozen=True)
@@ -451,3 +508,106 @@ def screening_link_undo_view(request: HttpRequest, reference: str, link_id: int)
         return "You undid the link. The reason is kept in the record's history."
 
     return _link_action(request, reference, link_id, undo)
+
+
+# --- Identifier conflicts: the same number on two children --------------------------------
+
+
+def _conflict_action(
+    request: HttpRequest,
+    reference: str,
+    conflict_id: int,
+    form: ScreeningActionForm,
+    call: Callable[[Actor], str],
+) -> HttpResponse:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    # Only a conflict of someone in this contact, decided from its page.
+    belongs = IdentifierConflict.objects.filter(pk=conflict_id).filter(
+        Q(contact_person__contact=contact) | Q(other_contact_person__contact=contact)
+    )
+    if not belongs.exists():
+        raise Http404
+
+    def refused(refusal: Refusal) -> HttpResponse:
+        problem = (
+            SummaryError(refusal.reason, f"#{_resolve_prefix(conflict_id)}")
+            if refusal.reason
+            else None
+        )
+        return _render_page(
+            request,
+            reference,
+            bound={form.prefix or "": form},
+            problem=problem,
+            status=refusal.status,
+        )
+
+    return act(
+        request,
+        lambda: call(actor),
+        form=form,
+        forbidden=CONFLICTS_OF_SOMEONE_ELSE,
+        refused=refused,
+        done=_screening_url(reference),
+    )
+
+
+# Why a screener may not decide a conflict on a contact someone else is screening.
+CONFLICTS_OF_SOMEONE_ELSE = (
+    "You cannot decide this: the contact is being screened by someone else. "
+    "Ask them, or a MASH manager."
+)
+
+
+def _view_of(request: HttpRequest, reference: str, conflict_id: int) -> ConflictView | None:
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    for view in conflicts_for_contact(actor=actor, contact=contact):
+        if view.conflict.pk == conflict_id:
+            return view
+    return None
+
+
+@requires("linkage.view_identifier_conflicts")
+@require_POST
+def screening_conflict_resolve_view(
+    request: HttpRequest, reference: str, conflict_id: int
+) -> HttpResponse:
+    view = _view_of(request, reference, conflict_id)
+    if view is None:
+        raise Http404
+    form = _resolve_form(view, request.POST)
+
+    def resolve(actor: Actor) -> str:
+        decided = conflict_resolve(
+            actor=actor,
+            conflict_id=conflict_id,
+            outcome=form.cleaned_data.get("outcome") or "",
+            wrong_holder=form.cleaned_data.get("wrong_holder") or "",
+            reason=form.cleaned_data.get("reason") or "",
+        )
+        if decided.state == "same_child":
+            return "You said the records are the same child: they are joined."
+        return (
+            "You said they are different children: they are kept apart, and the record "
+            "holding the number in error joins no one by it."
+        )
+
+    return _conflict_action(request, reference, conflict_id, form, resolve)
+
+
+@requires("linkage.view_identifier_conflicts")
+@require_POST
+def screening_conflict_undo_view(
+    request: HttpRequest, reference: str, conflict_id: int
+) -> HttpResponse:
+    form = ConflictUndoForm(request.POST, prefix=_undo_prefix(conflict_id))
+
+    def undo(actor: Actor) -> str:
+        conflict_undo(
+            actor=actor, conflict_id=conflict_id, reason=form.cleaned_data.get("reason") or ""
+        )
+        return "You undid the decision. The records are kept apart until someone decides again."
+
+    return _conflict_action(request, reference, conflict_id, form, undo)

@@ -23,7 +23,14 @@ from openmash.area.models import Outcome, OutcomeKind
 from openmash.contacts.codes import CHILD_ROLES, ReferralSource
 from openmash.contacts.models import ContactPerson
 from openmash.enquiries.models import Decision
-from openmash.linkage.models import LinkState, PersonLink
+from openmash.linkage.models import (
+    ConflictIdentifier,
+    ConflictState,
+    IdentifierConflict,
+    LinkState,
+    PersonLink,
+    WrongHolder,
+)
 from openmash.metrics.aggregates import in_binary_order
 from openmash.metrics.cohort import contacts_received, with_first_decision, with_outcome_in_force
 from openmash.metrics.figures import Amendments, Rate, RateRow, RateTable
@@ -186,7 +193,37 @@ def _refused_match() -> Q:
         contact_person_id=OuterRef("pk"),
         candidate__contact_person_id=OuterRef(OuterRef("pk")),
     )
-    return Q(Exists(forward)) | Q(Exists(backward))
+    apart = (ConflictState.OPEN, ConflictState.DIFFERENT)
+    conflict_forward = IdentifierConflict.objects.filter(
+        state__in=apart,
+        contact_person_id=OuterRef(OuterRef("pk")),
+        other_contact_person_id=OuterRef("pk"),
+    )
+    conflict_backward = IdentifierConflict.objects.filter(
+        state__in=apart,
+        contact_person_id=OuterRef("pk"),
+        other_contact_person_id=OuterRef(OuterRef("pk")),
+    )
+    return (
+        Q(Exists(forward))
+        | Q(Exists(backward))
+        | Q(Exists(conflict_forward))
+        | Q(Exists(conflict_backward))
+    )
+
+
+def _holds_in_error(identifier: str, person: Any) -> Exists:
+    """The record (`person`, an OuterRef to its id) holds this identifier in error: a
+    screener decided an identifier conflict "different children" saying so."""
+    different = IdentifierConflict.objects.filter(
+        state=ConflictState.DIFFERENT, identifier=identifier
+    )
+    return Exists(
+        different.filter(
+            Q(wrong_holder=WrongHolder.CONTACT_PERSON, contact_person_id=person)
+            | Q(wrong_holder=WrongHolder.OTHER, other_contact_person_id=person)
+        )
+    )
 
 
 def _earlier_by_rule(records: QuerySet[ContactPerson]) -> Exists:
@@ -211,6 +248,10 @@ def _earlier_by_link(*, forward: bool) -> Exists:
     return Exists(links.filter(_decided_in_the_year_before(OuterRef(other))))
 
 
+NHS = ConflictIdentifier.NHS_NUMBER
+UPN = ConflictIdentifier.UPN
+
+
 def is_re_referral() -> Exists:
     """For a contact (the outer query): a child named in it (the child it is about, or a
     sibling) is named in another contact that the MASH first decided on at most
@@ -219,8 +260,10 @@ def is_re_referral() -> Exists:
     The same child: the rule of openmash.linkage.same_child (NHS number, unique pupil
     number, or family name, given names and date of birth ignoring case), or a person
     link a screener confirmed (openmash.linkage), in either direction; never a pair a
-    screener rejected or undid. Each way of matching is its own EXISTS, so each can use
-    its index (contactperson_nhs_number, contactperson_upn, contactperson_name_dob_ci)."""
+    screener rejected or undid, nor a pair in an open or "different children" identifier
+    conflict (openmash.linkage.conflicts); a record a screener said holds an identifier
+    in error matches no one by it. Each way of matching is its own EXISTS, so each can
+    use its index (contactperson_nhs_number, contactperson_upn, contactperson_name_dob_ci)."""
     people = ContactPerson.objects
     by_name = people.annotate(m_family=Upper("family_name"), m_given=Upper("given_names")).filter(
         m_family=Upper(OuterRef("family_name")),
@@ -228,8 +271,22 @@ def is_re_referral() -> Exists:
         date_of_birth=OuterRef("date_of_birth"),
     )
     children = people.filter(contact_id=OuterRef("pk"), role__in=CHILD_ROLES).filter(
-        (~Q(nhs_number="") & _earlier_by_rule(people.filter(nhs_number=OuterRef("nhs_number"))))
-        | (~Q(upn="") & _earlier_by_rule(people.filter(upn=OuterRef("upn"))))
+        (
+            ~Q(nhs_number="")
+            & ~Q(_holds_in_error(NHS, OuterRef("pk")))
+            & _earlier_by_rule(
+                people.filter(nhs_number=OuterRef("nhs_number")).exclude(
+                    _holds_in_error(NHS, OuterRef("pk"))
+                )
+            )
+        )
+        | (
+            ~Q(upn="")
+            & ~Q(_holds_in_error(UPN, OuterRef("pk")))
+            & _earlier_by_rule(
+                people.filter(upn=OuterRef("upn")).exclude(_holds_in_error(UPN, OuterRef("pk")))
+            )
+        )
         | (
             ~Q(family_name="")
             & ~Q(given_names="")
@@ -252,7 +309,9 @@ def is_re_referral() -> Exists:
 
     The same child means the same NHS number, the same unique pupil number, or the same
     family name, given names and date of birth; or a match a screener confirmed between
-    the two records. A match a screener rejected or undid keeps the records apart. This
+    the two records. A match a screener rejected or undid keeps the records apart, as does
+    an identifier conflict (the same number on records whose names or dates of birth
+    disagree) until a screener decides it, or once they decide different children. This
     is the area's cumulative-concern rule for re-referrals; the national figure (22% of
     referrals in England) counts referrals to children's social care instead.""",
     unit=Unit.PERCENT,

@@ -1,0 +1,226 @@
+"""The MASH summary: what crosses the fire wall to the team a case is handed to.
+
+Each agency researcher marks each finding (CheckFinding.onward_sharing) as released to
+the receiving team in full (its summary, risk indicators and date of involvement), as a
+summary the researcher writes (onward_summary only), or not at all; a released finding
+carries the lawful basis for sharing it onward. Information "not to be disclosed outside
+the MASH" (restricted_information) never crosses.
+
+At decision the manager composes the summary (Decision.summary, worker_risks, the
+released findings chosen, snapshotted in Decision.shared_findings) and may deliberately
+share the rationale (Decision.rationale_shared); otherwise the rationale stays in the
+MASH. The service refuses a summary that repeats text an agency did not release.
+
+`hand_on_summary(hand_on)` is the one answer to "what may the receiving team see of this
+case": every page, API response and event payload for a receiving team is built from it.
+It checks no permission (the caller scopes who asks), reads only the hand-on, its decision
+(with outcome and level of need) and its contact, and makes no query when those are
+loaded with select_related.
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from openmash.area.models import HandOnTeam
+from openmash.contacts.codes import LawfulBasis
+from openmash.core.time_text import day_text
+from openmash.enquiries.models import CheckFinding, Decision, HandOn, OnwardSharing
+
+# A withheld text shorter than this is not looked for in what crosses (a word like "yes"
+# or a name is not a quotation); longer ones are looked for whole and sentence by sentence.
+SHORTEST_QUOTE = 15
+_SENTENCES = re.compile(r"[.;:!?\n]+")
+
+
+def is_released(finding: CheckFinding) -> bool:
+    return finding.known and finding.onward_sharing in (OnwardSharing.FULL, OnwardSharing.SUMMARY)
+
+
+def released_text(finding: CheckFinding) -> str:
+    """The finding's text as its agency released it to the receiving team ("" if not)."""
+    if not is_released(finding):
+        return ""
+    if finding.onward_sharing == OnwardSharing.SUMMARY:
+        return finding.onward_summary
+    parts = [finding.summary]
+    if finding.risk_indicators:
+        parts.append(f"Risk indicators: {finding.risk_indicators}")
+    if finding.last_involvement_on:
+        parts.append(f"Most recent involvement: {day_text(finding.last_involvement_on)}")
+    return "\n".join(part for part in parts if part)
+
+
+def withheld_texts(findings: Iterable[CheckFinding]) -> list[str]:
+    """The sentences of these findings that their agencies did not release onward
+    (restricted information always; the summary and risk indicators unless released in
+    full), each normalised and long enough to be a quotation, leaving out any that a
+    released text also says."""
+    findings = list(findings)
+    withheld: list[str] = []
+    for finding in findings:
+        withheld.append(finding.restricted_information)
+        if not (is_released(finding) and finding.onward_sharing == OnwardSharing.FULL):
+            withheld += [finding.summary, finding.risk_indicators]
+    released = " ".join(_normal(released_text(finding)) for finding in findings)
+    pieces = {
+        piece
+        for text in withheld
+        for piece in (_normal(text), *(_normal(part) for part in _SENTENCES.split(text)))
+        if len(piece) >= SHORTEST_QUOTE and piece not in released
+    }
+    return sorted(pieces)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def quotes_any(value: str, withheld: Sequence[str]) -> bool:
+    """Whether `value` repeats any of the withheld sentences (case and spacing ignored)."""
+    haystack = _normal(value)
+    return bool(haystack) and any(piece in haystack for piece in withheld)
+
+
+def shared_finding(finding: CheckFinding) -> dict[str, Any]:
+    """A released finding as it crosses to the receiving team (stored on the decision)."""
+    return {
+        "finding": finding.pk,
+        "agency_id": finding.agency_check.agency_id,
+        "agency": finding.agency_check.agency.name,
+        "person": finding.person.full_name,
+        "sharing": finding.onward_sharing,
+        "lawful_basis": finding.onward_lawful_basis,
+        "text": released_text(finding),
+    }
+
+
+def suggested_findings(findings: Iterable[CheckFinding]) -> list[dict[str, Any]]:
+    """What the manager may pass on: each released finding, as it would cross."""
+    return [shared_finding(finding) for finding in findings if is_released(finding)]
+
+
+def worker_risks_suggested(findings: Iterable[CheckFinding]) -> str:
+    """The risk indicators agencies released in full, one line each, as a starting point
+    for the risks to workers visiting the home."""
+    return "\n".join(
+        f"{finding.agency_check.agency.name} about {finding.person.full_name}: "
+        f"{finding.risk_indicators}"
+        for finding in findings
+        if is_released(finding)
+        and finding.onward_sharing == OnwardSharing.FULL
+        and finding.risk_indicators
+    )
+
+
+def crossing_record(decision: Decision, team: str) -> dict[str, Any]:
+    """What crossed, to whom and on what basis, for the audit log: ids and codes only,
+    never the text."""
+    return {
+        "team": team,
+        "findings": [
+            {
+                "finding": item["finding"],
+                "agency": item["agency_id"],
+                "sharing": item["sharing"],
+                "lawful_basis": item["lawful_basis"],
+            }
+            for item in decision.shared_findings
+        ],
+        "summary": bool(decision.summary),
+        "worker_risks": bool(decision.worker_risks),
+        "rationale": decision.rationale_shared,
+    }
+
+
+@dataclass(frozen=True)
+class SharedFinding:
+    agency: str
+    person: str
+    text: str
+    sharing: str
+    lawful_basis: str
+
+    @property
+    def lawful_basis_label(self) -> str:
+        basis = self.lawful_basis
+        return LawfulBasis(basis).label if basis in LawfulBasis.values else basis
+
+
+@dataclass(frozen=True)
+class HandOnSummary:
+    """Exactly what the receiving team may see of the MASH's work on a case."""
+
+    hand_on_id: int
+    reference: str
+    team: str
+    team_label: str
+    outcome: str
+    outcome_code: str
+    next_steps: str
+    level_of_need: str
+    receiving_team: str
+    decided_at: datetime
+    decided_by: str
+    summary: str
+    worker_risks: str
+    findings: list[SharedFinding] = field(default_factory=list)
+    # None unless the manager deliberately shared it.
+    rationale: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (decided_at as ISO 8601), for API responses and event payloads."""
+        data = asdict(self)
+        data["decided_at"] = self.decided_at.isoformat()
+        return data
+
+
+def decision_summary(
+    decision: Decision, *, hand_on_id: int, reference: str, team: str
+) -> HandOnSummary:
+    level = decision.level_of_need
+    return HandOnSummary(
+        hand_on_id=hand_on_id,
+        reference=reference,
+        team=team,
+        team_label=HandOnTeam(team).label if team in HandOnTeam.values else team,
+        outcome=decision.outcome.label,
+        outcome_code=decision.outcome.code,
+        next_steps=decision.outcome.next_steps,
+        level_of_need=f"Level {level.number}: {level.label}" if level else "Not recorded",
+        receiving_team=decision.receiving_team,
+        decided_at=decision.decided_at,
+        decided_by=decision.decided_by.display_name if decision.decided_by_id else "",
+        summary=decision.summary,
+        worker_risks=decision.worker_risks,
+        findings=[
+            SharedFinding(
+                agency=str(item.get("agency", "")),
+                person=str(item.get("person", "")),
+                text=str(item.get("text", "")),
+                sharing=str(item.get("sharing", "")),
+                lawful_basis=str(item.get("lawful_basis", "")),
+            )
+            for item in decision.shared_findings
+        ],
+        rationale=decision.rationale if decision.rationale_shared else None,
+    )
+
+
+def hand_on_summary(hand_on: HandOn) -> HandOnSummary:
+    """What the receiving team may see of this hand-on: the MASH summary composed at
+    decision, the released findings chosen (as their agencies released them), the
+    risks to workers visiting the home, the outcome and level of need, and the rationale
+    only if the manager chose to share it. Never an unreleased finding's text.
+
+    Pure: no permission check and no audit (the caller does both); load the hand-on with
+    select_related("contact", "decision__outcome", "decision__level_of_need",
+    "decision__decided_by") to make it query-free. `.as_dict()` gives the JSON form."""
+    return decision_summary(
+        hand_on.decision,
+        hand_on_id=hand_on.pk,
+        reference=hand_on.contact.reference,
+        team=hand_on.team,
+    )
