@@ -322,3 +322,22 @@ def test_a_hand_on_made_before_the_timescale_gets_one_worked_out(
     client = signed_in(early_help_coordinator)
     response = client.get(hand_on_url(hand_on))
     assert response.context["hand_on"].deadline.at == hand_on.created_at + timedelta(hours=4)
+
+
+def test_hand_ons_made_before_the_timescale_cost_no_query_each(
+    school_referrer: User, screener: User, manager: User, early_help_coordinator: User
+) -> None:
+    client = signed_in(early_help_coordinator)
+    url = reverse("enquiries:hand-on-queue")
+    decided_contact(school_referrer, screener, manager, STEP_DOWN_INPUT)
+    HandOn.objects.update(deadline_at=None)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(4):
+        decided_contact(school_referrer, screener, manager, STEP_DOWN_INPUT)
+    HandOn.objects.update(deadline_at=None)
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(url).content.decode()
+    assert len(one) == len(five)
+    assert page.count("To be accepted by") == 5
