@@ -29,6 +29,7 @@ BENCHMARKS = [
     ("linkage_accuracy", "linkage_accuracy.py", 900),
     ("linkage_lookup", "linkage_lookup.py", 1800),
     ("linkage_batch", "linkage_batch.py", 3600),
+    ("child_search", "child_search.py", 2400),
     ("audit_seals", "audit_seals.py", 900),
     ("test_loop", "test_loop.py", 3600),
 ]
@@ -37,6 +38,7 @@ DATABASES = [
     "openmash_bench_list",
     "openmash_bench_queues",
     "openmash_bench_linkage_lookup",
+    "openmash_bench_search",
     "openmash_bench_audit",
 ]
 

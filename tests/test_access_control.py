@@ -282,6 +282,10 @@ ACCESS_TABLE: dict[str, Row] = {
         {**only(*MASH), "police_researcher": NOT_FOUND, "early_help_coordinator": NOT_FOUND},
         PROPOSAL,
     ),
+    # Find a child: the MASH, and agency researchers scoped to their own agency's records
+    # and the children they were asked to check on (issue 11, item 3).
+    "find-child": Row("enquiries:find-child", only(*MASH, "police_researcher")),
+    "find-child-results": Row("enquiries:find-child-results", only(*MASH, "police_researcher")),
     # Indicators: aggregates only, for the MASH's managers and its analysts.
     "metrics-dashboard": Row("metrics:dashboard", only("manager", "analyst")),
     # Value for money and the board report: aggregates only, for the same readers.
@@ -646,6 +650,8 @@ PLAIN_KWARGS: dict[str, object] = {
     "indicator": "backlog",
     "number": 1,
     "export_format": "csv",
+    # A search id nobody has: the page asks for the search again (no terms, no results).
+    "search_id": "no-such-search",
 }
 
 # The object each id kwarg names.

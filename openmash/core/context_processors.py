@@ -10,6 +10,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user.is_authenticated:
         candidates = [
             ("enquiries.view_screening_queue", "Screening queue", "enquiries:screening-queue"),
+            ("enquiries.find_child", "Find a child", "enquiries:find-child"),
             ("contacts.view_new_contacts", "New contacts", "contacts:new-contacts"),
             ("enquiries.view_decisions_queue", "Decisions", "enquiries:decision-queue"),
             ("enquiries.view_agency_checks", "Agency checks", "enquiries:check-queue"),

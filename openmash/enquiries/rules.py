@@ -77,3 +77,10 @@ rules.add_perm(
 # Emails the mail server did not take: the MASH sees them on the decision page; a manager
 # tries one again.
 rules.add_perm("enquiries.retry_message", is_mash_manager)
+# Find a child (issue 11): the MASH's screeners and managers find any child named in a
+# contact and the agency index records shared with the MASH; an agency researcher finds
+# only their own agency's index records and the children in contacts their agency was
+# asked to check (the fire wall: the selector scopes, openmash/enquiries/selectors/search.py).
+# Early help coordinators, referrers, analysts and auditors have no search: they see a
+# child only through a contact handed or sent to them (the auditor has the access log).
+rules.add_perm("enquiries.find_child", is_mash_decision_maker | is_agency_researcher)

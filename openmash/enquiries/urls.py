@@ -5,6 +5,7 @@ from openmash.enquiries import (
     urls_hand_ons,
     urls_messages,
     urls_screening,
+    urls_search,
 )
 
 app_name = "enquiries"
@@ -15,4 +16,5 @@ urlpatterns = [
     *urls_messages.urlpatterns,
     *urls_hand_ons.urlpatterns,
     *urls_chronology.urlpatterns,
+    *urls_search.urlpatterns,
 ]

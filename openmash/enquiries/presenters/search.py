@@ -1,0 +1,96 @@
+"""What the Find a child page shows of each result: who, where the record comes from,
+how closely it fits what was typed and why, and where to go next."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.urls import reverse
+
+from openmash.contacts.codes import PersonRole
+from openmash.enquiries.selectors.search import ChildSearch, ChildSearchResult
+from openmash.people.identifiers import nhs_number_display
+
+
+def _date(value: date | None) -> str:
+    return f"{value:%-d %B %Y}" if value else "Not known"
+
+
+def probability_text(probability: float | None) -> str:
+    """How closely a result fits, as the matcher scored it: '97%', 'over 99.9%'."""
+    if probability is None:
+        return ""
+    percent = probability * 100
+    if percent >= 99.95:
+        return "over 99.9%"
+    if percent < 0.1:
+        return "under 0.1%"
+    if percent < 1:
+        return f"{percent:.1f}%"
+    return f"{percent:.0f}%"
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    key: str
+    name: str
+    date_of_birth: str
+    nhs_number: str
+    postcode: str
+    # Where the record is: "Contact MASH-2026-000123, received 3 May 2026", "Police index".
+    source: str
+    source_detail: str
+    fit: str
+    explanation: list[str]
+    # The child's chronology (a child in a contact); an agency record has none.
+    href: str
+
+    @classmethod
+    def of(cls, result: ChildSearchResult) -> "ResultRow":
+        found = result.found
+        if result.person is not None:
+            person = result.person
+            contact = person.contact
+            role = PersonRole(person.role).label if person.role in PersonRole.values else ""
+            return cls(
+                key=f"person-{person.pk}",
+                name=person.full_name,
+                date_of_birth=_date(person.date_of_birth),
+                nhs_number=nhs_number_display(person.nhs_number) if person.nhs_number else "",
+                postcode=person.postcode,
+                source=f"Contact {contact.reference}",
+                source_detail=f"Received {contact.received_at:%-d %B %Y}"
+                + (f"; {role.lower()}" if role else ""),
+                fit=probability_text(found.probability),
+                explanation=found.explanation,
+                href=reverse("enquiries:child-chronology", args=[person.pk]),
+            )
+        record = result.record
+        assert record is not None
+        agency = record.agency.name if record.agency is not None else "An agency"
+        return cls(
+            key=f"record-{record.pk}",
+            name=" ".join(part for part in (record.given_names, record.family_name) if part),
+            date_of_birth=_date(record.date_of_birth),
+            nhs_number=nhs_number_display(record.nhs_number) if record.nhs_number else "",
+            postcode=record.postcode,
+            source=f"{agency} index record",
+            source_detail=record.involvement or "No involvement recorded",
+            fit=probability_text(found.probability),
+            explanation=found.explanation,
+            href="",
+        )
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[ResultRow]
+    agency_scoped: bool
+    maybe_more: bool
+
+    @classmethod
+    def of(cls, search: ChildSearch) -> "SearchPage":
+        return cls(
+            rows=[ResultRow.of(result) for result in search.results],
+            agency_scoped=search.agency_scoped,
+            maybe_more=search.maybe_more,
+        )

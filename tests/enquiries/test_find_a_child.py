@@ -1,0 +1,468 @@
+"""Find a child (issue 11, item 3): who may search, what each finds (the fire wall),
+validation, terms never in an address, every search and result audited, and a constant
+number of queries however many results."""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from openmash.accounts.models import Agency, User
+from openmash.contacts.codes import PersonRole
+from openmash.contacts.models import Contact, ContactPerson
+from openmash.contacts.services import contact_create
+from openmash.contacts.submission import Address
+from openmash.core.audit import Actor
+from openmash.core.models import AuditAction, AuditEvent
+from openmash.enquiries.forms.search import split_name
+from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
+from openmash.linkage.index import standard_fields
+from openmash.linkage.models import AgencyIndexSettings, IndexedPerson, IndexSource
+from tests.conftest import signed_in
+from tests.factories import a_child, a_parent, a_submission
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("enquiries:find-child")
+ELLIE_BORN = date(2016, 4, 9)
+ELLIE_NHS = "4010232137"
+
+
+def _agency_record(agency: Agency, source_id: str, **person: Any) -> IndexedPerson:
+    fields = {
+        "given_names": "",
+        "family_name": "",
+        "other_names": "",
+        "date_of_birth": None,
+        "sex": "",
+        "postcode": "",
+        "nhs_number": "",
+        "upn": "",
+        **person,
+    }
+    return IndexedPerson.objects.create(
+        source=IndexSource.AGENCY,
+        agency=agency,
+        source_id=source_id,
+        involvement="Known to the service since 2022",
+        address=person.get("address", ""),
+        **{key: value for key, value in fields.items() if key != "address"},
+        **standard_fields(**{key: value for key, value in fields.items() if key != "address"}),
+    )
+
+
+@pytest.fixture
+def ellie_contact(school_referrer: User) -> Contact:
+    contact, _ = contact_create(
+        actor=Actor(user=school_referrer),
+        submission=a_submission(
+            people=[
+                a_child(
+                    given_names="Ellie",
+                    family_name="Harper",
+                    date_of_birth=ELLIE_BORN,
+                    nhs_number=ELLIE_NHS,
+                    address=Address(line1="12 Mill Lane", town="Eastbridge", postcode="DC1 4AB"),
+                ),
+                a_parent(given_names="Dawn", family_name="Harper"),
+            ]
+        ),
+    )
+    return contact
+
+
+@pytest.fixture
+def ellie(ellie_contact: Contact) -> ContactPerson:
+    return ellie_contact.people.get(role=PersonRole.SUBJECT_CHILD)
+
+
+def _search(client: Client, **fields: str) -> Any:
+    data = {
+        "name": "",
+        "date_of_birth_day": "",
+        "date_of_birth_month": "",
+        "date_of_birth_year": "",
+        "nhs_number": "",
+        "upn": "",
+        "postcode": "",
+        "address": "",
+        "reference": "",
+        **fields,
+    }
+    return client.post(SEARCH, data)
+
+
+def _results(client: Client, **fields: str) -> Any:
+    posted = _search(client, **fields)
+    assert posted.status_code == 303, posted.content.decode()[:2000]
+    return client.get(posted["Location"])
+
+
+def _born(day: date) -> dict[str, str]:
+    return {
+        "date_of_birth_day": str(day.day),
+        "date_of_birth_month": str(day.month),
+        "date_of_birth_year": str(day.year),
+    }
+
+
+# --- Who may search ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["screener", "manager", "police_researcher"])
+def test_mash_staff_and_agency_researchers_may_search(
+    personas: dict[str, User], persona: str
+) -> None:
+    page = signed_in(personas[persona]).get(SEARCH)
+    assert page.status_code == 200
+    assert "Find a child" in page.content.decode()
+    assert f'href="{SEARCH}"' in page.content.decode()  # in the navigation
+
+
+@pytest.mark.parametrize(
+    "persona",
+    ["early_help_coordinator", "school_referrer", "analyst", "auditor", "administrator", "no_role"],
+)
+def test_everyone_else_is_refused(personas: dict[str, User], persona: str) -> None:
+    client = signed_in(personas[persona])
+    assert client.get(SEARCH).status_code == 403
+    assert _search(client, name="Ellie Harper").status_code == 403
+    assert client.get(reverse("enquiries:find-child-results", args=["abc"])).status_code == 403
+    assert f'href="{SEARCH}"' not in client.get(reverse("core:home")).content.decode()
+
+
+def test_signed_out_is_sent_to_sign_in() -> None:
+    response = Client().get(SEARCH)
+    assert response.status_code == 302
+    assert "sign-in" in response["Location"] or "login" in response["Location"]
+
+
+# --- Validation ----------------------------------------------------------------------------
+
+
+def test_nothing_typed_is_a_problem_shown_in_the_error_summary(screener: User) -> None:
+    page = _search(signed_in(screener))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "There is a problem" in text
+    assert "Enter at least one thing you know about the child" in text
+    assert 'href="#id_name"' in text
+
+
+def test_bad_fields_get_their_own_errors_and_keep_what_was_typed(screener: User) -> None:
+    page = _search(
+        signed_in(screener),
+        name="Ellie Harper",
+        nhs_number="123",
+        postcode="nowhere",
+        reference="abc",
+        upn="X1",
+        date_of_birth_day="31",
+        date_of_birth_month="2",
+        date_of_birth_year="2016",
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    for message in (
+        "Enter a real NHS number",
+        "Enter a full postcode",
+        "Enter a contact reference like MASH-2026-000123",
+        "Enter a real unique pupil number",
+        "Date of birth must be a real date",
+    ):
+        assert message in text
+    assert 'value="Ellie Harper"' in text
+    assert 'value="nowhere"' in text
+    assert "govuk-input--error" in text
+
+
+def test_a_date_of_birth_in_the_future_is_refused(screener: User) -> None:
+    page = _search(signed_in(screener), **_born(date(2999, 1, 1)))
+    assert "Date of birth must be today or in the past" in page.content.decode()
+
+
+def test_names_are_split_in_either_form() -> None:
+    assert split_name("Ellie May Harper") == ("Ellie May", "Harper")
+    assert split_name("Harper, Ellie") == ("Ellie", "Harper")
+    assert split_name("  harper ") == ("", "harper")
+
+
+# --- Finding ---------------------------------------------------------------------------------
+
+
+def test_a_misspelt_name_and_date_of_birth_find_the_child_with_a_link_to_the_chronology(
+    screener: User, ellie: ContactPerson
+) -> None:
+    client = signed_in(screener)
+    posted = _search(client, name="Elly Harpur", **_born(ELLIE_BORN))
+    assert posted.status_code == 303
+    location = posted["Location"]
+    # The address holds an opaque id, never what was typed.
+    for term in ("Elly", "Harpur", "2016", "ellie", "harper"):
+        assert term.lower() not in location.lower()
+    page = client.get(location)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Ellie Harper" in text
+    assert ellie.contact.reference in text
+    assert reverse("enquiries:child-chronology", args=[ellie.pk]) in text
+    assert "same date of birth" in text
+    # The search form shows what was typed.
+    assert 'value="Elly Harpur"' in text
+    # The parent is not a child: never a result.
+    assert "Dawn" not in text
+
+
+def test_an_nhs_number_finds_the_child(screener: User, ellie: ContactPerson) -> None:
+    text = _results(signed_in(screener), nhs_number="401 023 2137").content.decode()
+    assert reverse("enquiries:child-chronology", args=[ellie.pk]) in text
+    assert "same NHS number" in text
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"postcode": "dc1 4ab"},
+        {"address": "12 mill"},
+        {"name": "Harp"},
+        {"name": "Harper Ellie"},
+        {"name": "Elie Harpr"},
+    ],
+    ids=["postcode", "address", "part of a surname", "names reversed", "misspelt name only"],
+)
+def test_other_ways_of_finding_the_child(
+    screener: User, ellie: ContactPerson, fields: dict[str, str]
+) -> None:
+    text = _results(signed_in(screener), **fields).content.decode()
+    assert reverse("enquiries:child-chronology", args=[ellie.pk]) in text
+
+
+def test_a_nickname_finds_the_formal_name_without_a_date_of_birth(
+    screener: User, school_referrer: User
+) -> None:
+    contact, _ = contact_create(
+        actor=Actor(user=school_referrer),
+        submission=a_submission(
+            people=[a_child(given_names="Catherine", family_name="Okafor", nhs_number="")]
+        ),
+    )
+    catherine = contact.people.get(role=PersonRole.SUBJECT_CHILD)
+    text = _results(signed_in(screener), name="Kate Okafor").content.decode()
+    assert reverse("enquiries:child-chronology", args=[catherine.pk]) in text
+
+
+def test_a_contact_reference_finds_its_children_only(screener: User, ellie: ContactPerson) -> None:
+    text = _results(signed_in(screener), reference=ellie.contact.reference.lower()).content.decode()
+    assert reverse("enquiries:child-chronology", args=[ellie.pk]) in text
+    assert "contact reference" in text
+    assert "Dawn" not in text
+
+
+def test_nobody_found_says_so(screener: User, ellie: ContactPerson) -> None:
+    text = _results(signed_in(screener), postcode="DC9 9XY").content.decode()
+    assert "No results" in text
+    assert "Nobody found" in text
+
+
+def test_agency_records_shared_with_the_mash_are_found_with_their_summary(
+    screener: User, agencies: dict[str, Agency], ellie: ContactPerson
+) -> None:
+    _agency_record(
+        agencies["health"],
+        "H1",
+        given_names="Ellie",
+        family_name="Harper",
+        date_of_birth=ELLIE_BORN,
+    )
+    _agency_record(
+        agencies["probation"],
+        "P1",
+        given_names="Ellie",
+        family_name="Harper",
+        date_of_birth=ELLIE_BORN,
+    )
+    AgencyIndexSettings.objects.create(
+        agency=agencies["probation"], visible_to_mash_screeners=False
+    )
+    text = _results(signed_in(screener), name="Ellie Harper", **_born(ELLIE_BORN)).content.decode()
+    assert "Health index record" in text
+    assert "Known to the service since 2022" in text
+    assert "Probation Service index record" not in text
+
+
+def test_a_record_its_agency_has_withdrawn_is_not_found(
+    screener: User, agencies: dict[str, Agency]
+) -> None:
+    from django.utils import timezone
+
+    record = _agency_record(
+        agencies["health"],
+        "W1",
+        given_names="Ellie",
+        family_name="Harper",
+        date_of_birth=ELLIE_BORN,
+        postcode="DC1 4AB",
+    )
+    client = signed_in(screener)
+    assert f"record-{record.pk}" in _results(client, postcode="DC1 4AB").content.decode()
+    IndexedPerson.objects.filter(pk=record.pk).update(withdrawn_at=timezone.now())
+    text = _results(client, name="Ellie Harper", postcode="DC1 4AB", **_born(ELLIE_BORN))
+    assert f"record-{record.pk}" not in text.content.decode()
+
+
+# --- The fire wall ---------------------------------------------------------------------------
+
+
+def test_a_researcher_finds_only_their_agency_records_and_children_they_were_asked_about(
+    personas: dict[str, User],
+    agencies: dict[str, Agency],
+    ellie: ContactPerson,
+    screener: User,
+) -> None:
+    police_researcher = personas["police_researcher"]
+    police_record = _agency_record(
+        agencies["police"],
+        "PN1",
+        given_names="Ellie",
+        family_name="Harper",
+        date_of_birth=ELLIE_BORN,
+    )
+    _agency_record(
+        agencies["health"],
+        "H1",
+        given_names="Ellie",
+        family_name="Harper",
+        date_of_birth=ELLIE_BORN,
+    )
+    client = signed_in(police_researcher)
+    text = _results(client, name="Ellie Harper", **_born(ELLIE_BORN)).content.decode()
+    assert f"record-{police_record.pk}" in text
+    assert "Health index record" not in text
+    # Not asked to check on Ellie's contact: her contact is not found.
+    assert ellie.contact.reference not in text
+    assert reverse("enquiries:child-chronology", args=[ellie.pk]) not in text
+
+    # Once the police are asked to check, she is, with the chronology they may open.
+    contact_take(actor=Actor(user=screener), contact_id=ellie.contact_id)
+    contact_rate(
+        actor=Actor(user=screener), contact_id=ellie.contact_id, rag="amber", rationale="Why."
+    )
+    enquiry_open(
+        actor=Actor(user=screener),
+        contact_id=ellie.contact_id,
+        agency_ids=[agencies["police"].pk],
+    )
+    text = _results(client, name="Ellie Harper", **_born(ELLIE_BORN)).content.decode()
+    chronology = reverse("enquiries:child-chronology", args=[ellie.pk])
+    assert chronology in text
+    assert client.get(chronology).status_code == 200
+    assert "Health index record" not in text
+
+
+def test_a_researcher_of_another_agency_still_does_not_find_the_contact(
+    make_user: Callable[..., User], ellie: ContactPerson
+) -> None:
+    from openmash.core.roles import Role
+
+    health = make_user("health_researcher", Role.AGENCY_RESEARCHER, "health")
+    text = _results(signed_in(health), nhs_number=ELLIE_NHS).content.decode()
+    assert "No results" in text
+
+
+# --- The audit log and the address ----------------------------------------------------------
+
+
+def test_the_search_and_each_result_shown_are_audited_without_the_terms(
+    screener: User, ellie: ContactPerson
+) -> None:
+    client = signed_in(screener)
+    page = _results(client, name="Elly Harper", nhs_number=ELLIE_NHS)
+    search_id = page.wsgi_request.path.rstrip("/").rsplit("/", 1)[-1]
+    searched = AuditEvent.objects.get(action=AuditAction.SEARCH, object_type="child_search")
+    assert searched.actor_user == screener
+    assert searched.object_id == search_id
+    assert searched.detail["fields"] == ["name", "nhs_number"]
+    assert searched.detail["results"] == 1
+    shown = AuditEvent.objects.get(action=AuditAction.LIST, object_type="person")
+    assert shown.object_id == str(ellie.pk)
+    assert shown.contact_id == ellie.contact_id
+    assert shown.detail == {"via": "find_a_child", "search": search_id}
+    logged = str(list(AuditEvent.objects.values_list("object_id", "detail")))
+    for term in ("Elly", "Harper", ELLIE_NHS):
+        assert term not in logged
+    # Reloading runs and records the search again.
+    client.get(page.wsgi_request.path)
+    assert AuditEvent.objects.filter(action=AuditAction.SEARCH).count() == 2
+
+
+def test_a_search_id_is_the_users_own_and_only_for_a_while(
+    screener: User, manager: User, ellie: ContactPerson, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = signed_in(screener)
+    location = _search(client, nhs_number=ELLIE_NHS)["Location"]
+    # Another user's session does not hold it.
+    other = signed_in(manager).get(location).content.decode()
+    assert "That search has expired" in other
+    assert "Ellie Harper" not in other
+    # Nor does the user's own, after SEARCH_MINUTES.
+    from openmash.enquiries.views import search as search_views
+
+    real = search_views.time.time
+    monkeypatch.setattr(search_views.time, "time", lambda: real() + 31 * 60)
+    assert "That search has expired" in client.get(location).content.decode()
+    assert not AuditEvent.objects.filter(action=AuditAction.SEARCH).exists()
+
+
+def test_the_form_is_only_ever_sent_by_post(screener: User) -> None:
+    text = signed_in(screener).get(SEARCH).content.decode()
+    assert 'method="post"' in text
+    assert 'method="get"' not in text
+
+
+# --- Queries ----------------------------------------------------------------------------------
+
+
+def test_the_results_take_the_same_number_of_queries_however_many(
+    screener: User, school_referrer: User, agencies: dict[str, Agency]
+) -> None:
+    def make(count: int, family: str) -> None:
+        for n in range(count):
+            contact_create(
+                actor=Actor(user=school_referrer),
+                submission=a_submission(
+                    people=[
+                        a_child(
+                            given_names=f"Kid{chr(65 + n)}",
+                            family_name=family,
+                            date_of_birth=date(2015, 1, 1 + n),
+                            nhs_number="",
+                        )
+                    ]
+                ),
+            )
+            _agency_record(
+                agencies["health"],
+                f"{family}{n}",
+                given_names=f"Kid{chr(65 + n)}",
+                family_name=family,
+                postcode="DC9 9ZZ",
+            )
+
+    make(1, "Quill")
+    make(6, "Pardoe")
+    client = signed_in(screener)
+    counts = []
+    for family in ("Quill", "Pardoe"):
+        location = _search(client, name=family)["Location"]
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(location)
+        assert page.status_code == 200
+        counts.append(len(queries))
+    few, many = counts
+    assert few == many
+    assert many <= 20, "\n".join(q["sql"][:200] for q in queries.captured_queries)
