@@ -11,13 +11,16 @@ On a throwaway PostgreSQL database, in one run:
 3. at each size, in-process with Django's test Client (median of 20 after warm-up) and
    with its query count: the screening queue (screener), the police check queue (police
    researcher), the decision page of a contact awaiting decision (manager), the screening
-   page of a contact about a child with earlier contacts, and that child's chronology.
+   page of a contact about a child with earlier contacts, that child's chronology, and
+   early help's hand-on queue (HAND_ONS_PENDING cases waiting, with their age and
+   acceptance deadline, and the recently answered ones).
 
     .venv/bin/python bench/mash_queues.py [--quick]     # --quick: 20,000 instead of 252,000
 """
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import timedelta
@@ -44,13 +47,17 @@ from _common import (
 )
 
 NAME = "mash_queues"
-PG_DATABASE = "openmash_bench_queues"
+# BENCH_QUEUES_DATABASE: another openmash_bench* name, so two runs at once do not collide.
+PG_DATABASE = os.environ.get("BENCH_QUEUES_DATABASE", "openmash_bench_queues")
 OPEN = 2_000
 OPEN_MARK = "bench-open"
 STATES = [("received", 600), ("screening", 300), ("checks_in_progress", 900)]
 TIMED_REQUESTS = 20
 WARMUP_REQUESTS = 3
 BATCH = 5_000
+# Cases handed on to early help from the closed contacts: waiting, and already accepted.
+HAND_ONS_PENDING = 300
+HAND_ONS_ACCEPTED = 100
 
 
 def phase_enquiries(seed: int) -> dict[str, Any]:
@@ -153,7 +160,9 @@ def phase_enquiries(seed: int) -> dict[str, Any]:
                 ),
                 batch_size=BATCH,
             )
-    closed = Contact.objects.exclude(received_at_reason=OPEN_MARK).exclude(state="closed")
+    closed = Contact.objects.exclude(received_at_reason=OPEN_MARK).exclude(
+        state__in=["closed", "handed_on"]
+    )
     ids = list(closed.values_list("pk", "received_at"))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
@@ -178,13 +187,70 @@ def phase_enquiries(seed: int) -> dict[str, Any]:
                     )
                 )
             Decision.objects.bulk_create(decisions)
+    hand_ons = _hand_on_fixture(rng, now)
     return {
+        "hand_ons": hand_ons,
         "closed_now": len(ids),
         "open": Contact.objects.filter(received_at_reason=OPEN_MARK).count(),
         "contacts": Contact.objects.count(),
         "decisions": Decision.objects.count(),
         "elapsed_s": time.perf_counter() - began,
     }
+
+
+def _hand_on_fixture(rng: Any, now: Any) -> int:
+    """Once: the newest closed contacts handed on to early help, HAND_ONS_PENDING waiting
+    (handed on in the last 5 days, so some are past the acceptance deadline) and
+    HAND_ONS_ACCEPTED accepted."""
+    from django.db import transaction
+
+    from openmash.accounts.models import User
+    from openmash.area.calendar import calendar_for_area
+    from openmash.area.deadlines import hand_on_deadline
+    from openmash.area.models import Outcome, WorkingHours
+    from openmash.contacts.models import Contact
+    from openmash.enquiries.models import Decision, HandOn
+
+    if HandOn.objects.exists():
+        return HandOn.objects.count()
+    coordinator = User.objects.get(username="earlyhelp")
+    early_help = Outcome.objects.filter(hand_on_to="early_help").order_by("order").first()
+    assert early_help is not None
+    hours, calendar = WorkingHours.objects.first() or WorkingHours(), calendar_for_area()
+    total = HAND_ONS_PENDING + HAND_ONS_ACCEPTED
+    decisions = list(
+        Decision.objects.filter(contact__state="closed")
+        .order_by("-contact__received_at", "-contact_id")
+        .values_list("pk", "contact_id")[:total]
+    )
+    made = []
+    with transaction.atomic():
+        Decision.objects.filter(pk__in=[pk for pk, _ in decisions]).update(
+            outcome=early_help, receiving_team="Eastbridge early help hub"
+        )
+        for number, (decision_id, contact_id) in enumerate(decisions):
+            created_at = now - timedelta(hours=rng.uniform(0.5, 120))
+            pending = number < HAND_ONS_PENDING
+            made.append(
+                HandOn(
+                    contact_id=contact_id,
+                    decision_id=decision_id,
+                    team="early_help",
+                    state="pending" if pending else "accepted",
+                    created_at=created_at,
+                    deadline_at=hand_on_deadline(
+                        handed_on_at=created_at, hours=hours, calendar=calendar
+                    ),
+                    responded_by=None if pending else coordinator,
+                    responded_at=None if pending else created_at + timedelta(hours=3),
+                    allocated_worker="" if pending else "Sam Patel",
+                )
+            )
+        HandOn.objects.bulk_create(made, batch_size=BATCH)
+        Contact.objects.filter(
+            pk__in=[contact_id for _, contact_id in decisions[:HAND_ONS_PENDING]]
+        ).update(state="handed_on")
+    return len(made)
 
 
 def _timed(client: Any, path: str) -> dict[str, Any]:
@@ -219,7 +285,7 @@ def phase_pages() -> dict[str, Any]:
 
     from openmash.accounts.models import User
     from openmash.contacts.models import Contact, ContactPerson
-    from openmash.enquiries.models import AgencyCheck
+    from openmash.enquiries.models import AgencyCheck, HandOn
 
     def signed_in(username: str) -> Any:
         client = Client(SERVER_NAME="127.0.0.1")
@@ -246,10 +312,11 @@ def phase_pages() -> dict[str, Any]:
         or ContactPerson.objects.filter(contact__state="received").first()
     )
     assert child is not None
-    screener, police, manager = (
+    screener, police, manager, early_help = (
         signed_in("screener"),
         signed_in("police.researcher"),
         signed_in("manager"),
+        signed_in("earlyhelp"),
     )
     return {
         "contacts": Contact.objects.count(),
@@ -265,6 +332,11 @@ def phase_pages() -> dict[str, Any]:
             screener, reverse("enquiries:screening", args=[child.contact.reference])
         ),
         "chronology": _timed(screener, reverse("enquiries:child-chronology", args=[child.pk])),
+        "hand_on_queue": _timed(early_help, reverse("enquiries:hand-on-queue")),
+        "immediate_risk_open": Contact.objects.filter(
+            received_at_reason=OPEN_MARK, immediate_risk=True
+        ).count(),
+        "hand_ons_pending": HandOn.objects.filter(state="pending").count(),
     }
 
 
@@ -275,6 +347,7 @@ PAGES = [
     ("decision_page", "Decision page with three agencies' findings (manager)"),
     ("screening_page", "Screening page of a contact about a child with earlier contacts"),
     ("chronology", "That child's chronology"),
+    ("hand_on_queue", "Early help's hand-on queue, with age and acceptance deadline"),
 ]
 
 
@@ -351,9 +424,10 @@ def main(argv: list[str] | None = None) -> int:
         f"MASH working pages with {big['open']:,} open and {historic_big:,} historic contacts",
         figures,
         command,
-        "The screening queue, an agency's check queue, a check, the decision page, the "
-        "screening page and a child's chronology on PostgreSQL, at a small and a large "
-        "history in the same run.",
+        "The screening queue (immediate risk and red first, with their markers), an "
+        "agency's check queue, a check, the decision page, the screening page, a child's "
+        "chronology and early help's hand-on queue (with each case's age and acceptance "
+        "deadline) on PostgreSQL, at a small and a large history in the same run.",
         [
             "In-process with Django's test Client signed in with force_login: median of 20 "
             "after 3 warm-up requests; the query count is one further request, counted with "
@@ -365,6 +439,11 @@ def main(argv: list[str] | None = None) -> int:
             "demo data; see phase_enquiries in bench/mash_queues.py.",
             f"The chronology and screening page are for a child named in "
             f"{big['child_contacts']} contacts at the large size.",
+            f"Of the open contacts, {big['immediate_risk_open']:,} have a child at immediate "
+            "risk (the contact fixture's 8%), sorted and marked first in the screening queue. "
+            f"The hand-on queue lists {big['hand_ons_pending']:,} cases waiting for early "
+            f"help (handed on in the last 5 days, some past the acceptance deadline) and the "
+            "recently answered ones.",
         ],
         extra={"sizes": {str(size): value for size, value in sizes.items()}},
     )

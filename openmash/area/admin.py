@@ -157,6 +157,22 @@ class WorkingHoursForm(forms.ModelForm):
         ],
     )
 
+    urgent_unassigned_minutes = forms.IntegerField(
+        label="Alert when urgent work is unassigned for (minutes)",
+        help_text="MASH managers are alerted, once per contact, when a contact with a "
+        "child at immediate risk, or rated at the most urgent level, has waited this many "
+        "minutes with nobody taking it.",
+        validators=[
+            MinValueValidator(1, "Enter a number of minutes of 1 or more"),
+            MaxValueValidator(1440, "Enter no more than 1,440 minutes (a day)"),
+        ],
+    )
+    hand_on_acceptance_hours = _hours_field(
+        "Hand-ons accepted within (hours)",
+        "Time from the MASH handing a case on to the receiving team accepting or returning "
+        "it. A change applies to cases handed on from then on.",
+    )
+
     class Meta:
         model = WorkingHours
         fields = [
@@ -170,6 +186,9 @@ class WorkingHoursForm(forms.ModelForm):
             "saturday",
             "sunday",
             "reminder_hours_before",
+            "urgent_unassigned_minutes",
+            "hand_on_acceptance_hours",
+            "hand_on_acceptance_counting",
             "nation",
         ]
 

@@ -102,6 +102,28 @@ class WorkingHours(models.Model):
         default=1,
         help_text="How long before a deadline the person responsible is reminded (clock hours).",
     )
+    urgent_unassigned_minutes = models.PositiveSmallIntegerField(
+        "alert when urgent work is unassigned for (minutes)",
+        default=10,
+        help_text="MASH managers are alerted, once, when a contact with a child at "
+        "immediate risk, or rated at the most urgent level, has been received this many "
+        "minutes and nobody has taken it.",
+    )
+    hand_on_acceptance_hours = models.DecimalField(
+        "hand-ons accepted within (hours)",
+        max_digits=6,
+        decimal_places=2,
+        default=8,
+        help_text="Time from the MASH handing a case on to the receiving team accepting or "
+        "returning it. The team is reminded before this deadline and MASH managers alerted "
+        "once it has passed. A change applies to cases handed on from then on.",
+    )
+    hand_on_acceptance_counting = models.CharField(
+        "hand-on timescale counted in",
+        max_length=10,
+        choices=TimeCounting.choices,
+        default=TimeCounting.WORKING_HOURS,
+    )
     nation = models.CharField(
         "bank holidays of",
         max_length=20,

@@ -241,6 +241,10 @@ class HandOn(models.Model):
         max_length=20, choices=HandOnState.choices, default=HandOnState.PENDING
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When the receiving team should have accepted or returned it: the area's acceptance
+    # timescale from created_at, set when it is handed on (empty for hand-ons made before
+    # the timescale existed: openmash.enquiries.hand_on_deadlines works those out).
+    deadline_at = models.DateTimeField(null=True, blank=True)
     allocated_worker = models.CharField(max_length=200, blank=True)
     # How the referrer and the MASH reach the allocated worker (a phone number or a team
     # inbox), given on acceptance.
@@ -264,6 +268,9 @@ class MessageKind(models.TextChoices):
     DEADLINE_REMINDER = "deadline_reminder", "Reminder before a deadline"
     DEADLINE_PASSED = "deadline_passed", "Alert that a deadline has passed"
     HAND_ON = "hand_on", "Case handed on"
+    URGENT_UNASSIGNED = "urgent_unassigned", "Alert that urgent work is unassigned"
+    HAND_ON_REMINDER = "hand_on_reminder", "Reminder that a hand-on is waiting"
+    HAND_ON_OVERDUE = "hand_on_overdue", "Alert that a hand-on is past its deadline"
 
 
 class MessageStatus(models.TextChoices):

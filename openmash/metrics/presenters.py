@@ -114,6 +114,9 @@ class Tile:
     label: str
     value: str
     hint: str
+    # The RAG rating a timeliness figure is for: a headline share in time is never
+    # blended across ratings, where a good green figure would hide a poor red one.
+    rag: str = ""
 
 
 def _head(*texts: str, first_text: bool = True) -> tuple[Cell, ...]:
@@ -195,6 +198,15 @@ def _duration_row(
     return tuple(cells)
 
 
+# The dimension of a table by RAG rating (openmash.metrics.indicators.timeliness).
+RAG_DIMENSION = "RAG rating"
+
+
+def _in_time_text(row: DurationRow) -> str:
+    """A share in time with what it is of: "Red 5.1% (2 of 39)"."""
+    return f"{row.label} {percent(row.share_within)} ({whole(row.within or 0)} of {whole(row.due)})"
+
+
 def _durations(title: str, figure: DurationTable, unit: Unit) -> tuple[str, list[Table]]:
     in_days = unit == Unit.DAYS
     with_deadline = figure.overall.has_deadline
@@ -213,8 +225,8 @@ def _durations(title: str, figure: DurationTable, unit: Unit) -> tuple[str, list
     summary = f"Median {hours(overall.median_hours)} hours"
     if in_days:
         summary += f" ({days(overall.median_hours)} days)"
-    if with_deadline:
-        summary += f"; {percent(overall.share_within)} in time"
+    if with_deadline and figure.dimension == RAG_DIMENSION:
+        summary += "; in time: " + "; ".join(_in_time_text(row) for row in figure.rows if row.due)
     if overall.median_hours is None:
         summary = "Nothing has finished this step yet"
     return summary, [Table(title, _head(*head), (*rows, total), total_last=True)]
@@ -419,6 +431,21 @@ def indicator_section(
     )
 
 
+def _in_time_tiles(turnaround: DurationTable) -> list[Tile]:
+    """Decided in time, one tile per RAG rating (most urgent first), each with its count:
+    never one blended figure, which let a good green share hide a poor red one."""
+    return [
+        Tile(
+            f"decided_in_time_{row.key}",
+            f"{row.label}: decided in time",
+            percent(row.share_within),
+            f"{whole(row.within or 0)} of {whole(row.due)} due by the RAG rating's deadline",
+            rag=row.label,
+        )
+        for row in turnaround.rows
+    ]
+
+
 def _tiles(figures: Mapping[str, Any]) -> list[Tile]:
     received: Count = figures["contacts_received"]
     turnaround: DurationTable = figures["decision_turnaround"]
@@ -433,12 +460,7 @@ def _tiles(figures: Mapping[str, Any]) -> list[Tile]:
             f"{days(turnaround.overall.median_hours)} days",
             "from receipt to the MASH decision",
         ),
-        Tile(
-            "decided_in_time",
-            "Decided in time",
-            percent(turnaround.overall.share_within),
-            "by the RAG rating's deadline",
-        ),
+        *_in_time_tiles(turnaround),
         Tile("nfa_rate", "No further action", percent(nfa.overall.ratio), "of decided contacts"),
         Tile("re_referrals", "Re-referrals", percent(re_referrals.ratio), "within 12 months"),
         Tile("open_at_end", "Open at the end", whole(workload.total), "contacts in the MASH"),

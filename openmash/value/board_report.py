@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from openmash.area.calendar import LONDON
-from openmash.area.models import Outcome, OutcomeKind
+from openmash.area.models import Outcome, OutcomeKind, RagLevel
 from openmash.metrics.charts import Chart, ChartKind, ChartSeries, chart_for, chart_svg
 from openmash.metrics.charts.model import BLUE, COLOURS
 from openmash.metrics.evaluation import (
@@ -186,6 +186,8 @@ class Headline:
     interval: str
     # Whether the change is unlikely to be chance: "Yes", "No", or a dash / withheld.
     beyond_chance: str
+    # The RAG rating a share in time is for (those are never blended across ratings).
+    rag: str = ""
 
 
 @dataclass(frozen=True)
@@ -314,6 +316,51 @@ COMPARED = [
     ("step_down", "Decided contacts stepped down to early help", "step_down"),
     ("re_referrals", "Contacts about a child decided on in the 12 months before", "re_referrals"),
 ]
+
+
+# The shares in time, given once per RAG rating and never blended across ratings (a good
+# green share hid a poor red one): key, and the label with {rag} for the rating's name.
+BY_RAG = {
+    "decided_in_time": "{rag} contacts decided within the RAG rating's timescale",
+    "checks_in_time": "Agency checks on {rag} contacts answered within timescale",
+}
+
+
+def _with_counts(text: str, figure: PeriodFigure) -> str:
+    """A share as published, with what it is of: "5.1% (2 of 39)"; withheld stays so."""
+    if text in (SUPPRESSED, NO_FIGURE) or figure.numerator is None:
+        return text
+    return f"{text} ({whole(figure.numerator)} of {whole(figure.count)})"
+
+
+def by_rag_headlines(
+    key: str,
+    measure: str,
+    this_month: MetricFilter,
+    last_year: MetricFilter,
+    contacts: tuple[int, int],
+) -> list[Headline]:
+    """A share in time for each active RAG rating, most urgent first, with its counts."""
+    rows = []
+    for level in RagLevel.objects.filter(active=True).order_by("order"):
+        comparison = before_after_compare(
+            measure,
+            before=replace(last_year, rag=level.code),
+            after=replace(this_month, rag=level.code),
+            rag_label=level.label,
+        )
+        row = compared_headline(
+            f"{key}_{level.code}", BY_RAG[key].format(rag=level.label), comparison, contacts
+        )
+        rows.append(
+            replace(
+                row,
+                now=_with_counts(row.now, comparison.after),
+                before=_with_counts(row.before, comparison.before),
+                rag=level.label,
+            )
+        )
+    return rows
 
 
 def _daily(series: Series) -> dict[int, int]:
@@ -711,16 +758,20 @@ def _headlines(
     open_now: Workload = now["open_per_screener"]
     open_before: Workload = before["open_per_screener"]
     contacts = (received_now.value, received_before.value)
-    compared = [
-        compared_headline(
-            key,
-            label,
-            before_after_compare(measure, before=last_year, after=this_month),
-            contacts,
-            (key in published[0].shares_withheld, key in published[1].shares_withheld),
+    compared = []
+    for key, label, measure in COMPARED:
+        if key in BY_RAG:
+            compared += by_rag_headlines(key, measure, this_month, last_year, contacts)
+            continue
+        compared.append(
+            compared_headline(
+                key,
+                label,
+                before_after_compare(measure, before=last_year, after=this_month),
+                contacts,
+                (key in published[0].shares_withheld, key in published[1].shares_withheld),
+            )
         )
-        for key, label, measure in COMPARED
-    ]
     if not received_before.value:
         # No contacts at all a year before: OpenMASH was most likely not in use, and a
         # change from nothing says nothing.

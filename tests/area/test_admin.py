@@ -49,6 +49,9 @@ def hours_form(**changes: Any) -> dict[str, Any]:
         "thursday": "on",
         "friday": "on",
         "reminder_hours_before": "1",
+        "urgent_unassigned_minutes": "10",
+        "hand_on_acceptance_hours": "8",
+        "hand_on_acceptance_counting": "working",
         "nation": "england-and-wales",
         "_save": "Save",
     }
@@ -168,6 +171,8 @@ def test_the_rag_code_cannot_be_changed_once_created(admin_client: Client) -> No
             "at least one day",
         ),
         ({"reminder_hours_before": "-1"}, "0 or more"),
+        ({"urgent_unassigned_minutes": "0"}, "1 or more"),
+        ({"hand_on_acceptance_hours": "0"}, "greater than 0"),
     ],
 )
 def test_it_refuses_working_hours_with_no_working_time(
@@ -307,3 +312,23 @@ def test_the_default_outcomes_say_what_kind_they_are(db: None) -> None:
         "already_open": "other",
         "transfer_la": "other",
     }
+
+
+def test_the_administrator_sets_the_urgent_alert_minutes_and_the_hand_on_timescale(
+    admin_client: Client,
+) -> None:
+    hours = WorkingHours.objects.get()
+    assert (hours.urgent_unassigned_minutes, hours.hand_on_acceptance_hours) == (10, Decimal(8))
+    response = admin_client.post(
+        change_url("workinghours", hours.pk),
+        hours_form(
+            urgent_unassigned_minutes="5",
+            hand_on_acceptance_hours="16",
+            hand_on_acceptance_counting="clock",
+        ),
+    )
+    assert response.status_code == 302
+    hours.refresh_from_db()
+    assert hours.urgent_unassigned_minutes == 5
+    assert hours.hand_on_acceptance_hours == Decimal(16)
+    assert hours.hand_on_acceptance_counting == "clock"

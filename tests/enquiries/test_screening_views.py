@@ -89,7 +89,7 @@ def _pass_to_worker(contact: Contact, user: User, worker: str = "Sam Patel") -> 
 # --- The queue ---------------------------------------------------------------------------
 
 
-def test_it_lists_open_contacts_nearest_deadline_first(
+def test_it_lists_immediate_risk_first_then_the_nearest_deadline(
     make_contact: MakeContact, screener: User
 ) -> None:
     amber = make_contact()
@@ -101,7 +101,8 @@ def test_it_lists_open_contacts_nearest_deadline_first(
 
     references = _queue_references(signed_in(screener))
 
-    assert references == [overdue.reference, red.reference, amber.reference, green.reference]
+    # Urgent first (issue 12): the immediate-risk contact before even an overdue one.
+    assert references == [red.reference, overdue.reference, amber.reference, green.reference]
 
 
 def test_it_filters_by_state_rating_overdue_and_screener(

@@ -54,7 +54,16 @@ def test_it_shows_every_indicator_with_its_definition_and_no_names(week: Hub, pe
     assert "Every contact received in the period, whatever happened to it next." in html
     tiles = {tile.key: tile.value for tile in page.tiles}
     assert tiles["contacts_received"] == "8"
-    assert tiles["decided_in_time"] == "57.1%"
+    # Decided in time by RAG rating, never blended (issue 12): 4 of the 7 due overall.
+    in_time = {tile.key: (tile.value, tile.hint) for tile in page.tiles if tile.rag}
+    assert "decided_in_time" not in tiles
+    assert {key: value for key, (value, _) in in_time.items()} == {
+        "decided_in_time_red": "0.0%",
+        "decided_in_time_amber": "66.7%",
+        "decided_in_time_green": "100.0%",
+        "decided_in_time_none": "0.0%",
+    }
+    assert in_time["decided_in_time_amber"][1] == "2 of 3 due by the RAG rating's deadline"
     assert tiles["open_at_end"] == "4"
     for name in _names_of_people(week, viewer):
         assert name not in html, name

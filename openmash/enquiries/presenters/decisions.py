@@ -14,7 +14,7 @@ from openmash.contacts.codes import PrimaryNeed
 from openmash.contacts.models import Contact
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter
 from openmash.core.presenters import Deadline, Tag, rag_tag
-from openmash.core.time_text import plural, when_text
+from openmash.core.time_text import duration_text, plural, when_text
 from openmash.enquiries.models import (
     ClosureProposal,
     Decision,
@@ -215,6 +215,23 @@ class HandOnPresenter:
     @property
     def created(self) -> str:
         return when_text(self.hand_on.created_at)
+
+    @property
+    def age(self) -> str:
+        """How long it has waited for the team (while waiting), e.g. '2 days 3 hours'."""
+        if not self.is_pending:
+            return ""
+        now = self.now or timezone.now()
+        return duration_text(now - self.hand_on.created_at)
+
+    @property
+    def deadline(self) -> Deadline:
+        """When the team should accept or return it (the area's acceptance timescale)."""
+        return Deadline(self.hand_on.deadline_at, self.now or timezone.now())
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_pending and self.deadline.is_overdue
 
     @property
     def answered(self) -> str:

@@ -86,6 +86,21 @@ class ConcernFlagRow:
         return [TriggeringContactRow(contact) for contact in self.flag.contacts]
 
 
+IMMEDIATE_RISK = Tag("Immediate risk", "red")
+
+
+def urgent_unassigned_text(count: int, minutes: int) -> str:
+    """The queue's warning about urgent contacts waiting for a screener."""
+    if not count:
+        return ""
+    contacts = "contact" if count == 1 else "contacts"
+    verb = "has" if count == 1 else "have"
+    return (
+        f"{count} urgent {contacts} (immediate risk or red) {verb} waited more than "
+        f"{minutes} minute{'' if minutes == 1 else 's'} with nobody assigned"
+    )
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """One open contact in the screening queue."""
@@ -104,6 +119,23 @@ class QueueRow:
     @property
     def rag(self) -> Tag:
         return rag_tag(self.contact.rag_level)
+
+    @property
+    def immediate_risk(self) -> Tag | None:
+        """The referrer said a child is at immediate risk: marked, and sorted first."""
+        return IMMEDIATE_RISK if self.contact.immediate_risk else None
+
+    @property
+    def managers_alerted(self) -> bool:
+        """MASH managers have been alerted that it waits with nobody assigned."""
+        return self.contact.assigned_to_id is None and bool(
+            getattr(self.contact, "urgent_alerted", False)
+        )
+
+    @property
+    def needs_rating_now(self) -> bool:
+        """An immediate-risk contact nobody has rated yet: highlighted in the queue."""
+        return bool(self.contact.immediate_risk) and not self.is_rated
 
     @property
     def deadline(self) -> Deadline:

@@ -10,6 +10,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from openmash.accounts.models import User
+from openmash.area.deadlines import hand_on_deadlines_fill
 from openmash.area.models import HandOnTeam, LevelOfNeed, Outcome
 from openmash.contacts.codes import CHILD_ROLES, ContactState
 from openmash.contacts.models import Contact, ContactPerson
@@ -366,6 +367,7 @@ def hand_on_queue_for(*, actor: Actor) -> HandOnQueue:
     teams = _teams_for(user)
     mine = _hand_ons_with_contact().filter(team__in=teams)
     pending = list(mine.filter(state=HandOnState.PENDING).order_by("created_at", "id"))
+    hand_on_deadlines_fill(pending)
     answered = list(
         mine.exclude(state=HandOnState.PENDING).order_by(
             F("responded_at").desc(nulls_last=True), "-id"
@@ -404,6 +406,8 @@ def hand_on_get_for(*, actor: Actor, hand_on_id: int) -> HandOn:
     )
     if hand_on is None or not user.has_perm("enquiries.respond_to_hand_on", hand_on):
         raise Http404
+    if hand_on.state == HandOnState.PENDING:
+        hand_on_deadlines_fill([hand_on])
     audit_record(
         actor=actor,
         action=AuditAction.READ,

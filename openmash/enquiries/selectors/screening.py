@@ -4,16 +4,29 @@ MASH's screeners and managers and recorded in the audit log."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
 from openmash.accounts.models import Agency, User
-from openmash.area.models import HandOnTeam, Outcome
+from openmash.area.models import HandOnTeam, Outcome, RagLevel, WorkingHours
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson, PersonCorrection
 from openmash.core.audit import Actor, audit_record, audit_record_many
@@ -32,6 +45,8 @@ from openmash.enquiries.models import (
     Decision,
     HandOn,
     HandOnState,
+    Message,
+    MessageKind,
     RagRating,
 )
 from openmash.enquiries.selectors.corrections import corrections_of
@@ -72,6 +87,50 @@ class ScreeningQueue:
     open_count: int
     overdue_count: int
     now: datetime
+    # Immediate-risk or most urgent contacts nobody has taken within the area's few
+    # minutes (the ones MASH managers are alerted about), and those minutes.
+    urgent_unassigned_count: int = 0
+    urgent_minutes: int = 0
+
+
+# Urgency, most urgent first: a child at immediate risk (as the referrer said), then the
+# area's most urgent RAG level (red), then everything else; within each, the deadline.
+IMMEDIATE_RISK, MOST_URGENT, OTHER = 0, 1, 2
+
+
+def most_urgent_q() -> Q:
+    """Contacts rated at the area's most urgent active RAG level (red), as a filter that
+    reads the level inside the same query."""
+    first = RagLevel.objects.filter(active=True).order_by("order").values("order")[:1]
+    return Q(rag_level__order=Subquery(first))
+
+
+def urgent_q() -> Q:
+    """A child at immediate risk, or rated at the most urgent level."""
+    return Q(immediate_risk=True) | most_urgent_q()
+
+
+def urgency_rank() -> Case:
+    return Case(
+        When(immediate_risk=True, then=Value(IMMEDIATE_RISK)),
+        When(most_urgent_q(), then=Value(MOST_URGENT)),
+        default=Value(OTHER),
+        output_field=IntegerField(),
+    )
+
+
+def urgent_unassigned_q(now: datetime, minutes: int) -> Q:
+    """Urgent contacts nobody has taken, received more than `minutes` before `now`."""
+    return (
+        urgent_q()
+        & Q(assigned_to__isnull=True)
+        & Q(received_at__lt=now - timedelta(minutes=minutes))
+    )
+
+
+def urgent_unassigned_minutes() -> int:
+    hours = WorkingHours.objects.first() or WorkingHours()
+    return int(hours.urgent_unassigned_minutes)
 
 
 def _filtered(
@@ -104,11 +163,14 @@ def screening_queue_page(
     page_number: str | int | None,
     now: datetime | None = None,
 ) -> ScreeningQueue:
-    """Every open contact, the nearest deadline first (unrated ones on their provisional
-    deadline; none last), 50 a page; records each one shown. Counts only open contacts,
-    so the count stays fast however many closed contacts the MASH holds."""
+    """Every open contact, urgent work first: a child at immediate risk, then the most
+    urgent rating (red), then the rest; within each the nearest deadline first (unrated
+    ones on their provisional deadline; none last), 50 a page; records each one shown.
+    Counts only open contacts, so the count stays fast however many closed contacts the
+    MASH holds."""
     user = _require_screening(actor)
     now = now or timezone.now()
+    minutes = urgent_unassigned_minutes()
     open_contacts = Contact.objects.filter(state__in=workflow.OPEN_STATES)
     contacts = (
         _filtered(open_contacts, filters, user, now)
@@ -120,7 +182,14 @@ def screening_queue_page(
                 to_attr="children",
             )
         )
-        .order_by(F("deadline_at").asc(nulls_last=True), "id")
+        .annotate(
+            urgency=urgency_rank(),
+            # MASH managers already alerted that it waits unassigned (deadline_alerts).
+            urgent_alerted=Exists(
+                Message.objects.filter(contact=OuterRef("pk"), kind=MessageKind.URGENT_UNASSIGNED)
+            ),
+        )
+        .order_by("urgency", F("deadline_at").asc(nulls_last=True), "id")
     )
     page = Paginator(contacts, QUEUE_PER_PAGE).get_page(page_number)
     # Cumulative concern, for the whole page at once; QueueRow reads it off each contact.
@@ -130,7 +199,11 @@ def screening_queue_page(
     for contact in page.object_list:
         contact.concern_flags = flags.get(contact.pk, [])
         contact.has_open_conflict = contact.pk in conflicted
-    counts = open_contacts.aggregate(open=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+    counts = open_contacts.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=overdue_q(now)),
+        urgent_unassigned=Count("id", filter=urgent_unassigned_q(now, minutes)),
+    )
     audit_record_many(
         actor=actor,
         action=AuditAction.LIST,
@@ -138,7 +211,12 @@ def screening_queue_page(
         objects=[(contact.pk, contact.pk) for contact in page.object_list],
     )
     return ScreeningQueue(
-        page=page, open_count=counts["open"], overdue_count=counts["overdue"], now=now
+        page=page,
+        open_count=counts["open"],
+        overdue_count=counts["overdue"],
+        now=now,
+        urgent_unassigned_count=counts["urgent_unassigned"],
+        urgent_minutes=minutes,
     )
 
 

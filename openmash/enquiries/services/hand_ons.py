@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openmash.accounts.models import User
-from openmash.area.deadlines import decision_deadline, provisional_level
+from openmash.area.deadlines import decision_deadline, hand_on_deadline, provisional_level
 from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
@@ -33,7 +33,11 @@ def _hand_on(actor: Actor, contact: Contact, decision: Decision, now: datetime) 
     if team in QUEUED_TEAMS:
         workflow.move(contact, ContactState.HANDED_ON)
         hand_on = HandOn.objects.create(
-            contact=contact, decision=decision, team=team, created_at=now
+            contact=contact,
+            decision=decision,
+            team=team,
+            created_at=now,
+            deadline_at=hand_on_deadline(handed_on_at=now),
         )
         publish(EventKind.HAND_ON_CREATED, hand_on)
         _audit(

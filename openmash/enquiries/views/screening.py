@@ -40,6 +40,7 @@ from openmash.enquiries.presenters.screening import (
     QueueRow,
     ScreeningPage,
     screening_actions,
+    urgent_unassigned_text,
     when_text,
 )
 from openmash.enquiries.selectors.screening import (
@@ -108,6 +109,9 @@ def screening_queue_view(request: HttpRequest) -> HttpResponse:
             "page": queue.page,
             "filter_query": query.urlencode(),
             "is_filtered": form.is_filtered,
+            "urgent_unassigned": urgent_unassigned_text(
+                queue.urgent_unassigned_count, queue.urgent_minutes
+            ),
         },
     )
 

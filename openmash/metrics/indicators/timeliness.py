@@ -323,7 +323,9 @@ def check_turnaround(f: MetricFilter) -> DurationTable:
     social care to the receiving team accepting it or returning it to the MASH, by team,
     for contacts received in the period. Hand-ons withdrawn because an amended decision
     sent the case elsewhere are left out. Hand-ons not answered by the end of the period
-    are open. There is no timescale for this step in OpenMASH yet.""",
+    are open. Each hand-on now has an acceptance deadline (the area's hand-on timescale,
+    shown on the team's queue with reminders and escalation), but this figure does not yet
+    give a share accepted in time.""",
     unit=Unit.HOURS,
     group=Group.TIMELINESS,
 )
