@@ -52,8 +52,10 @@ NO_CHECKPOINT_DIRECTORY = (
     "(spark.sparkContext.setCheckpointDir)."
 )
 LOCAL_SPARK_MASTER = "local[2]"
-# Columns the comparisons read as lists; every other column but the id is text.
+# Columns the comparisons read as lists, and as true/false; every other column but the id
+# is text.
 _LIST_COLUMNS = frozenset({"given_forms", "family_parts", "aliases"})
+_BOOLEAN_COLUMNS = frozenset({"given_known"})
 
 
 class BackendUnavailable(RuntimeError):
@@ -255,6 +257,7 @@ def _spark_frame(frame: pd.DataFrame, spark: "SparkSession") -> Any:
     fails on a column that is empty in every record, e.g. UPN in a small area)."""
     from pyspark.sql.types import (
         ArrayType,
+        BooleanType,
         DataType,
         LongType,
         StringType,
@@ -266,6 +269,8 @@ def _spark_frame(frame: pd.DataFrame, spark: "SparkSession") -> Any:
         if column == "unique_id":
             integer = pd.api.types.is_integer_dtype(frame[column])
             return LongType() if integer else StringType()
+        if column in _BOOLEAN_COLUMNS:
+            return BooleanType()
         return ArrayType(StringType()) if column in _LIST_COLUMNS else StringType()
 
     columns = list(COMPARISON_COLUMNS)

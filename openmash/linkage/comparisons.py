@@ -25,7 +25,7 @@ from typing import Any
 
 import jellyfish
 
-from openmash.people.standardise import name_standard, person_standard
+from openmash.people.standardise import given_name_known, name_standard, person_standard
 
 Record = dict[str, Any]
 Predicate = Callable[[Record, Record], bool]
@@ -57,6 +57,11 @@ DATES_APART_DAYS = 4383  # twelve years of 365.25 days
 # postcode; a date a day out at the same postcode; at a nearby or unknown one; and one
 # record written surname first.
 TWINS_ALIKE_BITS = -19.0
+# - twins whose first names are alike but are two different recognised given names (both
+#   in the name lexicon: the `nicknames` dataset and the area's additions), neither a form
+#   of the other: a typing error seldom makes another real name, so this is two people
+#   (Anne/Joanne, Jake/James), below the suggestion threshold.
+TWINS_TWO_NAMES_BITS = -26.0
 TWINS_ALIKE_NEARBY_BITS = -11.0
 TWINS_ALIKE_NEAR_DATE_BITS = -12.0
 TWINS_ALIKE_NEAR_DATE_NEARBY_BITS = -6.0
@@ -72,7 +77,7 @@ TWINS_OTHER_SURNAME_BITS = -6.0
 SIBLINGS_ALIKE_BITS = -9.0
 NO_DATE_SAME_NAMES_BITS = -5.0
 # How many levels the household comparison has (checked against COMPARISONS by a test).
-HOUSEHOLD_LEVELS = 11
+HOUSEHOLD_LEVELS = 12
 # The fixed u of the household levels (only m/u matters).
 HOUSEHOLD_U = 0.5
 
@@ -84,6 +89,8 @@ COMPARISON_COLUMNS = (
     "family_parts",
     "family_sound",
     "given_sound",
+    "given_known",
+    "given_letters",
     "aliases",
     "dob",
     "sex",
@@ -272,6 +279,27 @@ def _twins_alike(left: Record, right: Record) -> bool:
     )
 
 
+def _two_known_names(left: Record, right: Record) -> bool:
+    """Both first names recognised given names, neither a form of the other, and not one
+    name spelt two ways: sounding alike (soundex) and one edit apart, or two edits with
+    the same letters (two letters swapped): Jacob/Jakob, Ryan/Rian, Deborah/Debora,
+    Michael/Micheal. Jake/Jack, Patrick/Patricia and Anne/Joanne are two names."""
+    if not (left["given_known"] and right["given_known"]):
+        return False
+    if set(left["given_forms"] or ()) & set(right["given_forms"] or ()):
+        return False
+    first, second = left["given_std"], right["given_std"]
+    edits = levenshtein(first, second)
+    spelt_two_ways = (left["given_sound"] or "") == (right["given_sound"] or "") and (
+        edits <= 1 or (edits == 2 and left["given_letters"] == right["given_letters"])
+    )
+    return not spelt_two_ways
+
+
+def _twins_two_names(left: Record, right: Record) -> bool:
+    return _twins_alike(left, right) and _two_known_names(left, right)
+
+
 def _same_or_swapped_date(left: Record, right: Record) -> bool:
     return _both_equal(left, right, "dob") or (
         left["dob"] is not None and right["dob"] is not None and _dob_swapped(left, right)
@@ -392,6 +420,14 @@ _SQL_TWIN_LOOK = (
 _SQL_TWINS_ALIKE = (
     f"{_SQL_SAME_BIRTH_ONE_ADDRESS} AND "
     f'{_SQL_SURNAMES_ALIKE} AND "given_std_l" <> "given_std_r" AND {_SQL_NAMES_ALIKE}'
+)
+_SQL_TWO_KNOWN_NAMES = (
+    'coalesce("given_known_l", false) AND coalesce("given_known_r", false) AND '
+    'NOT coalesce(list_has_any("given_forms_l", "given_forms_r"), false) AND NOT '
+    "(coalesce(\"given_sound_l\", '') = coalesce(\"given_sound_r\", '') AND "
+    '(levenshtein("given_std_l", "given_std_r") <= 1 OR '
+    '(levenshtein("given_std_l", "given_std_r") = 2 AND '
+    '"given_letters_l" = "given_letters_r")))'
 )
 _SQL_SAME_OR_SWAPPED_DATE = (
     "(dob_l = dob_r OR (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND "
@@ -652,6 +688,15 @@ COMPARISONS: tuple[Comparison, ...] = (
                 is_null=True,
             ),
             Level(
+                "Twin look, two different recognised first names",
+                f"{_SQL_TWINS_ALIKE} AND {_SQL_TWO_KNOWN_NAMES}",
+                _twins_two_names,
+                "could be twins: two different first names {left}/{right} with the same "
+                "surname, birth and address",
+                fixed_m=HOUSEHOLD_U * 2**TWINS_TWO_NAMES_BITS,
+                fixed_u=HOUSEHOLD_U,
+            ),
+            Level(
                 "Twin look, first names alike",
                 f'{_SQL_SAME_OR_SWAPPED_DATE} AND "postcode_std_l" = "postcode_std_r" AND {_SQL_TWINS_ALIKE}',
                 _twins_alike_same_date_same_postcode,
@@ -771,6 +816,10 @@ def comparison_record(
         "family_parts": list(family_parts) or None,
         "family_sound": _empty_to_none(family_sound),
         "given_sound": _empty_to_none(given_sound),
+        # A recognised given name (None without a first name): see _two_known_names.
+        "given_known": given_name_known(given_std) if given_std else None,
+        # Its letters in order (two letters swapped leave them the same).
+        "given_letters": "".join(sorted(given_std)) if given_std else None,
         "aliases": list(aliases) or None,
         "dob": date_of_birth.isoformat() if date_of_birth else None,
         "sex": sex_code if sex_code in ("M", "F") else None,

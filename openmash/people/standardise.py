@@ -8,6 +8,9 @@ all standardise through here, so a name is compared the same way everywhere.
   given names also give their formal forms (Bill -> William, Lizzy -> Elizabeth) from the
   `nicknames` package's maintained dataset (shipped with the package: no network), plus
   the area's own additions in NICKNAMES below.
+- A first name is "known" (given_name_known) when the `nicknames` dataset, NICKNAMES or
+  the area's GIVEN_NAMES holds it: two different known names are two names, where an
+  unknown one next to a known one is more likely a typing error.
 - Dates of birth are kept as given. A day/month swap is something the comparisons
   consider (`day_month_swapped`), never something standardisation "fixes".
 - Postcodes are normalised and split into outward code and sector.
@@ -187,6 +190,33 @@ def formal_forms(first: str) -> tuple[str, ...]:
         if name and name != first and name not in own
     )
     return (*own, *dataset)
+
+
+# The area's own additions to the given names the matcher recognises (given_name_known),
+# beside every name in the `nicknames` dataset and in NICKNAMES above.
+GIVEN_NAMES: frozenset[str] = frozenset()
+
+
+@cache
+def _known_given_names() -> frozenset[str]:
+    namer = _name_variants()
+    names: set[str] = set(GIVEN_NAMES)
+    for lookup in (namer.nickname_lookup, namer.canonical_lookup):
+        for name, others in lookup.items():
+            names.add(name_standard(name))
+            names.update(name_standard(other) for other in others)
+    for nickname, formals in NICKNAMES.items():
+        names.add(nickname)
+        names.update(formals)
+    names.discard("")
+    return frozenset(names)
+
+
+def given_name_known(first: str) -> bool:
+    """Whether a (standardised) first name is a recognised given name: one the `nicknames`
+    dataset, NICKNAMES or the area's GIVEN_NAMES holds. Two different recognised names
+    that are not forms of each other are two names, not one name mistyped."""
+    return bool(first) and first in _known_given_names()
 
 
 def given_name_forms(value: str) -> tuple[str, ...]:

@@ -33,10 +33,50 @@ def _person(n: int, **fields: Any) -> dict[str, Any]:
 
 # (left, right, expected household level, lowest probability, below this probability)
 CASES: list[tuple[dict[str, Any], dict[str, Any], str, float, float]] = [
-    # Twins a short edit apart: kept below automatic linking, for a person to decide.
+    # A first name mistyped (not a recognised name) at the same home and birthday, or
+    # twins a typing error apart: kept below automatic linking, for a person to decide.
+    (
+        {"given_names": "Oliver", "date_of_birth": BORN, "sex": "M"},
+        {"given_names": "Olivr", "date_of_birth": BORN, "sex": "M"},
+        "Twin look, first names alike",
+        SUGGEST,
+        AUTO_LINK,
+    ),
+    # Twins a short edit apart whose names are two different recognised names, neither a
+    # form of the other: two people, not even suggested.
     (
         {"given_names": "Jake", "date_of_birth": BORN, "sex": "M"},
         {"given_names": "Jack", "date_of_birth": BORN, "sex": "M"},
+        "Twin look, two different recognised first names",
+        0.0,
+        SUGGEST,
+    ),
+    (
+        {"given_names": "Anne", "date_of_birth": BORN, "sex": "F"},
+        {"given_names": "Joanne", "date_of_birth": BORN, "sex": "F"},
+        "Twin look, two different recognised first names",
+        0.0,
+        SUGGEST,
+    ),
+    (
+        {"given_names": "Jake", "date_of_birth": BORN, "sex": "M"},
+        {"given_names": "James", "date_of_birth": BORN, "sex": "M", "postcode": "LS6 4QT"},
+        "Twin look, two different recognised first names",
+        0.0,
+        SUGGEST,
+    ),
+    # One name spelt two ways (sounding alike, one edit or two letters swapped apart) is
+    # not two names: still suggested.
+    (
+        {"given_names": "Jacob", "date_of_birth": BORN, "sex": "M"},
+        {"given_names": "Jakob", "date_of_birth": BORN, "sex": "M"},
+        "Twin look, first names alike",
+        SUGGEST,
+        AUTO_LINK,
+    ),
+    (
+        {"given_names": "Michael", "date_of_birth": BORN, "sex": "M"},
+        {"given_names": "Micheal", "date_of_birth": BORN, "sex": "M"},
         "Twin look, first names alike",
         SUGGEST,
         AUTO_LINK,
@@ -73,6 +113,19 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], str, float, float]] = [
         SUGGEST,
         AUTO_LINK,
     ),
+    # The same with a valid NHS number on each that agrees: the identifier lifts it.
+    (
+        {
+            "given_names": "Sebastian",
+            "date_of_birth": date(1990, 5, 2),
+            "sex": "M",
+            "nhs_number": "9434765919",
+        },
+        {"given_names": "Sebastian", "sex": "M", "nhs_number": "9434765919"},
+        "An identifier agrees",
+        AUTO_LINK,
+        1.01,
+    ),
     # Twins recorded one of them surname first.
     (
         {"given_names": "Harper", "family_name": "Liam", "date_of_birth": BORN, "sex": "M"},
@@ -89,10 +142,10 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], str, float, float]] = [
         0.0,
         AUTO_LINK,
     ),
-    # Twins a short edit apart, one record at a nearby postcode.
+    # A mistyped first name, one record at a nearby postcode.
     (
-        {"given_names": "Jake", "date_of_birth": BORN, "sex": "M"},
-        {"given_names": "Jack", "date_of_birth": BORN, "sex": "M", "postcode": "LS6 4QT"},
+        {"given_names": "Oliver", "date_of_birth": BORN, "sex": "M"},
+        {"given_names": "Olivr", "date_of_birth": BORN, "sex": "M", "postcode": "LS6 4QT"},
         "Twin look, first names alike, postcode nearby or unknown",
         SUGGEST,
         AUTO_LINK,
@@ -178,3 +231,15 @@ def test_the_household_shortcut_gives_the_levels_own_answer() -> None:
     levels = [household.level_of(a, b) for a, b in pairs]
     assert levels == [plain.level_of(a, b) for a, b in pairs]
     assert len(set(levels)) > 5  # the pairs reach many levels
+
+
+def test_a_recognised_given_name_is_told_from_a_mistyped_one() -> None:
+    from openmash.people.standardise import given_name_known
+
+    assert given_name_known("joanne") and given_name_known("jake")
+    assert given_name_known("bill")  # a nickname from the dataset is a name too
+    assert not given_name_known("olivr")
+    assert not given_name_known("")
+    assert _person(1, given_names="Anne")["given_known"] is True
+    assert _person(1, given_names="Annne")["given_known"] is False
+    assert _person(1, given_names="")["given_known"] is None
