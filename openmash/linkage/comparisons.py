@@ -91,6 +91,7 @@ COMPARISON_COLUMNS = (
     "given_sound",
     "given_known",
     "given_letters",
+    "given_spoken",
     "aliases",
     "dob",
     "sex",
@@ -283,7 +284,9 @@ def _two_known_names(left: Record, right: Record) -> bool:
     """Both first names recognised given names, neither a form of the other, and not one
     name spelt two ways: sounding alike (soundex) and one edit apart, or two edits with
     the same letters (two letters swapped): Jacob/Jakob, Ryan/Rian, Deborah/Debora,
-    Michael/Micheal. Jake/Jack, Patrick/Patricia and Anne/Joanne are two names."""
+    Michael/Micheal; or spelt with another first letter but spoken the same (metaphone)
+    within two edits: Katherine/Catherine, Carl/Karl, Philip/Filip. Jake/Jack, Patrick/
+    Patricia and Anne/Joanne are two names."""
     if not (left["given_known"] and right["given_known"]):
         return False
     if set(left["given_forms"] or ()) & set(right["given_forms"] or ()):
@@ -293,7 +296,12 @@ def _two_known_names(left: Record, right: Record) -> bool:
     spelt_two_ways = (left["given_sound"] or "") == (right["given_sound"] or "") and (
         edits <= 1 or (edits == 2 and left["given_letters"] == right["given_letters"])
     )
-    return not spelt_two_ways
+    spoken_alike = (
+        first[:1] != second[:1]
+        and edits <= 2
+        and (left["given_spoken"] or "") == (right["given_spoken"] or "")
+    )
+    return not (spelt_two_ways or spoken_alike)
 
 
 def _twins_two_names(left: Record, right: Record) -> bool:
@@ -427,7 +435,10 @@ _SQL_TWO_KNOWN_NAMES = (
     "(coalesce(\"given_sound_l\", '') = coalesce(\"given_sound_r\", '') AND "
     '(levenshtein("given_std_l", "given_std_r") <= 1 OR '
     '(levenshtein("given_std_l", "given_std_r") = 2 AND '
-    '"given_letters_l" = "given_letters_r")))'
+    '"given_letters_l" = "given_letters_r"))) AND NOT '
+    '(substr("given_std_l", 1, 1) <> substr("given_std_r", 1, 1) AND '
+    'levenshtein("given_std_l", "given_std_r") <= 2 AND '
+    "coalesce(\"given_spoken_l\", '') = coalesce(\"given_spoken_r\", ''))"
 )
 _SQL_SAME_OR_SWAPPED_DATE = (
     "(dob_l = dob_r OR (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND "
@@ -820,6 +831,8 @@ def comparison_record(
         "given_known": given_name_known(given_std) if given_std else None,
         # Its letters in order (two letters swapped leave them the same).
         "given_letters": "".join(sorted(given_std)) if given_std else None,
+        # How it is spoken (metaphone): Katherine and Catherine alike, Jake and Jack too.
+        "given_spoken": _empty_to_none(jellyfish.metaphone(given_std)) if given_std else None,
         "aliases": list(aliases) or None,
         "dob": date_of_birth.isoformat() if date_of_birth else None,
         "sex": sex_code if sex_code in ("M", "F") else None,

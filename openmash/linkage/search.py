@@ -7,8 +7,8 @@ surname, or a name with no date of birth. Each of those is one capped, indexed l
 here (contact reference: the contact's unique reference; postcode: index_postcode;
 first line of address: index_address_upper; part of a surname and first name:
 index_family_prefix; a surname that sounds the same with the start of a first name:
-index_sound_given; the last three are PostgreSQL pattern indexes, linkage migration
-0004). On PostgreSQL all the lookups go in one statement. Everything found, by
+index_sound_given_prefix; the last three are PostgreSQL pattern indexes, linkage migration
+0005). On PostgreSQL all the lookups go in one statement. Everything found, by
 the matcher or a lookup, is scored against what was typed with the matcher's own model
 and comparisons, so all results are ranked on one scale with the matcher's explanation.
 

@@ -81,6 +81,21 @@ CASES: list[tuple[dict[str, Any], dict[str, Any], str, float, float]] = [
         SUGGEST,
         AUTO_LINK,
     ),
+    # Spelt with another first letter but spoken the same: one name, still suggested.
+    (
+        {"given_names": "Katherine", "date_of_birth": BORN, "sex": "F"},
+        {"given_names": "Catherine", "date_of_birth": BORN, "sex": "F"},
+        "Twin look, first names alike",
+        SUGGEST,
+        AUTO_LINK,
+    ),
+    (
+        {"given_names": "Philip", "date_of_birth": BORN, "sex": "M"},
+        {"given_names": "Filip", "date_of_birth": BORN, "sex": "M"},
+        "Twin look, first names alike",
+        SUGGEST,
+        AUTO_LINK,
+    ),
     # The same with a shared valid NHS number: the identifier lifts it.
     (
         {"given_names": "Jake", "date_of_birth": BORN, "sex": "M", "nhs_number": "9434765919"},

@@ -23,8 +23,8 @@ INDEXES = [
     ),
     # A surname that sounds the same, with a first name that starts the same.
     (
-        "index_sound_given",
-        "CREATE INDEX IF NOT EXISTS index_sound_given ON linkage_indexedperson "
+        "index_sound_given_prefix",
+        "CREATE INDEX IF NOT EXISTS index_sound_given_prefix ON linkage_indexedperson "
         "(family_sound, given_std varchar_pattern_ops)",
     ),
 ]
