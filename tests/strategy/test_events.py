@@ -18,7 +18,7 @@ from openmash.accounts.models import Agency, User
 from openmash.accounts.services import api_token_issue
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
-from openmash.events.models import Event
+from openmash.events.models import Delivery, Event, WebhookEndpoint
 from openmash.strategy.models import Attendance, DiscussionOutcome, StrategyDiscussion
 from openmash.strategy.services import (
     ActionInput,
@@ -335,3 +335,41 @@ def test_the_feed_shows_the_discussion_to_invited_agencies_tokens_only(
     ]
     for slug in ("education", "early-help", "riverside"):
         assert feed(slug) == []
+
+
+def test_each_event_is_queued_for_its_recipients_endpoints_only(
+    raised: StrategyDiscussion, manager: User, agencies: dict[str, Agency]
+) -> None:
+    def endpoint(name: str, **recipient: object) -> WebhookEndpoint:
+        return WebhookEndpoint.objects.create(
+            name=name,
+            url="https://case-system.example/events",
+            secret_variable="OPENMASH_WEBHOOK_SECRET_X",
+            **recipient,
+        )
+
+    police = endpoint("Police", recipient_agency=agencies["police"])
+    education = endpoint("Education", recipient_agency=agencies["education"])
+    social_care = endpoint("Social care", recipient_team="childrens_social_care")
+    chair = Actor(user=manager)
+    discussion_invite(actor=chair, discussion_id=raised.pk, agency_ids=[agencies["police"].pk])
+    day, time = earlier_today()
+    discussion_schedule(
+        actor=chair,
+        discussion_id=raised.pk,
+        data=ScheduleInput(day=day, time=time, place="MASH room 2", chair_id=manager.pk),
+    )
+
+    def kinds(at: WebhookEndpoint) -> list[str]:
+        return list(
+            Delivery.objects.filter(endpoint=at)
+            .order_by("event__sequence")
+            .values_list("event__kind", flat=True)
+        )
+
+    assert kinds(police) == ["strategy_discussion.invited", "strategy_discussion.scheduled"]
+    assert kinds(education) == []
+    assert kinds(social_care)[-2:] == [
+        "strategy_discussion.invited",
+        "strategy_discussion.scheduled",
+    ]
