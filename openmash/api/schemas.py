@@ -398,10 +398,19 @@ class EventOut(Schema):
             "What your agency may see. hand_on.*: hand_on_id, decision_id, contact_id, "
             "contact_reference, state, receiving_team, level_of_need, outcome, children "
             "(name, date of birth, NHS number, address), decided_at, handed_on_at, "
-            "responded_at and summary (the MASH summary). decision.*: decision_id, "
+            "responded_at, deadline_at (when the team should accept or return it), "
+            "overdue (waiting and past it when the event was written) and summary (the "
+            "MASH summary). decision.*: decision_id, "
             "amends_decision_id, contact_id, contact_reference, level_of_need, outcome, "
             "receiving_team, decided_at. outcome.sent_to_referrer: contact_id, "
-            "contact_reference, outcome, next_steps, amended, decided_at. Never what the "
+            "contact_reference, outcome, next_steps, amended, decided_at. "
+            "strategy_discussion.* (to each invited agency and to children's social care): "
+            "discussion_id, contact_id, contact_reference, state, invited, raised (origin, "
+            "at; reason only if your agency is invited), children (name, date of birth), "
+            "schedule (scheduled_for, place, call_link, chair), invitees (agency, person, "
+            "invited_at, attendance), minutes (only if your agency is invited; else null), "
+            "decision, and actions (your agency's own only). strategy_action.added|done (to "
+            "the owning agency only): action and discussion, as above. Never what the "
             "agencies found, nor the decision's rationale."
         ),
     )
@@ -448,6 +457,12 @@ class HandOnOut(Schema):
     state: HandOnStateCode
     created_at: datetime
     responded_at: datetime | None
+    deadline_at: datetime = Field(
+        ...,
+        description="When your team should accept or return it (the area's acceptance "
+        "timescale from created_at)",
+    )
+    overdue: bool = Field(..., description="Waiting for your team and past deadline_at, now")
     allocated_worker: str
     worker_contact: str
     summary: MashSummaryOut

@@ -2,6 +2,10 @@
 agencies' systems answer the checks the MASH asks of them; a receiving team's system
 (early help, children's social care) reads the cases handed to it, as the MASH summary.
 
+1.3.0 (issue 12): a hand-on carries its acceptance deadline_at and whether it is overdue;
+the event feed carries strategy discussion events (strategy_discussion.*, strategy_action.*)
+for invited agencies and children's social care.
+
 1.2.0 (issue 12): findings carry onward_sharing, onward_summary and onward_lawful_basis
 (not sent: not shared onward); GET /hand-ons and /hand-ons/{id}; a contact's outcome says
 whether the team accepted it (hand_on_state, receiving_team, responded_at) and its named
@@ -18,6 +22,7 @@ from typing import Any, TypeVar
 import rules
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Header, NinjaAPI, Path, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -55,6 +60,7 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
+from openmash.core.overdue import is_overdue
 from openmash.enquiries.models import AgencyCheck, HandOn, HandOnState
 from openmash.enquiries.selectors.checks import (
     CHECKS_PER_PAGE,
@@ -90,7 +96,7 @@ class AgencySystemAuth(HttpBearer):
 
 api = NinjaAPI(
     title="OpenMASH API",
-    version="1.2.0",
+    version="1.3.0",
     description=(
         "Submit safeguarding contacts to the MASH and follow their state and outcome; "
         "as a MASH partner agency, answer the checks the MASH asks of your agency and send "
@@ -548,6 +554,9 @@ def _hand_on_body(hand_on: HandOn) -> dict[str, Any]:
         "state": hand_on.state,
         "created_at": hand_on.created_at,
         "responded_at": hand_on.responded_at,
+        "deadline_at": hand_on.deadline_at,
+        "overdue": hand_on.state == HandOnState.PENDING
+        and is_overdue(hand_on.deadline_at, timezone.now()),
         "allocated_worker": hand_on.allocated_worker,
         "worker_contact": hand_on.worker_contact,
         "summary": {

@@ -27,6 +27,20 @@ class EventKind(models.TextChoices):
     DECISION_RECORDED = "decision.recorded", "Decision recorded"
     DECISION_AMENDED = "decision.amended", "Decision amended"
     OUTCOME_SENT_TO_REFERRER = "outcome.sent_to_referrer", "Outcome sent to the referrer"
+    STRATEGY_INVITED = "strategy_discussion.invited", "Invited to a strategy discussion"
+    STRATEGY_SCHEDULED = "strategy_discussion.scheduled", "Strategy discussion scheduled"
+    STRATEGY_RESCHEDULED = "strategy_discussion.rescheduled", "Strategy discussion moved"
+    STRATEGY_ATTENDANCE = (
+        "strategy_discussion.attendance_recorded",
+        "Strategy discussion attendance recorded",
+    )
+    STRATEGY_MINUTES = (
+        "strategy_discussion.minutes_recorded",
+        "Strategy discussion minutes recorded (or corrected)",
+    )
+    STRATEGY_DECIDED = "strategy_discussion.decided", "Strategy discussion decided"
+    STRATEGY_ACTION_ADDED = "strategy_action.added", "Strategy discussion action added"
+    STRATEGY_ACTION_DONE = "strategy_action.done", "Strategy discussion action done"
 
 
 Publisher = Callable[[str, Any], object]
@@ -47,8 +61,8 @@ def register_publisher(publisher: Publisher) -> None:
 
 
 def publish(kind: EventKind, subject: Any) -> None:
-    """Record that `kind` happened to `subject` (a hand-on, a decision), in the caller's
-    transaction."""
+    """Record that `kind` happened to `subject` (a hand-on, a decision, a strategy
+    discussion or one of its actions), in the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise PublishedOutsideTransaction(f"{kind} was published outside a transaction.")
     if not _publishers:

@@ -4,17 +4,38 @@ field it sends, so what crosses the fire wall is read here in one place.
 Nothing here sends what agencies found, a finding's restricted information, the decision's
 rationale or the reason for an amendment: those stay in the MASH. What the receiving team
 may know of the MASH's research is the hand-on's MASH summary (`mash_summary_for`).
+
+A strategy discussion's events carry what its recipient sees on the discussion's page
+(openmash.strategy.selectors.discussion_get_for): when, where and who chairs it, the
+children, who was invited and whether they attended, its decision; the reason it was
+raised and the minutes only to an invited agency (the page is shared with invitees only);
+and of the actions only the recipient's own. Never the MASH decision's rationale.
 """
 
-from dataclasses import asdict
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
+
+from openmash.accounts.models import User
+from openmash.area.deadlines import hand_on_deadlines_fill
 from openmash.area.models import HandOnTeam, LevelOfNeed, Outcome
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
-from openmash.enquiries.models import Decision, HandOn
+from openmash.core.overdue import is_overdue
+from openmash.enquiries.models import Decision, HandOn, HandOnState
 from openmash.enquiries.selectors.summary import hand_on_summary
+from openmash.strategy.models import (
+    Attendance,
+    DiscussionOrigin,
+    DiscussionOutcome,
+    DiscussionState,
+    Invitation,
+    StrategyAction,
+    StrategyDiscussion,
+)
 
 Payload = dict[str, Any]
 
@@ -80,10 +101,13 @@ def mash_summary_for(hand_on: HandOn) -> Payload:
     }
 
 
-def hand_on_payload(hand_on: HandOn) -> Payload:
-    """A hand-on as its receiving team may see it."""
+def hand_on_payload(hand_on: HandOn, *, now: datetime | None = None) -> Payload:
+    """A hand-on as its receiving team may see it, with when the team should accept or
+    return it (the area's acceptance timescale) and whether, waiting, it is past that."""
     decision = hand_on.decision
     contact = hand_on.contact
+    hand_on_deadlines_fill([hand_on])
+    now = now or timezone.now()
     return {
         "hand_on_id": hand_on.pk,
         "decision_id": decision.pk,
@@ -97,6 +121,8 @@ def hand_on_payload(hand_on: HandOn) -> Payload:
         "decided_at": _moment(decision.decided_at),
         "handed_on_at": _moment(hand_on.created_at),
         "responded_at": _moment(hand_on.responded_at),
+        "deadline_at": _moment(hand_on.deadline_at),
+        "overdue": hand_on.state == HandOnState.PENDING and is_overdue(hand_on.deadline_at, now),
         "summary": mash_summary_for(hand_on),
     }
 
@@ -128,4 +154,147 @@ def outcome_payload(decision: Decision) -> Payload:
         "next_steps": decision.outcome.next_steps,
         "amended": decision.amends_id is not None,
         "decided_at": _moment(decision.decided_at),
+    }
+
+
+# --- Strategy discussions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StrategyViewer:
+    """Whose view of a discussion an event carries: an agency's (its id alone), or
+    children's social care's as a receiving team (its agencies' ids; none if the area
+    has none). Invited if any of them is; its actions are theirs."""
+
+    agency_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class StrategyRecord:
+    """A discussion with what every recipient's payload is cut from, read once per
+    event: its invitations and all its actions."""
+
+    discussion: StrategyDiscussion
+    invitations: Sequence[Invitation]
+    actions: Sequence[StrategyAction]
+    children: Sequence[ContactPerson]
+
+
+def strategy_record(discussion: StrategyDiscussion) -> StrategyRecord:
+    discussion = StrategyDiscussion.objects.select_related(
+        "contact", "decision", "chair", "minutes_recorded_by"
+    ).get(pk=discussion.pk)
+    return StrategyRecord(
+        discussion=discussion,
+        invitations=list(
+            discussion.invitations.select_related("agency", "person").order_by("agency__name", "id")
+        ),
+        actions=list(discussion.actions.select_related("owner_agency", "owner_person", "done_by")),
+        children=list(
+            ContactPerson.objects.filter(
+                contact_id=discussion.contact_id, role__in=CHILD_ROLES
+            ).order_by("position")
+        ),
+    )
+
+
+def _name(user: User | None) -> str | None:
+    return user.display_name if user is not None else None
+
+
+def _invitee(invitation: Invitation) -> Payload:
+    attendance = Attendance(invitation.attendance)
+    return {
+        "agency": {"id": invitation.agency_id, "name": invitation.agency.name},
+        "person": _name(invitation.person),
+        "invited_at": _moment(invitation.invited_at),
+        "attendance": {"code": attendance.value, "label": attendance.label},
+    }
+
+
+def strategy_action_item(action: StrategyAction) -> Payload:
+    return {
+        "action_id": action.pk,
+        "description": action.description,
+        "owner": {
+            "agency": {"id": action.owner_agency_id, "name": action.owner_agency.name},
+            "person": _name(action.owner_person),
+        },
+        "due_on": _day(action.due_on),
+        "done_at": _moment(action.done_at),
+        "done_by": _name(action.done_by),
+    }
+
+
+def is_invited(record: StrategyRecord, viewer: StrategyViewer) -> bool:
+    return any(each.agency_id in viewer.agency_ids for each in record.invitations)
+
+
+def _own_actions(actions: Collection[StrategyAction], viewer: StrategyViewer) -> list[Payload]:
+    return [
+        strategy_action_item(action)
+        for action in actions
+        if action.owner_agency_id in viewer.agency_ids
+    ]
+
+
+def strategy_discussion_payload(record: StrategyRecord, viewer: StrategyViewer) -> Payload:
+    """A strategy discussion as `viewer` may see it on the discussion's page."""
+    discussion = record.discussion
+    contact = discussion.contact
+    invited = is_invited(record, viewer)
+    origin = DiscussionOrigin(discussion.origin)
+    minutes = (
+        {
+            "text": discussion.minutes,
+            "recorded_by": _name(discussion.minutes_recorded_by),
+            "recorded_at": _moment(discussion.minutes_recorded_at),
+        }
+        if invited and discussion.minutes
+        else None
+    )
+    decision = (
+        {
+            "code": discussion.outcome,
+            "label": DiscussionOutcome(discussion.outcome).label,
+            "detail": discussion.outcome_detail,
+            "recorded_at": _moment(discussion.outcome_recorded_at),
+        }
+        if discussion.outcome
+        else None
+    )
+    return {
+        "discussion_id": discussion.pk,
+        "contact_id": contact.pk,
+        "contact_reference": contact.reference,
+        "state": {
+            "code": discussion.state,
+            "label": DiscussionState(discussion.state).label,
+        },
+        "invited": invited,
+        "raised": {
+            "origin": origin.value,
+            "label": origin.label,
+            "at": _moment(discussion.identified_at),
+            # Why police or social care raised it: shown to invitees only.
+            "reason": discussion.reason if invited else None,
+        },
+        "children": [
+            {
+                "given_names": child.given_names,
+                "family_name": child.family_name,
+                "date_of_birth": _day(child.date_of_birth),
+            }
+            for child in record.children
+        ],
+        "schedule": {
+            "scheduled_for": _moment(discussion.scheduled_for),
+            "place": discussion.place,
+            "call_link": discussion.call_link,
+            "chair": _name(discussion.chair),
+        },
+        "invitees": [_invitee(each) for each in record.invitations],
+        "minutes": minutes,
+        "decision": decision,
+        "actions": _own_actions(record.actions, viewer),
     }

@@ -22,7 +22,23 @@ from openmash.core.outbox import EventKind
 from openmash.enquiries.models import Decision, HandOn
 from openmash.events.delivery import SENDING_LEASE, deliver_on_commit
 from openmash.events.models import Delivery, DeliveryStatus, Event, EventSequence, WebhookEndpoint
-from openmash.events.payloads import Payload, decision_payload, hand_on_payload, outcome_payload
+from openmash.events.payloads import (
+    Payload,
+    StrategyRecord,
+    StrategyViewer,
+    decision_payload,
+    hand_on_payload,
+    outcome_payload,
+    strategy_action_item,
+    strategy_discussion_payload,
+    strategy_record,
+)
+from openmash.events.recipients import (
+    STRATEGY_TEAM,
+    agency_reads_strategy_as_team,
+    strategy_team_agency_ids,
+)
+from openmash.strategy.models import StrategyAction, StrategyDiscussion
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,56 @@ def _outcome(decision: Decision) -> list[Addressed]:
     return [Addressed(Recipient(agency=agency), decision.contact, outcome_payload(decision))]
 
 
+def _strategy_recipients(
+    record: StrategyRecord, agencies: list[Agency]
+) -> list[tuple[Recipient, StrategyViewer]]:
+    """Children's social care, as the receiving team that holds the child's record (its
+    view is its agencies'), and then each of `agencies` by agency, except children's
+    social care's own (whose system already reads the team's events: one event each)."""
+    team_ids = strategy_team_agency_ids()
+    addressed = [(Recipient(team=STRATEGY_TEAM), StrategyViewer(frozenset(team_ids)))]
+    for agency in agencies:
+        if not agency_reads_strategy_as_team(agency):
+            addressed.append((Recipient(agency=agency), StrategyViewer(frozenset({agency.pk}))))
+    return addressed
+
+
+def _strategy_discussion(discussion: StrategyDiscussion) -> list[Addressed]:
+    """To children's social care and each invited agency, each seeing what its page
+    shows it."""
+    record = strategy_record(discussion)
+    invited = list({each.agency_id: each.agency for each in record.invitations}.values())
+    return [
+        Addressed(recipient, discussion.contact, strategy_discussion_payload(record, viewer))
+        for recipient, viewer in _strategy_recipients(record, invited)
+    ]
+
+
+def _strategy_action(action: StrategyAction) -> list[Addressed]:
+    """To the agency that owns the action only (children's social care, as its team, when
+    it owns it): no other agency sees the action on the page."""
+    record = strategy_record(action.discussion)
+    owner = action.owner_agency
+    if agency_reads_strategy_as_team(owner):
+        addressed = [
+            (Recipient(team=STRATEGY_TEAM), StrategyViewer(frozenset(strategy_team_agency_ids())))
+        ]
+    else:
+        addressed = [(Recipient(agency=owner), StrategyViewer(frozenset({owner.pk})))]
+    mine = next(each for each in record.actions if each.pk == action.pk)
+    return [
+        Addressed(
+            recipient,
+            record.discussion.contact,
+            {
+                "action": strategy_action_item(mine),
+                "discussion": strategy_discussion_payload(record, viewer),
+            },
+        )
+        for recipient, viewer in addressed
+    ]
+
+
 ADDRESSING: dict[str, Callable[[Any], list[Addressed]]] = {
     EventKind.HAND_ON_CREATED: _hand_on,
     EventKind.HAND_ON_ACCEPTED: _hand_on,
@@ -69,6 +135,14 @@ ADDRESSING: dict[str, Callable[[Any], list[Addressed]]] = {
     EventKind.DECISION_RECORDED: _decision,
     EventKind.DECISION_AMENDED: _decision,
     EventKind.OUTCOME_SENT_TO_REFERRER: _outcome,
+    EventKind.STRATEGY_INVITED: _strategy_discussion,
+    EventKind.STRATEGY_SCHEDULED: _strategy_discussion,
+    EventKind.STRATEGY_RESCHEDULED: _strategy_discussion,
+    EventKind.STRATEGY_ATTENDANCE: _strategy_discussion,
+    EventKind.STRATEGY_MINUTES: _strategy_discussion,
+    EventKind.STRATEGY_DECIDED: _strategy_discussion,
+    EventKind.STRATEGY_ACTION_ADDED: _strategy_action,
+    EventKind.STRATEGY_ACTION_DONE: _strategy_action,
 }
 
 

@@ -1,9 +1,10 @@
 """Every write to a strategy discussion. Each service is one transaction that checks the
 actor's permission, validates (field errors in the MASH's words, nothing written), moves
 the discussion's state only along MOVES, writes, and records what changed through
-`_changed`, the one place every change passes: its audit event now, and the event the
-outbox publishes to the agencies' own systems (openmash/events) once that is added there,
-in the same transaction.
+`_changed`, the one place every change passes (its audit event). A change an invited
+agency (or children's social care) would see on the discussion's page is also published
+through openmash.core.outbox, in the same transaction, so the event reaches the agencies'
+own systems (openmash/events, docs/adr/0014-event-outbox.md) only if the change commits.
 """
 
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from openmash.contacts.models import Contact
 from openmash.core.audit import Actor, audit_record
 from openmash.core.errors import FieldErrors
 from openmash.core.models import AuditAction
+from openmash.core.outbox import EventKind, publish
 from openmash.core.roles import AgencyType, Role
 from openmash.enquiries.models import Decision
 from openmash.strategy.models import (
@@ -98,8 +100,8 @@ def _changed(
     **detail: object,
 ) -> None:
     """The one place every change to a discussion passes, inside its transaction: the
-    audit event (what changed, never the text of the minutes). The event outbox's publish
-    call belongs here too."""
+    audit event (what changed, never the text of the minutes). The services then publish
+    what the agencies' systems are told (once per change, not per row: see each)."""
     audit_record(
         actor=actor,
         action=action,
@@ -255,6 +257,7 @@ def discussion_schedule(
         scheduled_for=when.isoformat(),
         chair=chair.pk,
     )
+    publish(EventKind.STRATEGY_RESCHEDULED if moved else EventKind.STRATEGY_SCHEDULED, discussion)
     return discussion
 
 
@@ -320,6 +323,9 @@ def discussion_invite(
             agency=invitation.agency_id,
             person=invitation.person_id,
         )
+    if made:
+        # One event for the invitations made together: to every agency now invited.
+        publish(EventKind.STRATEGY_INVITED, discussion)
     return made
 
 
@@ -349,6 +355,7 @@ def attendance_record(
     if not invitations:
         errors["attendance"] = "Invite the agencies first"
     _raise_if(errors)
+    changed = False
     for invitation in invitations:
         if invitation.attendance == attendance[invitation.pk]:
             continue
@@ -356,6 +363,9 @@ def attendance_record(
         invitation.attendance_recorded_at = now
         invitation.save(update_fields=["attendance", "attendance_recorded_at"])
         _changed(actor, discussion, "attendance", obj=invitation, attendance=invitation.attendance)
+        changed = True
+    if changed:
+        publish(EventKind.STRATEGY_ATTENDANCE, discussion)
     return discussion
 
 
@@ -393,6 +403,7 @@ def minutes_record(
         update_fields=["state", "minutes", "minutes_recorded_by", "minutes_recorded_at"]
     )
     _changed(actor, discussion, "minutes corrected" if corrected else "minutes recorded")
+    publish(EventKind.STRATEGY_MINUTES, discussion)
     return discussion
 
 
@@ -441,6 +452,7 @@ def outcome_record(
         ]
     )
     _changed(actor, discussion, "decided", outcome=outcome)
+    publish(EventKind.STRATEGY_DECIDED, discussion)
     return discussion
 
 
@@ -510,6 +522,7 @@ def action_add(
         owner_person=person.pk if person else None,
         due_on=data.due_on.isoformat(),
     )
+    publish(EventKind.STRATEGY_ACTION_ADDED, action)
     return action
 
 
@@ -526,4 +539,5 @@ def action_complete(*, actor: Actor, action_id: int, now: datetime | None = None
     action.save(update_fields=["done_by", "done_at"])
     discussion = StrategyDiscussion.objects.get(pk=action.discussion_id)
     _changed(actor, discussion, "action done", obj=action)
+    publish(EventKind.STRATEGY_ACTION_DONE, action)
     return action

@@ -39,6 +39,8 @@ HAND_ON_FIELDS = {
     "decided_at",
     "handed_on_at",
     "responded_at",
+    "deadline_at",
+    "overdue",
     "summary",
 }
 CHILD_FIELDS = {"person_id", "given_names", "family_name", "date_of_birth", "nhs_number", "address"}
@@ -87,6 +89,9 @@ def test_the_hand_on_arrives_signed_with_exactly_what_early_help_may_see(
     assert data["hand_on_id"] == hand_on.pk
     assert data["contact_reference"] == hand_on.contact.reference
     assert data["state"] == "pending"
+    # When early help should accept or return it, set as it was handed on.
+    assert data["deadline_at"] == hand_on.deadline_at.isoformat()
+    assert data["overdue"] is False
     assert data["receiving_team"] == {
         "code": "early_help",
         "label": "Early help",

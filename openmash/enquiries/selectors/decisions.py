@@ -462,6 +462,7 @@ def hand_ons_for_token(*, actor: Actor) -> list[HandOn]:
         )[: HAND_ONS_LISTED - len(pending)]
     )
     hand_ons = [*pending, *answered]
+    hand_on_deadlines_fill(hand_ons)
     audit_record_many(
         actor=actor,
         action=AuditAction.LIST,
@@ -481,6 +482,7 @@ def hand_on_for_token(*, actor: Actor, hand_on_id: int) -> HandOn:
     hand_on = _hand_ons_summarised().filter(pk=hand_on_id, team=team).first()
     if hand_on is None:
         raise Http404
+    hand_on_deadlines_fill([hand_on])
     audit_record(
         actor=actor,
         action=AuditAction.READ,
