@@ -411,6 +411,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         figures.append(
             Figure(
+                f"{label}, 95th percentile, {historic_big:,} historic + {big['open']:,} open",
+                round(big[key]["p95_ms"], 1),
+                "ms (95th percentile of 20, in-process)",
+                peer,
+                round(s[key]["p95_ms"], 1),
+                command,
+            )
+        )
+        figures.append(
+            Figure(
                 f"Queries: {label}",
                 big[key]["queries"],
                 "queries",
