@@ -674,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{value:.1f}" for value in found["load_average_before"])
         + "; as they ended: "
         + ", ".join(f"{value:.1f}" for value in found["load_average_after"])
-        + f" ({os.cpu_count()} cores; other work was running on the machine).",
+        + f" ({os.cpu_count()} cores; the benchmark itself counts towards it).",
     ]
     write_results(
         name=NAME,
