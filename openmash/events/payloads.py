@@ -26,7 +26,7 @@ from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.overdue import is_overdue
 from openmash.enquiries.models import Decision, HandOn, HandOnState
-from openmash.enquiries.selectors.summary import hand_on_summary
+from openmash.enquiries.selectors.summary import HandOnSummary, decision_summary, hand_on_summary
 from openmash.strategy.models import (
     Attendance,
     DiscussionOrigin,
@@ -89,10 +89,27 @@ def _children(contact: Contact) -> list[Payload]:
 
 def mash_summary_for(hand_on: HandOn) -> Payload:
     """The MASH summary the receiving team may read for this hand-on: the one part of the
-    MASH's research that crosses the fire wall with it (openmash.enquiries.summary): the
-    summary text, the risks to workers visiting the home, the released findings as their
-    agencies released them, and the rationale only if the manager chose to share it."""
-    shared = hand_on_summary(hand_on)
+    MASH's research that crosses the fire wall with it (openmash.enquiries.summary)."""
+    return _summary(hand_on_summary(hand_on))
+
+
+def decision_summary_for(decision: Decision) -> Payload:
+    """The same MASH summary, as the decision carries it to the team it hands the case to:
+    for police or another local authority, which have no hand-on in OpenMASH, the decision's
+    event is the one thing that reaches them."""
+    return _summary(
+        decision_summary(
+            decision,
+            hand_on_id=0,
+            reference=decision.contact.reference,
+            team=decision.outcome.hand_on_to,
+        )
+    )
+
+
+def _summary(shared: HandOnSummary) -> Payload:
+    """The summary text, the risks to workers visiting the home, the released findings as
+    their agencies released them, and the rationale only if the manager chose to share it."""
     return {
         "text": shared.summary,
         "worker_risks": shared.worker_risks,
@@ -128,8 +145,9 @@ def hand_on_payload(hand_on: HandOn, *, now: datetime | None = None) -> Payload:
 
 
 def decision_payload(decision: Decision) -> Payload:
-    """A decision as the team it hands the case to may see it: what was decided, never
-    why (the rationale and any reason for amending it stay in the MASH)."""
+    """A decision as the team it hands the case to may see it: what was decided and the
+    MASH summary, never why (the rationale, unless the manager shared it, and any reason
+    for amending it stay in the MASH)."""
     contact = decision.contact
     return {
         "decision_id": decision.pk,
@@ -140,6 +158,7 @@ def decision_payload(decision: Decision) -> Payload:
         "outcome": _outcome(decision.outcome),
         "receiving_team": _team(decision.outcome.hand_on_to, decision.receiving_team),
         "decided_at": _moment(decision.decided_at),
+        "summary": decision_summary_for(decision),
     }
 
 

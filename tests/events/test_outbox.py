@@ -8,6 +8,7 @@ from django.db import transaction
 
 from openmash.accounts.models import Agency, User
 from openmash.contacts.models import Contact
+from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.errors import FieldErrors
 from openmash.core.outbox import EventKind, PublishedOutsideTransaction, publish
@@ -15,10 +16,16 @@ from openmash.enquiries.models import HandOn
 from openmash.enquiries.services import decisions
 from openmash.enquiries.services.decisions import DecisionInput, decision_amend
 from openmash.enquiries.services.hand_ons import hand_on_accept, hand_on_return
-from openmash.enquiries.services.screening import contact_pass_to_allocated_worker, contact_take
+from openmash.enquiries.services.screening import (
+    contact_pass_to_allocated_worker,
+    contact_rate,
+    contact_take,
+    enquiry_open,
+)
 from openmash.events.models import Delivery, Event, EventSequence, WebhookEndpoint
 from openmash.events.recipients import teams_received_by
 from tests.enquiries.test_decision_views import POLICE_SUMMARY, RESTRICTED
+from tests.factories import a_submission
 
 ASSESSMENT = DecisionInput(
     level_of_need=3,
@@ -204,3 +211,38 @@ def test_a_contact_passed_to_the_allocated_worker_goes_to_childrens_social_care(
     assert "police" not in str(Event.objects.values_list("payload", flat=True))
     # Children's social care's system reads the allocated worker's events.
     assert "allocated_worker" in teams_received_by(agencies["csc"])
+
+
+def test_a_decision_for_the_police_carries_the_mash_summary_and_not_the_rationale(
+    school_referrer: User, screener: User, manager: User
+) -> None:
+    # Police and another local authority have no hand-on in OpenMASH: the decision's event
+    # is what reaches them, so it carries the MASH summary the manager composed.
+    contact, _ = contact_create(actor=Actor(user=school_referrer), submission=a_submission())
+    contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    contact_rate(actor=Actor(user=screener), contact_id=contact.pk, rag="amber", rationale="Amber.")
+    enquiry_open(actor=Actor(user=screener), contact_id=contact.pk, agency_ids=[])
+    decisions.decision_record(
+        actor=Actor(user=manager),
+        contact_id=contact.pk,
+        data=DecisionInput(
+            level_of_need=3,
+            outcome="police_action",
+            factor_codes=["16A"],
+            primary_need="N1",
+            rationale="Internal to the MASH: the uncle's record decided this.",
+            receiving_team="Eastbridge public protection unit",
+            summary="A disclosure at school needs police action today.",
+            worker_risks="Visit in pairs.",
+        ),
+    )
+
+    assert ("decision.recorded", "police") in kinds()
+    payload = Event.objects.get(kind="decision.recorded").payload
+    assert payload["summary"] == {
+        "text": "A disclosure at school needs police action today.",
+        "worker_risks": "Visit in pairs.",
+        "findings": [],
+        "rationale": None,
+    }
+    assert "uncle" not in str(Event.objects.values_list("payload", flat=True))

@@ -3,6 +3,11 @@ openmash.enquiries.summary (the fire-wall rules it follows are described there).
 it checks no permission and records no audit event, so the pages, the API and event
 payloads can all build on it; a caller reading for a user scopes and audits the read."""
 
-from openmash.enquiries.summary import HandOnSummary, SharedFinding, hand_on_summary
+from openmash.enquiries.summary import (
+    HandOnSummary,
+    SharedFinding,
+    decision_summary,
+    hand_on_summary,
+)
 
-__all__ = ["HandOnSummary", "SharedFinding", "hand_on_summary"]
+__all__ = ["HandOnSummary", "SharedFinding", "decision_summary", "hand_on_summary"]
