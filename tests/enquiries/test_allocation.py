@@ -246,3 +246,38 @@ def test_the_managers_queue_with_the_bulk_form_reads_a_flat_number_of_queries(
     twenty = _queries(client, url)
     assert one == twenty
     assert len(client.get(url).context["rows"]) == 20
+
+
+def test_the_contact_page_asks_for_a_worker_when_none_is_chosen(
+    school_referrer: User, manager: User
+) -> None:
+    contact = _contact(school_referrer)
+    response = signed_in(manager).post(
+        reverse("enquiries:screening-assign", kwargs={"reference": contact.reference}),
+        {"assign-worker": ""},
+    )
+    assert response.status_code == 400
+    assert "Select the worker to assign to" in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.assigned_to is None
+
+
+def test_the_queue_form_says_which_contacts_it_skipped_and_why(
+    school_referrer: User, manager: User, screener: User, second_screener: User
+) -> None:
+    waiting, fresh = _contact(school_referrer), _contact(school_referrer)
+    contact_take(actor=Actor(user=screener), contact_id=waiting.pk)
+    contact_rate(actor=Actor(user=screener), contact_id=waiting.pk, rag="green", rationale="Low.")
+    closure_propose(
+        actor=Actor(user=screener), contact_id=waiting.pk, outcome="nfa", rationale="None."
+    )
+    response = signed_in(manager).post(
+        reverse("enquiries:screening-queue-assign"),
+        {"contacts": [waiting.reference, fresh.reference], "worker": str(second_screener.pk)},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert f"Assigned {fresh.reference} to" in page
+    assert f"Not assigned: {waiting.reference} is waiting for a manager&#x27;s decision." in page
+    waiting.refresh_from_db()
+    assert waiting.assigned_to == screener
