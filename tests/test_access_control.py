@@ -199,6 +199,13 @@ ACCESS_TABLE: dict[str, Row] = {
     "audit-check": Row("core:audit-check", only("auditor", then=METHOD_NOT_ALLOWED)),
     # The MASH enquiry. POST-only actions answer GET with 405 to those allowed.
     "screening-queue": Row("enquiries:screening-queue", only(*MASH)),
+    # Allocation (issue 13): MASH managers only, POST only.
+    "screening-queue-assign": Row(
+        "enquiries:screening-queue-assign", only("manager", then=METHOD_NOT_ALLOWED)
+    ),
+    "screening-assign": Row(
+        "enquiries:screening-assign", only("manager", then=METHOD_NOT_ALLOWED), ENQUIRY
+    ),
     "screening": Row("enquiries:screening", only(*MASH), ENQUIRY),
     **{
         name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), ENQUIRY)

@@ -271,6 +271,7 @@ class MessageKind(models.TextChoices):
     URGENT_UNASSIGNED = "urgent_unassigned", "Alert that urgent work is unassigned"
     HAND_ON_REMINDER = "hand_on_reminder", "Reminder that a hand-on is waiting"
     HAND_ON_OVERDUE = "hand_on_overdue", "Alert that a hand-on is past its deadline"
+    ALLOCATED = "allocated", "Work allocated to a worker"
 
 
 class MessageStatus(models.TextChoices):

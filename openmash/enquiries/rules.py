@@ -39,6 +39,9 @@ def not_screened_by_someone_else(user: Any, contact: Any) -> bool:
 rules.add_perm("enquiries.view_screening_queue", is_mash_decision_maker)
 rules.add_perm("enquiries.screen_contact", is_screener | is_mash_manager)
 rules.add_perm("enquiries.manage_screening", is_mash_manager)
+# Allocation (issue 13): assigning or transferring contacts to a named worker, one at a
+# time or in bulk from the queue: MASH managers only.
+rules.add_perm("enquiries.allocate", is_mash_manager)
 # Who is this child? Confirming, rejecting and undoing a contact's matches is screening
 # work on that contact, so the same rule as its other screening actions: not while
 # another screener is screening it, unless the user is a MASH manager. Asked with the

@@ -5,12 +5,18 @@ from openmash.enquiries.views import corrections, screening
 # Routes for the screening pages, mounted under /mash/ in the "enquiries" namespace.
 urlpatterns: list[URLPattern] = [
     path("queue/", screening.screening_queue_view, name="screening-queue"),
+    path("queue/assign/", screening.screening_queue_assign_view, name="screening-queue-assign"),
     path("contacts/<str:reference>/", screening.screening_view, name="screening"),
     path("contacts/<str:reference>/take/", screening.screening_take_view, name="screening-take"),
     path(
         "contacts/<str:reference>/release/",
         screening.screening_release_view,
         name="screening-release",
+    ),
+    path(
+        "contacts/<str:reference>/assign/",
+        screening.screening_assign_view,
+        name="screening-assign",
     ),
     path("contacts/<str:reference>/rate/", screening.screening_rate_view, name="screening-rate"),
     path(

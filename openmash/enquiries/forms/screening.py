@@ -224,3 +224,44 @@ class ConflictUndoForm(ScreeningActionForm):
     reason = forms.CharField(
         label="Why is this decision wrong?", required=False, widget=_textarea()
     )
+
+
+class _References(forms.MultipleChoiceField):
+    """The contacts ticked in the queue: any reference is accepted here; the service
+    skips those it cannot assign, each with the reason."""
+
+    def valid_value(self, value: Any) -> bool:
+        return isinstance(value, str) and 0 < len(value) <= 40
+
+
+class AssignForm(ScreeningActionForm):
+    """A MASH manager assigns or transfers a contact to a named worker."""
+
+    worker = forms.ChoiceField(
+        label="Assign to",
+        required=False,
+        choices=(),
+        error_messages={"invalid_choice": "Select the worker to assign to"},
+    )
+
+    def __init__(self, *args: Any, candidates: Iterable[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["worker"]
+        field.choices = [("", "Choose a worker")] + [
+            (str(candidate.user.pk), candidate.label) for candidate in candidates
+        ]
+
+
+class BulkAssignForm(AssignForm):
+    """Several contacts ticked in the screening queue, assigned to one worker."""
+
+    contacts = _References(label="Contacts to assign", required=False)
+
+    def __init__(self, *args: Any, candidates: Iterable[Any], **kwargs: Any) -> None:
+        super().__init__(*args, candidates=candidates, **kwargs)
+        self.fields["worker"].label = "Assign selected to"
+
+    @property
+    def selected(self) -> set[str]:
+        data = getattr(self, "cleaned_data", None) or {}
+        return set(data.get("contacts") or [])

@@ -107,6 +107,8 @@ class QueueRow:
 
     contact: Contact
     now: datetime
+    # Ticked in the queue's bulk allocation form (kept when the form comes back with errors).
+    selected: bool = False
 
     @property
     def reference(self) -> str:

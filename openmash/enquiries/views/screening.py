@@ -25,6 +25,8 @@ from openmash.core.audit import Actor
 from openmash.core.forms import SummaryError, error_summary
 from openmash.core.permissions import requires
 from openmash.enquiries.forms.screening import (
+    AssignForm,
+    BulkAssignForm,
     ConflictResolveForm,
     ConflictUndoForm,
     OpenEnquiryForm,
@@ -43,6 +45,7 @@ from openmash.enquiries.presenters.screening import (
     urgent_unassigned_text,
     when_text,
 )
+from openmash.enquiries.selectors.allocation import allocation_candidates
 from openmash.enquiries.selectors.screening import (
     checking_agencies,
     closure_outcomes,
@@ -50,6 +53,12 @@ from openmash.enquiries.selectors.screening import (
     screening_contact_for_action,
     screening_contact_get,
     screening_queue_page,
+)
+from openmash.enquiries.services.allocation import (
+    ALLOCATABLE_STATES,
+    Allocation,
+    contact_assign,
+    contacts_assign_bulk,
 )
 from openmash.enquiries.services.screening import (
     checks_request_more,
@@ -82,6 +91,7 @@ OPEN_ENQUIRY = "enquiry"
 MORE_CHECKS = "more-checks"
 CLOSURE = "closure"
 WORKER = "worker"
+ASSIGN = "assign"
 
 
 # --- The queue ---------------------------------------------------------------------------
@@ -89,6 +99,13 @@ WORKER = "worker"
 
 @requires("enquiries.view_screening_queue")
 def screening_queue_view(request: HttpRequest) -> HttpResponse:
+    return _render_queue(request)
+
+
+def _render_queue(
+    request: HttpRequest, *, assign_form: BulkAssignForm | None = None, status: int = 200
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
     form = QueueFilterForm(
         request.GET or None, levels=rag_levels_active(), assignees=screening_assignees()
     )
@@ -99,20 +116,71 @@ def screening_queue_view(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
+    may_allocate = user.has_perm("enquiries.allocate")
+    if may_allocate and assign_form is None:
+        assign_form = BulkAssignForm(candidates=allocation_candidates())
+    selected = assign_form.selected if assign_form is not None else set()
     return render(
         request,
         "enquiries/screening/queue.html",
         {
             "form": form,
             "queue": queue,
-            "rows": [QueueRow(contact, queue.now) for contact in queue.page.object_list],
+            "rows": [
+                QueueRow(contact, queue.now, selected=contact.reference in selected)
+                for contact in queue.page.object_list
+            ],
             "page": queue.page,
             "filter_query": query.urlencode(),
             "is_filtered": form.is_filtered,
             "urgent_unassigned": urgent_unassigned_text(
                 queue.urgent_unassigned_count, queue.urgent_minutes
             ),
+            "assign_form": assign_form if may_allocate else None,
+            "error_summary": error_summary(assign_form, form_href="#assign")
+            if assign_form is not None and assign_form.is_bound
+            else [],
         },
+        status=status,
+    )
+
+
+def _allocation_banner(allocation: Allocation) -> str:
+    name = allocation.worker.display_name
+    parts = []
+    if allocation.assigned:
+        parts.append(
+            f"Assigned {_names([contact.reference for contact in allocation.assigned])} to {name}."
+        )
+    else:
+        parts.append(f"No contacts were assigned to {name}.")
+    if allocation.skipped:
+        parts.append(
+            "Not assigned: " + "; ".join(skipped.reason for skipped in allocation.skipped) + "."
+        )
+    return " ".join(parts)
+
+
+@requires("enquiries.allocate")
+@require_POST
+def screening_queue_assign_view(request: HttpRequest) -> HttpResponse:
+    """Assign the contacts ticked in the queue to one worker."""
+    actor = Actor.from_request(request)
+    form = BulkAssignForm(request.POST, candidates=allocation_candidates())
+
+    def assign() -> str:
+        allocation = contacts_assign_bulk(
+            actor=actor,
+            references=form.cleaned_data.get("contacts") or [],
+            worker_id=form.cleaned_data.get("worker") or "",
+        )
+        return _allocation_banner(allocation)
+
+    def refused(refusal: Refusal) -> HttpResponse:
+        return _render_queue(request, assign_form=form, status=refusal.status)
+
+    return act(
+        request, assign, form=form, refused=refused, done=reverse("enquiries:screening-queue")
     )
 
 
@@ -151,6 +219,8 @@ def _render_page(
         forms[MORE_CHECKS] = RequestMoreChecksForm(prefix=MORE_CHECKS, agencies=unasked)
     if actions.propose_closure:
         forms[CLOSURE] = ProposeClosureForm(prefix=CLOSURE, outcomes=closure_outcomes())
+    if user.has_perm("enquiries.allocate") and contact.state in ALLOCATABLE_STATES:
+        forms[ASSIGN] = AssignForm(prefix=ASSIGN, candidates=allocation_candidates())
     if actions.pass_to_worker:
         forms[WORKER] = PassToWorkerForm(
             prefix=WORKER, initial={"allocated_worker": page.allocated_worker}
@@ -191,6 +261,7 @@ def _render_page(
         "more_checks_form": forms.get(MORE_CHECKS),
         "closure_form": forms.get(CLOSURE),
         "worker_form": forms.get(WORKER),
+        "assign_form": forms.get(ASSIGN),
         "problem": problem,
         "error_summary": summary,
         "may_correct": user.has_perm("enquiries.correct_person", contact),
@@ -336,6 +407,24 @@ def screening_release_view(request: HttpRequest, reference: str) -> HttpResponse
         return f"{reference} is back in the screening queue for someone else to take."
 
     return _act(request, contact, release, prefix="take")
+
+
+@requires("enquiries.allocate")
+@require_POST
+def screening_assign_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """A MASH manager assigns or transfers the contact to a named worker."""
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    form = AssignForm(request.POST, prefix=ASSIGN, candidates=allocation_candidates())
+
+    def assign() -> str:
+        assigned = contact_assign(
+            actor=actor, contact_id=contact.pk, worker_id=form.cleaned_data.get("worker") or ""
+        )
+        assert assigned.assigned_to is not None
+        return f"{reference} is assigned to {assigned.assigned_to.display_name}."
+
+    return _act(request, contact, assign, prefix=ASSIGN, form=form)
 
 
 @requires("enquiries.screen_contact")
