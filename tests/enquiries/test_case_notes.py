@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from openmash.accounts.models import User
+from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
@@ -199,4 +200,52 @@ class TestPage:
         for _ in range(3):
             _add(screener, new_contact)
         _add(screener, new_contact, corrects_id=first.pk)
+        assert count() == one
+
+
+class TestChronology:
+    def _url(self, contact: Contact) -> str:
+        child = contact.people.filter(role__in=CHILD_ROLES).first()
+        assert child is not None
+        return reverse("enquiries:child-chronology", kwargs={"person_id": child.pk})
+
+    def test_notes_on_the_chronology_by_the_same_rule(
+        self,
+        screener: User,
+        researchers: dict[str, User],
+        contact_with_checks: Contact,
+    ) -> None:
+        mash = _add(screener, contact_with_checks, "MASH chronology note")
+        _add(screener, contact_with_checks, "MASH correction", corrects_id=mash.pk)
+        _add(researchers["police"], contact_with_checks, "Police chronology note")
+        url = self._url(contact_with_checks)
+        as_mash = signed_in(screener).get(url).content.decode()
+        assert "MASH chronology note" in as_mash and "Police chronology note" in as_mash
+        assert "Corrected by" in as_mash
+        as_police = signed_in(researchers["police"]).get(url).content.decode()
+        assert "Police chronology note" in as_police
+        assert "MASH chronology note" not in as_police
+        assert "MASH correction" not in as_police
+        reads = AuditEvent.objects.filter(
+            object_type="case_note", action="read", actor_user=researchers["police"]
+        )
+        assert reads.count() == 1
+
+    def test_chronology_queries_do_not_grow_with_the_notes(
+        self, screener: User, contact_with_checks: Contact
+    ) -> None:
+        client = signed_in(screener)
+        url = self._url(contact_with_checks)
+
+        def count() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            return len(captured)
+
+        first = _add(screener, contact_with_checks)
+        client.get(url)
+        one = count()
+        for _ in range(3):
+            _add(screener, contact_with_checks)
+        _add(screener, contact_with_checks, corrects_id=first.pk)
         assert count() == one
