@@ -52,6 +52,9 @@ def case_notes_view(request: HttpRequest, reference: str) -> HttpResponse:
             "note_form": form,
             "notes_action": notes_url(reference),
             "error_summary": summary,
+            "back": reverse("enquiries:screening", kwargs={"reference": reference})
+            if request.user.has_perm("enquiries.view_screening_queue")
+            else "",
         }
         return render(request, "enquiries/notes/notes.html", context, status=status)
 
