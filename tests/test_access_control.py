@@ -221,6 +221,10 @@ ACCESS_TABLE: dict[str, Row] = {
     },
     # Correcting a person's details: MASH screeners and managers only.
     "person-correct": Row("enquiries:person-correct", only(*MASH), ENQUIRY),
+    # Case notes: the MASH on any contact; a researcher only once their agency was asked
+    # to check it (police was asked on the enquiry, nobody on the own-agency contact).
+    "case-notes-checked": Row("enquiries:case-notes", only(*MASH, "police_researcher"), ENQUIRY),
+    "case-notes-not-checked": Row("enquiries:case-notes", only(*MASH), OWN_AGENCY),
     "person-correct-decided": Row("enquiries:person-correct", only(*MASH), EARLY_HELP_HAND_ON),
     "import-upload": Row("linkage:import-upload", only(*AGENCY_INDEX)),
     "import-history": Row("linkage:import-history", only(*AGENCY_INDEX)),

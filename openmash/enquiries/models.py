@@ -318,3 +318,37 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"message {self.pk}"
+
+
+class CaseNoteType(models.TextChoices):
+    PHONE_CALL = "phone_call", "Phone call"
+    EMAIL = "email", "Email"
+    DISCUSSION = "discussion", "Discussion"
+    MANAGEMENT_OVERSIGHT = "management_oversight", "Management oversight"
+
+
+class CaseNote(models.Model):
+    """A note on a contact (issue 13, item 1). Never edited in place: a correction is a new
+    note whose `corrects` points at the note it corrects. The note's agency is its author's
+    at the time (None for MASH staff), so who may see it does not change when they move."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="case_notes"
+    )
+    note_type = models.CharField(max_length=30, choices=CaseNoteType.choices)
+    text = models.TextField()
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    author_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["contact", "created_at"], name="case_note_contact")]
+
+    def __str__(self) -> str:
+        return f"case note {self.pk}"

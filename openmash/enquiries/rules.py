@@ -34,6 +34,15 @@ def not_screened_by_someone_else(user: Any, contact: Any) -> bool:
     return contact.state != ContactState.SCREENING or contact.assigned_to_id in (None, user.pk)
 
 
+@rules.predicate
+def their_agency_was_asked(user: Any, contact: Any) -> bool:
+    # An agency researcher works on a contact only once their agency was asked to check it.
+    if contact is None:
+        return True
+    agency_id = getattr(user, "agency_id", None)
+    return agency_id is not None and contact.agency_checks.filter(agency_id=agency_id).exists()
+
+
 # Screening: the screening queue, taking a contact, rating it, opening an enquiry,
 # requesting and waiving checks, proposing closure, passing to an allocated worker.
 rules.add_perm("enquiries.view_screening_queue", is_mash_decision_maker)
@@ -87,3 +96,11 @@ rules.add_perm("enquiries.retry_message", is_mash_manager)
 # Early help coordinators, referrers, analysts and auditors have no search: they see a
 # child only through a contact handed or sent to them (the auditor has the access log).
 rules.add_perm("enquiries.find_child", is_mash_decision_maker | is_agency_researcher)
+# Case notes (issue 13, item 1): the MASH's screeners and managers add and see notes on
+# any contact; an agency researcher only on a contact their agency was asked to check,
+# and sees only the notes written by their own agency's people (the selector scopes,
+# openmash/enquiries/selectors/notes.py). Early help coordinators and referrers: none.
+# Asked with the contact (without it, whether the role may have notes at all).
+rules.add_perm(
+    "enquiries.case_notes", is_mash_decision_maker | (is_agency_researcher & their_agency_was_asked)
+)

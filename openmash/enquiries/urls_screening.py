@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from openmash.enquiries.views import corrections, screening
+from openmash.enquiries.views import corrections, notes, screening
 
 # Routes for the screening pages, mounted under /mash/ in the "enquiries" namespace.
 urlpatterns: list[URLPattern] = [
@@ -64,6 +64,7 @@ urlpatterns: list[URLPattern] = [
         screening.screening_conflict_undo_view,
         name="screening-conflict-undo",
     ),
+    path("contacts/<str:reference>/notes/", notes.case_notes_view, name="case-notes"),
     path(
         "contacts/<str:reference>/people/<int:person_id>/correct/",
         corrections.person_correct_view,

@@ -34,7 +34,7 @@ from openmash.enquiries.selectors.chronology import (
 from openmash.enquiries.summary import decision_summary
 
 # Within one moment, the order things happen in on a contact (newest first reverses it).
-RECEIVED, RATED, REQUESTED, ANSWERED, DECIDED, HANDED_ON, RESPONDED, CORRECTED = range(8)
+RECEIVED, RATED, REQUESTED, ANSWERED, DECIDED, HANDED_ON, RESPONDED, CORRECTED, NOTED = range(9)
 
 
 def _name(user: User | None) -> str:
@@ -337,8 +337,28 @@ class _ContactItems:
                 )
         return items
 
+    def notes(self) -> list[TimelineItem]:
+        items = []
+        for note in self.entry.notes:
+            details = [Detail("Note", note.text)]
+            later = [each for each in note.corrected_by.all()]
+            if later:
+                details.append(
+                    Detail("Corrected by", ", ".join(when_text(each.created_at) for each in later))
+                )
+            title = f"Case note: {note.get_note_type_display()}"
+            if note.corrects_id:
+                title += " (a correction)"
+            items.append(
+                self._item(
+                    note.created_at, NOTED, title, byline=_name(note.author), details=details
+                )
+            )
+        return items
+
     def all(self) -> list[TimelineItem]:
         return [
+            *self.notes(),
             self.received(),
             *self.ratings(),
             *self.checks_requested(),

@@ -34,7 +34,15 @@ from openmash.enquiries.concern import (
     concern_flags_in,
     concern_rules_active,
 )
-from openmash.enquiries.models import AgencyCheck, CheckFinding, Decision, HandOn, RagRating
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CaseNote,
+    CheckFinding,
+    Decision,
+    HandOn,
+    RagRating,
+)
+from openmash.enquiries.selectors.notes import notes_audit, visible_notes
 from openmash.linkage.conflicts import open_conflicts_among
 from openmash.linkage.same_child import contact_people_same_child
 
@@ -62,6 +70,8 @@ class ChronologyContact:
     checks: list[AgencyCheck]
     decisions: list[Decision]
     hand_ons: list[HandOn]
+    # The case notes the viewer may see (openmash.enquiries.selectors.notes), oldest first.
+    notes: list[CaseNote] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,11 @@ def child_chronology_for(
     records = [person, *contact_people_same_child(person)]
     person_ids = {record.pk for record in records}
     contact_ids = {record.contact_id for record in records}
+    notes: dict[int, list[CaseNote]] = {}
+    for note in (
+        visible_notes(actor).filter(contact_id__in=contact_ids).order_by("created_at", "id")
+    ):
+        notes.setdefault(note.contact_id, []).append(note)
     contacts = [
         ChronologyContact(
             contact=contact,
@@ -203,6 +218,7 @@ def child_chronology_for(
             checks=list(contact.agency_checks.all()) if scope.screening else [],
             decisions=list(contact.decisions.all()),
             hand_ons=list(contact.hand_ons.all()),
+            notes=notes.get(contact.pk, []),
         )
         for contact in _contacts(scope, contact_ids, person_ids)
     ]
@@ -216,6 +232,7 @@ def child_chronology_for(
         objects=[(entry.contact.pk, entry.contact.pk) for entry in contacts],
         detail={"via": "child_chronology", "person": person.pk},
     )
+    notes_audit(actor, [note for entry in contacts for note in entry.notes])
     return ChildChronology(
         person=person,
         contacts=contacts,

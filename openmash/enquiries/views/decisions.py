@@ -46,6 +46,7 @@ from openmash.enquiries.services.guards import ChecksOutstanding
 from openmash.enquiries.services.messages import MessageNotRetryable
 from openmash.enquiries.services.screening import closure_decline
 from openmash.enquiries.summary import suggested_findings, worker_risks_suggested
+from openmash.enquiries.views.notes import notes_section
 from openmash.enquiries.views.refusals import CONFLICT, Refusal, act
 from openmash.enquiries.workflow import IllegalTransition
 from openmash.linkage.conflicts import contacts_with_open_conflicts
@@ -215,6 +216,7 @@ def decision_page_render(
             "outstanding": [CheckPresenter(check, timezone.now()) for check in outstanding],
             "error_summary": summary,
             "not_ready": contact.state in (ContactState.RECEIVED, ContactState.SCREENING),
+            **notes_section(request, contact),
         },
         status=status,
     )

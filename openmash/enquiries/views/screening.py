@@ -69,6 +69,7 @@ from openmash.enquiries.services.screening import (
     contact_take,
     enquiry_open,
 )
+from openmash.enquiries.views.notes import notes_section
 from openmash.enquiries.views.refusals import Refusal, act
 from openmash.linkage.conflicts import (
     ConflictView,
@@ -265,6 +266,7 @@ def _render_page(
         "problem": problem,
         "error_summary": summary,
         "may_correct": user.has_perm("enquiries.correct_person", contact),
+        **notes_section(request, contact),
     }
     return render(request, "enquiries/screening/screening.html", context, status=status)
 

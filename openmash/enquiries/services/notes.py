@@ -1,0 +1,53 @@
+"""Case notes on a contact (issue 13, item 1): a phone call with the referrer, an email,
+a discussion, a manager's oversight. Typed, timestamped and author-stamped; never edited
+in place: a correction is a new note that points at the note it corrects.
+
+Who may add one (rule enquiries.case_notes): a MASH screener or manager on any contact;
+an agency researcher on a contact their agency was asked to check, and then only
+correcting a note their own agency wrote (the one they can see).
+"""
+
+from django.db import transaction
+
+from openmash.core.audit import Actor
+from openmash.core.permissions import is_mash_decision_maker
+from openmash.enquiries.models import CaseNote, CaseNoteType
+from openmash.enquiries.services.guards import _audit, _locked_contact, _raise_if, _require, _text
+
+
+def note_add(
+    *, actor: Actor, contact_id: int, note_type: str, text: str, corrects_id: int | None = None
+) -> CaseNote:
+    """Add a note to the contact, or a correction of one of its notes; one transaction."""
+    with transaction.atomic():
+        contact = _locked_contact(contact_id)
+        user = _require(actor, "enquiries.case_notes", contact)
+        mash = bool(is_mash_decision_maker(user))
+        errors: dict[str, str] = {}
+        if note_type not in CaseNoteType.values:
+            errors["note_type"] = "Select the type of note"
+        text = _text(errors, "text", text, "Enter the note")
+        corrected: CaseNote | None = None
+        if corrects_id is not None:
+            corrected = CaseNote.objects.filter(pk=corrects_id, contact=contact).first()
+            if corrected is None or (not mash and corrected.author_agency_id != user.agency_id):
+                errors["corrects"] = "The note to correct is not on this contact"
+        _raise_if(errors)
+        note = CaseNote.objects.create(
+            contact=contact,
+            note_type=note_type,
+            text=text,
+            author=user,
+            author_agency_id=None if mash else user.agency_id,
+            corrects=corrected,
+        )
+        _audit(
+            actor,
+            "create",
+            "case_note",
+            note,
+            contact,
+            note_type=note_type,
+            corrects=corrected.pk if corrected else None,
+        )
+        return note
