@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('contacts', '0004_person_corrections'),
-        ('enquiries', '0005_hand_on_timescale'),
+        ('enquiries', '0006_allocation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
