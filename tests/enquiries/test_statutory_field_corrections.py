@@ -144,3 +144,18 @@ def test_the_correction_page_shows_a_field_error(new_contact: Contact, screener:
     assert "School or setting URN must be 6 digits" in html
     assert "govuk-error-message" in html
     assert not PersonCorrection.objects.filter(person=child).exists()
+
+
+def test_the_screening_page_shows_them(new_contact: Contact, screener: User) -> None:
+    child = the_child(new_contact)
+    correct(screener, child, ethnicity="WIRT", first_language="Shelta", gp_practice="A12345")
+
+    html = (
+        signed_in(screener)
+        .get(reverse("enquiries:screening", kwargs={"reference": new_contact.reference}))
+        .content.decode()
+    )
+
+    assert "Traveller of Irish heritage (WIRT)" in html
+    assert "Shelta" in html
+    assert "A12345" in html
