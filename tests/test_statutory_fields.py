@@ -17,7 +17,9 @@ from openmash.contacts.services import contact_create
 from openmash.contacts.submission import submission_errors
 from openmash.core.audit import Actor
 from openmash.people.identifiers import gp_practice_is_valid, school_urn_is_valid
+from tests.conftest import signed_in
 from tests.factories import a_child, a_parent, a_submission, api_payload
+from tests.test_contact_form import URL, form_data, person_fields
 
 CONTACTS = "/api/v1/contacts"
 
@@ -230,3 +232,38 @@ def test_the_openapi_schema_lists_the_codes() -> None:
     assert enum_of(person_in["disability"]) == Disability.values
     assert "6 digits" in person_in["school_urn"]["description"]
     assert set(STATUTORY) <= set(components["PersonOut"]["properties"])
+
+
+# --- The web form ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_contact_form_puts_each_error_by_its_field(school_referrer: User) -> None:
+    child = person_fields(0, school_urn="12345", gp_practice="12345A", ethnicity="WBRI")
+
+    response = signed_in(school_referrer).post(URL, form_data(people=[child]))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#id_people-0-school_urn"' in page
+    assert 'href="#id_people-0-gp_practice"' in page
+    assert "School or setting URN must be 6 digits" in page
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_contact_form_records_them(school_referrer: User) -> None:
+    child = person_fields(
+        0, ethnicity="APKN", first_language="Urdu", disability="unknown", school_urn="100000"
+    )
+
+    response = signed_in(school_referrer).post(URL, form_data(people=[child]))
+
+    assert response.status_code == 302
+    person = Contact.objects.get().people.get()
+    assert (person.ethnicity, person.first_language, person.disability, person.school_urn) == (
+        "APKN",
+        "Urdu",
+        "unknown",
+        "100000",
+    )
