@@ -12,6 +12,8 @@ from openmash.contacts.codes import (
     Channel,
     ConsentStatus,
     ContactState,
+    Disability,
+    Ethnicity,
     LawfulBasis,
     PersonRole,
     ReferralSource,
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     EventKindCode: TypeAlias = str
     OnwardSharingCode: TypeAlias = str
     HandOnStateCode: TypeAlias = str
+    EthnicityCode: TypeAlias = str
+    DisabilityCode: TypeAlias = str
 else:
     # The national code lists, as enums in the OpenAPI schema.
     ChannelCode = Literal[tuple(Channel.values)]
@@ -47,6 +51,8 @@ else:
     EventKindCode = Literal[tuple(EventKind.values)]
     OnwardSharingCode = Literal[tuple(OnwardSharing.values)]
     HandOnStateCode = Literal[tuple(HandOnState.values)]
+    EthnicityCode = Literal[tuple(Ethnicity.values)]
+    DisabilityCode = Literal[tuple(Disability.values)]
 
 
 class StrictSchema(Schema):
@@ -82,6 +88,21 @@ class PersonIn(StrictSchema):
     address: AddressIn | None = None
     nhs_number: str = Field("", max_length=20, description="10 digits; spaces allowed")
     upn: str = Field("", max_length=20, description="Unique pupil number, 13 characters")
+    ethnicity: EthnicityCode | None = Field(
+        None, description="The Department for Education's census ethnicity code, if known"
+    )
+    first_language: str = Field("", max_length=100, description="First language, if known")
+    disability: DisabilityCode | None = Field(
+        None, description="Whether the person has a disability: yes, no or unknown"
+    )
+    school_urn: str = Field(
+        "", max_length=10, description="The school's or setting's URN: 6 digits, like 100000"
+    )
+    gp_practice: str = Field(
+        "",
+        max_length=10,
+        description="The GP practice's ODS code: a letter and 5 digits, like A12345",
+    )
 
 
 class ConcernsIn(StrictSchema):
@@ -123,6 +144,11 @@ class PersonOut(Schema):
     estimated_age: int | None
     expected_birth_date: date | None
     sex: str
+    ethnicity: str = Field(description="Census ethnicity code; empty when not given")
+    first_language: str
+    disability: str = Field(description="yes, no, unknown; empty when not given")
+    school_urn: str
+    gp_practice: str
 
 
 class ContactOut(Schema):

@@ -192,6 +192,11 @@ def _submission(payload: ContactIn) -> ContactSubmission:
                 address=Address(**person.address.dict()) if person.address else Address(),
                 nhs_number=person.nhs_number,
                 upn=person.upn,
+                ethnicity=person.ethnicity or "",
+                first_language=person.first_language,
+                disability=person.disability or "",
+                school_urn=person.school_urn,
+                gp_practice=person.gp_practice,
             )
             for person in payload.people
         ],

@@ -12,6 +12,8 @@ from openmash.contacts.codes import (
     AssessmentFactor,
     Channel,
     ConsentStatus,
+    Disability,
+    Ethnicity,
     LawfulBasis,
     PersonRole,
     ReferralSource,
@@ -197,6 +199,32 @@ class PersonForm(GovukForm):
         width="10",
         help_text="13 characters, for example H801200001001",
     )
+    # The statutory characteristics (Annex A, the CIN census): all optional.
+    ethnicity = forms.ChoiceField(
+        label="Ethnicity (if known)",
+        required=False,
+        choices=[("", "Not known"), *Ethnicity.choices],
+        help_text="As the family describes it (the Department for Education's census codes)",
+    )
+    first_language = _text(
+        "First language (if known)", width="20", help_text="For example, English or Polish"
+    )
+    disability = forms.ChoiceField(
+        label="Does the person have a disability? (if known)",
+        choices=Disability.choices,
+        widget=GovukRadios,
+        required=False,
+    )
+    school_urn = _text(
+        "School or setting URN (if known)",
+        width="10",
+        help_text="6 digits, for example 100000",
+    )
+    gp_practice = _text(
+        "GP practice code (if known)",
+        width="10",
+        help_text="The practice's ODS code: a letter then 5 digits, for example A12345",
+    )
 
     def details(self) -> PersonDetails:
         data = self.cleaned_data
@@ -217,6 +245,11 @@ class PersonForm(GovukForm):
             ),
             nhs_number=data.get("nhs_number") or "",
             upn=data.get("upn") or "",
+            ethnicity=data.get("ethnicity") or "",
+            first_language=data.get("first_language") or "",
+            disability=data.get("disability") or "",
+            school_urn=data.get("school_urn") or "",
+            gp_practice=data.get("gp_practice") or "",
         )
 
 

@@ -10,6 +10,8 @@ from openmash.contacts.codes import (
     Channel,
     ConsentStatus,
     ContactState,
+    Disability,
+    Ethnicity,
     LawfulBasis,
     PersonRole,
     ReferralSource,
@@ -145,6 +147,14 @@ class ContactPerson(models.Model):
     postcode = models.CharField(max_length=10, blank=True)
     nhs_number = models.CharField(max_length=10, blank=True)
     upn = models.CharField(max_length=13, blank=True)
+    # The statutory returns' characteristics (Annex A, the CIN census): optional at
+    # contact, correctable at screening. Empty when not given.
+    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True)
+    first_language = models.CharField(max_length=100, blank=True)
+    disability = models.CharField(max_length=7, choices=Disability.choices, blank=True)
+    # A school's or setting's URN (6 digits) and a GP practice's ODS code (like A12345).
+    school_urn = models.CharField(max_length=6, blank=True)
+    gp_practice = models.CharField(max_length=6, blank=True)
 
     class Meta:
         ordering = ["contact_id", "position"]

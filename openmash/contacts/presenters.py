@@ -12,6 +12,8 @@ from openmash.contacts.codes import (
     Channel,
     ConsentStatus,
     ContactState,
+    Disability,
+    Ethnicity,
     LawfulBasis,
     PersonRole,
     ReferralSource,
@@ -89,6 +91,28 @@ class PersonPresenter:
     @property
     def other_names(self) -> str:
         return self.person.other_names or "None given"
+
+    @property
+    def ethnicity(self) -> str:
+        code = self.person.ethnicity
+        return f"{Ethnicity(code).label} ({code})" if code in Ethnicity.values else "Not known"
+
+    @property
+    def first_language(self) -> str:
+        return self.person.first_language or "Not known"
+
+    @property
+    def disability(self) -> str:
+        code = self.person.disability
+        return str(Disability(code).label) if code in Disability.values else "Not known"
+
+    @property
+    def school_urn(self) -> str:
+        return self.person.school_urn or "Not known"
+
+    @property
+    def gp_practice(self) -> str:
+        return self.person.gp_practice or "Not known"
 
 
 @dataclass(frozen=True)

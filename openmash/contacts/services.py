@@ -24,7 +24,13 @@ from openmash.contacts.submission import ContactSubmission, FieldError, submissi
 from openmash.core.audit import Actor, AuditActorMissing, audit_record
 from openmash.core.models import AuditAction
 from openmash.linkage.index import index_contact_people
-from openmash.people.identifiers import nhs_number_digits, postcode_normal, upn_normal
+from openmash.people.identifiers import (
+    gp_practice_normal,
+    nhs_number_digits,
+    postcode_normal,
+    school_urn_normal,
+    upn_normal,
+)
 
 DRAFT_FIELD_LIMIT = 1000
 DRAFT_VALUE_LIMIT = 20000
@@ -184,6 +190,11 @@ def contact_create(
                 else "",
                 nhs_number=nhs_number_digits(person.nhs_number),
                 upn=upn_normal(person.upn),
+                ethnicity=person.ethnicity,
+                first_language=person.first_language.strip(),
+                disability=person.disability,
+                school_urn=school_urn_normal(person.school_urn),
+                gp_practice=gp_practice_normal(person.gp_practice),
             )
             for position, person in enumerate(submission.people)
         ]

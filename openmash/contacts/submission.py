@@ -15,15 +15,19 @@ from openmash.contacts.codes import (
     AssessmentFactor,
     Channel,
     ConsentStatus,
+    Disability,
+    Ethnicity,
     LawfulBasis,
     PersonRole,
     ReferralSource,
     Sex,
 )
 from openmash.people.identifiers import (
+    gp_practice_is_valid,
     nhs_number_digits,
     nhs_number_is_valid,
     postcode_is_valid,
+    school_urn_is_valid,
     upn_is_valid,
 )
 
@@ -63,6 +67,13 @@ class PersonDetails:
     address: Address = field(default_factory=Address)
     nhs_number: str = ""
     upn: str = ""
+    # The statutory characteristics, all optional: the census ethnicity code, the first
+    # language as typed, yes/no/unknown, a school URN and a GP practice's ODS code.
+    ethnicity: str = ""
+    first_language: str = ""
+    disability: str = ""
+    school_urn: str = ""
+    gp_practice: str = ""
 
 
 @dataclass
@@ -177,6 +188,21 @@ def _person_errors(person: PersonDetails, path: str, now: datetime) -> list[Fiel
         )
     if person.address.postcode and not postcode_is_valid(person.address.postcode):
         error("address.postcode", "Enter a real postcode, like SW1A 1AA")
+    if person.ethnicity and person.ethnicity not in Ethnicity.values:
+        error("ethnicity", "Select the ethnicity from the list, or leave it blank if not known")
+    if person.disability and person.disability not in Disability.values:
+        error("disability", "Select yes, no or not known for disability")
+    if person.school_urn.strip() and not school_urn_is_valid(person.school_urn):
+        error(
+            "school_urn",
+            "School or setting URN must be 6 digits, like 100000 (find it on Get "
+            "Information about Schools)",
+        )
+    if person.gp_practice.strip() and not gp_practice_is_valid(person.gp_practice):
+        error(
+            "gp_practice",
+            "GP practice code must be a letter then 5 digits, like A12345 (its ODS code)",
+        )
     return errors
 
 
@@ -217,6 +243,7 @@ TEXT_LIMITS = {
     "line1": 200,
     "line2": 200,
     "town": 100,
+    "first_language": 100,
     "description": 20000,
     "reason": 5000,
 }

@@ -7,8 +7,9 @@ sibling named, because the MASH decides once for the whole contact (as the chron
 and the cumulative-concern rules count them). Parents and other adults are never rows.
 
 What OpenMASH cannot fill, and why:
-- Ethnicity is not recorded at contact, so every row has the Department for Education's
-  code NOBT, "information not yet obtained".
+- Ethnicity is the census code recorded for the child in that contact (given by the
+  referrer, or corrected at screening); where none was given, the Department for
+  Education's code NOBT, "information not yet obtained".
 - A child whose date of birth is not known has an empty Date of Birth and the age the
   referrer estimated; an unborn child has neither (an expected date of delivery is not
   a date of birth).
@@ -45,8 +46,8 @@ CHILD_ID = Column(
 GENDER_COLUMN = Column("Gender", description="Male, Female or Unknown, as the referrer gave it.")
 ETHNICITY = Column(
     "Ethnicity",
-    description="Always NOBT (information not yet obtained): OpenMASH does not record "
-    "ethnicity at contact.",
+    description="The census ethnicity code recorded for the child in the contact (such as "
+    "WBRI); NOBT (information not yet obtained) where none was given.",
 )
 DATE_OF_BIRTH = Column(
     "Date of Birth",
@@ -124,11 +125,16 @@ def local_day(moment: datetime) -> date:
     return timezone.localtime(moment, LONDON).date()
 
 
+def ethnicity_of(person: ContactPerson) -> str:
+    """The census ethnicity code recorded for the child in this contact, or NOBT."""
+    return person.ethnicity or ETHNICITY_NOT_OBTAINED
+
+
 def _about_child(person: ContactPerson, child_id: int, day: date) -> tuple[Cell, ...]:
     return (
         child_id,
         GENDER.get(person.sex, "Unknown"),
-        ETHNICITY_NOT_OBTAINED,
+        ethnicity_of(person),
         person.date_of_birth,
         person.age_on(day),
     )

@@ -65,6 +65,7 @@ CHILD_FIELDS = (
     "position",
     "sex",
     "estimated_age",
+    "ethnicity",
     "contact",
     "contact__received_at",
     "contact__referral_source",

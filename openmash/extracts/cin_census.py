@@ -10,14 +10,18 @@ YYYY-MM-DD like the census itself.
 - AssessmentFactors: the factor codes of the decision in force, comma-separated. The
   census records the factors identified at the end of the assessment, which children's
   social care completes; these are the ones the MASH identified when it decided.
+- Ethnicity (N00177): the census code recorded for the child in the contact, or NOBT
+  (information not yet obtained), as in the Annex A lists. The census's disability
+  codes (N00099: the kind of disability) are not collected at contact, which records
+  only whether the child has one, so they are not given.
 
-Everything else in the census (the child's identifiers and characteristics, the
+Everything else in the census (the child's other identifiers and characteristics, the
 assessment, section 47 and plan modules, closure) belongs to children's social care's
 own system, which makes the return.
 """
 
 from openmash.core.period import Period
-from openmash.extracts.annex_a import Extracted, local_day
+from openmash.extracts.annex_a import Extracted, ethnicity_of, local_day
 from openmash.extracts.referrals import referred_children
 from openmash.extracts.tables import ISO_DATES, Column, ColumnKind, Table
 
@@ -42,6 +46,11 @@ CIN_REFERRAL_COLUMNS = (
         description="The factor codes the MASH identified in the decision in force, "
         "separated by commas.",
     ),
+    Column(
+        "Ethnicity",
+        description="The census ethnicity code recorded for the child in the contact; NOBT "
+        "(information not yet obtained) where none was given.",
+    ),
 )
 
 
@@ -56,6 +65,7 @@ def cin_census_referrals(period: Period) -> Extracted:
             int(each.referral.no_further_action),
             each.referral.primary_need,
             ",".join(each.referral.factor_codes),
+            ethnicity_of(each.person),
         )
         for each in children
     ]

@@ -78,3 +78,24 @@ def postcode_normal(value: str) -> str:
 def postcode_is_valid(value: str) -> bool:
     """A UK postcode format; a valid format does not prove the postcode exists."""
     return bool(_POSTCODE.match(postcode_normal(value)))
+
+
+def school_urn_normal(value: str) -> str:
+    """A school's or setting's unique reference number without spaces: ' 100 000' -> '100000'."""
+    return re.sub(r"\s", "", value or "")
+
+
+def school_urn_is_valid(value: str) -> bool:
+    """Six digits, as Get Information about Schools gives them (the first is never 0)."""
+    return bool(re.fullmatch(r"[1-9]\d{5}", school_urn_normal(value)))
+
+
+def gp_practice_normal(value: str) -> str:
+    """A GP practice's ODS code in capitals without spaces: 'a 12345' -> 'A12345'."""
+    return re.sub(r"\s", "", value or "").upper()
+
+
+def gp_practice_is_valid(value: str) -> bool:
+    """An ODS code of a GP practice: a letter and five digits, like A12345 (a valid format
+    does not prove the practice exists)."""
+    return bool(re.fullmatch(r"[A-Z]\d{5}", gp_practice_normal(value)))

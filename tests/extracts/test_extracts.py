@@ -114,13 +114,14 @@ def test_cin_census_items_come_from_the_decision_in_force(october: Hub) -> None:
         "ReferralNFA",
         "PrimaryNeedCode",
         "AssessmentFactors",
+        "Ethnicity",
     ]
     assert list(extracted.table.rows) == [
-        (amy, date(2026, 10, 5), "6", 0, "N1", "16A"),
+        (amy, date(2026, 10, 5), "6", 0, "N1", "16A", "NOBT"),
         # The amendment's need and factors, not the early help decision's.
-        (ben, date(2026, 10, 7), "2A", 0, "N5", "3B,4B"),
-        (bella, date(2026, 10, 7), "2A", 0, "N5", "3B,4B"),
-        (cara, date(2026, 10, 8), "3A", 1, "N9", "21"),
+        (ben, date(2026, 10, 7), "2A", 0, "N5", "3B,4B", "NOBT"),
+        (bella, date(2026, 10, 7), "2A", 0, "N5", "3B,4B", "NOBT"),
+        (cara, date(2026, 10, 8), "3A", 1, "N9", "21", "NOBT"),
     ]
 
 
@@ -131,7 +132,7 @@ def test_an_amendment_within_social_care_keeps_the_referral_date_and_flag(octobe
 
     rows = cin_census_referrals(OCTOBER).table.rows
 
-    assert rows[0] == (october.child("A0").pk, date(2026, 10, 5), "6", 0, "N3", "16A")
+    assert rows[0] == (october.child("A0").pk, date(2026, 10, 5), "6", 0, "N3", "16A", "NOBT")
 
 
 def test_the_child_id_is_the_same_in_every_extract_and_period(october: Hub) -> None:

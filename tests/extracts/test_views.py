@@ -133,8 +133,9 @@ def test_it_downloads_the_census_items(october: Hub, manager: User) -> None:
         "ReferralNFA",
         "PrimaryNeedCode",
         "AssessmentFactors",
+        "Ethnicity",
     ]
-    assert rows[2] == [str(october.child("B").pk), "2026-10-07", "2A", "0", "N5", "3B,4B"]
+    assert rows[2] == [str(october.child("B").pk), "2026-10-07", "2A", "0", "N5", "3B,4B", "NOBT"]
     assert rows[4][3] == "1"
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from openmash.contacts.codes import Sex
+from openmash.contacts.codes import Disability, Ethnicity, Sex
 from openmash.contacts.models import PersonCorrection
 from openmash.core.time_text import when_text
 from openmash.people.identifiers import nhs_number_display
@@ -26,6 +26,11 @@ FIELD_LABELS = {
     "postcode": "Postcode",
     "nhs_number": "NHS number",
     "upn": "Unique pupil number",
+    "ethnicity": "Ethnicity",
+    "first_language": "First language",
+    "disability": "Disability",
+    "school_urn": "School or setting URN",
+    "gp_practice": "GP practice code",
 }
 NOT_GIVEN = "Not given"
 
@@ -44,6 +49,10 @@ def value_text(field: str, value: Any) -> str:
         return nhs_number_display(str(value))
     if field == "sex":
         return str(Sex(value).label) if value in Sex.values else str(value)
+    if field == "ethnicity" and value in Ethnicity.values:
+        return f"{Ethnicity(value).label} ({value})"
+    if field == "disability" and value in Disability.values:
+        return str(Disability(value).label)
     if field == "estimated_age":
         return f"{value} years"
     return str(value)

@@ -1,5 +1,6 @@
 """Correcting a person's details on a contact (issue 11, item 2): names, date of birth,
-sex, address and identifiers, with a reason.
+sex, address and identifiers, and the statutory characteristics (ethnicity, first
+language, disability, school URN, GP practice: issue 13, item 8), with a reason.
 
 The person named in the contact is corrected in place, so everything worked out from
 their details follows at once: which other contacts are the same child
@@ -42,7 +43,13 @@ from openmash.enquiries.services.guards import (
 from openmash.linkage.conflicts import conflicts_detect_for_person
 from openmash.linkage.index import index_entry_refresh
 from openmash.linkage.links import LinksRefreshed, links_refresh_for_person
-from openmash.people.identifiers import nhs_number_digits, postcode_normal, upn_normal
+from openmash.people.identifiers import (
+    gp_practice_normal,
+    nhs_number_digits,
+    postcode_normal,
+    school_urn_normal,
+    upn_normal,
+)
 
 # What may be corrected, as ContactPerson names its fields (and the form too).
 CORRECTABLE = (
@@ -59,6 +66,11 @@ CORRECTABLE = (
     "postcode",
     "nhs_number",
     "upn",
+    "ethnicity",
+    "first_language",
+    "disability",
+    "school_urn",
+    "gp_practice",
 )
 _TEXT = {
     "given_names",
@@ -67,6 +79,7 @@ _TEXT = {
     "address_line1",
     "address_line2",
     "town",
+    "first_language",
 }
 # Where intake's rules (contacts.submission) name a field that ContactPerson names otherwise.
 _FROM_INTAKE_NAMES = {
@@ -88,7 +101,7 @@ class Corrected:
 
 def _normal(field: str, value: Any) -> Any:
     """A value as intake stores it (contacts.services.contact_create)."""
-    if field in _TEXT or field == "sex":
+    if field in _TEXT or field in ("sex", "ethnicity", "disability"):
         return (value or "").strip()
     if field == "postcode":
         return postcode_normal(value) if (value or "").strip() else ""
@@ -96,6 +109,10 @@ def _normal(field: str, value: Any) -> Any:
         return nhs_number_digits(value or "")
     if field == "upn":
         return upn_normal(value or "")
+    if field == "school_urn":
+        return school_urn_normal(value or "")
+    if field == "gp_practice":
+        return gp_practice_normal(value or "")
     return value
 
 
@@ -117,6 +134,11 @@ def _details(person: ContactPerson, values: Mapping[str, Any]) -> PersonDetails:
         ),
         nhs_number=values["nhs_number"],
         upn=values["upn"],
+        ethnicity=values["ethnicity"],
+        first_language=values["first_language"],
+        disability=values["disability"],
+        school_urn=values["school_urn"],
+        gp_practice=values["gp_practice"],
     )
 
 
