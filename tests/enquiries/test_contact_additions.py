@@ -319,3 +319,13 @@ def test_the_openapi_schema_documents_the_additions_endpoint(db: None) -> None:
     schema = Client().get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/contacts/{contact_id}/additions"]["post"]
     assert {"201", "404", "409", "422"} <= set(operation["responses"])
+
+
+def test_an_undelivered_new_information_email_is_named_for_the_manager(
+    school_referrer: User, school_contact: Contact, screener: User
+) -> None:
+    from openmash.enquiries.presenters.decisions import MessagePresenter
+
+    Contact.objects.filter(pk=school_contact.pk).update(assigned_to=screener)
+    add(school_referrer, school_contact)
+    assert MessagePresenter(Message.objects.get()).what == "Referrer added information"

@@ -296,6 +296,9 @@ class ReturnPresenter:
         return self.hand_on.return_reason
 
 
+OTHER_MESSAGE_KINDS = {"new_information": "Referrer added information"}
+
+
 @dataclass(frozen=True)
 class MessagePresenter:
     """An email the mail server did not take."""
@@ -312,7 +315,11 @@ class MessagePresenter:
 
     @property
     def what(self) -> str:
-        return MessageKind(self.message.kind).label
+        kind = self.message.kind
+        if kind in MessageKind.values:
+            return MessageKind(kind).label
+        # Kinds not (yet) among MessageKind's choices (adding one needs a migration).
+        return OTHER_MESSAGE_KINDS.get(kind, kind)
 
     @property
     def subject(self) -> str:
