@@ -188,6 +188,13 @@ ACCESS_TABLE: dict[str, Row] = {
         "contacts:detail", only("screener", "manager", "school_referrer"), OWN_AGENCY
     ),
     "detail-other-agency": Row("contacts:detail", only("screener", "manager"), OTHER_AGENCY),
+    # Adding information is POST only; the service lets only the referrer who submitted
+    # it add (tests/enquiries/test_contact_additions.py).
+    "add-information": Row(
+        "contacts:add-information",
+        only("screener", "manager", "school_referrer", then=METHOD_NOT_ALLOWED),
+        OWN_AGENCY,
+    ),
     "received-own-agency": Row(
         "contacts:received", only("screener", "manager", "school_referrer"), OWN_AGENCY
     ),
@@ -908,6 +915,7 @@ def _api_requests(check: AgencyCheck) -> list[tuple[str, str, Callable[..., Any]
         "/contacts": api_payload,
         "/checks/{check_id}/findings": lambda: _findings_body(check),
         "/index/imports": lambda: {"mode": "delta", "records": [INDEX_RECORD]},
+        "/contacts/{contact_id}/additions": lambda: {"text": "The child is now at gran's."},
     }
     # An import record of the check's agency, made directly: the service would write audit
     # events with a token the revoked-token test then revokes.

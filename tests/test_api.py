@@ -422,6 +422,7 @@ def test_it_gives_no_server_error_for_any_request_the_schema_allows(
         "POST /api/v1/contacts",
         "GET /api/v1/contacts/{contact_id}",
         "GET /api/v1/contacts/{contact_id}/outcome",
+        "POST /api/v1/contacts/{contact_id}/additions",
         "GET /api/v1/checks",
         "GET /api/v1/checks/{check_id}",
         "POST /api/v1/checks/{check_id}/findings",

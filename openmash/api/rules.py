@@ -21,6 +21,9 @@ rules.add_perm("api.submit_contact", is_active_api_token)
 rules.add_perm("api.view_own_contact", is_active_api_token)
 # The outcome of a contact the token's own agency submitted: never what agencies found.
 rules.add_perm("api.view_own_contact_outcome", is_active_api_token)
+# The agency's system adds information to a contact its agency submitted while it is open
+# (the service scopes it to the token's agency).
+rules.add_perm("api.add_contact_information", is_active_api_token)
 # A partner agency's system answers the checks asked of that agency, and no other's
 # (the selectors and services scope each check to the token's agency).
 rules.add_perm("api.view_agency_checks", is_active_api_token & is_mash_partner_token)

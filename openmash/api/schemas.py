@@ -151,6 +151,20 @@ class PersonOut(Schema):
     gp_practice: str
 
 
+class AdditionIn(Schema):
+    text: str = Field(
+        ...,
+        max_length=5000,
+        description="What the referrer has learned since making the contact (up to 5,000 characters)",
+    )
+
+
+class AdditionOut(Schema):
+    id: int
+    text: str
+    added_at: datetime
+
+
 class ContactOut(Schema):
     id: int
     reference: str
@@ -160,6 +174,9 @@ class ContactOut(Schema):
     referral_source: str
     immediate_risk: bool
     factor_codes: list[str]
+    additions: list[AdditionOut] = Field(
+        default_factory=list, description="Information the referrer added since, oldest first"
+    )
     people: list[PersonOut]
 
 

@@ -30,6 +30,8 @@ from ninja.security import HttpBearer
 from openmash.accounts.models import ApiToken
 from openmash.accounts.services import api_token_authenticate
 from openmash.api.schemas import (
+    AdditionIn,
+    AdditionOut,
     CheckListOut,
     CheckOut,
     ContactCreated,
@@ -70,7 +72,13 @@ from openmash.enquiries.selectors.checks import (
     contact_outcome_for_agency,
 )
 from openmash.enquiries.selectors.decisions import hand_on_for_token, hand_ons_for_token
+from openmash.enquiries.selectors.outcomes import contact_additions_for
 from openmash.enquiries.selectors.summary import hand_on_summary
+from openmash.enquiries.services.additions import (
+    AdditionInvalid,
+    ContactNotOpen,
+    contact_add_information,
+)
 from openmash.enquiries.services.checks import FindingInput, check_record_findings
 from openmash.enquiries.services.guards import EnquiryInvalid
 from openmash.enquiries.workflow import IllegalTransition
@@ -285,7 +293,47 @@ def get_contact(
         "immediate_risk": contact.immediate_risk,
         "factor_codes": contact.factor_codes,
         "people": [PersonOut.from_orm(person).dict() for person in contact.people.all()],
+        "additions": [
+            {"id": addition.pk, "text": addition.text, "added_at": addition.added_at}
+            for addition in contact_additions_for(contact=contact)
+        ],
     }
+
+
+@api.post(
+    "/contacts/{contact_id}/additions",
+    response={
+        201: AdditionOut,
+        401: MessageOut,
+        403: MessageOut,
+        404: MessageOut,
+        409: MessageOut,
+        422: ErrorsOut,
+    },
+    summary="Add information to a contact your agency submitted",
+    description=(
+        "Adds what the referrer has learned since to a contact your agency submitted, while "
+        "the MASH is still working on it (received, screening, checks in progress or awaiting "
+        "decision); 409 once it has decided. The screener who took the contact is told; it is "
+        "marked new for the MASH until a screener opens it. 404 for a contact your agency did "
+        "not submit; 422 with field errors for empty or over-long text."
+    ),
+)
+@permission("api.add_contact_information")
+def add_contact_information(
+    request: HttpRequest, payload: AdditionIn, contact_id: int = Path(..., ge=1, le=MAX_ID)
+) -> tuple[int, dict[str, Any]]:
+    actor = Actor.from_request(request, token=request.auth)  # type: ignore[attr-defined]
+    try:
+        result = contact_add_information(actor=actor, contact_id=contact_id, text=payload.text)
+    except AdditionInvalid as invalid:
+        return 422, {"errors": [{"field": e.field, "message": e.message} for e in invalid.errors]}
+    except ContactNotOpen:
+        return 409, {
+            "detail": "The MASH has decided on this contact: information can no longer be added"
+        }
+    addition = result.addition
+    return 201, {"id": addition.pk, "text": addition.text, "added_at": addition.added_at}
 
 
 @api.get(

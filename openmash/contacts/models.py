@@ -227,3 +227,37 @@ class PersonCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"correction {self.pk}"
+
+
+class ContactAddition(models.Model):
+    """Information the referrer added to their own contact while it was open. Never
+    edited: a correction is another addition. New to the MASH until a screener opens
+    the screening page (seen_at)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="additions")
+    text = models.TextField()
+    added_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    added_by_token = models.ForeignKey(
+        "accounts.ApiToken", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        indexes = [
+            models.Index(fields=["contact", "added_at"], name="addition_contact"),
+            models.Index(
+                fields=["contact"],
+                condition=models.Q(seen_at__isnull=True),
+                name="addition_unseen",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"addition {self.pk}"

@@ -272,6 +272,7 @@ class MessageKind(models.TextChoices):
     HAND_ON_REMINDER = "hand_on_reminder", "Reminder that a hand-on is waiting"
     HAND_ON_OVERDUE = "hand_on_overdue", "Alert that a hand-on is past its deadline"
     ALLOCATED = "allocated", "Work allocated to a worker"
+    NEW_INFORMATION = "new_information", "Referrer added information"
 
 
 class MessageStatus(models.TextChoices):

@@ -12,4 +12,9 @@ from openmash.enquiries.views import outcomes
 urlpatterns = [
     path("submitted/", outcomes.submitted_contacts_view, name="submitted"),
     path("<str:reference>/", outcomes.contact_detail_view, name="detail"),
+    path(
+        "<str:reference>/add-information/",
+        outcomes.contact_add_information_view,
+        name="add-information",
+    ),
 ]

@@ -312,7 +312,8 @@ class MessagePresenter:
 
     @property
     def what(self) -> str:
-        return MessageKind(self.message.kind).label
+        kind = self.message.kind
+        return MessageKind(kind).label if kind in MessageKind.values else kind
 
     @property
     def subject(self) -> str:

@@ -148,6 +148,12 @@ class QueueRow:
         return children_named(self.contact, timezone.localdate(self.now))
 
     @property
+    def has_new_information(self) -> bool:
+        """The referrer added information no screener has seen yet (annotated by the
+        queue's selector)."""
+        return bool(getattr(self.contact, "has_new_information", False))
+
+    @property
     def has_open_conflict(self) -> bool:
         """Someone named has an open identifier conflict (worked out for the whole page
         by the queue's selector)."""

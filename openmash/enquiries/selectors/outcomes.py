@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from openmash.contacts.models import Contact
+from openmash.contacts.models import Contact, ContactAddition
 from openmash.contacts.selectors import contact_page_submitted_by_agency
 from openmash.core.audit import Actor
 from openmash.enquiries.models import Decision, HandOn, HandOnState, Message, MessageKind
@@ -56,4 +56,14 @@ def contact_feedback_for(*, contact: Contact) -> ContactFeedback:
             )
         ),
         hand_ons=list(hand_ons_newest_first().filter(contact=contact)),
+    )
+
+
+def contact_additions_for(*, contact: Contact) -> list[ContactAddition]:
+    """What the referrer added to a contact already fetched (and its read recorded) by
+    contact_get_visible_to or screening_contact_get, oldest first."""
+    return list(
+        ContactAddition.objects.filter(contact=contact)
+        .select_related("added_by_user", "added_by_token")
+        .order_by("added_at", "id")
     )

@@ -28,7 +28,7 @@ from django.utils import timezone
 from openmash.accounts.models import Agency, User
 from openmash.area.models import HandOnTeam, Outcome, RagLevel, WorkingHours
 from openmash.contacts.codes import CHILD_ROLES
-from openmash.contacts.models import Contact, ContactPerson, PersonCorrection
+from openmash.contacts.models import Contact, ContactAddition, ContactPerson, PersonCorrection
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.core.overdue import overdue_q
@@ -187,6 +187,10 @@ def screening_queue_page(
             # MASH managers already alerted that it waits unassigned (deadline_alerts).
             urgent_alerted=Exists(
                 Message.objects.filter(contact=OuterRef("pk"), kind=MessageKind.URGENT_UNASSIGNED)
+            ),
+            # The referrer added information no screener has opened the page to see.
+            has_new_information=Exists(
+                ContactAddition.objects.filter(contact=OuterRef("pk"), seen_at__isnull=True)
             ),
         )
         .order_by("urgency", F("deadline_at").asc(nulls_last=True), "id")

@@ -37,6 +37,7 @@ from openmash.enquiries.forms.screening import (
     RequestMoreChecksForm,
     ScreeningActionForm,
 )
+from openmash.enquiries.presenters.additions import AdditionPresenter
 from openmash.enquiries.presenters.screening import (
     ConflictPanel,
     QueueRow,
@@ -46,6 +47,7 @@ from openmash.enquiries.presenters.screening import (
     when_text,
 )
 from openmash.enquiries.selectors.allocation import allocation_candidates
+from openmash.enquiries.selectors.outcomes import contact_additions_for
 from openmash.enquiries.selectors.screening import (
     checking_agencies,
     closure_outcomes,
@@ -54,6 +56,7 @@ from openmash.enquiries.selectors.screening import (
     screening_contact_get,
     screening_queue_page,
 )
+from openmash.enquiries.services.additions import contact_additions_mark_seen
 from openmash.enquiries.services.allocation import (
     ALLOCATABLE_STATES,
     Allocation,
@@ -249,7 +252,16 @@ def _render_page(
         for person in contact.people.all()
         if matches.get(person.pk)
     ]
+    actor = Actor.from_request(request)
+    additions = [
+        AdditionPresenter(addition, is_new=addition.seen_at is None)
+        for addition in contact_additions_for(contact=contact)
+    ]
+    if any(addition.is_new for addition in additions):
+        # Opening the page is seeing them: next time they are no longer new.
+        contact_additions_mark_seen(actor=actor, contact=contact, now=now)
     context: dict[str, Any] = {
+        "additions": additions,
         "conflicts": conflicts,
         "open_conflicts": [panel for panel in conflicts if panel.is_open],
         "match_groups": match_groups,
