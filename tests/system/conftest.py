@@ -19,6 +19,7 @@ import pytest
 # database access from the test body (SynchronousOnlyOperation).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+from django.urls import Resolver404, resolve
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -213,8 +214,9 @@ class AxeWatch:
         self.on_screen: dict[Page, tuple[str, str]] = {}  # page -> (document, url)
         self.reported: set[str] = set()
         self.violations: list[tuple[str, list[dict[str, object]]]] = []
-        # Pages (paths) axe has checked in this context, and documents it could not check
-        # in time; one of those fails the test only if its page was never checked.
+        # Pages axe has checked in this context (by URL pattern: another contact's
+        # screening page is the same page), and documents it could not check in time;
+        # one of those fails the test only if its page was never checked.
         self.checked_paths: set[str] = set()
         self.unfinished: list[str] = []
         self.watching = True
@@ -231,7 +233,7 @@ class AxeWatch:
             return
         self.reported.add(document)
         if kind == "checked":
-            self.checked_paths.add(_path(url))
+            self.checked_paths.add(_page_kind(url))
         if kind == "failed":
             self.violations.append((url, [_unchecked(str(data))]))
         elif data and url.startswith("http") and not axe_exception(url):
@@ -269,7 +271,7 @@ class AxeWatch:
                 self.wait_for_check(page)
         self.watching = False
         for url in self.unfinished:
-            if _path(url) not in self.checked_paths:
+            if _page_kind(url) not in self.checked_paths:
                 reason = f"axe had not finished within {self.WAIT_S:.0f} s of loading"
                 self.violations.append((url, [_unchecked(reason)]))
 
@@ -278,6 +280,17 @@ def _path(url: str) -> str:
     """The page a URL shows, without its query string: the same page in another state
     (a filter, an error) counts as that page."""
     return re.sub(r"^https?://[^/]+", "", url).split("?", 1)[0].split("#", 1)[0]
+
+
+def _page_kind(url: str) -> str:
+    """Which page a URL shows, whatever the ids in it: the URL pattern it resolves to
+    (another contact's screening page, or another search's results, is the same page),
+    else its path."""
+    path = _path(url)
+    try:
+        return resolve(path).route or path
+    except Resolver404:
+        return path
 
 
 def axe_exception(url: str) -> str | None:
