@@ -42,7 +42,7 @@ AXE_SCRIPT = (
     Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 )
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = 30_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 # The pages or axe rules that cannot pass, each with the reason. Everything else a journey
@@ -208,7 +208,7 @@ class AxeWatch:
 
     # Less than the actions' own time-out (TIMEOUT_MS), so a held click never fails for
     # the wait alone: on a loaded machine axe can take longer than a journey spends on a page.
-    WAIT_S = 10.0
+    WAIT_S = 25.0
 
     def __init__(self, context: BrowserContext) -> None:
         self.on_screen: dict[Page, tuple[str, str]] = {}  # page -> (document, url)
