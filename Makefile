@@ -15,18 +15,32 @@ PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 OPENMASH_CHROMIUM ?= /usr/bin/chromium
 export OPENMASH_CHROMIUM
 
-.PHONY: run test check browser chromium lint typecheck assets install migrate demo-data clean bench
+.PHONY: run serve test check browser chromium lint typecheck assets install migrate demo-data clean bench
 
 run: install assets migrate demo-data
 	@echo ""
 	@echo "OpenMASH is starting on http://127.0.0.1:$(DEMO_PORT) (Ctrl+C to stop)."
-	@echo "Background tasks (deadline reminders, email retries, audit log seals) run beside it; emails go to var/sent-emails/."
+	@echo "Background tasks (deadline reminders, email retries, audit log seals, dormant accounts) run beside it; emails go to var/sent-emails/."
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --no-reload -v0 & \
 	$(PY) manage.py deadline_alerts --every 300 >/dev/null & \
 	$(PY) manage.py deliver_events --every 60 >/dev/null & \
 	$(PY) manage.py seal_audit --every 300 >/dev/null & \
+	$(PY) manage.py account_lifecycle --every 3600 >/dev/null & \
 	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
+
+# The production server (gunicorn, gunicorn.conf.py) with the production settings, in the
+# foreground. Needs SECRET_KEY, DATABASE_URL (PostgreSQL) and ALLOWED_HOSTS in the
+# environment; the background loops run beside it (deploy/*.service, README).
+serve: install assets
+	@for name in SECRET_KEY DATABASE_URL ALLOWED_HOSTS; do \
+	  if [ -z "$$(printenv $$name)" ]; then \
+	    echo "make serve needs $$name in the environment (README: Deploying on a Debian server)."; \
+	    exit 1; fi; done
+	DJANGO_SETTINGS_MODULE=openmash.settings.production $(PY) manage.py migrate --no-input -v0
+	DJANGO_SETTINGS_MODULE=openmash.settings.production $(PY) manage.py createcachetable
+	DJANGO_SETTINGS_MODULE=openmash.settings.production $(PY) manage.py collectstatic --no-input -v0
+	DJANGO_SETTINGS_MODULE=openmash.settings.production exec $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 test: install chromium assets lint typecheck
 	$(PYTEST)

@@ -32,6 +32,7 @@ BENCHMARKS = [
     ("child_search", "child_search.py", 2400),
     ("audit_seals", "audit_seals.py", 900),
     ("test_loop", "test_loop.py", 3600),
+    ("capacity_engine", "capacity_engine.py", 1200),
 ]
 DATABASES = [
     "openmash_bench_api",

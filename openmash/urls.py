@@ -11,8 +11,10 @@ from openmash.enquiries import urls_outcomes
 contact_pages = ([*contact_urls.urlpatterns, *urls_outcomes.urlpatterns], contact_urls.app_name)
 
 urlpatterns = [
+    path("", include("openmash.home.urls")),
     path("", include("openmash.core.urls")),
     path("accounts/", include("openmash.accounts.urls")),
+    path("accounts/two-factor/", include("openmash.two_factor.urls")),
     path("contacts/", include(contact_pages)),
     path("mash/", include("openmash.enquiries.urls")),
     path("events/", include("openmash.events.urls")),
@@ -22,6 +24,14 @@ urlpatterns = [
     path("metrics/", include("openmash.metrics.urls")),
     path("value/", include("openmash.value.urls")),
     path("extracts/", include("openmash.extracts.urls")),
+    path("governance/", include("openmash.governance.urls")),
+    path("administration/", include("openmash.accounts.administration.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# GOV.UK-styled error pages, never a traceback (openmash/core/error_pages.py).
+handler400 = "openmash.core.error_pages.bad_request"
+handler403 = "openmash.core.error_pages.permission_denied"
+handler404 = "openmash.core.error_pages.page_not_found"
+handler500 = "openmash.core.error_pages.server_error"

@@ -1,20 +1,36 @@
 """Personas named after MASH roles, shared by every test."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import import_module
+from typing import Any
 
 import pytest
 from django.test import Client
 
 from openmash.accounts.models import Agency, ApiToken, User
 from openmash.accounts.services import agency_create, api_token_issue, user_create
+from openmash.area.models import EmergencyDutyTeam
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.roles import AgencyType, Role
 from tests.factories import a_submission
+from tests.fake_notify import TEMPLATE_ID, FakeNotify, FakeNotifyServer
+
+# The local OpenID Connect provider and single sign-on pointed at it (tests/oidc_provider).
+from tests.oidc_provider.fixtures import oidc_provider, sso  # noqa: F401
+from tests.two_factor_codes import authenticator_of, verify_session
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """The API's rate-limit counters live in the cache (locmem in tests): each test
+    starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -35,13 +51,15 @@ def area_defaults(request: pytest.FixtureRequest) -> None:
         return
     from django.apps import apps
 
-    from openmash.area.models import ConcernRule, RagLevel
+    from openmash.area.models import ConcernRule, ProtectiveMarking, RagLevel
 
     if not RagLevel.objects.exists():
         import_module("openmash.area.migrations.0002_defaults").add_defaults(apps, None)
         import_module("openmash.area.migrations.0004_outcome_kind").set_default_kinds(apps, None)
     if not ConcernRule.objects.exists():
         import_module("openmash.area.migrations.0003_concern_rules").add_default_rules(apps, None)
+    if not ProtectiveMarking.objects.exists():
+        import_module("openmash.area.migrations.0008_protective_marking").create_default(apps, None)
 
 
 @pytest.fixture
@@ -72,7 +90,7 @@ def agencies(db: None) -> dict[str, Agency]:
 @pytest.fixture
 def make_user(agencies: dict[str, Agency]) -> Callable[..., User]:
     def make(username: str, role: Role | None, agency: str = "csc") -> User:
-        return user_create(
+        user = user_create(
             actor=None,
             username=username,
             password=PASSWORD,
@@ -83,6 +101,10 @@ def make_user(agencies: dict[str, Agency]) -> Callable[..., User]:
             email=f"{username}@example.invalid",
             job_title="Tester",
         )
+        # Set up already, as for anyone who has signed in before: every persona signs in
+        # with their password and a code from their authenticator app.
+        authenticator_of(user)
+        return user
 
     return make
 
@@ -96,6 +118,7 @@ ROLE_PERSONAS: dict[str, tuple[Role | None, str]] = {
     "school_referrer": (Role.REFERRER, "riverside"),
     "analyst": (Role.ANALYST, "csc"),
     "auditor": (Role.AUDITOR, "csc"),
+    "ig_officer": (Role.INFORMATION_GOVERNANCE, "csc"),
     "administrator": (Role.ADMINISTRATOR, "csc"),
     "no_role": (None, "csc"),
 }
@@ -132,6 +155,11 @@ def auditor(personas: dict[str, User]) -> User:
 
 
 @pytest.fixture
+def ig_officer(personas: dict[str, User]) -> User:
+    return personas["ig_officer"]
+
+
+@pytest.fixture
 def police_token(agencies: dict[str, Agency]) -> tuple[ApiToken, str]:
     return api_token_issue(agency=agencies["police"], name="Police case system", issued_by="test")
 
@@ -143,6 +171,29 @@ def school_contact(school_referrer: User) -> Contact:
 
 
 def signed_in(user: User) -> Client:
+    """A test client signed in as `user` and past their second factor (their authenticator
+    app, set up if they had none: tests/two_factor_codes.py)."""
     client = Client()
     client.force_login(user)
+    verify_session(client, user)
     return client
+
+
+@pytest.fixture
+def fake_notify(settings: Any) -> Iterator[FakeNotify]:
+    """A local fake GOV.UK Notify, and the settings that send every message through it
+    (tests/fake_notify.py)."""
+    with FakeNotifyServer() as fake:
+        settings.NOTIFY_API_KEY = fake.api_key
+        settings.NOTIFY_BASE_URL = fake.base_url
+        settings.NOTIFY_TEMPLATE_ID = TEMPLATE_ID
+        yield fake
+
+
+@pytest.fixture
+def emergency_duty_team(db: None) -> EmergencyDutyTeam:
+    """The area's emergency duty team: out-of-hours acknowledgements and alerts start
+    once it is set up."""
+    return EmergencyDutyTeam.objects.create(
+        name="Eastbridge emergency duty team", phone="0300 123 4567", email="edt@eastbridge.gov.uk"
+    )

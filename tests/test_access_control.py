@@ -12,24 +12,28 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from openmash.accounts.models import Agency, ApiToken, User
-from openmash.accounts.services import api_token_issue, api_token_revoke
+from openmash.accounts.models import Agency, ApiToken, DeactivationReason, User
+from openmash.accounts.services import api_token_issue, api_token_revoke, user_deactivate
 from openmash.api.v1 import api
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
+from openmash.core.roles import Role
 from openmash.enquiries.models import (
     AgencyCheck,
+    Attachment,
     CheckState,
     ClosureProposal,
     HandOn,
     Message,
     MessageKind,
 )
+from openmash.enquiries.services.attachments import attachment_add, check_attachment_add
 from openmash.enquiries.services.checks import FindingInput, check_record_findings
 from openmash.enquiries.services.decisions import DecisionInput, decision_record
 from openmash.enquiries.services.screening import (
@@ -39,20 +43,23 @@ from openmash.enquiries.services.screening import (
     enquiry_open,
 )
 from openmash.events.models import Delivery, DeliveryStatus, Event, WebhookEndpoint
+from openmash.governance.models import LegalHold, SubjectAccessRequest
 from openmash.linkage.feeds import feed_from_records
 from openmash.linkage.models import IdentifierConflict, IndexedPerson, IndexImport, PersonLink
 from openmash.linkage.services import index_import_apply
 from openmash.planner.models import Scenario as PlannerScenario
 from openmash.planner.models import ScenarioRun
-from openmash.strategy.models import StrategyAction, StrategyDiscussion
+from openmash.strategy.models import DiscussionAttachment, StrategyAction, StrategyDiscussion
 from openmash.strategy.services import (
     ActionInput,
     ScheduleInput,
+    discussion_attachment_add,
     discussion_invite,
     discussion_raise,
     discussion_schedule,
     minutes_record,
 )
+from tests.attachment_files import PDF
 from tests.conftest import ROLE_PERSONAS, signed_in
 from tests.factories import a_child, a_submission, api_payload
 
@@ -80,7 +87,7 @@ NOT_FOUND = 404
 METHOD_NOT_ALLOWED = 405
 TO_SIGN_IN = Redirect("accounts:sign-in")
 TO_ADMIN_SIGN_IN = Redirect("admin:login")
-TO_HOME = Redirect("core:home")
+TO_HOME = Redirect("home:home")
 Expected = int | Redirect
 
 
@@ -169,15 +176,73 @@ STRATEGY_ACTION = "strategy_police_action"
 STRATEGY_READERS = (*MASH, "police_researcher", "early_help_coordinator", "school_referrer")
 NOT_INVITED = {"early_help_coordinator": NOT_FOUND, "school_referrer": NOT_FOUND}
 STRATEGY_RUNNING = ("schedule", "invite", "attendance", "minutes", "outcome", "action-add")
+# Attachments (issue 13, item 2): a file the screener attached to the enquiry's contact,
+# one police attached to its check, and one the manager attached to the strategy
+# discussion police is invited to.
+CONTACT_FILE = "mash_contact_file"
+POLICE_CHECK_FILE = "police_check_file"
+STRATEGY_FILE = "strategy_file"
+
+# User administration (issue 16, item 5): administrators for everyone, MASH managers for
+# the hub's workers (an analyst, here), never for an administrator's account, which they
+# may only look at; a deactivated referrer to let back in.
+USER_ADMINS = ("manager", "administrator")
+ANALYST_ACCOUNT = "analyst_account"
+ADMINISTRATOR_ACCOUNT = "administrator_account"
+DEACTIVATED_ACCOUNT = "deactivated_account"
+# The person whose second factors an administrator may reset.
+TWO_FACTOR_PERSON = "two_factor_person"
+
+# A legal hold on the own-agency contact, and a subject access request for its child.
+LEGAL_HOLD = "legal_hold_sample"
+SUBJECT_ACCESS = "subject_access_sample"
 
 ACCESS_TABLE: dict[str, Row] = {
-    "home": Row("core:home", only(*SIGNED_IN)),
+    "home": Row("home:home", only(*SIGNED_IN)),
     "health": Row("core:health", only(*SIGNED_IN, anonymous=OK)),
+    # Open to all, signed in or not; 503 here because no background loop has beaten
+    # (tests/core/test_health.py shows 200 once they have).
+    "healthz": Row("core:healthz", only(*SIGNED_IN, then=503, anonymous=503)),
     "sign-in": Row("accounts:sign-in", only(*SIGNED_IN, then=TO_HOME, anonymous=OK)),
     # Signing out is POST only.
     "sign-out": Row("accounts:sign-out", only(*SIGNED_IN, then=METHOD_NOT_ALLOWED)),
+    # A person's own account (issue 14, item 4): every persona has a password here.
+    "account": Row("accounts:account", only(*SIGNED_IN)),
+    "password-change": Row("accounts:password-change", only(*SIGNED_IN)),
+    "sessions": Row("accounts:sessions", only(*SIGNED_IN)),
+    "sessions-end-others": Row(
+        "accounts:sessions-end-others", only(*SIGNED_IN, then=METHOD_NOT_ALLOWED)
+    ),
+    "session-end": Row("accounts:session-end", only(*SIGNED_IN, then=METHOD_NOT_ALLOWED)),
+    # Asking for a link to set a new password, and the link itself (this one expired or
+    # never issued: the page says so), are open to all.
+    "password-reset": Row("accounts:password-reset", only(*SIGNED_IN, anonymous=OK)),
+    "password-reset-sent": Row("accounts:password-reset-sent", only(*SIGNED_IN, anonymous=OK)),
+    "password-reset-confirm": Row(
+        "accounts:password-reset-confirm", only(*SIGNED_IN, anonymous=OK)
+    ),
+    # Single sign-on is off unless configured (tests/test_single_sign_on.py turns it on).
+    # Two-factor sign-in (issue 14, item 1): every persona is past their second factor, so
+    # the page to enter a code sends them on (home by default); with no new recovery
+    # codes to show, that page sends them to their two-factor page. Administrators reset
+    # someone's factors and set the area's exemptions.
+    "two-factor-manage": Row("two_factor:manage", only(*SIGNED_IN)),
+    "two-factor-verify": Row("two_factor:verify", only(*SIGNED_IN, then=TO_HOME)),
+    "two-factor-set-up": Row("two_factor:set-up", only(*SIGNED_IN)),
+    "two-factor-recovery-codes": Row(
+        "two_factor:recovery-codes", only(*SIGNED_IN, then=Redirect("two_factor:manage"))
+    ),
+    "two-factor-reset": Row("two_factor:reset", only("administrator"), TWO_FACTOR_PERSON),
+    "two-factor-exemptions": Row("two_factor:exemptions", only("administrator")),
+    "sso-start": Row("accounts:sso-start", {persona: NOT_FOUND for persona in EVERYONE}),
+    "sso-callback": Row("accounts:sso-callback", {persona: NOT_FOUND for persona in EVERYONE}),
     "new-contacts": Row("contacts:new-contacts", only("screener", "manager")),
     "create": Row("contacts:create", only("screener", "manager", "school_referrer")),
+    # With no draft to discard, the question goes back to the form.
+    "draft-discard": Row(
+        "contacts:draft-discard",
+        only("screener", "manager", "school_referrer", then=Redirect("contacts:create")),
+    ),
     "draft-autosave": Row(
         "contacts:draft-autosave",
         only("screener", "manager", "school_referrer", then=METHOD_NOT_ALLOWED),
@@ -200,6 +265,7 @@ ACCESS_TABLE: dict[str, Row] = {
     ),
     "received-other-agency": Row("contacts:received", only("screener", "manager"), OTHER_AGENCY),
     "access-log-search": Row("contacts:access-log-search", only("auditor")),
+    "access-log-results": Row("contacts:access-log-results", only("auditor")),
     "access-log": Row("contacts:access-log", only("auditor"), OWN_AGENCY),
     "audit-integrity": Row("core:audit-integrity", only("auditor")),
     # Asking for a check is POST only.
@@ -214,6 +280,12 @@ ACCESS_TABLE: dict[str, Row] = {
         "enquiries:screening-assign", only("manager", then=METHOD_NOT_ALLOWED), ENQUIRY
     ),
     "screening": Row("enquiries:screening", only(*MASH), ENQUIRY),
+    # Marking the referrer's new information as read is POST only.
+    "screening-additions-read": Row(
+        "enquiries:screening-additions-read", only(*MASH, then=METHOD_NOT_ALLOWED), ENQUIRY
+    ),
+    # The print view (issue 13, item 7): whoever may open the screening page.
+    "contact-print": Row("enquiries:contact-print", only(*MASH), ENQUIRY),
     **{
         name: Row(f"enquiries:{name}", only(*MASH, then=METHOD_NOT_ALLOWED), ENQUIRY)
         for name in SCREENING_ACTIONS
@@ -232,6 +304,25 @@ ACCESS_TABLE: dict[str, Row] = {
     # to check it (police was asked on the enquiry, nobody on the own-agency contact).
     "case-notes-checked": Row("enquiries:case-notes", only(*MASH, "police_researcher"), ENQUIRY),
     "case-notes-not-checked": Row("enquiries:case-notes", only(*MASH), OWN_AGENCY),
+    # Attachments: the contact's files page by the case notes' rule; a check's files page
+    # for its own agency (another agency's check does not exist); a download by the fire
+    # wall: the MASH's own file for the MASH, police's check file for police and the MASH.
+    "contact-attachments-checked": Row(
+        "enquiries:contact-attachments", only(*MASH, "police_researcher"), ENQUIRY
+    ),
+    "contact-attachments-not-checked": Row(
+        "enquiries:contact-attachments", only(*MASH), OWN_AGENCY
+    ),
+    "check-attachments-own-agency": Row(
+        "enquiries:check-attachments", only("police_researcher"), POLICE_CHECK
+    ),
+    "check-attachments-other-agency": Row(
+        "enquiries:check-attachments", only("police_researcher", then=NOT_FOUND), HEALTH_CHECK
+    ),
+    "attachment-mash-file": Row("enquiries:attachment", only(*MASH), CONTACT_FILE),
+    "attachment-police-check-file": Row(
+        "enquiries:attachment", only(*MASH, "police_researcher"), POLICE_CHECK_FILE
+    ),
     "person-correct-decided": Row("enquiries:person-correct", only(*MASH), EARLY_HELP_HAND_ON),
     "import-upload": Row("linkage:import-upload", only(*AGENCY_INDEX)),
     "import-history": Row("linkage:import-history", only(*AGENCY_INDEX)),
@@ -247,6 +338,28 @@ ACCESS_TABLE: dict[str, Row] = {
         HEALTH_IMPORT,
     ),
     "check-queue": Row("enquiries:check-queue", only("police_researcher")),
+    # Allocating agency checks (issue 13, item 4): MASH managers, for any agency.
+    "check-allocation": Row("enquiries:check-allocation", only("manager")),
+    "check-allocation-assign": Row(
+        "enquiries:check-allocation-assign", only("manager", then=METHOD_NOT_ALLOWED)
+    ),
+    "check-assign": Row("enquiries:check-assign", only("manager"), POLICE_CHECK),
+    # Allocating hand-ons: whoever answers the team's hand-ons; another team's hand-on is
+    # as if it did not exist.
+    "hand-on-queue-assign": Row(
+        "enquiries:hand-on-queue-assign",
+        only("early_help_coordinator", "manager", then=METHOD_NOT_ALLOWED),
+    ),
+    "hand-on-assign-early-help": Row(
+        "enquiries:hand-on-assign",
+        {**only("early_help_coordinator"), "manager": NOT_FOUND},
+        EARLY_HELP_HAND_ON,
+    ),
+    "hand-on-assign-csc": Row(
+        "enquiries:hand-on-assign",
+        {**only("manager"), "early_help_coordinator": NOT_FOUND},
+        CSC_HAND_ON,
+    ),
     "check-own-agency": Row("enquiries:check", only("police_researcher"), POLICE_CHECK),
     # The fire wall: another agency's check is as if it did not exist.
     "check-other-agency": Row(
@@ -339,6 +452,18 @@ ACCESS_TABLE: dict[str, Row] = {
         f"strategy-{name}": Row(f"strategy:{name}", only("manager"), STRATEGY_INVITED)
         for name in STRATEGY_RUNNING
     },
+    # A discussion's files are shared like its minutes: the MASH and the agencies invited.
+    "strategy-attachments-invited": Row(
+        "strategy:attachments", {**only(*STRATEGY_READERS), **NOT_INVITED}, STRATEGY_INVITED
+    ),
+    "strategy-attachments-not-invited": Row(
+        "strategy:attachments",
+        {**only(*STRATEGY_READERS), **NOT_INVITED, "police_researcher": NOT_FOUND},
+        STRATEGY_NOT_INVITED,
+    ),
+    "strategy-attachment": Row(
+        "strategy:attachment", only(*MASH, "police_researcher"), STRATEGY_FILE
+    ),
     "strategy-action-done": Row(
         "strategy:action-done", only(*STRATEGY_READERS, then=METHOD_NOT_ALLOWED), STRATEGY_ACTION
     ),
@@ -376,6 +501,43 @@ ACCESS_TABLE: dict[str, Row] = {
     "planner-run-queues-svg": Row("planner:run-queues-svg", only(*PLAN_READERS), PLANNER_RUN),
     "planner-adopt-recommendation": Row(
         "planner:adopt-recommendation", only(*PLANNERS, then=METHOD_NOT_ALLOWED), PLANNER_RUN
+    ),
+    # Information governance (issue 14, items 8 and 9): the officer answers subject access
+    # requests and keeps the schedule and holds; auditors may read the schedule and the
+    # dry run (references and dates, no names).
+    "governance-retention": Row("governance:retention", only("ig_officer", "auditor")),
+    "governance-retention-rule": Row("governance:retention-rule", only("ig_officer")),
+    "governance-hold-place": Row("governance:hold-place", only("ig_officer")),
+    "governance-hold-release": Row("governance:hold-release", only("ig_officer"), LEGAL_HOLD),
+    "governance-subject-access": Row("governance:subject-access", only("ig_officer")),
+    "governance-subject-access-search": Row("governance:subject-access-search", only("ig_officer")),
+    "governance-subject-access-export": Row(
+        "governance:subject-access-export", only("ig_officer"), SUBJECT_ACCESS
+    ),
+    "governance-subject-access-download": Row(
+        "governance:subject-access-download", only("ig_officer"), SUBJECT_ACCESS
+    ),
+    "user-admin-users": Row("user-admin:users", only(*USER_ADMINS)),
+    "user-admin-user-add": Row("user-admin:user-add", only(*USER_ADMINS)),
+    "user-admin-roles": Row("user-admin:roles", only(*USER_ADMINS)),
+    "user-admin-user": Row("user-admin:user", only(*USER_ADMINS), ANALYST_ACCOUNT),
+    "user-admin-user-administrator": Row(
+        "user-admin:user", only(*USER_ADMINS), ADMINISTRATOR_ACCOUNT
+    ),
+    **{
+        f"user-admin-{name}": Row(f"user-admin:{name}", only(*USER_ADMINS), ANALYST_ACCOUNT)
+        for name in ("user-change", "user-roles", "user-deactivate")
+    },
+    # The administrator's own account: they may change it (the deactivation page says
+    # they cannot deactivate themselves); a manager may not.
+    **{
+        f"user-admin-{name}-administrator": Row(
+            f"user-admin:{name}", only("administrator"), ADMINISTRATOR_ACCOUNT
+        )
+        for name in ("user-change", "user-roles", "user-deactivate")
+    },
+    "user-admin-user-reactivate": Row(
+        "user-admin:user-reactivate", only(*USER_ADMINS), DEACTIVATED_ACCOUNT
     ),
     "admin": Row(
         "admin:index",
@@ -419,7 +581,7 @@ def _api_operations() -> Iterator[tuple[str, str, Any]]:
 
 def test_it_finds_the_project_urls() -> None:
     names = {name for _, name, _ in _project_urls()}
-    assert {"core:home", "contacts:detail", "accounts:sign-in"} <= names
+    assert {"home:home", "contacts:detail", "accounts:sign-in"} <= names
 
 
 def test_every_view_declares_a_permission() -> None:
@@ -454,6 +616,11 @@ def test_every_named_url_has_a_row_in_the_access_table() -> None:
 def test_every_row_says_what_each_persona_gets() -> None:
     for key, row in ACCESS_TABLE.items():
         assert set(row.expected) == set(EVERYONE), key
+
+
+@pytest.fixture
+def two_factor_person(screener: User) -> User:
+    return screener
 
 
 @pytest.fixture
@@ -747,6 +914,73 @@ def strategy_not_invited(enquiry_contact: Contact, personas: dict[str, User]) ->
     return _strategy_discussion(personas, enquiry_contact)
 
 
+@pytest.fixture
+def mash_contact_file(enquiry_contact: Contact, personas: dict[str, User]) -> Attachment:
+    return attachment_add(
+        actor=Actor(user=personas["screener"]),
+        contact_id=enquiry_contact.pk,
+        upload=SimpleUploadedFile("referral.pdf", PDF),
+    )
+
+
+@pytest.fixture
+def police_check_file(police_check_sample: AgencyCheck, personas: dict[str, User]) -> Attachment:
+    return check_attachment_add(
+        actor=Actor(user=personas["police_researcher"]),
+        check_id=police_check_sample.pk,
+        upload=SimpleUploadedFile("PNC.pdf", PDF),
+    )
+
+
+@pytest.fixture
+def strategy_file(
+    strategy_police_invited: StrategyDiscussion, personas: dict[str, User]
+) -> DiscussionAttachment:
+    return discussion_attachment_add(
+        actor=Actor(user=personas["manager"]),
+        discussion_id=strategy_police_invited.pk,
+        upload=SimpleUploadedFile("chronology.pdf", PDF),
+    )
+
+
+@pytest.fixture
+def analyst_account(personas: dict[str, User]) -> User:
+    return personas["analyst"]
+
+
+@pytest.fixture
+def administrator_account(personas: dict[str, User]) -> User:
+    return personas["administrator"]
+
+
+@pytest.fixture
+def deactivated_account(make_user: Callable[..., User], personas: dict[str, User]) -> User:
+    leaver = make_user("leaver", Role.REFERRER, "hillview")
+    user_deactivate(
+        user=leaver, by=Actor(user=personas["administrator"]), reason=DeactivationReason.LEFT
+    )
+    return leaver
+
+
+@pytest.fixture
+def legal_hold_sample(own_agency_contact: Contact, personas: dict[str, User]) -> LegalHold:
+    return LegalHold.objects.create(
+        contact=own_agency_contact, reason="Complaint", placed_by=personas["ig_officer"]
+    )
+
+
+@pytest.fixture
+def subject_access_sample(
+    own_agency_contact: Contact, personas: dict[str, User]
+) -> SubjectAccessRequest:
+    return SubjectAccessRequest.objects.create(
+        reference="SAR-1",
+        received_on=date(2026, 12, 1),
+        requested_by=personas["ig_officer"],
+        contact_person_ids=[own_agency_contact.people.first().pk],  # type: ignore[union-attr]
+    )
+
+
 # Kwargs that name no object: a value each URL accepts.
 PLAIN_KWARGS: dict[str, object] = {
     "chart": "backlog",
@@ -756,6 +990,12 @@ PLAIN_KWARGS: dict[str, object] = {
     "export_format": "csv",
     # A search id nobody has: the page asks for the search again (no terms, no results).
     "search_id": "no-such-search",
+    # A link to set a new password that was never issued (user 1's id, a wrong token).
+    "uidb64": "MQ",
+    "token": "not-a-real-token",
+    # Nobody's session: POST only anyway.
+    "session_id": 1,
+    "record_type": "message",
 }
 
 # The object each id kwarg names.
@@ -767,6 +1007,7 @@ ID_KWARGS: dict[str, type[Model]] = {
     "proposal_id": ClosureProposal,
     "message_id": Message,
     "discussion_id": StrategyDiscussion,
+    "hold_id": LegalHold,
 }
 
 
@@ -775,6 +1016,8 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
     reference, the first person (the child) named in that contact."""
     if isinstance(sample, IndexImport):
         return {"import_id": sample.pk}
+    if isinstance(sample, User):
+        return {"user_id": sample.pk}
     if isinstance(sample, PlannerScenario):
         return {"scenario_id": sample.pk}
     if isinstance(sample, ScenarioRun):
@@ -785,6 +1028,8 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
         return {"delivery_id": sample.pk}
     if isinstance(sample, StrategyAction):
         return {"discussion_id": sample.discussion_id, "action_id": sample.pk}
+    if isinstance(sample, DiscussionAttachment | SubjectAccessRequest):
+        return {"public_id": sample.public_id}
     if isinstance(sample, PersonLink | IdentifierConflict):
         contact = sample.contact_person.contact
     else:
@@ -793,6 +1038,8 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
     for kwarg in pattern_kwargs:
         if kwarg == "reference":
             values[kwarg] = contact.reference
+        elif kwarg == "public_id" and isinstance(sample, Attachment):
+            values[kwarg] = sample.public_id
         elif kwarg == "person_id":
             values[kwarg] = contact.people.order_by("position").first().pk  # type: ignore[union-attr]
         elif kwarg in ID_KWARGS:

@@ -14,7 +14,8 @@ from openmash.accounts.services import api_token_authenticate, api_token_revoke
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
 from openmash.core.roles import Role
-from tests.conftest import PASSWORD, ROLE_PERSONAS
+from tests.conftest import PASSWORD, ROLE_PERSONAS, signed_in
+from tests.two_factor_codes import code_for
 
 
 def test_it_signs_in_with_username_and_password_and_audits_it(screener: User) -> None:
@@ -22,6 +23,10 @@ def test_it_signs_in_with_username_and_password_and_audits_it(screener: User) ->
     response = client.post("/accounts/sign-in/", {"username": "screener", "password": PASSWORD})
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="sign_in", actor_user=screener).exists()
+    # Then the second factor: every page but that one waits for it.
+    assert client.get("/")["Location"] == "/accounts/two-factor/verify/?next=%2F"
+    response = client.post("/accounts/two-factor/verify/?next=/", {"code": code_for(screener)})
+    assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").status_code == 200
 
 
@@ -34,8 +39,7 @@ def test_it_refuses_a_wrong_password_with_a_gov_uk_error(screener: User) -> None
 
 
 def test_it_signs_out_only_by_post(screener: User) -> None:
-    client = Client()
-    client.force_login(screener)
+    client = signed_in(screener)
     assert client.get("/accounts/sign-out/").status_code == 405
     assert client.post("/accounts/sign-out/").status_code == 302
     assert client.get("/").status_code == 302

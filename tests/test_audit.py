@@ -1,11 +1,14 @@
 """The audit log: every read and write of a child's record is recorded, and cannot be changed."""
 
+import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from openmash.accounts.models import ApiToken, User
@@ -15,6 +18,7 @@ from openmash.contacts.models import Contact
 from openmash.contacts.services import ContactInvalid, contact_create
 from openmash.core.audit import Actor, AuditActorMissing, audit_record, audit_record_many
 from openmash.core.models import AuditAction, AuditEvent, AuditLogIsAppendOnly
+from openmash.core.roles import Role
 from tests.conftest import signed_in
 from tests.factories import a_child, a_submission, api_payload
 
@@ -50,6 +54,62 @@ def test_it_records_who_read_a_contact_page(screener: User, school_contact: Cont
     assert event.object_id == str(school_contact.pk)
     assert event.contact_id == school_contact.pk
     assert event.request_id == "req-read-0001" == response["X-Request-ID"]
+    assert event.ip_address == SCREENER_IP
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_nginx_it_records_the_clients_address_not_the_proxys(
+    screener: User, school_contact: Contact
+) -> None:
+    """nginx connects from 127.0.0.1 and appends the address it saw to whatever
+    X-Forwarded-For the client sent: the audit log has the one nginx saw."""
+    signed_in(screener).get(
+        reverse("contacts:detail", args=[school_contact.reference]),
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=f"192.0.2.66, {SCREENER_IP}",
+    )
+
+    [event] = contact_events("read")
+    assert event.ip_address == SCREENER_IP
+
+
+@override_settings(TRUSTED_PROXY_COUNT=2)
+def test_behind_a_load_balancer_it_records_the_systems_address_on_the_api(
+    police_token: tuple[ApiToken, str],
+) -> None:
+    _, secret = police_token
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    contact_id = client.post(
+        "/api/v1/contacts", api_payload(), content_type="application/json"
+    ).json()["id"]
+
+    client.get(
+        f"/api/v1/contacts/{contact_id}",
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=f"192.0.2.66, {API_IP}, 10.0.0.2",
+    )
+    client.get(
+        "/api/v1/contacts/987654",
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=f"{API_IP}, 10.0.0.2",
+    )
+
+    [read] = contact_events("read")
+    [refused] = AuditEvent.objects.filter(action=AuditAction.READ_REFUSED)
+    assert read.ip_address == API_IP
+    assert refused.ip_address == API_IP
+
+
+def test_without_a_proxy_it_ignores_x_forwarded_for(
+    screener: User, school_contact: Contact
+) -> None:
+    signed_in(screener).get(
+        reverse("contacts:detail", args=[school_contact.reference]),
+        REMOTE_ADDR=SCREENER_IP,
+        HTTP_X_FORWARDED_FOR="192.0.2.66",
+    )
+
+    [event] = contact_events("read")
     assert event.ip_address == SCREENER_IP
 
 
@@ -123,7 +183,10 @@ def test_it_records_each_contact_shown_in_the_new_contacts_list(
     # Listing is not reading: no "read" event for contacts only seen in a list.
     assert contact_events("read") == []
 
-    client.get(reverse("contacts:new-contacts"), {"page": "2"})
+    # The next page, by the list's own link (keyset paging: a cursor, not a number).
+    older = re.search(r'href="\?after=([^"]+)" rel="next"', first_page.content.decode())
+    assert older is not None
+    client.get(reverse("contacts:new-contacts"), {"after": unquote(older.group(1))})
     assert sorted(event.contact_id for event in contact_events("list")) == sorted(
         [newest.pk, middle.pk, oldest.pk]
     )
@@ -412,9 +475,10 @@ def test_it_shows_the_access_log_to_the_auditor_only(
 def test_it_lets_the_auditor_find_a_child_by_contact_reference(
     auditor: User, school_contact: Contact
 ) -> None:
-    response = signed_in(auditor).get(
-        reverse("contacts:access-log-search"), {"q": school_contact.reference}
-    )
+    client = signed_in(auditor)
+    posted = client.post(reverse("contacts:access-log-search"), {"q": school_contact.reference})
+    assert posted.status_code == 303
+    response = client.get(posted["Location"])
 
     assert response.status_code == 200
     child = school_contact.people.get(position=0)
@@ -427,9 +491,48 @@ def test_it_lets_the_auditor_find_a_child_by_contact_reference(
 def test_it_searches_safely_for_any_text_the_auditor_types(
     auditor: User, school_contact: Contact, query: str
 ) -> None:
-    response = signed_in(auditor).get(reverse("contacts:access-log-search"), {"q": query})
+    client = signed_in(auditor)
+    response = client.post(reverse("contacts:access-log-search"), {"q": query}, follow=True)
 
     assert response.status_code == 200
+
+
+def test_it_keeps_the_name_the_auditor_searched_for_out_of_every_address(
+    auditor: User, school_contact: Contact
+) -> None:
+    child = school_contact.people.get(position=0)
+    client = signed_in(auditor)
+
+    posted = client.post(reverse("contacts:access-log-search"), {"q": child.family_name})
+    results = client.get(posted["Location"])
+
+    assert posted.status_code == 303
+    assert child.family_name not in posted["Location"]
+    assert "?" not in posted["Location"]
+    assert reverse("contacts:access-log", args=[child.pk]) in results.content.decode()
+    assert 'method="get"' not in results.content.decode()
+
+
+def test_it_shows_another_auditors_search_to_nobody(
+    auditor: User, school_contact: Contact, make_user: Callable[..., User]
+) -> None:
+    posted = signed_in(auditor).post(
+        reverse("contacts:access-log-search"), {"q": school_contact.reference}
+    )
+    other = make_user("second_auditor", Role.AUDITOR)
+
+    response = signed_in(other).get(posted["Location"])
+
+    assert response.status_code == 200
+    assert "That search has expired" in response.content.decode()
+    assert school_contact.reference not in response.content.decode()
+
+
+def test_it_asks_for_something_to_search_for(auditor: User) -> None:
+    response = signed_in(auditor).post(reverse("contacts:access-log-search"), {"q": "  "})
+
+    assert response.status_code == 400
+    assert "Enter a contact reference or a name" in response.content.decode()
 
 
 # The audit writer

@@ -8,6 +8,7 @@ from django.urls import reverse
 from openmash.accounts.models import User
 from openmash.contacts.codes import Channel
 from openmash.contacts.models import Contact, ContactDraft
+from openmash.core.models import AuditEvent
 from tests.conftest import signed_in
 
 URL = "/contacts/new/"
@@ -158,11 +159,53 @@ def test_it_autosaves_a_draft_as_the_user_types(school_referrer: User) -> None:
     ]
 
 
-def test_it_discards_a_draft(school_referrer: User) -> None:
+def test_it_asks_before_discarding_a_draft_and_keeps_what_was_typed_until_then(
+    school_referrer: User,
+) -> None:
+    client = signed_in(school_referrer)
+    client.post("/contacts/new/draft/", {"concern_description": "Typing..."})
+
+    response = client.post(URL, {"action": "discard-draft", "concern_description": "More"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("contacts:draft-discard")
+    assert ContactDraft.objects.get().data["concern_description"] == ["More"]
+    page = client.get(response["Location"]).content.decode()
+    assert "Are you sure you want to discard your draft?" in page
+    assert "You cannot undo this." in page
+    assert 'class="govuk-button govuk-button--warning"' in page
+    assert f'href="{URL}"' in page  # going back, without script
+
+
+def test_it_discards_a_draft_once_confirmed(school_referrer: User) -> None:
     client = signed_in(school_referrer)
     client.post("/contacts/new/draft/", {"concern_description": "Typing..."})
     client.post(URL, {"action": "discard-draft"})
+
+    response = client.post(reverse("contacts:draft-discard"), follow=True)
+
     assert not ContactDraft.objects.exists()
+    assert "Your draft has been discarded." in response.content.decode()
+    assert AuditEvent.objects.filter(action="delete", object_type="contact_draft").exists()
+
+
+def test_going_back_from_the_discard_question_keeps_the_draft(school_referrer: User) -> None:
+    client = signed_in(school_referrer)
+    client.post(URL, {"action": "discard-draft", "concern_description": "Keep me"})
+
+    page = client.get(URL).content.decode()
+
+    assert "Keep me" in page
+    assert ContactDraft.objects.exists()
+
+
+def test_the_discard_question_without_a_draft_goes_back_to_the_form(
+    school_referrer: User,
+) -> None:
+    response = signed_in(school_referrer).get(reverse("contacts:draft-discard"))
+
+    assert response.status_code == 302
+    assert response["Location"] == URL
 
 
 def test_it_lets_a_screener_record_an_earlier_phone_contact(screener: User) -> None:

@@ -1,20 +1,23 @@
 """The contact_create service: what is stored, what is refused, and that nothing is half-saved."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from pytest_django import DjangoAssertNumQueries
 
 from openmash.accounts.models import User
+from openmash.area.calendar import LONDON
 from openmash.contacts.codes import ConsentStatus, ContactState, PersonRole
 from openmash.contacts.models import Contact, ContactDraft, ContactPerson, ReferenceSequence
 from openmash.contacts.services import ContactInvalid, contact_create, contact_draft_save
 from openmash.contacts.submission import ConcernDetails, ConsentDetails, ReferrerDetails
 from openmash.core.audit import Actor, AuditActorMissing
 from openmash.core.models import AuditEvent
+from openmash.metrics.models import ContactFact
 from tests.factories import a_child, a_parent, a_submission
 
 
@@ -222,3 +225,32 @@ def test_it_deletes_the_submitters_draft_once_the_contact_is_made(screener: User
 def test_it_refuses_text_longer_than_the_record_can_hold(screener: User) -> None:
     errors = errors_for(screener, people=[a_child(given_names="A" * 201)])
     assert errors["people[0].given_names"] == "Shorten this to 200 characters or fewer"
+
+
+# A Wednesday morning, in working hours: no out-of-hours acknowledgement is written.
+IN_HOURS = datetime(2026, 3, 4, 10, 0, tzinfo=LONDON)
+# Per contact, inside the caller's transaction (a savepoint at either end): the rating
+# levels, the reference, the working hours and closure days (for the deadline), the
+# contact, its people, their index records, two looks for identifier conflicts, its
+# factors, the audit event, the draft cleared, the matching task, the indicator facts
+# (one INSERT ... SELECT), and the out-of-hours look-up.
+INTAKE_QUERIES = 17
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_it_records_a_contact_in_a_fixed_number_of_queries(
+    screener: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    contact_create(actor=Actor(user=screener), submission=a_submission(), now=IN_HOURS)
+    with django_assert_num_queries(INTAKE_QUERIES):
+        contact, created = contact_create(
+            actor=Actor(user=screener), submission=a_submission(), now=IN_HOURS
+        )
+    assert created
+    # Nothing was dropped to save the queries: the audit event, the matching task and
+    # the facts are written with the contact.
+    assert AuditEvent.objects.filter(object_type="contact", object_id=contact.pk).exists()
+    assert DBTaskResult.objects.filter(args_kwargs__args=[contact.pk]).exists()
+    fact = ContactFact.objects.get(contact=contact)
+    assert fact.received_at == contact.received_at
+    assert fact.deadline_at == contact.deadline_at

@@ -1,11 +1,16 @@
+from collections.abc import Callable
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from openmash.people.identifiers import (
+    gp_practice_is_valid,
     nhs_number_check_digit,
     nhs_number_is_valid,
     postcode_is_valid,
     postcode_normal,
+    school_urn_is_valid,
     upn_check_letter,
     upn_is_valid,
 )
@@ -57,3 +62,35 @@ def test_it_normalises_and_validates_postcodes() -> None:
         assert postcode_is_valid(good), good
     for bad in ["", "12345", "SW1A", "QX1 1AA", "SW1A 1AAA", "S 1AA"]:
         assert not postcode_is_valid(bad), bad
+
+
+ARABIC_INDIC_ZERO, FULL_WIDTH_ZERO = 0x0660, 0xFF10
+
+
+def other_script(text: str, zero: int) -> str:
+    """The text with its digits written in another script's digits, from its zero."""
+    return text.translate({ord("0") + n: zero + n for n in range(10)})
+
+
+@pytest.mark.parametrize("zero", [ARABIC_INDIC_ZERO, FULL_WIDTH_ZERO])
+@pytest.mark.parametrize(
+    ("check", "valid"),
+    [
+        (nhs_number_is_valid, "9434765919"),
+        (school_urn_is_valid, "100000"),
+        (gp_practice_is_valid, "A12345"),
+    ],
+)
+def test_it_refuses_digits_of_other_scripts(
+    check: Callable[[str], bool], valid: str, zero: int
+) -> None:
+    assert check(valid)
+    assert not check(other_script(valid, zero))
+
+
+def test_it_refuses_a_upn_with_digits_of_other_scripts() -> None:
+    body = "123456789012"
+    upn = upn_check_letter(body) + body
+    arabic_indic = upn[0] + other_script(body, ARABIC_INDIC_ZERO)
+    assert upn_is_valid(upn)
+    assert not upn_is_valid(arabic_indic)

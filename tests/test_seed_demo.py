@@ -57,8 +57,9 @@ def test_it_takes_contacts_through_the_mash_as_far_as_time_allows(db: None) -> N
     seed(14)
     states = dict(Contact.objects.values_list("state").annotate(n=Count("id")))
     decided = states.get(ContactState.CLOSED, 0) + states.get(ContactState.HANDED_ON, 0)
-    # Contacts from more than two days ago have all been decided ...
-    old = Contact.objects.filter(received_at__lt=timezone.now() - timedelta(days=3))
+    # Contacts from more than a week ago have all been decided (the hub works office
+    # hours, and its one manager is away some days, so the last weekend's may still wait) ...
+    old = Contact.objects.filter(received_at__lt=timezone.now() - timedelta(days=7))
     assert old.exists()
     assert not old.filter(state__in=OPEN_STATES).exists()
     assert decided >= old.count()

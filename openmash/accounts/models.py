@@ -23,6 +23,12 @@ class Agency(models.Model):
         blank=True,
         help_text="CIN census referral source code used for this agency's referrers, e.g. 2A.",
     )
+    team_email = models.EmailField(
+        "team inbox",
+        blank=True,
+        help_text="The MASH team's shared inbox, told when the MASH asks this agency to "
+        "check its records. Left empty, the agency's researchers are told one by one.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -30,6 +36,13 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DeactivationReason(models.TextChoices):
+    LEFT = "left", "Left the service or changed job"
+    DORMANT = "dormant", "Not signed in for too long"
+    SECURITY = "security", "A security concern"
+    OTHER = "other", "Another reason"
 
 
 class User(AbstractUser):
@@ -40,6 +53,31 @@ class User(AbstractUser):
     )
     job_title = models.CharField(max_length=120, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # Deactivation (openmash/accounts/services.py, user_deactivate): set together with
+    # is_active=False, cleared when an administrator lets the person sign in again.
+    deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deactivation_reason = models.CharField(
+        max_length=20, choices=DeactivationReason.choices, blank=True, editable=False
+    )
+    # When an administrator last let a deactivated person sign in again: the dormant-account
+    # clock starts from the latest of this, their last sign-in and the day they joined.
+    reactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sso_id = models.CharField(
+        "single sign-on id",
+        max_length=255,
+        blank=True,
+        help_text="Who this person is at the area's identity provider: the value of the claim "
+        "OIDC_USER_CLAIM names when that is not their email address or username (for "
+        "Microsoft Entra ID, their object id). Filled in when single sign-on creates the "
+        "account; fill it in to link an existing account.",
+    )
+
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # django-stubs lacks it
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sso_id"], condition=~models.Q(sso_id=""), name="one_account_per_sso_id"
+            )
+        ]
 
     @cached_property
     def roles(self) -> frozenset[str]:
@@ -98,3 +136,28 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class UserSession(models.Model):
+    """One signed-in session of a person, for their list of active sessions (docs/adr/
+    0027-account-lifecycle.md). Recorded when they sign in by any path (Django's
+    user_logged_in signal), its last-seen time refreshed at most once a minute, removed
+    when they sign out, when it is ended from another session, and by the account loop
+    once it has expired. Holds no more than the list shows: the address cut short and a
+    summary of the browser, never the full address or the browser's own text."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    # Django's session key (at most 40 characters), so the session can be ended. Kept up
+    # to date when the key changes (a password change starts a new key).
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    address = models.CharField(max_length=60, blank=True)
+    browser = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+        indexes = [models.Index(fields=["last_seen_at"])]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} of user {self.user_id}"

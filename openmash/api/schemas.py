@@ -55,51 +55,84 @@ else:
     DisabilityCode = Literal[tuple(Disability.values)]
 
 
+# Python's whitespace (what str.strip() removes), spelled out so that a pattern means the
+# same in every regular expression dialect: JSON Schema's \s is ECMAScript's, which differs.
+SPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029"
+    "\\u202f\\u205f\\u3000"
+)
+# Text a person wrote, as the services check it: something besides spaces, and no NUL
+# character (no record may store one). Stated in the schema only; the service says what is
+# wrong in words a developer can act on.
+WRITTEN_TEXT = f"^[{SPACE}]*[^{SPACE}\\x00][^\\x00]*$"
+# Any other text: no NUL character.
+NO_NUL = "^[^\\x00]*$"
+
+
+def text(
+    default: Any = "",
+    *,
+    max_length: int,
+    min_length: int | None = None,
+    description: str | None = None,
+    written: bool = False,
+) -> Any:
+    """A text field of a request: its length checked here, and in the schema also the
+    rule the service checks for every text (no NUL character) or, if `written`, for text
+    that must say something (not only spaces)."""
+    return Field(
+        default,
+        max_length=max_length,
+        min_length=min_length,
+        description=description,
+        json_schema_extra={"pattern": WRITTEN_TEXT if written else NO_NUL},
+    )
+
+
 class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
 class AddressIn(StrictSchema):
-    line1: str = Field("", max_length=200)
-    line2: str = Field("", max_length=200)
-    town: str = Field("", max_length=100)
-    postcode: str = Field("", max_length=10, description="UK postcode, e.g. SW1A 1AA")
+    line1: str = text(max_length=200)
+    line2: str = text(max_length=200)
+    town: str = text(max_length=100)
+    postcode: str = text(max_length=10, description="UK postcode, e.g. SW1A 1AA")
 
 
 class ReferrerIn(StrictSchema):
-    name: str = Field("", max_length=200)
-    role: str = Field("", max_length=200)
-    organisation: str = Field("", max_length=200)
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=40)
+    name: str = text(max_length=200)
+    role: str = text(max_length=200)
+    organisation: str = text(max_length=200)
+    email: str = text(max_length=254)
+    phone: str = text(max_length=40)
     source_code: SourceCode | None = Field(None, description="CIN census referral source code")
     anonymous: bool = False
 
 
 class PersonIn(StrictSchema):
     role: RoleCode
-    given_names: str = Field("", max_length=200)
-    family_name: str = Field("", max_length=200)
-    other_names: str = Field("", max_length=500)
+    given_names: str = text(max_length=200)
+    family_name: str = text(max_length=200)
+    other_names: str = text(max_length=500)
     date_of_birth: date | None = None
     estimated_age: int | None = Field(None, ge=0, le=120)
     expected_birth_date: date | None = None
     sex: SexCode
     address: AddressIn | None = None
-    nhs_number: str = Field("", max_length=20, description="10 digits; spaces allowed")
-    upn: str = Field("", max_length=20, description="Unique pupil number, 13 characters")
+    nhs_number: str = text(max_length=20, description="10 digits; spaces allowed")
+    upn: str = text(max_length=20, description="Unique pupil number, 13 characters")
     ethnicity: EthnicityCode | None = Field(
         None, description="The Department for Education's census ethnicity code, if known"
     )
-    first_language: str = Field("", max_length=100, description="First language, if known")
+    first_language: str = text(max_length=100, description="First language, if known")
     disability: DisabilityCode | None = Field(
         None, description="Whether the person has a disability: yes, no or unknown"
     )
-    school_urn: str = Field(
-        "", max_length=10, description="The school's or setting's URN: 6 digits, like 100000"
+    school_urn: str = text(
+        max_length=10, description="The school's or setting's URN: 6 digits, like 100000"
     )
-    gp_practice: str = Field(
-        "",
+    gp_practice: str = text(
         max_length=10,
         description="The GP practice's ODS code: a letter and 5 digits, like A12345",
     )
@@ -107,22 +140,69 @@ class PersonIn(StrictSchema):
 
 class ConcernsIn(StrictSchema):
     factor_codes: list[FactorCode] = Field(..., min_length=1, max_length=50)
-    description: str = Field(..., min_length=1, max_length=20000)
+    description: str = text(
+        ..., min_length=1, max_length=20000, written=True, description="What the concern is"
+    )
     immediate_risk: bool
     referrer_level_of_need: int | None = Field(None, ge=1, le=4)
 
 
 class ConsentIn(StrictSchema):
     status: ConsentCode
-    reason: str = Field("", max_length=5000)
+    reason: str = text(max_length=5000)
     lawful_basis: LawfulBasisCode
 
 
+# A contact as a police system sends one: a valid request, in the description for client
+# developers (and the request schemathesis's examples phase sends first).
+CONTACT_EXAMPLE: dict[str, Any] = {
+    "channel": "api",
+    "referrer": {
+        "name": "PC Dan Reid",
+        "role": "Police officer",
+        "organisation": "Demo County Police",
+        "email": "dan.reid@police.example",
+        "source_code": "6",
+    },
+    "people": [
+        {
+            "role": "subject_child",
+            "given_names": "Liam",
+            "family_name": "Jones",
+            "estimated_age": 6,
+            "sex": "M",
+            "address": {"line1": "4 Mill Road", "town": "Westford", "postcode": "DC2 5XY"},
+            "nhs_number": "943 476 5919",
+        },
+        {
+            "role": "parent_carer",
+            "given_names": "Sarah",
+            "family_name": "Jones",
+            "date_of_birth": "1990-01-15",
+            "sex": "F",
+        },
+    ],
+    "concerns": {
+        "factor_codes": ["3B"],
+        "description": "Domestic incident overnight; Liam present.",
+        "immediate_risk": False,
+        "referrer_level_of_need": 3,
+    },
+    "consent": {
+        "status": "not_sought",
+        "reason": "Seeking consent could increase the risk to the child",
+        "lawful_basis": "law_enforcement_safeguarding",
+    },
+}
+
+
 class ContactIn(StrictSchema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CONTACT_EXAMPLE]})
+
     received_at: AwareDatetime | None = Field(
         None, description="When the contact was received, with a time zone; defaults to now"
     )
-    received_at_reason: str = Field("", max_length=500)
+    received_at_reason: str = text(max_length=500)
     channel: ChannelCode = "api"
     referrer: ReferrerIn
     people: list[PersonIn] = Field(..., min_length=1, max_length=20)
@@ -155,7 +235,11 @@ class AdditionIn(Schema):
     text: str = Field(
         ...,
         max_length=5000,
-        description="What the referrer has learned since making the contact (up to 5,000 characters)",
+        description=(
+            "What the referrer has learned since making the contact (up to 5,000 characters; "
+            "not only spaces; no NUL character)"
+        ),
+        json_schema_extra={"pattern": WRITTEN_TEXT},
     )
 
 
@@ -267,12 +351,12 @@ class CheckListOut(Schema):
 class FindingIn(StrictSchema):
     person_id: int = Field(..., ge=1, le=2**63 - 1, description="A person's id from the check")
     known: bool = Field(..., description="Whether the person is known to your agency")
-    summary: str = Field("", max_length=20000, description="What is known; needed if known")
-    risk_indicators: str = Field("", max_length=20000)
+    summary: str = text(max_length=20000, description="What is known; needed if known")
+    risk_indicators: str = text(max_length=20000)
     last_involvement_on: date | None = Field(None, description="Today or in the past")
     lawful_basis: LawfulBasisCode
-    restricted_information: str = Field(
-        "", max_length=20000, description="Held in the MASH only, never disclosed outside it"
+    restricted_information: str = text(
+        max_length=20000, description="Held in the MASH only, never disclosed outside it"
     )
     summary_restricted: bool = Field(
         False, description="The whole summary must not be disclosed outside the MASH"
@@ -282,8 +366,8 @@ class FindingIn(StrictSchema):
         description="Whether the team the MASH hands the case to may see this finding: "
         "full (summary, risk indicators, date), summary (onward_summary only) or none",
     )
-    onward_summary: str = Field(
-        "", max_length=20000, description="What the receiving team may see; needed for summary"
+    onward_summary: str = text(
+        max_length=20000, description="What the receiving team may see; needed for summary"
     )
     onward_lawful_basis: LawfulBasisCode | Literal[""] = Field(
         "", description="The lawful basis for sharing it onward; needed for full or summary"
@@ -296,9 +380,27 @@ class FindingsIn(StrictSchema):
     )
 
 
+class ChildOutcomeOut(Schema):
+    """One child's outcome, as the referrer is told it."""
+
+    person_id: int
+    given_names: str
+    family_name: str
+    outcome: str
+    outcome_code: str
+    next_steps: str
+    hand_on_state: HandOnStateCode | None = Field(
+        None, description="Once this child is handed on: pending, accepted or returned"
+    )
+    receiving_team: str | None = Field(None, description="The team this child was handed to")
+    named_contact: str | None = Field(None, description="The worker the team named, once accepted")
+    named_contact_details: str | None = None
+
+
 class OutcomeOut(Schema):
     """What the MASH decided about a contact your agency submitted: never what the
-    agencies found."""
+    agencies found. A contact about several children has an outcome for each (children);
+    outcome, outcome_code and next_steps are then the most serious child's."""
 
     id: int
     reference: str
@@ -319,6 +421,11 @@ class OutcomeOut(Schema):
     )
     named_contact_details: str | None = Field(
         None, description="How to reach them (a phone number or team inbox), if given"
+    )
+    children: list[ChildOutcomeOut] = Field(
+        default_factory=list,
+        description="Each child's outcome, once decided (the same for every child unless the "
+        "MASH decided them one by one), and the team acting for them",
     )
 
 
@@ -366,7 +473,30 @@ class IndexRecordIn(StrictSchema):
     )
 
 
+# One record as an agency's system sends it: a valid request, for the description.
+INDEX_IMPORT_EXAMPLE: dict[str, Any] = {
+    "mode": "delta",
+    "records": [
+        {
+            "source_id": "PN-1",
+            "given_names": "Amy",
+            "family_name": "Smith",
+            "date_of_birth": "2018-03-14",
+            "sex": "F",
+            "address": "1 High Street, Eastbridge",
+            "postcode": "DC1 4AB",
+            "nhs_number": "943 476 5919",
+            "involvement": "3 domestic abuse call-outs, latest 2026-10-01; see case ref X",
+        }
+    ],
+}
+
+
 class IndexImportIn(StrictSchema):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [INDEX_IMPORT_EXAMPLE]}
+    )
+
     mode: ImportModeCode = Field(
         ...,
         description=(
@@ -420,7 +550,13 @@ class IndexImportOut(Schema):
 
 
 class IndexImportErrorsOut(Schema):
-    import_id: int | None = Field(..., description="The import recorded, not applied")
+    import_id: int | None = Field(
+        None,
+        description=(
+            "The import recorded, not applied, when the records were read and checked; "
+            "absent when the request itself was not of the documented shape"
+        ),
+    )
     errors: list[FieldErrorOut]
 
 
@@ -475,8 +611,21 @@ class SharedFindingOut(Schema):
     lawful_basis: str = Field(..., description="The lawful basis for sharing it onward")
 
 
+class HandedOnChildOut(Schema):
+    """A child the hand-on concerns, with their own outcome."""
+
+    person_id: int
+    name: str
+    outcome: str
+    outcome_code: str
+    next_steps: str
+    level_of_need: str
+    receiving_team: str
+
+
 class MashSummaryOut(Schema):
-    """Exactly what the receiving team may see of the MASH's work on the case."""
+    """Exactly what the receiving team may see of the MASH's work on the case. outcome,
+    outcome_code and level_of_need are the most serious of the children it concerns."""
 
     outcome: str
     outcome_code: str
@@ -490,6 +639,11 @@ class MashSummaryOut(Schema):
     findings: list[SharedFindingOut]
     rationale: str | None = Field(
         ..., description="Only if the MASH manager chose to share it; otherwise null"
+    )
+    children: list[HandedOnChildOut] = Field(
+        default_factory=list,
+        description="The children handed on to your team, each with their own outcome "
+        "(a sibling the MASH decided otherwise is not among them)",
     )
 
 

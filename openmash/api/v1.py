@@ -2,6 +2,12 @@
 agencies' systems answer the checks the MASH asks of them; a receiving team's system
 (early help, children's social care) reads the cases handed to it, as the MASH summary.
 
+1.4.0 (issue 14): the description lists every answer an operation can give (400, 401 with
+WWW-Authenticate, 403, 422, 429 with Retry-After; 404, 409 and 413 where they apply), the
+text rules and an example request; a query parameter an operation does not take, or one
+given twice, is answered 422 instead of ignored; the 422 of an index import not of the
+documented shape has no import_id, as documented. Tested with schemathesis (ADR 0024).
+
 1.3.0 (issue 12): a hand-on carries its acceptance deadline_at and whether it is overdue;
 the event feed carries strategy discussion events (strategy_discussion.*, strategy_action.*)
 for invited agencies and children's social care.
@@ -15,20 +21,25 @@ Every operation declares its permission with `permission(...)`; a test fails
 any operation without one.
 """
 
+import inspect
+import typing
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 import rules
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Header, NinjaAPI, Path, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.params.models import Query as QueryParam
 from ninja.security import HttpBearer
 
 from openmash.accounts.models import ApiToken
 from openmash.accounts.services import api_token_authenticate
+from openmash.accounts.throttle import ApiThrottled, api_bad_token_count, api_token_count
 from openmash.api.schemas import (
     AdditionIn,
     AdditionOut,
@@ -62,7 +73,10 @@ from openmash.contacts.submission import (
     ReferrerDetails,
 )
 from openmash.core.audit import Actor
+from openmash.core.client_address import client_address
+from openmash.core.error_pages import too_large_response
 from openmash.core.overdue import is_overdue
+from openmash.enquiries.child_outcomes import ToldToReferrer, told_to_referrer
 from openmash.enquiries.models import AgencyCheck, HandOn, HandOnState
 from openmash.enquiries.selectors.checks import (
     CHECKS_PER_PAGE,
@@ -99,12 +113,21 @@ class AgencySystemAuth(HttpBearer):
     )
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return api_token_authenticate(token) if token else None
+        # Rate limits (openmash/accounts/throttle.py): each token's requests a minute; and
+        # an address sending wrong tokens is answered 429 once past its limit. A right
+        # token is looked up first, so a system behind the same address as someone
+        # guessing keeps working (within its own limit).
+        found = api_token_authenticate(token) if token else None
+        if found is None:
+            api_bad_token_count(address=client_address(request))
+            return None
+        api_token_count(token_id=found.pk)
+        return found
 
 
 api = NinjaAPI(
     title="OpenMASH API",
-    version="1.3.0",
+    version="1.4.0",
     description=(
         "Submit safeguarding contacts to the MASH and follow their state and outcome; "
         "as a MASH partner agency, answer the checks the MASH asks of your agency and send "
@@ -118,20 +141,103 @@ api = NinjaAPI(
 )
 
 
+def _declared_query(operation: Callable[..., Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """The names of the query parameters `operation` declares, and of those among them
+    that may be given more than once (a list)."""
+    names, lists = set(), set()
+    for name, parameter in inspect.signature(operation).parameters.items():
+        if isinstance(parameter.default, QueryParam):
+            names.add(parameter.default.alias or name)
+            if typing.get_origin(parameter.annotation) is list:
+                lists.add(parameter.default.alias or name)
+    return frozenset(names), frozenset(lists)
+
+
+def _query_errors(
+    request: HttpRequest, declared: frozenset[str], lists: frozenset[str]
+) -> list[dict[str, str]]:
+    """A query parameter the operation does not declare, or a single one given twice, is an
+    error, not ignored: the client would otherwise believe it had been applied (a second
+    `page` would silently lose to the first)."""
+    errors = []
+    for key, values in request.GET.lists():
+        if key not in declared:
+            allowed = ", ".join(sorted(declared)) or "none"
+            errors.append(
+                {
+                    "field": key,
+                    "message": f"Unknown query parameter: this operation takes {allowed}",
+                }
+            )
+        elif len(values) > 1 and key not in lists:
+            errors.append({"field": key, "message": "Give this query parameter once"})
+    return errors
+
+
 def permission(name: str) -> Callable[[Operation], Operation]:
-    """Declares the permission an operation needs and checks it against the caller's token."""
+    """Declares the permission an operation needs and checks it against the caller's token;
+    then refuses (422) a query parameter the operation does not declare or one given twice."""
 
     def decorate(operation: Operation) -> Operation:
+        declared, lists = _declared_query(operation)
+
         @wraps(operation)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             if not rules.has_perm(name, request.auth):  # type: ignore[attr-defined]
                 raise HttpError(403, "This token may not do that.")
+            errors = _query_errors(request, declared, lists)
+            if errors:
+                return 422, {"errors": errors}
             return operation(request, *args, **kwargs)
 
         checked.openmash_permission = name  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
 
     return decorate
+
+
+def answers(own: dict[int, Any], *, with_body: bool = False) -> dict[int, Any]:
+    """An operation's documented answers: its own, and those any operation may give.
+
+    400: the request could not be read (a body that is not JSON; a request Django refuses);
+    401: no token or a wrong one (with WWW-Authenticate); 403: the token's agency may not do
+    this; 422: a field, path or query parameter is wrong (each error names it); 429: past a
+    rate limit (with Retry-After); and 413 for a body over the size limit."""
+    common: dict[int, Any] = {
+        400: MessageOut,
+        401: MessageOut,
+        403: MessageOut,
+        422: ErrorsOut,
+        429: MessageOut,
+    }
+    if with_body:
+        common[413] = MessageOut
+    return {**common, **own}
+
+
+# The headers two of those answers carry, for every operation's description.
+ANSWER_HEADERS: dict[str, Any] = {
+    "responses": {
+        401: {
+            "headers": {
+                "WWW-Authenticate": {
+                    "description": "Bearer: send a token as Authorization: Bearer <token>",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            }
+        },
+        429: {
+            "headers": {
+                "Retry-After": {
+                    "description": "How many seconds to wait before trying again",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            }
+        },
+    }
+}
 
 
 def _error_path(location: list[Any]) -> str:
@@ -166,6 +272,19 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     )
     response["WWW-Authenticate"] = "Bearer"
     return response
+
+
+@api.exception_handler(ApiThrottled)
+def throttled(request: HttpRequest, exc: ApiThrottled) -> HttpResponse:
+    response = api.create_response(request, {"detail": exc.reason}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE: a clear 413, never a traceback.
+    return too_large_response(request)
 
 
 @api.exception_handler(Http404)
@@ -224,17 +343,24 @@ def _submission(payload: ContactIn) -> ContactSubmission:
 
 @api.post(
     "/contacts",
-    response={
-        201: ContactCreated,
-        200: ContactCreated,
-        401: MessageOut,
-        403: MessageOut,
-        422: ErrorsOut,
-    },
+    response=answers({201: ContactCreated, 200: ContactCreated}, with_body=True),
+    openapi_extra=ANSWER_HEADERS,
     summary="Submit a contact",
     description=(
         "Records a safeguarding contact as received. Send an Idempotency-Key header to make "
-        "retries safe: the same key returns the first contact (200) instead of creating another."
+        "retries safe: the same key returns the first contact (200) instead of creating "
+        "another; the same key with a different contact is 422.\n\n"
+        "Besides the shapes and lengths in the schema, these rules are checked and each "
+        "broken one answered 422 naming its field: received_at is now or in the past, within "
+        "the last year, with received_at_reason if over a day ago; unless the referrer is "
+        "anonymous, referrer source_code, name, and an email or phone; an email is a real "
+        "address; at least one person is a child the contact is about, and each child has a "
+        "date_of_birth, estimated_age or (unborn) expected_birth_date, and is under 18; each "
+        "person has a given or family name, at most one of date_of_birth, estimated_age and "
+        "expected_birth_date, a date of birth in the past (within 120 years), an expected "
+        "date within the next 42 weeks; nhs_number has a valid check digit, upn a valid check "
+        "letter, postcode a UK postcode's form, school_urn 6 digits, gp_practice a letter and "
+        "5 digits (spaces ignored); consent.reason unless consent was given."
     ),
 )
 @permission("api.submit_contact")
@@ -274,7 +400,8 @@ def create_contact(
 
 @api.get(
     "/contacts/{contact_id}",
-    response={200: ContactOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    response=answers({200: ContactOut, 404: MessageOut}),
+    openapi_extra=ANSWER_HEADERS,
     summary="A contact your agency submitted, with its state",
 )
 @permission("api.view_own_contact")
@@ -302,14 +429,8 @@ def get_contact(
 
 @api.post(
     "/contacts/{contact_id}/additions",
-    response={
-        201: AdditionOut,
-        401: MessageOut,
-        403: MessageOut,
-        404: MessageOut,
-        409: MessageOut,
-        422: ErrorsOut,
-    },
+    response=answers({201: AdditionOut, 404: MessageOut, 409: MessageOut}, with_body=True),
+    openapi_extra=ANSWER_HEADERS,
     summary="Add information to a contact your agency submitted",
     description=(
         "Adds what the referrer has learned since to a contact your agency submitted, while "
@@ -338,7 +459,8 @@ def add_contact_information(
 
 @api.get(
     "/contacts/{contact_id}/outcome",
-    response={200: OutcomeOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    response=answers({200: OutcomeOut, 404: MessageOut}),
+    openapi_extra=ANSWER_HEADERS,
     summary="The outcome of a contact your agency submitted",
     description=(
         "The contact's state and, once the MASH has decided, the current outcome (after any "
@@ -368,6 +490,27 @@ def get_contact_outcome(
         "hand_on_state": hand_on.state if hand_on else None,
         "receiving_team": HandOnTeam(hand_on.team).label if hand_on else None,
         "responded_at": hand_on.responded_at if hand_on else None,
+        "named_contact": (hand_on.allocated_worker or None) if hand_on and accepted else None,
+        "named_contact_details": (hand_on.worker_contact or None) if hand_on and accepted else None,
+        "children": [_told(told) for told in told_to_referrer(decision, found.hand_ons)]
+        if decision
+        else [],
+    }
+
+
+def _told(told: ToldToReferrer) -> dict[str, Any]:
+    """One child's outcome as the referrer is told it (ADR 0022)."""
+    hand_on = told.hand_on
+    accepted = told.is_accepted
+    return {
+        "person_id": told.person.pk,
+        "given_names": told.person.given_names,
+        "family_name": told.person.family_name,
+        "outcome": told.outcome.label,
+        "outcome_code": told.outcome.code,
+        "next_steps": told.outcome.next_steps,
+        "hand_on_state": hand_on.state if hand_on else None,
+        "receiving_team": told.team or None,
         "named_contact": (hand_on.allocated_worker or None) if hand_on and accepted else None,
         "named_contact_details": (hand_on.worker_contact or None) if hand_on and accepted else None,
     }
@@ -452,7 +595,8 @@ def _with_what_the_body_shows(checks: list[AgencyCheck]) -> list[AgencyCheck]:
 
 @api.get(
     "/checks",
-    response={200: CheckListOut, 401: MessageOut, 403: MessageOut, 422: ErrorsOut},
+    response=answers({200: CheckListOut}),
+    openapi_extra=ANSWER_HEADERS,
     summary="Your agency's open checks",
     description=(
         "The checks the MASH has asked your agency to do and that are still open, due "
@@ -481,7 +625,8 @@ def list_checks(
 
 @api.get(
     "/checks/{check_id}",
-    response={200: CheckOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    response=answers({200: CheckOut, 404: MessageOut}),
+    openapi_extra=ANSWER_HEADERS,
     summary="One of your agency's checks",
     description="Another agency's check is answered 404, as if it did not exist.",
 )
@@ -543,19 +688,17 @@ def _findings_sent_twice_or_unknown(
 
 @api.post(
     "/checks/{check_id}/findings",
-    response={
-        200: CheckOut,
-        401: MessageOut,
-        403: MessageOut,
-        404: MessageOut,
-        409: MessageOut,
-        422: ErrorsOut,
-    },
+    response=answers({200: CheckOut, 404: MessageOut, 409: MessageOut}, with_body=True),
+    openapi_extra=ANSWER_HEADERS,
     summary="Record your agency's findings and complete the check",
     description=(
         "One finding for each of the check's people. Field errors come back as 422 with the "
         "field's path, e.g. findings[0].summary, and nothing is recorded. A check already "
-        "completed or no longer needed is answered 409. Another agency's check is 404."
+        "completed or no longer needed is answered 409. Another agency's check is 404.\n\n"
+        "Besides the shapes and lengths in the schema: each person_id is one of the check's "
+        "people, once; a summary if known; last_involvement_on today or in the past; for a "
+        "known person shared onward, an onward_lawful_basis, an onward_summary if "
+        "onward_sharing is summary, and not full if summary_restricted."
     ),
 )
 @permission("api.record_findings")
@@ -633,7 +776,8 @@ def _hand_on_body(hand_on: HandOn) -> dict[str, Any]:
 
 @api.get(
     "/hand-ons",
-    response={200: HandOnListOut, 401: MessageOut, 403: MessageOut},
+    response=answers({200: HandOnListOut}),
+    openapi_extra=ANSWER_HEADERS,
     summary="Cases the MASH handed to your team",
     description=(
         "For a receiving team's own system (early help, children's social care): the cases "
@@ -650,7 +794,8 @@ def list_hand_ons(request: HttpRequest) -> dict[str, Any]:
 
 @api.get(
     "/hand-ons/{hand_on_id}",
-    response={200: HandOnOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    response=answers({200: HandOnOut, 404: MessageOut}),
+    openapi_extra=ANSWER_HEADERS,
     summary="A case the MASH handed to your team, with the MASH summary",
 )
 @permission("api.view_hand_ons")
@@ -690,18 +835,17 @@ def _feed_error_path(error: dict[str, Any]) -> str:
 
 @api.post(
     "/index/imports",
-    response={
-        201: IndexImportOut,
-        401: MessageOut,
-        403: MessageOut,
-        422: IndexImportErrorsOut,
-    },
+    response=answers({201: IndexImportOut, 422: IndexImportErrorsOut}, with_body=True),
+    openapi_extra=ANSWER_HEADERS,
     summary="Send your agency's person index feed",
     description=(
         "The people your agency knows, each with your own source_id and a short pointer to "
         "your involvement (never the record itself). Every record is checked; if any has an "
         "error, nothing changes and the answer is 422 with every error, e.g. "
-        "records[3].date_of_birth (the import is still recorded, not applied). Otherwise "
+        "records[3].date_of_birth (the import is still recorded, not applied, and its "
+        "import_id given; a body not of the documented shape is refused before anything is "
+        "recorded, without one). Each record's rules are the CSV feed's: see each field. "
+        "Otherwise "
         "the whole request is applied at once: mode replace makes your agency's index "
         "exactly these records, delta adds and updates only. Sending the same records again "
         "changes nothing. At most 5,000 records and 1 MB a request: upload a bigger index as "
@@ -730,7 +874,8 @@ def create_index_import(request: HttpRequest, payload: IndexImportIn) -> tuple[i
 
 @api.get(
     "/index/imports/{import_id}",
-    response={200: IndexImportOut, 401: MessageOut, 403: MessageOut, 404: MessageOut},
+    response=answers({200: IndexImportOut, 404: MessageOut}),
+    openapi_extra=ANSWER_HEADERS,
     summary="One of your agency's index feed imports",
     description="Its counts and errors. Another agency's import is 404, as if it did not exist.",
 )
@@ -747,7 +892,8 @@ def get_index_import(
 
 @api.get(
     "/events",
-    response={200: EventFeedOut, 401: MessageOut, 403: MessageOut, 422: ErrorsOut},
+    response=answers({200: EventFeedOut}),
+    openapi_extra=ANSWER_HEADERS,
     summary="Your agency's events, in order, from a cursor",
     description=(
         "The events for your agency: the hand-ons (and the decisions behind them) for the "

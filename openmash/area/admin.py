@@ -1,6 +1,7 @@
 """How an administrator configures the area's MASH: RAG levels and their timescales,
 working hours and the nation whose bank holidays the hub keeps, local closure days, levels
-of need, outcomes and cumulative-concern rules. Only administrators get in
+of need, outcomes, cumulative-concern rules, the emergency duty team and the on-call
+rota. Only administrators get in
 (openmash/area/rules.py); every change is audited; each form refuses a configuration
 that would break the deadlines or the workflow, with a message that says what to fix."""
 
@@ -17,17 +18,21 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from openmash.accounts.admin import AuditedAdminMixin
-from openmash.area.calendar import bank_holidays_in
+from openmash.area.calendar import LONDON, bank_holidays_in
 from openmash.area.models import (
     ClosureDay,
     ConcernRule,
+    EmergencyDutyTeam,
     HandOnTeam,
     LevelOfNeed,
     Nation,
+    OnCallPeriod,
     Outcome,
+    ProtectiveMarking,
     RagLevel,
     WorkingHours,
 )
+from openmash.area.out_of_hours import edt_covers
 from openmash.core.roles import AgencyType
 
 # The GOV.UK Frontend tag colours (govuk-tag--<colour>); blue is the plain tag.
@@ -368,3 +373,136 @@ class ConcernRuleAdmin(AreaAdmin):
     audit_object_type = "concern_rule"
     form = ConcernRuleForm
     list_display = ["label", "kind", "threshold", "period_days", "order", "active"]
+
+
+class ProtectiveMarkingForm(forms.ModelForm):
+    class Meta:
+        model = ProtectiveMarking
+        fields = ["marking"]
+        error_messages = {
+            "marking": {"required": "Enter the protective marking, e.g. OFFICIAL-SENSITIVE"}
+        }
+
+    def clean_marking(self) -> str:
+        # One space between words, as it is printed.
+        return " ".join(self.cleaned_data["marking"].split())
+
+
+@admin.register(ProtectiveMarking)
+class ProtectiveMarkingAdmin(AreaAdmin):
+    """The marking at the top and bottom of every printed page: one for the area."""
+
+    audit_object_type = "protective_marking"
+    form = ProtectiveMarkingForm
+    list_display = ["marking"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not ProtectiveMarking.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Every printed page needs a marking: change it instead.
+        return False
+
+
+class EmergencyDutyTeamForm(forms.ModelForm):
+    class Meta:
+        model = EmergencyDutyTeam
+        fields = ["name", "phone", "email"]
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        digits = [character for character in phone if character.isdigit()]
+        if len(digits) < 3 or any(c not in "0123456789 +()-" for c in phone):
+            raise forms.ValidationError(
+                "Enter a phone number, like 0300 123 4567 or +44 300 123 4567"
+            )
+        return phone
+
+
+@admin.register(EmergencyDutyTeam)
+class EmergencyDutyTeamAdmin(AreaAdmin):
+    """The team referrers are told to call while the hub is closed. It covers whenever the
+    working hours, bank holidays and closure days say the hub is closed, shown here so
+    the administrator sees what referrers are told."""
+
+    audit_object_type = "emergency_duty_team"
+    form = EmergencyDutyTeamForm
+    list_display = ["name", "phone", "email"]
+    readonly_fields = ["covers"]
+
+    @admin.display(description="Covers")
+    def covers(self, obj: EmergencyDutyTeam | None) -> str:
+        return edt_covers()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # One area, one emergency duty team.
+        return not EmergencyDutyTeam.objects.exists() and super().has_add_permission(request)
+
+
+class OnCallPeriodForm(forms.ModelForm):
+    class Meta:
+        model = OnCallPeriod
+        fields = ["person", "starts_at", "ends_at"]
+        help_texts = {
+            "starts_at": "When they go on call (UK time).",
+            "ends_at": "When they come off call (UK time).",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person = self.fields["person"]
+        assert isinstance(person, forms.ModelChoiceField)
+        person.queryset = person.queryset.filter(is_active=True).order_by(  # type: ignore[union-attr]
+            "last_name", "first_name", "username"
+        )
+
+    def clean_person(self) -> Any:
+        person = self.cleaned_data["person"]
+        if not person.email:
+            raise forms.ValidationError(
+                "This person has no email address, so they could not be alerted: add one "
+                "to their account first"
+            )
+        return person
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at is None or ends_at is None:
+            return data
+        if ends_at <= starts_at:
+            self.add_error("ends_at", "The period must end after it starts")
+            return data
+        overlapping = (
+            OnCallPeriod.objects.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+            .exclude(pk=self.instance.pk)
+            .select_related("person")
+            .order_by("starts_at")
+            .first()
+        )
+        if overlapping is not None:
+            self.add_error(
+                "starts_at",
+                f"This period overlaps {overlapping.person.get_full_name() or overlapping.person}"
+                f"'s, from {timezone.localtime(overlapping.starts_at, LONDON):%H:%M on %-d %B %Y}"
+                f" to {timezone.localtime(overlapping.ends_at, LONDON):%H:%M on %-d %B %Y}: "
+                "change one of them so only one person is on call at a time",
+            )
+        return data
+
+
+@admin.register(OnCallPeriod)
+class OnCallPeriodAdmin(AreaAdmin):
+    """The on-call rota: red and immediate-risk contacts made while the hub is closed go
+    to whoever is on call then; with nobody, to the emergency duty team's inbox."""
+
+    audit_object_type = "on_call_period"
+    form = OnCallPeriodForm
+    list_display = ["person", "starts_at", "ends_at", "phone"]
+    list_select_related = ["person"]
+    date_hierarchy = "starts_at"
+
+    @admin.display(description="Phone")
+    def phone(self, obj: OnCallPeriod) -> str:
+        return obj.person.phone or "Not given"

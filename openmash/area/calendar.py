@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from openmash.area.models import ClosureDay, Nation, TimeCounting, WorkingHours
+from openmash.area.models import LONDON, ClosureDay, Nation, TimeCounting, WorkingHours
 
-LONDON = ZoneInfo("Europe/London")
 # Far enough for any configured timescale; stops a calendar with no open days looping.
 MAX_DAYS_AHEAD = 3660
 
@@ -88,6 +87,31 @@ class WorkingCalendar:
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in self.weekdays and day not in self.bank_holidays
+
+    def is_open(self, moment: datetime) -> bool:
+        """Whether the hub is open at `moment`: a working day, inside its opening hours.
+        Otherwise it is out of hours, and the emergency duty team covers."""
+        _require_aware(moment)
+        local = moment.astimezone(self.zone)
+        if not self.is_working_day(local.date()):
+            return False
+        opens, closes = self._day_window(local.date())
+        return opens <= local < closes
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """When the hub next opens after `moment` (`moment` itself if it is open then),
+        in the hub's zone."""
+        _require_aware(moment)
+        self._check()
+        local = moment.astimezone(self.zone)
+        day = local.date()
+        for _ in range(MAX_DAYS_AHEAD):
+            if self.is_working_day(day):
+                opens, closes = self._day_window(day)
+                if local < closes:
+                    return max(local, opens)
+            day += timedelta(days=1)
+        raise CalendarHasNoWorkingTime("No working time found within ten years.")
 
     def _day_window(self, day: date) -> tuple[datetime, datetime]:
         return (

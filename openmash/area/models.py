@@ -3,10 +3,15 @@ it keeps and its own closure days, levels of need and outcomes. Administrators e
 in Django admin; the defaults come from MASH-DOMAIN.md (migration 0002)."""
 
 from datetime import time
+from zoneinfo import ZoneInfo
 
 from django.db import models
+from django.utils import timezone
 
 from openmash.core.roles import AgencyType
+
+# The area's zone: every time a person reads is on this clock (GMT in winter, BST in summer).
+LONDON = ZoneInfo("Europe/London")
 
 
 class TimeCounting(models.TextChoices):
@@ -264,3 +269,76 @@ class ConcernRule(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+DEFAULT_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+
+
+class ProtectiveMarking(models.Model):
+    """The marking the area prints at the top and bottom of every page of its records
+    (UK Government Security Classifications: case records are OFFICIAL, commonly marked
+    OFFICIAL-SENSITIVE). One row; until an administrator saves one, the default applies."""
+
+    marking = models.CharField(
+        max_length=60,
+        default=DEFAULT_PROTECTIVE_MARKING,
+        help_text="Printed at the top and bottom of every page, e.g. OFFICIAL-SENSITIVE.",
+    )
+
+    class Meta:
+        verbose_name = "protective marking"
+        verbose_name_plural = "protective marking"
+
+    def __str__(self) -> str:
+        return self.marking
+
+
+class EmergencyDutyTeam(models.Model):
+    """The area's emergency duty team (EDT): who a referrer, or the MASH, reaches while
+    the hub is closed. It covers whenever the hub is not open, as its working hours, its
+    nation's bank holidays and its local closure days say (openmash/area/calendar.py), so
+    the hours it covers are never typed twice. One per area."""
+
+    name = models.CharField(max_length=120, default="Emergency duty team")
+    phone = models.CharField(
+        max_length=40, help_text="The number referrers call out of hours, e.g. 0300 123 4567."
+    )
+    email = models.EmailField(
+        help_text="The team's inbox. Urgent contacts are sent here when nobody is on call."
+    )
+
+    class Meta:
+        verbose_name = "emergency duty team"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OnCallPeriod(models.Model):
+    """Who is on call out of hours from when to when: red and immediate-risk contacts
+    made while the hub is closed are sent to them. Periods never overlap (checked by the
+    admin form, openmash/area/admin.py)."""
+
+    person = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="on_call_periods",
+        help_text="Alerts go to their email address; the MASH sees their phone number.",
+    )
+    starts_at = models.DateTimeField("from")
+    ends_at = models.DateTimeField("until")
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = "on-call period"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="on_call_ends_after_it_starts",
+            )
+        ]
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="on_call_when")]
+
+    def __str__(self) -> str:
+        # The area's clock (BST in summer), whatever zone the request is in.
+        return f"On call from {timezone.localtime(self.starts_at, LONDON):%d %B %Y %H:%M}"

@@ -21,9 +21,15 @@ the staffing's, not chance's. Everything is determined by the scenario's seed.
 
 import bisect
 import heapq
+import logging
 import math
+import multiprocessing
+import os
 import random
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
 from typing import Any, cast
 
 import simpy
@@ -45,6 +51,13 @@ from openmash.capacity.working_time import HOURS_PER_DAY, SimulationCalendar
 
 # Work left below this (hours; about a millisecond) counts as done: floating-point dust.
 EPSILON = 1e-6
+# How many processes run replications side by side, if set; otherwise one per core.
+WORKERS_VARIABLE = "OPENMASH_CAPACITY_WORKERS"
+# Below this many contacts to simulate in all (expected, over every replication) a
+# simulation runs in this process: starting worker processes would cost more than it saves.
+PARALLEL_FROM_CONTACTS = 4000
+
+logger = logging.getLogger(__name__)
 
 Interval = tuple[float, float]
 Accepts = Callable[["Task"], bool]
@@ -58,8 +71,8 @@ class Task:
         "contact",
         "created",
         "deadline",
-        "done",
         "finished",
+        "journey",
         "measured",
         "queued_at",
         "rating",
@@ -76,12 +89,14 @@ class Task:
         self,
         *,
         env: simpy.Environment,
-        contact: ContactRecord,
+        journey: "_Journey",
         stage: str,
         work: float,
         sequence: int,
         measured: bool,
     ) -> None:
+        contact = journey.contact
+        self.journey = journey
         self.contact = contact
         self.stage = stage
         self.rating = contact.rating
@@ -98,33 +113,55 @@ class Task:
         # (someone was due on who could have done it): the rest was waiting for the rota.
         self.waited = 0.0
         self.waited_rostered = 0.0
-        self.done = env.event()
 
 
 class WorkQueue:
-    """One stage's queue, ordered by deadline, and the staff waiting for work."""
+    """One stage's queue, ordered by deadline, and the staff waiting for work.
 
-    def __init__(self, env: simpy.Environment) -> None:
+    It also samples its own length on every hour from `sample_from` up to (not including)
+    `sample_until`: just before the length changes, every hour passed since the last
+    change gets the length as it was (so a sample on the hour sees what the queue held
+    after everything that happened at that moment). That costs nothing between changes,
+    where a process waking every simulated hour would cost an event an hour."""
+
+    def __init__(
+        self, env: simpy.Environment, sample_from: float = math.inf, sample_until: float = 0.0
+    ) -> None:
         self.env = env
         self._heap: list[tuple[float, int, Task]] = []
         self._idle: list[tuple[simpy.Event, Accepts | None]] = []
+        self.lengths: list[int] = []
+        self._next_sample = math.ceil(sample_from) if math.isfinite(sample_from) else math.inf
+        self._sample_until = sample_until
+
+    def sample_to(self, moment: float) -> None:
+        """Record the current length for every hour sampled before `moment`."""
+        length = len(self._heap)
+        while self._next_sample < moment and self._next_sample < self._sample_until:
+            self.lengths.append(length)
+            self._next_sample += 1
 
     def __len__(self) -> int:
         return len(self._heap)
 
     def put(self, task: Task) -> None:
         task.queued_at = self.env.now
-        for index, (waiting, accepts) in enumerate(self._idle):
+        idle = self._idle
+        for index, (waiting, accepts) in enumerate(idle):
             if accepts is None or accepts(task):
-                del self._idle[index]
+                del idle[index]
                 waiting.succeed(task)
                 return
+        if self._next_sample < task.queued_at:
+            self.sample_to(task.queued_at)
         heapq.heappush(self._heap, (task.deadline, task.sequence, task))
 
     def take(self, accepts: Accepts | None) -> Task | None:
         """The most urgent task this worker may do, if any, without waiting."""
         if not self._heap:
             return None
+        if self._next_sample < self.env.now:
+            self.sample_to(self.env.now)
         if accepts is None:
             return heapq.heappop(self._heap)[2]
         eligible = [entry for entry in self._heap if accepts(entry[2])]
@@ -142,18 +179,29 @@ class WorkQueue:
         return waiting
 
     def stop_waiting(self, waiting: simpy.Event) -> None:
-        self._idle = [(event, accepts) for event, accepts in self._idle if event is not waiting]
+        for index, (event, _) in enumerate(self._idle):
+            if event is waiting:
+                del self._idle[index]
+                return
+
+
+def work_sampler(work: WorkTime, rng: random.Random) -> Callable[[], float]:
+    """Draws of the work time from `rng`, with the distribution's parameters worked out
+    once (the same draws, one per call, as `sample_work`)."""
+    match work:
+        case Exponential(mean_hours=mean):
+            rate, expovariate = 1 / mean, rng.expovariate
+            return lambda: expovariate(rate)
+        case LogNormal():
+            mu, sigma, lognormvariate = work.mu, work.sigma, rng.lognormvariate
+            return lambda: lognormvariate(mu, sigma)
+        case Fixed(hours=hours):
+            return lambda: hours
+    raise TypeError(f"unknown work time {work!r}")
 
 
 def sample_work(work: WorkTime, rng: random.Random) -> float:
-    match work:
-        case Exponential(mean_hours=mean):
-            return rng.expovariate(1 / mean)
-        case LogNormal():
-            return rng.lognormvariate(work.mu, work.sigma)
-        case Fixed(hours=hours):
-            return hours
-    raise TypeError(f"unknown work time {work!r}")
+    return work_sampler(work, rng)()
 
 
 def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
@@ -226,8 +274,8 @@ class Hours:
 class _Stage:
     """A staff group's queue and its rostered hours (as planned, before absences)."""
 
-    def __init__(self, env: simpy.Environment, rostered: Hours, on_call: frozenset[str]) -> None:
-        self.queue = WorkQueue(env)
+    def __init__(self, queue: WorkQueue, rostered: Hours, on_call: frozenset[str]) -> None:
+        self.queue = queue
         self.rostered = rostered
         self.on_call = on_call  # ratings someone covers outside the rostered hours
 
@@ -237,6 +285,20 @@ class _Stage:
         task.waited_rostered += (
             waited if task.rating in self.on_call else self.rostered.covered(task.queued_at, now)
         )
+
+
+class _Journey:
+    """A contact on its way through the stages: what it still needs and has had."""
+
+    __slots__ = ("checks", "contact", "measured", "next_check", "pending", "works")
+
+    def __init__(self, contact: ContactRecord, works: dict[str, float], measured: bool) -> None:
+        self.contact = contact
+        self.works = works  # each stage's work time, drawn on arrival
+        self.measured = measured
+        self.checks: list[Task] = []  # parallel checks asked
+        self.pending = 0  # parallel checks not yet answered
+        self.next_check = 0  # with sequential checks, the next agency to ask
 
 
 class _Replication:
@@ -264,6 +326,12 @@ class _Replication:
         self.work_rngs = {
             group.name: random.Random(f"{prefix}/work/{group.name}") for group in scenario.groups()
         }
+        self.samplers = [
+            (group.name, work_sampler(group.work_time, self.work_rngs[group.name]))
+            for group in scenario.groups()
+        ]
+        self.screening = scenario.screening.name
+        self.decision = scenario.decision.name if scenario.decision is not None else None
         self.absence_seed = f"{prefix}/absence"
 
         self.rotas = {
@@ -272,7 +340,7 @@ class _Replication:
         }
         self.stage_queues = {
             group.name: _Stage(
-                self.env,
+                WorkQueue(self.env, self.window_start, self.window_end),
                 Hours(self.rotas[group.name]),
                 frozenset(group.rota.on_call.ratings) if group.rota.on_call else frozenset(),
             )
@@ -331,41 +399,57 @@ class _Replication:
     ) -> Process:
         env = self.env
         queue = stage.queue
+        window_start, window_end = self.window_start, self.window_end
+        screening = self.screening
+        # The event this worker is waiting on for work, while idle. The end of a shift
+        # wakes an idle worker with None: one callback instead of a SimPy condition
+        # (`waiting | shift_over`) every time the worker goes idle.
+        idle: list[simpy.Event] = []
+
+        def end_shift(_: simpy.Event) -> None:
+            if idle:
+                waiting = idle.pop()
+                if not waiting.triggered:
+                    queue.stop_waiting(waiting)
+                    waiting.succeed(None)
+
         for start, end in duty:
             if env.now < start:
                 yield env.timeout(start - env.now)
             shift_over = env.timeout(end - env.now)
+            cast(list[Callable[[simpy.Event], None]], shift_over.callbacks).append(end_shift)
             while env.now < end - EPSILON:
                 task = queue.take(accepts)
                 if task is None:
                     waiting = queue.wait(accepts)
-                    yield waiting | shift_over
-                    if not waiting.triggered:
-                        queue.stop_waiting(waiting)
+                    idle.append(waiting)
+                    task = yield waiting
+                    idle.clear()
+                    if task is None:
                         break
-                    task = cast(Task, waiting.value)
                 stage.note_wait(task, env.now)
                 if env.now >= end - EPSILON:
                     queue.put(task)
                     break
+                now = env.now
                 if task.started is None:
-                    task.started = env.now
+                    task.started = now
                     if task.measured:
-                        log.first_waits.append(env.now - task.created)
-                    if task.stage == self.scenario.screening.name:
-                        task.contact.picked_up = env.now
-                began = env.now
+                        log.first_waits.append(now - task.created)
+                    if task.stage == screening:
+                        task.contact.picked_up = now
+                began = now
                 yield env.timeout(min(task.remaining, end - began))
-                worked = env.now - began
-                busy = overlap(began, env.now, self.window_start, self.window_end)
+                now = env.now
+                busy = overlap(began, now, window_start, window_end)
                 if on_call:
                     log.on_call_busy_hours += busy
                 else:
                     log.busy_hours += busy
-                task.remaining -= worked
+                task.remaining -= now - began
                 if task.remaining <= EPSILON:
-                    task.finished = env.now
-                    task.done.succeed()
+                    task.finished = now
+                    self._finished(task)
                 else:
                     queue.put(task)  # the shift is over: hand the rest back
 
@@ -378,16 +462,23 @@ class _Replication:
 
     def _arrivals(self) -> Process:
         # Thinning (Lewis and Shedler): candidates at the highest rate, each kept with
-        # probability rate(t) / highest rate.
-        peak = max(max(day) for day in self.scenario.arrivals.rates)
+        # probability rate(t) / highest rate. The rate is looked up in a table of the
+        # week's 168 hours, starting on the simulation's first weekday.
+        rates = self.scenario.arrivals.rates
+        first = self.calendar.weekday_of(0)
+        week = [rates[(first + day) % 7][hour] for day in range(7) for hour in range(24)]
+        peak = max(week)
         rng = self.arrival_rng
+        expovariate, uniform = rng.expovariate, rng.random
+        env = self.env
         moment = 0.0
         while True:
-            moment += rng.expovariate(peak)
-            keep = rng.random() * peak < self._rate(moment)
-            if not keep:
+            moment += expovariate(peak)
+            day = math.floor(moment / HOURS_PER_DAY)
+            hour = min(23, math.floor(moment - day * HOURS_PER_DAY))
+            if not uniform() * peak < week[(day % 7) * 24 + hour]:
                 continue
-            yield self.env.timeout(moment - self.env.now)
+            yield env.timeout(moment - env.now)
             self._arrive()
 
     def _draw_rating(self) -> Rating:
@@ -409,10 +500,7 @@ class _Replication:
             for agency in self.scenario.agencies
             if self.contact_rng.random() < rating.checks.get(agency.name, 0.0)
         )
-        works = {
-            group.name: sample_work(group.work_time, self.work_rngs[group.name])
-            for group in self.scenario.groups()
-        }
+        works = {name: sample() for name, sample in self.samplers}
         measured = self.window_start <= now < self.window_end
         contact = ContactRecord(
             number=len(self.contacts),
@@ -424,50 +512,67 @@ class _Replication:
         if measured:
             self.contacts.append(contact)
             self.outstanding += 1
-        self.env.process(self._journey(contact, works, measured))
+        self._task(_Journey(contact, works, measured), self.screening)
 
-    def _task(self, contact: ContactRecord, stage: str, work: float, measured: bool) -> Task:
+    def _task(self, journey: _Journey, stage: str) -> Task:
         self.sequence += 1
         task = Task(
             env=self.env,
-            contact=contact,
+            journey=journey,
             stage=stage,
-            work=work,
+            work=journey.works[stage],
             sequence=self.sequence,
-            measured=measured,
+            measured=journey.measured,
         )
         self.stage_queues[stage].queue.put(task)
         return task
 
-    def _journey(self, contact: ContactRecord, works: dict[str, float], measured: bool) -> Process:
-        screening = self.scenario.screening.name
-        task = self._task(contact, screening, works[screening], measured)
-        yield task.done
-        _on_critical_path(contact, task)
-
-        if contact.agencies_asked and self.sequential_checks:
-            for agency in contact.agencies_asked:
-                task = self._task(contact, agency, works[agency], measured)
-                yield task.done
-                _on_critical_path(contact, task)
-        elif contact.agencies_asked:
-            checks = [
-                self._task(contact, agency, works[agency], measured)
-                for agency in contact.agencies_asked
-            ]
-            yield simpy.AllOf(self.env, [check.done for check in checks])
-            _on_critical_path(
-                contact, max(checks, key=lambda check: (check.finished or 0.0, check.sequence))
-            )
-
-        if self.scenario.decision is not None:
-            decision = self.scenario.decision.name
-            task = self._task(contact, decision, works[decision], measured)
-            yield task.done
+    # A contact's journey is driven by its tasks finishing (rather than a SimPy process
+    # per contact waiting on an event per task): screening; then the checks asked, in
+    # parallel (or one after another); then the decision.
+    def _finished(self, task: Task) -> None:
+        journey = task.journey
+        contact = journey.contact
+        asked = contact.agencies_asked
+        if task.stage == self.screening:
             _on_critical_path(contact, task)
+            if not asked:
+                self._decide(journey)
+            elif self.sequential_checks:
+                journey.next_check = 1
+                self._task(journey, asked[0])
+            else:
+                journey.pending = len(asked)
+                journey.checks = [self._task(journey, agency) for agency in asked]
+        elif task.stage == self.decision:
+            _on_critical_path(contact, task)
+            self._decided(journey)
+        elif self.sequential_checks:
+            _on_critical_path(contact, task)
+            if journey.next_check < len(asked):
+                journey.next_check += 1
+                self._task(journey, asked[journey.next_check - 1])
+            else:
+                self._decide(journey)
+        else:
+            journey.pending -= 1
+            if journey.pending == 0:
+                # Only the agency that answered last lay on the critical path.
+                _on_critical_path(
+                    contact,
+                    max(journey.checks, key=lambda check: (check.finished or 0.0, check.sequence)),
+                )
+                self._decide(journey)
 
-        contact.decided = self.env.now
-        if measured:
+    def _decide(self, journey: _Journey) -> None:
+        if self.decision is None:
+            self._decided(journey)
+        else:
+            self._task(journey, self.decision)
+
+    def _decided(self, journey: _Journey) -> None:
+        journey.contact.decided = self.env.now
+        if journey.measured:
             self.outstanding -= 1
             if self.outstanding == 0 and self.env.now >= self.window_end:
                 self._finish()
@@ -477,15 +582,6 @@ class _Replication:
     def _finish(self) -> None:
         if not self.stop.triggered:
             self.stop.succeed()
-
-    def _sample_queues(self) -> Process:
-        moment = math.ceil(self.window_start)
-        yield self.env.timeout(moment - self.env.now)
-        while moment < self.window_end:
-            for name, stage in self.stage_queues.items():
-                self.stages[name].queue_lengths.append(len(stage.queue))
-            moment += 1
-            yield self.env.timeout(1)
 
     def _closing(self) -> Process:
         yield self.env.timeout(self.window_end)
@@ -497,9 +593,11 @@ class _Replication:
     def run(self) -> ReplicationLog:
         self._start_staff()
         self.env.process(self._arrivals())
-        self.env.process(self._sample_queues())
         self.env.process(self._closing())
         self.env.run(until=self.stop)
+        for name, stage in self.stage_queues.items():
+            stage.queue.sample_to(math.inf)  # the hours since each queue last changed
+            self.stages[name].queue_lengths = stage.queue.lengths
         return ReplicationLog(
             replication=self.replication,
             window_start=self.window_start,
@@ -526,16 +624,181 @@ def run_replication(
     return _Replication(scenario, replication, sequential_checks=sequential_checks).run()
 
 
+def _run_from_dict(
+    data: dict[str, Any], replication: int, sequential_checks: bool
+) -> ReplicationLog:
+    # What a worker process runs. The scenario travels as its JSON form (its mappings are
+    # read-only proxies, which do not pickle) and is rebuilt exactly.
+    return run_replication(
+        Scenario.from_dict(data), replication, sequential_checks=sequential_checks
+    )
+
+
+def default_workers() -> int:
+    """OPENMASH_CAPACITY_WORKERS if set (1 runs everything in this process), else the
+    number of cores this process may use."""
+    configured = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if configured:
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            logger.warning("%s is not a whole number: using one worker", WORKERS_VARIABLE)
+            return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def expected_contacts(scenario: Scenario) -> float:
+    """Roughly how many contacts a simulation of the scenario meets, all replications."""
+    return scenario.arrivals.per_week() / 7 * scenario.horizon_days * scenario.replications
+
+
+def workers_for(scenario: Scenario, workers: int | None = None) -> int:
+    """`workers` if given; else one for a simulation too small to gain from more
+    processes, and `default_workers()` for any other."""
+    if workers is not None:
+        return workers
+    return 1 if expected_contacts(scenario) < PARALLEL_FROM_CONTACTS else default_workers()
+
+
+class ReplicationPool:
+    """Runs replications side by side in worker processes, and gives them back in
+    replication order, exactly as one process would: every replication draws from its own
+    random streams (seeded by the scenario's seed and its number), so which process runs
+    it, and when, changes nothing.
+
+    Worker processes start when first needed and are kept until `close()` (or the end of
+    a `with` block), so a staffing search pays for starting them once. They are started
+    by a fork server (a clean process started for the purpose, which forks the workers),
+    never by forking the caller: forking a Django process with threads and database
+    connections is unsafe. Where processes cannot be started at all (a daemonic process,
+    a sandbox without them, a pool that breaks), it says so in the log and runs the
+    replications in this process instead, with the same answer."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers if workers is not None else default_workers())
+        self._executor: Executor | None = None
+        self._unavailable = self.workers == 1
+
+    def __enter__(self) -> "ReplicationPool":
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    @property
+    def parallel(self) -> bool:
+        """Whether replications can run in other processes (as far as is known yet)."""
+        return not self._unavailable
+
+    def _start(self) -> Executor | None:
+        if self._unavailable:
+            return None
+        if self._executor is None:
+            if multiprocessing.current_process().daemon:
+                self._give_up("this process is a daemon, which may not start processes")
+                return None
+            try:
+                methods = multiprocessing.get_all_start_methods()
+                method = "forkserver" if "forkserver" in methods else "spawn"
+                context = multiprocessing.get_context(method)
+                if method == "forkserver":
+                    context.set_forkserver_preload([__name__])
+                self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            except (OSError, ValueError, NotImplementedError) as error:
+                self._give_up(str(error))
+                return None
+        return self._executor
+
+    def _give_up(self, why: str) -> None:
+        logger.warning("Simulating replications in one process: %s", why)
+        self._unavailable = True
+        self.close()
+
+    def run(
+        self,
+        scenario: Scenario,
+        replications: Sequence[int] | None = None,
+        *,
+        sequential_checks: bool = False,
+        on_done: Callable[[int], None] | None = None,
+    ) -> list[ReplicationLog]:
+        """The given replications (all the scenario's by default), in that order.
+        `on_done(n)` is called in this process as each finishes, with how many have."""
+        numbers = list(range(scenario.replications)) if replications is None else replications
+        executor = self._start() if len(numbers) > 1 else None
+        if executor is not None:
+            try:
+                return self._run_in_workers(executor, scenario, numbers, sequential_checks, on_done)
+            except (BrokenProcessPool, OSError) as error:
+                self._give_up(f"the worker processes failed ({error})")
+        logs = []
+        for replication in numbers:
+            logs.append(run_replication(scenario, replication, sequential_checks=sequential_checks))
+            if on_done is not None:
+                on_done(len(logs))
+        return logs
+
+    def _run_in_workers(
+        self,
+        executor: Executor,
+        scenario: Scenario,
+        numbers: Sequence[int],
+        sequential_checks: bool,
+        on_done: Callable[[int], None] | None,
+    ) -> list[ReplicationLog]:
+        data = scenario.to_dict()
+        futures = {
+            executor.submit(_run_from_dict, data, replication, sequential_checks): replication
+            for replication in numbers
+        }
+        logs: dict[int, ReplicationLog] = {}
+        for future in as_completed(futures):
+            logs[futures[future]] = future.result()
+            if on_done is not None:
+                on_done(len(logs))
+        return [logs[replication] for replication in numbers]
+
+
 def run_replications(
-    scenario: Scenario, *, sequential_checks: bool = False
+    scenario: Scenario,
+    *,
+    sequential_checks: bool = False,
+    workers: int | None = None,
+    pool: ReplicationPool | None = None,
+    on_done: Callable[[int], None] | None = None,
 ) -> list[ReplicationLog]:
-    return [
-        run_replication(scenario, replication, sequential_checks=sequential_checks)
-        for replication in range(scenario.replications)
-    ]
+    """Every replication of the scenario, in order, in `pool` if given; otherwise side by
+    side in `workers` processes (default: `default_workers()`, and one for a simulation
+    too small to gain from more). The logs are the same whatever runs them."""
+    if pool is not None:
+        return pool.run(scenario, sequential_checks=sequential_checks, on_done=on_done)
+    with ReplicationPool(workers_for(scenario, workers)) as own:
+        return own.run(scenario, sequential_checks=sequential_checks, on_done=on_done)
 
 
-def simulate(scenario: Scenario, *, sequential_checks: bool = False) -> ScenarioResult:
-    """Every replication of the scenario, measured and aggregated with 95% intervals."""
-    logs = run_replications(scenario, sequential_checks=sequential_checks)
+def simulate(
+    scenario: Scenario,
+    *,
+    sequential_checks: bool = False,
+    workers: int | None = None,
+    pool: ReplicationPool | None = None,
+) -> ScenarioResult:
+    """Every replication of the scenario, measured and aggregated with 95% intervals
+    (side by side across processes: see `run_replications`)."""
+    logs = run_replications(
+        scenario, sequential_checks=sequential_checks, workers=workers, pool=pool
+    )
     return aggregate(scenario, logs, sequential_checks=sequential_checks)

@@ -5,6 +5,8 @@ from datetime import date
 
 from django.utils import timezone
 
+from openmash.area.calendar import LONDON
+from openmash.area.out_of_hours import OutOfHours
 from openmash.contacts.codes import (
     CHILD_ROLES,
     LEVELS_OF_NEED,
@@ -217,3 +219,19 @@ class AccessEventPresenter:
     @property
     def where(self) -> str:
         return self.event.ip_address or "Not recorded"
+
+
+class OutOfHoursPresenter:
+    """What the confirmation page tells a referrer whose contact came in while the MASH
+    was closed: when it reopens and how to reach the emergency duty team meanwhile."""
+
+    def __init__(self, out_of_hours: OutOfHours) -> None:
+        self.team = out_of_hours.team
+        self.covers = out_of_hours.covers
+        self.reopens = (
+            f"{timezone.localtime(out_of_hours.reopens_at, LONDON):%H:%M on %A %-d %B %Y}"
+        )
+
+    @property
+    def phone_href(self) -> str:
+        return "tel:" + "".join(c for c in self.team.phone if c.isdigit() or c == "+")

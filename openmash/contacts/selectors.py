@@ -1,17 +1,20 @@
 """Every read of contacts and the people in them: scoped by role and agency, and audited."""
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.http import Http404
+from django.utils import timezone
 
 from openmash.accounts.models import User
-from openmash.contacts.codes import ContactState
+from openmash.contacts.codes import ContactState, ReferralSource
 from openmash.contacts.models import Contact, ContactDraft, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
+from openmash.core.keyset import KeysetPage, keyset_page_newest_first
 from openmash.core.models import AuditAction, AuditEvent
 
 CONTACTS_PER_PAGE = 50
@@ -66,14 +69,21 @@ def contact_get_by_id_for_token(*, actor: Actor, contact_id: int) -> Contact:
     return contact_get_visible_to(actor=actor, reference=reference)
 
 
-def contact_page_new(*, actor: Actor, page_number: str | int | None) -> Page:
-    """Contacts received and not yet screened, newest first; records each one shown."""
+def contact_page_new(
+    *, actor: Actor, after: str | None = None, before: str | None = None
+) -> KeysetPage:
+    """Contacts received and not yet screened, newest first, a page at a time by keyset
+    (openmash.core.keyset: the same cost on the last page as the first, and a count that
+    stops at 1,000, however many contacts wait); records each one shown."""
     if actor.user is None or not actor.user.has_perm("contacts.view_new_contacts"):
         raise PermissionDenied
-    contacts = _with_people(Contact.objects.filter(state=ContactState.RECEIVED)).order_by(
-        "-received_at", "-id"
+    page = keyset_page_newest_first(
+        _with_people(Contact.objects.filter(state=ContactState.RECEIVED)),
+        moment="received_at",
+        per_page=CONTACTS_PER_PAGE,
+        after=after,
+        before=before,
     )
-    page = Paginator(contacts, CONTACTS_PER_PAGE).get_page(page_number)
     _audit_listed(actor, list(page.object_list))
     return page
 
@@ -99,27 +109,47 @@ def contact_draft_for(*, user: User) -> ContactDraft | None:
 @dataclass(frozen=True)
 class WeeklyCount:
     week: object
-    source: str
+    source: str  # the census code
+    label: str  # the code with its name, as the CIN census writes it
     contacts: int
 
 
-def contact_weekly_counts_by_source(*, weeks: int = 13) -> list[WeeklyCount]:
-    """Contacts received per week and referral source: counts only, never a name."""
+# The census's own order of referral sources: 1A, 1B ... 9, 10 (not "10" before "1A").
+SOURCE_ORDER = {code: position for position, code in enumerate(ReferralSource.values)}
+
+
+def contact_weekly_counts_by_source(
+    *, weeks: int = 13, today: date | None = None
+) -> list[WeeklyCount]:
+    """Contacts received per week and referral source over the last `weeks` weeks (this
+    week included), newest week first and sources in census order: counts only, never a
+    name. Reads only those weeks, however long the MASH's history."""
+    today = today or timezone.localdate()
+    first_week = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    since = timezone.make_aware(datetime.combine(first_week, time.min))
     rows = (
-        Contact.objects.annotate(week=TruncWeek("received_at"))
+        Contact.objects.filter(received_at__gte=since)
+        .annotate(week=TruncWeek("received_at"))
         .values("week", "referral_source")
         .annotate(contacts=Count("id"))
-        .order_by("-week", "referral_source")
     )
-    recent_weeks: list[object] = []
-    counts: list[WeeklyCount] = []
-    for row in rows:
-        if row["week"] not in recent_weeks:
-            if len(recent_weeks) == weeks:
-                break
-            recent_weeks.append(row["week"])
-        counts.append(WeeklyCount(row["week"], row["referral_source"], row["contacts"]))
+    labels = dict(ReferralSource.choices)
+    counts = [
+        WeeklyCount(
+            row["week"],
+            row["referral_source"],
+            labels.get(row["referral_source"], row["referral_source"]),
+            row["contacts"],
+        )
+        for row in rows
+    ]
+    counts.sort(key=lambda count: (-_week_number(count.week), SOURCE_ORDER.get(count.source, 99)))
     return counts
+
+
+def _week_number(week: object) -> int:
+    """A week's place in time, for sorting (TruncWeek gives a date or a datetime)."""
+    return week.toordinal() if isinstance(week, date) else 0
 
 
 def person_search_for_access_log(*, actor: Actor, query: str) -> list[ContactPerson]:

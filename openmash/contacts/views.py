@@ -1,10 +1,16 @@
+import secrets
+import time
 from typing import cast
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openmash.accounts.models import User
+from openmash.area.out_of_hours import out_of_hours_at
 from openmash.contacts.codes import Channel, ReferralSource
 from openmash.contacts.forms import (
     BasePeopleFormSet,
@@ -13,7 +19,11 @@ from openmash.contacts.forms import (
     attach_errors,
     build_submission,
 )
-from openmash.contacts.presenters import AccessEventPresenter, ContactPresenter
+from openmash.contacts.presenters import (
+    AccessEventPresenter,
+    ContactPresenter,
+    OutOfHoursPresenter,
+)
 from openmash.contacts.selectors import (
     contact_draft_for,
     contact_get_visible_to,
@@ -144,8 +154,9 @@ def contact_create_view(request: HttpRequest) -> HttpResponse:
 
     action = request.POST.get("action", "submit")
     if action == "discard-draft":
-        contact_draft_discard(actor=actor, owner=user)
-        return redirect("contacts:create")
+        # Kept until they confirm (contact_draft_discard_view): going back loses nothing.
+        contact_draft_save(actor=actor, owner=user, data=_draft_data(request.POST))
+        return redirect("contacts:draft-discard")
     if action in {"add-person", "save-draft"} or action.startswith("remove-person-"):
         data = request.POST.copy()
         if action == "add-person":
@@ -194,6 +205,21 @@ def _referrer_with_typed_contact_details(user: User, form: ContactForm) -> Refer
 
 
 @requires("contacts.submit_contact")
+@require_http_methods(["GET", "POST"])
+def contact_draft_discard_view(request: HttpRequest) -> HttpResponse:
+    """Asks before a draft is thrown away (no script needed): GET asks, POST discards."""
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        contact_draft_discard(actor=Actor.from_request(request), owner=user)
+        messages.success(request, "Your draft has been discarded.")
+        return redirect("contacts:create")
+    draft = contact_draft_for(user=user)
+    if draft is None:
+        return redirect("contacts:create")
+    return render(request, "contacts/discard_draft.html", {"draft": draft})
+
+
+@requires("contacts.submit_contact")
 @require_POST
 def contact_draft_autosave_view(request: HttpRequest) -> HttpResponse:
     """Saves the form as it stands, called by the page's script as the user types."""
@@ -207,12 +233,25 @@ def contact_draft_autosave_view(request: HttpRequest) -> HttpResponse:
 @requires("contacts.view_contact")
 def contact_received_view(request: HttpRequest, reference: str) -> HttpResponse:
     contact = contact_get_visible_to(actor=Actor.from_request(request), reference=reference)
-    return render(request, "contacts/contact_received.html", {"contact": ContactPresenter(contact)})
+    # Made while the hub was closed: who to call meanwhile, and when the MASH reopens.
+    out_of_hours = out_of_hours_at(contact.recorded_at)
+    return render(
+        request,
+        "contacts/contact_received.html",
+        {
+            "contact": ContactPresenter(contact),
+            "out_of_hours": OutOfHoursPresenter(out_of_hours) if out_of_hours else None,
+        },
+    )
 
 
 @requires("contacts.view_new_contacts")
 def new_contacts_view(request: HttpRequest) -> HttpResponse:
-    page = contact_page_new(actor=Actor.from_request(request), page_number=request.GET.get("page"))
+    page = contact_page_new(
+        actor=Actor.from_request(request),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
     return render(
         request,
         "contacts/new_contacts.html",
@@ -225,9 +264,58 @@ def contact_figures_view(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/figures.html", {"counts": contact_weekly_counts_by_source()})
 
 
+# The access log search, like Find a child (enquiries/views/search.py): what the auditor
+# types (a child's name) is POSTed and kept in their server-side session under a random
+# id for ACCESS_LOG_SEARCH_MINUTES; the results' address holds only that id, so a name
+# never reaches a browser's history or a server's or proxy's log.
+ACCESS_LOG_SEARCHES = "access_log_searches"
+ACCESS_LOG_SEARCH_MINUTES = 30
+ACCESS_LOG_SEARCHES_KEPT = 10
+ACCESS_LOG_QUERY_LIMIT = 200
+
+
+def _access_log_searches(request: HttpRequest) -> dict[str, dict[str, object]]:
+    kept = request.session.get(ACCESS_LOG_SEARCHES) or {}
+    now = time.time()
+    return {
+        key: value
+        for key, value in kept.items()
+        if isinstance(value, dict)
+        and now - float(value.get("at", 0)) < ACCESS_LOG_SEARCH_MINUTES * 60
+    }
+
+
 @requires("contacts.view_access_log")
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()
 def access_log_search_view(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
+    if request.method != "POST":
+        return render(request, "contacts/access_log_search.html", {"query": ""})
+    query = request.POST.get("q", "").strip()[:ACCESS_LOG_QUERY_LIMIT]
+    if not query:
+        return render(
+            request,
+            "contacts/access_log_search.html",
+            {"query": "", "error": "Enter a contact reference or a name"},
+            status=400,
+        )
+    searches = _access_log_searches(request)
+    search_id = secrets.token_urlsafe(12)
+    searches[search_id] = {"q": query, "at": time.time()}
+    request.session[ACCESS_LOG_SEARCHES] = dict(list(searches.items())[-ACCESS_LOG_SEARCHES_KEPT:])
+    return HttpResponseRedirect(
+        reverse("contacts:access-log-results", args=[search_id]), status=303
+    )
+
+
+@requires("contacts.view_access_log")
+@require_GET
+def access_log_results_view(request: HttpRequest, search_id: str) -> HttpResponse:
+    kept = _access_log_searches(request).get(search_id)
+    if kept is None:
+        # Expired, or never this user's: nothing is searched, nothing shown.
+        return render(request, "contacts/access_log_search.html", {"query": "", "expired": True})
+    query = str(kept["q"])
     people = person_search_for_access_log(actor=Actor.from_request(request), query=query)
     return render(request, "contacts/access_log_search.html", {"query": query, "people": people})
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
+from openmash.core.client_address import client_address
 from openmash.core.models import AuditAction, AuditEvent
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class Actor:
             user=user,
             token=token,
             request_id=getattr(request, "request_id", ""),
-            ip_address=request.META.get("REMOTE_ADDR") or None,
+            ip_address=client_address(request) or None,
         )
 
     @property

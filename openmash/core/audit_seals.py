@@ -33,6 +33,7 @@ from openmash.core.audit import Actor, audit_record
 from openmash.core.models import (
     AuditAction,
     AuditEvent,
+    AuditPrune,
     AuditSeal,
     AuditVerification,
     VerificationState,
@@ -57,6 +58,12 @@ MAX_EVENTS_PER_SEAL = 50_000
 STREAM_CHUNK = 5_000
 # Any fixed number: PostgreSQL's advisory lock that lets one sealer run at a time.
 SEALING_LOCK = 7_240_009
+# The shortest time audit events are kept, whatever an area's retention schedule says:
+# `audit_prune` refuses anything younger, and `audit_verify` reports a prune of events
+# sealed less than this before it (ADR 0025).
+AUDIT_MIN_RETENTION = timedelta(days=365)
+# Another fixed number: one pruner at a time on PostgreSQL.
+PRUNING_LOCK = 7_240_023
 
 EVENT_COLUMNS = (
     "id",
@@ -323,6 +330,104 @@ def audit_seal(
         seals.append(seal)
 
 
+# --- Removing events at the end of their retention period (ADR 0025) -------------------------
+
+
+class AuditPruneRefused(Exception):
+    """The events cannot be removed: too young, or their range no longer matches its seal
+    (evidence of tampering is never destroyed). The message says which, without content."""
+
+
+@dataclass(frozen=True)
+class PrunableSeal:
+    """A seal whose events are all older than the cut-off, next in line to be pruned."""
+
+    seal: AuditSeal
+    newest_event_at: datetime | None
+
+
+def _lock_pruning() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PRUNING_LOCK])
+
+
+def audit_prunable(*, before: datetime, limit: int = 100) -> list[PrunableSeal]:
+    """The oldest seals not yet pruned whose every event occurred before `before`, in
+    order, stopping at the first that has a younger event: pruning only ever removes a
+    prefix of the log. Reads only (the dry run lists these)."""
+    found: list[PrunableSeal] = []
+    for seal in AuditSeal.objects.filter(prune__isnull=True).order_by("first_event_id")[:limit]:
+        newest = AuditEvent.objects.filter(
+            id__gte=seal.first_event_id, id__lte=seal.last_event_id
+        ).aggregate(newest=Max("occurred_at"))["newest"]
+        if (newest or seal.sealed_at) >= before:
+            break
+        found.append(PrunableSeal(seal=seal, newest_event_at=newest))
+    return found
+
+
+def audit_prune_seal(
+    *, actor: Actor, seal: AuditSeal, before: datetime, reason: str, now: datetime | None = None
+) -> AuditPrune | None:
+    """Remove the events of one seal, whose events all occurred before `before`, keeping
+    the seal; record the prune and an audit event saying so, in one transaction.
+
+    Guarantees: never removes events younger than AUDIT_MIN_RETENTION, nor a seal's
+    events before every earlier seal's (a prefix only), nor a range that no longer
+    matches its seal (raises AuditPruneRefused: a tampered range is evidence). Two
+    machines pruning at once remove each range once: the second finds it pruned (None).
+    """
+    now = now or timezone.now()
+    if before > now - AUDIT_MIN_RETENTION:
+        raise AuditPruneRefused("Audit events are kept for at least a year.")
+    count, events_hash = audit_events_digest(
+        first_event_id=seal.first_event_id, last_event_id=seal.last_event_id
+    )
+    with transaction.atomic():
+        _lock_pruning()
+        if AuditPrune.objects.filter(seal=seal).exists():
+            return None
+        if AuditSeal.objects.filter(
+            first_event_id__lt=seal.first_event_id, prune__isnull=True
+        ).exists():
+            raise AuditPruneRefused(f"Seal {seal.pk}: an earlier seal's events are still kept.")
+        newest = AuditEvent.objects.filter(
+            id__gte=seal.first_event_id, id__lte=seal.last_event_id
+        ).aggregate(newest=Max("occurred_at"))["newest"]
+        if (newest or seal.sealed_at) >= before:
+            raise AuditPruneRefused(f"Seal {seal.pk}: some of its events are not yet due.")
+        if count != seal.event_count or events_hash != seal.events_hash:
+            raise AuditPruneRefused(
+                f"Seal {seal.pk}: its events no longer match the seal; nothing was removed."
+            )
+        prune = AuditPrune(seal=seal, pruned_at=now, event_count=count, reason=reason[:200])
+        prune.save()
+        # Past the application's refusal on purpose; the database lets the rows go only
+        # because the prune above covers them (trigger, core migration 0005).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM core_auditevent WHERE id >= %s AND id <= %s",
+                [seal.first_event_id, seal.last_event_id],
+            )
+            removed = cursor.rowcount
+        if removed != count:
+            raise AuditPruneRefused(f"Seal {seal.pk}: its events changed while being removed.")
+        audit_record(
+            actor=actor,
+            action=AuditAction.DELETE,
+            object_type="audit_events",
+            object_id=seal.pk,
+            detail={
+                "first_event_id": seal.first_event_id,
+                "last_event_id": seal.last_event_id,
+                "events": count,
+                "reason": reason[:200],
+            },
+        )
+    return prune
+
+
 # --- What the integrity page shows ------------------------------------------------------------
 
 
@@ -379,6 +484,10 @@ class AuditCheck:
     problems: list[SealProblem] = field(default_factory=list)
     # Whether a hash the auditor recorded earlier is still in the chain (None: not asked).
     expected_hash_found: bool | None = None
+    # Seals whose events were removed at the end of their retention period (ADR 0025),
+    # and how many events they had held: their chain is checked, their events are not.
+    seals_pruned: int = 0
+    events_pruned: int = 0
 
     @property
     def passed(self) -> bool:
@@ -415,15 +524,19 @@ def _verify(expected_hash: str) -> AuditCheck:
         .values_list(*SEAL_COLUMNS)
         .iterator(chunk_size=STREAM_CHUNK)
     )
+    # A few rows: one per seal whose events were removed, each of up to 50,000 events.
+    pruned = dict(AuditPrune.objects.values_list("seal_id", "pruned_at"))
     events = _events(1, last_sealed)
     pending = next(events, None)
     problems: list[SealProblem] = []
     previous_hash, previous_last = GENESIS_HASH, 0
-    seals_checked = events_checked = 0
+    seals_checked = events_checked = seals_pruned = events_pruned = 0
     found = False
+    kept_seal_seen = False
     for seal_id, first, last, count, events_hash, claimed_previous, seal_hash, sealed_at in seals:
         seals_checked += 1
         wrong: list[str] = []
+        pruned_at = pruned.get(seal_id)
         if claimed_previous != previous_hash:
             wrong.append(
                 "does not follow the seal before it (that seal was changed or replaced, "
@@ -453,10 +566,25 @@ def _verify(expected_hash: str) -> AuditCheck:
         events_checked += digest.count + outside
         if outside:
             wrong.append(f"{plural(outside, 'event')} between it and the previous seal, in no seal")
-        if digest.count != count:
+        if pruned_at is not None:
+            # Its events went at the end of their retention period: the seal's own hash
+            # (checked above) still ties its stored events hash into the chain.
+            seals_pruned += 1
+            events_pruned += count
+            if digest.count:
+                wrong.append(f"{plural(digest.count, 'event')} in a range recorded as removed")
+            if kept_seal_seen:
+                wrong.append("its events were removed although an earlier seal's were kept")
+            if pruned_at - sealed_at < AUDIT_MIN_RETENTION:
+                wrong.append("its events were removed less than a year after they were sealed")
+        elif digest.count != count:
+            kept_seal_seen = True
             wrong.append(_count_problem(count, digest.count))
         elif digest.hexdigest() != events_hash:
+            kept_seal_seen = True
             wrong.append("events changed after sealing")
+        else:
+            kept_seal_seen = True
         problems.extend(SealProblem(seal_id, first, last, problem) for problem in wrong)
         found = found or seal_hash == expected_hash
         previous_hash, previous_last = seal_hash, last
@@ -467,6 +595,8 @@ def _verify(expected_hash: str) -> AuditCheck:
         last_sealed_event_id=last_sealed,
         problems=problems,
         expected_hash_found=found if expected_hash else None,
+        seals_pruned=seals_pruned,
+        events_pruned=events_pruned,
     )
 
 

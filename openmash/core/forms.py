@@ -45,7 +45,24 @@ class GovukRadios(forms.RadioSelect):
 
 
 class GovukCheckboxes(forms.CheckboxSelectMultiple):
+    """GOV.UK checkboxes; `hints` as for GovukRadios (what each role is for, beside it)."""
+
     template_name = "core/widgets/checkboxes.html"
+
+    def __init__(
+        self,
+        attrs: dict[str, Any] | None = None,
+        choices: Any = (),
+        *,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(attrs, choices)
+        self.hints: dict[str, str] = dict(hints or {})
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["hint"] = self.hints.get(str(option["value"]), "")
+        return option
 
 
 class GovukDateInput(forms.MultiWidget):
@@ -116,11 +133,13 @@ _WIDGET_CLASSES = {
     forms.PasswordInput: "govuk-input",
     forms.Textarea: "govuk-textarea",
     forms.Select: "govuk-select",
+    forms.FileInput: "govuk-file-upload",
 }
 _ERROR_CLASSES = {
     "govuk-input": "govuk-input--error",
     "govuk-textarea": "govuk-textarea--error",
     "govuk-select": "govuk-select--error",
+    "govuk-file-upload": "govuk-file-upload--error",
 }
 
 

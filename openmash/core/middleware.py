@@ -2,7 +2,11 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from openmash.core.refused_reads import refused_read_record
+from openmash.core.request_log import current_request_id
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -21,6 +25,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def content_security_policy() -> str:
+    """The policy, with the single sign-on provider's origin added to form-action when
+    one is configured (CSP_FORM_ACTION_EXTRA): signing out posts a form whose answer
+    redirects there, and browsers hold a form's redirects to form-action too."""
+    extra = settings.CSP_FORM_ACTION_EXTRA
+    if not extra:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", " ".join(["form-action 'self'", *extra])
+    )
+
+
 class RequestIdMiddleware:
     """Gives every request an id, echoed in the response and written to the audit log."""
 
@@ -31,21 +47,42 @@ class RequestIdMiddleware:
         supplied = request.headers.get("X-Request-ID", "")
         request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
+        # For log lines (core/request_log.py), Django's own "Not Found" and "Internal
+        # Server Error" lines included: they are written after the middleware returns,
+        # so the id is cleared when the response is finished (request_finished).
+        current_request_id.set(request_id)
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
 
 
 class SecurityHeadersMiddleware:
-    """A strict Content Security Policy; pages never cache personal data."""
+    """A strict Content Security Policy on every page, the administration's included (its
+    templates have no inline script or style); pages never cache personal data."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/admin/"):
-            response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.setdefault("Content-Security-Policy", content_security_policy())
         if request.user.is_authenticated if hasattr(request, "user") else False:
             response.setdefault("Cache-Control", "no-store")
+        return response
+
+
+class RefusedReadAuditMiddleware:
+    """Records in the audit log each refused read of a record's address: a signed-in user
+    or an API token asking for a page or resource that names a record (its address has
+    an id or reference in it) and getting 403 or 404. A guessed id is then as visible to
+    an auditor as a read that succeeded. Addresses that name no record (a list, a form)
+    and addresses that match no page are not recorded: they hold nobody's data."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code in (403, 404) and request.method in ("GET", "HEAD"):
+            refused_read_record(request, response.status_code)
         return response

@@ -1,3 +1,4 @@
+import uuid
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -19,6 +20,8 @@ class AuditAction(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", "Failed to sign in"
     SIGN_OUT = "sign_out", "Signed out"
     SEARCH = "search", "Searched"
+    READ_REFUSED = "read_refused", "Refused a view"
+    UNLOCK = "unlock", "Unlocked sign-in"
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -36,6 +39,10 @@ class AuditEventQuerySet(models.QuerySet):
 
 class AuditSealQuerySet(AuditEventQuerySet):
     refused = "Audit seals"
+
+
+class AuditPruneQuerySet(AuditEventQuerySet):
+    refused = "Audit prunes"
 
 
 class AuditEvent(models.Model):
@@ -124,6 +131,41 @@ class AuditSeal(models.Model):
         raise AuditLogIsAppendOnly("Audit seals cannot be deleted.")
 
 
+class AuditPrune(models.Model):
+    """The events of one sealed range removed at the end of their retention period
+    (docs/adr/0025-retention-and-subject-access.md).
+
+    The seal stays, so the chain still checks: `audit_verify` recomputes the seal's own
+    hash from its stored events hash and expects no events left in its range. The
+    database lets an audit event be deleted only when a prune covers it (the trigger in
+    core migration 0005), and prunes go oldest first, so the removed events are always a
+    prefix of the log. Append-only like the seals.
+    """
+
+    seal = models.OneToOneField(AuditSeal, on_delete=models.PROTECT, related_name="prune")
+    pruned_at = models.DateTimeField()
+    # The events the seal counted, all of which were removed.
+    event_count = models.PositiveIntegerField()
+    # Why, in words that hold no personal data ("audit events: 7 years").
+    reason = models.CharField(max_length=200)
+
+    objects = AuditPruneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seal_id"]
+
+    def __str__(self) -> str:
+        return f"prune of seal {self.seal_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditLogIsAppendOnly("Audit prunes cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditLogIsAppendOnly("Audit prunes cannot be deleted.")
+
+
 class VerificationState(models.TextChoices):
     QUEUED = "queued", "Waiting to start"
     RUNNING = "running", "Checking"
@@ -163,3 +205,50 @@ class AuditVerification(models.Model):
 
     def __str__(self) -> str:
         return f"audit verification {self.pk} ({self.state})"
+
+
+class AttachmentFile(models.Model):
+    """A file attached to a MASH record, kept in the "attachments" storage under a random
+    name (openmash/core/attachments.py). Each app that keeps files (enquiries, strategy)
+    has its own model with what it is attached to; the file and who added it are here.
+
+    `public_id` is the only way the file is named in a URL; `filename` is the upload's
+    name made safe, shown on the page and given to the download, never used in the path.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    stored_name = models.CharField(max_length=100, unique=True, editable=False)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The uploader's agency, or empty for the MASH's own people (screeners, managers):
+    # the fire wall's answer to "whose is this file".
+    uploaded_by_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk}"
+
+
+class Heartbeat(models.Model):
+    """When each background loop (the task worker, the deadline loop, the sealer...) last
+    ran, on any machine: /healthz reports a loop that has stopped. One row a loop, written
+    with an UPDATE each beat."""
+
+    loop = models.CharField(max_length=40, primary_key=True)
+    beat_at = models.DateTimeField()
+    # The loop's own interval in seconds (0: run from cron), to judge when it is late.
+    every_seconds = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.loop} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

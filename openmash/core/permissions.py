@@ -60,6 +60,7 @@ is_agency_researcher = has_role(Role.AGENCY_RESEARCHER)
 is_early_help_coordinator = has_role(Role.EARLY_HELP_COORDINATOR)
 is_analyst = has_role(Role.ANALYST)
 is_auditor = has_role(Role.AUDITOR)
+is_information_governance = has_role(Role.INFORMATION_GOVERNANCE)
 is_administrator = has_role(Role.ADMINISTRATOR)
 is_signed_in = rules.is_authenticated & rules.is_active
 

@@ -5,8 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from django.utils import timezone
+
+from openmash.core.attachments import attachment_kind_label, size_text
 from openmash.core.audit_seals import SealStatus
-from openmash.core.models import AuditVerification, VerificationState
+from openmash.core.models import AttachmentFile, AuditVerification, VerificationState
 from openmash.core.overdue import is_overdue
 from openmash.core.time_text import plural, time_left_text, when_text
 
@@ -168,3 +171,35 @@ class VerificationPresenter:
             )
             for problem in self.verification.problems
         ]
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    """One attached file as a list shows it: its name (the download link), what it is,
+    who added it and when, its size, and what it is attached to."""
+
+    attachment: AttachmentFile
+    url: str
+    on: str = ""
+
+    @property
+    def filename(self) -> str:
+        return self.attachment.filename
+
+    @property
+    def kind(self) -> str:
+        return attachment_kind_label(self.attachment.content_type)
+
+    @property
+    def added_by(self) -> str:
+        user = self.attachment.uploaded_by
+        agency = self.attachment.uploaded_by_agency
+        return f"{user.display_name} ({agency.name})" if agency else f"{user.display_name} (MASH)"
+
+    @property
+    def when(self) -> str:
+        return f"{timezone.localtime(self.attachment.uploaded_at):%d %B %Y at %H:%M}"
+
+    @property
+    def size(self) -> str:
+        return size_text(self.attachment.size)

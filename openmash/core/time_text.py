@@ -5,6 +5,7 @@ One home for the wording every page uses: "14:05 on 3 March 2026", "3 March 2026
 """
 
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
@@ -24,8 +25,17 @@ def day_text(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def plural(count: int, unit: str) -> str:
-    return f"{count} {unit}{'' if count == 1 else 's'}"
+def minutes_text(minutes: float) -> str:
+    """A number of minutes to the nearest whole one, rounded half up as by hand:
+    '1 minute', '45 minutes'."""
+    return plural(
+        int(Decimal(repr(minutes)).quantize(Decimal(1), rounding=ROUND_HALF_UP)), "minute"
+    )
+
+
+def plural(count: int, unit: str, many: str | None = None) -> str:
+    """'1 minute', '2 minutes', '1,200 contacts', '3 children' (with `many`)."""
+    return f"{count:,} {unit if count == 1 else (many or unit + 's')}"
 
 
 def duration_text(delta: timedelta) -> str:

@@ -4,8 +4,9 @@ from openmash.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home_view, name="home"),
     path("health/", views.health_view, name="health"),
+    # For load balancers and monitors: no slash, as they usually ask.
+    path("healthz", views.healthz_view, name="healthz"),
     path("audit/integrity/", views.audit_integrity_view, name="audit-integrity"),
     path("audit/integrity/check/", views.audit_check_view, name="audit-check"),
 ]

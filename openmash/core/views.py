@@ -1,5 +1,6 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from openmash.core.audit import Actor
@@ -10,26 +11,24 @@ from openmash.core.audit_seals import (
     audit_verification_request,
 )
 from openmash.core.forms import AuditCheckForm, error_summary
+from openmash.core.heartbeats import health_report
 from openmash.core.permissions import public, requires
 from openmash.core.presenters import SealStatusPresenter, VerificationPresenter
 
 
-@requires("core.view_home")
-def home_view(request: HttpRequest) -> HttpResponse:
-    # The page is only for signed-in users (core.view_home); the check narrows the type.
-    user = request.user
-    roles = (
-        sorted(grant.get_role_display() for grant in user.role_grants.all())
-        if user.is_authenticated
-        else []
-    )
-    return render(request, "core/home.html", {"roles": roles})
+@public
+def health_view(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers: this process answers. Touches nothing."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @public
-def health_view(request: HttpRequest) -> HttpResponse:
-    """For load balancers: answers without touching personal data."""
-    return HttpResponse("ok", content_type="text/plain")
+@never_cache
+def healthz_view(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database, the background loops' heartbeats and the audit seals, as
+    JSON; 200 when all are well, 503 otherwise. No sign-in, no personal data."""
+    report = health_report()
+    return JsonResponse(report.as_json(), status=200 if report.healthy else 503)
 
 
 def _integrity_page(

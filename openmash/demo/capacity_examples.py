@@ -39,6 +39,11 @@ ENGLAND_BANK_HOLIDAYS_2025 = (
 )
 
 
+# Targets for the worked example (share of each rating's contacts decided within its
+# timescale) that its staff can meet: what the planner's targets form offers at first.
+WORKED_EXAMPLE_TARGETS = {"red": 0.85, "amber": 0.8, "green": 0.9}
+
+
 def county_mash(**changes: object) -> Scenario:
     """The worked scenario; keyword arguments replace its fields."""
     arrivals = Arrivals.from_profile(

@@ -23,7 +23,7 @@ from openmash.area.models import HandOnTeam, WorkingHours
 from openmash.contacts.models import Contact
 from openmash.core.overdue import is_overdue
 from openmash.core.roles import Role
-from openmash.enquiries.message_delivery import _record
+from openmash.enquiries.message_delivery import record_message
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,
@@ -279,7 +279,7 @@ def deadline_alerts_send(*, now: datetime) -> int:
             if notice.dedupe_key in already:
                 continue
             with transaction.atomic():
-                message = _record(
+                message = record_message(
                     contact=notice.contact,
                     kind=notice.kind,
                     to_email=notice.user.email,

@@ -1,10 +1,15 @@
 """How OpenMASH's emails are delivered. Every message is recorded (Message) in the same
-transaction as the work that caused it, and handed to Django's email backend only once
-that transaction has committed, so nothing is sent about work that was rolled back.
+transaction as the work that caused it, and handed over only once that transaction has
+committed, so nothing is sent about work that was rolled back: to GOV.UK Notify when an
+API key is configured (openmash.core.notify), otherwise to Django's email backend.
 
 Delivery is at least once: a message the mail server does not take is marked failed and
 tried again by the periodic work (openmash.enquiries.tasks) after a growing wait, up to
-MAX_ATTEMPTS, and a MASH manager can try it again by hand. Each attempt first claims the
+MAX_ATTEMPTS, and a MASH manager can try it again by hand; one Notify refuses as a bad
+request (HTTP 400) is not tried again automatically. Notify's 403 (a revoked key, a
+server clock more than 30 seconds out) is a fault in OpenMASH's set-up that fails every
+message alike: it is logged at ERROR and the message is tried again after the usual
+waits, so it goes once the set-up is put right. Each attempt first claims the
 message with a conditional update, so two workers never send the same attempt twice; a
 worker that dies while sending leaves the message to be tried again once SENDING_LEASE
 has passed. Nothing about sending is ever raised to the work that caused the message, and
@@ -22,6 +27,14 @@ from django.db.models import F
 
 from openmash.accounts.models import User
 from openmash.contacts.models import Contact
+from openmash.core.notify import (
+    FAILED_STATUSES,
+    FINAL_STATUSES,
+    notify_configured,
+    notify_failure,
+    notify_send_email,
+    notify_status,
+)
 from openmash.enquiries.models import Message, MessageStatus
 
 FAILURE_LIMIT = 200  # Message.failure
@@ -43,6 +56,9 @@ SEND_TIMEOUT_SECONDS = 20
 # How many due messages one run of the periodic work tries.
 RETRY_BATCH = 200
 UNSENT = (MessageStatus.QUEUED, MessageStatus.FAILED)
+# How long after sending OpenMASH asks GOV.UK Notify what became of a message (Notify
+# keeps trying a temporary failure for 72 hours).
+NOTIFY_STATUS_WINDOW = timedelta(days=4)
 logger = logging.getLogger(__name__)
 
 
@@ -66,8 +82,12 @@ def _failure_text(error: BaseException) -> str:
     return f"{text} ({type(error).__name__})"[:FAILURE_LIMIT]
 
 
+def _timeout() -> int:
+    return int(getattr(settings, "EMAIL_TIMEOUT", None) or SEND_TIMEOUT_SECONDS)
+
+
 def _email(message: Message) -> EmailMessage:
-    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or SEND_TIMEOUT_SECONDS
+    timeout = _timeout()
     return EmailMessage(
         subject=message.subject,
         body=message.body,
@@ -113,13 +133,16 @@ def _attempt(message_id: int, now: datetime, *, only_if_due: bool = False) -> bo
     message = _claim(message_id, now, only_if_due=only_if_due)
     if message is None:
         return False
+    notify_id = ""
     try:
-        accepted = _email(message).send(fail_silently=False)
-        if not accepted:
-            raise smtplib.SMTPException("no message sent")
+        notify_id = _deliver(message)
     except Exception as error:
-        failure = _failure_text(error)
-        retry = message.attempts < MAX_ATTEMPTS
+        notify = notify_failure(error)
+        failure = notify.text if notify is not None else _failure_text(error)
+        # Notify refuses a bad request however often it is asked; a refused key or a
+        # clock out of step (403) is tried again, as it can be fixed without the message.
+        retry = message.attempts < MAX_ATTEMPTS and not (notify is not None and notify.permanent)
+        configuration = notify is not None and notify.configuration
         Message.objects.filter(pk=message.pk).update(
             status=MessageStatus.FAILED,
             failure=failure,
@@ -129,7 +152,7 @@ def _attempt(message_id: int, now: datetime, *, only_if_due: bool = False) -> bo
         )
         # The message's id and the kind of error only: never the address or the body.
         logger.log(
-            logging.WARNING if retry else logging.ERROR,
+            logging.WARNING if retry and not configuration else logging.ERROR,
             "Message %s not sent (attempt %s of %s): %s.%s",
             message.pk,
             message.attempts,
@@ -139,9 +162,33 @@ def _attempt(message_id: int, now: datetime, *, only_if_due: bool = False) -> bo
         )
         return False
     Message.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT, sent_at=now, next_attempt_at=None, failure=""
+        status=MessageStatus.SENT,
+        sent_at=now,
+        next_attempt_at=None,
+        failure="",
+        notify_id=notify_id,
+        notify_status="",
     )
     return True
+
+
+def _deliver(message: Message) -> str:
+    """Hand the message over once: to GOV.UK Notify when an API key is configured (returns
+    Notify's id for it), otherwise to Django's email backend (returns ""). Raises whatever
+    the channel raises when it does not take the message."""
+    if notify_configured():
+        return notify_send_email(
+            to_email=message.to_email,
+            subject=message.subject,
+            body=message.body,
+            # Notify keeps the reference: the message's id, never anything personal.
+            reference=f"openmash-message-{message.pk}",
+            timeout=_timeout(),
+        )
+    accepted = _email(message).send(fail_silently=False)
+    if not accepted:
+        raise smtplib.SMTPException("no message sent")
+    return ""
 
 
 def _send_on_commit(message: Message, now: datetime) -> None:
@@ -194,7 +241,51 @@ def messages_retry_due(*, now: datetime) -> int:
     return sent
 
 
-def _record(
+def messages_notify_status_refresh(*, now: datetime) -> int:
+    """Ask GOV.UK Notify what became of the messages it took in the last few days and has
+    not finished with, recording its status on each. One Notify could not deliver (a
+    bounce, an inbox full for days) becomes failed, for a MASH manager to see and try
+    again; it is not retried automatically, since Notify has already tried. Returns how
+    many were asked about. Does nothing without an API key."""
+    if not notify_configured():
+        return 0
+    pending = list(
+        Message.objects.filter(
+            status=MessageStatus.SENT,
+            sent_at__gte=now - NOTIFY_STATUS_WINDOW,
+        )
+        .exclude(notify_id="")
+        .exclude(notify_status__in=FINAL_STATUSES)
+        .order_by("sent_at", "pk")
+        .values_list("pk", "notify_id")[:RETRY_BATCH]
+    )
+    asked = 0
+    for message_id, notify_id in pending:
+        try:
+            status = notify_status(notify_id, timeout=_timeout())
+        except Exception as error:
+            notify = notify_failure(error)
+            logger.warning(
+                "Could not ask GOV.UK Notify about message %s: %s",
+                message_id,
+                notify.text if notify is not None else type(error).__name__,
+            )
+            continue
+        asked += 1
+        if status in FAILED_STATUSES:
+            Message.objects.filter(pk=message_id, status=MessageStatus.SENT).update(
+                status=MessageStatus.FAILED,
+                notify_status=status,
+                failure=f"{FAILED_STATUSES[status]} ({status})"[:FAILURE_LIMIT],
+                next_attempt_at=None,
+            )
+            logger.error("GOV.UK Notify could not deliver message %s (%s).", message_id, status)
+        else:
+            Message.objects.filter(pk=message_id).update(notify_status=status[:30])
+    return asked
+
+
+def record_message(
     *,
     contact: Contact,
     kind: str,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import AssessmentFactor, LawfulBasis, PrimaryNeed
+from openmash.core.models import AttachmentFile
 
 USER = settings.AUTH_USER_MODEL
 
@@ -68,6 +69,17 @@ class AgencyCheck(models.Model):
     )
     waived_at = models.DateTimeField(null=True, blank=True)
     waive_reason = models.TextField(blank=True)
+    # The researcher of this agency a MASH manager allocated the check to (issue 13, item
+    # 4), when, and by whom; empty while it waits in the agency's queue for anyone. Moved
+    # only by openmash.enquiries.services.allocation, with a conditional update, so two
+    # managers allocating it at once leave it with one researcher.
+    assigned_to = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_checks"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["deadline_at", "id"]
@@ -222,6 +234,37 @@ class Decision(models.Model):
         return [labels.get(code, code) for code in self.factor_codes]
 
 
+class DecisionChild(models.Model):
+    """One child's outcome in a decision (ADR 0022): a contact about siblings can send one
+    to an assessment and close another with advice. Written in the same transaction as
+    its decision, one row for every child named in the contact; an amendment carries a
+    full set of its own. The decision's own level of need, outcome, primary need and
+    receiving team are those of its most serious child (services.decisions.most_serious),
+    so code that reads one outcome per contact still reads the right one."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="child_outcomes")
+    person = models.ForeignKey(
+        "contacts.ContactPerson", on_delete=models.CASCADE, related_name="decision_outcomes"
+    )
+    level_of_need = models.ForeignKey(
+        "area.LevelOfNeed", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.ForeignKey("area.Outcome", on_delete=models.PROTECT, related_name="+")
+    primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices)
+    receiving_team = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["decision_id", "person__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "person"], name="one_outcome_per_child_per_decision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"decision child {self.pk}"
+
+
 class HandOnState(models.TextChoices):
     PENDING = "pending", "Waiting to be accepted"
     ACCEPTED = "accepted", "Accepted"
@@ -237,6 +280,9 @@ class HandOn(models.Model):
     )
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="hand_ons")
     team = models.CharField(max_length=30, choices=HandOnTeam.choices)
+    # The children it concerns: those whose outcome in the decision goes to this team (a
+    # sibling closed with advice is not in his brother's hand-on to social care).
+    children = models.ManyToManyField("contacts.ContactPerson", related_name="hand_ons", blank=True)
     state = models.CharField(
         max_length=20, choices=HandOnState.choices, default=HandOnState.PENDING
     )
@@ -245,6 +291,8 @@ class HandOn(models.Model):
     # timescale from created_at, set when it is handed on (empty for hand-ons made before
     # the timescale existed: openmash.enquiries.hand_on_deadlines works those out).
     deadline_at = models.DateTimeField(null=True, blank=True)
+    # The receiving team's own worker for the case, named by the team when it accepts it:
+    # free text, because the worker may not use OpenMASH. Not `assigned_to` below.
     allocated_worker = models.CharField(max_length=200, blank=True)
     # How the referrer and the MASH reach the allocated worker (a phone number or a team
     # inbox), given on acceptance.
@@ -254,6 +302,17 @@ class HandOn(models.Model):
     )
     responded_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(blank=True)
+    # The OpenMASH user in the receiving team the hand-on is assigned to in the team's
+    # hand-on queue, to read and answer it (issue 13, item 4), when, and by whom; empty
+    # while it waits for anyone in the team. Moved only by
+    # openmash.enquiries.services.allocation, with a conditional update.
+    assigned_to = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_hand_ons"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -273,6 +332,14 @@ class MessageKind(models.TextChoices):
     HAND_ON_OVERDUE = "hand_on_overdue", "Alert that a hand-on is past its deadline"
     ALLOCATED = "allocated", "Work allocated to a worker"
     NEW_INFORMATION = "new_information", "Referrer added information"
+    CHECK_REQUESTED = "check_requested", "Agency asked to check its records"
+    HAND_ON_ACCEPTED = "hand_on_accepted", "Referrer told the case was accepted"
+    OUT_OF_HOURS_ACKNOWLEDGEMENT = (
+        "out_of_hours_ack",
+        "Out-of-hours acknowledgement to the referrer",
+    )
+    ON_CALL_ALERT = "on_call_alert", "Urgent out-of-hours contact: on-call alert"
+    EDT_ALERT = "edt_alert", "Urgent out-of-hours contact, nobody on call: EDT alert"
 
 
 class MessageStatus(models.TextChoices):
@@ -310,6 +377,12 @@ class Message(models.Model):
     failure = models.CharField(max_length=200, blank=True)
     # When the mail server took it; empty until then.
     sent_at = models.DateTimeField(null=True, blank=True)
+    # GOV.UK Notify's id for the notification, once Notify has taken it, so its delivery
+    # can be looked up (GET /v2/notifications/{id}); empty when sent by email or not yet.
+    notify_id = models.CharField(max_length=36, blank=True)
+    # What Notify last said of it (created, sending, delivered, permanent-failure,
+    # temporary-failure, technical-failure); empty until asked.
+    notify_status = models.CharField(max_length=30, blank=True)
     # Reminders and alerts are sent once per deadline and recipient.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
@@ -353,3 +426,32 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"case note {self.pk}"
+
+
+class Attachment(AttachmentFile):
+    """A file on a contact (issue 13, item 2): on the contact itself, on one agency's
+    check, or on a case note. Whose it is decides who sees it (the fire wall,
+    openmash/enquiries/selectors/attachments.py): an agency's check file is its agency's
+    and the MASH's only, like its findings; a note's file goes with its note."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="attachments"
+    )
+    agency_check = models.ForeignKey(
+        AgencyCheck, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    case_note = models.ForeignKey(
+        CaseNote, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+
+    class Meta(AttachmentFile.Meta):
+        indexes = [models.Index(fields=["contact", "uploaded_at"], name="attachment_contact")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(agency_check__isnull=True) | models.Q(case_note__isnull=True),
+                name="attachment_on_one_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk}"

@@ -51,6 +51,18 @@ rules.add_perm("enquiries.manage_screening", is_mash_manager)
 # Allocation (issue 13): assigning or transferring contacts to a named worker, one at a
 # time or in bulk from the queue: MASH managers only.
 rules.add_perm("enquiries.allocate", is_mash_manager)
+# Agency checks: a MASH manager gives an agency's open checks to named researchers of
+# that agency (the hub's manager oversees every agency's timeliness; OpenMASH has no
+# agency team-leader role, docs/adr/0018-allocating-checks-and-hand-ons.md). The
+# services keep the researcher to the check's agency.
+rules.add_perm("enquiries.allocate_checks", is_mash_manager)
+# Hand-ons: whoever answers a receiving team's hand-ons gives them to a named member of
+# that team (early help coordinators for early help, MASH managers for children's social
+# care). Asked with the hand-on; without it, whether the role answers any.
+rules.add_perm(
+    "enquiries.allocate_hand_ons",
+    (is_early_help_coordinator | is_mash_manager) & hand_on_is_for_their_team,
+)
 # Who is this child? Confirming, rejecting and undoing a contact's matches is screening
 # work on that contact, so the same rule as its other screening actions: not while
 # another screener is screening it, unless the user is a MASH manager. Asked with the
@@ -66,6 +78,13 @@ rules.add_perm(
 # changed what and why. Asked with the contact.
 rules.add_perm(
     "enquiries.correct_person", (is_screener & not_screened_by_someone_else) | is_mash_manager
+)
+# Marking what the referrer added as read (issue 13, item 3): screening work on the
+# contact, so the screening rule: a screener, not while another screener is screening it
+# (it is theirs to read); a MASH manager always. Asked with the contact.
+rules.add_perm(
+    "enquiries.mark_additions_read",
+    (is_screener & not_screened_by_someone_else) | is_mash_manager,
 )
 # Every agency's findings together: the MASH screener and manager only (the fire wall).
 rules.add_perm("enquiries.view_all_findings", is_mash_decision_maker)
@@ -103,4 +122,16 @@ rules.add_perm("enquiries.find_child", is_mash_decision_maker | is_agency_resear
 # Asked with the contact (without it, whether the role may have notes at all).
 rules.add_perm(
     "enquiries.case_notes", is_mash_decision_maker | (is_agency_researcher & their_agency_was_asked)
+)
+# Attachments (issue 13, item 2): who may add files to a contact and see its files: the
+# same people as its case notes. Which files each sees is the fire wall's (the selector
+# scopes, openmash/enquiries/selectors/attachments.py): the MASH every file; an agency
+# researcher only their own agency's (its check's files, and files its people added to
+# the contact or its notes), never another agency's. A check's files are added by its
+# agency's researchers (enquiries.record_findings, the check scoped to their agency).
+# Early help coordinators, referrers and the receiving team: none. Asked with the contact
+# (without it, whether the role may have attachments at all).
+rules.add_perm(
+    "enquiries.attachments",
+    is_mash_decision_maker | (is_agency_researcher & their_agency_was_asked),
 )

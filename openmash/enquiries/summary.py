@@ -24,10 +24,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from openmash.area.models import HandOnTeam
+from django.db.models import Prefetch
+
+from openmash.area.models import HandOnTeam, LevelOfNeed
 from openmash.contacts.codes import LawfulBasis
+from openmash.contacts.models import ContactPerson
 from openmash.core.time_text import day_text
-from openmash.enquiries.models import CheckFinding, Decision, HandOn, OnwardSharing
+from openmash.enquiries.child_outcomes import children_of, highest_level, most_serious
+from openmash.enquiries.models import CheckFinding, Decision, DecisionChild, HandOn, OnwardSharing
 
 # A withheld text shorter than this is not looked for in what crosses (a word like "yes"
 # or a name is not a quotation); longer ones are looked for whole and sentence by sentence.
@@ -149,6 +153,35 @@ class SharedFinding:
         return LawfulBasis(basis).label if basis in LawfulBasis.values else basis
 
 
+def level_text(level: LevelOfNeed | None) -> str:
+    return f"Level {level.number}: {level.label}" if level else "Not recorded"
+
+
+@dataclass(frozen=True)
+class ChildOutcome:
+    """One child's outcome, as the team it goes to (and the referrer) may see it."""
+
+    person_id: int
+    name: str
+    outcome: str
+    outcome_code: str
+    next_steps: str
+    level_of_need: str
+    receiving_team: str
+
+
+def child_outcome(child: DecisionChild) -> ChildOutcome:
+    return ChildOutcome(
+        person_id=child.person_id,
+        name=child.person.full_name,
+        outcome=child.outcome.label,
+        outcome_code=child.outcome.code,
+        next_steps=child.outcome.next_steps,
+        level_of_need=level_text(child.level_of_need),
+        receiving_team=child.receiving_team,
+    )
+
+
 @dataclass(frozen=True)
 class HandOnSummary:
     """Exactly what the receiving team may see of the MASH's work on a case."""
@@ -169,6 +202,9 @@ class HandOnSummary:
     findings: list[SharedFinding] = field(default_factory=list)
     # None unless the manager deliberately shared it.
     rationale: str | None = None
+    # The children it concerns, each with their own outcome (ADR 0022); the outcome and
+    # level of need above are the most serious of theirs.
+    children: list[ChildOutcome] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (decided_at as ISO 8601), for API responses and event payloads."""
@@ -178,19 +214,36 @@ class HandOnSummary:
 
 
 def decision_summary(
-    decision: Decision, *, hand_on_id: int, reference: str, team: str
+    decision: Decision,
+    *,
+    hand_on_id: int,
+    reference: str,
+    team: str,
+    children: Sequence[DecisionChild] | None = None,
 ) -> HandOnSummary:
-    level = decision.level_of_need
+    """The summary as it goes to `team` about `children` (the decision's children whose
+    outcome goes to `team` when not given; all of them when no child's does, or `team`
+    is empty)."""
+    rows = children_of(decision)
+    if children is None:
+        children = [row for row in rows if team and row.outcome.hand_on_to == team] or rows
+    if children:
+        worst = most_serious(children)
+        outcome, level = worst.outcome, highest_level(child.level_of_need for child in children)
+        receiving_team = worst.receiving_team
+    else:
+        outcome, level = decision.outcome, decision.level_of_need
+        receiving_team = decision.receiving_team
     return HandOnSummary(
         hand_on_id=hand_on_id,
         reference=reference,
         team=team,
         team_label=HandOnTeam(team).label if team in HandOnTeam.values else team,
-        outcome=decision.outcome.label,
-        outcome_code=decision.outcome.code,
-        next_steps=decision.outcome.next_steps,
-        level_of_need=f"Level {level.number}: {level.label}" if level else "Not recorded",
-        receiving_team=decision.receiving_team,
+        outcome=outcome.label,
+        outcome_code=outcome.code,
+        next_steps=outcome.next_steps,
+        level_of_need=level_text(level),
+        receiving_team=receiving_team,
         decided_at=decision.decided_at,
         decided_by=decision.decided_by.display_name if decision.decided_by_id else "",
         summary=decision.summary,
@@ -206,21 +259,36 @@ def decision_summary(
             for item in decision.shared_findings
         ],
         rationale=decision.rationale if decision.rationale_shared else None,
+        children=[child_outcome(child) for child in children],
     )
 
 
 def hand_on_summary(hand_on: HandOn) -> HandOnSummary:
     """What the receiving team may see of this hand-on: the MASH summary composed at
     decision, the released findings chosen (as their agencies released them), the
-    risks to workers visiting the home, the outcome and level of need, and the rationale
-    only if the manager chose to share it. Never an unreleased finding's text.
+    risks to workers visiting the home, the outcome and level of need of the children it
+    concerns (each child's own, and the most serious of them), and the rationale only if
+    the manager chose to share it. Never an unreleased finding's text.
 
     Pure: no permission check and no audit (the caller does both); load the hand-on with
     select_related("contact", "decision__outcome", "decision__level_of_need",
-    "decision__decided_by") to make it query-free. `.as_dict()` gives the JSON form."""
+    "decision__decided_by") and prefetch HAND_ON_CHILDREN to make it query-free.
+    `.as_dict()` gives the JSON form."""
+    concerned = {person.pk for person in hand_on.children.all()}
+    rows = [row for row in children_of(hand_on.decision) if row.person_id in concerned]
     return decision_summary(
         hand_on.decision,
         hand_on_id=hand_on.pk,
         reference=hand_on.contact.reference,
         team=hand_on.team,
+        children=rows,
     )
+
+
+# What hand_on_summary reads beyond the select_related above: prefetch these.
+HAND_ON_CHILDREN: tuple[str | Prefetch[Any], ...] = (
+    Prefetch("children", queryset=ContactPerson.objects.order_by("position")),
+    "decision__child_outcomes__outcome",
+    "decision__child_outcomes__level_of_need",
+    "decision__child_outcomes__person",
+)

@@ -1,4 +1,5 @@
 from openmash.enquiries import (
+    urls_attachments,
     urls_checks,
     urls_chronology,
     urls_decisions,
@@ -17,4 +18,5 @@ urlpatterns = [
     *urls_hand_ons.urlpatterns,
     *urls_chronology.urlpatterns,
     *urls_search.urlpatterns,
+    *urls_attachments.urlpatterns,
 ]

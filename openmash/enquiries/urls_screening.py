@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from openmash.enquiries.views import corrections, notes, screening
+from openmash.enquiries.views import corrections, notes, print_record, screening
 
 # Routes for the screening pages, mounted under /mash/ in the "enquiries" namespace.
 urlpatterns: list[URLPattern] = [
@@ -8,6 +8,11 @@ urlpatterns: list[URLPattern] = [
     path("queue/assign/", screening.screening_queue_assign_view, name="screening-queue-assign"),
     path("contacts/<str:reference>/", screening.screening_view, name="screening"),
     path("contacts/<str:reference>/take/", screening.screening_take_view, name="screening-take"),
+    path(
+        "contacts/<str:reference>/additions/read/",
+        screening.screening_additions_read_view,
+        name="screening-additions-read",
+    ),
     path(
         "contacts/<str:reference>/release/",
         screening.screening_release_view,
@@ -65,6 +70,7 @@ urlpatterns: list[URLPattern] = [
         name="screening-conflict-undo",
     ),
     path("contacts/<str:reference>/notes/", notes.case_notes_view, name="case-notes"),
+    path("contacts/<str:reference>/print/", print_record.contact_print_view, name="contact-print"),
     path(
         "contacts/<str:reference>/people/<int:person_id>/correct/",
         corrections.person_correct_view,

@@ -25,7 +25,8 @@ from openmash.area.models import HandOnTeam, LevelOfNeed, Outcome
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.overdue import is_overdue
-from openmash.enquiries.models import Decision, HandOn, HandOnState
+from openmash.enquiries.child_outcomes import children_of, highest_level, most_serious, seriousness
+from openmash.enquiries.models import Decision, DecisionChild, HandOn, HandOnState
 from openmash.enquiries.selectors.summary import HandOnSummary, decision_summary, hand_on_summary
 from openmash.strategy.models import (
     Attendance,
@@ -87,23 +88,75 @@ def _children(contact: Contact) -> list[Payload]:
     ]
 
 
+def _child_with_outcome(child: DecisionChild) -> Payload:
+    """A child handed on, with their own outcome in the decision (ADR 0022)."""
+    return {**_child(child.person), **_outcome_of(child)}
+
+
+def _outcome_of(child: DecisionChild) -> Payload:
+    return {
+        "level_of_need": _level(child.level_of_need),
+        "outcome": _outcome(child.outcome),
+        "receiving_team": child.receiving_team,
+    }
+
+
+def _named_outcome(child: DecisionChild) -> Payload:
+    """Which child (the names only) and their own outcome: the decision's events carry
+    no more of a child than this; the hand-on's carry what the team needs to find them."""
+    person = child.person
+    return {
+        "person_id": person.pk,
+        "given_names": person.given_names,
+        "family_name": person.family_name,
+        **_outcome_of(child),
+    }
+
+
+def _decision_children(decision: Decision, team: str) -> list[DecisionChild]:
+    """The decision's children whose outcome goes to `team` (all of them for no team)."""
+    rows = children_of(decision)
+    return [row for row in rows if not team or row.outcome.hand_on_to == team]
+
+
+def decision_teams(decision: Decision) -> list[str]:
+    """The teams outside the MASH a decision hands children to (a decision that closes
+    every child's case has none), most serious first."""
+    rows = children_of(decision)
+    if not rows:
+        team = decision.outcome.hand_on_to
+        return [team] if team != HandOnTeam.NONE else []
+    teams: list[str] = []
+    for row in sorted(
+        rows,
+        key=lambda row: seriousness(row.outcome, row.level_of_need, row.person.position),
+        reverse=True,
+    ):
+        team = row.outcome.hand_on_to
+        if team != HandOnTeam.NONE and team not in teams:
+            teams.append(team)
+    return teams
+
+
 def mash_summary_for(hand_on: HandOn) -> Payload:
     """The MASH summary the receiving team may read for this hand-on: the one part of the
     MASH's research that crosses the fire wall with it (openmash.enquiries.summary)."""
     return _summary(hand_on_summary(hand_on))
 
 
-def decision_summary_for(decision: Decision) -> Payload:
-    """The same MASH summary, as the decision carries it to the team it hands the case to:
-    for police or another local authority, which have no hand-on in OpenMASH, the decision's
-    event is the one thing that reaches them."""
-    return _summary(
-        decision_summary(
-            decision,
-            hand_on_id=0,
-            reference=decision.contact.reference,
-            team=decision.outcome.hand_on_to,
-        )
+def decision_summary_for(decision: Decision, team: str | None = None) -> Payload:
+    """The same MASH summary, as the decision carries it to the team it hands the case to
+    (by default its most serious outcome's): for police or another local authority, which
+    have no hand-on in OpenMASH, the decision's event is the one thing that reaches them."""
+    return _summary(_decision_summary(decision, team))
+
+
+def _decision_summary(decision: Decision, team: str | None) -> HandOnSummary:
+    return decision_summary(
+        decision,
+        hand_on_id=0,
+        reference=decision.contact.reference,
+        team=decision.outcome.hand_on_to if team is None else team,
     )
 
 
@@ -125,16 +178,28 @@ def hand_on_payload(hand_on: HandOn, *, now: datetime | None = None) -> Payload:
     contact = hand_on.contact
     hand_on_deadlines_fill([hand_on])
     now = now or timezone.now()
+    concerned = {person.pk for person in hand_on.children.all()}
+    children = [row for row in children_of(decision) if row.person_id in concerned]
+    worst = most_serious(children) if children else None
     return {
         "hand_on_id": hand_on.pk,
         "decision_id": decision.pk,
         "contact_id": contact.pk,
         "contact_reference": contact.reference,
         "state": hand_on.state,
-        "receiving_team": _team(hand_on.team, decision.receiving_team),
-        "level_of_need": _level(decision.level_of_need),
-        "outcome": _outcome(decision.outcome),
-        "children": _children(contact),
+        # The most serious outcome of the children it concerns; each child's own below.
+        "receiving_team": _team(
+            hand_on.team, worst.receiving_team if worst else decision.receiving_team
+        ),
+        "level_of_need": _level(
+            highest_level(row.level_of_need for row in children)
+            if children
+            else decision.level_of_need
+        ),
+        "outcome": _outcome(worst.outcome if worst else decision.outcome),
+        "children": [_child_with_outcome(row) for row in children]
+        if children
+        else _children(contact),
         "decided_at": _moment(decision.decided_at),
         "handed_on_at": _moment(hand_on.created_at),
         "responded_at": _moment(hand_on.responded_at),
@@ -144,21 +209,33 @@ def hand_on_payload(hand_on: HandOn, *, now: datetime | None = None) -> Payload:
     }
 
 
-def decision_payload(decision: Decision) -> Payload:
-    """A decision as the team it hands the case to may see it: what was decided and the
-    MASH summary, never why (the rationale, unless the manager shared it, and any reason
-    for amending it stay in the MASH)."""
+def decision_payload(decision: Decision, team: str | None = None) -> Payload:
+    """A decision as a team it hands children to may see it (by default the team of its
+    most serious outcome): what was decided for the children it hands to that team, each
+    with their own outcome, and the MASH summary; never why (the rationale, unless the
+    manager shared it, and any reason for amending it stay in the MASH), nor the outcomes
+    of siblings it does not hand to them. level_of_need, outcome and receiving_team are
+    the most serious of those children's."""
     contact = decision.contact
+    team = decision.outcome.hand_on_to if team is None else team
+    summary = _decision_summary(decision, team)
+    children = _decision_children(decision, team)
+    worst = most_serious(children) if children else None
     return {
         "decision_id": decision.pk,
         "amends_decision_id": decision.amends_id,
         "contact_id": contact.pk,
         "contact_reference": contact.reference,
-        "level_of_need": _level(decision.level_of_need),
-        "outcome": _outcome(decision.outcome),
-        "receiving_team": _team(decision.outcome.hand_on_to, decision.receiving_team),
+        "level_of_need": _level(
+            highest_level(row.level_of_need for row in children)
+            if children
+            else decision.level_of_need
+        ),
+        "outcome": _outcome(worst.outcome if worst else decision.outcome),
+        "receiving_team": _team(team, summary.receiving_team),
         "decided_at": _moment(decision.decided_at),
-        "summary": decision_summary_for(decision),
+        "summary": _summary(summary),
+        "child_outcomes": [_named_outcome(row) for row in children],
     }
 
 
@@ -169,10 +246,22 @@ def outcome_payload(decision: Decision) -> Payload:
     return {
         "contact_id": contact.pk,
         "contact_reference": contact.reference,
+        # The most serious child's outcome; each child's (as the referrer is emailed) below:
+        # the names the referrer gave and the outcome, never the child's other details.
         "outcome": _outcome(decision.outcome),
         "next_steps": decision.outcome.next_steps,
         "amended": decision.amends_id is not None,
         "decided_at": _moment(decision.decided_at),
+        "child_outcomes": [
+            {
+                "person_id": row.person_id,
+                "given_names": row.person.given_names,
+                "family_name": row.person.family_name,
+                "outcome": _outcome(row.outcome),
+                "next_steps": row.outcome.next_steps,
+            }
+            for row in children_of(decision)
+        ],
     }
 
 

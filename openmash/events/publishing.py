@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from openmash.accounts.models import Agency
-from openmash.area.models import HandOnTeam
 from openmash.contacts.models import Contact
 from openmash.core.outbox import EventKind
 from openmash.enquiries.models import Decision, HandOn
@@ -27,6 +26,7 @@ from openmash.events.payloads import (
     StrategyRecord,
     StrategyViewer,
     decision_payload,
+    decision_teams,
     hand_on_payload,
     outcome_payload,
     strategy_action_item,
@@ -61,12 +61,12 @@ def _hand_on(hand_on: HandOn) -> list[Addressed]:
 
 
 def _decision(decision: Decision) -> list[Addressed]:
-    """To the team the decision hands the case to; a decision that closes the contact has
-    no recipient outside the MASH."""
-    team = decision.outcome.hand_on_to
-    if team == HandOnTeam.NONE:
-        return []
-    return [Addressed(Recipient(team=team), decision.contact, decision_payload(decision))]
+    """To each team the decision hands a child to, about those children (ADR 0022); a
+    decision that closes every child's case has no recipient outside the MASH."""
+    return [
+        Addressed(Recipient(team=team), decision.contact, decision_payload(decision, team))
+        for team in decision_teams(decision)
+    ]
 
 
 def _outcome(decision: Decision) -> list[Addressed]:

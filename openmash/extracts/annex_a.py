@@ -2,9 +2,11 @@
 (referrals), one row per child per contact, with Ofsted's column headings in Ofsted's
 order, and dates as dd/mm/yyyy.
 
-Every child named in a contact as a child is a row: the child it is about and any
-sibling named, because the MASH decides once for the whole contact (as the chronology
-and the cumulative-concern rules count them). Parents and other adults are never rows.
+List 1 has every child named in a contact as a child: the child it is about and any
+sibling named (as the chronology and the cumulative-concern rules count them). List 3
+has each child the MASH referred to children's social care: the MASH decides an outcome
+for each child (ADR 0022), so a sibling it closed with advice is in List 1 and not in
+List 3. Parents and other adults are never rows.
 
 What OpenMASH cannot fill, and why:
 - Ethnicity is the census code recorded for the child in that contact (given by the
@@ -20,6 +22,7 @@ Not scoped or audited here: openmash.extracts.selectors checks permission and re
 each download.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -86,13 +89,13 @@ LIST_3_COLUMNS = (
     Column(
         "Date of referral",
         kind=ColumnKind.DATE,
-        description="The day the MASH first decided to pass the contact to children's social care.",
+        description="The day the MASH first decided to pass the child to children's social care.",
     ),
     Column("Referral Source", description="The census referral source code of the contact."),
     Column(
         "Referral NFA?",
-        description="Yes when the decision in force is no longer an assessment or strategy "
-        "discussion.",
+        description="Yes when the child's outcome in the decision in force is no longer an "
+        "assessment or strategy discussion.",
     ),
     Column(
         "Number of Referrals in Last 12 Months",
@@ -102,13 +105,13 @@ LIST_3_COLUMNS = (
     ),
     Column(
         "Allocated Team",
-        description="The receiving team the MASH manager named in the latest decision for an "
-        "assessment or strategy discussion.",
+        description="The receiving team the MASH manager named for the child in the latest "
+        "decision giving them an assessment or strategy discussion.",
     ),
     Column(
         "Allocated Worker",
-        description="The worker children's social care named when it accepted the case; "
-        "empty until then.",
+        description="The worker children's social care named when it accepted the child's "
+        "case; empty until then.",
     ),
 )
 
@@ -162,23 +165,31 @@ def annex_a_list_1(period: Period) -> Extracted:
 
 
 def earlier_referrals(
-    child_contacts: set[int], contact_id: int, referred_at: datetime, times: dict[int, datetime]
+    records: Iterable[ContactPerson],
+    contact_id: int,
+    referred_at: datetime,
+    times: dict[int, datetime],
 ) -> int:
-    """How many of the child's other contacts became referrals in the 12 months before
-    this referral (from the same time a year before, as the chronology counts)."""
+    """How many of the child's other contacts referred this child (the child's own
+    outcome, not a sibling's) in the 12 months before this referral (from the same time
+    a year before, as the chronology counts)."""
     since = a_year_before(referred_at)
-    return sum(
-        1
-        for other in child_contacts
-        if other != contact_id and other in times and since <= times[other] < referred_at
-    )
+    first: dict[int, datetime] = {}
+    for record in records:
+        moment = times.get(record.pk)
+        if record.contact_id == contact_id or moment is None:
+            continue
+        first[record.contact_id] = min(moment, first.get(record.contact_id, moment))
+    return sum(1 for moment in first.values() if since <= moment < referred_at)
 
 
 def annex_a_list_3(period: Period) -> Extracted:
     """List 3: every child in every referral made in the period."""
     referred = referred_children(period)
-    by_child = referred.index.contacts_by_child()
-    times = referral_times(sorted({pk for contacts in by_child.values() for pk in contacts}))
+    by_child = referred.index.records_by_child()
+    times = referral_times(
+        sorted({record.pk for records in by_child.values() for record in records})
+    )
     rows = []
     for each in referred.children:
         referral = each.referral

@@ -154,6 +154,14 @@ class ChildIndex:
             if self.child_of[pk] == child_id and record.role in CHILD_ROLES
         }
 
+    def records_by_child(self) -> dict[int, list[ContactPerson]]:
+        """Each child's records naming them as a child, one per contact or more."""
+        records: dict[int, list[ContactPerson]] = defaultdict(list)
+        for pk, record in self.records.items():
+            if record.role in CHILD_ROLES:
+                records[self.child_of[pk]].append(record)
+        return dict(records)
+
     def contacts_by_child(self) -> dict[int, set[int]]:
         contacts: dict[int, set[int]] = defaultdict(set)
         for pk, record in self.records.items():

@@ -1,12 +1,13 @@
 """The Children in Need census items OpenMASH holds about referrals, as CSV: one row per
-child per referral made in the period, headed by the census item names, dates as
+child referred in the period (a sibling the MASH closed with advice is not a referral;
+ADR 0022), headed by the census item names, dates as
 YYYY-MM-DD like the census itself.
 
 - LAchildID: the Child Unique ID of the Annex A lists (openmash.extracts.children).
 - CINreferralDate (N00100): the referral date (openmash.extracts.referrals).
 - ReferralSource (N00152): the contact's referral source code.
 - ReferralNFA (N00112): 1 for a referral with no further action, otherwise 0.
-- PrimaryNeedCode (N00101): from the decision in force.
+- PrimaryNeedCode (N00101): the child's own, in the decision in force.
 - AssessmentFactors: the factor codes of the decision in force, comma-separated. The
   census records the factors identified at the end of the assessment, which children's
   social care completes; these are the ones the MASH identified when it decided.
@@ -30,17 +31,17 @@ CIN_REFERRAL_COLUMNS = (
     Column(
         "CINreferralDate",
         kind=ColumnKind.DATE,
-        description="The referral date: the day the MASH first passed the contact to "
+        description="The referral date: the day the MASH first passed the child to "
         "children's social care.",
     ),
     Column("ReferralSource", description="The census referral source code of the contact."),
     Column(
         "ReferralNFA",
         kind=ColumnKind.NUMBER,
-        description="1 when the decision in force is no longer an assessment or strategy "
-        "discussion, otherwise 0.",
+        description="1 when the child's outcome in the decision in force is no longer an "
+        "assessment or strategy discussion, otherwise 0.",
     ),
-    Column("PrimaryNeedCode", description="N0 to N9, from the decision in force."),
+    Column("PrimaryNeedCode", description="N0 to N9: the child's, in the decision in force."),
     Column(
         "AssessmentFactors",
         description="The factor codes the MASH identified in the decision in force, "

@@ -54,7 +54,7 @@ NO_CHECKPOINT_DIRECTORY = (
 LOCAL_SPARK_MASTER = "local[2]"
 # Columns the comparisons read as lists, and as true/false; every other column but the id
 # is text.
-_LIST_COLUMNS = frozenset({"given_forms", "family_parts", "aliases"})
+_LIST_COLUMNS = frozenset({"given_forms", "family_forms", "family_parts", "aliases"})
 _BOOLEAN_COLUMNS = frozenset({"given_known"})
 
 

@@ -21,11 +21,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import jellyfish
 
-from openmash.people.standardise import given_name_known, name_standard, person_standard
+from openmash.people.standardise import (
+    given_name_forms,
+    given_name_known,
+    name_standard,
+    person_standard,
+)
 
 Record = dict[str, Any]
 Predicate = Callable[[Record, Record], bool]
@@ -42,6 +48,12 @@ DIFFERENT_IDENTIFIER_M = 0.0005
 # one address from one person with a wrong year, so the model is told.
 DATES_APART_M = 0.00002
 DATES_APART_DAYS = 4383  # twelve years of 365.25 days
+# Unique pupil numbers were first given in England in 1999, to the pupils then at school:
+# nobody born before 1982 was one. A UPN on one record and a date of birth before then on
+# the other (a parent and the child named after them, the child's record without a date
+# of birth) is two people; m fixed, as DATES_APART_M.
+UPN_FIRST_BIRTH_YEAR = 1982
+PUPIL_AND_OLDER_M = 0.00002
 # Household evidence (issue 11): fixed weights, in bits, added when two records look like
 # two members of one household. Not trained: twins are not random pairs, so their u is
 # not what random sampling measures, and EM cannot tell a twin from a typing error.
@@ -86,6 +98,7 @@ COMPARISON_COLUMNS = (
     "given_std",
     "given_forms",
     "family_std",
+    "family_forms",
     "family_parts",
     "family_sound",
     "given_sound",
@@ -148,19 +161,29 @@ def _shortened(left: Record, right: Record) -> bool:
     return len(first) >= 2 and second.startswith(first)
 
 
-def _crosswise(left: Record, right: Record) -> tuple[int | None, int | None]:
-    """Edit distances of each record's first name to the other's surname (None: missing)."""
-    given_l, family_l = left["given_std"], left["family_std"]
-    given_r, family_r = right["given_std"], right["family_std"]
-    first = levenshtein(given_l, family_r) if given_l and family_r else None
-    second = levenshtein(family_l, given_r) if family_l and given_r else None
-    return first, second
+def _alike_crosswise(name: str | None, forms: Any, other: str | None, other_forms: Any) -> bool:
+    """A first name and the other record's surname (or the other way round) that are one
+    name: within two edits, one the start of the other (at least two letters), or sharing
+    a nickname form (Sam/Samantha, Bill/William written surname first)."""
+    if not name or not other:
+        return False
+    shorter, longer = sorted((name, other), key=len)
+    return (
+        levenshtein(name, other) <= 2
+        or (len(shorter) >= 2 and longer.startswith(shorter))
+        or bool(set(forms or ()) & set(other_forms or ()))
+    )
 
 
 def _names_transposed(left: Record, right: Record) -> bool:
-    """First name and surname recorded the other way round (each within two edits)."""
-    first, second = _crosswise(left, right)
-    return first is not None and second is not None and first <= 2 and second <= 2
+    """First name and surname recorded the other way round: each record's first name is
+    the other's surname, and each surname the other's first name, allowing a typing error
+    (two edits), a short form or a nickname in each half (Ball/Samantha and Sam/Ball)."""
+    return _alike_crosswise(
+        left["given_std"], left["given_forms"], right["family_std"], right["family_forms"]
+    ) and _alike_crosswise(
+        left["family_std"], left["family_forms"], right["given_std"], right["given_forms"]
+    )
 
 
 def _dob_swapped(left: Record, right: Record) -> bool:
@@ -178,6 +201,17 @@ def _dob_within_a_year(left: Record, right: Record) -> bool:
 
 def _dob_years_apart(left: Record, right: Record) -> bool:
     return _days_apart(left, right) >= DATES_APART_DAYS
+
+
+def _pupil_and_older(left: Record, right: Record) -> bool:
+    """A UPN on one record, none on the other, and a date of birth before
+    UPN_FIRST_BIRTH_YEAR on the other. Two records with UPNs are compared by them (the same
+    UPN is strong evidence even when one date of birth was mistyped as a century earlier)."""
+    first = f"{UPN_FIRST_BIRTH_YEAR}-01-01"
+    return bool(
+        (left["upn"] and not right["upn"] and right["dob"] and right["dob"] < first)
+        or (right["upn"] and not left["upn"] and left["dob"] and left["dob"] < first)
+    )
 
 
 # --- Household evidence: SQL and Python twins (NULL in SQL is "not this level") -----------
@@ -468,6 +502,18 @@ _SQL_SAME_NAMES_NO_DATE = (
 )
 
 
+def _sql_alike_crosswise(one: str, side: str, other: str, other_side: str) -> str:
+    """SQL twin of _alike_crosswise for column `one` of one side and `other` of the
+    other (NULL when a name is missing: not this level)."""
+    a, b = f'"{one}_std_{side}"', f'"{other}_std_{other_side}"'
+    return (
+        f"({a} IS NOT NULL AND {b} IS NOT NULL AND (levenshtein({a}, {b}) <= 2 OR "
+        f"(length({a}) >= 2 AND starts_with({b}, {a})) OR "
+        f"(length({b}) >= 2 AND starts_with({a}, {b})) OR "
+        f'coalesce(list_has_any("{one}_forms_{side}", "{other}_forms_{other_side}"), false)))'
+    )
+
+
 @dataclass(frozen=True)
 class Level:
     """One comparison level: its SQL, its Python twin, and how it reads in words.
@@ -559,8 +605,8 @@ COMPARISONS: tuple[Comparison, ...] = (
             # first has the other twin's surname as its first name) would join twins.
             Level(
                 "Names transposed",
-                'levenshtein("given_std_l", "family_std_r") <= 2 AND '
-                'levenshtein("family_std_l", "given_std_r") <= 2',
+                f"{_sql_alike_crosswise('given', 'l', 'family', 'r')} AND "
+                f"{_sql_alike_crosswise('family', 'l', 'given', 'r')}",
                 _names_transposed,
                 "first name and surname the other way round: {left}/{right}",
             ),
@@ -682,6 +728,16 @@ COMPARISONS: tuple[Comparison, ...] = (
         "upn",
         "upn",
         (
+            Level(
+                "Pupil number and born before 1982",
+                f'("upn_l" IS NOT NULL AND "upn_r" IS NULL '
+                f"AND dob_r < '{UPN_FIRST_BIRTH_YEAR}-01-01') OR "
+                f'("upn_r" IS NOT NULL AND "upn_l" IS NULL '
+                f"AND dob_l < '{UPN_FIRST_BIRTH_YEAR}-01-01')",
+                _pupil_and_older,
+                f"a pupil number on one record and born before {UPN_FIRST_BIRTH_YEAR} on the other",
+                fixed_m=PUPIL_AND_OLDER_M,
+            ),
             _level("Null", _null("upn"), "no valid UPN on both", is_null=True),
             _level("Exact", _exact("upn"), "same unique pupil number"),
             _else("different unique pupil number", fixed_m=DIFFERENT_IDENTIFIER_M),
@@ -795,6 +851,16 @@ COMPARISONS: tuple[Comparison, ...] = (
 )
 
 
+@lru_cache(maxsize=65536)
+def _surname_forms_cached(family_std: str) -> tuple[str, ...]:
+    return given_name_forms(family_std)
+
+
+def _surname_forms(family_std: str) -> list[str] | None:
+    """A surname read as a first name, with its nickname forms (a list, as Splink's)."""
+    return list(_surname_forms_cached(family_std)) or None
+
+
 def _empty_to_none(value: Any) -> Any:
     return value if value not in ("", None, [], ()) else None
 
@@ -824,6 +890,9 @@ def comparison_record(
         "given_std": _empty_to_none(given_std),
         "given_forms": list(given_forms) or None,
         "family_std": _empty_to_none(family_std),
+        # The surname read as a first name, with its nickname forms: for a record written
+        # surname first (see _names_transposed).
+        "family_forms": _surname_forms(family_std) if family_std else None,
         "family_parts": list(family_parts) or None,
         "family_sound": _empty_to_none(family_sound),
         "given_sound": _empty_to_none(given_sound),

@@ -34,6 +34,7 @@ from openmash.accounts.models import User
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.errors import FieldErrors
+from openmash.core.metric_facts import contacts_changed
 from openmash.core.models import AuditAction
 from openmash.linkage.conflict_rule import Identity, details_disagree
 from openmash.linkage.models import (
@@ -327,6 +328,50 @@ def _find(subjects: Sequence[_Subject]) -> tuple[list[_Found], list[IdentifierCo
     return found, existing
 
 
+def contacts_naming_the_same(people: Iterable[Any]) -> set[int]:
+    """The contacts naming a record that shares an NHS number, a unique pupil number or
+    family name, given names and date of birth with any of these people (records, or
+    anything with those attributes): the contacts whose re-referral figure a change to
+    how these people are matched can change. One query (none without people)."""
+    terms: list[Q] = []
+    for person in people:
+        if getattr(person, "nhs_number", ""):
+            terms.append(Q(nhs_number=person.nhs_number))
+        if getattr(person, "upn", ""):
+            terms.append(Q(upn=person.upn))
+        if person.family_name and person.given_names and person.date_of_birth:
+            terms.append(
+                Q(
+                    family_name__iexact=person.family_name,
+                    given_names__iexact=person.given_names,
+                    date_of_birth=person.date_of_birth,
+                )
+            )
+    if not terms:
+        return set()
+    same = terms[0]
+    for term in terms[1:]:
+        same |= term
+    return set(ContactPerson.objects.filter(same).values_list("contact_id", flat=True))
+
+
+def _conflicts_change_facts(conflicts: Iterable[IdentifierConflict]) -> None:
+    """Conflicts keep records apart and say who holds a number in error, so the
+    re-referral figures of every contact naming the number, or either record, change with
+    them (openmash.core.metric_facts): one query, and the refresh."""
+    conflicts = list(conflicts)
+    if not conflicts:
+        return
+    by_value = Q(pk__in=[])
+    for conflict in conflicts:
+        if conflict.value:
+            by_value |= Q(**{conflict.identifier: conflict.value})
+        by_value |= Q(pk__in=[conflict.contact_person_id])
+        if conflict.other_contact_person_id is not None:
+            by_value |= Q(pk__in=[conflict.other_contact_person_id])
+    contacts_changed(ContactPerson.objects.filter(by_value).values_list("contact_id", flat=True))
+
+
 def _store(
     found: Iterable[_Found], existing: Iterable[IdentifierConflict], now: datetime
 ) -> list[IdentifierConflict]:
@@ -395,6 +440,7 @@ def _store(
             object_type="identifier_conflict",
             objects=[(c.pk, contacts.get(c.contact_person_id)) for c in made],
         )
+        _conflicts_change_facts(made)
     return made
 
 
@@ -469,6 +515,7 @@ def conflicts_detect_for_person(
             objects=[(c.pk, person.contact_id) for c in withdrawn],
             detail={"change": ConflictState.WITHDRAWN},
         )
+        _conflicts_change_facts(withdrawn)
     return [*changed, *withdrawn]
 
 
@@ -544,6 +591,7 @@ def _change(
         contact_id=conflict.contact_person.contact_id,
         detail={"change": change, "state": state, "wrong_holder": wrong},
     )
+    _conflicts_change_facts([conflict])
     return conflict
 
 

@@ -30,7 +30,9 @@ from django.utils import timezone
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.errors import FieldErrors
+from openmash.core.metric_facts import contacts_changed
 from openmash.core.models import AuditAction
+from openmash.core.proportions import Proportion
 from openmash.linkage.conflicts import index_records_kept_apart
 from openmash.linkage.models import IndexedPerson, IndexSource, LinkState, PersonLink
 
@@ -193,6 +195,7 @@ def _suggest_for_person(
                     contact_id=chooser.contact_id,
                     detail={"automatic": True, "probability": round(candidate.probability, 4)},
                 )
+                _link_changes_facts(link)
         made.append(link)
     return made
 
@@ -286,6 +289,16 @@ def _link_for_update(actor: Actor, link_id: int) -> PersonLink:
     return link
 
 
+def _link_changes_facts(link: PersonLink) -> None:
+    """A confirmed, rejected or undone link between records in two contacts can change
+    either contact's re-referral figure (openmash.core.metric_facts)."""
+    other = link.candidate.contact_person_id
+    contacts = [link.contact_person.contact_id]
+    if other is not None:
+        contacts += ContactPerson.objects.filter(pk=other).values_list("contact_id", flat=True)
+    contacts_changed(contacts)
+
+
 def _decide(
     actor: Actor, link_id: int, to: str, allowed_from: set[str], reason: str, now: datetime | None
 ) -> PersonLink:
@@ -307,6 +320,7 @@ def _decide(
         contact_id=link.contact_person.contact_id,
         detail={"change": to},
     )
+    _link_changes_facts(link)
     return link
 
 
@@ -432,6 +446,22 @@ class LinkQuality:
     precision_of_automatic_links: float | None
     recall_at_auto_threshold: float | None
     overridden: int
+    # The counts behind the three shares, for showing each with its count and interval.
+    decided: int = 0
+    true_links: int = 0
+    true_above: int = 0
+
+    @property
+    def suggestion_precision(self) -> Proportion:
+        return Proportion(self.confirmed, self.decided)
+
+    @property
+    def automatic_precision(self) -> Proportion:
+        return Proportion(self.automatic - self.automatic_undone, self.automatic)
+
+    @property
+    def auto_threshold_recall(self) -> Proportion:
+        return Proportion(self.true_above, self.true_links)
 
 
 def link_quality() -> LinkQuality:
@@ -480,6 +510,9 @@ def link_quality() -> LinkQuality:
             counts["n_true_above"] / counts["n_true_links"] if counts["n_true_links"] else None
         ),
         overridden=counts["n_rejected"] + counts["n_undone"],
+        decided=decided,
+        true_links=counts["n_true_links"],
+        true_above=counts["n_true_above"],
     )
 
 
@@ -510,6 +543,10 @@ class QualityBand:
     def precision(self) -> float | None:
         decided = self.confirmed + self.overridden
         return self.confirmed / decided if decided else None
+
+    @property
+    def share_confirmed(self) -> Proportion:
+        return Proportion(self.confirmed, self.confirmed + self.overridden)
 
 
 def link_quality_by_band() -> list[QualityBand]:

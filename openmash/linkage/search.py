@@ -91,15 +91,20 @@ class IndexScope:
     every_contact: the children named in any contact (MASH staff); otherwise only those
     in the contacts `contact_ids` selects (a query of contact ids; None for none).
     agency_id: only that agency's records; otherwise every agency's but `hidden_agency_ids`.
+    children_only: the children named in contacts (finding a child); False also finds the
+    adults (a subject access request may be a parent's).
     """
 
     every_contact: bool
     contact_ids: QuerySet[Any] | None = None
     agency_id: int | None = None
     hidden_agency_ids: frozenset[int] = field(default_factory=frozenset)
+    children_only: bool = True
 
     def q(self) -> Q:
-        contacts = Q(source=IndexSource.CONTACT, contact_person__role__in=sorted(CHILD_ROLES))
+        contacts = Q(source=IndexSource.CONTACT)
+        if self.children_only:
+            contacts &= Q(contact_person__role__in=sorted(CHILD_ROLES))
         if not self.every_contact:
             if self.contact_ids is None:
                 contacts = Q(pk__in=[])

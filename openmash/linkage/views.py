@@ -293,13 +293,24 @@ def index_settings_view(request: HttpRequest) -> HttpResponse:
 @requires("linkage.view_match_quality")
 @require_GET
 def match_quality_view(request: HttpRequest) -> HttpResponse:
-    """How far people agree with the matcher: figures only, never a name."""
+    """How far people agree with the matcher: figures only, never a name; each share with
+    its count and 95% interval, and none from fewer than MIN_SAMPLE decisions."""
+    quality = link_quality()
+    bands = [
+        {"band": band, "share_text": band.share_confirmed.text(none="none decided")}
+        for band in link_quality_by_band()
+    ]
     return render(
         request,
         "linkage/quality.html",
         {
-            "quality": link_quality(),
-            "bands": link_quality_by_band(),
+            "quality": quality,
+            "suggestion_precision": quality.suggestion_precision.text(none="No decisions yet"),
+            "automatic_precision": quality.automatic_precision.text(none="No automatic links yet"),
+            "auto_threshold_recall": quality.auto_threshold_recall.text(
+                none="No confirmed links yet"
+            ),
+            "bands": bands,
             "suggest_threshold": suggest_threshold(),
             "auto_link_threshold": auto_link_threshold(),
         },

@@ -1,43 +1,138 @@
 """The contacts, checks and hand-ons a set of figures counts, and what was true of each
 at the moment the figures describe (MetricFilter.as_at).
 
-The state columns say where things are now; the figures need where they were at the end
-of the period, so every "has it happened yet?" is read from the timestamps the workflow
-records (a RAG rating's set_at, a decision's decided_at, a check's completed_at...) and
-compared with as_at. Everything here is a queryset or a filter: nothing is fetched.
+Contacts are read from their facts (openmash.metrics.models.ContactFact, ADR 0026): one
+narrow, indexed row per contact holding what the workflow's tables say now: when it was
+first rated and last re-graded, first decided and last amended, and so on. The figures
+need where things were at the end of the period, so every "has it happened yet?" compares
+a recorded time with as_at (ADR 0008). Nearly always the fact answers: a contact last
+re-graded before as_at had that rating then; one first rated after it had none. Only a
+contact that changed again after as_at (re-graded, amended, returned) is looked up in the
+workflow's tables, inside the same expression (a CASE's last branch), so a period long
+past costs no more than this week. Everything here is a queryset or a filter: nothing is
+fetched.
 """
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from datetime import datetime
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    Expression,
+    F,
+    Field,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from openmash.area.models import HandOnTeam
-from openmash.contacts.models import Contact
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,
     Decision,
+    DecisionChild,
     HandOn,
     HandOnState,
     RagRating,
 )
 from openmash.metrics.filters import MetricFilter
+from openmash.metrics.models import ContactFact
 
 # Teams whose hand-ons wait in a queue in OpenMASH (the others are closed when decided).
 QUEUED_TEAMS = (HandOnTeam.EARLY_HELP, HandOnTeam.CHILDRENS_SOCIAL_CARE)
 
 
-def _latest_rating(f: MetricFilter) -> QuerySet[RagRating]:
+def _as_at(
+    moment: datetime,
+    *,
+    latest: str,
+    first: str,
+    value: str,
+    history: QuerySet[Any],
+    output_field: Field[Any, Any],
+) -> Case:
+    """`value` as it was at `moment`: the fact's own when its latest change (`latest`)
+    came before the moment, nothing when its first (`first`) had not happened yet, and
+    otherwise (changed again since) the first row of `history`, the workflow's record."""
+    return Case(
+        When(**{f"{latest}__lt": moment}, then=F(value)),
+        When(Q(**{f"{first}__isnull": True}) | Q(**{f"{first}__gte": moment}), then=Value(None)),
+        default=Subquery(history[:1]),
+        output_field=output_field,
+    )
+
+
+def _ratings_before(f: MetricFilter) -> QuerySet[RagRating]:
     return RagRating.objects.filter(contact=OuterRef("pk"), set_at__lt=f.as_at).order_by(
         "-set_at", "-id"
     )
 
 
-def contacts_filtered(f: MetricFilter) -> QuerySet[Contact]:
-    """Every contact received before as_at that passes the filters other than the period,
-    annotated with its RAG level in force at as_at (`m_level`, a code; null if unrated)."""
-    contacts = (
-        Contact.objects.filter(received_at__lt=f.as_at)
-        .annotate(m_level=Subquery(_latest_rating(f).values("level__code")[:1]))
+def _decisions_before(f: MetricFilter) -> QuerySet[Decision]:
+    return Decision.objects.filter(contact=OuterRef("pk"), decided_at__lt=f.as_at).order_by(
+        "-decided_at", "-id"
+    )
+
+
+def level_at(f: MetricFilter) -> Case:
+    """The code of the RAG level in force at as_at (null if not yet rated)."""
+    return _as_at(
+        f.as_at,
+        latest="rated_at",
+        first="first_rated_at",
+        value="level",
+        history=_ratings_before(f).values("level__code"),
+        output_field=CharField(),
+    )
+
+
+def decision_at(f: MetricFilter, value: str = "decision_id") -> Case:
+    """Of the decision in force at as_at (the latest amendment made before then, or the
+    original): its id, or with `value`="outcome_id" its outcome (null if not decided)."""
+    return _as_at(
+        f.as_at,
+        latest="decided_at",
+        first="first_decided_at",
+        value=value,
+        history=_decisions_before(f).values("pk" if value == "decision_id" else value),
+        output_field=IntegerField(),
+    )
+
+
+def amendments_at(f: MetricFilter) -> Expression:
+    """How many amendments of the contact's decision were made before as_at."""
+    made_before = (
+        Decision.objects.filter(
+            contact=OuterRef("pk"), amends__isnull=False, decided_at__lt=f.as_at
+        )
         .order_by()
+        .values("contact")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Case(
+        When(Q(first_amended_at__isnull=True) | Q(first_amended_at__gte=f.as_at), then=Value(0)),
+        When(decided_at__lt=f.as_at, then=F("amendments")),
+        default=Subquery(made_before[:1]),
+        output_field=IntegerField(),
+    )
+
+
+def contacts_filtered(f: MetricFilter) -> QuerySet[ContactFact]:
+    """The facts of every contact received before as_at that passes the filters other
+    than the period, annotated with its RAG level in force at as_at (`m_level`, a code;
+    null if unrated). Their pk is the contact's."""
+    contacts = (
+        ContactFact.objects.filter(received_at__lt=f.as_at).annotate(m_level=level_at(f)).order_by()
     )
     if f.rag:
         contacts = contacts.filter(m_level=f.rag)
@@ -60,36 +155,42 @@ def contacts_filtered(f: MetricFilter) -> QuerySet[Contact]:
     return contacts
 
 
-def contacts_received(f: MetricFilter) -> QuerySet[Contact]:
+def contacts_received(f: MetricFilter) -> QuerySet[ContactFact]:
     """The contacts received in the period that pass the filters: the cohort most
     indicators describe."""
     return contacts_filtered(f).filter(received_at__gte=f.starts_at)
 
 
-def with_deadline(contacts: QuerySet[Contact], f: MetricFilter) -> QuerySet[Contact]:
+def with_deadline(contacts: QuerySet[ContactFact], f: MetricFilter) -> QuerySet[ContactFact]:
     """`m_deadline`: the decision deadline the workflow recorded with the rating in force
     at as_at (RagRating.deadline_at, which the queues show too); for a contact not yet
     rated, its provisional deadline."""
+    rating_deadline = _as_at(
+        f.as_at,
+        latest="rated_at",
+        first="first_rated_at",
+        value="rating_deadline_at",
+        history=_ratings_before(f).values("deadline_at"),
+        output_field=DateTimeField(),
+    )
     return contacts.annotate(
         m_deadline=Case(
-            When(
-                m_level__isnull=False,
-                then=Subquery(_latest_rating(f).values("deadline_at")[:1]),
-            ),
+            When(m_level__isnull=False, then=rating_deadline),
             default=F("deadline_at"),
         )
     )
 
 
-def with_first_rating(contacts: QuerySet[Contact], f: MetricFilter) -> QuerySet[Contact]:
+def with_first_rating(contacts: QuerySet[ContactFact], f: MetricFilter) -> QuerySet[ContactFact]:
     """`m_rated`: when the contact was first given a RAG rating, if before as_at."""
-    first = RagRating.objects.filter(contact=OuterRef("pk"), set_at__lt=f.as_at).order_by(
-        "set_at", "id"
+    return contacts.annotate(
+        m_rated=Case(When(first_rated_at__lt=f.as_at, then=F("first_rated_at")), default=None)
     )
-    return contacts.annotate(m_rated=Subquery(first.values("set_at")[:1]))
 
 
-def with_screening_started(contacts: QuerySet[Contact], f: MetricFilter) -> QuerySet[Contact]:
+def with_screening_started(
+    contacts: QuerySet[ContactFact], f: MetricFilter
+) -> QuerySet[ContactFact]:
     """`m_screened`: when a screener took the contact, if before as_at: the earlier of its
     current assignment and its first RAG rating (a contact released back to the queue
     and taken again keeps its first rating). Needs with_first_rating."""
@@ -103,41 +204,76 @@ def with_screening_started(contacts: QuerySet[Contact], f: MetricFilter) -> Quer
     )
 
 
-def with_first_decision(contacts: QuerySet[Contact], f: MetricFilter) -> QuerySet[Contact]:
+def with_first_decision(contacts: QuerySet[ContactFact], f: MetricFilter) -> QuerySet[ContactFact]:
     """`m_decided`: when the MASH first decided (the original decision, not an
     amendment), if before as_at."""
-    original = Decision.objects.filter(
-        contact=OuterRef("pk"), amends__isnull=True, decided_at__lt=f.as_at
+    return contacts.annotate(
+        m_decided=Case(When(first_decided_at__lt=f.as_at, then=F("first_decided_at")), default=None)
     )
-    return contacts.annotate(m_decided=Subquery(original.values("decided_at")[:1]))
 
 
-def with_outcome_in_force(contacts: QuerySet[Contact], f: MetricFilter) -> QuerySet[Contact]:
+def with_outcome_in_force(
+    contacts: QuerySet[ContactFact], f: MetricFilter
+) -> QuerySet[ContactFact]:
     """`m_outcome`: the outcome (an Outcome id) of the decision in force at as_at: the
     latest amendment made before then, or the original decision."""
-    latest = Decision.objects.filter(contact=OuterRef("pk"), decided_at__lt=f.as_at).order_by(
-        "-decided_at", "-id"
+    return contacts.annotate(m_outcome=decision_at(f, "outcome_id"))
+
+
+def children_decided(f: MetricFilter) -> QuerySet[DecisionChild]:
+    """Each child named in the contacts received in the period that the MASH had decided
+    by as_at, with their own outcome in the decision in force then (ADR 0022): one row per
+    child per contact. The outcome indicators count these, as the Children in Need census
+    counts referrals and their no further action per child."""
+    in_force = (
+        contacts_received(f)
+        .annotate(m_decision=decision_at(f))
+        .filter(m_decision__isnull=False)
+        .values("m_decision")
     )
-    return contacts.annotate(m_outcome=Subquery(latest.values("outcome_id")[:1]))
+    return DecisionChild.objects.filter(decision_id__in=in_force).order_by()
 
 
-def open_in_mash_at(moment: object) -> Q:
+def open_in_mash_at(moment: datetime) -> Q:
     """Contacts the MASH was still working on at `moment`: received, and either not yet
-    decided, or returned by the team it was handed on to and not yet decided again."""
-    decided = Decision.objects.filter(contact=OuterRef("pk"), decided_at__lt=moment)
+    decided, or returned by the team it was handed on to and not yet decided again. The
+    workflow's tables are read only for a contact with a return around the moment."""
     decided_again = Decision.objects.filter(
         contact=OuterRef("contact"), decided_at__gte=OuterRef("responded_at"), decided_at__lt=moment
     )
     returned_waiting = HandOn.objects.filter(
         contact=OuterRef("pk"), state=HandOnState.RETURNED, responded_at__lt=moment
     ).exclude(Exists(decided_again))
-    return Q(received_at__lt=moment) & (~Exists(decided) | Exists(returned_waiting))
+    not_yet_decided = Q(received_at__lt=moment) & (
+        Q(first_decided_at__isnull=True) | Q(first_decided_at__gte=moment)
+    )
+    # "Is not null" first: a comparison with null is null, not false, and SQL must then
+    # go on to the look-up; false stops it, so the look-up runs only around a return.
+    around_a_return = (
+        Q(returned_from__isnull=False)
+        & Q(returned_from__lt=moment)
+        & (Q(returned_until__isnull=True) | Q(returned_until__gte=moment))
+    )
+    return not_yet_decided | (around_a_return & Q(Exists(returned_waiting)))
+
+
+def could_be_open_in(f: MetricFilter) -> Q:
+    """Contacts that could be open in the MASH at some moment of the period: not decided
+    before it, or returned around it."""
+    return (
+        Q(first_decided_at__isnull=True)
+        | Q(first_decided_at__gte=f.starts_at)
+        | (
+            Q(returned_from__lt=f.as_at)
+            & (Q(returned_until__isnull=True) | Q(returned_until__gte=f.starts_at))
+        )
+    )
 
 
 # --- Agency checks and hand-ons --------------------------------------------------------
 
 
-def checks_on(contacts: QuerySet[Contact], f: MetricFilter) -> QuerySet[AgencyCheck]:
+def checks_on(contacts: QuerySet[ContactFact], f: MetricFilter) -> QuerySet[AgencyCheck]:
     """The checks requested before as_at on these contacts (only the filtered agency's)."""
     checks = AgencyCheck.objects.filter(
         contact_id__in=contacts.values("pk"), requested_at__lt=f.as_at
@@ -159,7 +295,7 @@ def check_open_at(f: MetricFilter) -> Q:
     return ~check_completed_by(f) & ~check_waived_by(f)
 
 
-def hand_ons_on(contacts: QuerySet[Contact], f: MetricFilter) -> QuerySet[HandOn]:
+def hand_ons_on(contacts: QuerySet[ContactFact], f: MetricFilter) -> QuerySet[HandOn]:
     """Hand-ons to a queued team (early help, children's social care) made before as_at
     on these contacts (only the filtered team's)."""
     hand_ons = HandOn.objects.filter(

@@ -6,7 +6,7 @@ Each function lists a figure's counts as cells, (what, row) with the row's index
 figure or OVERALL, and the sums that tie them:
 - the counts its tables and its chart show;
 - counts another download shows beside them (`known`): the contacts received, in every
-  breakdown of contacts; the contacts decided, in every table of outcomes; each day's
+  breakdown of contacts; the children decided, in every table of outcomes; each day's
   arrivals, beside arrivals by weekday and hour; the decision turnaround's overall
   counts, beside the turnaround week by week;
 - counts no table shows that a reader could work out (`hidden`): what is left of a

@@ -22,10 +22,9 @@ from enum import StrEnum
 from math import sqrt
 
 import numpy as np
-from django.db.models import OuterRef, Subquery
 
 from openmash.area.models import LevelOfNeed
-from openmash.enquiries.models import Decision
+from openmash.core.proportions import MIN_SAMPLE, Proportion
 from openmash.metrics.aggregates import HoursBetween
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.outcomes import conversion_to_social_care, step_down_to_early_help
@@ -41,7 +40,17 @@ from openmash.metrics.indicators.timeliness import (
     screening_timing,
 )
 from openmash.metrics.indicators.volume import contacts_per_day
-from openmash.metrics.numbers import hours, long_day, one_place, percent, rounded, signed, whole
+from openmash.metrics.numbers import (
+    half_up,
+    hours,
+    long_day,
+    one_place,
+    percent,
+    rounded,
+    share,
+    signed,
+    whole,
+)
 
 CONFIDENCE = 0.95
 Z = 1.959963984540054  # the standard normal's 97.5th percentile
@@ -185,10 +194,10 @@ MEASURES: dict[str, Measure] = {
         ),
         Measure(
             "no_further_action",
-            "No further action: share of decided contacts",
+            "No further action: share of decided children",
             "nfa_by_source",
             MeasureKind.SHARE,
-            "The share of decided {contacts} with no further action",
+            "The share of children decided in {contacts} with no further action",
             share=_no_further_action,
         ),
         Measure(
@@ -196,15 +205,15 @@ MEASURES: dict[str, Measure] = {
             "Conversion to an assessment or strategy discussion",
             "conversion_to_social_care",
             MeasureKind.SHARE,
-            "The share of decided {contacts} going to an assessment or strategy discussion",
+            "The share of children decided in {contacts} going to an assessment or strategy discussion",
             share=_conversion,
         ),
         Measure(
             "step_down",
-            "Step-down to early help: share of decided contacts",
+            "Step-down to early help: share of decided children",
             "step_down_to_early_help",
             MeasureKind.SHARE,
-            "The share of decided {contacts} stepped down to early help",
+            "The share of children decided in {contacts} stepped down to early help",
             share=_step_down,
         ),
         Measure(
@@ -332,6 +341,30 @@ class Comparison:
     def shown_difference(self, value: float | None) -> str:
         return difference_text(self.measure.kind, value)
 
+    @property
+    def shown_change(self) -> str:
+        """The change as the page shows it: the shown after less the shown before, so that
+        13.6 to 12.5 is a change of -1.1, never a -1.0 from the unrounded figures."""
+        return change_text(self.measure.kind, self.before.value, self.after.value)
+
+    def counted(self, figure: PeriodFigure) -> str:
+        """A period's figure with what it is of: a share with its count ("45.0% (9 of 20)",
+        or not enough to say below the minimum sample); other figures as shown."""
+        if self.measure.kind == MeasureKind.SHARE:
+            return share(figure.numerator or 0, figure.count)
+        return self.shown(figure.value)
+
+    @property
+    def too_few(self) -> list[str]:
+        """The periods ("before", "after") whose share rests on fewer than MIN_SAMPLE cases."""
+        if self.measure.kind != MeasureKind.SHARE:
+            return []
+        return [
+            name
+            for name, figure in (("before", self.before), ("after", self.after))
+            if figure.count and not Proportion(figure.numerator or 0, figure.count).enough
+        ]
+
 
 def figure_text(kind: MeasureKind, value: float | None) -> str:
     if value is None:
@@ -341,6 +374,21 @@ def figure_text(kind: MeasureKind, value: float | None) -> str:
     if kind == MeasureKind.PER_DAY:
         return f"{one_place(value)} a day"
     return f"{hours(value)} hours"
+
+
+# The decimal places a figure of each kind is shown to (a share in percentage points).
+SHOWN_PLACES = 1
+
+
+def change_text(kind: MeasureKind, before: float | None, after: float | None) -> str:
+    """`after` less `before`, each first rounded as it is shown (a share as a percentage
+    to one place, other figures to one place), so the change agrees with the figures
+    beside it."""
+    if before is None or after is None:
+        return "\N{EN DASH}"
+    scale = 100 if kind == MeasureKind.SHARE else 1
+    shown = half_up(after * scale, SHOWN_PLACES) - half_up(before * scale, SHOWN_PLACES)
+    return difference_text(kind, shown / scale)
 
 
 def difference_text(kind: MeasureKind, value: float | None, *, unit: bool = True) -> str:
@@ -364,13 +412,20 @@ def _sentence(comparison: Comparison, contacts: str) -> str:
                 f"{subject} cannot be compared: there is nothing to measure in the {name} period."
             )
     kind = measure.kind
-    first, second = figure_text(kind, before.value), figure_text(kind, after.value)
-    if first == second:
-        moved = f"stayed at {first}"
+    if comparison.too_few:
+        periods = " and ".join(f"the {name} period" for name in comparison.too_few)
+        return (
+            f"{subject} cannot be compared: there is not enough to say from {periods} "
+            f"(at least {MIN_SAMPLE} are needed): before {comparison.counted(before)}, "
+            f"after {comparison.counted(after)}."
+        )
+    first, second = comparison.counted(before), comparison.counted(after)
+    if figure_text(kind, before.value) == figure_text(kind, after.value):
+        moved = f"stayed at {figure_text(kind, after.value)} (before {first}, after {second})"
     else:
         verb = "rose" if (after.value or 0) > (before.value or 0) else "fell"
         moved = f"{verb} from {first} to {second}"
-    difference = difference_text(kind, comparison.difference)
+    difference = comparison.shown_change
     if comparison.low is None or comparison.high is None:
         return (
             f"{subject} {moved} (difference {difference}): there are too few to work out "
@@ -481,13 +536,8 @@ def _days_by_initial_level(f: MetricFilter) -> dict[str, list[float]]:
     the period and decided by its end, by the level of need of that first decision: one
     query, of (level, time) pairs only."""
     timing = decision_timing(f)
-    first = Decision.objects.filter(
-        contact=OuterRef("pk"), amends__isnull=True, decided_at__lt=f.as_at
-    )
-    rows = (
-        timing.items.filter(timing.finished)
-        .annotate(m_initial_level=Subquery(first.values("level_of_need__number")[:1]))
-        .values_list("m_initial_level", HoursBetween(timing.start, timing.end))
+    rows = timing.items.filter(timing.finished).values_list(
+        "first_level_of_need", HoursBetween(timing.start, timing.end)
     )
     by_level: dict[str, list[float]] = {}
     for level, hours_taken in rows:

@@ -181,8 +181,8 @@ class DurationTable:
 class StepDown:
     """Contacts stepped down to early help and what early help did with them."""
 
-    decided: int  # contacts with a decision in force
-    stepped_down: int  # of which the outcome goes to early help
+    decided: int  # children with an outcome in the decision in force (ADR 0022)
+    stepped_down: int  # of which their outcome goes to early help
     hand_ons: int  # early help hand-ons made
     accepted: int
     returned: int

@@ -5,6 +5,11 @@ hand."""
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from openmash.core.proportions import Proportion
+from openmash.core.time_text import plural
+
+__all__ = ["plural"]  # counted nouns, as every page words them
+
 NO_FIGURE = "\N{EN DASH}"  # nothing to show (no items, or none finished)
 MINUS = "\N{MINUS SIGN}"
 
@@ -39,6 +44,16 @@ def signed(text: str) -> str:
 
 def percent(value: float | None) -> str:
     return NO_FIGURE if value is None else f"{rounded(value * 100, 1)}%"
+
+
+def share(part: int, of: int, *, interval: bool = False) -> str:
+    """A share always with its count: "45.0% (9 of 20)"; "not enough to say (3 of 4; at least
+    10 needed)" below the minimum sample; a dash when there is nothing to count. With
+    `interval`, the 95% interval too, for a figure a decision rests on."""
+    proportion = Proportion(part, of)
+    if interval:
+        return proportion.text(none=NO_FIGURE)
+    return proportion.short_text(none=NO_FIGURE)
 
 
 def hours(value: float | None) -> str:

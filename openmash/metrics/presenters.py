@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from openmash.core.proportions import MIN_SAMPLE, NOT_ENOUGH, Proportion
 from openmash.metrics.charts import Chart, chart_svg, charts_for
 from openmash.metrics.evaluation import (
     Comparison,
@@ -41,11 +42,13 @@ from openmash.metrics.numbers import (
     NO_FIGURE,
     day_text,
     days,
+    half_up,
     hours,
     long_day,
     one_place,
-    percent,
+    plural,
     rounded,
+    share,
     signed,
     whole,
 )
@@ -129,7 +132,7 @@ def _head(*texts: str, first_text: bool = True) -> tuple[Cell, ...]:
 
 
 def _count(title: str, figure: Count) -> tuple[str, list[Table]]:
-    return f"{whole(figure.value)} contacts", []
+    return plural(figure.value, "contact"), []
 
 
 def _series(title: str, figure: Series) -> tuple[str, list[Table]]:
@@ -150,10 +153,10 @@ def _series(title: str, figure: Series) -> tuple[str, list[Table]]:
 
 def _breakdown(title: str, figure: Breakdown) -> tuple[str, list[Table]]:
     rows = tuple(
-        (Cell(row.label), *_numbers(whole(row.count), percent(figure.share(row))))
+        (Cell(row.label), *_numbers(whole(row.count), share(row.count, figure.total)))
         for row in figure.rows
     )
-    total = (Cell("Total"), *_numbers(whole(figure.total), percent(1.0 if figure.total else None)))
+    total = (Cell("Total"), *_numbers(whole(figure.total), share(figure.total, figure.total)))
     return "", [
         Table(title, _head(figure.dimension, "Contacts", "Share"), (*rows, total), total_last=True)
     ]
@@ -193,7 +196,7 @@ def _duration_row(
             whole(row.within or 0),
             whole(row.late or 0),
             whole(row.open_overdue or 0),
-            percent(row.share_within),
+            share(row.within or 0, row.due),
         )
     return tuple(cells)
 
@@ -203,8 +206,9 @@ RAG_DIMENSION = "RAG rating"
 
 
 def _in_time_text(row: DurationRow) -> str:
-    """A share in time with what it is of: "Red 5.1% (2 of 39)"."""
-    return f"{row.label} {percent(row.share_within)} ({whole(row.within or 0)} of {whole(row.due)})"
+    """A share in time with what it is of: "Red 5.1% (2 of 39)", or "Red not enough to say
+    (2 of 3)" below the minimum sample."""
+    return f"{row.label} {share(row.within or 0, row.due)}"
 
 
 def _durations(title: str, figure: DurationTable, unit: Unit) -> tuple[str, list[Table]]:
@@ -251,19 +255,22 @@ def _duration_series(title: str, figure: DurationSeries) -> tuple[str, list[Tabl
 def _rate_row(row: RateRow) -> tuple[Cell, ...]:
     return (
         Cell(row.label),
-        *_numbers(whole(row.numerator), whole(row.denominator), percent(row.ratio)),
+        *_numbers(
+            whole(row.numerator), whole(row.denominator), share(row.numerator, row.denominator)
+        ),
     )
 
 
 def _rates(title: str, figure: RateTable) -> tuple[str, list[Table]]:
     head = _head(figure.dimension, figure.numerator_label, figure.denominator_label, "Rate")
     rows = tuple(_rate_row(row) for row in figure.rows)
-    summary = f"{percent(figure.overall.ratio)} overall"
+    overall = figure.overall
+    summary = f"{share(overall.numerator, overall.denominator, interval=True)} overall"
     return summary, [Table(title, head, (*rows, _rate_row(figure.overall)), total_last=True)]
 
 
 def _rate(title: str, figure: Rate) -> tuple[str, list[Table]]:
-    summary = f"{percent(figure.ratio)}: {whole(figure.numerator)} of {whole(figure.denominator)} contacts"
+    summary = share(figure.numerator, figure.denominator, interval=True)
     return summary, []
 
 
@@ -279,24 +286,28 @@ def _step_down(title: str, figure: StepDown) -> tuple[str, list[Table]]:
     rows = [
         ("Contacts decided", whole(figure.decided)),
         ("Stepped down to early help", whole(figure.stepped_down)),
-        ("Share stepped down", percent(figure.share)),
+        ("Share stepped down", share(figure.stepped_down, figure.decided)),
         ("Cases handed to early help", whole(figure.hand_ons)),
         ("Accepted by early help", whole(figure.accepted)),
         ("Returned to the MASH", whole(figure.returned)),
         ("Not answered yet", whole(figure.pending)),
         ("Withdrawn after an amended decision", whole(figure.withdrawn)),
     ]
-    return f"{percent(figure.share)} stepped down", [_list_table(title, rows)]
+    return f"{share(figure.stepped_down, figure.decided, interval=True)} stepped down", [
+        _list_table(title, rows)
+    ]
 
 
 def _amendments(title: str, figure: Amendments) -> tuple[str, list[Table]]:
     rows = [
         ("Contacts decided", whole(figure.decided)),
         ("Contacts with an amended decision", whole(figure.amended)),
-        ("Share amended", percent(figure.ratio)),
+        ("Share amended", share(figure.amended, figure.decided)),
         ("Amendments made", whole(figure.amendments)),
     ]
-    return f"{percent(figure.ratio)} amended", [_list_table(title, rows)]
+    return f"{share(figure.amended, figure.decided, interval=True)} amended", [
+        _list_table(title, rows)
+    ]
 
 
 def _workload(title: str, figure: Workload) -> tuple[str, list[Table]]:
@@ -431,15 +442,31 @@ def indicator_section(
     )
 
 
+def _share_tile(key: str, label: str, part: int, of: int, what: str, rag: str = "") -> Tile:
+    """A headline share with its count and 95% interval under it; below the minimum
+    sample the tile says there is not enough to say, never 0% or 100% from a few cases."""
+    proportion = Proportion(part, of)
+    value = proportion.percent_text(none=NO_FIGURE)
+    hint = f"{proportion.count_text()} {what}"
+    if not of:
+        hint = f"none {what}"
+    elif not proportion.enough:
+        hint += f" (at least {MIN_SAMPLE} needed)"
+    else:
+        hint += f"; {proportion.interval_text()}"
+    return Tile(key, label, value[0].upper() + value[1:], hint, rag=rag)
+
+
 def _in_time_tiles(turnaround: DurationTable) -> list[Tile]:
     """Decided in time, one tile per RAG rating (most urgent first), each with its count:
     never one blended figure, which let a good green share hide a poor red one."""
     return [
-        Tile(
+        _share_tile(
             f"decided_in_time_{row.key}",
             f"{row.label}: decided in time",
-            percent(row.share_within),
-            f"{whole(row.within or 0)} of {whole(row.due)} due by the RAG rating's deadline",
+            row.within or 0,
+            row.due,
+            "due by the RAG rating's deadline",
             rag=row.label,
         )
         for row in turnaround.rows
@@ -461,8 +488,20 @@ def _tiles(figures: Mapping[str, Any]) -> list[Tile]:
             "from receipt to the MASH decision",
         ),
         *_in_time_tiles(turnaround),
-        Tile("nfa_rate", "No further action", percent(nfa.overall.ratio), "of decided contacts"),
-        Tile("re_referrals", "Re-referrals", percent(re_referrals.ratio), "within 12 months"),
+        _share_tile(
+            "nfa_rate",
+            "No further action",
+            nfa.overall.numerator,
+            nfa.overall.denominator,
+            "decided children",
+        ),
+        _share_tile(
+            "re_referrals",
+            "Re-referrals",
+            re_referrals.numerator,
+            re_referrals.denominator,
+            "contacts came back within 12 months",
+        ),
         Tile("open_at_end", "Open at the end", whole(workload.total), "contacts in the MASH"),
     ]
 
@@ -504,7 +543,7 @@ def _counted(comparison: Comparison, figure: PeriodFigure) -> str:
     if kind == MeasureKind.SHARE:
         return f"{whole(figure.numerator or 0)} of {whole(figure.count)}"
     if kind == MeasureKind.PER_DAY:
-        return f"{whole(figure.count)} days"
+        return plural(figure.count, "day")
     return f"{whole(figure.count)} timed"
 
 
@@ -521,12 +560,22 @@ class ComparisonPage:
     def of(cls, comparison: Comparison) -> "ComparisonPage":
         measure = comparison.measure
         value_heading = measure.label.split(": ")[-1].capitalize()
+        too_few = bool(comparison.too_few)
+        difference = NOT_ENOUGH if too_few else comparison.shown_change
+        interval = (
+            NOT_ENOUGH
+            if too_few
+            else NO_FIGURE
+            if comparison.low is None
+            else f"{comparison.shown_difference(comparison.low)} to "
+            f"{comparison.shown_difference(comparison.high)}"
+        )
         rows = (
             (
                 Cell("Before"),
                 Cell(comparison.before.period_text),
                 *_numbers(
-                    comparison.shown(comparison.before.value),
+                    comparison.counted(comparison.before),
                     _counted(comparison, comparison.before),
                 ),
             ),
@@ -534,24 +583,18 @@ class ComparisonPage:
                 Cell("After"),
                 Cell(comparison.after.period_text),
                 *_numbers(
-                    comparison.shown(comparison.after.value), _counted(comparison, comparison.after)
+                    comparison.counted(comparison.after), _counted(comparison, comparison.after)
                 ),
             ),
             (
-                Cell("Difference (after less before)"),
+                Cell("Difference (after less before, as shown above)"),
                 Cell(""),
-                *_numbers(comparison.shown_difference(comparison.difference), ""),
+                *_numbers(difference, ""),
             ),
             (
                 Cell("95% confidence interval of the difference"),
                 Cell(""),
-                *_numbers(
-                    NO_FIGURE
-                    if comparison.low is None
-                    else f"{comparison.shown_difference(comparison.low)} to "
-                    f"{comparison.shown_difference(comparison.high)}",
-                    "",
-                ),
+                *_numbers(interval, ""),
             ),
         )
         caption = measure.label + (
@@ -566,7 +609,7 @@ class ComparisonPage:
             comparison.sentence,
             comparison.method,
             table,
-            comparison.is_unlikely_chance,
+            comparison.is_unlikely_chance and not too_few,
         )
 
 
@@ -576,6 +619,13 @@ def _in_days(value: float | None) -> str:
 
 def _signed_days(value: float | None) -> str:
     return NO_FIGURE if value is None else signed(rounded(value, 2))
+
+
+def _shown_change(before: float | None, after: float | None) -> str:
+    """After less before, each as the table shows it (to two places), so the three agree."""
+    if before is None or after is None:
+        return NO_FIGURE
+    return signed(rounded(half_up(after, 2) - half_up(before, 2), 2))
 
 
 def _level_cells(row: LevelRow) -> tuple[Cell, ...]:
@@ -593,9 +643,9 @@ def _level_cells(row: LevelRow) -> tuple[Cell, ...]:
             _in_days(row.after.median),
             _in_days(row.after.mean),
             whole(row.after.count),
-            _signed_days(row.median_difference),
+            _shown_change(row.before.median, row.after.median),
             interval,
-            _signed_days(row.mean_difference),
+            _shown_change(row.before.mean, row.after.mean),
         ),
     )
 

@@ -7,6 +7,8 @@ services and (later) the linkage engine.
 import re
 
 _UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+# Digits are written [0-9], never \d: in Python \d also matches other scripts' digits
+# ("١٢٣"), which no agency's system holds and which would slip past the check digit.
 _POSTCODE = re.compile(
     r"^(GIR ?0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|"
     r"[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})$"
@@ -21,7 +23,7 @@ def nhs_number_digits(value: str) -> str:
 def nhs_number_is_valid(value: str) -> bool:
     """Ten digits with a correct modulus 11 check digit."""
     digits = nhs_number_digits(value)
-    if not re.fullmatch(r"\d{10}", digits):
+    if not re.fullmatch(r"[0-9]{10}", digits):
         return False
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - (total % 11)
@@ -62,7 +64,7 @@ def upn_check_letter(body: str) -> str:
 def upn_is_valid(value: str) -> bool:
     """A check letter, 11 digits, then a digit (permanent) or a letter (temporary)."""
     upn = upn_normal(value)
-    if not re.fullmatch(rf"[{_UPN_CHECK_LETTERS}]\d{{11}}[\d{_UPN_CHECK_LETTERS}]", upn):
+    if not re.fullmatch(rf"[{_UPN_CHECK_LETTERS}][0-9]{{11}}[0-9{_UPN_CHECK_LETTERS}]", upn):
         return False
     return upn[0] == upn_check_letter(upn[1:])
 
@@ -87,7 +89,7 @@ def school_urn_normal(value: str) -> str:
 
 def school_urn_is_valid(value: str) -> bool:
     """Six digits, as Get Information about Schools gives them (the first is never 0)."""
-    return bool(re.fullmatch(r"[1-9]\d{5}", school_urn_normal(value)))
+    return bool(re.fullmatch(r"[1-9][0-9]{5}", school_urn_normal(value)))
 
 
 def gp_practice_normal(value: str) -> str:
@@ -98,4 +100,4 @@ def gp_practice_normal(value: str) -> str:
 def gp_practice_is_valid(value: str) -> bool:
     """An ODS code of a GP practice: a letter and five digits, like A12345 (a valid format
     does not prove the practice exists)."""
-    return bool(re.fullmatch(r"[A-Z]\d{5}", gp_practice_normal(value)))
+    return bool(re.fullmatch(r"[A-Z][0-9]{5}", gp_practice_normal(value)))

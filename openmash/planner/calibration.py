@@ -27,7 +27,8 @@ it rests on, shown beside it on the scenario page:
 - **Rotas**: the hub's working hours, its nation's bank holidays and its local closure
   days from the area's configuration. If a group recorded at least OUT_OF_HOURS_SHARE of
   its work outside them, it gets on-call cover (one person) for the ratings it worked out
-  of hours.
+  of hours; so does a group that recorded that share of one rating's work outside them
+  (at least MIN_OUT_OF_HOURS_TASKS such tasks), for that rating.
 - **Absence**: not in the records; a stated default.
 - **Timescales**: the RAG levels' decision timescales and how they are counted.
 
@@ -63,7 +64,9 @@ from openmash.capacity.scenario import (
 )
 from openmash.contacts.models import Contact
 from openmash.core.period import Period
+from openmash.core.proportions import Proportion
 from openmash.core.roles import Role
+from openmash.core.time_text import minutes_text, plural
 from openmash.enquiries.models import AgencyCheck, CheckState, ClosureProposal, Decision, RagRating
 
 SCREENING = "screeners"
@@ -75,9 +78,12 @@ MIN_WORK_RECORDS = 20
 # absence of one day in ten (sickness, leave and training).
 DEFAULT_WORK = {"screening": (0.5, 1.5), "check": (0.5, 1.5), "decision": (0.25, 0.75)}
 DEFAULT_ABSENCE = 0.1
-# A group that recorded at least this share of its work outside the hub's hours gets
-# on-call cover outside them.
+# A group that recorded at least this share of its work of a rating outside the hub's
+# hours gets on-call cover outside them for that rating.
 OUT_OF_HOURS_SHARE = 0.1
+# ...and at least this many tasks of the rating recorded out of hours: one late task is
+# not an on-call rota.
+MIN_OUT_OF_HOURS_TASKS = 3
 # The scenario carries the hub's closed days as dates (the engine has no calendar of its
 # own): enough years after its start for the weeks simulated and for edits that move them.
 CLOSED_DAYS_YEARS_AHEAD = 5
@@ -208,8 +214,11 @@ def _ratings(
     if rated == 0:
         raise CalibrationError(f"No contact received from {period.text()} has been rated")
     unrated = contacts.filter(rag_level__isnull=True).count()
+    # Each share with what it is of, "amber 60.0% (3 of 5)", however few: the scenario is
+    # calibrated from it.
     mix = ", ".join(
-        f"{level.label.lower()} {counts.get(level.code, 0) / rated:.0%}" for level in levels
+        f"{level.label.lower()} {Proportion(counts.get(level.code, 0), rated).input_text()}"
+        for level in levels
     )
     return {level.code: counts.get(level.code, 0) for level in levels}, Note(
         part="ratings",
@@ -219,7 +228,7 @@ def _ratings(
         method=(
             "Each rated contact's current rating. "
             + (
-                f"{unrated} contacts with no rating (passed to an allocated worker, or not "
+                f"{plural(unrated, 'contact')} with no rating (passed to an allocated worker, or not "
                 "yet screened) are left out."
                 if unrated
                 else "Every contact in the period was rated."
@@ -256,7 +265,7 @@ def _checks_asked(
         Note(
             part="checks",
             label="Agencies asked to check",
-            value=f"{checks} checks from {len(agencies)} agencies",
+            value=f"{plural(checks, 'check')} from {plural(len(agencies), 'agency', 'agencies')}",
             records=checks,
             method=(
                 "For each rating and agency, the share of that rating's contacts with a "
@@ -435,7 +444,7 @@ def quantile(values: Sequence[float], q: float) -> float:
 def _minutes(hours: float) -> str:
     minutes = hours * 60
     if minutes < 90:
-        return f"{minutes:.0f} minutes"
+        return minutes_text(minutes)
     return f"{hours:.1f} hours"
 
 
@@ -518,14 +527,34 @@ def _rota(
         return office, "the hub's hours"
     outside = [task for task in tasks if _out_of_hours(task.done, hub, holidays)]
     share = len(outside) / len(tasks)
-    if share < OUT_OF_HOURS_SHARE:
+    # Judged rating by rating: red is a small part of every group's work, so a group that
+    # does all its red work on call can still do under a tenth of all its work out of
+    # hours, and without cover the replay would leave its red contacts to the morning.
+    by_rating: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # rating -> [outside, all]
+    for task in tasks:
+        by_rating[task.rating][1] += 1
+    for task in outside:
+        by_rating[task.rating][0] += 1
+
+    def on_call_for(rating: str) -> bool:
+        done_outside, done = by_rating[rating]
+        if not done_outside:
+            return False
+        if share >= OUT_OF_HOURS_SHARE:  # the group as a whole works out of hours
+            return True
+        return done_outside >= MIN_OUT_OF_HOURS_TASKS and done_outside / done >= OUT_OF_HOURS_SHARE
+
+    covered = tuple(rating for rating in ratings if on_call_for(rating))
+    if not covered:
         return office, f"the hub's hours ({share:.0%} of its work was recorded outside them)"
-    worked = {task.rating for task in outside}
-    covered = tuple(rating for rating in ratings if rating in worked)
+    shares = ", ".join(
+        f"{by_rating[rating][0] / by_rating[rating][1]:.0%} of its {rating} work"
+        for rating in covered
+    )
     return (
         Rota(shifts=office.shifts, on_call=OnCall(people=1, ratings=covered)),
         f"the hub's hours, with one person on call outside them for {', '.join(covered)} "
-        f"({share:.0%} of its work was recorded outside the hub's hours)",
+        f"({shares} was recorded outside the hub's hours)",
     )
 
 

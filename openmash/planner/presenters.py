@@ -14,7 +14,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from openmash.capacity.scenario import LogNormal
 from openmash.capacity.scenario import Scenario as CapacityScenario
-from openmash.core.time_text import day_text, when_text
+from openmash.core.proportions import Proportion
+from openmash.core.time_text import day_text, minutes_text, when_text
 from openmash.planner.calibration import simulation_defaults
 from openmash.planner.charts import Bar, BarGroup, Series, bar_chart, line_chart
 from openmash.planner.models import RunKind, RunState, Scenario, ScenarioRun
@@ -51,8 +52,9 @@ STATE_TAGS = {
 def hours_text(hours: float | None) -> str:
     if hours is None:
         return "not known"
+    # "1 minute", never "1 minutes".
     if hours < 1.5:
-        return f"{hours * 60:.0f} minutes"
+        return minutes_text(hours * 60)
     if hours < 72:
         return f"{hours:.1f} hours"
     return f"{hours / 24:.1f} days"
@@ -69,6 +71,15 @@ def _interval(estimate: Mapping[str, Any], shown: Any) -> str:
     if low is None or high is None:
         return shown(mean)
     return f"{shown(mean)} ({shown(max(low, 0.0))} to {shown(high)})"
+
+
+def _recorded_within(actual: Mapping[str, Any]) -> str:
+    """The share the hub recorded within timescale, with what it is of ("98.7% (74 of
+    75)"), or not enough to say below the minimum sample."""
+    counted, breaches = actual.get("contacts"), actual.get("breaches")
+    if counted is None or breaches is None:
+        return percent(actual["within_timescale"])
+    return Proportion(counted - breaches, counted).short_text(none="none")
 
 
 def share_interval(estimate: Mapping[str, Any]) -> str:
@@ -567,6 +578,9 @@ class RecommendationView:
     explanation: list[str]
     evaluations: int
     results: Results
+    # Some targets cannot be met by any staffing tried, and the staffing shown is the
+    # smallest that meets the others.
+    partial: bool = False
 
 
 def recommendation_view(run: ScenarioRun) -> RecommendationView:
@@ -594,6 +608,9 @@ def recommendation_view(run: ScenarioRun) -> RecommendationView:
         targets=targets,
         explanation=list(recommendation["explanation"]),
         evaluations=recommendation["evaluations"],
+        partial=not recommendation["met"]
+        and 0 < len(recommendation.get("unmet", [])) < len(recommendation["targets"])
+        and any(row.met for row in targets),
         results=results_view(run.results["result"], _simulated_data(run), labels, "queues"),
     )
 
@@ -666,7 +683,7 @@ def replay_view(run: ScenarioRun) -> ReplayView:
                 rating=name.title(),
                 actual_contacts=str(actual["contacts"]),
                 predicted_contacts=number_interval(predicted["contacts"]),
-                actual_within=percent(actual["within_timescale"]),
+                actual_within=_recorded_within(actual),
                 predicted_within=share_interval(predicted["within_timescale"]),
                 range_within=_range(within_values, percent),
                 within_inside=verdict,

@@ -15,13 +15,14 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from openmash.accounts.models import User
-from openmash.capacity.engine import run_replication
+from openmash.capacity.engine import ReplicationPool, run_replications, workers_for
 from openmash.capacity.results import aggregate, replication_metrics
 from openmash.capacity.scenario import Scenario as CapacityScenario
 from openmash.capacity.staffing import recommend_staffing
@@ -382,11 +383,19 @@ def _progress(run_id: int, done: int, total: int) -> None:
     )
 
 
+def planner_workers() -> int | None:
+    """Processes to run replications side by side: setting PLANNER_WORKERS, else the
+    engine's default (OPENMASH_CAPACITY_WORKERS, else one per core)."""
+    workers = getattr(settings, "PLANNER_WORKERS", None)
+    return int(workers) if workers is not None else None
+
+
 def _simulate(run: ScenarioRun, scenario: CapacityScenario) -> dict[str, Any]:
-    logs = []
-    for replication in range(scenario.replications):
-        logs.append(run_replication(scenario, replication))
-        _progress(run.pk, replication + 1, scenario.replications)
+    logs = run_replications(
+        scenario,
+        workers=planner_workers(),
+        on_done=lambda done: _progress(run.pk, done, scenario.replications),
+    )
     result = aggregate(scenario, logs)
     return {
         "result": result.to_dict(),
@@ -395,9 +404,10 @@ def _simulate(run: ScenarioRun, scenario: CapacityScenario) -> dict[str, Any]:
 
 
 def _recommend(run: ScenarioRun, scenario: CapacityScenario) -> dict[str, Any]:
-    recommendation = recommend_staffing(scenario, run.targets)
-    staffed = scenario.with_staff(recommendation.staffing)
-    logs = [run_replication(staffed, replication) for replication in range(staffed.replications)]
+    with ReplicationPool(workers_for(scenario, planner_workers())) as pool:
+        recommendation = recommend_staffing(scenario, run.targets, pool=pool)
+        staffed = scenario.with_staff(recommendation.staffing)
+        logs = pool.run(staffed)
     return {
         "recommendation": recommendation.to_dict(),
         "result": aggregate(staffed, logs).to_dict(),

@@ -18,9 +18,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Argon2 is deliberately slow; tests hash many passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests that send through GOV.UK Notify point these at a fake Notify server of their own.
+NOTIFY_API_KEY = ""
+NOTIFY_BASE_URL = ""
+NOTIFY_TEMPLATE_ID = ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Real files on disk, as in production, in a folder of their own for the tests.
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "test-attachments")},
+    },
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 STATIC_ROOT = None  # type: ignore[assignment]  # served from the finders; collectstatic is for production

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from openmash.core.models import AttachmentFile
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -159,3 +161,19 @@ class StrategyAction(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class DiscussionAttachment(AttachmentFile):
+    """A file on a strategy discussion (issue 13, item 2): a police report, a health
+    chronology brought to it. Shared like its minutes, with the MASH and the agencies
+    invited, and no one else (openmash/strategy/rules.py)."""
+
+    discussion = models.ForeignKey(
+        StrategyDiscussion, on_delete=models.CASCADE, related_name="attachments"
+    )
+
+    class Meta(AttachmentFile.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"discussion attachment {self.pk}"

@@ -81,3 +81,7 @@ rules.add_perm("strategy.run_discussion", is_mash_manager)
 rules.add_perm("strategy.chair_discussion", is_mash_manager & chairs_it)
 # Marking an action done: a MASH manager, or whoever owns it, asked with the action.
 rules.add_perm("strategy.complete_action", is_mash_manager | owns_action)
+# Files on a discussion (issue 13, item 2), asked with the discussion: shared like its
+# minutes, so whoever may see the discussion (the MASH, an invited agency) may add one
+# and download them, and no one else.
+rules.add_perm("strategy.discussion_attachments", is_mash_decision_maker | is_invited)

@@ -4,6 +4,7 @@ own) and audited."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -17,6 +18,7 @@ from openmash.core.audit import Actor, audit_record, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.enquiries.models import Decision
 from openmash.strategy.models import (
+    DiscussionAttachment,
     DiscussionState,
     Invitation,
     StrategyAction,
@@ -144,6 +146,7 @@ class DiscussionRead:
     own_invitations: Sequence[Invitation]
     actions: Sequence[StrategyAction]
     children: Sequence[ContactPerson]
+    attachments: Sequence[DiscussionAttachment]
 
 
 def discussion_get_for(*, actor: Actor, discussion_id: int) -> DiscussionRead:
@@ -178,6 +181,18 @@ def discussion_get_for(*, actor: Actor, discussion_id: int) -> DiscussionRead:
         object_id=discussion.pk,
         contact_id=discussion.contact_id,
     )
+    # Its files are shared like its minutes: whoever sees the discussion sees them all.
+    attachments = list(
+        discussion.attachments.select_related("uploaded_by", "uploaded_by_agency").order_by(
+            "uploaded_at", "id"
+        )
+    )
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="strategy_attachment",
+        objects=[(each.pk, discussion.contact_id) for each in attachments],
+    )
     return DiscussionRead(
         discussion=discussion,
         sees_all=sees_all,
@@ -185,6 +200,7 @@ def discussion_get_for(*, actor: Actor, discussion_id: int) -> DiscussionRead:
         own_invitations=[each for each in invitations if each.agency_id == user.agency_id],
         actions=list(actions),
         children=children,
+        attachments=attachments,
     )
 
 
@@ -221,3 +237,27 @@ def invitable() -> tuple[list[Agency], list[User]]:
         .order_by("agency__name", "last_name", "first_name", "id")
     )
     return agencies, people
+
+
+def discussion_attachment_for_download(*, actor: Actor, public_id: UUID) -> DiscussionAttachment:
+    """A discussion's file, for the MASH or an invited agency: Http404 for no such file,
+    PermissionDenied for anyone else. Records the download."""
+    user = _require(actor, "strategy.view_discussions")
+    attachment = (
+        DiscussionAttachment.objects.select_related("discussion")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    if not user.has_perm("strategy.discussion_attachments", attachment.discussion):
+        raise PermissionDenied
+    audit_record(
+        actor=actor,
+        action=AuditAction.READ,
+        object_type="strategy_attachment",
+        object_id=attachment.pk,
+        contact_id=attachment.discussion.contact_id,
+        detail={"download": True, "sha256": attachment.sha256},
+    )
+    return attachment

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils import timezone
 from openmash.accounts.models import Agency, User
 from openmash.area.models import OutcomeKind
 from openmash.contacts.models import Contact
+from openmash.core.attachments import AttachmentRefused, discard, inspect_upload, store
 from openmash.core.audit import Actor, audit_record
 from openmash.core.errors import FieldErrors
 from openmash.core.models import AuditAction
@@ -28,6 +30,7 @@ from openmash.core.roles import AgencyType, Role
 from openmash.enquiries.models import Decision
 from openmash.strategy.models import (
     Attendance,
+    DiscussionAttachment,
     DiscussionOrigin,
     DiscussionOutcome,
     DiscussionState,
@@ -541,3 +544,58 @@ def action_complete(*, actor: Actor, action_id: int, now: datetime | None = None
     _changed(actor, discussion, "action done", obj=action)
     publish(EventKind.STRATEGY_ACTION_DONE, action)
     return action
+
+
+def discussion_attachment_add(
+    *, actor: Actor, discussion_id: int, upload: File | None
+) -> DiscussionAttachment:
+    """Attaches a file to the discussion (the MASH, or an invited agency), judged by its
+    content (openmash.core.attachments); stored, recorded and audited in one transaction,
+    the stored file removed again if it does not commit. Raises DiscussionInvalid (field
+    "attachment") for a missing or refused file."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            discussion = _locked(discussion_id)
+            user = _require(actor, "strategy.discussion_attachments", discussion)
+            if upload is None:
+                raise DiscussionInvalid({"attachment": "Select a file to attach"})
+            try:
+                inspected = inspect_upload(upload)
+            except AttachmentRefused as refused:
+                raise DiscussionInvalid({"attachment": str(refused)}) from refused
+            name = store(upload, inspected)
+            stored.append(name)
+            attachment = DiscussionAttachment.objects.create(
+                discussion=discussion,
+                stored_name=name,
+                filename=inspected.filename,
+                content_type=inspected.kind.content_type,
+                size=inspected.size,
+                sha256=inspected.sha256,
+                uploaded_by=user,
+                uploaded_by_agency_id=None if _sees_every(user) else user.agency_id,
+            )
+            # Never the file's name (it may name the child): its hash says which file.
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                object_type="strategy_attachment",
+                object_id=attachment.pk,
+                contact_id=discussion.contact_id,
+                detail={
+                    "discussion": discussion.pk,
+                    "content_type": inspected.kind.content_type,
+                    "size": inspected.size,
+                    "sha256": inspected.sha256,
+                },
+            )
+            return attachment
+    except BaseException:
+        for each in stored:
+            discard(each)
+        raise
+
+
+def _sees_every(user: User) -> bool:
+    return bool(user.has_perm("enquiries.view_all_findings"))

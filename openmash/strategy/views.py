@@ -6,20 +6,24 @@ openmash.strategy.services, refused as openmash.enquiries.views.refusals describ
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from openmash.accounts.models import User
+from openmash.core.attachments import download_response
 from openmash.core.audit import Actor
 from openmash.core.forms import GovukForm, SummaryError, error_summary
 from openmash.core.permissions import requires
+from openmash.core.presenters import AttachmentRow
 from openmash.core.roles import Role
+from openmash.enquiries.forms.attachments import AttachmentForm
 from openmash.enquiries.views.refusals import CONFLICT, Refusal, act, attempt
 from openmash.strategy import forms, services
 from openmash.strategy.models import StrategyDiscussion
@@ -27,6 +31,7 @@ from openmash.strategy.presenters import AwaitingRow, DiscussionPresenter
 from openmash.strategy.selectors import (
     DiscussionRead,
     contact_for_raising,
+    discussion_attachment_for_download,
     discussion_get_for,
     discussion_list_for,
     invitable,
@@ -105,8 +110,94 @@ def discussion_view(request: HttpRequest, discussion_id: int) -> HttpResponse:
                 for action in read.actions
                 if user.has_perm("strategy.complete_action", action)
             },
+            **_attachments_context(read),
         },
     )
+
+
+# --- Files -----------------------------------------------------------------------------
+
+
+def _attachment_rows(read: DiscussionRead) -> list[AttachmentRow]:
+    return [
+        AttachmentRow(each, reverse("strategy:attachment", kwargs={"public_id": each.public_id}))
+        for each in read.attachments
+    ]
+
+
+def _attachments_context(
+    read: DiscussionRead, form: AttachmentForm | None = None
+) -> dict[str, Any]:
+    return {
+        "attachments": _attachment_rows(read),
+        "attachment_form": form or AttachmentForm(),
+        "attachments_action": reverse(
+            "strategy:attachments", kwargs={"discussion_id": read.discussion.pk}
+        ),
+        "attachments_intro": (
+            "Files are shared like the minutes: with the MASH and the agencies invited."
+        ),
+        "attachments_shown": True,
+    }
+
+
+@requires("strategy.view_discussions")
+@GET_POST
+def attachments_view(request: HttpRequest, discussion_id: int) -> HttpResponse:
+    actor = Actor.from_request(request)
+    # Http404 for a discussion this agency is not invited to, as for one that does not exist.
+    read = discussion_get_for(actor=actor, discussion_id=discussion_id)
+    discussion = read.discussion
+    if not request.user.has_perm("strategy.discussion_attachments", discussion):
+        raise PermissionDenied
+    form = AttachmentForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+
+    def page(refusal: Refusal | None = None) -> HttpResponse:
+        summary = error_summary(form, form_href="#add-attachment")
+        if refusal is not None and refusal.reason:
+            summary.insert(0, SummaryError(refusal.reason, "#add-attachment"))
+        return render(
+            request,
+            "enquiries/attachments/attachments.html",
+            {
+                "caption": f"Strategy discussion, {discussion.contact.reference}",
+                "back": _back(discussion.pk),
+                "back_text": "Back to the strategy discussion",
+                "error_summary": summary,
+                **_attachments_context(read, form),
+            },
+            status=refusal.status if refusal is not None else 200,
+        )
+
+    if request.method == "GET":
+        return page()
+
+    def call() -> str:
+        attachment = services.discussion_attachment_add(
+            actor=actor, discussion_id=discussion.pk, upload=form.cleaned_data.get("attachment")
+        )
+        return f"{attachment.filename} attached"
+
+    return _run(request, call, form=form, refused=page, done=_back(discussion.pk) + "#attachments")
+
+
+@requires("strategy.view_discussions")
+@require_http_methods(["GET"])
+def attachment_download_view(request: HttpRequest, public_id: UUID) -> FileResponse:
+    attachment = discussion_attachment_for_download(
+        actor=Actor.from_request(request), public_id=public_id
+    )
+    try:
+        return download_response(
+            stored_name=attachment.stored_name,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+        )
+    except FileNotFoundError as missing:
+        raise Http404 from missing
 
 
 def _form_page(

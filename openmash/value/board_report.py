@@ -32,6 +32,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from openmash.area.calendar import LONDON
 from openmash.area.models import Outcome, OutcomeKind, RagLevel
+from openmash.core.proportions import NOT_ENOUGH
 from openmash.metrics.charts import Chart, ChartKind, ChartSeries, chart_for, chart_svg
 from openmash.metrics.charts.model import BLUE, COLOURS
 from openmash.metrics.evaluation import (
@@ -41,7 +42,6 @@ from openmash.metrics.evaluation import (
     PeriodFigure,
     before_after_compare,
     difference_text,
-    figure_text,
 )
 from openmash.metrics.figures import (
     Breakdown,
@@ -53,7 +53,7 @@ from openmash.metrics.figures import (
 )
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators import INDICATORS, indicators_compute
-from openmash.metrics.numbers import NO_FIGURE, hours, one_place, percent, signed, whole
+from openmash.metrics.numbers import NO_FIGURE, hours, one_place, share, signed, whole
 from openmash.metrics.presenters import Cell, Table
 from openmash.metrics.suppression import (
     SMALLEST_SHOWN,
@@ -257,7 +257,7 @@ def count_headline(key: str, label: str, now: int, before: int) -> Headline:
     else:
         change = signed(whole(now - before))
         if before:
-            change += f" ({_signed(100 * (now - before) / before)}%)"
+            change += f" ({_signed(100 * (now - before) / before)}% of {whole(before)})"
     return Headline(key, label, _count(now), _count(before), change, "not worked out", NO_FIGURE)
 
 
@@ -285,11 +285,16 @@ def compared_headline(
     kind = comparison.measure.kind
     now_hidden = withheld[0] or _withheld(comparison.after, kind, contacts[0])
     before_hidden = withheld[1] or _withheld(comparison.before, kind, contacts[1])
-    now = SUPPRESSED if now_hidden else figure_text(kind, comparison.after.value)
-    before = SUPPRESSED if before_hidden else figure_text(kind, comparison.before.value)
+    # A share with its count (not enough to say below the minimum sample).
+    now = SUPPRESSED if now_hidden else comparison.counted(comparison.after)
+    before = SUPPRESSED if before_hidden else comparison.counted(comparison.before)
     if now_hidden or before_hidden:
         return Headline(key, label, now, before, SUPPRESSED, SUPPRESSED, SUPPRESSED)
-    change = difference_text(kind, comparison.difference)
+    if comparison.too_few:
+        return Headline(key, label, now, before, NOT_ENOUGH, NOT_ENOUGH, NO_FIGURE)
+    # The change between the figures as shown (13.6 to 12.5 is -1.1, not a -1.0 from the
+    # unrounded figures); the interval is of the exact difference.
+    change = comparison.shown_change
     interval, verdict = NO_FIGURE, NO_FIGURE
     if comparison.low is not None and comparison.high is not None:
         interval = (
@@ -326,13 +331,6 @@ BY_RAG = {
 }
 
 
-def _with_counts(text: str, figure: PeriodFigure) -> str:
-    """A share as published, with what it is of: "5.1% (2 of 39)"; withheld stays so."""
-    if text in (SUPPRESSED, NO_FIGURE) or figure.numerator is None:
-        return text
-    return f"{text} ({whole(figure.numerator)} of {whole(figure.count)})"
-
-
 def by_rag_headlines(
     key: str,
     measure: str,
@@ -352,14 +350,8 @@ def by_rag_headlines(
         row = compared_headline(
             f"{key}_{level.code}", BY_RAG[key].format(rag=level.label), comparison, contacts
         )
-        rows.append(
-            replace(
-                row,
-                now=_with_counts(row.now, comparison.after),
-                before=_with_counts(row.before, comparison.before),
-                rag=level.label,
-            )
-        )
+        # compared_headline gives each share with its count ("5.1% (2 of 39)").
+        rows.append(replace(row, rag=level.label))
     return rows
 
 
@@ -411,22 +403,29 @@ def _contacts_chart(month: Month, now: Series, before: Series) -> ReportChart:
             tuple(NO_FIGURE if value is None else _shown_text(value) for value in values),
         )
 
+    drawn = [series("this_year", month.label, BLUE, this_year)]
+    summary = (
+        f"{_shown_text(this_total)} contacts were received in {month.label}, "
+        f"{_shown_text(last_total)} in {month.last_year.label}."
+    )
+    if before.total:
+        drawn.append(series("last_year", month.last_year.label, GREY, last_year))
+    else:
+        # No records is not a month of no contacts: no flat line at zero for it.
+        summary = (
+            f"{_shown_text(this_total)} contacts were received in {month.label}. None were "
+            f"recorded in {month.last_year.label}, so no line is drawn for it."
+        )
     chart = Chart(
         key="board_contacts_per_day",
         kind=ChartKind.LINE,
         title="Contacts received each day of the month",
-        summary=(
-            f"{_shown_text(this_total)} contacts were received in {month.label}, "
-            f"{_shown_text(last_total)} in {month.last_year.label}."
-        ),
+        summary=summary,
         category_heading="Day of the month",
         value_heading="Contacts received",
         categories=tuple(str(day.day) for day in days),
         ticks=tuple(str(day.day) for day in days),
-        series=(
-            series("this_year", month.label, BLUE, this_year),
-            series("last_year", month.last_year.label, GREY, last_year),
-        ),
+        series=tuple(drawn),
         suppressed=True,
     )
     return _report_chart(chart)
@@ -580,7 +579,7 @@ def _outcome_summary(figure: Breakdown, shown: Mapping[str, int | str]) -> str:
         return "Too few decided contacts to show without a small count."
 
     def part(row: CountRow) -> str:
-        return f"{row.label} ({whole(row.count)}, {percent(row.count / figure.total)})"
+        return f"{row.label}: {share(row.count, figure.total)}"
 
     sentence = f"The most common outcome was {part(ranked[0])}"
     if len(ranked) > 1:
@@ -645,7 +644,10 @@ def _outcome_table(
         value = shown.outcomes[code]
         if value == SUPPRESSED:
             return SUPPRESSED, SUPPRESSED
-        return whole(int(value)), percent(int(value) / figure.total if figure.total else None)
+        # A share says what it is of; where the total is withheld, so is the share.
+        if shown.decided == SUPPRESSED:
+            return whole(int(value)), SUPPRESSED
+        return whole(int(value)), share(int(value), figure.total)
 
     body = tuple(
         (
@@ -663,7 +665,10 @@ def _outcome_table(
         *(
             Cell(text, numeric=True)
             for figure, shown in zip((now, before), published, strict=True)
-            for text in (_shown_text(shown.decided), percent(1.0 if figure.total else None))
+            for text in (
+                _shown_text(shown.decided),
+                SUPPRESSED if shown.decided == SUPPRESSED else share(figure.total, figure.total),
+            )
         ),
     )
     return Table(

@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from openmash.core.roles import AgencyType, Role
 from openmash.core.time_text import day_text
-from openmash.metrics.presenters import NO_FIGURE, Cell, Table, percent, whole
+from openmash.metrics.numbers import percent, plural
+from openmash.metrics.presenters import NO_FIGURE, Cell, Table, whole
 from openmash.metrics.suppression import SUPPRESSED, is_small, suppress_counts
 from openmash.value.costing import (
     DEFINITIONS,
@@ -80,6 +81,22 @@ class Definition:
     text: str
 
 
+def _cost_share(part: Decimal, of: Decimal) -> str:
+    """A share of the cost with what it is of: "18.5% (£8,157 of £44,068)"."""
+    value = share(part, of)
+    if value is None:
+        return NO_FIGURE
+    return f"{percent(value)} ({pounds(part, pence=False)} of {pounds(of, pence=False)})"
+
+
+def _hours_share(part: Decimal, of: Decimal) -> str:
+    """A share of the hours with what it is of: "19.0% (239.3 of 1,262.9 hours)"."""
+    value = share(part, of)
+    if value is None:
+        return NO_FIGURE
+    return f"{percent(value)} ({hours(part)} of {hours(of)} hours)"
+
+
 def _stage_table(vfm: ValueForMoney, suppress: bool) -> Table:
     withheld = _withheld({line.key: line.items for line in vfm.stages}, suppress)
 
@@ -92,7 +109,7 @@ def _stage_table(vfm: ValueForMoney, suppress: bool) -> Table:
                 whole(line.items),
                 hours(line.hours),
                 pounds(line.cost, pence=False),
-                percent(share(line.cost, vfm.cost)),
+                _cost_share(line.cost, vfm.cost),
             ),
         )
 
@@ -114,7 +131,7 @@ def _total_cells(vfm: ValueForMoney, suppress: bool) -> tuple[Cell, ...]:
             whole(vfm.items),
             hours(vfm.hours),
             pounds(vfm.cost, pence=False),
-            percent(1.0 if vfm.cost else None),
+            _cost_share(vfm.cost, vfm.cost),
         ),
     )
 
@@ -130,9 +147,9 @@ def agency_table(vfm: ValueForMoney, *, suppress: bool = False) -> Table:
             *_numbers(
                 whole(line.items),
                 hours(line.hours),
-                percent(share(line.hours, vfm.hours)),
+                _hours_share(line.hours, vfm.hours),
                 pounds(line.cost, pence=False),
-                percent(share(line.cost, vfm.cost)),
+                _cost_share(line.cost, vfm.cost),
             ),
         )
 
@@ -144,9 +161,9 @@ def agency_table(vfm: ValueForMoney, *, suppress: bool = False) -> Table:
             *_numbers(
                 whole(vfm.items),
                 hours(vfm.hours),
-                percent(1.0 if vfm.hours else None),
+                _hours_share(vfm.hours, vfm.hours),
                 pounds(vfm.cost, pence=False),
-                percent(1.0 if vfm.cost else None),
+                _cost_share(vfm.cost, vfm.cost),
             ),
         )
     return Table(
@@ -236,7 +253,8 @@ def unit_cost_table(vfm: ValueForMoney, *, suppress: bool = False) -> Table:
                 Cell("Cost per contact"),
                 *_numbers(
                     cost(vfm.cost_per_contact, vfm.contacts_received),
-                    f"{count(vfm.contacts_received)} contacts received",
+                    f"{count(vfm.contacts_received)} "
+                    f"{'contact' if vfm.contacts_received == 1 else 'contacts'} received",
                 ),
             ),
             (
@@ -356,7 +374,7 @@ def tiles(vfm: ValueForMoney) -> list[Tile]:
             "cost_per_contact",
             "Cost per contact",
             pounds(vfm.cost_per_contact),
-            f"over {whole(vfm.contacts_received)} contacts received",
+            f"over {plural(vfm.contacts_received, 'contact')} received",
         ),
         Tile(
             "cost_per_decision",

@@ -29,10 +29,16 @@ from openmash.accounts.models import Agency
 from openmash.area.calendar import LONDON
 from openmash.area.models import Outcome
 from openmash.enquiries.models import AgencyCheck, CheckState, Decision, HandOn, RagRating
-from openmash.metrics.cohort import contacts_filtered, with_first_rating, with_screening_started
+from openmash.metrics.cohort import (
+    contacts_filtered,
+    decision_at,
+    with_first_rating,
+    with_screening_started,
+)
 from openmash.metrics.filters import MetricFilter
-from openmash.metrics.indicators.outcomes import decided_by_outcome
+from openmash.metrics.indicators.outcomes import contacts_decided_by_outcome
 from openmash.metrics.indicators.volume import contacts_received_count
+from openmash.metrics.models import ContactFact
 from openmash.value.costing import (
     AgencyInfo,
     OutcomeInfo,
@@ -92,20 +98,22 @@ def _segment(moment: str, rates: Rates) -> Expression:
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
-def _outcome_if_in_cohort(f: MetricFilter, contact: str, received_at: str) -> Expression:
+def _outcome_if_in_cohort(f: MetricFilter, contact: str, received_at: str) -> Expression | Subquery:
     """The outcome in force at the end of the period of a contact received in the period
     (the cohort of openmash.metrics); null for a contact received before it or not yet
     decided."""
-    latest = Decision.objects.filter(contact=OuterRef(contact), decided_at__lt=f.as_at).order_by(
-        "-decided_at", "-id"
+    if contact == "pk":  # the contacts' facts themselves
+        return Case(
+            When(**{f"{received_at}__gte": f.starts_at}, then=decision_at(f, "outcome_id")),
+            default=Value(None),
+            output_field=IntegerField(),
+        )
+    in_cohort = (
+        ContactFact.objects.filter(pk=OuterRef(contact), received_at__gte=f.starts_at)
+        .annotate(m_outcome=decision_at(f, "outcome_id"))
+        .values("m_outcome")
     )
-    return Case(
-        When(
-            **{f"{received_at}__gte": f.starts_at}, then=Subquery(latest.values("outcome_id")[:1])
-        ),
-        default=Value(None),
-        output_field=IntegerField(),
-    )
+    return Subquery(in_cohort[:1], output_field=IntegerField())
 
 
 def _counted(
@@ -146,9 +154,6 @@ def work_counts(f: MetricFilter, rates: Rates) -> list[WorkCount]:
     cohort outcome: five queries, however much work there is."""
     # Screening: as the Performance page's time to screening, and by the screener who
     # started it (whoever took the contact, or its first rater if that came first).
-    first_rater = RagRating.objects.filter(contact=OuterRef("pk"), set_at__lt=f.as_at).order_by(
-        "set_at", "id"
-    )
     taken_first = Q(assigned_at__isnull=False, assigned_at__lt=f.as_at) & (
         Q(m_rated__isnull=True) | Q(assigned_at__lt=F("m_rated"))
     )
@@ -157,7 +162,7 @@ def work_counts(f: MetricFilter, rates: Rates) -> list[WorkCount]:
     )
     screener_agency = Case(
         When(taken_first, then=F("assigned_to__agency_id")),
-        default=Subquery(first_rater.values("set_by__agency_id")[:1]),
+        default=F("first_rated_by__agency_id"),
         output_field=IntegerField(),
     )
     return [
@@ -247,7 +252,7 @@ def value_for_money_compute(f: MetricFilter) -> ValueForMoney:
         rates=rates,
         agencies=agencies,
         outcomes=outcomes,
-        decided=decided_by_outcome(period),
+        decided=contacts_decided_by_outcome(period),
         contacts_received=contacts_received_count(period).value,
         decisions=decisions_made(period),
     )

@@ -209,3 +209,18 @@ def test_a_working_deadline_always_falls_inside_working_hours(
     end = HUB.add(start, hours, WORKING).astimezone(LONDON)
     assert HUB.is_working_day(end.date())
     assert time(9, 0) < end.time() <= time(17, 0)
+
+
+def test_it_says_whether_the_hub_is_open_and_when_it_next_opens() -> None:
+    calendar = WorkingCalendar(
+        opens=time(9, 0), closes=time(17, 0), weekdays=frozenset(range(5)), bank_holidays=set()
+    )
+    saturday = datetime(2026, 12, 5, 6, 13, tzinfo=LONDON)
+    assert not calendar.is_open(saturday)
+    assert calendar.next_opening(saturday) == datetime(2026, 12, 7, 9, 0, tzinfo=LONDON)
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=LONDON)
+    assert calendar.is_open(monday)
+    assert calendar.next_opening(monday) == monday
+    evening = datetime(2026, 12, 7, 17, 0, tzinfo=LONDON)
+    assert not calendar.is_open(evening)
+    assert calendar.next_opening(evening) == datetime(2026, 12, 8, 9, 0, tzinfo=LONDON)

@@ -9,9 +9,11 @@ from datetime import date, timedelta
 import pytest
 
 from openmash.capacity.engine import (
+    ReplicationPool,
     complement,
     merge_intervals,
     run_replication,
+    run_replications,
     simulate,
 )
 from openmash.capacity.results import Estimate, quantile, t_quantile_975
@@ -110,6 +112,44 @@ def test_it_gives_the_same_result_for_the_same_seed() -> None:
 
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
     assert other.to_dict() != first
+
+
+def test_it_gives_the_same_answer_on_one_core_or_two() -> None:
+    # Each replication draws from its own streams, so which process runs it changes nothing.
+    scenario = county_mash(horizon_days=21, warm_up_days=3, replications=5)
+
+    one = simulate(scenario, workers=1).to_dict()
+    with ReplicationPool(2) as pool:
+        assert pool.parallel
+        two = simulate(scenario, pool=pool).to_dict()
+        done: list[int] = []
+        some = pool.run(scenario, [3, 1], on_done=done.append)
+
+    assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
+    # Any replications, in the order asked, each the same as when run alone.
+    assert [log.replication for log in some] == [3, 1]
+    assert some[0].contacts == run_replication(scenario, 3).contacts
+    assert sorted(done) == [1, 2]
+
+
+def test_it_runs_in_one_process_when_it_may_not_start_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = county_mash(horizon_days=10, warm_up_days=2, replications=3)
+    monkeypatch.setenv("OPENMASH_CAPACITY_WORKERS", "1")
+    assert not ReplicationPool().parallel
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr("openmash.capacity.engine.ProcessPoolExecutor", refuse)
+    pool = ReplicationPool(2)
+    logs = pool.run(scenario)
+
+    assert not pool.parallel
+    assert [log.contacts for log in logs] == [
+        log.contacts for log in run_replications(scenario, workers=1)
+    ]
 
 
 def test_it_gives_the_same_contacts_whatever_the_staffing() -> None:

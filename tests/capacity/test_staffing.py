@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from pyworkforce.queuing import ErlangC
 
-from openmash.capacity.engine import simulate
+from openmash.capacity.engine import ReplicationPool, simulate
 from openmash.capacity.scenario import (
     Arrivals,
     Exponential,
@@ -22,6 +22,7 @@ from openmash.capacity.staffing import (
     fewest_to_keep_up,
     recommend_staffing,
 )
+from openmash.demo.capacity_examples import WORKED_EXAMPLE_TARGETS, county_mash
 from tests.capacity.test_erlang_validation import mmc_scenario
 
 
@@ -166,9 +167,16 @@ def test_it_says_when_people_cannot_meet_the_targets() -> None:
 
     assert not recommendation.met
     (reason,) = recommendation.explanation
-    assert reason.startswith("The targets cannot be met by adding people: even with screeners ")
-    assert "of red contacts would breach" in reason
+    assert reason.startswith(
+        "The target for red contacts (95% decided within timescale) cannot be met with any "
+        "staffing tried: the best was "
+    )
+    assert "(staffings tried: screeners " in reason and " to " in reason
     assert "wait for the rota rather than for people, most at screeners" in reason
+    (unmet,) = recommendation.unmet
+    assert unmet.best < 0.95 and unmet.rota_stage == "screeners"
+    # Searched beyond ample staff before saying so: ample, then twice that.
+    assert recommendation.evaluations == 2
 
 
 @pytest.mark.parametrize(
@@ -193,3 +201,58 @@ def test_its_percentages_never_read_as_equal_when_the_shares_differ() -> None:
     assert _percents(0.1003, 0.10) == ("10.03%", "10.00%")
     assert _percents(0.10004, 0.10) == ("just over 10%", "10%")
     assert _percents(0.10, 0.10) == ("10%", "10%")
+
+
+def test_it_finds_a_staffing_for_the_worked_examples_targets() -> None:
+    # The worked example as the planner offers it, with the targets its form offers first.
+    scenario = county_mash()
+
+    with ReplicationPool(2) as pool:
+        recommendation = recommend_staffing(scenario, WORKED_EXAMPLE_TARGETS, pool=pool)
+
+    assert recommendation.met, recommendation.explanation
+    assert not recommendation.unmet
+    assert recommendation.explanation[0].startswith("Recommended: screeners ")
+    for rating, share in WORKED_EXAMPLE_TARGETS.items():
+        assert recommendation.achieved[rating] >= share
+    # Confirmed on every replication, checked afresh.
+    again = simulate(scenario.with_staff(recommendation.staffing), workers=1)
+    assert all(again.within_timescale(r) >= share for r, share in WORKED_EXAMPLE_TARGETS.items())
+    # Quick looks were reused, not repeated: fewer replications than staffings x all of them.
+    assert recommendation.replications_simulated < recommendation.evaluations * 10
+
+
+def test_it_says_which_of_the_worked_examples_targets_cannot_be_met_and_why() -> None:
+    # 95% of reds in 4 hours is out of reach: about 7% of reds' work alone takes longer.
+    # 90% of ambers in 24 hours too: those arriving from Friday afternoon wait for Monday.
+    recommendation = recommend_staffing(
+        county_mash(), {"red": 0.95, "amber": 0.9}, pool=ReplicationPool(1)
+    )
+
+    assert not recommendation.met
+    red, amber = recommendation.explanation
+    assert red.startswith(
+        "The target for red contacts (95% decided within timescale) cannot be met with any "
+        "staffing tried: the best was 9"
+    )
+    assert "(staffings tried: screeners 6 to 12, police 5 to 10, health 5 to 10, " in red
+    assert "of red contacts the work alone (screening, the slowest check asked and the " in red
+    assert "however many people there are" in red
+    assert amber.startswith("The target for amber contacts (90% decided within timescale)")
+    assert "They wait for the rota rather than for people, most at screeners" in amber
+    unmet = {item.target.rating: item for item in recommendation.unmet}
+    assert unmet["red"].best < 0.95 and unmet["amber"].best < 0.9
+    assert unmet["red"].work_alone is not None and unmet["red"].work_alone > 0.05
+
+
+def test_when_some_targets_can_be_met_it_gives_the_fewest_staff_for_those() -> None:
+    recommendation = recommend_staffing(
+        county_mash(replications=4), {"red": 0.95, "green": 0.9}, pool=ReplicationPool(1)
+    )
+
+    assert not recommendation.met
+    assert [item.target.rating for item in recommendation.unmet] == ["red"]
+    assert recommendation.explanation[1].startswith(
+        "The smallest staffing that meets the other targets: screeners "
+    )
+    assert recommendation.achieved["green"] >= 0.9

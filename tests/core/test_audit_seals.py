@@ -614,5 +614,5 @@ def test_the_navigation_offers_audit_integrity_to_auditors_only(
 ) -> None:
     link = f'href="{reverse("core:audit-integrity")}"'
     for name, user in personas.items():
-        page = signed_in(user).get(reverse("core:home")).content.decode()
+        page = signed_in(user).get(reverse("home:home")).content.decode()
         assert (link in page) == (name == "auditor"), name

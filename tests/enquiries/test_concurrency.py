@@ -17,7 +17,10 @@ from openmash.accounts.models import User
 from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
-from openmash.enquiries.models import Decision, HandOn
+from openmash.core.models import AuditEvent
+from openmash.core.roles import Role
+from openmash.enquiries.models import AgencyCheck, Decision, HandOn, Message, MessageKind
+from openmash.enquiries.services.allocation import AllocationChanged, check_assign
 from openmash.enquiries.services.decisions import DecisionInput, decision_record
 from openmash.enquiries.services.guards import ContactAlreadyTaken
 from openmash.enquiries.services.screening import contact_take, enquiry_open
@@ -151,3 +154,39 @@ def test_two_screeners_taking_a_contact_at_once_give_one_assignment(
     new_contact.refresh_from_db()
     assert new_contact.assigned_to == winner
     assert new_contact.state == ContactState.SCREENING
+
+
+def test_two_managers_allocating_a_check_at_once_leave_it_with_one_researcher(
+    contact_with_checks: Contact,
+    manager: User,
+    second_manager: User,
+    researchers: dict[str, User],
+    make_user: Callable[..., User],
+) -> None:
+    """Both saw the police check unassigned and chose a different researcher: the
+    conditional update lets exactly one move through (issue 13, item 4)."""
+    check = AgencyCheck.objects.get(contact=contact_with_checks, agency__slug="police")
+    other = make_user("pc_other", Role.AGENCY_RESEARCHER, "police")
+
+    def allocate(by: User, to: User) -> Callable[[], Any]:
+        return lambda: check_assign(
+            actor=Actor(user=by), check_id=check.pk, worker_id=to.pk, reason="Busy", seen=None
+        )
+
+    results = at_the_same_moment(
+        allocate(manager, researchers["police"]), allocate(second_manager, other)
+    )
+
+    moved = [result for result in results if isinstance(result, AgencyCheck)]
+    refused = [result for result in results if isinstance(result, AllocationChanged)]
+    assert len(moved) == 1, results
+    assert len(refused) == 1, results
+    check.refresh_from_db()
+    assert check.assigned_to == moved[0].assigned_to
+    assert (
+        AuditEvent.objects.filter(object_type="agency_check", object_id=str(check.pk))
+        .filter(detail__change__in=["assigned", "transferred"])
+        .count()
+        == 1
+    )
+    assert Message.objects.filter(kind=MessageKind.ALLOCATED).count() == 1

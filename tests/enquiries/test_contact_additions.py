@@ -1,5 +1,7 @@
 """The referrer adds information to their own open contact (issue 13, item 3)."""
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,7 +26,9 @@ from openmash.enquiries.services.additions import (
     AdditionInvalid,
     ContactNotOpen,
     contact_add_information,
+    contact_additions_mark_seen,
 )
+from openmash.enquiries.services.screening import contact_take
 from tests.conftest import signed_in
 from tests.factories import a_submission
 
@@ -203,7 +207,16 @@ def screening_url(contact: Contact) -> str:
     return reverse("enquiries:screening", kwargs={"reference": contact.reference})
 
 
-def test_the_screener_sees_it_new_once_then_not(
+def read_url(contact: Contact) -> str:
+    return reverse("enquiries:screening-additions-read", kwargs={"reference": contact.reference})
+
+
+def shown_ids(page: str) -> list[int]:
+    """The ids the "Mark as read" form posts: the additions the page showed as new."""
+    return [int(pk) for pk in re.findall(r'name="shown" value="(\d+)"', page)]
+
+
+def test_the_screener_sees_it_new_until_they_mark_it_read(
     school_referrer: User, school_contact: Contact, screener: User
 ) -> None:
     add(school_referrer, school_contact, "Mum called back.")
@@ -213,12 +226,120 @@ def test_the_screener_sees_it_new_once_then_not(
     page = client.get(screening_url(school_contact)).content.decode()
     assert "Mum called back." in page
     assert 'data-testid="addition-new"' in page
-    assert ContactAddition.objects.get().seen_by == screener
+    assert "Mark as read" in page
+    # Opening the page (a read) writes nothing: it is still new the second time.
+    assert ContactAddition.objects.get().seen_at is None
+    page = client.get(screening_url(school_contact)).content.decode()
+    assert 'data-testid="addition-new"' in page
+    assert shown_ids(page) == [ContactAddition.objects.get().pk]
+
+    response = client.post(read_url(school_contact), {"shown": shown_ids(page)})
+
+    assert response.status_code == 302
+    addition = ContactAddition.objects.get()
+    assert addition.seen_by == screener
+    assert addition.seen_at is not None
+    assert AuditEvent.objects.filter(
+        contact_id=school_contact.pk, detail__change="additions_marked_read"
+    ).exists()
     page = client.get(screening_url(school_contact)).content.decode()
     assert "Mum called back." in page
     assert 'data-testid="addition-new"' not in page
+    assert "Mark as read" not in page
     queue = client.get(reverse("enquiries:screening-queue")).content.decode()
     assert 'data-testid="new-information-tag"' not in queue
+
+
+def test_mark_as_read_leaves_new_what_the_referrer_added_after_the_page_opened(
+    school_referrer: User, school_contact: Contact, screener: User
+) -> None:
+    # The screener opens the page and sees A1; the referrer then adds A2 (an escalation)
+    # before the screener presses "Mark as read".
+    first = add(school_referrer, school_contact, "Mum called back.").addition
+    client = signed_in(screener)
+    page = client.get(screening_url(school_contact)).content.decode()
+    assert shown_ids(page) == [first.pk]
+    second = add(school_referrer, school_contact, "He has now said he will hurt her.").addition
+
+    response = client.post(read_url(school_contact), {"shown": shown_ids(page)}, follow=True)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.seen_by == screener
+    assert second.seen_at is None
+    assert second.seen_by is None
+    event = AuditEvent.objects.get(
+        contact_id=school_contact.pk, detail__change="additions_marked_read"
+    )
+    assert event.detail["additions"] == [first.pk]
+    page = response.content.decode()
+    assert 'data-testid="important-banner"' in page
+    assert "The referrer added more information after you opened this page." in page
+    assert "marked as read" in page
+    # A2 is still new on the page and in the queue, and the form now offers it.
+    assert page.count('data-testid="addition-new"') == 1
+    assert shown_ids(page) == [second.pk]
+    queue = client.get(reverse("enquiries:screening-queue")).content.decode()
+    assert 'data-testid="new-information-tag"' in queue
+
+
+def test_the_service_marks_only_what_was_shown_and_only_on_this_contact(
+    school_referrer: User, school_contact: Contact, screener: User
+) -> None:
+    other_contact, _ = contact_create(submission=a_submission(), actor=Actor(user=school_referrer))
+    elsewhere = add(school_referrer, other_contact, "On another contact.").addition
+    first = add(school_referrer, school_contact, "Mum called back.").addition
+    second = add(school_referrer, school_contact, "And again.").addition
+
+    result = contact_additions_mark_seen(
+        actor=Actor(user=screener),
+        contact_id=school_contact.pk,
+        shown=[first.pk, elsewhere.pk],
+    )
+
+    assert (result.marked, result.newer) == (1, 1)
+    assert ContactAddition.objects.get(pk=first.pk).seen_at is not None
+    assert ContactAddition.objects.get(pk=second.pk).seen_at is None
+    assert ContactAddition.objects.get(pk=elsewhere.pk).seen_at is None
+    # Marking again what is already read changes nothing and is not audited again.
+    again = contact_additions_mark_seen(
+        actor=Actor(user=screener), contact_id=school_contact.pk, shown=[first.pk]
+    )
+    assert (again.marked, again.newer) == (0, 1)
+    assert AuditEvent.objects.filter(detail__change="additions_marked_read").count() == 1
+
+
+def test_a_post_without_ids_marks_nothing_and_says_what_is_new(
+    school_referrer: User, school_contact: Contact, screener: User
+) -> None:
+    add(school_referrer, school_contact, "Mum called back.")
+    client = signed_in(screener)
+
+    response = client.post(read_url(school_contact), {"shown": ["x", ""]}, follow=True)
+
+    assert response.status_code == 200
+    assert ContactAddition.objects.get().seen_at is None
+    page = response.content.decode()
+    assert 'data-testid="important-banner"' in page
+    assert "There was no new information to mark as read." in page
+
+
+def test_another_screener_may_not_mark_read_what_the_screener_of_the_contact_has_not_read(
+    school_referrer: User,
+    school_contact: Contact,
+    screener: User,
+    make_user: Callable[..., User],
+) -> None:
+    contact_take(actor=Actor(user=screener), contact_id=school_contact.pk)
+    add(school_referrer, school_contact, "Mum called back.")
+    other = make_user("other_screener", Role.SCREENER)
+    client = signed_in(other)
+    assert "Mark as read" not in client.get(screening_url(school_contact)).content.decode()
+
+    response = client.post(read_url(school_contact))
+
+    assert response.status_code == 403
+    assert ContactAddition.objects.get().seen_at is None
 
 
 def test_the_queue_asks_no_more_queries_for_more_contacts_with_new_information(

@@ -283,3 +283,52 @@ def test_the_queue_costs_the_same_queries_for_1_and_5_hand_ons(
     with django_assert_max_num_queries(len(few)):
         response = client.get(url)
     assert len(re.findall(r"/mash/hand-ons/\d+/", html(response))) == 6
+
+
+def test_the_waiting_cases_come_a_page_at_a_time_oldest_first(
+    school_referrer: User,
+    screener: User,
+    manager: User,
+    early_help_coordinator: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("openmash.enquiries.selectors.decisions.HAND_ONS_PER_PAGE", 2)
+    monkeypatch.setattr("openmash.enquiries.views.hand_ons.HAND_ONS_PER_PAGE", 2)
+    oldest_first = [
+        decided_contact(school_referrer, screener, manager, STEP_DOWN_INPUT) for _ in range(5)
+    ]
+    client = signed_in(early_help_coordinator)
+
+    def listed(page: str) -> list[int]:
+        waiting = page.split("Recently answered")[0]
+        shown = [int(pk) for pk in re.findall(r"/mash/hand-ons/(\d+)/", waiting)]
+        return list(dict.fromkeys(shown))
+
+    def link(page: str, rel: str) -> str | None:
+        found = re.search(rf'href="(\?[^"]*)" rel="{rel}"', page)
+        return found.group(1).replace("&amp;", "&") if found else None
+
+    url = reverse("enquiries:hand-on-queue")
+    first = html(client.get(url))
+    assert "5 cases waiting, 2 a page, the longest waiting first." in first
+    assert listed(first) == [hand_on.pk for hand_on in oldest_first[:2]]
+    assert link(first, "prev") is None
+
+    second = html(client.get(url + str(link(first, "next"))))
+    assert listed(second) == [hand_on.pk for hand_on in oldest_first[2:4]]
+    third = html(client.get(url + str(link(second, "next"))))
+    assert listed(third) == [oldest_first[4].pk]
+    assert link(third, "next") is None
+
+    back = html(client.get(url + str(link(third, "prev"))))
+    assert listed(back) == [hand_on.pk for hand_on in oldest_first[2:4]]
+
+
+def test_a_mistyped_page_link_shows_the_first_page(
+    early_help_hand_on: HandOn, early_help_coordinator: User
+) -> None:
+    response = signed_in(early_help_coordinator).get(
+        reverse("enquiries:hand-on-queue"), {"after": "not-a-cursor"}
+    )
+    assert response.status_code == 200
+    assert hand_on_url(early_help_hand_on) in html(response)

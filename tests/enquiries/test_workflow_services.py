@@ -81,8 +81,13 @@ def test_it_takes_a_contact_from_received_to_handed_on(
     assert hand_on.state == HandOnState.ACCEPTED
     feedback = Message.objects.get(contact=contact, kind="outcome_feedback")
     assert feedback.to_email == contact.referrer_email
-    assert [email.subject for email in mail.outbox] == [feedback.subject]
-    assert "Step down to early help" in mail.outbox[0].body
+    to_referrer = [email for email in mail.outbox if email.to == [contact.referrer_email]]
+    assert [email.subject for email in to_referrer] == [feedback.subject]
+    assert "Step down to early help" in to_referrer[0].body
+    # The early help team was told of the hand-on.
+    assert [email.to for email in mail.outbox if "handed on to early help" in email.subject] == [
+        [early_help_coordinator.email]
+    ]
 
 
 def test_it_refuses_a_decision_while_checks_are_outstanding(

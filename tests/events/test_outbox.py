@@ -66,7 +66,12 @@ def test_a_decision_publishes_to_the_receiving_team_and_the_referrers_agency(
         "next_steps",
         "amended",
         "decided_at",
+        "child_outcomes",
     }
+    # Each child's outcome (ADR 0022), with the names the referrer gave and nothing else.
+    [child] = outcome["child_outcomes"]
+    assert set(child) == {"person_id", "given_names", "family_name", "outcome", "next_steps"}
+    assert child["outcome"]["code"] == "early_help"
     assert outcome["contact_reference"] == hand_on.contact.reference
     sequences = list(Event.objects.values_list("sequence", flat=True))
     assert sequences == [1, 2, 3]

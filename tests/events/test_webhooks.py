@@ -44,6 +44,8 @@ HAND_ON_FIELDS = {
     "summary",
 }
 CHILD_FIELDS = {"person_id", "given_names", "family_name", "date_of_birth", "nhs_number", "address"}
+# With each child, their own outcome in the decision (ADR 0022).
+CHILD_OUTCOME_FIELDS = {"level_of_need", "outcome", "receiving_team"}
 
 
 def feed(client: Client, after: int = 0, limit: int = 100) -> dict[str, Any]:
@@ -110,7 +112,8 @@ def test_the_hand_on_arrives_signed_with_exactly_what_early_help_may_see(
     }
     # The child only (not the parent), with the details early help needs to find them.
     [child] = data["children"]
-    assert set(child) == CHILD_FIELDS
+    assert set(child) == CHILD_FIELDS | CHILD_OUTCOME_FIELDS
+    assert child["outcome"]["code"] == "early_help"
     person = hand_on.contact.people.get(position=child_position(hand_on, child["person_id"]))
     assert (child["given_names"], child["family_name"]) == ("Amy", "Smith")
     assert child["date_of_birth"] == person.date_of_birth.isoformat()
@@ -124,6 +127,10 @@ def test_the_hand_on_arrives_signed_with_exactly_what_early_help_may_see(
     decision_data = receiver.requests[0].document["data"]
     assert "rationale" not in decision_data
     assert "children" not in decision_data
+    # Which child the decision hands to early help, by name, and their own outcome only.
+    [named] = decision_data["child_outcomes"]
+    assert (named["given_names"], named["outcome"]["code"]) == ("Amy", "early_help")
+    assert "date_of_birth" not in named and "nhs_number" not in named
     assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 2
     # Each delivery is audited: what crossed, to whom.
     audited = AuditEvent.objects.filter(object_type="event_delivery", action=AuditAction.CREATE)

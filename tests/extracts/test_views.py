@@ -222,7 +222,7 @@ def test_it_sends_someone_signed_out_to_sign_in(october: Hub) -> None:
 
 
 def test_the_navigation_offers_extracts_only_to_managers(personas: dict[str, User]) -> None:
-    home = reverse("core:home")
+    home = reverse("home:home")
     for name, user in personas.items():
         page = signed_in(user).get(home).content.decode()
         assert ('href="/extracts/"' in page) is (name == "manager"), name

@@ -2,19 +2,10 @@
 records, and reads back its own imports only."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import status_code_conformance
 
 from openmash.accounts.models import Agency, ApiToken
 from openmash.accounts.services import api_token_issue
@@ -205,57 +196,3 @@ def test_it_documents_the_operations_in_openapi(db: None) -> None:
     ):
         assert operation["security"]
         assert operation["summary"]
-
-
-# Property-based: schemathesis generates requests for the two operations from the schema.
-
-
-@pytest.fixture
-def wsgi_app() -> Iterator[WSGIHandler]:
-    """As in tests/test_api.py: keep the request signals from closing the test's
-    connection."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield WSGIHandler()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-
-
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_it_gives_no_server_error_for_any_request_the_schema_allows(
-    wsgi_app: WSGIHandler, police_token: tuple[ApiToken, str], mode: GenerationMode
-) -> None:
-    auth = {"Authorization": f"Bearer {police_token[1]}"}
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
-    checks = [not_a_server_error]
-    if mode == GenerationMode.POSITIVE:
-        checks.append(status_code_conformance)
-    operations = [
-        result.ok()
-        for result in schema.get_all_operations()
-        if result.ok().path.startswith("/api/v1/index/")
-    ]
-    assert {operation.label for operation in operations} == {
-        "POST /api/v1/index/imports",
-        "GET /api/v1/index/imports/{import_id}",
-    }
-    for operation in operations:
-
-        @settings(
-            max_examples=40,
-            deadline=None,
-            database=None,
-            suppress_health_check=[
-                HealthCheck.too_slow,
-                HealthCheck.filter_too_much,
-                HealthCheck.data_too_large,
-            ],
-        )
-        @given(case=operation.as_strategy(generation_mode=mode))
-        def check(case: Any) -> None:
-            response = case.call(headers=auth)
-            case.validate_response(response, checks=checks)
-
-        check()

@@ -1,5 +1,7 @@
 """The match quality page: what people made of the matcher's suggestions, in figures."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -76,10 +78,12 @@ def test_it_shows_managers_the_figures_and_no_names(
     quality = links.link_quality()
     assert quality.confirmed == 3 and quality.rejected == 1 and quality.undone == 2
     # Precision of suggestions: 3 confirmed of 3 + 1 + 1 decided (the undone automatic
-    # link counts against automatic links instead).
-    assert "60%" in page
-    assert "Precision of automatic links" in page and "50%" in page
+    # link counts against automatic links instead): too few decisions for a percentage.
+    assert "not enough to say (3 of 5; at least 10 needed)" in page
+    assert "Precision of automatic links" in page
+    assert "not enough to say (1 of 2; at least 10 needed)" in page
     assert "0.95 to 0.999" in page
+    assert "%" not in page.split("<h1", 1)[1].split("Matches are suggested", 1)[0]
     assert "Amy" not in page
 
 
@@ -93,4 +97,40 @@ def test_the_command_prints_the_bands(decided_links: None) -> None:
 
     out = StringIO()
     call_command("match_quality", stdout=out)
-    assert "  0.8 to 0.95: 3; 1; 1; 1; 50.0%" in out.getvalue()
+    assert "  0.8 to 0.95: 3; 1; 1; 1; not enough to say (1 of 2; at least 10 needed)" in (
+        out.getvalue()
+    )
+
+
+def test_with_enough_decisions_each_share_has_its_count_and_interval(
+    school_referrer: User, analyst: User
+) -> None:
+    actor = Actor(user=school_referrer)
+    new, _ = contact_create(actor=actor, submission=a_submission())
+    person = ContactPerson.objects.filter(contact=new).first()
+    assert person is not None
+    for n in range(12):
+        earlier, _ = contact_create(
+            actor=actor, submission=a_submission(people=[a_child(given_names=f"Amy{n}")])
+        )
+        PersonLink.objects.create(
+            contact_person=person,
+            candidate=IndexedPerson.objects.get(contact_person__contact=earlier),
+            probability=0.7,
+            state=LinkState.CONFIRMED if n < 9 else LinkState.REJECTED,
+        )
+
+    page = signed_in(analyst).get(reverse("linkage:match-quality")).content.decode()
+
+    assert "75.0% (9 of 12; 95% interval 46.8% to 91.1%)" in page
+    # No percentage anywhere without the count it is a share of.
+    for match in re.finditer(r"(\d+(?:\.\d)?)%", page):
+        before, after = page[: match.start()], page[match.end() :]
+        in_interval = (
+            after.startswith(" interval")
+            or before.endswith("% interval ")
+            or re.search(r"interval [\d.]+% to $", before)
+        )
+        assert in_interval or re.match(r" \(\d+ of \d+", after), page[
+            match.start() - 40 : match.end() + 40
+        ]

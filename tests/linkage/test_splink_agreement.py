@@ -126,6 +126,9 @@ def test_it_agrees_with_splink_on_each_first_name_level() -> None:
         ("Is", "Khan", "Isabelle", "Khan"),
         ("J", "Khan", "Jack", "Khan"),
         ("Isaac", "", "", "Isaac"),
+        # Written surname first with a short form or a nickname (issue 11).
+        ("Sam", "Ball", "Ball", "Samantha"),
+        ("Bill", "Dawson", "Dawson", "William"),
     ]
     born = date(2015, 3, 7)
     left, right = [], []
@@ -142,7 +145,7 @@ def test_it_agrees_with_splink_on_each_first_name_level() -> None:
                 nhs_number="",
                 upn="",
             )
-            for column in ("given_forms", "family_parts", "aliases"):
+            for column in ("given_forms", "family_forms", "family_parts", "aliases"):
                 record[column] = list(record[column]) if record[column] is not None else None
             side.append(record)
     linker = linker_for(pd.DataFrame(left), DEFAULT_MODEL)
@@ -161,4 +164,6 @@ def test_it_agrees_with_splink_on_each_first_name_level() -> None:
         "Shortened",
         "All other comparisons",
         "Null",
+        "Names transposed",
+        "Names transposed",
     ]

@@ -32,7 +32,7 @@ Outside the week: H1 received Sun 4 Oct 23:30 and taken by a second screener Mon
 time).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 
 import pytest
@@ -40,7 +40,9 @@ import pytest
 from openmash.accounts.models import Agency, User
 from openmash.area.calendar import LONDON
 from openmash.core.roles import Role
+from openmash.metrics.facts import facts_rebuild
 from openmash.metrics.filters import MetricFilter
+from openmash.metrics.models import ContactFact
 from tests.factories import Hub, Referrer, a_decision
 
 WEEK_START = date(2026, 10, 5)
@@ -167,3 +169,19 @@ def week(hub: Hub) -> Hub:
 @pytest.fixture
 def the_week() -> MetricFilter:
     return MetricFilter(start=WEEK_START, end=WEEK_END, now=LATER)
+
+
+@pytest.fixture(autouse=True)
+def _facts_match_a_rebuild(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test here that used the database: the indicator facts the services
+    wrote as the test went (openmash.metrics.models.ContactFact) are the rows a rebuild
+    from the workflow's tables writes (ADR 0026), whatever the test did."""
+    uses_database = "db" in request.fixturenames or bool(
+        request.node.get_closest_marker("django_db")
+    )
+    yield
+    if not uses_database:
+        return
+    written = list(ContactFact.objects.order_by("contact_id").values())
+    facts_rebuild()
+    assert list(ContactFact.objects.order_by("contact_id").values()) == written

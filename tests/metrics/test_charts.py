@@ -75,7 +75,7 @@ def test_it_names_the_largest_sources() -> None:
     )
     chart = contacts_by_source_chart(figure)
     assert chart.summary == (
-        "Most contacts came from 6 Police (60, 60.0%), then 2A School (30, 30.0%)."
+        "Most contacts came from 6 Police: 60.0% (60 of 100), then 2A School: 30.0% (30 of 100)."
     )
 
 

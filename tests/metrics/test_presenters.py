@@ -3,7 +3,8 @@
 import pytest
 
 from openmash.metrics.figures import Series, SeriesPoint, Workload
-from openmash.metrics.presenters import NO_FIGURE, _series, _workload, days, hours, percent
+from openmash.metrics.numbers import percent
+from openmash.metrics.presenters import NO_FIGURE, _series, _workload, days, hours
 
 
 @pytest.mark.parametrize(

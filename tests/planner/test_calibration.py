@@ -60,7 +60,8 @@ def test_it_estimates_the_rag_mix_from_rated_contacts_only(week: Hub) -> None:
     assert shares == pytest.approx({"red": 1 / 5, "amber": 3 / 5, "green": 1 / 5})
     ratings = note(result.notes, "ratings")
     assert ratings["records"] == 5
-    assert "1 contacts with no rating" in ratings["method"]
+    assert "1 contact with no rating" in ratings["method"]  # one, not "1 contacts"
+    assert ratings["value"] == "red 20.0% (1 of 5), amber 60.0% (3 of 5), green 20.0% (1 of 5)"
 
 
 def test_it_estimates_which_agencies_are_asked_leaving_out_waived_checks(week: Hub) -> None:

@@ -2,6 +2,11 @@
 
 Every page a journey shows is checked with axe (WCAG 2.2 AA) by the page fixtures: no
 journey has to remember to. Known exceptions are in AXE_EXCEPTIONS below.
+
+Every journey runs twice: on a desktop screen and on a 390 px wide phone (the `viewport`
+parameter, VIEWPORTS below), and at phone width every page it shows must also fit the
+screen without scrolling sideways (WCAG 1.4.10, reflow). A test marked
+`@pytest.mark.viewports("narrowest", ...)` runs at the widths it names instead.
 """
 
 import json
@@ -12,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -23,12 +29,15 @@ from django.urls import Resolver404, resolve
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    Locator,
     Page,
     Route,
     expect,
     sync_playwright,
 )
 from pytest_django.live_server_helper import LiveServer
+
+from openmash.core.context_processors import GROUPS
 
 # Debian's chromium package; OPENMASH_CHROMIUM points at another build (the Makefile passes it).
 CHROMIUM = os.environ.get("OPENMASH_CHROMIUM", "/usr/bin/chromium")
@@ -49,6 +58,18 @@ expect.set_options(timeout=TIMEOUT_MS)
 # shows is checked. Keys are regular expressions matched against the page's path.
 AXE_EXCEPTIONS: dict[str, str] = {}
 
+# The screens every journey runs on: Playwright's default desktop, and a phone 390 px wide
+# (an iPhone 12 to 15), on which every page must fit without scrolling sideways. The
+# narrowest, 320 px (WCAG 1.4.10's width), for the tests that ask for it.
+VIEWPORTS: dict[str, dict[str, int]] = {
+    "desktop": {"width": 1280, "height": 720},
+    "phone": {"width": 390, "height": 844},
+    "narrowest": {"width": 320, "height": 640},
+}
+DEFAULT_VIEWPORTS = ("desktop", "phone")
+# Up to this width a page must reflow: GOV.UK Frontend's tablet breakpoint.
+REFLOW_WIDTH = 640
+
 SYSTEM_TESTS = Path(__file__).resolve().parent
 # Requests that may start a new document: everything on the live server but static files.
 # (Routing them lets the old document be checked before it goes; static files are left alone.)
@@ -66,6 +87,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if SYSTEM_TESTS in item.path.parents:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Runs each test whose pages come from the page fixtures once per screen."""
+    if "viewport" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("viewports")
+        names = marker.args if marker else DEFAULT_VIEWPORTS
+        metafunc.parametrize("viewport", names)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -87,6 +116,18 @@ def _test_database_before_live_server(django_db_setup: None) -> None:
     Set up first, the database is the file openmash.settings.test names, and the server
     threads open their own connections.
     """
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup: None, live_server: LiveServer) -> LiveServer:
+    """pytest-django's live server, asked for only once the test database exists (see
+    _test_database_before_live_server), and refused outright if it shares a connection
+    with the tests: its threads would close it under them."""
+    assert not live_server.thread.connections_override, (
+        "The live server shares the test's database connection: it started before the test "
+        "database was set up."
+    )
+    return live_server
 
 
 class _OpenConnections:
@@ -167,8 +208,25 @@ def browser() -> Iterator[Browser]:
 # has loaded and reports to Python through the __openmashAxe binding. "started" comes first,
 # so a watch knows which document is on screen without evaluating anything in the page
 # (Playwright stalls evaluations while a navigation is pending).
+# How wide the page is against the window, and the outermost elements that stick out
+# (a table in its own scrolling region does not: the page itself does not scroll).
+WIDTH_NOW = """() => {
+  const inner = window.innerWidth;
+  const wide = [...document.querySelectorAll("body *")].filter((element) =>
+    element.getBoundingClientRect().right > inner + 1 &&
+    !(element.parentElement && element.parentElement.getBoundingClientRect().right > inner + 1));
+  return {
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: inner,
+    wide: wide.slice(0, 5).map((element) => {
+      const classes = [...element.classList].map((name) => `.${name}`).join("");
+      return `${element.tagName.toLowerCase()}${classes} (${Math.round(element.getBoundingClientRect().right)} px)`;
+    }),
+  };
+}"""
+
 AXE_ON_LOAD = """
 (() => {
+  const WIDTH_NOW = %s;
   if (window !== window.top) return;
   const document_id = `${Date.now()}-${Math.random()}`;
   const report = (kind, data) => window.__openmashAxe(kind, document_id, location.href, data);
@@ -179,6 +237,7 @@ AXE_ON_LOAD = """
       report("checked", []);
       return;
     }
+    report("width", WIDTH_NOW());
     // One axe run at a time: expect_no_axe_violations queues behind this one and it behind that.
     const run = (window.__openmashAxeRun || Promise.resolve()).catch(() => null)
       .then(() => axe.run(document, {runOnly: {type: "tag", values: %s}}));
@@ -210,7 +269,10 @@ class AxeWatch:
     # the wait alone: on a loaded machine axe can take longer than a journey spends on a page.
     WAIT_S = 25.0
 
-    def __init__(self, context: BrowserContext) -> None:
+    def __init__(self, context: BrowserContext, *, check_reflow: bool = False) -> None:
+        # At phone width, a page wider than the window fails the test (WCAG 1.4.10).
+        self.check_reflow = check_reflow
+        self.too_wide: set[str] = set()  # the pages (by URL pattern) already reported
         self.on_screen: dict[Page, tuple[str, str]] = {}  # page -> (document, url)
         self.reported: set[str] = set()
         self.violations: list[tuple[str, list[dict[str, object]]]] = []
@@ -222,7 +284,7 @@ class AxeWatch:
         self.watching = True
         context.expose_binding("__openmashAxe", self._report)
         context.add_init_script(path=str(AXE_SCRIPT))
-        context.add_init_script(AXE_ON_LOAD % json.dumps(AXE_TAGS))
+        context.add_init_script(AXE_ON_LOAD % (WIDTH_NOW, json.dumps(AXE_TAGS)))
         context.route(DOCUMENT_REQUESTS, self._leaving)
 
     def _report(
@@ -230,6 +292,12 @@ class AxeWatch:
     ) -> None:
         if kind == "started":
             self.on_screen[source["page"]] = (document, url)
+            return
+        if kind == "width":
+            problem = reflow_problem(url, data) if self.check_reflow else None
+            if problem is not None and _page_kind(url) not in self.too_wide:
+                self.too_wide.add(_page_kind(url))
+                self.violations.append((url, [problem]))
             return
         self.reported.add(document)
         if kind == "checked":
@@ -293,6 +361,25 @@ def _page_kind(url: str) -> str:
         return path
 
 
+def reflow_problem(url: str, width: dict[str, Any]) -> dict[str, object] | None:
+    """A violation-like entry if the page scrolls sideways, naming its URL pattern, the
+    widths and the elements that stick out; else None."""
+    scroll_width, inner_width = int(width["scrollWidth"]), int(width["innerWidth"])
+    if scroll_width <= inner_width:
+        return None
+    return {
+        "id": "page-scrolls-sideways",
+        "impact": "serious",
+        "help": (
+            f"{_page_kind(url)} scrolls sideways at {inner_width} px wide: the page is "
+            f"{scroll_width} px wide (WCAG 1.4.10 reflow; put a wide table in a scrolling "
+            "region, let long words wrap)"
+        ),
+        "helpUrl": "https://www.w3.org/WAI/WCAG22/Understanding/reflow.html",
+        "nodes": [{"target": [wide], "failureSummary": ""} for wide in width["wide"]],
+    }
+
+
 def axe_exception(url: str) -> str | None:
     path = _path(url)
     for pattern, reason in AXE_EXCEPTIONS.items():
@@ -302,22 +389,26 @@ def axe_exception(url: str) -> str | None:
 
 
 @pytest.fixture
-def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
-    """Opens a page in a brand-new browser context: no cookies, as if on another machine.
+def new_page(
+    browser: Browser, request: pytest.FixtureRequest, viewport: str
+) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a brand-new browser context: no cookies, as if on another machine,
+    on the test's screen (`viewport`, one of VIEWPORTS).
 
-    Every document shown in it, popups included, is checked with axe; the test fails at
-    teardown listing each page's violations.
+    Every document shown in it, popups included, is checked with axe, and at phone width
+    for scrolling sideways; the test fails at teardown listing each page's violations.
     """
     contexts: list[BrowserContext] = []
     watches: list[AxeWatch] = []
+    size = VIEWPORTS[viewport]
 
     def open_page(**context_options: object) -> Page:
-        options: dict[str, object] = {"bypass_csp": True, "locale": "en-GB"}
+        options: dict[str, object] = {"bypass_csp": True, "locale": "en-GB", "viewport": size}
         options.update(context_options)
         context = browser.new_context(**options)  # type: ignore[arg-type]
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        watches.append(AxeWatch(context))
+        watches.append(AxeWatch(context, check_reflow=size["width"] <= REFLOW_WIDTH))
         return context.new_page()
 
     yield open_page
@@ -336,7 +427,8 @@ def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Calla
     found = [(url, violations) for watch in watches for url, violations in watch.violations]
     if found:
         pytest.fail(
-            f"axe found accessibility violations on {len(found)} page(s):\n"
+            f"axe found accessibility violations (or a page scrolling sideways) on "
+            f"{len(found)} page(s) at {size['width']} px wide:\n"
             + "\n".join(f"{url}:\n{format_violations(violations)}" for url, violations in found),
             pytrace=False,
         )
@@ -353,15 +445,38 @@ def page(new_page: Callable[..., Page]) -> Page:
 
 
 def sign_in(page: Page, live_server: LiveServer, username: str, password: str) -> None:
-    """Signs in through the sign-in page, checking it and the home page with axe."""
+    """Signs in through the sign-in page and then the second factor (the code the
+    person's authenticator app shows, read from their device), checking each page and
+    the home page with axe."""
     page.goto(f"{live_server.url}/accounts/sign-in/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to OpenMASH")
     expect_no_axe_violations(page)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    enter_second_factor(page, username)
     expect(page.locator(".app-account-bar__name")).to_contain_text("Signed in as")
     expect_no_axe_violations(page)  # the home page they land on
+
+
+def enter_second_factor(page: Page, username: str) -> None:
+    """On the page after the password: types the code from the person's authenticator
+    app, as they would."""
+    from openmash.accounts.models import User
+    from tests.two_factor_codes import code_for
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
+    expect_no_axe_violations(page)
+    verify_path = urlparse(page.url).path
+    # A code can reach the server after its time step has gone, as it can when a person
+    # types slowly: then, as they would, type the new one the app shows.
+    for _ in range(2):
+        page.get_by_label("Code", exact=True).fill(code_for(User.objects.get(username=username)))
+        with page.expect_navigation(wait_until="load"):
+            page.get_by_role("button", name="Continue").click()
+        if urlparse(page.url).path != verify_path:
+            return
+    raise AssertionError(f"{username}'s second factor was refused twice")
 
 
 def axe_violations(page: Page) -> list[dict[str, object]]:
@@ -405,9 +520,45 @@ def expect_no_axe_violations(page: Page) -> None:
     after the journey has changed it in place (opened a section, shown an error).
     """
     violations = axe_violations(page)
+    size = page.viewport_size
+    if size is not None and size["width"] <= REFLOW_WIDTH:
+        problem = reflow_problem(page.url, page.evaluate(WIDTH_NOW))
+        if problem is not None:
+            violations.append(problem)
     if violations:
         pytest.fail(
             f"axe found {len(violations)} accessibility violation(s) on {page.url}:\n"
             + format_violations(violations),
             pytrace=False,
         )
+
+
+def go_to_page(page: Page, label: str) -> None:
+    """Opens a page through the navigation as its user would: the page's group in the
+    service navigation (a group of one page is named as that page), then the page in the
+    group's sub-navigation unless the group opened on it."""
+    group = next(name for name, pages in GROUPS if any(each[1] == label for each in pages))
+    navigation = service_navigation(page)
+    direct = navigation.get_by_role("link", name=label, exact=True)
+    if direct.count():
+        direct.click()
+        return
+    # The group's first page loads in full, as its user would see it, before they move on
+    # (a click during its load can stop the load, and with it that page's own axe check).
+    with page.expect_navigation(wait_until="load"):
+        navigation.get_by_role("link", name=group, exact=True).click()
+    link = page.get_by_role("navigation", name=group).get_by_role("link", name=label, exact=True)
+    expect(link).to_be_visible()
+    if link.get_attribute("aria-current") != "page":
+        link.click()
+        expect(link).to_have_attribute("aria-current", "page")
+
+
+def service_navigation(page: Page) -> Locator:
+    """The service navigation (its links: `.get_by_role("link", name=...)`), with its menu
+    opened first where the screen is narrow enough to fold it behind a "Menu" button."""
+    page.wait_for_load_state("load")  # GOV.UK Frontend has set the menu up by then
+    toggle = page.locator(".govuk-service-navigation__toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    return page.get_by_role("navigation", name="Menu")

@@ -18,6 +18,14 @@ PAGES = {
         title="No alt", body=f'<img src="{IMAGE}"><a href="/fine/">Next</a>'
     ),
     f"{SITE}/fine/": PAGE.format(title="Fine", body=f'<img src="{IMAGE}" alt="">'),
+    f"{SITE}/wide/": PAGE.format(
+        title="Wide", body='<p style="width: 900px">Too wide</p><a href="/scrolls/">Next</a>'
+    ),
+    f"{SITE}/scrolls/": PAGE.format(
+        title="Scrolls",
+        body='<div style="overflow-x: auto" tabindex="0" role="region" aria-label="Wide">'
+        '<p style="width: 900px">Wide, in its own region</p></div>',
+    ),
 }
 
 
@@ -62,3 +70,28 @@ def test_it_lets_a_journey_check_a_page_itself_as_well(context: BrowserContext) 
 
     # Then both checks ran and found nothing
     assert watch.violations == []
+
+
+def test_it_fails_a_page_that_scrolls_sideways_on_a_phone(browser: Browser) -> None:
+    # Given a watched phone-sized page wider than the screen
+    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
+    context.route(
+        f"{SITE}/**",
+        lambda route: route.fulfill(content_type="text/html", body=PAGES[route.request.url]),
+    )
+    watch = AxeWatch(context, check_reflow=True)
+    page = context.new_page()
+    page.goto(f"{SITE}/wide/")
+
+    # When the journey moves on to a page whose wide part scrolls in its own region
+    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Scrolls")
+    watch.finish()
+    context.close()
+
+    # Then only the first page fails, saying how wide it is and what sticks out
+    assert [url for url, _ in watch.violations] == [f"{SITE}/wide/"]
+    (problem,) = watch.violations[0][1]
+    assert problem["id"] == "page-scrolls-sideways"
+    assert "/wide/ scrolls sideways at 390 px wide: the page is" in str(problem["help"])
+    assert problem["nodes"]

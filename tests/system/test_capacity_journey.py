@@ -28,7 +28,7 @@ from openmash.demo.management.commands.seed_demo import DEMO_PASSWORD
 from openmash.planner.models import RunKind, RunState, ScenarioRun
 from openmash.planner.services import run_execute, scenario_create
 from tests.conftest import PASSWORD
-from tests.system.conftest import expect_no_axe_violations, sign_in
+from tests.system.conftest import expect_no_axe_violations, go_to_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,10 +68,8 @@ def test_a_manager_compares_one_more_health_researcher_and_gets_a_recommendation
     sign_in(page, live_server, "manager", DEMO_PASSWORD)
 
     # When she calibrates a scenario from the records
-    click_and_check(
-        page,
-        page.get_by_role("navigation", name="Menu").get_by_role("link", name="Capacity planning"),
-    )
+    go_to_page(page, "Capacity planning")
+    expect_no_axe_violations(page)
     expect(heading(page)).to_have_text("Capacity planning")
     click_and_check(page, page.get_by_role("button", name="Calibrate a scenario from your records"))
     page.get_by_label("Name of the scenario").fill(CURRENT)
@@ -126,10 +124,8 @@ def test_a_manager_compares_one_more_health_researcher_and_gets_a_recommendation
     expect(heading(page)).to_have_text(f"Simulation of {CURRENT}")
 
     # And compares the two runs
-    click_and_check(
-        page,
-        page.get_by_role("navigation", name="Menu").get_by_role("link", name="Capacity planning"),
-    )
+    go_to_page(page, "Capacity planning")
+    expect_no_axe_violations(page)
     click_and_check(page, page.get_by_role("link", name="Compare runs side by side"))
     page.get_by_label(re.compile(f"^{ONE_MORE} ")).check()
     page.get_by_label(re.compile(f"^{CURRENT} ")).check()
@@ -156,11 +152,15 @@ def test_a_manager_compares_one_more_health_researcher_and_gets_a_recommendation
     ).to_be_visible()
 
     # When she asks for the smallest staffing that meets her targets
-    click_and_check(page, page.get_by_role("link", name="Capacity planning").first)
+    go_to_page(page, "Capacity planning")
+    expect_no_axe_violations(page)
     click_and_check(page, page.get_by_role("link", name=ONE_MORE).first)
     click_and_check(page, page.get_by_role("button", name="Recommend staffing"))
+    # (The demo hub is closed at weekends, with on call only for red, and amber's 24 hours
+    # are clock hours: the amber contacts of a weekend breach whatever the staffing, so
+    # she asks for 70%, not 80%.)
     page.get_by_label("Red contacts decided within timescale").fill("")
-    page.get_by_label("Amber contacts decided within timescale").fill("80")
+    page.get_by_label("Amber contacts decided within timescale").fill("70")
     page.get_by_label("Green contacts decided within timescale").fill("80")
     click_and_check(page, page.get_by_role("button", name="Recommend staffing"))
 
@@ -179,7 +179,8 @@ def test_a_manager_compares_one_more_health_researcher_and_gets_a_recommendation
     expect(heading(page)).to_have_text(f"{ONE_MORE} with the recommended staffing")
 
     # When she checks the model against the last weeks on record
-    click_and_check(page, page.get_by_role("link", name="Capacity planning").first)
+    go_to_page(page, "Capacity planning")
+    expect_no_axe_violations(page)
     click_and_check(
         page, page.get_by_role("button", name="Check the model against a recorded period")
     )
@@ -192,7 +193,7 @@ def test_a_manager_compares_one_more_health_researcher_and_gets_a_recommendation
     )
 
     run = ScenarioRun.objects.get(kind=RunKind.RECOMMENDATION)
-    assert run.targets == {"amber": 0.8, "green": 0.8}
+    assert run.targets == {"amber": 0.7, "green": 0.8}
 
 
 def test_a_run_waiting_for_the_worker_shows_its_progress_then_its_results(

@@ -26,7 +26,7 @@ from tests.events.conftest import (  # noqa: F401 (fixtures)
     receiver,
     secret,
 )
-from tests.system.conftest import expect_no_axe_violations, sign_in
+from tests.system.conftest import expect_no_axe_violations, go_to_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def test_an_endpoint_is_added_and_a_failed_delivery_tried_again(
 ) -> None:
     # The administrator adds early help's case system, first with an http address
     sign_in(page, live_server, administrator.username, PASSWORD)
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Event endpoints").click()
+    go_to_page(page, "Event endpoints")
     expect(page.get_by_role("heading", level=1)).to_have_text("Event endpoints")
     expect_no_axe_violations(page)
     page.get_by_role("button", name="Add an endpoint").click()
@@ -67,9 +67,7 @@ def test_an_endpoint_is_added_and_a_failed_delivery_tried_again(
     # The manager sees the failed deliveries, and tries the hand-on again once it is up
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server, manager.username, PASSWORD)
-    page.get_by_role("navigation", name="Menu").get_by_role(
-        "link", name="Failed deliveries"
-    ).click()
+    go_to_page(page, "Failed deliveries")
     expect(page.get_by_role("heading", level=1)).to_have_text("Event deliveries that failed")
     expect(page.get_by_role("cell", name=hand_on.contact.reference).first).to_be_visible()
     expect_no_axe_violations(page)

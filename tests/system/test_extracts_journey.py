@@ -15,7 +15,7 @@ from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from tests.conftest import PASSWORD
 from tests.factories import a_submission
-from tests.system.conftest import expect_no_axe_violations, sign_in
+from tests.system.conftest import expect_no_axe_violations, go_to_page, sign_in
 
 LIST_1_CSV = re.compile(r"^Download CSV of Ofsted Annex A, List 1")
 
@@ -31,7 +31,7 @@ def test_a_manager_downloads_annex_a_list_1_for_a_period(
 
     # When the MASH manager opens Extracts
     sign_in(page, live_server, "manager", PASSWORD)
-    page.get_by_role("link", name="Extracts").first.click()
+    go_to_page(page, "Extracts")
     expect(page.get_by_role("heading", level=1)).to_have_text("Extracts")
     expect_no_axe_violations(page)
 

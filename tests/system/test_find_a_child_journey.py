@@ -26,7 +26,7 @@ from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
 from tests.conftest import PASSWORD
 from tests.factories import a_child, a_parent, a_submission
-from tests.system.conftest import expect_no_axe_violations, sign_in
+from tests.system.conftest import expect_no_axe_violations, go_to_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +57,7 @@ def _contact_about(referrer: User, given: str, family: str, born: date, nhs: str
 
 
 def _search(page: Page, **fields: str) -> None:
-    page.get_by_role("link", name="Find a child").first.click()
+    go_to_page(page, "Find a child")
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a child")
     for label, value in fields.items():
         page.get_by_label(label, exact=True).fill(value)
@@ -78,7 +78,7 @@ def test_a_screener_finds_a_child_by_a_misspelt_name_and_by_nhs_number(
     sign_in(page, live_server, "screener", PASSWORD)
 
     # Sent empty, the form says what is missing, in the error summary and beside the field.
-    page.get_by_role("link", name="Find a child").first.click()
+    go_to_page(page, "Find a child")
     page.get_by_role("button", name="Search").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "Enter at least one thing you know about the child"

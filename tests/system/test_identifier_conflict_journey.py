@@ -27,7 +27,7 @@ from openmash.core.period import Period
 from openmash.extracts.annex_a import annex_a_list_1
 from openmash.linkage.models import ConflictState, IdentifierConflict, WrongHolder
 from tests.conftest import PASSWORD
-from tests.system.conftest import expect_no_axe_violations, sign_in
+from tests.system.conftest import expect_no_axe_violations, go_to_page, sign_in
 from tests.system.test_referrer import fill_person, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -134,9 +134,7 @@ def test_two_children_with_one_nhs_number_are_kept_apart_until_a_screener_decide
     # When the screener opens the queue, Ellie's contact (and Maya's) carry the tag
     screener_page = new_page()
     sign_in(screener_page, live_server, "screener", PASSWORD)
-    screener_page.get_by_role("navigation", name="Menu").get_by_role(
-        "link", name="Screening queue", exact=True
-    ).click()
+    go_to_page(screener_page, "Screening queue")
     expect(screener_page.get_by_role("heading", level=1)).to_have_text("Screening queue")
     for reference in (ellie_reference, maya_reference):
         expect(

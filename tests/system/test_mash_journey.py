@@ -19,7 +19,7 @@ from openmash.accounts.models import User
 from tests.conftest import PASSWORD
 from tests.enquiries.conftest import partner_agencies, researchers  # noqa: F401 (fixtures)
 from tests.factories import VALID_NHS_NUMBER
-from tests.system.conftest import expect_no_axe_violations, sign_in
+from tests.system.conftest import expect_no_axe_violations, go_to_page, sign_in
 from tests.system.test_referrer import fill_person, years_ago
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,7 +40,7 @@ NEXT_STEPS = "The early help team will contact the family to offer support."
 
 def go_to(page: Page, link: str) -> None:
     """Follows a link in the service navigation and checks the page it opens."""
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name=link, exact=True).click()
+    go_to_page(page, link)
     expect_no_axe_violations(page)
 
 
@@ -276,7 +276,7 @@ def test_a_school_contact_goes_through_the_mash_to_early_help(
     for shown in (STEP_DOWN, "Level 2", "16A Neglect", "N1 Abuse or neglect", RECEIVING_TEAM):
         expect(recorded).to_contain_text(shown)
     expect(recorded).to_contain_text(DECISION_RATIONALE)
-    handed_on = manager.get_by_role("table", name="Handed on")
+    handed_on = manager.get_by_role("table", name="Handed on", exact=True)
     expect(handed_on).to_contain_text("Early help")
     expect(manager.locator("#decision-form")).to_have_count(0)
     expect_no_axe_violations(manager)

@@ -30,7 +30,7 @@ from openmash.linkage.matcher import match_person
 from openmash.linkage.models import IndexedPerson, LinkState, PersonLink
 from tests.conftest import PASSWORD
 from tests.factories import a_child, a_parent, a_submission
-from tests.system.conftest import expect_no_axe_violations, sign_in
+from tests.system.conftest import expect_no_axe_violations, go_to_page, sign_in
 from tests.system.test_referrer import fill_person, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -185,9 +185,7 @@ def test_a_misspelt_child_is_matched_to_her_earlier_contacts_and_her_history_joi
     # When the screener opens the screening queue and the new contact
     screener_page = new_page()
     sign_in(screener_page, live_server, "screener", PASSWORD)
-    screener_page.get_by_role("navigation", name="Menu").get_by_role(
-        "link", name="Screening queue", exact=True
-    ).click()
+    go_to_page(screener_page, "Screening queue")
     expect(screener_page.get_by_role("heading", level=1)).to_have_text("Screening queue")
     expect_no_axe_violations(screener_page)
     row_for(screener_page, reference).get_by_role("link", name=reference).click()
@@ -302,7 +300,7 @@ def test_a_misspelt_child_is_matched_to_her_earlier_contacts_and_her_history_joi
     # quality page, with no names on it
     manager_page = new_page()
     sign_in(manager_page, live_server, "manager", PASSWORD)
-    manager_page.get_by_role("link", name="Match quality").first.click()
+    go_to_page(manager_page, "Match quality")
     expect(manager_page.get_by_role("heading", level=1)).to_have_text("Match quality")
     expect_no_axe_violations(manager_page)
     summary = manager_page.locator(".govuk-summary-list")

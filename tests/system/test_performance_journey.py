@@ -19,7 +19,7 @@ from pytest_django.live_server_helper import LiveServer
 from openmash.area.calendar import LONDON
 from tests.conftest import PASSWORD
 from tests.metrics.conftest import CHILD_NAMES, EARLY_HELP, NFA, REFERRERS, Hub, hub  # noqa: F401
-from tests.system.conftest import expect_no_axe_violations, sign_in
+from tests.system.conftest import expect_no_axe_violations, go_to_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +73,7 @@ def test_a_manager_reads_a_chart_downloads_it_and_compares_before_and_after(
     sign_in(page, live_server, "manager", PASSWORD)
 
     # When she opens Performance and asks for the six weeks of both fortnights
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Performance").click()
+    go_to_page(page, "Performance")
     expect(page.get_by_role("heading", level=1)).to_have_text("Indicators")
     expect_no_axe_violations(page)
     page.get_by_text("Change the period or filter the figures").click()
@@ -163,7 +163,7 @@ def test_an_analyst_sees_the_figures_and_no_names(
     page = new_page()
     sign_in(page, live_server, "analyst", PASSWORD)
 
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Performance").click()
+    go_to_page(page, "Performance")
     page.get_by_text("Change the period or filter the figures").click()
     _fill_date(page, "From", before_start)
     _fill_date(page, "To", after_end)

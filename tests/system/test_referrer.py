@@ -179,7 +179,7 @@ def test_a_school_referrer_corrects_a_mistake_and_a_screener_sees_the_contact(
     # And a screener, signed in elsewhere, finds it among the new contacts
     screener_page = new_page()
     sign_in(screener_page, live_server, "screener", PASSWORD)
-    screener_page.get_by_role("link", name="New contacts").first.click()
+    screener_page.get_by_role("link", name="New contacts", exact=True).click()
     expect(screener_page.get_by_role("heading", level=1)).to_have_text("New contacts")
     row = screener_page.get_by_role("row").filter(
         has=screener_page.get_by_role("link", name=reference)

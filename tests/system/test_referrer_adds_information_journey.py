@@ -4,7 +4,8 @@ A school's referrer made a contact, which a screener has taken. The referrer ope
 their contacts, tries to add nothing (the error is shown by the field), then adds what the
 child's mother told them, and sees it listed. The screener who took it is emailed; in the
 queue the contact shows "New information", and on the screening page what was added is
-marked new, until they have seen it. Every page visited is checked with axe.
+marked new, still after a reload (reading writes nothing), until they press "Mark as read".
+Every page visited is checked with axe.
 """
 
 from collections.abc import Callable
@@ -89,8 +90,16 @@ def test_the_referrer_adds_information_and_the_screener_sees_it_marked_new(
     expect(additions.get_by_test_id("addition-new")).to_have_text("New")
     expect_no_axe_violations(screener_page)
 
-    # And once seen it is no longer new, on the page or in the queue
+    # And opening the page again does not change that: reading writes nothing
     screener_page.reload()
+    expect(screener_page.get_by_test_id("addition-new")).to_have_text("New")
+
+    # When they mark it as read
+    screener_page.get_by_role("button", name="Mark as read").click()
+    # Then it is no longer new, on the page or in the queue
+    expect(screener_page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "marked as read"
+    )
     expect(screener_page.get_by_test_id("additions")).to_contain_text(ADDED)
     expect(screener_page.get_by_test_id("addition-new")).to_have_count(0)
     screener_page.goto(f"{live_server.url}/mash/queue/")

@@ -23,7 +23,7 @@ from openmash.enquiries.services.screening import contact_rate, contact_take, en
 from openmash.value.board_report import last_complete_month
 from tests.conftest import PASSWORD
 from tests.factories import a_child, a_submission
-from tests.system.conftest import expect_no_axe_violations, sign_in
+from tests.system.conftest import expect_no_axe_violations, go_to_page, sign_in
 from tests.value.conftest import restore_value_defaults
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -98,9 +98,7 @@ def test_a_manager_sees_what_last_month_cost_and_downloads_the_board_report(
     sign_in(page, live_server, "manager", PASSWORD)
 
     # When the manager opens Value for money
-    page.get_by_role("navigation", name="Menu").get_by_role(
-        "link", name="Value for money", exact=True
-    ).click()
+    go_to_page(page, "Value for money")
     expect(page.get_by_role("heading", level=1)).to_have_text("Value for money")
     expect_no_axe_violations(page)
 

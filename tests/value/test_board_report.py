@@ -7,7 +7,7 @@ no further action, the three information and advice): no further action 8 of 13.
 October 2025: eight contacts, six closed with no further action (6 of 6).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,14 +17,15 @@ from django.core.management import CommandError, call_command
 from openmash.area.calendar import LONDON
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
-from openmash.metrics.evaluation import newcombe_difference
-from openmash.metrics.numbers import MINUS, NO_FIGURE
+from openmash.metrics.evaluation import MEASURES, Comparison, PeriodFigure, newcombe_difference
+from openmash.metrics.numbers import MINUS, NO_FIGURE, rounded
 from openmash.metrics.suppression import SUPPRESSED
 from openmash.value.board_report import (
     BoardReport,
     Month,
     MonthNotOver,
     board_report_build,
+    compared_headline,
     last_complete_month,
 )
 from openmash.value.services import board_report_create, board_report_html
@@ -105,7 +106,12 @@ def test_it_covers_whole_months_only(db: None) -> None:
 
 def test_it_holds_the_months_figures_and_last_years(report: BoardReport) -> None:
     # 5 contacts in conftest.py (D came in September) and 10 more; 8 last year.
-    assert headline(report, "contacts_received") == ("15", "8", "+7 (+87.5%)", "not worked out")
+    assert headline(report, "contacts_received") == (
+        "15",
+        "8",
+        "+7 (+87.5% of 8)",
+        "not worked out",
+    )
     assert report.last_year == Month(2025, 10)
     assert report.notes == []
 
@@ -115,10 +121,38 @@ def test_it_compares_a_share_with_newcombes_interval(report: BoardReport) -> Non
     low, high = newcombe_difference(6, 6, 8, 13)
     assert (round(100 * low, 1), round(100 * high, 1)) == (-64.5, 5.7)
     now, before, change, interval = headline(report, "nfa")
-    assert (now, before) == ("61.5%", "100.0%")
-    assert change == f"{MINUS}38.5 percentage points"
-    assert interval == f"{MINUS}64.5 to +5.7 percentage points"
-    assert beyond_chance(report, "nfa") == "No"
+    # 6 decided last year: too few for a share (issue 16), so no change is worked out.
+    assert (now, before) == ("61.5% (8 of 13)", "not enough to say (6 of 6)")
+    assert (change, interval) == ("not enough to say", "not enough to say")
+    assert beyond_chance(report, "nfa") == NO_FIGURE
+
+
+def test_it_compares_a_share_with_newcombes_interval_where_there_are_enough() -> None:
+    # The same comparison as the board report draws, with enough in both periods.
+    low, high = newcombe_difference(12, 20, 8, 13)
+    comparison = Comparison(
+        MEASURES["no_further_action"],
+        "",
+        PeriodFigure(date(2025, 10, 1), date(2025, 10, 31), 0.6, 20, 12),
+        PeriodFigure(date(2026, 10, 1), date(2026, 10, 31), 8 / 13, 13, 8),
+        8 / 13 - 0.6,
+        low,
+        high,
+        "",
+        "",
+    )
+    now, before, change, interval, verdict = (
+        getattr(compared_headline("nfa", "NFA", comparison, (13, 20)), name)
+        for name in ("now", "before", "change", "interval", "beyond_chance")
+    )
+    assert (now, before) == ("61.5% (8 of 13)", "60.0% (12 of 20)")
+    # The change agrees with the figures shown: 61.5 less 60.0.
+    assert change == "+1.5 percentage points"
+    assert interval == (
+        f"{rounded(100 * low, 1).replace('-', MINUS)} to +{rounded(100 * high, 1)} "
+        "percentage points"
+    )
+    assert verdict == "No"
 
 
 def test_it_compares_contacts_a_day_with_a_bootstrap_of_the_days(report: BoardReport) -> None:
@@ -135,9 +169,9 @@ def test_it_withholds_figures_from_fewer_than_five_children(report: BoardReport)
     assert headline(report, "check_turnaround")[2:] == (SUPPRESSED, SUPPRESSED)
     assert beyond_chance(report, "check_turnaround") == SUPPRESSED
     rows = {row[0].text: [cell.text for cell in row[1:]] for row in report.outcome_table.rows}
-    assert rows["No further action"][:2] == ["8", "61.5%"]
+    assert rows["No further action"][:2] == ["8", "61.5% (8 of 13)"]
     assert rows["Strategy discussion and section 47 enquiry"][:2] == [SUPPRESSED, SUPPRESSED]
-    assert rows["No further action"][2:] == ["6", "100.0%"]
+    assert rows["No further action"][2:] == ["6", "not enough to say (6 of 6)"]
     # The agencies' hours and costs would give away their 1 to 4 checks.
     agencies = next(table for table in report.value_tables if table.caption.startswith("Each"))
     by_agency = {row[0].text: [cell.text for cell in row[1:]] for row in agencies.rows}

@@ -80,7 +80,11 @@ def test_it_withholds_the_only_small_day_with_the_next_smallest(hub: Hub) -> Non
     days = days_drawn(report)
     assert (days[3], days[10], days[15]) == (SUPPRESSED, "7", SUPPRESSED)
     assert {text for day, text in days.items() if day not in (3, 10, 15)} == {"0"}
-    assert "15 contacts were received in March 2026, 0 in March 2025." in html
+    # No records last year: no flat line at zero for it (issue 16), and the summary says so.
+    assert (
+        "15 contacts were received in March 2026. None were recorded in March 2025, so no "
+        "line is drawn for it." in html
+    )
     assert headline(report, "contacts_received")[0] == "15"
 
 
@@ -130,12 +134,12 @@ def test_it_withholds_an_outcome_group_with_one_small_count(
 ) -> None:
     report = one_small_outcome
     outcomes = table(report, "Outcomes")
-    assert outcomes["No further action"][:2] == ["7", "50.0%"]
+    assert outcomes["No further action"][:2] == ["7", "50.0% (7 of 14)"]
     info = "Information and advice, or signposting to universal services"
     # Early help's 2 alone withheld would be 14 less 7 and 5.
     assert outcomes[info][:2] == [SUPPRESSED, SUPPRESSED]
     assert outcomes["Step down to early help"][:2] == [SUPPRESSED, SUPPRESSED]
-    assert outcomes["Total decided"][:2] == ["14", "100.0%"]
+    assert outcomes["Total decided"][:2] == ["14", "100.0% (14 of 14)"]
     # The chart withholds the same bars as the table.
     bars = drawn(report, "Decided contacts by outcome, March 2026", "outcomes")
     assert bars == {
@@ -144,7 +148,7 @@ def test_it_withholds_an_outcome_group_with_one_small_count(
         "Step down to early help": SUPPRESSED,
     }
     html = board_report_html(report)
-    assert "The most common outcome was No further action (7, 50.0%)." in html
+    assert "The most common outcome was No further action: 50.0% (7 of 14)." in html
     assert f">{SUPPRESSED}</text>" in html
     # The kinds of outcome are the same counts, withheld alike, with their costs.
     kinds = table(report, "Cost per kind")
@@ -159,7 +163,7 @@ def test_it_withholds_an_outcome_group_with_one_small_count(
     assert comparison["Cost per contact decided: no further action"][0].startswith("£")
     # The headline shares of the same decided contacts: 2 of 14 stepped down is withheld.
     assert headline(report, "step_down")[0] == SUPPRESSED
-    assert headline(report, "nfa")[0] == "50.0%"
+    assert headline(report, "nfa")[0] == "50.0% (7 of 14)"
 
 
 def test_an_outcome_withheld_cannot_be_its_kind_less_the_other_outcomes_of_that_kind() -> None:

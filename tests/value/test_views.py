@@ -41,10 +41,13 @@ def test_the_manager_sees_each_agencys_contribution(manager: Client, october: Hu
     assert "Cost per contact £81.40 over 5 contacts received" in page
     assert "Cost per decision £101.75 over 4 first decisions" in page
     assert "Each agency's contribution" in page
-    assert "Children's Social Care 18 6.7 69.0% £285 70.0%" in page
-    assert "Police 3 2.5 25.9% £98 24.1%" in page
-    assert "Health 1 0.5 5.2% £24 5.9%" in page
-    assert "Total 22 9.7 100.0% £407 100.0%" in page
+    # Each share with what it is of (issue 16).
+    assert (
+        "Children's Social Care 18 6.7 69.0% (6.7 of 9.7 hours) £285 70.0% (£285 of £407)" in page
+    )
+    assert "Police 3 2.5 25.9% (2.5 of 9.7 hours) £98 24.1% (£98 of £407)" in page
+    assert "Health 1 0.5 5.2% (0.5 of 9.7 hours) £24 5.9% (£24 of £407)" in page
+    assert "Total 22 9.7 100.0% (9.7 of 9.7 hours) £407 100.0% (£407 of £407)" in page
 
 
 def test_it_shows_the_cost_per_outcome_and_the_assumptions(manager: Client, october: Hub) -> None:
@@ -119,5 +122,8 @@ def test_a_month_not_offered_is_refused_with_a_message(manager: Client) -> None:
 
 
 def test_the_navigation_links_to_value_for_money(manager: Client) -> None:
-    html = manager.get("/value/board-report/").content.decode()
-    assert 'aria-current="true">Value for money</a>' in html
+    summary = manager.get("/value/").content.decode()
+    board_report = manager.get("/value/board-report/").content.decode()
+    # The summary is the link's own page; the board report is a page within its section.
+    assert 'aria-current="page">Value for money</a>' in summary
+    assert 'aria-current="true">Value for money</a>' in board_report

@@ -13,9 +13,14 @@ from django import forms
 
 from openmash.area.models import LevelOfNeed, Outcome
 from openmash.contacts.codes import AssessmentFactor, PrimaryNeed
+from openmash.contacts.models import ContactPerson
 from openmash.core.forms import GovukCheckboxes, GovukForm, GovukRadios
 from openmash.enquiries.models import OnwardSharing
-from openmash.enquiries.services.decisions import DecisionInput
+from openmash.enquiries.services.decisions import ChildOutcomeInput, DecisionInput, child_field
+
+# The fields a decision has once for a contact about one child, and once for each child of
+# a contact about several (ADR 0022).
+PER_CHILD_FIELDS = ("level_of_need", "outcome", "primary_need", "receiving_team")
 
 # The widget types that render as several inputs; an error links to the first of them.
 PRIMARY_NEED_CHOICES = [("", "Select the primary need"), *PrimaryNeed.choices]
@@ -30,6 +35,17 @@ def _set_levels(field: forms.Field, levels: Sequence[LevelOfNeed]) -> None:
     field.choices = _level_choices(levels)
     assert isinstance(field.widget, GovukRadios)
     field.widget.hints = {str(level.number): level.description for level in levels}
+
+
+def _set_outcomes(field: forms.Field, outcomes: Sequence[Outcome]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = [(outcome.code, outcome.label) for outcome in outcomes]
+    assert isinstance(field.widget, GovukRadios)
+    field.widget.hints = {outcome.code: outcome.next_steps for outcome in outcomes}
+
+
+def _level_number(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
 
 
 def _text_area(label: str, *, rows: int = 4, help_text: str = "") -> forms.CharField:
@@ -106,6 +122,7 @@ class DecisionForm(GovukForm):
         levels: Sequence[LevelOfNeed],
         outcomes: Sequence[Outcome],
         released: Sequence[Mapping[str, Any]] = (),
+        children: Sequence[ContactPerson] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -113,17 +130,72 @@ class DecisionForm(GovukForm):
         assert isinstance(shared, forms.MultipleChoiceField)
         shared.choices = [(str(item["finding"]), released_label(item)) for item in released]
         _set_levels(self.fields["level_of_need"], levels)
-        outcome_field = self.fields["outcome"]
-        assert isinstance(outcome_field, forms.ChoiceField)
-        outcome_field.choices = [(outcome.code, outcome.label) for outcome in outcomes]
-        assert isinstance(outcome_field.widget, GovukRadios)
-        outcome_field.widget.hints = {outcome.code: outcome.next_steps for outcome in outcomes}
+        _set_outcomes(self.fields["outcome"], outcomes)
+        # A contact about several children: each child's own level of need, outcome,
+        # primary need and receiving team, in place of the contact's.
+        self.children = list(children) if len(children) > 1 else []
+        for child in self.children:
+            name = child.full_name
+            level = forms.ChoiceField(
+                label=f"Level of need for {name}", required=False, widget=GovukRadios
+            )
+            _set_levels(level, levels)
+            outcome = forms.ChoiceField(
+                label=f"Outcome for {name}",
+                required=False,
+                widget=GovukRadios,
+                help_text="The hint under each outcome is what the referrer is told happens next",
+            )
+            _set_outcomes(outcome, outcomes)
+            self.fields[child_field(child.pk, "level_of_need")] = level
+            self.fields[child_field(child.pk, "outcome")] = outcome
+            self.fields[child_field(child.pk, "receiving_team")] = forms.CharField(
+                label=f"Receiving team for {name}",
+                required=False,
+                help_text="Needed when this child is handed on",
+            )
+            self.fields[child_field(child.pk, "primary_need")] = forms.ChoiceField(
+                label=f"Primary need code for {name}",
+                required=False,
+                choices=PRIMARY_NEED_CHOICES,
+            )
+        if self.children:
+            for name in PER_CHILD_FIELDS:
+                del self.fields[name]
+        self.style_widgets()
+
+    def child_groups(self) -> list[tuple[ContactPerson, list[forms.BoundField]]]:
+        """Each child with their four fields, for the template to show one by one."""
+        return [
+            (child, [self[child_field(child.pk, name)] for name in PER_CHILD_FIELDS])
+            for child in self.children
+        ]
+
+    def _child_inputs(self) -> list[ChildOutcomeInput]:
+        data = self.cleaned_data
+        inputs = []
+        for child in self.children:
+            outcome = data.get(child_field(child.pk, "outcome")) or ""
+            if not outcome:
+                continue  # the service says the child needs one, beside their field
+            inputs.append(
+                ChildOutcomeInput(
+                    person_id=child.pk,
+                    level_of_need=_level_number(
+                        data.get(child_field(child.pk, "level_of_need")) or ""
+                    ),
+                    outcome=outcome,
+                    primary_need=data.get(child_field(child.pk, "primary_need")) or "",
+                    receiving_team=data.get(child_field(child.pk, "receiving_team")) or "",
+                )
+            )
+        return inputs
 
     def decision_input(self) -> DecisionInput:
         data = self.cleaned_data
-        level = data.get("level_of_need") or ""
+        children = self._child_inputs()
         return DecisionInput(
-            level_of_need=int(level) if level.isdigit() else None,
+            level_of_need=_level_number(data.get("level_of_need") or ""),
             outcome=data.get("outcome") or "",
             factor_codes=list(data.get("factor_codes") or []),
             primary_need=data.get("primary_need") or "",
@@ -135,6 +207,9 @@ class DecisionForm(GovukForm):
             shared_finding_ids=[
                 int(value) for value in data.get("shared_finding_ids") or [] if value.isdigit()
             ],
+            children=children,
+            # Several children, none given an outcome: the service still asks for each.
+            each_child=bool(self.children),
         )
 
 

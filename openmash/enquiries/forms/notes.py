@@ -4,6 +4,7 @@
 from django import forms
 
 from openmash.core.forms import GovukForm, GovukRadios
+from openmash.enquiries.forms.attachments import attachment_field
 from openmash.enquiries.models import CaseNoteType
 
 
@@ -22,3 +23,4 @@ class CaseNoteForm(GovukForm):
         help_text="Notes cannot be changed once added. To correct one, add a correction.",
     )
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    attachment = attachment_field(label="Attach a file (optional)")

@@ -41,6 +41,8 @@ class QueueFilterForm(GovukForm):
     )
     assigned = forms.ChoiceField(label="Assigned to", required=False, choices=())
     overdue = forms.BooleanField(label="Overdue only", required=False)
+    immediate = forms.BooleanField(label="Immediate risk only", required=False)
+    due_soon = forms.BooleanField(label="Due in the next 4 hours only", required=False)
 
     def __init__(
         self, *args: Any, levels: Iterable[RagLevel], assignees: Iterable[User], **kwargs: Any
@@ -70,12 +72,21 @@ class QueueFilterForm(GovukForm):
             rags=tuple(data.get("rag") or ()),
             overdue_only=bool(data.get("overdue")),
             assigned=data.get("assigned") or "",
+            immediate_only=bool(data.get("immediate")),
+            due_soon_only=bool(data.get("due_soon")),
         )
 
     @property
     def is_filtered(self) -> bool:
         filters = self.filters()
-        return bool(filters.states or filters.rags or filters.overdue_only or filters.assigned)
+        return bool(
+            filters.states
+            or filters.rags
+            or filters.overdue_only
+            or filters.assigned
+            or filters.immediate_only
+            or filters.due_soon_only
+        )
 
 
 class ScreeningActionForm(GovukForm):

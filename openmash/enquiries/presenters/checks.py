@@ -13,6 +13,7 @@ from openmash.core.overdue import is_overdue
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import day_text, when_text
 from openmash.enquiries.models import AgencyCheck, CheckFinding, CheckState, OnwardSharing
+from openmash.enquiries.presenters.allocation import assigned_to_text, assignment_text
 
 
 def check_state_colour(check: AgencyCheck) -> str:
@@ -181,6 +182,15 @@ class CheckPresenter:
     @property
     def waive_reason(self) -> str:
         return self.check.waive_reason
+
+    @property
+    def assigned_to(self) -> str:
+        """The researcher a MASH manager gave the check to, or "Unassigned"."""
+        return assigned_to_text(self.check)
+
+    @property
+    def assignment(self) -> str:
+        return assignment_text(self.check)
 
     @property
     def children(self) -> list[ContactPerson]:

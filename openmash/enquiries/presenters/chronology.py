@@ -265,16 +265,24 @@ class _ContactItems:
 
     def decisions(self) -> list[TimelineItem]:
         items = []
+        records = {record.pk for record in self.entry.child_records}
         for decision in self.entry.decisions:
-            level = decision.level_of_need
+            # This child's own outcome (ADR 0022): a sibling's is on the sibling's page.
+            own = next(
+                (child for child in decision.child_outcomes.all() if child.person_id in records),
+                None,
+            )
+            outcome = own.outcome if own else decision.outcome
+            level = own.level_of_need if own else decision.level_of_need
+            receiving_team = own.receiving_team if own else decision.receiving_team
             details = [
                 Detail(
                     "Level of need",
                     f"Level {level.number}: {level.label}" if level else "Not set (already open)",
                 )
             ]
-            if decision.receiving_team:
-                details.append(Detail("Receiving team", decision.receiving_team))
+            if receiving_team:
+                details.append(Detail("Receiving team", receiving_team))
             if self.scope.all_findings:
                 details.append(Detail("Rationale", decision.rationale))
                 if decision.amends_id:
@@ -288,7 +296,7 @@ class _ContactItems:
                 self._item(
                     decision.decided_at,
                     DECIDED,
-                    f"{title}: {decision.outcome.label}",
+                    f"{title}: {outcome.label}",
                     byline=_name(decision.decided_by),
                     details=details,
                 )

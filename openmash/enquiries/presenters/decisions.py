@@ -10,14 +10,16 @@ from django.utils.text import Truncator
 
 from openmash.accounts.models import User
 from openmash.area.models import HandOnTeam
-from openmash.contacts.codes import PrimaryNeed
-from openmash.contacts.models import Contact
+from openmash.contacts.codes import CHILD_ROLES, PrimaryNeed
+from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.presenters import ContactPresenter, PersonPresenter
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import duration_text, plural, when_text
+from openmash.enquiries.child_outcomes import children_of, is_per_child
 from openmash.enquiries.models import (
     ClosureProposal,
     Decision,
+    DecisionChild,
     HandOn,
     HandOnState,
     Message,
@@ -25,6 +27,7 @@ from openmash.enquiries.models import (
     MessageStatus,
     ProposalState,
 )
+from openmash.enquiries.presenters.allocation import assigned_to_text, assignment_text
 from openmash.enquiries.presenters.checks import CheckPresenter
 from openmash.enquiries.presenters.contact_page import (
     MashContactPage,
@@ -33,7 +36,7 @@ from openmash.enquiries.presenters.contact_page import (
     children_named,
 )
 from openmash.enquiries.selectors.decisions import DecisionPage
-from openmash.enquiries.summary import HandOnSummary, hand_on_summary
+from openmash.enquiries.summary import HandOnSummary, hand_on_summary, level_text
 from openmash.enquiries.workflow import DEADLINE_STATES
 
 NOT_TO_BE_DISCLOSED = "Not to be disclosed outside the MASH"
@@ -116,9 +119,82 @@ class QueueContactPresenter:
 
 
 @dataclass(frozen=True)
+class ChildOutcomePresenter:
+    """One child's outcome in a decision, as the MASH's pages show it."""
+
+    child: DecisionChild
+
+    @property
+    def person_id(self) -> int:
+        return self.child.person_id
+
+    @property
+    def name(self) -> str:
+        return self.child.person.full_name
+
+    @property
+    def outcome(self) -> str:
+        return self.child.outcome.label
+
+    @property
+    def next_steps(self) -> str:
+        return self.child.outcome.next_steps
+
+    @property
+    def level_of_need(self) -> str:
+        return level_text(self.child.level_of_need)
+
+    @property
+    def primary_need(self) -> str:
+        code = self.child.primary_need
+        return PrimaryNeed(code).label if code in PrimaryNeed.values else code
+
+    @property
+    def hands_on_to(self) -> str:
+        return _team_label(self.child.outcome.hand_on_to)
+
+    @property
+    def receiving_team(self) -> str:
+        return self.child.receiving_team or "None"
+
+
+def contact_children(contact: Contact) -> list[ContactPerson]:
+    """The children named in the contact, in order (its people prefetched or not)."""
+    return sorted(
+        (person for person in contact.people.all() if person.role in CHILD_ROLES),
+        key=lambda person: person.position,
+    )
+
+
+def outcome_banner(decision: Decision) -> str:
+    """The outcome in the banner after a decision: each child's, when they differ."""
+    children = children_of(decision)
+    if not is_per_child(children):
+        return decision.outcome.label
+    return "; ".join(
+        f"{child.person.full_name}, {child.outcome.label.lower()}" for child in children
+    )
+
+
+def child_outcomes_of(decision: Decision) -> list[ChildOutcomePresenter]:
+    return [ChildOutcomePresenter(child) for child in children_of(decision)]
+
+
+@dataclass(frozen=True)
 class DecisionPresenter:
     decision: Decision
     is_current: bool = True
+
+    @cached_property
+    def children(self) -> list[ChildOutcomePresenter]:
+        """Each child's outcome (prefetch selectors.decisions.DECISION_CHILDREN)."""
+        return child_outcomes_of(self.decision)
+
+    @property
+    def per_child(self) -> bool:
+        """A contact about several children shows each child's outcome; one about a
+        single child shows the decision as it always has."""
+        return len(self.children) > 1
 
     @property
     def id(self) -> int:
@@ -217,6 +293,15 @@ class HandOnPresenter:
         return when_text(self.hand_on.created_at)
 
     @property
+    def assigned_to(self) -> str:
+        """The team member the hand-on is assigned to in OpenMASH, or "Unassigned"."""
+        return assigned_to_text(self.hand_on)
+
+    @property
+    def assignment(self) -> str:
+        return assignment_text(self.hand_on)
+
+    @property
     def age(self) -> str:
         """How long it has waited for the team (while waiting), e.g. '2 days 3 hours'."""
         if not self.is_pending:
@@ -268,8 +353,9 @@ class HandOnPresenter:
 
     @property
     def children(self) -> list[PersonPresenter]:
+        """The children this hand-on concerns (prefetch summary.HAND_ON_CHILDREN)."""
         today = timezone.localdate(self.now) if self.now else timezone.localdate()
-        return children_named(self.hand_on.contact, today)
+        return [PersonPresenter(child, today) for child in self.hand_on.children.all()]
 
     @property
     def contact(self) -> ContactPresenter:
@@ -294,6 +380,17 @@ class ReturnPresenter:
     @property
     def reason(self) -> str:
         return self.hand_on.return_reason
+
+
+# Messages to whoever made the contact, named so on the manager's page without the address
+# in the heading (the referrer may have no account).
+TO_THE_REFERRER = frozenset(
+    {
+        MessageKind.OUTCOME_FEEDBACK,
+        MessageKind.HAND_ON_ACCEPTED,
+        MessageKind.OUT_OF_HOURS_ACKNOWLEDGEMENT,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -322,8 +419,13 @@ class MessagePresenter:
     @property
     def recipient(self) -> str:
         """Who it was for, without the address, as a sentence continues it ("To ...")."""
-        if self.message.kind == MessageKind.OUTCOME_FEEDBACK:
+        kind = self.message.kind
+        if kind in TO_THE_REFERRER:
             return "the referrer"
+        if kind == MessageKind.EDT_ALERT:
+            return "the emergency duty team"
+        if self.message.to_user is None and kind == MessageKind.CHECK_REQUESTED:
+            return "the agency's team inbox"
         return _name(self.message.to_user) if self.message.to_user else "Unknown"
 
     @property

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from openmash.core.presenters import AttachmentRow
 from openmash.enquiries.models import CaseNote
+from openmash.enquiries.presenters.attachments import attachment_rows
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ class NoteRow:
     def corrected_by(self) -> list[str]:
         # Only the corrections the reader may see were prefetched (selectors.notes).
         return [f"note-{each.pk}" for each in self.note.corrected_by.all()]
+
+    @property
+    def files(self) -> list[AttachmentRow]:
+        # Prefetched with the note (selectors.notes): a note's files go with it.
+        return attachment_rows(self.note.attachments.all(), with_on=False)
 
 
 def note_rows(notes: Iterable[CaseNote]) -> list[NoteRow]:

@@ -13,6 +13,12 @@ from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.contacts.presenters import ContactPresenter
 from openmash.core.time_text import when_text
+from openmash.enquiries.child_outcomes import (
+    ToldToReferrer,
+    children_of,
+    is_per_child,
+    told_to_referrer,
+)
 from openmash.enquiries.models import Decision, HandOn, HandOnState, Message, MessageStatus
 
 # Where the contact is, in the referrer's words: nothing of the MASH's working.
@@ -25,6 +31,39 @@ REFERRER_STATE_WORDS = {
     ContactState.HANDED_ON: "Decided, and passed to the team that will act",
     ContactState.CLOSED: "Decided, and closed by the MASH",
 }
+
+
+@dataclass(frozen=True)
+class ReferrerChildPresenter:
+    """One child's outcome, as their referrer is told it."""
+
+    told: ToldToReferrer
+
+    @property
+    def name(self) -> str:
+        return self.told.person.full_name
+
+    @property
+    def outcome(self) -> str:
+        return self.told.outcome.label
+
+    @property
+    def next_steps(self) -> str:
+        return self.told.outcome.next_steps
+
+    @property
+    def team(self) -> str:
+        """Who is acting for the child, once handed on: the team, whether it has
+        accepted, and its named worker."""
+        told = self.told
+        if told.hand_on is None:
+            return ""
+        if not told.is_accepted:
+            return f"{told.team}: waiting for them to accept"
+        named = ", ".join(
+            part for part in (told.hand_on.allocated_worker, told.hand_on.worker_contact) if part
+        )
+        return f"{told.team}, accepted" + (f": {named}" if named else "")
 
 
 @dataclass(frozen=True)
@@ -105,6 +144,15 @@ class OutcomePresenter:
         if current is None or current.amends_id is None:
             return ""
         return when_text(current.decided_at)
+
+    @property
+    def children(self) -> list[ReferrerChildPresenter]:
+        """Each child's outcome, when the children's outcomes differ (ADR 0022); empty
+        when one outcome is every child's, which the page shows once as before."""
+        current = self.current
+        if current is None or not is_per_child(children_of(current)):
+            return []
+        return [ReferrerChildPresenter(told) for told in told_to_referrer(current, self.hand_ons)]
 
     @property
     def email_notes(self) -> list[str]:

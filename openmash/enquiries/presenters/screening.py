@@ -17,10 +17,12 @@ from openmash.core.overdue import is_overdue
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import day_text, time_left_text, when_text
 from openmash.enquiries import workflow
+from openmash.enquiries.child_outcomes import children_of
 from openmash.enquiries.concern import ConcernFlag, TriggeringContact
 from openmash.enquiries.models import (
     AgencyCheck,
     CheckState,
+    DecisionChild,
     HandOn,
     ProposalState,
 )
@@ -38,6 +40,7 @@ from openmash.enquiries.selectors.screening import (
     PreviousContact,
     ScreeningRecord,
 )
+from openmash.enquiries.summary import level_text
 from openmash.linkage.conflicts import ConflictRecord, ConflictView
 from openmash.linkage.models import ConflictIdentifier, ConflictState
 from openmash.people.identifiers import nhs_number_display
@@ -247,8 +250,11 @@ class PreviousContactRow:
 
     @property
     def outcome(self) -> str:
+        """The child's own outcome in that contact's decision (ADR 0022)."""
         decision = self.previous.decision
-        return decision.outcome.label if decision else "No decision yet"
+        if decision is None:
+            return "No decision yet"
+        return self.previous.own_outcome or decision.outcome.label
 
     @property
     def person(self) -> ContactPerson:
@@ -378,6 +384,25 @@ class PersonPanel:
 
 
 @dataclass(frozen=True)
+class ChildOutcomeRow:
+    """A child's outcome in the contact's decision, as the screening page lists it."""
+
+    child: DecisionChild
+
+    @property
+    def name(self) -> str:
+        return self.child.person.full_name
+
+    @property
+    def outcome(self) -> str:
+        return self.child.outcome.label
+
+    @property
+    def level_of_need(self) -> str:
+        return level_text(self.child.level_of_need)
+
+
+@dataclass(frozen=True)
 class ScreeningPage(MashContactPage):
     """The screening page for one contact."""
 
@@ -400,6 +425,21 @@ class ScreeningPage(MashContactPage):
     @property
     def checks(self) -> list[CheckRow]:
         return [CheckRow(check, self.now) for check in self.record.checks]
+
+    @property
+    def decision_outcome(self) -> str:
+        """The outcome of the decision in force, once decided (the most serious child's)."""
+        decision = self.record.decision
+        return decision.outcome.label if decision else ""
+
+    @property
+    def child_outcomes(self) -> list[ChildOutcomeRow]:
+        """Each child's outcome, for a decided contact about several children."""
+        decision = self.record.decision
+        if decision is None:
+            return []
+        children = children_of(decision)
+        return [ChildOutcomeRow(child) for child in children] if len(children) > 1 else []
 
     @property
     def closure_proposals(self) -> list[ProposalPresenter]:

@@ -1,13 +1,20 @@
-"""Reads for allocation: the workers a MASH manager may give a contact to, each with how
-many open contacts are already theirs, so the manager can share the work out."""
+"""Reads for allocation: the workers a manager may give a contact, an agency check or a
+hand-on to, each with how much open work is already theirs, so the manager can share the
+work out. Only names and counts: nothing about a child, so nothing to record."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet, Subquery
 
-from openmash.accounts.models import User
+from openmash.accounts.models import User, UserRole
+from openmash.area.models import HandOnTeam, RagLevel
 from openmash.core.roles import Role
 from openmash.enquiries import workflow
+from openmash.enquiries.models import CheckState, HandOnState
+
+# The largest id a database row can have: larger ones are not looked up at all.
+MAX_ID = 2**63 - 1
 
 ALLOCATABLE_ROLES = (Role.SCREENER, Role.MASH_MANAGER)
 
@@ -51,3 +58,126 @@ def allocation_candidate(worker_id: object) -> User | None:
         .distinct()
         .first()
     )
+
+
+# --- Agency checks and hand-ons (issue 13, item 4) ---------------------------------------
+
+# Who may be given a hand-on in each receiving team's queue: the people who answer that
+# team's hand-ons (the rule enquiries.respond_to_hand_on; tests keep the two in step).
+HAND_ON_TEAM_ROLES: dict[str, tuple[Role, ...]] = {
+    HandOnTeam.EARLY_HELP: (Role.EARLY_HELP_COORDINATOR,),
+    HandOnTeam.CHILDRENS_SOCIAL_CARE: (Role.MASH_MANAGER,),
+}
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A worker who may be given an item, with their open work of that kind: how many
+    items are theirs and how many of those are red (the contact rated at the area's most
+    urgent level). `team` names the receiving team for a hand-on worker."""
+
+    user: User
+    open_count: int
+    red_count: int
+    noun: str
+    team: str = ""
+
+    @property
+    def label(self) -> str:
+        count = self.open_count
+        name = self.user.display_name
+        if self.team:
+            name = f"{name}, {HandOnTeam(self.team).label.lower()}"
+        plural = "" if count == 1 else "s"
+        return f"{name} ({count} open {self.noun}{plural}, {self.red_count} red)"
+
+
+def _red(prefix: str) -> Q:
+    """An item whose contact is rated at the area's most urgent active level, read in the
+    same query."""
+    first = RagLevel.objects.filter(active=True).order_by("order").values("order")[:1]
+    return Q(**{f"{prefix}__contact__rag_level__order": Subquery(first)})
+
+
+def check_researchers(*, agency_id: int) -> list[Workload]:
+    """The active researchers of the agency, each with their open checks and red ones, in
+    one query (names only: nothing about children, nothing to record)."""
+    researchers = User.objects.filter(
+        is_active=True,
+        agency_id=agency_id,
+        pk__in=UserRole.objects.filter(role=Role.AGENCY_RESEARCHER).values("user_id"),
+    )
+    open_checks = Q(assigned_checks__state=CheckState.REQUESTED)
+    users = researchers.annotate(
+        open_count=Count("assigned_checks", filter=open_checks),
+        red_count=Count("assigned_checks", filter=open_checks & _red("assigned_checks")),
+    ).order_by("first_name", "last_name", "username")
+    return [Workload(user, user.open_count, user.red_count, "check") for user in users]
+
+
+def check_researcher(*, agency_id: int, worker_id: object) -> User | None:
+    """The active researcher of the agency with this id, or None (anyone else, another
+    agency's researcher included, may not be given the agency's check)."""
+    if not str(worker_id or "").isdigit() or int(str(worker_id)) > MAX_ID:
+        return None
+    return User.objects.filter(
+        pk=int(str(worker_id)),
+        is_active=True,
+        agency_id=agency_id,
+        pk__in=UserRole.objects.filter(role=Role.AGENCY_RESEARCHER).values("user_id"),
+    ).first()
+
+
+def _team_members(team: str) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True,
+        pk__in=UserRole.objects.filter(role__in=HAND_ON_TEAM_ROLES.get(team, ())).values("user_id"),
+    )
+
+
+def hand_on_workers(*, teams: Iterable[str]) -> list[Workload]:
+    """The active members of each receiving team, each with their hand-ons still waiting
+    to be answered and red ones: one query per team (two teams have queues). The team
+    is named in the label when there is more than one."""
+    teams = [team for team in teams if team in HAND_ON_TEAM_ROLES]
+    waiting = Q(assigned_hand_ons__state=HandOnState.PENDING)
+    workers: list[Workload] = []
+    for team in teams:
+        users = (
+            _team_members(team)
+            .annotate(
+                open_count=Count("assigned_hand_ons", filter=waiting),
+                red_count=Count("assigned_hand_ons", filter=waiting & _red("assigned_hand_ons")),
+            )
+            .order_by("first_name", "last_name", "username")
+        )
+        workers.extend(
+            Workload(
+                user,
+                user.open_count,
+                user.red_count,
+                "hand-on",
+                team=team if len(teams) > 1 else "",
+            )
+            for user in users
+        )
+    return workers
+
+
+def hand_on_worker(*, team: str, worker_id: object) -> User | None:
+    """The active member of the receiving team with this id, or None."""
+    if not str(worker_id or "").isdigit() or int(str(worker_id)) > MAX_ID:
+        return None
+    return _team_members(team).filter(pk=int(str(worker_id))).first()
+
+
+def hand_on_worker_teams(*, worker_id: object) -> list[str]:
+    """The receiving teams whose hand-ons the active user with this id may be given."""
+    if not str(worker_id or "").isdigit() or int(str(worker_id)) > MAX_ID:
+        return []
+    roles = set(
+        UserRole.objects.filter(user_id=int(str(worker_id)), user__is_active=True).values_list(
+            "role", flat=True
+        )
+    )
+    return [team for team, allowed in HAND_ON_TEAM_ROLES.items() if roles & set(allowed)]

@@ -6,7 +6,7 @@ existing, so ids cannot be probed. Every agency's findings together are for the 
 screeners and managers only. Each read is audited.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -48,7 +48,17 @@ def _agency_id_for(actor: Actor) -> int:
 
 def _own_agency_checks(actor: Actor) -> QuerySet[AgencyCheck]:
     return AgencyCheck.objects.filter(agency_id=_agency_id_for(actor)).select_related(
-        "agency", "contact__rag_level"
+        "agency", "contact__rag_level", "assigned_to", "assigned_by"
+    )
+
+
+def _with_children(checks: QuerySet[AgencyCheck]) -> QuerySet[AgencyCheck]:
+    return checks.prefetch_related(
+        Prefetch(
+            "contact__people",
+            queryset=ContactPerson.objects.filter(role__in=CHILD_ROLES).order_by("position"),
+            to_attr="children",
+        )
     )
 
 
@@ -62,21 +72,22 @@ def _audit_listed(actor: Actor, checks: list[AgencyCheck]) -> None:
 
 
 def check_page_for_agency(
-    *, actor: Actor, completed: bool = False, page_number: str | int | None = None
+    *,
+    actor: Actor,
+    completed: bool = False,
+    assigned_to_me: bool = False,
+    page_number: str | int | None = None,
 ) -> Page:
     """One page of the checks asked of the actor's own agency; records each one shown.
 
     Open checks come first due first; with `completed`, the checks answered or no
-    longer needed, most recent first. Each check carries its contact, RAG level and the
-    children named in it.
+    longer needed, most recent first; with `assigned_to_me`, only those a manager gave
+    the signed-in researcher. Each check carries its contact, RAG level, the researcher
+    it is assigned to and the children named in it.
     """
-    checks = _own_agency_checks(actor).prefetch_related(
-        Prefetch(
-            "contact__people",
-            queryset=ContactPerson.objects.filter(role__in=CHILD_ROLES).order_by("position"),
-            to_attr="children",
-        )
-    )
+    checks = _with_children(_own_agency_checks(actor))
+    if assigned_to_me:
+        checks = checks.filter(assigned_to_id=actor.user.pk if actor.user else None)
     if completed:
         checks = checks.filter(state__in=[CheckState.COMPLETED, CheckState.WAIVED]).order_by(
             F("completed_at").desc(nulls_last=True), F("waived_at").desc(nulls_last=True), "-id"
@@ -86,6 +97,75 @@ def check_page_for_agency(
     page = Paginator(checks, CHECKS_PER_PAGE).get_page(page_number)
     _audit_listed(actor, list(page.object_list))
     return page
+
+
+# --- Allocating checks (issue 13, item 4) ------------------------------------------------
+
+# The manager's allocation queue: every open check, those nobody has, or one researcher's.
+ALL, UNASSIGNED = "", "unassigned"
+
+
+def _require_allocator(actor: Actor) -> None:
+    user = actor.user
+    if actor.token is not None or user is None or not user.has_perm("enquiries.allocate_checks"):
+        raise PermissionDenied
+
+
+def check_allocation_page(
+    *,
+    actor: Actor,
+    agency_id: int,
+    assigned: str = ALL,
+    page_number: str | int | None = None,
+) -> Page:
+    """One page of the open checks asked of an agency, due first, for a MASH manager to
+    allocate to the agency's researchers: all of them, those nobody has (`assigned` is
+    UNASSIGNED) or one researcher's (`assigned` is their id). Records each one shown.
+    PermissionDenied for anyone who may not allocate checks."""
+    _require_allocator(actor)
+    checks = _with_children(
+        AgencyCheck.objects.filter(agency_id=agency_id, state=CheckState.REQUESTED)
+        .select_related("agency", "contact__rag_level", "assigned_to")
+        .order_by("deadline_at", "id")
+    )
+    if assigned == UNASSIGNED:
+        checks = checks.filter(assigned_to__isnull=True)
+    elif assigned.isdigit() and int(assigned) <= MAX_ID:
+        checks = checks.filter(assigned_to_id=int(assigned))
+    page = Paginator(checks, CHECKS_PER_PAGE).get_page(page_number)
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="agency_check",
+        objects=[(check.pk, check.contact_id) for check in page.object_list],
+        detail={"view": "allocation"},
+    )
+    return page
+
+
+def check_for_allocation(*, actor: Actor, check_id: int) -> AgencyCheck:
+    """A check, with its agency, contact, RAG level and who has it, for a MASH manager
+    allocating it (no findings: allocation needs none). Records the read; Http404 if
+    there is none."""
+    _require_allocator(actor)
+    if not 1 <= check_id <= MAX_ID:
+        raise Http404
+    check = (
+        _with_children(AgencyCheck.objects.filter(pk=check_id))
+        .select_related("agency", "contact__rag_level", "assigned_to", "assigned_by")
+        .first()
+    )
+    if check is None:
+        raise Http404
+    audit_record(
+        actor=actor,
+        action=AuditAction.READ,
+        object_type="agency_check",
+        object_id=check.pk,
+        contact_id=check.contact_id,
+        detail={"view": "allocation"},
+    )
+    return check
 
 
 def check_get_for_agency(*, actor: Actor, check_id: int) -> AgencyCheck:
@@ -182,6 +262,9 @@ class ContactOutcome:
     decision: Decision | None
     # The latest hand-on not withdrawn, if any: whether the team accepted the case.
     hand_on: HandOn | None = None
+    # Every hand-on not withdrawn, newest first, with the children each concerns: which
+    # team is acting for which child (ADR 0022).
+    hand_ons: list[HandOn] = field(default_factory=list)
 
 
 def contact_outcome_for_agency(*, actor: Actor, contact_id: int) -> ContactOutcome:
@@ -200,15 +283,17 @@ def contact_outcome_for_agency(*, actor: Actor, contact_id: int) -> ContactOutco
     decision = (
         Decision.objects.filter(contact=contact, amended_by__isnull=True)
         .select_related("outcome")
+        .prefetch_related("child_outcomes__outcome", "child_outcomes__person")
         .order_by("-decided_at", "-id")
         .first()
     )
-    hand_on = (
+    hand_ons = list(
         HandOn.objects.filter(contact=contact)
         .exclude(state=HandOnState.WITHDRAWN)
+        .prefetch_related("children")
         .order_by("-created_at", "-id")
-        .first()
     )
+    hand_on = hand_ons[0] if hand_ons else None
     audit_record(
         actor=actor,
         action=AuditAction.READ,
@@ -217,4 +302,4 @@ def contact_outcome_for_agency(*, actor: Actor, contact_id: int) -> ContactOutco
         contact_id=contact.pk,
         detail={"view": "outcome"},
     )
-    return ContactOutcome(contact=contact, decision=decision, hand_on=hand_on)
+    return ContactOutcome(contact=contact, decision=decision, hand_on=hand_on, hand_ons=hand_ons)

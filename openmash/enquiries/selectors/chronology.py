@@ -14,6 +14,7 @@ Anyone else with the permission, or a child outside the viewer's scope, gets Htt
 so person ids cannot be probed.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -150,13 +151,15 @@ def _contacts(
         ),
         Prefetch(
             "decisions",
-            queryset=Decision.objects.select_related(
-                "outcome", "level_of_need", "decided_by"
-            ).order_by("decided_at", "id"),
+            queryset=Decision.objects.select_related("outcome", "level_of_need", "decided_by")
+            .prefetch_related("child_outcomes__outcome", "child_outcomes__level_of_need")
+            .order_by("decided_at", "id"),
         ),
         Prefetch(
             "hand_ons",
-            queryset=HandOn.objects.select_related("responded_by").order_by("created_at", "id"),
+            queryset=HandOn.objects.select_related("responded_by")
+            .prefetch_related("children")
+            .order_by("created_at", "id"),
         ),
     ]
     if scope.screening:
@@ -189,6 +192,18 @@ def _contacts(
     )
 
 
+def _concerning(hand_ons: Iterable[HandOn], person_ids: set[int]) -> list[HandOn]:
+    """The hand-ons about this child (ADR 0022): a sibling handed on alone is not in the
+    child's chronology. A hand-on naming no child (a contact that named none) is the
+    contact's."""
+    kept = []
+    for hand_on in hand_ons:
+        children = {person.pk for person in hand_on.children.all()}
+        if not children or children & person_ids:
+            kept.append(hand_on)
+    return kept
+
+
 def child_chronology_for(
     *, actor: Actor, person_id: int, now: datetime | None = None
 ) -> ChildChronology:
@@ -217,7 +232,7 @@ def child_chronology_for(
             ratings=list(contact.rag_ratings.all()) if scope.screening else [],
             checks=list(contact.agency_checks.all()) if scope.screening else [],
             decisions=list(contact.decisions.all()),
-            hand_ons=list(contact.hand_ons.all()),
+            hand_ons=_concerning(contact.hand_ons.all(), person_ids),
             notes=notes.get(contact.pk, []),
         )
         for contact in _contacts(scope, contact_ids, person_ids)

@@ -16,6 +16,7 @@ from openmash.contacts.codes import CHILD_ROLES, ContactState
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.selectors import contact_get_visible_to
 from openmash.core.audit import Actor, audit_record, audit_record_many
+from openmash.core.keyset import KeysetPage, keyset_page_oldest_first
 from openmash.core.models import AuditAction
 from openmash.core.roles import AgencyType
 from openmash.enquiries.models import (
@@ -33,12 +34,15 @@ from openmash.enquiries.models import (
 )
 from openmash.enquiries.selectors.checks import findings_for_contact
 from openmash.enquiries.services.hand_ons import QUEUED_TEAMS
-from openmash.enquiries.summary import suggested_findings
+from openmash.enquiries.summary import HAND_ON_CHILDREN, suggested_findings
 
 # The largest id a database row can have: larger ones are not looked up at all.
 MAX_ID = 2**63 - 1
 # How many answered hand-ons the queue shows under the pending ones.
 RECENTLY_ANSWERED = 20
+# Waiting hand-ons shown a page at a time, oldest first (keyset paging: the same cost on
+# the last page as on the first, however many wait).
+HAND_ONS_PER_PAGE = 50
 # How many undelivered emails the decisions queue lists, the most recently tried first.
 UNDELIVERED_LISTED = 50
 
@@ -47,6 +51,14 @@ def _require(actor: Actor, permission: str) -> User:
     if actor.token is not None or actor.user is None or not actor.user.has_perm(permission):
         raise PermissionDenied
     return actor.user
+
+
+# A decision's children's outcomes, for the pages that show them (child_outcomes.children_of).
+DECISION_CHILDREN = (
+    "child_outcomes__outcome",
+    "child_outcomes__level_of_need",
+    "child_outcomes__person",
+)
 
 
 def _children() -> Prefetch:
@@ -221,6 +233,7 @@ def decision_page_for(*, actor: Actor, reference: str) -> DecisionPage:
         decisions=list(
             Decision.objects.filter(contact=contact)
             .select_related("level_of_need", "outcome", "decided_by")
+            .prefetch_related(*DECISION_CHILDREN)
             .order_by("-decided_at", "-id")
         ),
         hand_ons=list(
@@ -232,6 +245,7 @@ def decision_page_for(*, actor: Actor, reference: str) -> DecisionPage:
                 "decision__level_of_need",
                 "decision__decided_by",
             )
+            .prefetch_related(*HAND_ON_CHILDREN)
             .order_by("-created_at", "-id")
         ),
         waived_by=User.objects.in_bulk(waiver_ids) if waiver_ids else {},
@@ -282,6 +296,18 @@ def released_findings_for(*, actor: Actor, contact_id: int) -> list[dict[str, An
     )
 
 
+def decision_children_for(*, actor: Actor, contact_id: int) -> list[ContactPerson]:
+    """The children named in the contact, in order: each gets an outcome in the manager's
+    decision form when it is posted (the page shown after records the read of the
+    contact; the service records what is decided)."""
+    _require(actor, "enquiries.decide")
+    return list(
+        ContactPerson.objects.filter(contact_id=contact_id, role__in=CHILD_ROLES)
+        .only("id", "contact_id", "position", "role", "given_names", "family_name")
+        .order_by("position")
+    )
+
+
 def check_for_waiving(*, actor: Actor, check_id: int) -> AgencyCheck:
     """An agency check, with its agency and contact, for a screener or manager deciding
     it is no longer needed; records the read."""
@@ -328,7 +354,7 @@ def message_for_retry(*, actor: Actor, message_id: int) -> Message:
 # --- Hand-ons --------------------------------------------------------------------------
 
 
-def _teams_for(user: User) -> list[str]:
+def hand_on_teams_for(user: User) -> list[str]:
     """The teams whose hand-ons this user answers: the rules decide, per team."""
     return [
         team
@@ -340,33 +366,48 @@ def _teams_for(user: User) -> list[str]:
 @dataclass(frozen=True)
 class HandOnQueue:
     teams: list[str]
-    pending: list[HandOn]
+    pending: list[HandOn]  # this page of the waiting hand-ons
     answered: list[HandOn]
+    page: KeysetPage  # the waiting hand-ons' page, with its cursors and (capped) count
 
 
 def _hand_ons_with_contact() -> QuerySet[HandOn]:
+    """Hand-ons with what their pages show: the children each concerns (ordered as the
+    contact names them) with each child's outcome, and the MASH summary."""
     return HandOn.objects.select_related(
         "contact",
+        "contact__rag_level",
         "decision__outcome",
         "decision__level_of_need",
         "decision__decided_by",
         "responded_by",
-    ).prefetch_related(
-        Prefetch(
-            "contact__people",
-            queryset=ContactPerson.objects.filter(role__in=CHILD_ROLES).order_by("position"),
-            to_attr="children",
-        )
-    )
+        "assigned_to",
+    ).prefetch_related(*HAND_ON_CHILDREN)
 
 
-def hand_on_queue_for(*, actor: Actor) -> HandOnQueue:
-    """The cases passed to the user's team: waiting ones first, oldest first, then the
-    most recently answered. Records each one listed."""
+def hand_on_queue_for(
+    *,
+    actor: Actor,
+    assigned_to_me: bool = False,
+    after: str | None = None,
+    before: str | None = None,
+) -> HandOnQueue:
+    """The cases passed to the user's team: a page of the waiting ones, oldest first
+    (`after` and `before` are keyset cursors), then the most recently answered; with
+    `assigned_to_me`, only those assigned to the user. Records each one listed."""
     user = _require(actor, "enquiries.view_hand_on_queue")
-    teams = _teams_for(user)
+    teams = hand_on_teams_for(user)
     mine = _hand_ons_with_contact().filter(team__in=teams)
-    pending = list(mine.filter(state=HandOnState.PENDING).order_by("created_at", "id"))
+    if assigned_to_me:
+        mine = mine.filter(assigned_to=user)
+    page = keyset_page_oldest_first(
+        mine.filter(state=HandOnState.PENDING),
+        moment="created_at",
+        per_page=HAND_ONS_PER_PAGE,
+        after=after,
+        before=before,
+    )
+    pending = list(page.object_list)
     hand_on_deadlines_fill(pending)
     answered = list(
         mine.exclude(state=HandOnState.PENDING).order_by(
@@ -379,7 +420,7 @@ def hand_on_queue_for(*, actor: Actor) -> HandOnQueue:
         object_type="hand_on",
         objects=[(hand_on.pk, hand_on.contact_id) for hand_on in [*pending, *answered]],
     )
-    return HandOnQueue(teams=teams, pending=pending, answered=answered)
+    return HandOnQueue(teams=teams, pending=pending, answered=answered, page=page)
 
 
 def hand_on_get_for(*, actor: Actor, hand_on_id: int) -> HandOn:
@@ -391,15 +432,18 @@ def hand_on_get_for(*, actor: Actor, hand_on_id: int) -> HandOn:
         raise Http404
     hand_on = (
         HandOn.objects.select_related(
-            "contact",
+            "contact__rag_level",
             "decision__outcome",
             "decision__level_of_need",
             "decision__decided_by",
             "responded_by",
+            "assigned_to",
+            "assigned_by",
         )
         .prefetch_related(
             Prefetch("contact__people", queryset=ContactPerson.objects.order_by("position")),
             "contact__factors",
+            *HAND_ON_CHILDREN,
         )
         .filter(pk=hand_on_id)
         .first()
@@ -445,7 +489,7 @@ def team_for_token(actor: Actor) -> str:
 def _hand_ons_summarised() -> QuerySet[HandOn]:
     return HandOn.objects.select_related(
         "contact", "decision__outcome", "decision__level_of_need", "decision__decided_by"
-    )
+    ).prefetch_related(*HAND_ON_CHILDREN)
 
 
 def hand_ons_for_token(*, actor: Actor) -> list[HandOn]:

@@ -11,7 +11,7 @@ from openmash.contacts.models import Contact
 from openmash.core.audit import Actor, audit_record_many
 from openmash.core.models import AuditAction
 from openmash.core.permissions import is_agency_researcher, is_mash_decision_maker
-from openmash.enquiries.models import CaseNote
+from openmash.enquiries.models import Attachment, CaseNote
 
 
 def visible_notes(actor: Actor) -> QuerySet[CaseNote]:
@@ -31,7 +31,14 @@ def visible_notes(actor: Actor) -> QuerySet[CaseNote]:
         Prefetch(
             "corrected_by",
             queryset=CaseNote.objects.filter(pk__in=notes.values("pk")).order_by("created_at"),
-        )
+        ),
+        # A note's files go with the note: whoever sees the note sees them.
+        Prefetch(
+            "attachments",
+            queryset=Attachment.objects.select_related(
+                "uploaded_by", "uploaded_by_agency"
+            ).order_by("uploaded_at", "id"),
+        ),
     )
 
 
@@ -50,4 +57,10 @@ def notes_for_contact(*, actor: Actor, contact: Contact) -> list[CaseNote]:
         raise PermissionDenied
     notes = list(visible_notes(actor).filter(contact=contact).order_by("created_at", "id"))
     notes_audit(actor, notes)
+    audit_record_many(
+        actor=actor,
+        action=AuditAction.LIST,
+        object_type="attachment",
+        objects=[(each.pk, each.contact_id) for note in notes for each in note.attachments.all()],
+    )
     return notes

@@ -13,13 +13,23 @@ from openmash.enquiries.models import Decision, HandOn, HandOnState, Message, Me
 
 
 def _decisions_newest_first() -> QuerySet[Decision]:
-    return Decision.objects.select_related("outcome").order_by("-decided_at", "-id")
+    """With each child's outcome (ADR 0022)."""
+    return (
+        Decision.objects.select_related("outcome")
+        .prefetch_related("child_outcomes__outcome", "child_outcomes__person")
+        .order_by("-decided_at", "-id")
+    )
 
 
 def hand_ons_newest_first() -> QuerySet[HandOn]:
     """The hand-ons a referrer may know of (not those withdrawn by an amendment), newest
-    first: whether the team accepted the case, and its named worker."""
-    return HandOn.objects.exclude(state=HandOnState.WITHDRAWN).order_by("-created_at", "-id")
+    first, with the children each concerns: whether the team accepted the case, and its
+    named worker."""
+    return (
+        HandOn.objects.exclude(state=HandOnState.WITHDRAWN)
+        .prefetch_related("children")
+        .order_by("-created_at", "-id")
+    )
 
 
 def contact_page_submitted_with_outcomes(*, actor: Actor, page_number: str | int | None) -> Page:

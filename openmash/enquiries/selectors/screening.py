@@ -43,6 +43,7 @@ from openmash.enquiries.models import (
     AgencyCheck,
     ClosureProposal,
     Decision,
+    DecisionChild,
     HandOn,
     HandOnState,
     Message,
@@ -54,6 +55,9 @@ from openmash.linkage.conflicts import contacts_with_open_conflicts
 from openmash.linkage.same_child import contact_people_same_child
 
 QUEUE_PER_PAGE = 50
+# Work whose deadline falls within this much of now is "due soon" (the queue's filter and
+# the home page's count).
+DUE_SOON = timedelta(hours=4)
 UNRATED = "unrated"
 ASSIGNED_TO_ME = "me"
 UNASSIGNED = "unassigned"
@@ -79,6 +83,8 @@ class QueueFilters:
     rags: tuple[str, ...] = ()  # RAG level codes, or UNRATED
     overdue_only: bool = False
     assigned: str = ""  # "", ASSIGNED_TO_ME, UNASSIGNED or a user's id
+    immediate_only: bool = False  # a child at immediate risk, as the referrer said
+    due_soon_only: bool = False  # deadline within DUE_SOON from now, not yet passed
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,10 @@ def _filtered(
         contacts = contacts.filter(rag)
     if filters.overdue_only:
         contacts = contacts.filter(overdue_q(now))
+    if filters.immediate_only:
+        contacts = contacts.filter(immediate_risk=True)
+    if filters.due_soon_only:
+        contacts = contacts.filter(deadline_at__gte=now, deadline_at__lt=now + DUE_SOON)
     if filters.assigned == ASSIGNED_TO_ME:
         contacts = contacts.filter(assigned_to=user)
     elif filters.assigned == UNASSIGNED:
@@ -260,6 +270,8 @@ class PreviousContact:
     contact: Contact
     person: ContactPerson  # the child as that contact recorded them
     decision: Decision | None  # the current decision (the last amendment), if decided
+    # The child's own outcome in that decision (ADR 0022), if it has one for them.
+    own_outcome: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -289,6 +301,8 @@ class ScreeningRecord:
     # Each person's corrected details, newest first, by person id (people never corrected
     # are not in it).
     corrections: dict[int, list[PersonCorrection]] = field(default_factory=dict)
+    # The decision in force, once decided, with each child's outcome (ADR 0022).
+    decision: Decision | None = None
 
 
 def screening_contact_for_action(*, actor: Actor, reference: str) -> Contact:
@@ -344,6 +358,13 @@ def screening_contact_get(*, actor: Actor, reference: str) -> ScreeningRecord:
         closure_proposals=proposals,
         children=_children_histories(actor, contact, children),
         corrections=corrections_of(person.pk for person in contact.people.all()),
+        decision=Decision.objects.filter(contact=contact, amended_by__isnull=True)
+        .select_related("outcome")
+        .prefetch_related(
+            "child_outcomes__outcome", "child_outcomes__level_of_need", "child_outcomes__person"
+        )
+        .order_by("-decided_at", "-id")
+        .first(),
     )
 
 
@@ -351,8 +372,8 @@ def _children_histories(
     actor: Actor, contact: Contact, children: list[ContactPerson]
 ) -> list[ChildHistory]:
     """The children's cumulative-concern flags in a few queries, then one query per child
-    for their other records, then one each for the decisions and hand-ons on every
-    contact found."""
+    for their other records, then one each for the decisions, the children's own outcomes
+    in them and the hand-ons on every contact found."""
     flags = concern_flags_for_people(children)
     found: dict[int, list[ContactPerson]] = {}
     for child in children:
@@ -380,6 +401,14 @@ def _children_histories(
             contact_id__in=contact_ids, amended_by__isnull=True
         ).select_related("outcome")
     }
+    record_ids = {record.pk for records in found.values() for record in records}
+    own_outcomes: dict[int, str] = dict(
+        DecisionChild.objects.filter(
+            decision__contact_id__in=contact_ids,
+            decision__amended_by__isnull=True,
+            person_id__in=record_ids,
+        ).values_list("person_id", "outcome__label")
+    )
     hand_ons = list(
         HandOn.objects.filter(contact_id__in=contact_ids, state=HandOnState.ACCEPTED)
         .exclude(allocated_worker="")
@@ -397,7 +426,10 @@ def _children_histories(
     for child in children:
         previous = [
             PreviousContact(
-                contact=record.contact, person=record, decision=decisions.get(record.contact_id)
+                contact=record.contact,
+                person=record,
+                decision=decisions.get(record.contact_id),
+                own_outcome=own_outcomes.get(record.pk, ""),
             )
             for record in found[child.pk]
         ]

@@ -2,10 +2,12 @@
 
 Only the referrer who submitted it (the same user, or a token of the submitting agency)
 may add, and only while the MASH is still working on it (workflow.OPEN_STATES). The
-screener who took the contact is told by email; an unassigned contact shows "New
-information" in the queue until a screener opens its screening page.
+screener who took the contact is told by email; the contact shows "New information" in
+the queue, and the additions "New" on its screening page, until a screener marks them
+read there (a button: opening the page writes nothing).
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +21,7 @@ from openmash.contacts.submission import FieldError
 from openmash.core.audit import Actor, audit_record
 from openmash.core.models import AuditAction
 from openmash.enquiries import workflow
-from openmash.enquiries.message_delivery import _record
+from openmash.enquiries.message_delivery import record_message
 from openmash.enquiries.models import MessageKind
 
 ADDITION_MAX_LENGTH = 5000
@@ -118,7 +120,7 @@ def contact_add_information(
     emailed = False
     screener = contact.assigned_to
     if screener is not None and screener.email:
-        _record(
+        record_message(
             contact=contact,
             kind=MessageKind.NEW_INFORMATION,
             to_email=screener.email,
@@ -136,12 +138,49 @@ def contact_add_information(
     return AdditionResult(addition=addition, screener_emailed=emailed)
 
 
+@dataclass(frozen=True)
+class MarkSeenResult:
+    """What "Mark as read" did: how many of the additions the screener was shown are now
+    read, and how many unread ones the page did not show them (added since it opened)."""
+
+    marked: int
+    newer: int
+
+
+@transaction.atomic
 def contact_additions_mark_seen(
-    *, actor: Actor, contact: Contact, now: datetime | None = None
-) -> None:
-    """A screener opened the screening page: what was new is no longer new."""
-    if actor.user is None:
-        return
-    ContactAddition.objects.filter(contact=contact, seen_at__isnull=True).update(
-        seen_at=now or timezone.now(), seen_by=actor.user
-    )
+    *,
+    actor: Actor,
+    contact_id: int,
+    shown: Collection[int],
+    now: datetime | None = None,
+) -> MarkSeenResult:
+    """A screener says they have read what the referrer added (the "Mark as read" button
+    on the screening page): what was new is no longer new, in the queue or on the page.
+    An explicit action, never a side effect of opening the page. Only the additions in
+    `shown` (the ones the page showed as new, whose ids the form posts) are marked: one
+    the referrer added after the page was opened stays new, and is counted in `newer` so
+    the screener can be told. Raises PermissionDenied for anyone the rule
+    enquiries.mark_additions_read refuses (another screener while the contact is being
+    screened). Audited when any were marked."""
+    contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+    if contact is None:
+        raise Http404
+    user = actor.user
+    if user is None or not user.has_perm("enquiries.mark_additions_read", contact):
+        raise PermissionDenied
+    unread = ContactAddition.objects.filter(contact=contact, seen_at__isnull=True)
+    marking = sorted(unread.filter(pk__in=set(shown)).values_list("pk", flat=True))
+    if marking:
+        ContactAddition.objects.filter(pk__in=marking).update(
+            seen_at=now or timezone.now(), seen_by=user
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="contact",
+            object_id=contact.pk,
+            contact_id=contact.pk,
+            detail={"change": "additions_marked_read", "additions": marking},
+        )
+    return MarkSeenResult(marked=len(marking), newer=unread.exclude(pk__in=marking).count())

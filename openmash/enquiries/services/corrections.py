@@ -21,6 +21,7 @@ on a closed contact still joins another child's history.
 """
 
 from collections.abc import Mapping
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +32,7 @@ from django.utils import timezone
 from openmash.contacts.models import ContactPerson, PersonCorrection
 from openmash.contacts.submission import Address, PersonDetails, person_errors
 from openmash.core.audit import Actor
+from openmash.core.metric_facts import contacts_changed
 from openmash.core.models import AuditAction
 from openmash.enquiries.services.guards import (
     EnquiryInvalid,
@@ -40,7 +42,7 @@ from openmash.enquiries.services.guards import (
     _require,
     _text,
 )
-from openmash.linkage.conflicts import conflicts_detect_for_person
+from openmash.linkage.conflicts import conflicts_detect_for_person, contacts_naming_the_same
 from openmash.linkage.index import index_entry_refresh
 from openmash.linkage.links import LinksRefreshed, links_refresh_for_person
 from openmash.people.identifiers import (
@@ -236,10 +238,14 @@ def person_correct(
         corrected_by=user,
         corrected_at=now,
     )
+    before = copy(person)
     for name, value in changed.items():
         setattr(person, name, value)
     person.save(update_fields=list(changed))
     links = _after_correction(person, actor=actor, now=now)
+    # Who the person is the same child as changes the re-referral figures of the
+    # contacts naming them before and after (openmash.core.metric_facts).
+    contacts_changed({contact.pk} | contacts_naming_the_same([before, person]))
     _audit(
         actor,
         AuditAction.UPDATE,

@@ -2,28 +2,30 @@
 proposal to close it), and amendments to it, each handing the case on and telling the
 referrer."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from openmash.accounts.models import User
 from openmash.area.models import HandOnTeam, LevelOfNeed, Outcome
-from openmash.contacts.codes import AssessmentFactor, ContactState, PrimaryNeed
-from openmash.contacts.models import Contact
+from openmash.contacts.codes import CHILD_ROLES, AssessmentFactor, ContactState, PrimaryNeed
+from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor
+from openmash.core.metric_facts import contacts_changed
 from openmash.core.models import AuditAction
 from openmash.core.outbox import EventKind, publish
 from openmash.enquiries import workflow
+from openmash.enquiries.child_outcomes import highest_level, seriousness
 from openmash.enquiries.models import (
     CheckFinding,
     CheckState,
     ClosureProposal,
     Decision,
-    HandOn,
-    HandOnState,
+    DecisionChild,
     ProposalState,
 )
 from openmash.enquiries.outcome_feedback import outcome_to_referrer
@@ -36,15 +38,25 @@ from openmash.enquiries.services.guards import (
     _require,
     _text,
 )
-from openmash.enquiries.services.hand_ons import _hand_on
+from openmash.enquiries.services.hand_ons import _hand_on, _hand_ons_amended, _teams_of
 from openmash.enquiries.summary import (
-    crossing_record,
     is_released,
     quotes_any,
     shared_finding,
     withheld_texts,
 )
 from openmash.enquiries.workflow import IllegalTransition
+
+
+@dataclass(frozen=True)
+class ChildOutcomeInput:
+    """One child's outcome, for a contact about several children (ADR 0022)."""
+
+    person_id: int
+    level_of_need: int | None
+    outcome: str
+    primary_need: str
+    receiving_team: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,38 +74,185 @@ class DecisionInput:
     share_rationale: bool = False
     # Released findings (CheckFinding ids) to pass on, each as its agency released it.
     shared_finding_ids: Sequence[int] = ()
+    # One for every child named in the contact, when their outcomes are decided one by
+    # one; then the four fields above them (level of need, outcome, primary need and
+    # receiving team) are not read. Empty: those four are every child's.
+    children: Sequence[ChildOutcomeInput] = ()
+    # The form asked for each child's outcome: even with none given, they are each child's.
+    each_child: bool = False
+
+
+def child_field(person_id: int, name: str) -> str:
+    """The field a child's level of need, outcome, primary need or receiving team has in
+    the decision form, and the key of its error."""
+    return f"child_{person_id}_{name}"
+
+
+@dataclass(frozen=True)
+class _Choices:
+    levels: dict[int, LevelOfNeed]
+    outcomes: dict[str, Outcome]
+
+
+def _choices() -> _Choices:
+    return _Choices(
+        levels={level.number: level for level in LevelOfNeed.objects.all()},
+        outcomes={outcome.code: outcome for outcome in Outcome.objects.filter(active=True)},
+    )
+
+
+@dataclass(frozen=True)
+class _OneOutcome:
+    level: LevelOfNeed | None
+    outcome: Outcome | None
+    primary_need: str
+    receiving_team: str
+
+
+def _one_outcome(
+    errors: dict[str, str],
+    choices: _Choices,
+    field: Callable[[str], str],
+    *,
+    level_of_need: int | None,
+    outcome: str,
+    primary_need: str,
+    receiving_team: str,
+    whose: str = "",
+) -> _OneOutcome:
+    """Check one set of level of need, outcome, primary need and receiving team: the
+    contact's, or one child's (`whose` then names the child in each message)."""
+    level = choices.levels.get(level_of_need) if level_of_need is not None else None
+    if level is None:
+        errors[field("level_of_need")] = f"Select the level of need{whose}"
+    chosen = choices.outcomes.get(outcome)
+    if chosen is None or chosen.hand_on_to == HandOnTeam.ALLOCATED_WORKER:
+        errors[field("outcome")] = f"Select the outcome{whose}"
+        chosen = None
+    if primary_need not in PrimaryNeed.values:
+        errors[field("primary_need")] = f"Select the primary need code{whose}"
+    team = (receiving_team or "").strip()
+    if len(team) > 200:
+        errors[field("receiving_team")] = "Enter 200 characters or fewer"
+    elif "\x00" in team:
+        errors[field("receiving_team")] = "Remove the invisible control characters"
+    elif (
+        chosen is not None
+        and chosen.hand_on_to not in ("", HandOnTeam.ALLOCATED_WORKER)
+        and not team
+    ):
+        errors[field("receiving_team")] = f"Enter the team that will receive the case{whose}"
+    return _OneOutcome(level, chosen, primary_need, team)
+
+
+@dataclass(frozen=True)
+class _ChildChecked:
+    person: ContactPerson
+    checked: _OneOutcome
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A decision's fields as checked: the contact's own (for several children, those of
+    the most serious child, as child_outcomes describes) and each child's."""
+
+    level: LevelOfNeed | None
+    outcome: Outcome
+    codes: list[str]
+    primary_need: str
+    receiving_team: str
+    rationale: str
+    children: list[_ChildChecked]
+
+
+def _children_fields(
+    errors: dict[str, str], contact: Contact, data: DecisionInput, choices: _Choices
+) -> tuple[_OneOutcome, list[_ChildChecked]]:
+    """Every child named in the contact needs an outcome: one each (data.children), or
+    the contact's four fields for all of them."""
+    children = list(contact.people.filter(role__in=CHILD_ROLES).order_by("position"))
+    if not data.children and not data.each_child:
+        one = _one_outcome(
+            errors,
+            choices,
+            lambda name: name,
+            level_of_need=data.level_of_need,
+            outcome=data.outcome,
+            primary_need=data.primary_need,
+            receiving_team=data.receiving_team,
+        )
+        return one, [_ChildChecked(person, one) for person in children]
+    given = {child.person_id: child for child in data.children}
+    if set(given) - {person.pk for person in children}:
+        errors["children"] = "Give outcomes only for the children named in the contact"
+    checked: list[_ChildChecked] = []
+    for person in children:
+        field = partial(child_field, person.pk)
+        whose = f" for {person.full_name}"
+        child = given.get(person.pk)
+        if child is None:
+            errors[field("outcome")] = f"Select the outcome{whose}"
+            continue
+        checked.append(
+            _ChildChecked(
+                person,
+                _one_outcome(
+                    errors,
+                    choices,
+                    field,
+                    level_of_need=child.level_of_need,
+                    outcome=child.outcome,
+                    primary_need=child.primary_need,
+                    receiving_team=child.receiving_team,
+                    whose=whose,
+                ),
+            )
+        )
+    decided = [child for child in checked if child.checked.outcome is not None]
+    if not decided:
+        return _OneOutcome(None, None, "", ""), checked
+    worst = max(
+        decided,
+        key=lambda child: seriousness(
+            child.checked.outcome,  # type: ignore[arg-type]
+            child.checked.level,
+            child.person.position,
+        ),
+    ).checked
+    return (
+        _OneOutcome(
+            highest_level(child.checked.level for child in checked),
+            worst.outcome,
+            worst.primary_need,
+            worst.receiving_team,
+        ),
+        checked,
+    )
 
 
 def _decision_fields(
-    errors: dict[str, str], data: DecisionInput
-) -> tuple[LevelOfNeed | None, Outcome | None, list[str], str]:
-    level = (
-        LevelOfNeed.objects.filter(number=data.level_of_need).first()
-        if data.level_of_need is not None
-        else None
-    )
-    if level is None:
-        errors["level_of_need"] = "Select the level of need"
-    outcome = Outcome.objects.filter(code=data.outcome, active=True).first()
-    if outcome is None or outcome.hand_on_to == HandOnTeam.ALLOCATED_WORKER:
-        errors["outcome"] = "Select the outcome"
+    errors: dict[str, str], contact: Contact, data: DecisionInput
+) -> _Checked | None:
+    """Check everything a decision records; None (with `errors` filled) if anything is
+    wrong."""
+    contact_outcome, children = _children_fields(errors, contact, data, _choices())
     codes = list(dict.fromkeys(data.factor_codes))
     if not codes:
         errors["factor_codes"] = "Select at least one assessment factor"
     elif set(codes) - set(AssessmentFactor.values):
         errors["factor_codes"] = "Select assessment factors from the list"
-    if data.primary_need not in PrimaryNeed.values:
-        errors["primary_need"] = "Select the primary need code"
     rationale = _text(errors, "rationale", data.rationale, "Enter the rationale for the decision")
-    if len(data.receiving_team) > 200:
-        errors["receiving_team"] = "Enter 200 characters or fewer"
-    if (
-        outcome is not None
-        and outcome.hand_on_to not in ("", HandOnTeam.ALLOCATED_WORKER)
-        and not data.receiving_team.strip()
-    ):
-        errors["receiving_team"] = "Enter the team that will receive the case"
-    return level, outcome, codes, rationale
+    if errors or contact_outcome.outcome is None:
+        return None
+    return _Checked(
+        level=contact_outcome.level,
+        outcome=contact_outcome.outcome,
+        codes=codes,
+        primary_need=contact_outcome.primary_need,
+        receiving_team=contact_outcome.receiving_team,
+        rationale=rationale,
+        children=children,
+    )
 
 
 def _summary_fields(
@@ -139,24 +298,24 @@ def _decision_create(
     user: User,
     now: datetime,
     data: DecisionInput,
-    checked: tuple[LevelOfNeed | None, Outcome, list[str], str],
+    checked: _Checked,
     composed: tuple[str, str, list[dict[str, object]]],
     *,
     closure_proposal: ClosureProposal | None = None,
     amends: Decision | None = None,
     amendment_reason: str = "",
 ) -> Decision:
-    """Write a decision (or an amendment of one) from what _decision_fields checked."""
-    level, outcome, codes, rationale = checked
+    """Write a decision (or an amendment of one) and its children's outcomes, from what
+    _decision_fields checked."""
     summary, worker_risks, shared = composed
-    return Decision.objects.create(
+    decision = Decision.objects.create(
         contact=contact,
-        level_of_need=level,
-        outcome=outcome,
-        factor_codes=codes,
-        primary_need=data.primary_need,
-        rationale=rationale,
-        receiving_team=data.receiving_team.strip(),
+        level_of_need=checked.level,
+        outcome=checked.outcome,
+        factor_codes=checked.codes,
+        primary_need=checked.primary_need,
+        rationale=checked.rationale,
+        receiving_team=checked.receiving_team,
         decided_by=user,
         decided_at=now,
         closure_proposal=closure_proposal,
@@ -167,6 +326,18 @@ def _decision_create(
         rationale_shared=data.share_rationale,
         shared_findings=shared,
     )
+    DecisionChild.objects.bulk_create(
+        DecisionChild(
+            decision=decision,
+            person=child.person,
+            level_of_need=child.checked.level,
+            outcome=child.checked.outcome,
+            primary_need=child.checked.primary_need,
+            receiving_team=child.checked.receiving_team,
+        )
+        for child in checked.children
+    )
+    return decision
 
 
 @transaction.atomic
@@ -177,7 +348,11 @@ def decision_record(
     (ChecksOutstanding otherwise). Final: a second decision on the same contact raises
     IllegalTransition and writes nothing, even when two managers press the button at the
     same moment (the contact's row is locked, and the database allows one original
-    decision per contact). Hands the case on, and tells the referrer."""
+    decision per contact). Every child named in the contact gets an outcome (the same
+    one, or each their own: DecisionInput.children), written with the decision or not at
+    all; a missing or wrong one is a field error beside that child's field. Hands each
+    child on to the team their outcome goes to (one hand-on per team, naming its
+    children), and tells the referrer."""
     user = _require(actor, "enquiries.decide")
     now = now or timezone.now()
     contact = _locked_contact(contact_id)
@@ -194,10 +369,11 @@ def decision_record(
     if not workflow.can_move(contact, ContactState.DECIDED):
         raise IllegalTransition(contact, ContactState.DECIDED)
     errors: dict[str, str] = {}
-    level, outcome, codes, rationale = _decision_fields(errors, data)
-    composed = _summary_fields(errors, contact, data, rationale)
+    checked = _decision_fields(errors, contact, data)
+    composed = _summary_fields(errors, contact, data, checked.rationale if checked else "")
     _raise_if(errors)
-    assert outcome is not None
+    assert checked is not None
+    outcome = checked.outcome
     workflow.move(contact, ContactState.DECIDED)
     proposal = contact.closure_proposals.filter(state=ProposalState.PROPOSED).first()
     try:
@@ -207,7 +383,7 @@ def decision_record(
                 user,
                 now,
                 data,
-                (level, outcome, codes, rationale),
+                checked,
                 composed,
                 closure_proposal=proposal
                 if proposal and proposal.outcome_id == outcome.pk
@@ -227,6 +403,7 @@ def decision_record(
     _hand_on(actor, contact, decision, now)
     _audit(actor, AuditAction.CREATE, "decision", decision, contact, outcome=outcome.code)
     outcome_to_referrer(contact=contact, decision=decision, now=now)
+    contacts_changed([contact.pk], first_decision=True)
     return decision
 
 
@@ -260,33 +437,6 @@ def closure_agree(
     )
 
 
-def _hand_on_amended(actor: Actor, contact: Contact, amendment: Decision) -> None:
-    """An amendment that leaves the case with the same team: the team's hand-on now
-    carries the amended decision, so it sees the amended MASH summary; the audit log
-    records what crossed this time."""
-    hand_on = (
-        HandOn.objects.filter(
-            contact=contact, state__in=(HandOnState.PENDING, HandOnState.ACCEPTED)
-        )
-        .exclude(team=HandOnTeam.ALLOCATED_WORKER)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if hand_on is None:
-        return
-    hand_on.decision = amendment
-    hand_on.save(update_fields=["decision"])
-    _audit(
-        actor,
-        AuditAction.UPDATE,
-        "hand_on",
-        hand_on,
-        contact,
-        change="summary amended",
-        shared=crossing_record(amendment, hand_on.team),
-    )
-
-
 @transaction.atomic
 def decision_amend(
     *,
@@ -296,9 +446,12 @@ def decision_amend(
     reason: str,
     now: datetime | None = None,
 ) -> Decision:
-    """Amend the current decision with a reason; the original stays as it was. If the
-    amended outcome goes to a different team (or the case was returned to the MASH), the
-    case is handed on again and the referrer told."""
+    """Amend the current decision with a reason; the original stays as it was, and the
+    amendment carries every child's outcome anew (one child's changed, the others as they
+    were). For each team: a hand-on that still concerns exactly the children the amended
+    decision sends it carries on under the amendment; otherwise a waiting one is
+    withdrawn and the children are handed on afresh (as they are after the team returned
+    the case). The referrer is told if any child's outcome changed."""
     user = _require(actor, "enquiries.decide")
     now = now or timezone.now()
     original = Decision.objects.select_related("outcome").get(pk=decision_id)
@@ -308,42 +461,49 @@ def decision_amend(
             contact, contact.state, "That decision has already been amended: amend the latest one."
         )
     errors: dict[str, str] = {}
-    level, outcome, codes, rationale = _decision_fields(errors, data)
-    composed = _summary_fields(errors, contact, data, rationale)
+    checked = _decision_fields(errors, contact, data)
+    composed = _summary_fields(errors, contact, data, checked.rationale if checked else "")
     reason = _text(errors, "amendment_reason", reason, "Enter the reason for the amendment")
     _raise_if(errors)
-    assert outcome is not None
+    assert checked is not None
     amendment = _decision_create(
         contact,
         user,
         now,
         data,
-        (level, outcome, codes, rationale),
+        checked,
         composed,
         amends=original,
         amendment_reason=reason,
     )
     returned = contact.state == ContactState.AWAITING_DECISION
-    if returned or outcome.hand_on_to != original.outcome.hand_on_to:
-        # Whatever still waits with the old team is withdrawn, and the case is handed on
-        # afresh (or closed) under the amended decision.
-        withdrawn = list(
-            HandOn.objects.select_for_update().filter(contact=contact, state=HandOnState.PENDING)
-        )
-        for hand_on in withdrawn:
-            hand_on.state = HandOnState.WITHDRAWN
-            hand_on.responded_at = now
-            hand_on.save(update_fields=["state", "responded_at"])
-            publish(EventKind.HAND_ON_WITHDRAWN, hand_on)
+    before = list(original.child_outcomes.select_related("outcome"))
+    after = [child for child in checked.children if child.checked.outcome is not None]
+    moved = _hand_ons_amended(
+        actor, contact, amendment, now, lambda: publish(EventKind.DECISION_AMENDED, amendment)
+    )
+    teams_changed = original.outcome.hand_on_to != checked.outcome.hand_on_to or {
+        child.person_id: child.outcome.hand_on_to for child in before
+    } != {
+        child.person.pk: child.checked.outcome.hand_on_to  # type: ignore[union-attr]
+        for child in after
+    }
+    if returned or moved or teams_changed:
         workflow.move(contact, ContactState.DECIDED)
-        publish(EventKind.DECISION_AMENDED, amendment)
-        _hand_on(actor, contact, amendment, now)
-    else:
-        publish(EventKind.DECISION_AMENDED, amendment)
-        _hand_on_amended(actor, contact, amendment)
-    # The referrer hears of any change of outcome, even one that stays with the same team
-    # (a section 17 assessment becoming a section 47 enquiry).
-    if returned or outcome.pk != original.outcome_id:
+        teams = _teams_of(amendment)
+        workflow.move(contact, ContactState.HANDED_ON if teams else ContactState.CLOSED)
+        contact.closed_at = now
+        contact.save(update_fields=["state", "closed_at"])
+    # The referrer hears of any change of a child's outcome, even one that stays with the
+    # same team (a section 17 assessment becoming a section 47 enquiry).
+    outcomes_changed = checked.outcome.pk != original.outcome_id or {
+        child.person_id: child.outcome_id for child in before
+    } != {
+        child.person.pk: child.checked.outcome.pk  # type: ignore[union-attr]
+        for child in after
+    }
+    if returned or outcomes_changed:
         outcome_to_referrer(contact=contact, decision=amendment, now=now)
     _audit(actor, AuditAction.CREATE, "decision", amendment, contact, amends=original.pk)
+    contacts_changed([contact.pk])
     return amendment

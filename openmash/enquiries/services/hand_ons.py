@@ -2,6 +2,7 @@
 team accepts it or returns it to the MASH, which then has a new deadline counted from the
 return."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -13,10 +14,12 @@ from openmash.area.models import HandOnTeam
 from openmash.contacts.codes import ContactState
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
+from openmash.core.metric_facts import contacts_changed
 from openmash.core.models import AuditAction
 from openmash.core.outbox import EventKind, publish
 from openmash.enquiries import workflow
-from openmash.enquiries.models import Decision, HandOn, HandOnState
+from openmash.enquiries.models import Decision, DecisionChild, HandOn, HandOnState
+from openmash.enquiries.notices import hand_on_accepted_to_referrer, hand_on_to_team
 from openmash.enquiries.services.guards import _audit, _locked_contact, _raise_if, _require, _text
 from openmash.enquiries.summary import crossing_record
 from openmash.enquiries.workflow import IllegalTransition
@@ -25,36 +28,137 @@ from openmash.enquiries.workflow import IllegalTransition
 QUEUED_TEAMS = (HandOnTeam.EARLY_HELP, HandOnTeam.CHILDRENS_SOCIAL_CARE)
 
 
-def _hand_on(actor: Actor, contact: Contact, decision: Decision, now: datetime) -> HandOn | None:
-    """Pass the decided contact on: to a team's queue, or close it. A hand-on records in
-    the audit log what crossed to the team with it (the MASH summary: which released
-    findings, from which agency, on what lawful basis; whether the rationale went)."""
-    team = decision.outcome.hand_on_to
-    if team in QUEUED_TEAMS:
-        workflow.move(contact, ContactState.HANDED_ON)
-        hand_on = HandOn.objects.create(
-            contact=contact,
-            decision=decision,
-            team=team,
-            created_at=now,
-            deadline_at=hand_on_deadline(handed_on_at=now),
-        )
-        publish(EventKind.HAND_ON_CREATED, hand_on)
-        _audit(
-            actor,
-            AuditAction.CREATE,
-            "hand_on",
-            hand_on,
-            contact,
-            change="handed on",
-            shared=crossing_record(decision, team),
-        )
-    else:
-        workflow.move(contact, ContactState.CLOSED)
-        hand_on = None
+def _teams_of(decision: Decision) -> dict[str, list[int]]:
+    """The queued teams a decision hands children to, each with those children (person
+    ids, in the contact's order), in QUEUED_TEAMS order. A decision with no child rows
+    (a contact naming no child) hands the contact to its outcome's team, naming nobody."""
+    rows = list(
+        DecisionChild.objects.filter(decision=decision)
+        .select_related("outcome")
+        .order_by("person__position", "person_id")
+    )
+    if not rows:
+        team = decision.outcome.hand_on_to
+        return {team: []} if team in QUEUED_TEAMS else {}
+    teams: dict[str, list[int]] = {}
+    for team in QUEUED_TEAMS:
+        children = [row.person_id for row in rows if row.outcome.hand_on_to == team]
+        if children:
+            teams[team] = children
+    return teams
+
+
+def _hand_on_create(
+    actor: Actor,
+    contact: Contact,
+    decision: Decision,
+    team: str,
+    children: list[int],
+    now: datetime,
+) -> HandOn:
+    """One hand-on to a team's queue, naming the children it concerns. Records in the
+    audit log what crossed to the team with it (the MASH summary: which released findings,
+    from which agency, on what lawful basis; whether the rationale went)."""
+    hand_on = HandOn.objects.create(
+        contact=contact,
+        decision=decision,
+        team=team,
+        created_at=now,
+        deadline_at=hand_on_deadline(handed_on_at=now),
+    )
+    hand_on.children.set(children)
+    publish(EventKind.HAND_ON_CREATED, hand_on)
+    _audit(
+        actor,
+        AuditAction.CREATE,
+        "hand_on",
+        hand_on,
+        contact,
+        change="handed on",
+        children=children,
+        shared=crossing_record(decision, team),
+    )
+    hand_on_to_team(hand_on=hand_on, contact=contact, now=now)
+    return hand_on
+
+
+def _hand_on(actor: Actor, contact: Contact, decision: Decision, now: datetime) -> list[HandOn]:
+    """Pass the decided contact on: each child to the queue of the team their outcome
+    goes to (one hand-on per team), or, when no child's outcome goes to a queued team,
+    close it."""
+    teams = _teams_of(decision)
+    hand_ons = [
+        _hand_on_create(actor, contact, decision, team, children, now)
+        for team, children in teams.items()
+    ]
+    workflow.move(contact, ContactState.HANDED_ON if hand_ons else ContactState.CLOSED)
     contact.closed_at = now
     contact.save(update_fields=["state", "closed_at"])
-    return hand_on
+    return hand_ons
+
+
+def _hand_ons_amended(
+    actor: Actor,
+    contact: Contact,
+    amendment: Decision,
+    now: datetime,
+    announce: Callable[[], None],
+) -> bool:
+    """Bring the hand-ons in line with an amended decision, team by team: a live one
+    (waiting or accepted) that concerns exactly the children the amendment sends to its
+    team carries on under the amendment, so the team sees the amended MASH summary (the
+    audit log records what crossed this time); otherwise a waiting one is withdrawn, and
+    the children the amendment sends to the team are handed on afresh. True if any
+    hand-on was withdrawn or made (the contact's state then follows the amendment).
+    `announce` publishes the amendment: after the withdrawals, before the new hand-ons,
+    so a team hears its case was withdrawn before another hears it was decided."""
+    teams = _teams_of(amendment)
+    live: dict[str, HandOn] = {}
+    for hand_on in (
+        HandOn.objects.select_for_update()
+        .filter(
+            contact=contact,
+            team__in=QUEUED_TEAMS,
+            state__in=(HandOnState.PENDING, HandOnState.ACCEPTED),
+        )
+        .order_by("created_at", "id")
+    ):
+        live[hand_on.team] = hand_on  # the latest for each team
+    moved = False
+    keep: set[str] = set()
+    for team in QUEUED_TEAMS:
+        current = live.get(team)
+        wanted = teams.get(team)
+        if current is not None and wanted is not None:
+            concerns = set(current.children.values_list("pk", flat=True))
+            if concerns == set(wanted):
+                keep.add(team)
+                continue
+        if current is not None and current.state == HandOnState.PENDING:
+            current.state = HandOnState.WITHDRAWN
+            current.responded_at = now
+            current.save(update_fields=["state", "responded_at"])
+            publish(EventKind.HAND_ON_WITHDRAWN, current)
+            moved = True
+    announce()
+    for team in QUEUED_TEAMS:
+        if team in keep:
+            current = live[team]
+            current.decision = amendment
+            current.save(update_fields=["decision"])
+            _audit(
+                actor,
+                AuditAction.UPDATE,
+                "hand_on",
+                current,
+                contact,
+                change="summary amended",
+                shared=crossing_record(amendment, team),
+            )
+        elif team in teams:
+            _hand_on_create(actor, contact, amendment, team, teams[team], now)
+            moved = True
+    return moved
 
 
 def _hand_on_for(actor: Actor, hand_on_id: int) -> tuple[User, HandOn]:
@@ -112,6 +216,7 @@ def hand_on_accept(
     contact = Contact.objects.get(pk=hand_on.contact_id)
     _audit(actor, AuditAction.UPDATE, "hand_on", hand_on, contact, change="accepted")
     publish(EventKind.HAND_ON_ACCEPTED, hand_on)
+    hand_on_accepted_to_referrer(hand_on=hand_on, contact=contact, now=now)
     return hand_on
 
 
@@ -176,4 +281,5 @@ def hand_on_return(
         new_deadline=_iso(contact.deadline_at),
     )
     publish(EventKind.HAND_ON_RETURNED, hand_on)
+    contacts_changed([contact.pk])
     return hand_on

@@ -14,9 +14,10 @@ from openmash.accounts.models import Agency, User
 from openmash.area.deadlines import check_deadline, decision_deadline
 from openmash.area.models import HandOnTeam, Outcome, RagLevel
 from openmash.area.selectors import rag_level_active
-from openmash.contacts.codes import ContactState, PrimaryNeed
+from openmash.contacts.codes import CHILD_ROLES, ContactState, PrimaryNeed
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor
+from openmash.core.metric_facts import contacts_changed
 from openmash.core.models import AuditAction
 from openmash.core.outbox import EventKind, publish
 from openmash.enquiries import workflow
@@ -25,11 +26,14 @@ from openmash.enquiries.models import (
     CheckState,
     ClosureProposal,
     Decision,
+    DecisionChild,
     HandOn,
     HandOnState,
     ProposalState,
     RagRating,
 )
+from openmash.enquiries.notices import check_requested_to_agency
+from openmash.enquiries.out_of_hours import out_of_hours_on_rating
 from openmash.enquiries.outcome_feedback import outcome_to_referrer
 from openmash.enquiries.services.guards import (
     ContactAlreadyTaken,
@@ -70,6 +74,7 @@ def contact_take(*, actor: Actor, contact_id: int, now: datetime | None = None) 
             raise ContactAlreadyTaken(contact)
         raise IllegalTransition(contact, ContactState.SCREENING)
     _audit(actor, AuditAction.UPDATE, "contact", contact, contact, change="taken for screening")
+    contacts_changed([contact.pk])
     return contact
 
 
@@ -87,6 +92,7 @@ def contact_release(*, actor: Actor, contact_id: int) -> Contact:
     contact.assigned_at = None
     contact.save(update_fields=["state", "assigned_to", "assigned_at"])
     _audit(actor, AuditAction.UPDATE, "contact", contact, contact, change="released")
+    contacts_changed([contact.pk])
     return contact
 
 
@@ -156,6 +162,7 @@ def contact_rate(
     contact.rag_level = level
     contact.deadline_at = deadline
     contact.save(update_fields=["rag_level", "deadline_at"])
+    contacts_changed([contact.pk])
     for check in contact.agency_checks.filter(state=CheckState.REQUESTED):
         check.deadline_at = check_deadline(requested_at=check.requested_at, level=level)
         check.save(update_fields=["deadline_at"])
@@ -168,6 +175,8 @@ def contact_rate(
         change="re-graded" if is_regrade else "rated",
         rag=level.code,
     )
+    # Rated red while the hub is closed: whoever is on call is told now.
+    out_of_hours_on_rating(contact, now)
     return rating
 
 
@@ -194,6 +203,7 @@ def _request_checks(
             deadline_at=check_deadline(requested_at=now, level=level),
         )
         _audit(actor, AuditAction.CREATE, "agency_check", check, contact, agency=agency.slug)
+        check_requested_to_agency(check=check, contact=contact, now=now)
         checks.append(check)
     return checks
 
@@ -358,6 +368,19 @@ def contact_pass_to_allocated_worker(
         decided_by=user,
         decided_at=now,
     )
+    # Every child goes to their allocated worker (ADR 0022: an outcome per child).
+    children = list(contact.people.filter(role__in=CHILD_ROLES).order_by("position"))
+    DecisionChild.objects.bulk_create(
+        DecisionChild(
+            decision=decision,
+            person=child,
+            level_of_need=None,
+            outcome=outcome,
+            primary_need=PrimaryNeed.N0,
+            receiving_team=worker,
+        )
+        for child in children
+    )
     publish(EventKind.DECISION_RECORDED, decision)
     hand_on = HandOn.objects.create(
         contact=contact,
@@ -369,7 +392,9 @@ def contact_pass_to_allocated_worker(
         responded_by=user,
         responded_at=now,
     )
+    hand_on.children.set(children)
     publish(EventKind.HAND_ON_CREATED, hand_on)
     _audit(actor, AuditAction.CREATE, "decision", decision, contact, outcome=outcome.code)
     outcome_to_referrer(contact=contact, decision=decision, now=now)
+    contacts_changed([contact.pk], first_decision=True)
     return decision

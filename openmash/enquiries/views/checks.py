@@ -25,11 +25,14 @@ from openmash.enquiries.presenters.checks import CheckPagePresenter, CheckPresen
 from openmash.enquiries.selectors.checks import check_get_for_agency, check_page_for_agency
 from openmash.enquiries.selectors.decisions import check_for_waiving
 from openmash.enquiries.services.checks import check_record_findings, check_waive
+from openmash.enquiries.views.attachments import check_attachments_section
 from openmash.enquiries.views.decisions import decision_url
 from openmash.enquiries.views.refusals import BAD_REQUEST, Refusal, act, attempt
 from openmash.linkage.links import links_for_contact
 
 COMPLETED_TAB = "completed"
+# The open checks a MASH manager gave the signed-in researcher.
+MINE_TAB = "mine"
 
 
 def _findings_summary(forms: list[FindingForm], general: list[str]) -> list[SummaryError]:
@@ -43,9 +46,11 @@ def _findings_summary(forms: list[FindingForm], general: list[str]) -> list[Summ
 @require_GET
 def check_queue_view(request: HttpRequest) -> HttpResponse:
     completed = request.GET.get("show") == COMPLETED_TAB
+    mine = request.GET.get("show") == MINE_TAB
     page = check_page_for_agency(
         actor=Actor.from_request(request),
         completed=completed,
+        assigned_to_me=mine,
         page_number=request.GET.get("page"),
     )
     now = timezone.now()
@@ -56,6 +61,7 @@ def check_queue_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "checks": [CheckPresenter(check, now) for check in page.object_list],
             "completed": completed,
+            "mine": mine,
             "queue_url": reverse("enquiries:check-queue"),
         },
     )
@@ -85,6 +91,7 @@ def _render_check(
             "finding_forms": forms,
             "error_summary": error_summary or [],
             "general_errors": general_errors or [],
+            **check_attachments_section(request, check),
         },
         status=status,
     )

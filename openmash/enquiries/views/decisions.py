@@ -17,6 +17,7 @@ from openmash.contacts.codes import ContactState
 from openmash.core.audit import Actor
 from openmash.core.forms import SummaryError, error_summary
 from openmash.core.permissions import requires
+from openmash.enquiries.child_outcomes import children_of
 from openmash.enquiries.forms.decisions import (
     AmendDecisionForm,
     ClosureAgreeForm,
@@ -29,23 +30,32 @@ from openmash.enquiries.presenters.decisions import (
     DecisionPagePresenter,
     MessagePresenter,
     QueueContactPresenter,
+    contact_children,
+    outcome_banner,
     when_text,
 )
 from openmash.enquiries.selectors.decisions import (
     DecisionOptions,
     DecisionPage,
     closure_proposal_for,
+    decision_children_for,
     decision_options,
     decision_page_for,
     decision_queue_for,
     decision_target_for,
     released_findings_for,
 )
-from openmash.enquiries.services.decisions import closure_agree, decision_amend, decision_record
+from openmash.enquiries.services.decisions import (
+    child_field,
+    closure_agree,
+    decision_amend,
+    decision_record,
+)
 from openmash.enquiries.services.guards import ChecksOutstanding
 from openmash.enquiries.services.messages import MessageNotRetryable
 from openmash.enquiries.services.screening import closure_decline
 from openmash.enquiries.summary import suggested_findings, worker_risks_suggested
+from openmash.enquiries.views.attachments import attachments_section
 from openmash.enquiries.views.notes import notes_section
 from openmash.enquiries.views.refusals import CONFLICT, Refusal, act
 from openmash.enquiries.workflow import IllegalTransition
@@ -105,8 +115,21 @@ def _new_decision_initial(page: DecisionPage, released: list[dict[str, Any]]) ->
     }
 
 
+def _children_initial(decision: Decision) -> dict[str, Any]:
+    """Each child's outcome as the decision has it, for a contact about several."""
+    initial: dict[str, Any] = {}
+    for child in children_of(decision):
+        level = child.level_of_need
+        initial[child_field(child.person_id, "level_of_need")] = str(level.number) if level else ""
+        initial[child_field(child.person_id, "outcome")] = child.outcome.code
+        initial[child_field(child.person_id, "primary_need")] = child.primary_need
+        initial[child_field(child.person_id, "receiving_team")] = child.receiving_team
+    return initial
+
+
 def _amend_initial(decision: Decision) -> dict[str, Any]:
     return {
+        **_children_initial(decision),
         "summary": decision.summary,
         "worker_risks": decision.worker_risks,
         "share_rationale": decision.rationale_shared,
@@ -154,6 +177,7 @@ def decision_page_render(
             outstanding = error.checks
     options = options or decision_options()
     released = _released(page)
+    children = contact_children(page.contact)
     presenter = DecisionPagePresenter(page, timezone.now())
     contact = page.contact
     current = page.current_decision
@@ -163,6 +187,7 @@ def decision_page_render(
             levels=options.levels,
             outcomes=options.outcomes,
             released=released,
+            children=children,
             initial=_new_decision_initial(page, released),
         )
     else:
@@ -172,6 +197,7 @@ def decision_page_render(
             levels=options.levels,
             outcomes=options.outcomes,
             released=released,
+            children=children,
             initial=_amend_initial(current),
         )
     else:
@@ -217,6 +243,7 @@ def decision_page_render(
             "error_summary": summary,
             "not_ready": contact.state in (ContactState.RECEIVED, ContactState.SCREENING),
             **notes_section(request, contact),
+            **attachments_section(request, contact),
         },
         status=status,
     )
@@ -281,13 +308,14 @@ def decision_view(request: HttpRequest, reference: str) -> HttpResponse:
         levels=options.levels,
         outcomes=options.outcomes,
         released=released_findings_for(actor=actor, contact_id=target.contact_id),
+        children=decision_children_for(actor=actor, contact_id=target.contact_id),
     )
 
     def record() -> str:
         decision = decision_record(
             actor=actor, contact_id=target.contact_id, data=form.decision_input()
         )
-        return f"Decision recorded: {decision.outcome.label}."
+        return f"Decision recorded: {outcome_banner(decision)}."
 
     return _act_on_decision_page(request, reference, record, options=options, decision_form=form)
 
@@ -303,6 +331,7 @@ def decision_amend_view(request: HttpRequest, reference: str) -> HttpResponse:
         levels=options.levels,
         outcomes=options.outcomes,
         released=released_findings_for(actor=actor, contact_id=target.contact_id),
+        children=decision_children_for(actor=actor, contact_id=target.contact_id),
     )
     current_id = target.current_decision_id
     if current_id is None:
@@ -326,7 +355,7 @@ def decision_amend_view(request: HttpRequest, reference: str) -> HttpResponse:
             data=form.decision_input(),
             reason=form.cleaned_data.get("amendment_reason") or "",
         )
-        return f"Decision amended: {amendment.outcome.label}."
+        return f"Decision amended: {outcome_banner(amendment)}."
 
     return _act_on_decision_page(request, reference, amend, options=options, amend_form=form)
 

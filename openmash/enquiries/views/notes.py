@@ -14,7 +14,7 @@ from openmash.enquiries.forms.notes import CaseNoteForm
 from openmash.enquiries.presenters.notes import NoteRow, note_rows
 from openmash.enquiries.selectors.notes import notes_for_contact
 from openmash.enquiries.services.notes import note_add
-from openmash.enquiries.views.refusals import Refusal, act
+from openmash.enquiries.views.refusals import BAD_REQUEST, Refusal, act
 
 
 def notes_url(reference: str) -> str:
@@ -62,7 +62,7 @@ def case_notes_view(request: HttpRequest, reference: str) -> HttpResponse:
         corrects = request.GET.get("corrects", "")
         initial = {"corrects": int(corrects)} if corrects.isdigit() else {}
         return page(CaseNoteForm(initial=initial))
-    form = CaseNoteForm(request.POST)
+    form = CaseNoteForm(request.POST, request.FILES)
 
     def add() -> str:
         note = note_add(
@@ -71,10 +71,18 @@ def case_notes_view(request: HttpRequest, reference: str) -> HttpResponse:
             note_type=form.cleaned_data.get("note_type") or "",
             text=form.cleaned_data.get("text") or "",
             corrects_id=form.cleaned_data.get("corrects"),
+            upload=form.cleaned_data.get("attachment"),
         )
-        return "Correction added" if note.corrects_id else "Case note added"
+        added = "Correction added" if note.corrects_id else "Case note added"
+        return f"{added} with its file" if upload_given else added
+
+    upload_given = bool(request.FILES.get("attachment"))
 
     def refused(refusal: Refusal) -> HttpResponse:
+        if upload_given and "attachment" not in form.errors and refusal.status == BAD_REQUEST:
+            # A browser cannot put a file back into the form: say so beside the field.
+            form.add_error("attachment", "Select the file again: it was not attached")
+            form.mark_error_widgets()
         return page(form, status=refusal.status, problem=refusal.reason)
 
     return act(request, add, form=form, refused=refused, done=notes_url(reference) + "#notes")

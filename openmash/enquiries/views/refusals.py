@@ -10,7 +10,7 @@ either.) A Refusal has the status the page is shown with, and the reason:
   in the form as typed (or, with no form, all of them as the reason);
 - the contact has moved on or someone got there first (IllegalTransition,
   ContactAlreadyTaken, ChecksOutstanding, LinkNotOpen, ConflictNotOpen,
-  MessageNotRetryable): 409, the
+  MessageNotRetryable, CheckNotOpen, AllocationChanged): 409, the
   service's own words as the reason;
 - PermissionDenied: 403 with the view's explanation when it has one (the contact is
   being screened by someone else); without one, Django's 403 page as for any route.
@@ -27,6 +27,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from openmash.core.errors import FieldErrors
 from openmash.core.forms import GovukForm
+from openmash.enquiries.services.allocation import AllocationChanged
+from openmash.enquiries.services.attachments import CheckNotOpen
 from openmash.enquiries.services.guards import ChecksOutstanding, ContactAlreadyTaken
 from openmash.enquiries.services.messages import MessageNotRetryable
 from openmash.enquiries.workflow import IllegalTransition
@@ -43,6 +45,8 @@ CONFLICTS = (
     LinkNotOpen,
     ConflictNotOpen,
     MessageNotRetryable,
+    CheckNotOpen,
+    AllocationChanged,
 )
 T = TypeVar("T")
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -72,6 +73,7 @@ from openmash.enquiries.services.screening import (
     contact_take,
     enquiry_open,
 )
+from openmash.enquiries.views.attachments import attachments_section
 from openmash.enquiries.views.notes import notes_section
 from openmash.enquiries.views.refusals import Refusal, act
 from openmash.linkage.conflicts import (
@@ -252,16 +254,16 @@ def _render_page(
         for person in contact.people.all()
         if matches.get(person.pk)
     ]
-    actor = Actor.from_request(request)
     additions = [
         AdditionPresenter(addition, is_new=addition.seen_at is None)
         for addition in contact_additions_for(contact=contact)
     ]
-    if any(addition.is_new for addition in additions):
-        # Opening the page is seeing them: next time they are no longer new.
-        contact_additions_mark_seen(actor=actor, contact=contact, now=now)
+    # Opening the page writes nothing: the screener marks what is new as read.
+    any_new = any(addition.is_new for addition in additions)
     context: dict[str, Any] = {
         "additions": additions,
+        "may_mark_additions_read": any_new
+        and user.has_perm("enquiries.mark_additions_read", contact),
         "conflicts": conflicts,
         "open_conflicts": [panel for panel in conflicts if panel.is_open],
         "match_groups": match_groups,
@@ -279,6 +281,7 @@ def _render_page(
         "error_summary": summary,
         "may_correct": user.has_perm("enquiries.correct_person", contact),
         **notes_section(request, contact),
+        **attachments_section(request, contact),
     }
     return render(request, "enquiries/screening/screening.html", context, status=status)
 
@@ -421,6 +424,36 @@ def screening_release_view(request: HttpRequest, reference: str) -> HttpResponse
         return f"{reference} is back in the screening queue for someone else to take."
 
     return _act(request, contact, release, prefix="take")
+
+
+# The extra tag core/messages.html draws as an "Important" banner rather than "Success".
+IMPORTANT = "important"
+# Told when "Mark as read" left something new: the referrer added it after the page opened.
+NEWER_ADDITIONS = (
+    "The referrer added more information after you opened this page. "
+    "It is still marked new: read it below, then mark it as read."
+)
+
+
+@requires("enquiries.screen_contact")
+@require_POST
+def screening_additions_read_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """The screener has read what the referrer added: it is no longer shown as new. Only
+    what the page showed them (the ids the form posts as `shown`) is marked; if the
+    referrer added more since the page was opened, a banner says so and it stays new."""
+    actor = Actor.from_request(request)
+    contact = screening_contact_for_action(actor=actor, reference=reference)
+    shown = [int(value) for value in request.POST.getlist("shown") if value.isdecimal()]
+
+    def mark_read() -> str:
+        result = contact_additions_mark_seen(actor=actor, contact_id=contact.pk, shown=shown)
+        if result.newer:
+            messages.warning(request, NEWER_ADDITIONS, extra_tags=IMPORTANT)
+        if not result.marked:
+            return "There was no new information to mark as read."
+        return "The referrer's new information is marked as read."
+
+    return _act(request, contact, mark_read, prefix="additions")
 
 
 @requires("enquiries.allocate")

@@ -24,6 +24,7 @@ MOST_MARKED_POINTS = 60
 BAR_ROW = 28
 BAR_HEIGHT = 18
 BAR_LABELS = 300
+LABEL_LINE = 17  # the height of a line of a bar's label
 CHARACTER_WIDTH = 0.56  # of the font size, for Arial: to fit and truncate labels
 
 
@@ -86,6 +87,22 @@ def fitted(text: str, width: float, size: int) -> str:
     return text if len(text) <= most else text[: most - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
 
 
+def wrapped(text: str, width: float, size: int, *, most_lines: int = 3) -> list[str]:
+    """The text in lines no wider than `width`, broken between words, so that a long
+    label is read whole rather than cut short; only past `most_lines` is the last line
+    cut short with an ellipsis."""
+    most = max(int(width / (size * CHARACTER_WIDTH)), 4)
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= most:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > most_lines:
+        lines = [*lines[: most_lines - 1], " ".join(lines[most_lines - 1 :])]
+    return [fitted(line, width, size) for line in lines] or [""]
+
+
 def nice_scale(largest: float, *, whole: bool) -> tuple[float, float]:
     """(top, step) of an axis from 0 that holds `largest` in about five steps of 1, 2, 2.5
     or 5 times a power of ten (no 2.5 for whole numbers)."""
@@ -111,15 +128,23 @@ def _header(chart: Chart, standalone: bool, caption: str) -> tuple[list[Shape], 
     shapes: list[Shape] = [Text(16, 28, chart.title, size=18, bold=True)]
     top = 40.0
     if caption:
-        shapes.append(Text(16, 50, fitted(caption, WIDTH - 32, 14), size=14, colour=AXIS))
-        top = 62.0
+        lines = wrapped(caption, WIDTH - 32, 14)
+        shapes += [
+            Text(16, 50 + 18 * number, line, size=14, colour=AXIS)
+            for number, line in enumerate(lines)
+        ]
+        top = 62.0 + 18 * (len(lines) - 1)
     return shapes, top
 
 
 def _footer(chart: Chart, standalone: bool, height: float) -> tuple[list[Shape], float]:
     if not (standalone and chart.note):
         return [], height
-    return [Text(16, height + 18, fitted(chart.note, WIDTH - 32, 13), size=13)], height + 28
+    lines = wrapped(chart.note, WIDTH - 32, 13)
+    shapes: list[Shape] = [
+        Text(16, height + 18 + 17 * number, line, size=13) for number, line in enumerate(lines)
+    ]
+    return shapes, height + 28 + 17 * (len(lines) - 1)
 
 
 def _legend(chart: Chart, top: float) -> tuple[list[Shape], float]:
@@ -213,7 +238,10 @@ def bar_drawing(chart: Chart, *, standalone: bool = False, caption: str = "") ->
     values = [value for value in series.values if value is not None]
     highest, step = nice_scale(max(values, default=0.0), whole=True)
     plot_top = top + 8
-    plot_bottom = plot_top + BAR_ROW * len(chart.categories)
+    # A long category label runs onto a second or third line, its row as tall as it needs.
+    labels = [wrapped(label, BAR_LABELS - 8, 14) for label in chart.categories]
+    heights = [max(BAR_ROW, LABEL_LINE * len(lines) + 10) for lines in labels]
+    plot_bottom = plot_top + sum(heights)
 
     def x_of(value: float) -> float:
         return left + (right - left) * value / highest
@@ -224,9 +252,15 @@ def bar_drawing(chart: Chart, *, standalone: bool = False, caption: str = "") ->
         shapes.append(Line(((x, plot_top), (x, plot_bottom)), GRID if tick else AXIS, 1.0))
         shapes.append(Text(x, plot_bottom + 20, tick_text(tick), size=13, anchor="middle"))
         tick += step
-    for index, label in enumerate(chart.categories):
-        middle = plot_top + BAR_ROW * index + BAR_ROW / 2
-        shapes.append(Text(left - 10, middle + 5, fitted(label, BAR_LABELS - 8, 14), anchor="end"))
+    row_top = plot_top
+    for index, lines in enumerate(labels):
+        middle = row_top + heights[index] / 2
+        row_top += heights[index]
+        first = middle + 5 - LABEL_LINE * (len(lines) - 1) / 2
+        shapes.extend(
+            Text(left - 10, first + LABEL_LINE * number, line, anchor="end")
+            for number, line in enumerate(lines)
+        )
         value = series.values[index]
         if value is not None and value > 0:
             shapes.append(

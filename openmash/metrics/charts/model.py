@@ -23,7 +23,8 @@ from openmash.metrics.numbers import (
     day_text,
     hours,
     one_place,
-    percent,
+    plural,
+    share,
     short_day,
     whole,
 )
@@ -181,7 +182,8 @@ def _per_day_summary(
         return f"Some days' counts are withheld; {most}."
     total = sum(counts)
     return (
-        f"{whole(total)} contacts in {len(counts)} days, {_figure(total / len(counts))} a day "
+        f"{plural(total, 'contact')} in {plural(len(counts), 'day')}, "
+        f"{_figure(total / len(counts))} a day "
         f"on average; {most}."
     )
 
@@ -346,7 +348,7 @@ def _breakdown_summary(figure: Breakdown, shown: Mapping[str, int | str], lead: 
 
     def part(index: int) -> str:
         row = ranked[index]
-        return f"{row.label} ({whole(row.count)}, {percent(row.count / total)})"
+        return f"{row.label}: {share(row.count, total)}"
 
     sentence = f"{lead} {part(0)}"
     if len(ranked) > 1:

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from openmash.area.models import HandOnTeam, Outcome, OutcomeKind
 from openmash.enquiries.models import HandOnState
 from openmash.metrics.cohort import (
+    children_decided,
     contacts_received,
     hand_on_answered_by,
     hand_on_withdrawn_by,
@@ -24,14 +25,28 @@ from openmash.metrics.figures import Breakdown, CountRow, RateRow, RateTable, St
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.registry import Group, Unit, indicator
 
-DECIDED = """Counts contacts received in the period that the MASH had decided by the end
-of the period, by the decision in force then: an amended decision counts as amended,
-not as first made."""
+DECIDED = """Counts each child named in the contacts received in the period that the MASH
+had decided by the end of the period, by that child's own outcome in the decision in force
+then (a contact about two siblings counts twice, once for each child's outcome, as the
+Children in Need census counts referrals per child): an amended decision counts as
+amended, not as first made."""
 
 
 def decided_by_outcome(f: MetricFilter) -> dict[int, int]:
+    """The children in the contacts received in the period and decided by its end, by
+    their own outcome (id) in the decision in force then: one query."""
+    return dict(
+        children_decided(f)
+        .values("outcome_id")
+        .annotate(children=Count("pk"))
+        .values_list("outcome_id", "children")
+    )
+
+
+def contacts_decided_by_outcome(f: MetricFilter) -> dict[int, int]:
     """Contacts received in the period and decided by its end, by the outcome (id) of the
-    decision in force then: one query."""
+    decision in force then (the most serious child's, ADR 0022): one query. The value for
+    money figures cost work per contact, so they count contacts, not children."""
     decided: QuerySet[Any] = with_outcome_in_force(contacts_received(f), f).filter(
         Q(m_outcome__isnull=False)
     )
@@ -45,7 +60,7 @@ def decided_by_outcome(f: MetricFilter) -> dict[int, int]:
 @indicator(
     key="outcome_shares",
     title="Outcomes of MASH decisions",
-    definition=f"""The share of decided contacts with each outcome (no further action,
+    definition=f"""The share of decided children with each outcome (no further action,
     information and advice, step down to early help, assessment, strategy discussion and
     the others the area has set up). {DECIDED}""",
     unit=Unit.PERCENT,
@@ -67,7 +82,7 @@ def outcome_shares(f: MetricFilter) -> Breakdown:
 @indicator(
     key="conversion_to_social_care",
     title="Conversion to a social-care assessment or strategy discussion",
-    definition=f"""The share of decided contacts whose outcome is a children's social
+    definition=f"""The share of decided children whose outcome is a children's social
     care assessment (such as under section 17) or a strategy discussion (and section 47
     enquiry): the outcomes the area has marked as those kinds. Other outcomes handed on
     to children's social care, such as passing the contact to a child's allocated worker,
@@ -87,7 +102,7 @@ def conversion_to_social_care(f: MetricFilter) -> RateTable:
     strategy = of_kind(OutcomeKind.STRATEGY_DISCUSSION)
     return RateTable(
         "Outcome",
-        "Contacts",
+        "Children",
         "Decided",
         RateRow("", "Assessment or strategy discussion", assessment + strategy, decided),
         (
@@ -103,11 +118,12 @@ def conversion_to_social_care(f: MetricFilter) -> RateTable:
 @indicator(
     key="step_down_to_early_help",
     title="Step-down to early help",
-    definition=f"""The share of decided contacts stepped down to early help (the outcome
-    of the decision in force is of the early help kind), and what early help did
+    definition=f"""The share of decided children stepped down to early help (their
+    outcome in the decision in force is of the early help kind), and what early help did
     with the cases handed to it by the end of the period: accepted them, returned them to
     the MASH, not answered yet, or had them withdrawn when an amended decision sent the
-    case elsewhere. A case returned and handed on again counts each time. {DECIDED}""",
+    case elsewhere. A hand-on is counted once however many of a contact's children it
+    hands on; a case returned and handed on again counts each time. {DECIDED}""",
     unit=Unit.PERCENT,
     group=Group.OUTCOMES,
 )

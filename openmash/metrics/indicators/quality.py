@@ -1,44 +1,36 @@
 """Quality: no further action by who referred, re-referrals, and amended decisions."""
 
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import (
     Case,
     CharField,
     Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
+    F,
     Min,
-    OuterRef,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Lower, Trim, Upper
+from django.db.models.functions import Lower, Trim
 
 from openmash.area.models import Outcome, OutcomeKind
-from openmash.contacts.codes import CHILD_ROLES, ReferralSource
-from openmash.contacts.models import ContactPerson
-from openmash.enquiries.models import Decision
-from openmash.linkage.models import (
-    ConflictIdentifier,
-    ConflictState,
-    IdentifierConflict,
-    LinkState,
-    PersonLink,
-    WrongHolder,
-)
+from openmash.contacts.codes import ReferralSource
 from openmash.metrics.aggregates import in_binary_order
-from openmash.metrics.cohort import contacts_received, with_first_decision, with_outcome_in_force
+from openmash.metrics.cohort import (
+    amendments_at,
+    children_decided,
+    contacts_received,
+    with_first_decision,
+)
 from openmash.metrics.figures import Amendments, Rate, RateRow, RateTable
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.outcomes import DECIDED
 from openmash.metrics.indicators.registry import Group, Unit, indicator
+from openmash.metrics.re_referral import RE_REFERRAL_DAYS
 
-RE_REFERRAL_DAYS = 365
 # Referrers who are people, not organisations: what they type as an organisation is not
 # shown (it may be their own name).
 INDIVIDUAL_SOURCES = (
@@ -56,30 +48,33 @@ action kind. Information and advice is a different kind and is not counted here.
 
 
 def _decided_with_nfa(f: MetricFilter) -> tuple[QuerySet[Any], dict[str, Count]]:
-    """The contacts decided by the end of the period (with their outcome in force) and
-    the counts of them, and of those with no further action."""
+    """The children decided by the end of the period (each with their own outcome in the
+    decision in force, and their contact's referral source as `m_source` and referring
+    organisation as `m_organisation_typed`), and the counts of them, and of those with no
+    further action."""
     nfa = Outcome.objects.filter(kind=OutcomeKind.NO_FURTHER_ACTION).values("pk")
-    contacts: QuerySet[Any] = with_outcome_in_force(contacts_received(f), f).filter(
-        Q(m_outcome__isnull=False)
+    children: QuerySet[Any] = children_decided(f).annotate(
+        m_source=F("decision__contact__referral_source"),
+        m_organisation_typed=F("decision__contact__referrer_organisation"),
     )
-    return contacts, {"decided": Count("pk"), "nfa": Count("pk", filter=Q(m_outcome__in=nfa))}
+    return children, {"decided": Count("pk"), "nfa": Count("pk", filter=Q(outcome__in=nfa))}
 
 
 @indicator(
     key="nfa_by_source",
     title="No further action by referral source",
-    definition=f"""The share of decided contacts with no further action, by the referral
+    definition=f"""The share of decided children with no further action, by the referral
     source the referrer gave (Children in Need census codes). {NFA} {DECIDED}""",
     unit=Unit.PERCENT,
     group=Group.QUALITY,
 )
 def nfa_by_source(f: MetricFilter) -> RateTable:
-    contacts, counts = _decided_with_nfa(f)
+    children, counts = _decided_with_nfa(f)
     rows = {
         source: (nfa, decided)
-        for source, decided, nfa in contacts.values("referral_source")
+        for source, decided, nfa in children.values("m_source")
         .annotate(**counts)
-        .values_list("referral_source", "decided", "nfa")
+        .values_list("m_source", "decided", "nfa")
     }
     labels = dict(ReferralSource.choices)
     ordered = [code for code in ReferralSource.values if code in rows] + sorted(
@@ -102,9 +97,9 @@ def nfa_by_source(f: MetricFilter) -> RateTable:
 @indicator(
     key="nfa_by_organisation",
     title="No further action by referring organisation",
-    definition=f"""The share of decided contacts with no further action, by the
+    definition=f"""The share of decided children with no further action, by the
     organisation the referrer gave (as typed, ignoring capitals and spaces at either end),
-    for the {LARGEST_ORGANISATIONS} organisations with the most decided contacts; the rest
+    for the {LARGEST_ORGANISATIONS} organisations with the most decided children; the rest
     are added together. Referrers who are individuals (family, acquaintances, the child,
     other individuals) and anonymous referrers are counted together and never named.
     {NFA} {DECIDED}""",
@@ -112,16 +107,16 @@ def nfa_by_source(f: MetricFilter) -> RateTable:
     group=Group.QUALITY,
 )
 def nfa_by_organisation(f: MetricFilter) -> RateTable:
-    contacts, counts = _decided_with_nfa(f)
+    children, counts = _decided_with_nfa(f)
     organisation = Case(
-        When(referral_source__in=INDIVIDUAL_SOURCES, then=Value("")),
-        default=Lower(Trim("referrer_organisation")),
+        When(m_source__in=INDIVIDUAL_SOURCES, then=Value("")),
+        default=Lower(Trim("m_organisation_typed")),
         output_field=CharField(),
     )
     groups = sorted(
-        contacts.annotate(m_organisation=organisation)
+        children.annotate(m_organisation=organisation)
         .values("m_organisation")
-        .annotate(m_label=Min(in_binary_order(Trim("referrer_organisation"))), **counts)
+        .annotate(m_label=Min(in_binary_order(Trim("m_organisation_typed"))), **counts)
         .values_list("m_organisation", "m_label", "nfa", "decided"),
         key=lambda group: (-group[3], group[0]),
     )
@@ -162,143 +157,6 @@ def nfa_by_organisation(f: MetricFilter) -> RateTable:
     )
 
 
-def _decided_in_the_year_before(contact: OuterRef) -> Exists:
-    """`contact` was first decided on at most RE_REFERRAL_DAYS before the contact being
-    counted was received (three queries out: decision, record, child, contact)."""
-    received = OuterRef(OuterRef(OuterRef("received_at")))
-    year_before = ExpressionWrapper(
-        OuterRef(OuterRef(OuterRef("received_at"))) - timedelta(days=RE_REFERRAL_DAYS),
-        output_field=DateTimeField(),
-    )
-    return Exists(
-        Decision.objects.filter(
-            contact_id=contact,
-            amends__isnull=True,
-            decided_at__lte=received,
-            decided_at__gte=year_before,
-        )
-    )
-
-
-def _refused_match() -> Q:
-    """In an earlier record's query: a screener said it is not the child (OuterRef)."""
-    states = (LinkState.REJECTED, LinkState.UNDONE)
-    forward = PersonLink.objects.filter(
-        state__in=states,
-        contact_person_id=OuterRef(OuterRef("pk")),
-        candidate__contact_person_id=OuterRef("pk"),
-    )
-    backward = PersonLink.objects.filter(
-        state__in=states,
-        contact_person_id=OuterRef("pk"),
-        candidate__contact_person_id=OuterRef(OuterRef("pk")),
-    )
-    apart = (ConflictState.OPEN, ConflictState.DIFFERENT)
-    conflict_forward = IdentifierConflict.objects.filter(
-        state__in=apart,
-        contact_person_id=OuterRef(OuterRef("pk")),
-        other_contact_person_id=OuterRef("pk"),
-    )
-    conflict_backward = IdentifierConflict.objects.filter(
-        state__in=apart,
-        contact_person_id=OuterRef("pk"),
-        other_contact_person_id=OuterRef(OuterRef("pk")),
-    )
-    return (
-        Q(Exists(forward))
-        | Q(Exists(backward))
-        | Q(Exists(conflict_forward))
-        | Q(Exists(conflict_backward))
-    )
-
-
-def _holds_in_error(identifier: str, person: Any) -> Exists:
-    """The record (`person`, an OuterRef to its id) holds this identifier in error: a
-    screener decided an identifier conflict "different children" saying so."""
-    different = IdentifierConflict.objects.filter(
-        state=ConflictState.DIFFERENT, identifier=identifier
-    )
-    return Exists(
-        different.filter(
-            Q(wrong_holder=WrongHolder.CONTACT_PERSON, contact_person_id=person)
-            | Q(wrong_holder=WrongHolder.OTHER, other_contact_person_id=person)
-        )
-    )
-
-
-def _earlier_by_rule(records: QuerySet[ContactPerson]) -> Exists:
-    return Exists(
-        records.exclude(contact_id=OuterRef(OuterRef("pk")))
-        .exclude(_refused_match())
-        .filter(_decided_in_the_year_before(OuterRef("contact_id")))
-    )
-
-
-def _earlier_by_link(*, forward: bool) -> Exists:
-    """A record a screener confirmed is the child (OuterRef), whose contact was decided."""
-    links = PersonLink.objects.filter(
-        state=LinkState.CONFIRMED, candidate__contact_person__isnull=False
-    )
-    if forward:
-        links = links.filter(contact_person_id=OuterRef("pk"))
-        other = "candidate__contact_person__contact_id"
-    else:
-        links = links.filter(candidate__contact_person_id=OuterRef("pk"))
-        other = "contact_person__contact_id"
-    return Exists(links.filter(_decided_in_the_year_before(OuterRef(other))))
-
-
-NHS = ConflictIdentifier.NHS_NUMBER
-UPN = ConflictIdentifier.UPN
-
-
-def is_re_referral() -> Exists:
-    """For a contact (the outer query): a child named in it (the child it is about, or a
-    sibling) is named in another contact that the MASH first decided on at most
-    RE_REFERRAL_DAYS before this contact was received.
-
-    The same child: the rule of openmash.linkage.same_child (NHS number, unique pupil
-    number, or family name, given names and date of birth ignoring case), or a person
-    link a screener confirmed (openmash.linkage), in either direction; never a pair a
-    screener rejected or undid, nor a pair in an open or "different children" identifier
-    conflict (openmash.linkage.conflicts); a record a screener said holds an identifier
-    in error matches no one by it. Each way of matching is its own EXISTS, so each can
-    use its index (contactperson_nhs_number, contactperson_upn, contactperson_name_dob_ci)."""
-    people = ContactPerson.objects
-    by_name = people.annotate(m_family=Upper("family_name"), m_given=Upper("given_names")).filter(
-        m_family=Upper(OuterRef("family_name")),
-        m_given=Upper(OuterRef("given_names")),
-        date_of_birth=OuterRef("date_of_birth"),
-    )
-    children = people.filter(contact_id=OuterRef("pk"), role__in=CHILD_ROLES).filter(
-        (
-            ~Q(nhs_number="")
-            & ~Q(_holds_in_error(NHS, OuterRef("pk")))
-            & _earlier_by_rule(
-                people.filter(nhs_number=OuterRef("nhs_number")).exclude(
-                    _holds_in_error(NHS, OuterRef("pk"))
-                )
-            )
-        )
-        | (
-            ~Q(upn="")
-            & ~Q(_holds_in_error(UPN, OuterRef("pk")))
-            & _earlier_by_rule(
-                people.filter(upn=OuterRef("upn")).exclude(_holds_in_error(UPN, OuterRef("pk")))
-            )
-        )
-        | (
-            ~Q(family_name="")
-            & ~Q(given_names="")
-            & Q(date_of_birth__isnull=False)
-            & _earlier_by_rule(by_name)
-        )
-        | _earlier_by_link(forward=True)
-        | _earlier_by_link(forward=False)
-    )
-    return Exists(children)
-
-
 @indicator(
     key="re_referrals",
     title="Re-referrals within 12 months",
@@ -318,8 +176,9 @@ def is_re_referral() -> Exists:
     group=Group.QUALITY,
 )
 def re_referrals(f: MetricFilter) -> Rate:
+    # The flag is worked out when the contact's facts are written (re_referral.py).
     counts = contacts_received(f).aggregate(
-        contacts=Count("pk"), re_referrals=Count("pk", filter=Q(is_re_referral()))
+        contacts=Count("pk"), re_referrals=Count("pk", filter=Q(re_referral=True))
     )
     return Rate(counts["re_referrals"], counts["contacts"])
 
@@ -335,11 +194,12 @@ def re_referrals(f: MetricFilter) -> Rate:
     group=Group.QUALITY,
 )
 def decisions_amended(f: MetricFilter) -> Amendments:
-    amendments = Decision.objects.filter(amends__isnull=False, decided_at__lt=f.as_at)
     decided = with_first_decision(contacts_received(f), f).filter(Q(m_decided__isnull=False))
     counts = decided.aggregate(
         decided=Count("pk"),
-        amended=Count("pk", filter=Q(Exists(amendments.filter(contact=OuterRef("pk"))))),
+        amended=Count("pk", filter=Q(first_amended_at__lt=f.as_at)),
+        made=Sum(amendments_at(f)),
     )
-    made = amendments.filter(contact_id__in=decided.values("pk")).count()
-    return Amendments(decided=counts["decided"], amended=counts["amended"], amendments=made)
+    return Amendments(
+        decided=counts["decided"], amended=counts["amended"], amendments=counts["made"] or 0
+    )

@@ -3,17 +3,17 @@ the backlog moved, and the deadlines missed."""
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 
 from openmash.accounts.models import Agency
 from openmash.area.calendar import LONDON
 from openmash.area.models import HandOnTeam
 from openmash.core.overdue import overdue_q
-from openmash.enquiries.models import Decision, HandOn, HandOnState
 from openmash.metrics.cohort import (
     check_open_at,
     checks_on,
     contacts_filtered,
+    could_be_open_in,
     hand_on_pending_at,
     hand_ons_on,
     open_in_mash_at,
@@ -159,12 +159,10 @@ def backlog(f: MetricFilter) -> Series:
     if not points:
         return Series("day", (), is_level=True)
     # Only contacts that could be open at some point: not decided before the period,
-    # or returned by a team at some time.
-    decided_before = Decision.objects.filter(contact=OuterRef("pk"), decided_at__lt=f.starts_at)
-    returned = HandOn.objects.filter(contact=OuterRef("pk"), state=HandOnState.RETURNED)
+    # or returned by a team around it.
     counts = (
         contacts_filtered(f)
-        .filter(~Exists(decided_before) | Exists(returned))
+        .filter(could_be_open_in(f))
         .aggregate(
             **{
                 f"point_{index}": Count("pk", filter=open_in_mash_at(moment))

@@ -40,3 +40,42 @@ if (form) {
     if (document.visibilityState === "hidden") save(true);
   });
 }
+
+// Tables wider than a small screen scroll sideways in their own region, never the page
+// (WCAG 1.4.10, reflow). Each table is put in a region (app-table-wrap in
+// openmash.css) if its template did not; a region that scrolls can take the keyboard's
+// focus, so it can be scrolled without a mouse, and is named after its table's caption.
+const tableRegions = () => {
+  for (const table of document.querySelectorAll("table.govuk-table")) {
+    if (!table.parentElement.classList.contains("app-table-wrap")) {
+      const region = document.createElement("div");
+      region.className = "app-table-wrap";
+      table.before(region);
+      region.append(table);
+    }
+  }
+  for (const region of document.querySelectorAll(".app-table-wrap")) {
+    if (region.scrollWidth > region.clientWidth + 1) {
+      const caption = region.querySelector("caption");
+      const name = caption ? caption.textContent.trim().replace(/\s+/g, " ") : "Table";
+      region.tabIndex = 0;
+      region.setAttribute("role", "region");
+      region.setAttribute("aria-label", `${name} (scrolls sideways)`);
+    } else if (region.hasAttribute("role")) {
+      region.removeAttribute("tabindex");
+      region.removeAttribute("role");
+      region.removeAttribute("aria-label");
+    }
+  }
+};
+tableRegions();
+let tableRegionsTimer = null;
+window.addEventListener("resize", () => {
+  clearTimeout(tableRegionsTimer);
+  tableRegionsTimer = setTimeout(tableRegions, 100);
+});
+
+// The print view's "Print this record" button.
+for (const button of document.querySelectorAll("[data-print-page]")) {
+  button.addEventListener("click", () => window.print());
+}

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 
 from openmash.core.audit_seals import SETTLE_MARGIN, audit_seal
+from openmash.core.heartbeats import heartbeat_record
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         while True:
             try:
                 self._seal(timedelta(seconds=settle_seconds))
+                heartbeat_record(loop="seal_audit", every_seconds=every)
             except DatabaseError as error:
                 if every <= 0:
                     raise

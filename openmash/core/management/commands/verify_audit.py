@@ -37,6 +37,12 @@ class Command(BaseCommand):
                 f"Checked {plural(check.seals_checked, 'seal')} covering "
                 f"{check.events_checked:,} audit events (ids up to {check.last_sealed_event_id})."
             )
+        if check.seals_pruned:
+            self.stdout.write(
+                f"{plural(check.seals_pruned, 'seal')} had {check.events_pruned:,} audit events "
+                "removed at the end of their retention period: their seals are still checked "
+                "in the chain."
+            )
         for problem in check.problems:
             self.stderr.write(str(problem))
         if check.expected_hash_found is True:

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from openmash.accounts.models import Agency, ApiToken, User
 from openmash.accounts.services import agency_create, api_token_issue, user_create
+from openmash.area.calendar import closed_days_for_area
+from openmash.area.models import EmergencyDutyTeam
 from openmash.contacts.codes import Channel, ConsentStatus, LawfulBasis, PersonRole
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
@@ -28,12 +30,15 @@ from openmash.contacts.submission import (
 )
 from openmash.core.audit import Actor
 from openmash.core.roles import AgencyType, Role
+from openmash.demo.arrivals import ARRIVAL_PATTERNS, arrivals_on
 from openmash.demo.workflow import DemoWorkflow
 from openmash.enquiries.workflow import OPEN_STATES
 from openmash.linkage.feeds import feed_from_records
 from openmash.linkage.links import links_suggest_for_contact
 from openmash.linkage.services import index_import_apply
 from openmash.people.identifiers import nhs_number_check_digit, upn_check_letter
+from openmash.two_factor.codes import DEMO_TOTP_KEY
+from openmash.two_factor.services import two_factor_has_factor, two_factor_totp_preenrol
 
 DEMO_PASSWORD = "mash-demo-2026"  # noqa: S105 - printed for the demo; never used in production
 LONDON = ZoneInfo("Europe/London")
@@ -66,6 +71,7 @@ USERS = [
         "System administrator",
     ),
     ("screener", "Sam", "Patel", "childrens-social-care", [Role.SCREENER], "MASH social worker"),
+    ("screener2", "Lee", "Morris", "childrens-social-care", [Role.SCREENER], "MASH social worker"),
     (
         "manager",
         "Morgan",
@@ -124,6 +130,14 @@ USERS = [
         "Information governance officer",
     ),
     (
+        "ig.officer",
+        "Imogen",
+        "Grant",
+        "childrens-social-care",
+        [Role.INFORMATION_GOVERNANCE],
+        "Data protection officer",
+    ),
+    (
         "school.referrer",
         "Jo",
         "Bennett",
@@ -134,7 +148,9 @@ USERS = [
     ("gp.referrer", "Dr Ravi", "Shah", "oak-tree-surgery", [Role.REFERRER], "GP safeguarding lead"),
 ]
 
-# Referral sources, weighted roughly as in DfE figures: police about a quarter.
+# Referral sources, weighted roughly as in DfE figures: police about a quarter. The seeder
+# draws each contact's source with its arrival time (openmash.demo.arrivals); the
+# benchmarks draw from this list.
 SOURCES = [
     ("6", 25),
     ("2A", 17),
@@ -404,11 +420,13 @@ class DemoData:
         return self.rng.choices([code for code, _ in pairs], weights=[w for _, w in pairs])[0]
 
     def arrival(self, day: date) -> datetime:
-        # Most contacts arrive in office hours; police notifications come round the clock.
-        hour = self.rng.choices(
-            range(24),
-            weights=[1, 1, 1, 1, 1, 1, 2, 3, 6, 9, 10, 10, 9, 9, 10, 10, 8, 5, 4, 3, 3, 2, 2, 1],
+        """One contact's arrival time on `day`, from the sources' hourly patterns weighted
+        by their shares (for bulk loaders such as bench/contact_list.py; the seeder draws
+        whole days with openmash.demo.arrivals.arrivals_on)."""
+        pattern = self.rng.choices(
+            ARRIVAL_PATTERNS, weights=[each.weekday_share for each in ARRIVAL_PATTERNS]
         )[0]
+        hour = self.rng.choices(range(24), weights=pattern.hours)[0]
         return datetime.combine(day, time(hour, self.rng.randrange(60)), tzinfo=LONDON)
 
 
@@ -428,6 +446,7 @@ class Command(BaseCommand):
     ) -> None:
         if if_empty and Contact.objects.exists():
             self.stdout.write("Demo data already loaded.")
+            self.demo_second_factors(User.objects.filter(username__in=[u[0] for u in USERS]))
             self.print_logins()
             return
         agencies, users, police_token = self.people_and_agencies()
@@ -437,26 +456,34 @@ class Command(BaseCommand):
         mash = DemoWorkflow(random.Random(seed + 1), users, agencies, timezone.now())
         created = 0
         now = timezone.now()
+        closed_days = closed_days_for_area()
         for offset in range(1, days + 1):
             day = start + timedelta(days=offset)
-            weekend = day.weekday() >= 5
-            count = self.poisson(data.rng, per_day * (0.45 if weekend else 1.0))
             # Today's contacts are those that have arrived so far.
-            arrivals = sorted(
+            arrivals = [
                 arrival
-                for arrival in (data.arrival(day) for _ in range(count))
-                if arrival < now - timedelta(minutes=15)
-            )
+                for arrival in arrivals_on(data.rng, day, per_day, closed_days)
+                if arrival.received_at < now - timedelta(minutes=15)
+            ]
             with transaction.atomic():
-                for received_at in arrivals:
+                for arrival in arrivals:
                     contact, family = self.one_contact(
-                        data, received_at, users, agencies, police_token
+                        data, arrival.received_at, arrival.source, users, agencies, police_token
                     )
                     mash.progress(contact, id(family))
                     created += 1
             if offset % 30 == 29:
                 self.stdout.write(f"  {created} contacts up to {day:%d %b %Y}")
         self.stdout.write(self.style.SUCCESS(f"Loaded {created} contacts over {days} days."))
+        # Set up after the history is loaded, so the demo's past contacts are not
+        # acknowledged as out of hours now; new contacts made out of hours are.
+        EmergencyDutyTeam.objects.get_or_create(
+            defaults={
+                "name": "Demo County emergency duty team",
+                "phone": "01632 960 999",
+                "email": "edt@demo-county.invalid",
+            }
+        )
         feeds = self.agency_feeds(data, agencies, users)
         self.stdout.write(
             self.style.SUCCESS(
@@ -564,16 +591,6 @@ class Command(BaseCommand):
             "involvement": involvement,
         }
 
-    @staticmethod
-    def poisson(rng: random.Random, mean: float) -> int:
-        # Knuth's method; mean is small (about 20).
-        limit, k, p = pow(2.718281828459045, -mean), 0, 1.0
-        while True:
-            p *= rng.random()
-            if p <= limit:
-                return k
-            k += 1
-
     def people_and_agencies(self) -> tuple[dict[str, Agency], dict[str, User], ApiToken]:
         agencies = {agency.slug: agency for agency in Agency.objects.all()}
         for name, slug, agency_type, partner, source in AGENCIES:
@@ -600,6 +617,7 @@ class Command(BaseCommand):
                     job_title=job,
                     email=f"{username}@demo-county.invalid",
                 )
+        self.demo_second_factors(users.values())
         token = ApiToken.objects.filter(
             agency=agencies["police"], name="Police case system (demo)"
         ).first()
@@ -613,13 +631,13 @@ class Command(BaseCommand):
         self,
         data: DemoData,
         received_at: datetime,
+        source: str,
         users: dict[str, User],
         agencies: dict[str, Agency],
         police_token: ApiToken,
     ) -> tuple[Contact, Family]:
         rng = data.rng
         family = data.family_for_contact(received_at.date())
-        source = data.weighted(SOURCES)
         factors = sorted({data.weighted(FACTORS) for _ in range(rng.choice([1, 1, 2, 2, 3]))})
         subject_count = 1 if rng.random() < 0.6 else len(family.children)
         people = []
@@ -633,10 +651,24 @@ class Command(BaseCommand):
                     PersonRole.ALLEGED_HARM, rng.choice(SURNAMES), rng.randrange(20, 50), Address()
                 )
             )
-        description = " ".join(
-            DESCRIPTIONS.get(code, "Concerns raised about the child's welfare at home.")
-            for code in factors
+        subject = people[0]
+        born = subject.date_of_birth
+        age = (received_at.date() - born).days // 365 if born else None
+        about = rng.choice(
+            [
+                f"About {subject.given_names} ({age}).",
+                f"{subject.given_names} {subject.family_name}, aged {age}.",
+                f"Re {subject.given_names}, {age}:",
+                "",
+            ]
         )
+        description = " ".join(
+            [about]
+            + [
+                DESCRIPTIONS.get(code, "Concerns raised about the child's welfare at home.")
+                for code in factors
+            ]
+        ).strip()
         immediate = rng.random() < 0.08
         consent = rng.choices(list(ConsentStatus.values), weights=[55, 35, 10])[0]
         submission = ContactSubmission(
@@ -699,9 +731,25 @@ class Command(BaseCommand):
         contact, _ = contact_create(actor=actor, submission=submission, now=recorded_at)
         return contact, family
 
+    @staticmethod
+    def demo_second_factors(users: Any) -> None:
+        """Every demo user has an authenticator app set up already, with the published
+        demonstration secret (openmash/two_factor/codes.py), so that anyone trying the
+        demo can sign in: `manage.py demo_code <username>` shows the code."""
+        for user in users:
+            if not two_factor_has_factor(user=user):
+                two_factor_totp_preenrol(
+                    actor=Actor(system="demo data"), user=user, key=DEMO_TOTP_KEY
+                )
+
     def print_logins(self) -> None:
         self.stdout.write("\nDemo logins (password for all: " + DEMO_PASSWORD + "):")
         for username, _first, _last, _slug, roles, job in USERS:
             self.stdout.write(
                 f"  {username:<22} {', '.join(role.label for role in roles):<24} {job}"
             )
+        self.stdout.write(
+            "After the password, OpenMASH asks for a code from an authenticator app. Get a\n"
+            "demo user's current code with: .venv/bin/python manage.py demo_code <username>\n"
+            "(or add the demonstration secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ to an app)."
+        )

@@ -3,6 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from openmash.core.heartbeats import heartbeat_record
+from openmash.core.tasks import record_worker_heartbeat
 from openmash.enquiries.tasks import retry_undelivered_messages, send_deadline_alerts
 
 
@@ -22,6 +24,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Queued deadline alerts ({result.id}).")
             result = retry_undelivered_messages.enqueue()
             self.stdout.write(f"Queued retries of undelivered emails ({result.id}).")
+            # /healthz: this loop ran; the worker's own beat comes when it runs the task.
+            heartbeat_record(loop="deadline_alerts", every_seconds=every)
+            record_worker_heartbeat.enqueue(every_seconds=every)
             if every <= 0:
                 return
             time.sleep(every)

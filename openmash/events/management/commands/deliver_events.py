@@ -3,6 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from openmash.core.heartbeats import heartbeat_record
 from openmash.events.delivery import retry_undelivered_events
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         while True:
             result = retry_undelivered_events.enqueue()
             self.stdout.write(f"Queued retries of undelivered events ({result.id}).")
+            heartbeat_record(loop="deliver_events", every_seconds=every)
             if every <= 0:
                 return
             time.sleep(every)

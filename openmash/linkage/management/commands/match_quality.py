@@ -10,10 +10,6 @@ from openmash.linkage.links import (
 )
 
 
-def _percent(value: float | None) -> str:
-    return "no decisions yet" if value is None else f"{value:.1%}"
-
-
 class Command(BaseCommand):
     help = "Estimated precision and recall of the matcher's suggestions, from people's decisions."
 
@@ -25,9 +21,12 @@ class Command(BaseCommand):
             f"Suggestions made: {quality.suggestions} (automatic links: {quality.automatic})",
             f"Confirmed by a person: {quality.confirmed}; rejected: {quality.rejected}; "
             f"undone: {quality.undone} (of them automatic: {quality.automatic_undone})",
-            f"Precision of suggestions: {_percent(quality.precision_of_suggestions)}",
-            f"Precision of automatic links: {_percent(quality.precision_of_automatic_links)}",
-            f"Recall at the automatic threshold: {_percent(quality.recall_at_auto_threshold)}",
+            "Precision of suggestions: "
+            + quality.suggestion_precision.text(none="no decisions yet"),
+            "Precision of automatic links: "
+            + quality.automatic_precision.text(none="no automatic links yet"),
+            "Recall at the automatic threshold: "
+            + quality.auto_threshold_recall.text(none="no confirmed links yet"),
             f"Suggestions people overrode (rejected or undone): {quality.overridden}",
             "By match probability (suggestions; confirmed; rejected or undone; awaiting; "
             "confirmed of decided):",
@@ -35,6 +34,6 @@ class Command(BaseCommand):
         for band in link_quality_by_band():
             lines.append(
                 f"  {band.label}: {band.suggestions}; {band.confirmed}; {band.overridden}; "
-                f"{band.awaiting}; {_percent(band.precision)}"
+                f"{band.awaiting}; {band.share_confirmed.text(none='none decided')}"
             )
         self.stdout.write("\n".join(lines))

@@ -20,7 +20,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from openmash.capacity.engine import run_replication
+from openmash.capacity.engine import run_replications
 from openmash.capacity.results import aggregate, replication_metrics
 from openmash.capacity.scenario import Scenario as CapacityScenario
 from openmash.capacity.staffing import recommend_staffing
@@ -28,6 +28,7 @@ from openmash.core.period import Period
 from openmash.planner.calibration import calibrate, simulation_defaults
 from openmash.planner.models import Scenario
 from openmash.planner.replay import actual_turnaround, replication_spread
+from openmash.planner.services import planner_workers
 
 
 def _date(value: str) -> date:
@@ -106,10 +107,11 @@ class Command(BaseCommand):
         return CapacityScenario.from_dict(data)
 
     def _simulate(self, scenario: CapacityScenario) -> tuple[dict[str, Any], dict[str, Any]]:
-        logs = []
-        for replication in range(scenario.replications):
-            logs.append(run_replication(scenario, replication))
-            self.stderr.write(f"Simulated {replication + 1} of {scenario.replications}")
+        logs = run_replications(
+            scenario,
+            workers=planner_workers(),
+            on_done=lambda done: self.stderr.write(f"Simulated {done} of {scenario.replications}"),
+        )
         spread = replication_spread([replication_metrics(scenario, log) for log in logs])
         return aggregate(scenario, logs).to_dict(), spread
 

@@ -1,0 +1,34 @@
+"""The hook through which intake tells the hub's work that a contact has been received.
+
+Intake (openmash.contacts) sits below the hub's work (openmash.enquiries), which records
+messages about contacts, so intake cannot import it. contact_create calls
+`contact_received` here inside the transaction that records the contact, and the hub's
+work registers its handlers when Django starts (EnquiriesConfig.ready): the out-of-hours
+acknowledgement and the on-call alert are recorded with the contact, or not at all.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+ContactReceived = Callable[[Any, datetime], object]
+_handlers: list[ContactReceived] = []
+
+
+class ContactReceivedOutsideTransaction(RuntimeError):
+    """The handlers' messages must be recorded in the contact's own transaction."""
+
+
+def register_contact_received(handler: ContactReceived) -> None:
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
+def contact_received(contact: Any, now: datetime) -> None:
+    """Run every registered handler for a contact just recorded at `now`."""
+    if not transaction.get_connection().in_atomic_block:
+        raise ContactReceivedOutsideTransaction("contact_received needs the contact's transaction.")
+    for handler in _handlers:
+        handler(contact, now)

@@ -1,0 +1,178 @@
+"""The shape of the demo data (issue 16, item 4): four weeks seeded once, through the real
+services, then looked at as an analyst would. Contacts arrive when each source sends
+them (schools in school hours on school days, police overnight too, fewer at weekends);
+the MASH's work is done in its working hours, with red work on call; what staff wrote
+differs from case to case; outcomes land near the national shares; and the capacity
+planner's replay of the recorded weeks comes out near what was recorded."""
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from pytest_django import DjangoDbBlocker
+
+from openmash.accounts.models import User
+from openmash.area.calendar import LONDON, calendar_for_area, closed_days_for_area
+from openmash.contacts.models import Contact
+from openmash.core.audit import Actor
+from openmash.core.period import Period
+from openmash.demo.arrivals import ENGLISH_SCHOOL_HOLIDAYS, is_school_day
+from openmash.enquiries.models import CheckFinding, Decision, RagRating
+from openmash.planner.models import ScenarioRun
+from openmash.planner.services import replay_start, run_execute
+
+DAYS = 28
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[date]:
+    """Four weeks of demo data, seeded once for the module and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--days", str(DAYS), "--seed", "5", stdout=StringIO())
+        yield timezone.localdate()
+        transaction.set_rollback(True)
+
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(LONDON)
+
+
+def test_school_contacts_arrive_in_school_hours_on_school_days() -> None:
+    closed = closed_days_for_area()
+    received = [
+        local(at)
+        for at in Contact.objects.filter(referral_source="2A").values_list("received_at", flat=True)
+    ]
+    assert len(received) > 30
+    in_school = [
+        at
+        for at in received
+        if 8 <= at.hour < 17 and is_school_day(at.date(), closed, ENGLISH_SCHOOL_HOLIDAYS)
+    ]
+    assert len(in_school) / len(received) >= 0.9
+
+
+def test_police_notifications_come_overnight_too() -> None:
+    hours = Counter(
+        local(at).hour
+        for at in Contact.objects.filter(referral_source="6").values_list("received_at", flat=True)
+    )
+    total = sum(hours.values())
+    overnight = sum(n for hour, n in hours.items() if hour >= 22 or hour < 7)
+    assert total > 60
+    # Nine of the 24 hours: about 40% of police notifications, against under 5% of the
+    # other sources' contacts.
+    assert 0.25 <= overnight / total <= 0.55
+    others = Contact.objects.exclude(referral_source__in=["6", "3E"]).values_list(
+        "received_at", flat=True
+    )
+    others_overnight = sum(1 for at in others if local(at).hour >= 22 or local(at).hour < 7)
+    assert others_overnight / len(others) < 0.05
+
+
+def test_weekends_bring_fewer_contacts_than_weekdays() -> None:
+    by_day: Counter[date] = Counter(
+        local(at).date() for at in Contact.objects.values_list("received_at", flat=True)
+    )
+    today = timezone.localdate()
+    days = [today - timedelta(days=offset) for offset in range(1, DAYS)]
+    weekdays = [by_day[day] for day in days if day.weekday() < 5]
+    weekends = [by_day[day] for day in days if day.weekday() >= 5]
+    weekday_mean = sum(weekdays) / len(weekdays)
+    weekend_mean = sum(weekends) / len(weekends)
+    assert weekend_mean < 0.7 * weekday_mean
+    assert weekend_mean > 0.2 * weekday_mean  # the police and families still call
+
+
+def test_the_work_is_done_in_working_hours_with_red_on_call() -> None:
+    calendar = calendar_for_area()
+    ratings = list(RagRating.objects.values_list("set_at", "level__code"))
+    decisions = list(
+        Decision.objects.filter(amends__isnull=True).values_list(
+            "decided_at", "contact__rag_level__code"
+        )
+    )
+    findings = list(
+        CheckFinding.objects.values_list(
+            "agency_check__completed_at", "agency_check__contact__rag_level__code"
+        ).distinct()
+    )
+    for records in (ratings, decisions, findings):
+        assert len(records) > 50
+        not_red = [at for at, code in records if code != "red"]
+        in_hours = sum(1 for at in not_red if calendar.is_open(at))
+        # All of it: the demo's staff book ordinary work inside the hub's hours.
+        assert in_hours / len(not_red) >= 0.95
+    # Red work is done as soon as it is ready, out of hours by whoever is on call.
+    red_out_of_hours = [at for at, code in ratings if code == "red" and not calendar.is_open(at)]
+    assert red_out_of_hours
+
+
+def test_what_staff_wrote_differs_from_case_to_case() -> None:
+    rationales = list(Decision.objects.values_list("rationale", flat=True))
+    assert len(set(rationales)) >= 0.95 * len(rationales)
+    ratings = list(RagRating.objects.values_list("rationale", flat=True))
+    assert len(set(ratings)) >= 0.95 * len(ratings)
+    summaries = list(CheckFinding.objects.exclude(summary="").values_list("summary", flat=True))
+    assert len(set(summaries)) >= 0.8 * len(summaries)
+
+
+def test_outcomes_and_re_referrals_are_near_the_national_mix() -> None:
+    outcomes = Counter(
+        Decision.objects.filter(amends__isnull=True).values_list("outcome__code", flat=True)
+    )
+    decided = sum(outcomes.values())
+    social_care = (outcomes["assessment_s17"] + outcomes["strategy_s47"]) / decided
+    early_help = outcomes["early_help"] / decided
+    closed_with_advice = (outcomes["nfa"] + outcomes["information_advice"]) / decided
+    # National figures (MASH-DOMAIN.md section 6): about half to social care, a quarter to
+    # early help; the rest advice, no further action, police action, transfers and
+    # children already open.
+    assert 0.30 <= social_care <= 0.55, outcomes
+    assert 0.15 <= early_help <= 0.35, outcomes
+    assert 0.10 <= closed_with_advice <= 0.35, outcomes
+    # About a fifth of contacts are about a child the MASH has seen before.
+    first_seen: dict[str, datetime] = {}
+    repeats = 0
+    contacts = Contact.objects.order_by("received_at").prefetch_related("people")
+    for contact in contacts:
+        numbers = {person.nhs_number for person in contact.people.all() if person.nhs_number}
+        if any(number in first_seen for number in numbers):
+            repeats += 1
+        for number in numbers:
+            first_seen.setdefault(number, contact.received_at)
+    assert 0.08 <= repeats / contacts.count() <= 0.35
+
+
+def test_the_planners_replay_lands_near_what_was_recorded(settings: object) -> None:
+    settings.PLANNER_REPLICATIONS = 4  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    period = Period(today - timedelta(days=DAYS - 3), today - timedelta(days=4))
+    manager = Actor(user=User.objects.get(username="manager"))
+    run = replay_start(actor=manager, period=period, today=today)
+    run_execute(run_id=run.pk)
+    run = ScenarioRun.objects.get(pk=run.pk)
+    assert run.results is not None, run.error
+    predicted = run.results["result"]["ratings"]
+    # Red: the calibration now gives each group that did a tenth of its red work out of
+    # hours one person on call for red, as the demo's staff were; the replay still puts
+    # red a little below what was recorded (the demo does red work the moment it is
+    # ready, the engine queues it behind the on-call person's other red work), so red is
+    # held to a wider margin than amber and green.
+    red_recorded = run.actual["red"]["within_timescale"]
+    red_replayed = predicted["red"]["within_timescale"]["mean"]
+    print("red recorded", red_recorded, "replayed", red_replayed)
+    assert abs(red_recorded - red_replayed) <= 0.4, ("red", red_recorded, red_replayed)
+    for rating in ("amber", "green"):
+        actual = run.actual[rating]["within_timescale"]
+        simulated = predicted[rating]["within_timescale"]["mean"]
+        print(rating, "recorded", actual, "replayed", simulated)
+        assert abs(actual - simulated) <= 0.15, (rating, actual, simulated)
