@@ -187,7 +187,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _restored_rows(server: Server, database: str, sql: str) -> list[tuple[object, ...]]:
+def _restored_rows(
+    server: Server, database: str, sql: str, params: tuple[object, ...] = ()
+) -> list[tuple[object, ...]]:
     import psycopg
 
     with psycopg.connect(
@@ -197,7 +199,7 @@ def _restored_rows(server: Server, database: str, sql: str) -> list[tuple[object
         password=server.password or None,
         dbname=database,
     ) as restored:
-        return list(restored.execute(sql).fetchall())
+        return list(restored.execute(sql, params).fetchall())
 
 
 def _check_files(report: DrillReport, server: Server, files_dir: Path) -> None:
@@ -275,14 +277,29 @@ def restore_drill(
             if keep:
                 say(f"Kept the scratch database {report.scratch_database}.")
             else:
-                dropped = _run(["dropdb", "--if-exists", report.scratch_database], server)
-                report.dropped = dropped.returncode == 0
-                if not report.dropped:
-                    report.problems.append(
-                        f"Could not drop the scratch database {report.scratch_database}: "
-                        f"{dropped.stderr.strip()[:300]}"
-                    )
+                _drop_scratch(report, server)
     return report
+
+
+def _drop_scratch(report: DrillReport, server: Server) -> None:
+    """Drop the scratch database, ending any session still connected to it (--force),
+    and check it has gone: a drill must never leave a copy of children's records behind."""
+    dropped = _run(["dropdb", "--if-exists", "--force", report.scratch_database], server)
+    still_there = _database_exists(server, report.scratch_database)
+    report.dropped = dropped.returncode == 0 and not still_there
+    if not report.dropped:
+        report.problems.append(
+            f"Could not drop the scratch database {report.scratch_database}"
+            + (" (it is still listed after dropdb)" if still_there else "")
+            + f": {dropped.stderr.strip()[:300]}"
+        )
+
+
+def _database_exists(server: Server, database: str) -> bool:
+    rows = _restored_rows(
+        server, "postgres", "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+    )
+    return bool(rows)
 
 
 def _restore_and_check(

@@ -95,3 +95,24 @@ def test_it_fails_a_page_that_scrolls_sideways_on_a_phone(browser: Browser) -> N
     assert problem["id"] == "page-scrolls-sideways"
     assert "/wide/ scrolls sideways at 390 px wide: the page is" in str(problem["help"])
     assert problem["nodes"]
+
+
+def test_a_page_left_before_axe_finished_is_opened_again_and_checked(
+    context: BrowserContext,
+) -> None:
+    # Given a watched page that axe cannot finish before the journey leaves it
+    # (no time at all: a loaded machine, as in CI)
+    watch = AxeWatch(context)
+    watch.WAIT_S = 0.0
+    page = context.new_page()
+    page.goto(f"{SITE}/no-alt/")
+
+    # When the journey clicks on at once, and the test ends
+    page.get_by_role("link", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fine")
+    watch.finish()
+
+    # Then the page it left was opened again and checked: its violation is reported,
+    # not "could not check"
+    found = [(url, [v["id"] for v in violations]) for url, violations in watch.violations]
+    assert found == [(f"{SITE}/no-alt/", ["image-alt"])]
