@@ -76,6 +76,28 @@ def django_setup() -> None:
     django.setup()
 
 
+def signed_in_client(username: str) -> Any:
+    """Django's test Client signed in as `username` and past their second factor, as
+    after a good code (the person's authenticator app, which seed_demo sets up; made if
+    missing): every page but the two-factor ones needs both."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from openmash.accounts.models import User
+
+    user = User.objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 def django_env(database_url: str, var_dir: Path) -> dict[str, str]:
     """Environment for manage.py and child phases: demo settings without debug, quiet logs."""
     env = dict(os.environ)

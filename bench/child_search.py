@@ -47,6 +47,7 @@ from _common import (
     pg_vacuum_analyze,
     phase,
     scratch_dir,
+    signed_in_client,
     stop_cleanly_on_sigterm,
     write_results,
 )
@@ -427,7 +428,6 @@ def phase_search(scratch: Path) -> dict[str, Any]:
     django_setup()
     load_before = os.getloadavg()
     from django.db import connection, reset_queries
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
@@ -490,8 +490,7 @@ def phase_search(scratch: Path) -> dict[str, Any]:
     hits = {kind: count for kind, count in screener_hits.items()}
     # The results page itself (session, permission, search, audit, rendering), through
     # Django's test Client: the form POSTed, then the results' address fetched and timed.
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(User.objects.get(username="screener"))
+    client = signed_in_client("screener")
     page_times = []
     for n, search in enumerate(searches[: PAGE_SEARCHES + WARMUP]):
         born = search.get("date_of_birth") or ""

@@ -43,6 +43,7 @@ from _common import (
     phase,
     runserver,
     scratch_dir,
+    signed_in_client,
     stop_cleanly_on_sigterm,
     write_results,
 )
@@ -321,9 +322,7 @@ def phase_page() -> dict[str, Any]:
     """The pages in-process with the test Client, and session cookies for the HTTP run."""
     django_setup()
     from django.db.models import Q
-    from django.test import Client
 
-    from openmash.accounts.models import User
     from openmash.contacts.codes import ContactState
     from openmash.contacts.models import Contact
 
@@ -344,10 +343,7 @@ def phase_page() -> dict[str, Any]:
     if [c.pk for c in keyset[:50]] != [c.pk for c in ordered[offset : offset + 50]]:
         raise RuntimeError("keyset and offset disagree about the last page")
 
-    def signed_in(username: str) -> Any:
-        client = Client(SERVER_NAME="127.0.0.1")
-        client.force_login(User.objects.get(username=username))
-        return client
+    signed_in = signed_in_client
 
     screener = signed_in("screener")
     _timed_gets(screener, "/contacts/", WARMUP_REQUESTS, b"New contacts")

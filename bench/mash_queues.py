@@ -42,6 +42,7 @@ from _common import (
     pg_vacuum_analyze,
     phase,
     scratch_dir,
+    signed_in_client,
     stop_cleanly_on_sigterm,
     write_results,
 )
@@ -280,17 +281,12 @@ def _timed(client: Any, path: str) -> dict[str, Any]:
 def phase_pages() -> dict[str, Any]:
     django_setup()
     from django.db.models import Count
-    from django.test import Client
     from django.urls import reverse
 
-    from openmash.accounts.models import User
     from openmash.contacts.models import Contact, ContactPerson
     from openmash.enquiries.models import AgencyCheck, HandOn
 
-    def signed_in(username: str) -> Any:
-        client = Client(SERVER_NAME="127.0.0.1")
-        client.force_login(User.objects.get(username=username))
-        return client
+    signed_in = signed_in_client
 
     awaiting = Contact.objects.filter(state="awaiting_decision").order_by("deadline_at").first()
     assert awaiting is not None
