@@ -86,3 +86,32 @@ class RefusedReadAuditMiddleware:
         if response.status_code in (403, 404) and request.method in ("GET", "HEAD"):
             refused_read_record(request, response.status_code)
         return response
+
+
+class PermissionMemoMiddleware:
+    """Remembers, for one request, the signed-in user's answer to each permission asked
+    without an object: a page asks the same ones many times (the navigation, a child's
+    name linking to their chronology in every row of a queue), and each asks every
+    authentication backend and evaluates the role rules again. Checks on an object are
+    asked afresh. The user is loaded anew for each request, so nothing outlives it.
+
+    After the authentication and django-otp middleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            ask = user.has_perm
+            answers: dict[str, bool] = {}
+
+            def has_perm(perm: str, obj: object = None) -> bool:
+                if obj is not None:
+                    return bool(ask(perm, obj))
+                if perm not in answers:
+                    answers[perm] = bool(ask(perm))
+                return answers[perm]
+
+            user.has_perm = has_perm
+        return self.get_response(request)

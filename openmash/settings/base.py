@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session has passed a second factor.
     "django_otp.middleware.OTPMiddleware",
+    # One answer per permission per request (openmash/core/middleware.py).
+    "openmash.core.middleware.PermissionMemoMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "openmash.core.middleware.SecurityHeadersMiddleware",
