@@ -27,10 +27,9 @@ class SecurityKeyHelper(WebAuthnHelper):
 
     def get_allowed_origins(self) -> list[str]:
         origins = list(super().get_allowed_origins())
-        if settings.OTP_WEBAUTHN_RP_ID == "localhost" and self.request.get_host().split(":")[
-            0
-        ] in ("localhost",):
-            origins.append(f"{self.request.scheme}://{self.request.get_host()}")
+        host = self.request.get_host()
+        if settings.OTP_WEBAUTHN_RP_ID == "localhost" and host.split(":")[0] == "localhost":
+            origins.append(f"{self.request.scheme}://{host}")
         return origins
 
 

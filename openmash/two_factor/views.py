@@ -426,33 +426,28 @@ def security_key_register_complete_view(request: HttpRequest) -> JsonResponse:
             name=name,
         )
     except SecurityKeyRefused:
-        return _json_problem(
-            "Your security key could not be added. Try again, or use another key."
-        )
+        return _json_problem("Your security key could not be added. Try again, or use another key.")
     request.session.pop(PENDING_KEY_NAME_KEY, None)
     if not session_verified(request):
         # Set up at first sign-in: the key has just been used, as an app's code would be.
         otp_login(request, key)
-    messages.success(request, f"Your security key or passkey ‘{key.name}’ has been added.")
+    messages.success(request, f"Your security key or passkey, {key.name}, has been added.")
     if codes:
         request.session[NEW_CODES_KEY] = codes
         return JsonResponse({"redirect_url": reverse("two_factor:recovery-codes")})
     return JsonResponse({"redirect_url": reverse("two_factor:manage")})
 
 
-def _locked_out_json(request: HttpRequest) -> JsonResponse:
-    logout(request)
-    return _json_problem(
-        "Too many failed attempts: you have been signed out.",
-        status=429,
-        redirect_url=reverse("accounts:sign-in"),
-    )
+def _locked_out_json(request: HttpRequest) -> HttpResponse:
+    """Signed out, with the locked-out page's 429 (django-axes' middleware puts that page
+    in place of any answer once the account is locked out; the script reloads)."""
+    return _locked_out(request)
 
 
 @requires("two_factor.use_own")
 @never_cache
 @require_http_methods(["POST"])
-def security_key_sign_in_begin_view(request: HttpRequest) -> JsonResponse:
+def security_key_sign_in_begin_view(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     if not AxesProxyHandler.is_allowed(request, {"username": user.username}):
         return _locked_out_json(request)
@@ -468,7 +463,7 @@ def security_key_sign_in_begin_view(request: HttpRequest) -> JsonResponse:
 @requires("two_factor.use_own")
 @never_cache
 @require_http_methods(["POST"])
-def security_key_sign_in_complete_view(request: HttpRequest) -> JsonResponse:
+def security_key_sign_in_complete_view(request: HttpRequest) -> HttpResponse:
     """Checks the browser's answer; the session is then past its second factor. A
     refused answer counts towards the lockout like a wrong code."""
     user = cast(User, request.user)
@@ -511,7 +506,7 @@ def security_key_remove_view(request: HttpRequest, key_id: int) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         two_factor_security_key_remove(actor=Actor.from_request(request), user=user, key_id=key.pk)
-        messages.success(request, f"Your security key or passkey ‘{key.name}’ has been removed.")
+        messages.success(request, f"Your security key or passkey, {key.name}, has been removed.")
         return redirect("two_factor:manage")
     others = len(two_factor_security_keys(user=user)) - 1
     apps = len(two_factor_authenticator_apps(user=user))

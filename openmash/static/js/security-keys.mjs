@@ -82,12 +82,16 @@ const post = async (url, csrfToken, body) => {
     headers: { "X-CSRFToken": csrfToken, "Content-Type": "application/json", Accept: "application/json" },
     body: body === undefined ? "" : JSON.stringify(body),
   });
+  // Locked out after too many tries: signed out already; reloading shows where to go.
+  if (response.status === 429) {
+    window.location.reload();
+    return null;
+  }
   let data = null;
   if ((response.headers.get("content-type") || "").includes("application/json")) {
     data = await response.json();
   }
-  // Done, or nothing more to do here (signed out after too many tries, a page expired):
-  // the server says where to go.
+  // Done, or nothing more to do here (a page expired): the server says where to go.
   if (data && data.redirect_url) {
     window.location.assign(data.redirect_url);
     return null;
