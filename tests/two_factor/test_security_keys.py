@@ -145,7 +145,10 @@ def test_a_password_alone_never_adds_a_key_to_an_account_with_a_factor(screener:
     assert client.get(ADD)["Location"].startswith(VERIFY)
     assert client.get(REGISTER)["Location"].startswith(VERIFY)
     assert post_json(client, REGISTER_BEGIN).status_code == 403
-    assert post_json(client, REGISTER_COMPLETE, SoftwareKey().register({"challenge": "x"})).status_code == 403
+    assert (
+        post_json(client, REGISTER_COMPLETE, SoftwareKey().register({"challenge": "x"})).status_code
+        == 403
+    )
     assert not WebAuthnCredential.objects.exists()
 
 
