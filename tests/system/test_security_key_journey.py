@@ -202,6 +202,18 @@ def test_a_manager_with_an_app_adds_a_passkey_and_can_still_use_a_code(
     expect(page.locator("#security-keys")).to_contain_text("Work laptop fingerprint")
     expect_no_axe_violations(page)
 
+    # And adding the same passkey twice is refused by the browser, and she is told why
+    page.get_by_role("button", name="Add a security key or passkey").click()
+    add_security_key(page, "Same laptop again")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("already added to your account")
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: Use your security key"))
+    expect_no_axe_violations(page)
+    summary.get_by_role("link").click()
+    expect(page.get_by_role("button", name="Use your security key")).to_be_focused()
+    assert WebAuthnCredential.objects.filter(user=personas["manager"]).count() == 1
+
     # And next time she is offered the key first, and signs in with it
     page.get_by_role("button", name="Sign out").click()
     password(page, live_server, "manager")
