@@ -534,5 +534,5 @@ OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 # Our own ceremony views and script (openmash/two_factor/security_keys.py) check origins
 # through this helper.
 OTP_WEBAUTHN_HELPER_CLASS = "openmash.two_factor.security_keys.SecurityKeyHelper"
-# Errors from the WebAuthn library go to the log (never a key or a challenge).
-OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "openmash.two_factor"
+# Refused keys are logged by openmash.two_factor.services (the kind of refusal only).
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""

@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django_otp_webauthn.helpers import WebAuthnHelper
-from django_otp_webauthn.models import WebAuthnCredential
 
 REGISTER_STATE_KEY = "two_factor_security_key_register_state"
 SIGN_IN_STATE_KEY = "two_factor_security_key_sign_in_state"
@@ -34,9 +33,9 @@ class SecurityKeyHelper(WebAuthnHelper):
 
 
 def ceremony_for(request: HttpRequest) -> SecurityKeyHelper:
-    helper = WebAuthnCredential.get_webauthn_helper(request=request)
-    assert isinstance(helper, SecurityKeyHelper)
-    return helper
+    """The library's helper for one request (the settings name it too,
+    OTP_WEBAUTHN_HELPER_CLASS, for anything in the library that asks for one)."""
+    return SecurityKeyHelper(request=request)
 
 
 def take_state(request: HttpRequest, key: str) -> dict[str, Any] | None:

@@ -204,9 +204,10 @@ def two_factor_security_key_register(
     an empty list. Raises SecurityKeyRefused (nothing written) when the answer does not
     check out. Audited, without the key's public key or id."""
     try:
-        with rewrite_exceptions(logger=_log):
+        with rewrite_exceptions(logger=None):
             key = ceremony.register_complete(user=user, state=state, data=answer)
     except _REFUSED_ANSWERS as error:
+        _log.warning("A security key was not added: %s", type(error).__name__)
         raise SecurityKeyRefused(str(error)) from error
     key.name = name
     key.save(update_fields=["name"])
@@ -244,9 +245,11 @@ def two_factor_security_key_check(
     (and records its use). Audited either way; None when not accepted (returned, not
     raised, so that the failure's audit event is kept)."""
     try:
-        with rewrite_exceptions(logger=_log):
+        with rewrite_exceptions(logger=None):
             key = ceremony.authenticate_complete(user=user, state=state, data=answer)
-    except _REFUSED_ANSWERS:
+    except _REFUSED_ANSWERS as error:
+        # The kind of refusal only: never the answer, which identifies the key.
+        _log.warning("A security key was not accepted: %s", type(error).__name__)
         key = None
     if key is None or not key.confirmed:
         audit_record(
