@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp_webauthn.models import WebAuthnCredential
 
 from openmash.accounts.models import Agency, ApiToken, DeactivationReason, User
 from openmash.accounts.services import api_token_issue, api_token_revoke, user_deactivate
@@ -192,6 +193,8 @@ ADMINISTRATOR_ACCOUNT = "administrator_account"
 DEACTIVATED_ACCOUNT = "deactivated_account"
 # The person whose second factors an administrator may reset.
 TWO_FACTOR_PERSON = "two_factor_person"
+# The screener's security key, which only she may remove.
+SECURITY_KEY = "screeners_security_key"
 
 # A legal hold on the own-agency contact, and a subject access request for its child.
 LEGAL_HOLD = "legal_hold_sample"
@@ -234,6 +237,31 @@ ACCESS_TABLE: dict[str, Row] = {
     ),
     "two-factor-reset": Row("two_factor:reset", only("administrator"), TWO_FACTOR_PERSON),
     "two-factor-exemptions": Row("two_factor:exemptions", only("administrator")),
+    # Security keys: naming a new one; the page that adds it sends back for a name when
+    # none was given; the ceremonies' steps are POST only; a key is removed by its owner
+    # only (here the screener's: anyone else's is not found).
+    "security-key-add": Row("two_factor:security-key-add", only(*SIGNED_IN)),
+    "security-key-register": Row(
+        "two_factor:security-key-register",
+        only(*SIGNED_IN, then=Redirect("two_factor:security-key-add")),
+    ),
+    "security-key-register-begin": Row(
+        "two_factor:security-key-register-begin", only(*SIGNED_IN, then=METHOD_NOT_ALLOWED)
+    ),
+    "security-key-register-complete": Row(
+        "two_factor:security-key-register-complete", only(*SIGNED_IN, then=METHOD_NOT_ALLOWED)
+    ),
+    "security-key-sign-in-begin": Row(
+        "two_factor:security-key-sign-in-begin", only(*SIGNED_IN, then=METHOD_NOT_ALLOWED)
+    ),
+    "security-key-sign-in-complete": Row(
+        "two_factor:security-key-sign-in-complete", only(*SIGNED_IN, then=METHOD_NOT_ALLOWED)
+    ),
+    "security-key-remove": Row(
+        "two_factor:security-key-remove",
+        only("screener", otherwise=NOT_FOUND),
+        SECURITY_KEY,
+    ),
     "sso-start": Row("accounts:sso-start", {persona: NOT_FOUND for persona in EVERYONE}),
     "sso-callback": Row("accounts:sso-callback", {persona: NOT_FOUND for persona in EVERYONE}),
     "new-contacts": Row("contacts:new-contacts", only("screener", "manager")),
@@ -621,6 +649,18 @@ def test_every_row_says_what_each_persona_gets() -> None:
 @pytest.fixture
 def two_factor_person(screener: User) -> User:
     return screener
+
+
+@pytest.fixture
+def screeners_security_key(screener: User) -> WebAuthnCredential:
+    return WebAuthnCredential.objects.create(
+        user=screener,
+        name="Blue USB key",
+        confirmed=True,
+        credential_id=b"screeners-key",
+        public_key=b"not used here",
+        sign_count=0,
+    )
 
 
 @pytest.fixture
@@ -1018,6 +1058,8 @@ def sample_kwargs(pattern_kwargs: list[str], sample: Model) -> dict[str, object]
         return {"import_id": sample.pk}
     if isinstance(sample, User):
         return {"user_id": sample.pk}
+    if isinstance(sample, WebAuthnCredential):
+        return {"key_id": sample.pk}
     if isinstance(sample, PlannerScenario):
         return {"scenario_id": sample.pk}
     if isinstance(sample, ScenarioRun):

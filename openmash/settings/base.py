@@ -5,6 +5,7 @@ SECRET_KEY, ALLOWED_HOSTS, the EMAIL_* settings, the OPENMASH_NOTIFY_* settings,
 SESSION_IDLE_MINUTES, SESSION_MAX_HOURS, PASSWORD_RESET_MINUTES and DORMANT_ACCOUNT_DAYS.
 """
 
+import ipaddress
 import json
 import os
 from datetime import timedelta
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "openmash.core",
     "openmash.accounts",
     "openmash.two_factor",
@@ -478,3 +480,61 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # How many single-use recovery codes a person is given at a time.
 TWO_FACTOR_RECOVERY_CODES = 10
+
+
+def webauthn_relying_party_id(hosts: list[str]) -> str:
+    """The WebAuthn relying party id: the first host name in ALLOWED_HOSTS (a leading dot,
+    Django's "and its subdomains", dropped). Never an IP address or "*", which browsers
+    refuse as one: "localhost" then, so that the demo works at http://localhost."""
+    for host in hosts:
+        name = host.strip().lstrip(".").lower()
+        if name and name != "*" and not _is_ip_address(name):
+            return name
+    return "localhost"
+
+
+def _is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def webauthn_origins(hosts: list[str], rp_id: str) -> list[str]:
+    """The origins security keys may be used from: https:// and each host in
+    ALLOWED_HOSTS that is the relying party id or under it (not wildcards, whose
+    subdomains cannot be listed: set WEBAUTHN_ORIGINS for those)."""
+    origins = []
+    for host in hosts:
+        name = host.strip().lower()
+        if name.startswith(".") or name == "*" or _is_ip_address(name):
+            continue
+        if name == rp_id or name.endswith(f".{rp_id}"):
+            origins.append(f"https://{name}")
+    return origins
+
+
+# Security keys and passkeys (WebAuthn; django-otp-webauthn, docs/adr/0028). A key is
+# bound to the relying party id, a domain: keys registered under one will not work under
+# another, so set WEBAUTHN_RP_ID before anyone registers one if ALLOWED_HOSTS's first
+# host name is not the address people use. WEBAUTHN_ORIGINS (comma-separated, with
+# https://) lists the addresses a key may be used from; by default https:// and each
+# ALLOWED_HOSTS host under the relying party id. http://localhost on any port is also
+# accepted while the relying party id is "localhost" (the demo and the browser tests:
+# browsers treat localhost as secure; they refuse WebAuthn at an IP address such as
+# 127.0.0.1).
+OTP_WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "") or webauthn_relying_party_id(
+    ALLOWED_HOSTS
+)
+OTP_WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "") or OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("WEBAUTHN_ORIGINS") or webauthn_origins(
+    ALLOWED_HOSTS, OTP_WEBAUTHN_RP_ID
+)
+# A second factor after the password only: never a sign-in by key alone.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Our own ceremony views and script (openmash/two_factor/security_keys.py) check origins
+# through this helper.
+OTP_WEBAUTHN_HELPER_CLASS = "openmash.two_factor.security_keys.SecurityKeyHelper"
+# Refused keys are logged by openmash.two_factor.services (the kind of refusal only).
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""

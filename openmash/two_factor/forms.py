@@ -69,3 +69,26 @@ class ExemptionsForm(GovukForm):
         super().__init__(*args, **kwargs)
         choices = [(value, label) for value, label in Role.choices if value not in NEVER_EXEMPT]
         self.fields["roles"].choices = choices  # type: ignore[attr-defined]
+
+
+class SecurityKeyNameForm(GovukForm):
+    """What a person calls a security key or passkey they are adding, to tell their keys
+    apart on their two-factor page."""
+
+    name = forms.CharField(
+        label="What do you want to call this security key or passkey?",
+        max_length=64,
+        help_text="For example, 'Blue USB key' or 'Work laptop fingerprint'. "
+        "It helps you tell your keys apart.",
+        error_messages={
+            "required": "Enter a name for your security key or passkey",
+            "max_length": "Name must be 64 characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(str(self.cleaned_data["name"]).split())
+        if not name:
+            raise forms.ValidationError("Enter a name for your security key or passkey")
+        return name

@@ -17,6 +17,12 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
     {
         "two_factor:verify",
         "two_factor:set-up",
+        "two_factor:security-key-add",
+        "two_factor:security-key-register",
+        "two_factor:security-key-register-begin",
+        "two_factor:security-key-register-complete",
+        "two_factor:security-key-sign-in-begin",
+        "two_factor:security-key-sign-in-complete",
         "accounts:sign-out",
         "core:health",
         "core:healthz",

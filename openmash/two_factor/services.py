@@ -1,13 +1,16 @@
 """Setting up, using and resetting a person's second factors; who must use one.
 
 django-otp holds the devices and checks every code (no cryptography here): a TOTPDevice
-for an authenticator app, a StaticDevice whose tokens are the single-use recovery codes.
+for an authenticator app, a WebAuthnCredential (django-otp-webauthn) for a security key
+or passkey, a StaticDevice whose tokens are the single-use recovery codes.
 Each write is one transaction with its audit event; the audit log never holds a code or
 a secret.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,14 +19,20 @@ from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.exceptions import OTPWebAuthnApiError
+from django_otp_webauthn.models import WebAuthnCredential
+from django_otp_webauthn.utils import rewrite_exceptions
+from webauthn.helpers.exceptions import WebAuthnException
 
 from openmash.accounts.models import User
 from openmash.core.audit import Actor, audit_record
 from openmash.core.models import AuditAction
 from openmash.core.roles import Role
 from openmash.two_factor.models import TwoFactorExemption
+from openmash.two_factor.security_keys import SecurityKeyHelper
 
 AUTHENTICATOR_APP = "authenticator app"
+SECURITY_KEY = "security key"
 RECOVERY_CODES = "recovery codes"
 # Administrators can change who else must use a second factor, so they always must.
 NEVER_EXEMPT = frozenset({Role.ADMINISTRATOR.value})
@@ -33,10 +42,21 @@ class NoFactor(Exception):
     """Recovery codes are for someone with a factor to recover."""
 
 
+class SecurityKeyRefused(Exception):
+    """The browser's answer to a security key's challenge did not check out (a
+    challenge not issued or already used, another site's origin, a bad signature, a
+    malformed answer). Nothing was written."""
+
+
+# A malformed answer can fail anywhere in parsing it, not only in the library's checks.
+_REFUSED_ANSWERS = (OTPWebAuthnApiError, WebAuthnException, KeyError, TypeError, ValueError)
+_log = logging.getLogger("openmash.two_factor")
+
+
 @dataclass(frozen=True)
 class Verification:
     device: Device
-    kind: str  # AUTHENTICATOR_APP or RECOVERY_CODES
+    kind: str  # AUTHENTICATOR_APP, SECURITY_KEY or RECOVERY_CODES
     recovery_codes_left: int
 
 
@@ -144,6 +164,133 @@ def two_factor_totp_preenrol(*, actor: Actor, user: User, key: str) -> TOTPDevic
     return device
 
 
+# --- Security keys and passkeys ---------------------------------------------------------
+
+
+def two_factor_security_keys(*, user: User) -> list[WebAuthnCredential]:
+    """The person's security keys and passkeys, oldest first."""
+    return list(
+        WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at", "id")
+    )
+
+
+def two_factor_security_key(*, user: User, key_id: int) -> WebAuthnCredential | None:
+    """One of `user`'s own security keys; None for anyone else's (or none)."""
+    return WebAuthnCredential.objects.filter(user=user, pk=key_id, confirmed=True).first()
+
+
+def two_factor_security_key_register_begin(
+    *, user: User, ceremony: SecurityKeyHelper
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The options for the browser's navigator.credentials.create() (a new random
+    challenge, this site's relying party, the keys the person has already, so that one
+    key is not registered twice), and the state to keep in the session for the answer."""
+    return ceremony.register_begin(user=user)
+
+
+@transaction.atomic
+def two_factor_security_key_register(
+    *,
+    actor: Actor,
+    user: User,
+    ceremony: SecurityKeyHelper,
+    state: dict[str, Any],
+    answer: dict[str, Any],
+    name: str,
+) -> tuple[WebAuthnCredential, list[str]]:
+    """Keeps a new security key or passkey for `user`, named `name`, once
+    django-otp-webauthn has checked the browser's answer to the challenge in `state`.
+    Returns the key and new recovery codes when the person had none (shown once), else
+    an empty list. Raises SecurityKeyRefused (nothing written) when the answer does not
+    check out. Audited, without the key's public key or id."""
+    try:
+        with rewrite_exceptions(logger=None):
+            key = ceremony.register_complete(user=user, state=state, data=answer)
+    except _REFUSED_ANSWERS as error:
+        _log.warning("A security key was not added: %s", type(error).__name__)
+        raise SecurityKeyRefused(str(error)) from error
+    key.name = name
+    key.save(update_fields=["name"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="two_factor_device",
+        object_id=key.persistent_id,
+        detail={"user": user.pk, "kind": SECURITY_KEY},
+    )
+    if two_factor_recovery_codes_left(user=user):
+        return key, []
+    return key, _recovery_codes_issue(actor=actor, user=user)
+
+
+def two_factor_security_key_sign_in_begin(
+    *, user: User, ceremony: SecurityKeyHelper
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The options for navigator.credentials.get(): a new challenge, and only `user`'s
+    own keys allowed."""
+    return ceremony.authenticate_begin(user=user, require_user_verification=False)
+
+
+@transaction.atomic
+def two_factor_security_key_check(
+    *,
+    actor: Actor,
+    user: User,
+    ceremony: SecurityKeyHelper,
+    state: dict[str, Any],
+    answer: dict[str, Any],
+) -> Verification | None:
+    """Checks the browser's answer to a sign-in challenge: django-otp-webauthn finds the
+    key, refuses anyone else's, and checks the challenge, origin, signature and counter
+    (and records its use). Audited either way; None when not accepted (returned, not
+    raised, so that the failure's audit event is kept)."""
+    try:
+        with rewrite_exceptions(logger=None):
+            key = ceremony.authenticate_complete(user=user, state=state, data=answer)
+    except _REFUSED_ANSWERS as error:
+        # The kind of refusal only: never the answer, which identifies the key.
+        _log.warning("A security key was not accepted: %s", type(error).__name__)
+        key = None
+    if key is None or not key.confirmed:
+        audit_record(
+            actor=actor,
+            action=AuditAction.SIGN_IN_FAILED,
+            object_type="user",
+            object_id=user.pk,
+            detail={"second_factor": SECURITY_KEY},
+        )
+        return None
+    two_factor_signed_in(actor=actor, user=user, kind=SECURITY_KEY)
+    return Verification(
+        device=key,
+        kind=SECURITY_KEY,
+        recovery_codes_left=two_factor_recovery_codes_left(user=user),
+    )
+
+
+@transaction.atomic
+def two_factor_security_key_remove(*, actor: Actor, user: User, key_id: int) -> bool:
+    """Removes one of `user`'s own security keys (never anyone else's: False). Audited.
+    If it was their only factor they set up another at their next sign-in."""
+    key = (
+        WebAuthnCredential.objects.select_for_update()
+        .filter(user=user, pk=key_id, confirmed=True)
+        .first()
+    )
+    if key is None:
+        return False
+    persistent_id = key.persistent_id
+    key.delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        object_type="two_factor_device",
+        object_id=persistent_id,
+        detail={"user": user.pk, "kind": SECURITY_KEY},
+    )
+    return True
+
+
 # --- Recovery codes ---------------------------------------------------------------------
 
 
@@ -233,6 +380,7 @@ def two_factor_reset(*, actor: Actor, user: User) -> int:
     codes), for someone who has lost theirs. At their next request they are sent to set
     up a new one before anything else. Returns how many devices went; audited."""
     devices = list(devices_for_user(user, confirmed=None))
+    security_keys = sum(isinstance(device, WebAuthnCredential) for device in devices)
     for device in devices:
         device.delete()
     audit_record(
@@ -240,7 +388,12 @@ def two_factor_reset(*, actor: Actor, user: User) -> int:
         action=AuditAction.DELETE,
         object_type="two_factor_device",
         object_id="",
-        detail={"user": user.pk, "reset": True, "devices": len(devices)},
+        detail={
+            "user": user.pk,
+            "reset": True,
+            "devices": len(devices),
+            "security_keys": security_keys,
+        },
     )
     return len(devices)
 

@@ -74,7 +74,9 @@ def test_a_new_screener_sets_up_an_app_at_first_sign_in_and_signs_in_with_it(
 
     # And her account shows her factor and her recovery codes left
     page.goto(f"{live_server.url}/accounts/")
-    page.get_by_role("link", name="Your authenticator apps and recovery codes").click()
+    page.get_by_role(
+        "link", name="Your authenticator apps, security keys and recovery codes"
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Two-factor sign-in")
     expect(page.locator("#recovery-codes-left")).to_have_text("10")
     expect_no_axe_violations(page)

@@ -370,7 +370,12 @@ def test_an_administrator_resets_someones_factors(personas: dict[str, User]) -> 
     assert two_factor_recovery_codes_left(user=screener) == 0
     event = AuditEvent.objects.get(action=AuditAction.DELETE, object_type="two_factor_device")
     assert event.actor_user == administrator
-    assert event.detail == {"user": screener.pk, "reset": True, "devices": 3}
+    assert event.detail == {
+        "user": screener.pk,
+        "reset": True,
+        "devices": 3,
+        "security_keys": 0,
+    }
     # Next time: set up a new one before anything else.
     assert password_only(screener).get("/")["Location"].startswith(SET_UP)
 
