@@ -48,7 +48,7 @@ def reused(kind: str, inputs: Iterable[bytes | str], work: Callable[[], T]) -> T
     key = f"metrics:{kind}:{VERSION}:{digest(inputs)}"
     kept = cache.get(key, _MISSING)
     if kept is not _MISSING:
-        return kept  # type: ignore[return-value]
+        return kept
     answer = work()
     cache.set(key, answer, LIFETIME)
     return answer
