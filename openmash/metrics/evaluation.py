@@ -51,6 +51,7 @@ from openmash.metrics.numbers import (
     signed,
     whole,
 )
+from openmash.metrics.reuse import reused
 
 CONFIDENCE = 0.95
 Z = 1.959963984540054  # the standard normal's 97.5th percentile
@@ -244,6 +245,60 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return float(np.quantile(np.asarray(values, dtype=float), fraction))
 
 
+def _order_statistics(
+    ordered: np.ndarray, rank: np.ndarray, draws: np.ndarray, wanted: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The `wanted` order statistics (0-based, lowest first) of each row of `draws` (indexes
+    into the data), as values: what sorting each resample would give, without sorting it.
+
+    `ordered` is the data sorted and `rank[i]` the place of data[i] in it, so a resample's
+    k-th smallest value is ordered[t] for the smallest t with more than k draws ranked at or
+    below t. Each row's draws are counted by rank within a window around the statistics
+    wanted (a resample's median lies within a few times sqrt(n) places of the data's); a
+    row whose statistic falls outside the window (vanishingly rare) is partitioned whole.
+    Ties do not matter: tied values are equal, whichever place each holds."""
+    size = len(ordered)
+    rows = draws.shape[0]
+    spread = 8 * int(np.ceil(np.sqrt(size))) + 2
+    low, high = max(0, wanted[0] - spread), min(size, wanted[1] + spread + 1)
+    width = high - low
+    # Column 0 counts the draws ranked below the window, 1..width those in it, width + 1
+    # those above it.
+    column = (np.clip(rank - low, -1, width) + 1).astype(np.intp)
+    counts = np.bincount(
+        (column[draws] + (np.arange(rows, dtype=np.intp) * (width + 2))[:, None]).ravel(),
+        minlength=rows * (width + 2),
+    ).reshape(rows, width + 2)
+    running = np.cumsum(counts, axis=1)
+    figures = []
+    for k in wanted:
+        place = np.argmax(running > k, axis=1)  # the first column holding the k-th draw
+        outside = (place == 0) | (place == width + 1)
+        values = ordered[np.clip(place - 1 + low, 0, size - 1)]
+        for row in np.flatnonzero(outside):
+            values[row] = np.partition(ordered[rank[draws[row]]], k)[k]
+        figures.append(values)
+    return figures[0], figures[1]
+
+
+def _quantiles_of_rows(
+    data: np.ndarray, ordered: np.ndarray, rank: np.ndarray, draws: np.ndarray, fraction: float
+) -> np.ndarray:
+    """np.quantile(data[draws], fraction, axis=1), to the last bit: numpy's default
+    ("linear") method, its virtual index and its interpolation, from the two order
+    statistics either side."""
+    size = draws.shape[1]
+    index = (size - 1) * fraction
+    below = int(np.floor(index))
+    above = min(below + 1, size - 1)
+    gamma = index - below
+    a, b = _order_statistics(ordered, rank, draws, (below, above))
+    difference = b - a
+    if gamma >= 0.5:
+        return b - difference * (1 - gamma)
+    return a + difference * gamma
+
+
 def bootstrap_difference(
     before: Sequence[float],
     after: Sequence[float],
@@ -253,7 +308,13 @@ def bootstrap_difference(
     seed: int = SEED,
 ) -> tuple[float, float] | None:
     """The 95% percentile-bootstrap interval of statistic(after) - statistic(before), where
-    statistic is "median", "p90" or "mean"; None if either has fewer than 2 values."""
+    statistic is "median", "p90" or "mean"; None if either has fewer than 2 values.
+
+    The same draws as resampling each period's values and asking numpy for each
+    resample's quantile, and the same interval to the last bit (tests/metrics/
+    test_evaluation.py compares them), but each resample's median or 90th percentile
+    comes from counting its draws by rank rather than sorting them: several times
+    faster on a year of contacts."""
     if len(before) < 2 or len(after) < 2:
         return None
     rng = np.random.default_rng(seed)
@@ -261,21 +322,41 @@ def bootstrap_difference(
     def resampled(values: Sequence[float]) -> np.ndarray:
         data = np.asarray(values, dtype=float)
         size = len(data)
+        order = np.argsort(data, kind="stable")
+        ordered = data[order]
+        rank = np.empty(size, dtype=np.intp)
+        rank[order] = np.arange(size)
         chunk = max(1, BOOTSTRAP_CHUNK // size)
         figures = []
         for first in range(0, resamples, chunk):
-            draws = data[rng.integers(0, size, size=(min(chunk, resamples - first), size))]
+            draws = rng.integers(0, size, size=(min(chunk, resamples - first), size))
             if statistic == "mean":
-                figures.append(draws.mean(axis=1))
+                figures.append(data[draws].mean(axis=1))
             else:
                 fraction = 0.5 if statistic == "median" else 0.9
-                figures.append(np.quantile(draws, fraction, axis=1))
+                figures.append(_quantiles_of_rows(data, ordered, rank, draws, fraction))
         return np.concatenate(figures)
 
     differences = resampled(after) - resampled(before)
     tail = (1 - CONFIDENCE) / 2
     low, high = np.quantile(differences, [tail, 1 - tail])
     return float(low), float(high)
+
+
+def bootstrap_difference_reused(
+    before: Sequence[float], after: Sequence[float], statistic: str
+) -> tuple[float, float] | None:
+    """bootstrap_difference(before, after, statistic), reused while both lists of values
+    are the same to the last bit (openmash/metrics/reuse.py): a period that gains or loses
+    a contact, or whose times change, is resampled again."""
+    inputs = (
+        statistic,
+        str(RESAMPLES),
+        str(SEED),
+        np.asarray(before, dtype=float).tobytes(),
+        np.asarray(after, dtype=float).tobytes(),
+    )
+    return reused("bootstrap", inputs, lambda: bootstrap_difference(before, after, statistic))
 
 
 def wilson_interval(successes: int, n: int, *, z: float = Z) -> tuple[float, float]:
@@ -482,7 +563,7 @@ def before_after_compare(
         statistic = {MeasureKind.MEDIAN: "median", MeasureKind.P90: "p90"}.get(measure.kind, "mean")
         what = "days" if measure.kind == MeasureKind.PER_DAY else "times"
         method = f"Bootstrap: each period's {what} resampled {whole(RESAMPLES)} times"
-        interval = bootstrap_difference(before_values, after_values, statistic)
+        interval = bootstrap_difference_reused(before_values, after_values, statistic)
     low, high = interval if interval is not None else (None, None)
     comparison = Comparison(measure, rag_label, first, second, difference, low, high, method, "")
     contacts = f"{rag_label.lower()} contacts" if rag_label else "contacts"
@@ -552,7 +633,7 @@ def _summary(values: Sequence[float]) -> TurnaroundDays:
 
 
 def _level_row(key: str, label: str, before: list[float], after: list[float]) -> LevelRow:
-    interval = bootstrap_difference(before, after, "median")
+    interval = bootstrap_difference_reused(before, after, "median")
     low, high = interval if interval is not None else (None, None)
     return LevelRow(key, label, _summary(before), _summary(after), low, high)
 

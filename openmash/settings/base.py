@@ -340,7 +340,16 @@ def cache_from_env(default: str) -> dict[str, object]:
     return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 
-CACHES = {"default": cache_from_env("locmem")}
+# The figures pages' reusable work (bootstrap intervals, charts' SVG), kept under a digest
+# of its inputs so it is never stale (ADR 0032): in each process's memory, apart from the
+# default cache, whose sign-in and rate-limit counters it must not push out.
+METRICS_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "openmash-metrics",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
+
+CACHES = {"default": cache_from_env("locmem"), "metrics": METRICS_CACHE}
 
 # django-axes counts failed sign-ins in the database (so every app server sees them) on
 # every path that signs in with a password: the sign-in page and the administration's.

@@ -20,7 +20,12 @@ if _missing:
 os.environ.setdefault("LOG_FORMAT", "json")
 
 from .base import *  # noqa: E402, F403
-from .base import DATABASES, attachment_storage_from_env, cache_from_env  # noqa: E402
+from .base import (  # noqa: E402
+    DATABASES,
+    METRICS_CACHE,
+    attachment_storage_from_env,
+    cache_from_env,
+)
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 
@@ -39,7 +44,7 @@ STORAGES = {
 
 # Rate-limit counters shared by every app server: a table in PostgreSQL by default
 # (`manage.py createcachetable`), or CACHE_URL=redis://...
-CACHES = {"default": cache_from_env("db")}
+CACHES = {"default": cache_from_env("db"), "metrics": METRICS_CACHE}
 
 # Django's native psycopg connection pool: each app server process keeps up to
 # DATABASE_POOL_MAX_SIZE connections open (gunicorn's gthread worker: one per thread)

@@ -7,6 +7,8 @@ assessment, strategy discussion or other), so the figures count by kind whatever
 calls its outcomes or however many it has of each kind.
 """
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -23,7 +25,7 @@ from openmash.metrics.cohort import (
 )
 from openmash.metrics.figures import Breakdown, CountRow, RateRow, RateTable, StepDown
 from openmash.metrics.filters import MetricFilter
-from openmash.metrics.indicators.registry import Group, Unit, indicator
+from openmash.metrics.indicators.registry import Group, Unit, indicator, shared
 
 DECIDED = """Counts each child named in the contacts received in the period that the MASH
 had decided by the end of the period, by that child's own outcome in the decision in force
@@ -32,14 +34,18 @@ Children in Need census counts referrals per child): an amended decision counts 
 amended, not as first made."""
 
 
-def decided_by_outcome(f: MetricFilter) -> dict[int, int]:
+@shared
+def decided_by_outcome(f: MetricFilter) -> Mapping[int, int]:
     """The children in the contacts received in the period and decided by its end, by
-    their own outcome (id) in the decision in force then: one query."""
-    return dict(
-        children_decided(f)
-        .values("outcome_id")
-        .annotate(children=Count("pk"))
-        .values_list("outcome_id", "children")
+    their own outcome (id) in the decision in force then: one query (once for every
+    indicator that counts them, `shared`)."""
+    return MappingProxyType(
+        dict(
+            children_decided(f)
+            .values("outcome_id")
+            .annotate(children=Count("pk"))
+            .values_list("outcome_id", "children")
+        )
     )
 
 

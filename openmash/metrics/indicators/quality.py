@@ -1,5 +1,6 @@
 """Quality: no further action by who referred, re-referrals, and amended decisions."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
@@ -28,7 +29,7 @@ from openmash.metrics.cohort import (
 from openmash.metrics.figures import Amendments, Rate, RateRow, RateTable
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.outcomes import DECIDED
-from openmash.metrics.indicators.registry import Group, Unit, indicator
+from openmash.metrics.indicators.registry import Group, Unit, indicator, shared
 from openmash.metrics.re_referral import RE_REFERRAL_DAYS
 
 # Referrers who are people, not organisations: what they type as an organisation is not
@@ -47,17 +48,41 @@ NFA = """No further action: the outcome of the decision in force is of the no fu
 action kind. Information and advice is a different kind and is not counted here."""
 
 
-def _decided_with_nfa(f: MetricFilter) -> tuple[QuerySet[Any], dict[str, Count]]:
+@dataclass(frozen=True)
+class _NfaGroup:
+    source: str
+    organisation: str  # as typed, in small letters, trimmed; "" for individuals
+    label: str  # the first of the ways it was typed (trimmed), in binary order
+    nfa: int
+    decided: int
+
+
+@shared
+def _nfa_groups(f: MetricFilter) -> tuple[_NfaGroup, ...]:
     """The children decided by the end of the period (each with their own outcome in the
-    decision in force, and their contact's referral source as `m_source` and referring
-    organisation as `m_organisation_typed`), and the counts of them, and of those with no
-    further action."""
+    decision in force), and of them those with no further action, by their contact's
+    referral source and referring organisation: one query for both indicators below."""
     nfa = Outcome.objects.filter(kind=OutcomeKind.NO_FURTHER_ACTION).values("pk")
     children: QuerySet[Any] = children_decided(f).annotate(
         m_source=F("decision__contact__referral_source"),
         m_organisation_typed=F("decision__contact__referrer_organisation"),
     )
-    return children, {"decided": Count("pk"), "nfa": Count("pk", filter=Q(outcome__in=nfa))}
+    organisation = Case(
+        When(m_source__in=INDIVIDUAL_SOURCES, then=Value("")),
+        default=Lower(Trim("m_organisation_typed")),
+        output_field=CharField(),
+    )
+    return tuple(
+        _NfaGroup(*row)
+        for row in children.annotate(m_organisation=organisation)
+        .values("m_source", "m_organisation")
+        .annotate(
+            m_label=Min(in_binary_order(Trim("m_organisation_typed"))),
+            nfa=Count("pk", filter=Q(outcome__in=nfa)),
+            decided=Count("pk"),
+        )
+        .values_list("m_source", "m_organisation", "m_label", "nfa", "decided")
+    )
 
 
 @indicator(
@@ -69,13 +94,10 @@ def _decided_with_nfa(f: MetricFilter) -> tuple[QuerySet[Any], dict[str, Count]]
     group=Group.QUALITY,
 )
 def nfa_by_source(f: MetricFilter) -> RateTable:
-    children, counts = _decided_with_nfa(f)
-    rows = {
-        source: (nfa, decided)
-        for source, decided, nfa in children.values("m_source")
-        .annotate(**counts)
-        .values_list("m_source", "decided", "nfa")
-    }
+    rows: dict[str, tuple[int, int]] = {}
+    for group in _nfa_groups(f):
+        nfa, decided = rows.get(group.source, (0, 0))
+        rows[group.source] = (nfa + group.nfa, decided + group.decided)
     labels = dict(ReferralSource.choices)
     ordered = [code for code in ReferralSource.values if code in rows] + sorted(
         code for code in rows if code not in labels
@@ -107,17 +129,19 @@ def nfa_by_source(f: MetricFilter) -> RateTable:
     group=Group.QUALITY,
 )
 def nfa_by_organisation(f: MetricFilter) -> RateTable:
-    children, counts = _decided_with_nfa(f)
-    organisation = Case(
-        When(m_source__in=INDIVIDUAL_SOURCES, then=Value("")),
-        default=Lower(Trim("m_organisation_typed")),
-        output_field=CharField(),
-    )
+    # An organisation typed by referrers of several sources is one organisation. Its label
+    # is the least of each source's labels, as the database's binary order would choose
+    # (Python compares text by code point, the order of its UTF-8 bytes).
+    merged: dict[str, tuple[str, int, int]] = {}
+    for group in _nfa_groups(f):
+        label, nfa, decided = merged.get(group.organisation, (group.label, 0, 0))
+        merged[group.organisation] = (
+            min(label, group.label),
+            nfa + group.nfa,
+            decided + group.decided,
+        )
     groups = sorted(
-        children.annotate(m_organisation=organisation)
-        .values("m_organisation")
-        .annotate(m_label=Min(in_binary_order(Trim("m_organisation_typed"))), **counts)
-        .values_list("m_organisation", "m_label", "nfa", "decided"),
+        ((key, label, nfa, decided) for key, (label, nfa, decided) in merged.items()),
         key=lambda group: (-group[3], group[0]),
     )
     named = [group for group in groups if group[0]]

@@ -27,7 +27,7 @@ from openmash.metrics.cohort import (
 )
 from openmash.metrics.figures import DurationRow, DurationSeries, DurationTable, WeekDurations
 from openmash.metrics.filters import MetricFilter
-from openmash.metrics.indicators.registry import Group, Unit, indicator
+from openmash.metrics.indicators.registry import Group, Unit, indicator, shared
 
 NOT_RATED = "Not rated"
 # The key of a group with no value (a contact not yet rated).
@@ -224,6 +224,7 @@ def time_to_rag_rating(f: MetricFilter) -> DurationTable:
     unit=Unit.DAYS,
     group=Group.TIMELINESS,
 )
+@shared
 def decision_turnaround(f: MetricFilter) -> DurationTable:
     return _duration_table(
         decision_timing(f),
@@ -303,6 +304,7 @@ def decision_turnaround_by_week(f: MetricFilter) -> DurationSeries:
     unit=Unit.HOURS,
     group=Group.TIMELINESS,
 )
+@shared
 def check_turnaround(f: MetricFilter) -> DurationTable:
     timing = check_timing(f)
     agencies = Agency.objects.filter(pk__in=timing.items.values("agency_id")).order_by("name")

@@ -3,7 +3,7 @@ the backlog moved, and the deadlines missed."""
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from openmash.accounts.models import Agency
 from openmash.area.calendar import LONDON
@@ -30,6 +30,7 @@ from openmash.metrics.figures import (
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.registry import Group, Unit, indicator
 from openmash.metrics.indicators.timeliness import check_turnaround, decision_turnaround
+from openmash.metrics.models import ContactFact
 
 # Longer periods are shown week by week.
 LONGEST_DAILY_BACKLOG = 31
@@ -158,24 +159,69 @@ def backlog(f: MetricFilter) -> Series:
     points = backlog_points(f)
     if not points:
         return Series("day", (), is_level=True)
+    moments = [moment for _, moment in points]
     # Only contacts that could be open at some point: not decided before the period,
     # or returned by a team around it.
-    counts = (
-        contacts_filtered(f)
-        .filter(could_be_open_in(f))
-        .aggregate(
-            **{
-                f"point_{index}": Count("pk", filter=open_in_mash_at(moment))
-                for index, (_, moment) in enumerate(points)
-            }
-        )
+    candidates = contacts_filtered(f).filter(could_be_open_in(f))
+    counts = _open_never_returned(candidates, moments)
+    # The few contacts ever returned by a team: asked at every point, as open_in_mash_at
+    # says, looking in the hand-on tables around the return.
+    returned = candidates.filter(returned_from__isnull=False).aggregate(
+        **{
+            f"point_{index}": Count("pk", filter=open_in_mash_at(moment))
+            for index, moment in enumerate(moments)
+        }
     )
     step = "day" if len(f.days) <= LONGEST_DAILY_BACKLOG else "week"
     return Series(
         step,
-        tuple(SeriesPoint(day, counts[f"point_{index}"]) for index, (day, _) in enumerate(points)),
+        tuple(
+            SeriesPoint(day, counts[index] + returned[f"point_{index}"])
+            for index, (day, _) in enumerate(points)
+        ),
         is_level=True,
     )
+
+
+def _first_moment_after(field: str, moments: list[datetime]) -> Case:
+    """The index of the first of the (ascending) moments that `field` came before; as
+    many as there are moments if none (or the field is empty)."""
+    return Case(
+        *(
+            When(**{f"{field}__lt": moment}, then=Value(index))
+            for index, moment in enumerate(moments)
+        ),
+        default=Value(len(moments)),
+        output_field=IntegerField(),
+    )
+
+
+def _open_never_returned(contacts: QuerySet[ContactFact], moments: list[datetime]) -> list[int]:
+    """How many of the contacts never returned by a team were open in the MASH at each
+    moment: received before it and not decided before it (open_in_mash_at without a
+    return). One query, whatever the number of moments: each contact counts from the
+    first moment after it was received until the first moment after it was first decided,
+    so it is grouped by those two and the counts added up moment by moment (a contact
+    decided no later than it was received is never open)."""
+    spans = (
+        contacts.filter(returned_from__isnull=True)
+        .filter(Q(first_decided_at__isnull=True) | Q(first_decided_at__gt=F("received_at")))
+        .values(
+            m_opened=_first_moment_after("received_at", moments),
+            m_closed=_first_moment_after("first_decided_at", moments),
+        )
+        .annotate(contacts=Count("pk"))
+        .values_list("m_opened", "m_closed", "contacts")
+    )
+    change = [0] * (len(moments) + 1)
+    for opened, closed, contacts_ in spans:
+        change[opened] += contacts_
+        change[closed] -= contacts_
+    counts, running = [], 0
+    for index in range(len(moments)):
+        running += change[index]
+        counts.append(running)
+    return counts
 
 
 @indicator(
