@@ -36,11 +36,13 @@ would have written.
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from openmash.accounts.models import Agency, User
@@ -195,6 +197,42 @@ def _value_of(field: Any) -> Callable[[models.Model], Any]:
     return lambda row: getattr(row, attname)
 
 
+class _Maker:
+    """Makes unsaved rows of one model far more cheaply than Model(**fields) (which
+    checks every argument and goes through each relation's descriptor): the defaults
+    set straight into the instance, a relation given as an object kept in the
+    instance's cache of related objects with its id beside it (None until the object
+    is written, when _value_of reads it), as Django's own constructor leaves them."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+        self.fields = {field.name: field for field in model._meta.concrete_fields}
+        self.fixed: dict[str, Any] = {}
+        self.computed: list[Any] = []
+        for column in model._meta.concrete_fields:
+            if column.has_default() and callable(column.default):
+                self.computed.append(column)
+            else:
+                self.fixed[column.attname] = column.get_default()
+
+    def __call__(self, **values: Any) -> Any:
+        row = self.model.__new__(self.model)
+        state = ModelState()
+        row._state = state
+        attributes = row.__dict__
+        attributes.update(self.fixed)
+        for column in self.computed:
+            attributes[column.attname] = column.get_default()
+        for name, value in values.items():
+            column = self.fields[name]
+            if column.is_relation and (value is None or isinstance(value, models.Model)):
+                state.fields_cache[name] = value
+                attributes[column.attname] = value.pk if value is not None else None
+            else:
+                attributes[column.attname] = value
+        return row
+
+
 class FastLoader:
     """Plans each contact's history as it is added and writes them in batches. Call
     `add` for each contact, in the order received, then `finish`."""
@@ -236,8 +274,16 @@ class FastLoader:
         self.numbers = {row.year: row.last_number for row in ReferenceSequence.objects.all()}
         self.pending: list[_Planned] = []
         self.written = 0
+        self.finding = _Maker(CheckFinding)
+        self.person = _Maker(ContactPerson)
+        self.factor = _Maker(ContactFactor)
+        self.child_outcome = _Maker(DecisionChild)
+        self.event = _Maker(AuditEvent)
+        self.check = _Maker(AgencyCheck)
         # Seconds spent writing each table (and planning), for the benchmark's report.
         self.seconds: dict[str, float] = {}
+        self.writer: ThreadPoolExecutor | None = None
+        self.in_flight: Future[None] | None = None
 
     # --- time -----------------------------------------------------------------------
 
@@ -342,7 +388,7 @@ class FastLoader:
             else None,
         )
         people = [
-            ContactPerson(
+            self.person(
                 contact=contact,
                 position=position,
                 role=person.role,
@@ -486,7 +532,7 @@ class FastLoader:
         )
         children = self._children(planned)
         rows = [
-            DecisionChild(
+            self.child_outcome(
                 decision=decision,
                 person=child,
                 level_of_need=None,
@@ -584,7 +630,7 @@ class FastLoader:
         last = opened_at
         open_checks = 0
         for agency in agencies:
-            check = AgencyCheck(
+            check = self.check(
                 contact=contact,
                 agency=agency,
                 state=CheckState.REQUESTED,
@@ -636,7 +682,7 @@ class FastLoader:
                     else "public_task_safeguarding"
                 )
                 findings.append(
-                    CheckFinding(
+                    self.finding(
                         agency_check=check,
                         person=person,
                         known=known,
@@ -720,7 +766,7 @@ class FastLoader:
         )
         children = self._children(planned)
         rows = [
-            DecisionChild(
+            self.child_outcome(
                 decision=decision,
                 person=child,
                 level_of_need=decision.level_of_need,
@@ -754,7 +800,7 @@ class FastLoader:
         if amends is None:
             self._decision_event(planned, self.manager, decision, at)
         else:
-            self._decision_event(planned, self.manager, decision, at, amends="earlier")
+            self._decision_event(planned, self.manager, decision, at, amends=amends)
         for hand_on, _ in hand_ons:
             planned.events.append(
                 (
@@ -956,10 +1002,33 @@ class FastLoader:
                     copy.write_row([value(row) for value in values])
 
     def flush(self) -> None:
-        """Write the planned contacts, parents before children, in one transaction."""
+        """Write the planned contacts. On PostgreSQL, outside a transaction, a writer
+        thread (with its own connection) writes one batch while the next is planned, so
+        the database's work overlaps Python's; at most one batch waits. Inside a
+        transaction (a test's) the batch is written here, in it."""
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            self._write_batch(batch)
+            return
+        if self.writer is None:
+            self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-writer")
+        self._wait_for_the_writer()
+        self.in_flight = self.writer.submit(self._write_batch, batch)
+
+    def _wait_for_the_writer(self) -> None:
+        if self.in_flight is not None:
+            began = time.perf_counter()
+            self.in_flight.result()  # raises what the writer raised
+            self.in_flight = None
+            waited = time.perf_counter() - began
+            self.seconds["waiting for the writer"] = (
+                self.seconds.get("waiting for the writer", 0.0) + waited
+            )
+
+    def _write_batch(self, batch: list[_Planned]) -> None:
+        """Write the planned contacts, parents before children, in one transaction."""
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
@@ -970,7 +1039,7 @@ class FastLoader:
             self._write(ContactPerson, people, size=2000)
             self._write(
                 ContactFactor,
-                [ContactFactor(contact=p.contact, code=code) for p in batch for code in p.factors],
+                [self.factor(contact=p.contact, code=code) for p in batch for code in p.factors],
                 size=4000,
             )
             self._write(
@@ -1023,7 +1092,7 @@ class FastLoader:
             self._write(
                 AuditEvent,
                 [
-                    AuditEvent(
+                    self.event(
                         actor_user=actor.user,
                         actor_token=actor.token,
                         action=action,
@@ -1031,7 +1100,11 @@ class FastLoader:
                         object_id=str(obj.pk),
                         contact_id=p.contact.pk,
                         request_id=actor.request_id,
-                        detail=detail,
+                        # A row named in the detail (the decision amended) by its id.
+                        detail={
+                            key: value.pk if isinstance(value, models.Model) else value
+                            for key, value in detail.items()
+                        },
                     )
                     for p in batch
                     # In the order they happened, as the services would have written them.
@@ -1046,6 +1119,12 @@ class FastLoader:
     def finish(self) -> int:
         """Write what is left and the reference numbers used; returns contacts written."""
         self.flush()
+        self._wait_for_the_writer()
+        if self.writer is not None:
+            # The writer thread's own connection (connection is per thread).
+            self.writer.submit(lambda: connection.close()).result()
+            self.writer.shutdown()
+            self.writer = None
         with connection.cursor() as cursor:
             for year, number in sorted(self.numbers.items()):
                 cursor.execute(
