@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         __doc__ or "",
         [
             "Measured once on a busy shared 2-core machine (other engineers' test suites, "
-            "browser tests and benchmarks ran at the same time, load average 5 to 9): "
+            "browser tests and benchmarks ran at the same time): "
             "read the ratios more than the absolute times.",
             "Load time is the whole command, from an empty migrated database: set-up, "
             "contacts and histories, the facts rebuild, agency feeds and matching.",
