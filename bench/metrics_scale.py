@@ -4,14 +4,13 @@
 On a throwaway PostgreSQL database, in one run:
 
 1. agencies, users and the area's configuration from `seed_demo --days 0`;
-2. a BENCHMARK FIXTURE (not demo data, not the services: written in bulk so years load
-   in minutes): DAYS x PER_DAY contacts received over the last DAYS days at demo-like
-   hours, each about one child of a family (a third of the families are referred again,
-   so re-referrals and the same-child rule have work), with a parent; most rated (some
-   re-graded), agency checks (most answered, some waived, some open), decisions with the
-   area's outcomes and a child outcome each (some amended), hand-ons to early help or
-   children's social care (most accepted, some returned and decided again, some
-   waiting); the newest days still open, as a live hub's are;
+2. demo data from the fast path, `seed_demo --fast --days DAYS --per-day PER_DAY`
+   (openmash/demo/fast.py, ADR 0031): the services path's families, arrival hours and
+   texts, each contact's history written in bulk by the services' rules (ratings and
+   re-grades, checks answered, waived or open, decisions and amendments, hand-ons
+   accepted, returned and decided again or waiting, children referred again); the newest
+   days still open, as a live hub's are. --per-day is contacts on a term-time weekday, so
+   a day brings about four fifths of it on average;
 3. `rebuild_metric_facts` (timed): the facts the indicators read; then VACUUM ANALYZE;
 4. in-process with Django's test Client, signed in as a MASH manager, each page for the
    last 365 days (or the whole fixture if shorter): /metrics/ with no filter and with
@@ -34,7 +33,7 @@ import json
 import os
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,233 +61,38 @@ PG_DATABASE = os.environ.get("BENCH_METRICS_DATABASE", "openmash_bench_metrics")
 PEER_DAYS = 90
 TIMED = 10
 WARMUP = 2
-BATCH = 5000
-# Contacts received in the last OPEN_DAYS days are left at each step of the workflow.
-OPEN_DAYS = 3
-
-# The fixture's later steps, in SQL over the contacts: each contact's fate is drawn from
-# its id, so the fixture is the same every run. :hours are clock hours.
-FIXTURE_SQL = [
-    # Ratings: every contact received before the open days, by a screener 1-30 h later;
-    # 10% re-graded a few hours after.
-    """
-    INSERT INTO enquiries_ragrating (contact_id, level_id, rationale, is_regrade,
-        deadline_at, set_by_id, set_at)
-    SELECT c.id, l.id, 'Bench rating.', false,
-        c.received_at + interval '1 hour' * (1 + (c.id %% 30) + l.decision_hours),
-        %(screener)s, c.received_at + interval '1 hour' * (1 + (c.id %% 30))
-    FROM contacts_contact c
-    JOIN area_raglevel l ON l.code = (ARRAY['red','amber','amber','green','green'])[1 + c.id %% 5]
-    WHERE c.received_at < %(open_from)s
-    """,
-    """
-    INSERT INTO enquiries_ragrating (contact_id, level_id, rationale, is_regrade,
-        deadline_at, set_by_id, set_at)
-    SELECT c.id, l.id, 'Bench re-grade.', true,
-        c.received_at + interval '1 hour' * (40 + l.decision_hours),
-        %(screener)s, c.received_at + interval '1 hour' * (35)
-    FROM contacts_contact c JOIN area_raglevel l ON l.code = 'amber'
-    WHERE c.received_at < %(open_from)s AND c.id %% 10 = 3
-    """,
-    # Checks: police and health on 60% of rated contacts; 85% answered, 5% waived.
-    """
-    INSERT INTO enquiries_agencycheck (contact_id, agency_id, state, requested_by_id,
-        requested_at, deadline_at, completed_by_id, completed_at, waived_by_id, waived_at,
-        waive_reason)
-    SELECT c.id, a.id,
-        CASE WHEN (c.id + a.id) %% 20 < 17 THEN 'completed'
-             WHEN (c.id + a.id) %% 20 = 17 THEN 'waived' ELSE 'requested' END,
-        %(screener)s, c.received_at + interval '3 hours', c.received_at + interval '27 hours',
-        CASE WHEN (c.id + a.id) %% 20 < 17 THEN %(screener)s END,
-        CASE WHEN (c.id + a.id) %% 20 < 17
-             THEN c.received_at + interval '1 hour' * (4 + (c.id + a.id) %% 40) END,
-        CASE WHEN (c.id + a.id) %% 20 = 17 THEN %(screener)s END,
-        CASE WHEN (c.id + a.id) %% 20 = 17 THEN c.received_at + interval '10 hours' END,
-        CASE WHEN (c.id + a.id) %% 20 = 17 THEN 'No longer needed.' ELSE '' END
-    FROM contacts_contact c JOIN accounts_agency a ON a.slug IN ('police', 'health')
-    WHERE c.received_at < %(open_from)s AND c.id %% 5 < 3
-    """,
-    # Decisions: every contact received before the open days, 6-90 h after receipt, with
-    # an outcome drawn from the area's.
-    """
-    INSERT INTO enquiries_decision (contact_id, level_of_need_id, outcome_id, factor_codes,
-        primary_need, rationale, receiving_team, decided_by_id, decided_at,
-        amendment_reason, summary, worker_risks, rationale_shared, shared_findings)
-    SELECT c.id, n.id, o.id, '["16A"]', 'N1', 'Bench decision.', '', %(manager)s,
-        c.received_at + interval '1 hour' * (6 + (c.id * 7) %% 84), '', '', '', false, '[]'
-    FROM contacts_contact c
-    JOIN LATERAL (SELECT id FROM area_outcome ORDER BY id
-                  OFFSET (c.id * 13) %% (SELECT count(*) FROM area_outcome) LIMIT 1) o ON true
-    JOIN area_levelofneed n ON n.number = 1 + c.id %% 4
-    WHERE c.received_at < %(open_from)s
-    """,
-    # Amendments: 3% of decisions, a day later, to the next outcome.
-    """
-    INSERT INTO enquiries_decision (contact_id, level_of_need_id, outcome_id, factor_codes,
-        primary_need, rationale, receiving_team, decided_by_id, decided_at, amends_id,
-        amendment_reason, summary, worker_risks, rationale_shared, shared_findings)
-    SELECT d.contact_id, d.level_of_need_id,
-        (SELECT id FROM area_outcome WHERE id <> d.outcome_id ORDER BY id LIMIT 1),
-        '["16A"]', 'N1', 'Bench amendment.', '', %(manager)s, d.decided_at + interval '1 day',
-        d.id, 'Bench reason.', '', '', false, '[]'
-    FROM enquiries_decision d WHERE d.amends_id IS NULL AND d.contact_id %% 33 = 5
-    """,
-    # Each decision's child outcome (the subject child).
-    """
-    INSERT INTO enquiries_decisionchild (decision_id, person_id, level_of_need_id,
-        outcome_id, primary_need, receiving_team)
-    SELECT d.id, p.id, d.level_of_need_id, d.outcome_id, 'N1', ''
-    FROM enquiries_decision d JOIN contacts_contactperson p
-      ON p.contact_id = d.contact_id AND p.position = 0
-    """,
-    # Hand-ons of the original decisions to a queued team: 90% accepted, 4% returned
-    # (and decided again 2 days later), the rest waiting.
-    """
-    INSERT INTO enquiries_handon (contact_id, decision_id, team, state, created_at,
-        deadline_at, allocated_worker, worker_contact, responded_by_id, responded_at,
-        return_reason)
-    SELECT d.contact_id, d.id,
-        CASE WHEN d.contact_id %% 2 = 0 THEN 'early_help' ELSE 'childrens_social_care' END,
-        CASE WHEN d.contact_id %% 50 < 45 THEN 'accepted'
-             WHEN d.contact_id %% 50 < 47 THEN 'returned' ELSE 'pending' END,
-        d.decided_at, d.decided_at + interval '48 hours', '', '',
-        CASE WHEN d.contact_id %% 50 < 47 THEN %(manager)s END,
-        CASE WHEN d.contact_id %% 50 < 47 THEN d.decided_at + interval '20 hours' END,
-        CASE WHEN d.contact_id %% 50 BETWEEN 45 AND 46 THEN 'Bench return.' ELSE '' END
-    FROM enquiries_decision d WHERE d.amends_id IS NULL AND d.contact_id %% 3 <> 0
-    """,
-    """
-    INSERT INTO enquiries_decision (contact_id, level_of_need_id, outcome_id, factor_codes,
-        primary_need, rationale, receiving_team, decided_by_id, decided_at, amends_id,
-        amendment_reason, summary, worker_risks, rationale_shared, shared_findings)
-    SELECT h.contact_id, d.level_of_need_id, d.outcome_id, '["16A"]', 'N1', 'Decided again.',
-        '', %(manager)s, h.responded_at + interval '2 days', d.id, 'Returned.', '', '',
-        false, '[]'
-    FROM enquiries_handon h JOIN enquiries_decision d ON d.id = h.decision_id
-    WHERE h.state = 'returned' AND NOT EXISTS (
-        SELECT 1 FROM enquiries_decision x WHERE x.amends_id = d.id)
-    """,
-    # The contacts' states, as the workflow would leave them.
-    """
-    UPDATE contacts_contact c SET state = CASE
-        WHEN EXISTS (SELECT 1 FROM enquiries_handon h WHERE h.contact_id = c.id
-                     AND h.state = 'pending') THEN 'handed_on'
-        WHEN EXISTS (SELECT 1 FROM enquiries_decision d WHERE d.contact_id = c.id)
-            THEN 'closed'
-        ELSE c.state END
-    """,
-]
 
 
 def phase_fixture(days: int, per_day: int, seed: int) -> dict[str, Any]:
-    """Write the benchmark fixture (see the module's docstring): contacts and people with
-    bulk_create, the rest in SQL."""
+    """Load the demo data with the fast path (see the module's docstring), then time a
+    rebuild of the facts on it."""
     django_setup()
-    import random
+    import io
 
-    from django.db import connection, transaction
-    from django.utils import timezone
+    from django.core.management import call_command
 
-    from openmash.accounts.models import User
-    from openmash.area.calendar import LONDON
-    from openmash.contacts.codes import (
-        Channel,
-        ConsentStatus,
-        ContactState,
-        LawfulBasis,
-        PersonRole,
-    )
-    from openmash.contacts.models import Contact, ContactPerson
-
-    began = time.perf_counter()
-    rng = random.Random(seed)
-    today = timezone.localdate(timezone.now(), LONDON)
-    first = today - timedelta(days=days - 1)
-    open_from = datetime.combine(today - timedelta(days=OPEN_DAYS - 1), datetime.min.time(), LONDON)
-    screener = User.objects.get(username="screener")
-    manager = User.objects.get(username="manager")
-    families = max(1, days * per_day * 2 // 3)  # a third of contacts are about a known child
-    sources = ["2A", "3A", "3E", "6", "6", "6", "1A", "5C", "8", "9"]
-    channels = list(Channel.values)
-    total = days * per_day
-    made = 0
-    while made < total:
-        batch = min(BATCH, total - made)
-        contacts, people = [], []
-        for n in range(made, made + batch):
-            day = first + timedelta(days=n // per_day)
-            hour = rng.choices(range(24), weights=[1] * 8 + [8] * 9 + [2] * 7)[0]
-            received = datetime.combine(day, datetime.min.time(), LONDON) + timedelta(
-                hours=hour, minutes=rng.randrange(60)
-            )
-            if received > timezone.now():
-                received = timezone.now() - timedelta(minutes=rng.randrange(1, 600))
-            contacts.append(
-                Contact(
-                    reference=f"BENCH-{n:07d}",
-                    state=ContactState.RECEIVED,
-                    received_at=received,
-                    recorded_at=received,
-                    channel=rng.choice(channels),
-                    referral_source=rng.choice(sources),
-                    referrer_organisation=f"Organisation {rng.randrange(60)}",
-                    concern_description="Bench fixture.",
-                    immediate_risk=n % 20 == 0,
-                    consent_status=ConsentStatus.values[0],
-                    lawful_basis=LawfulBasis.values[0],
-                    deadline_at=received + timedelta(hours=72),
-                )
-            )
-        with transaction.atomic():
-            Contact.objects.bulk_create(contacts, batch_size=1000)
-            for contact in contacts:
-                family = rng.randrange(families)
-                nhs = f"9{family:09d}"
-                people.append(
-                    ContactPerson(
-                        contact=contact,
-                        position=0,
-                        role=PersonRole.SUBJECT_CHILD,
-                        given_names=f"Child{family}",
-                        family_name=f"Family{family % 5000}",
-                        date_of_birth=date(2010, 1, 1) + timedelta(days=family % 5000),
-                        nhs_number=nhs if family % 4 else "",
-                    )
-                )
-                people.append(
-                    ContactPerson(
-                        contact=contact,
-                        position=1,
-                        role=PersonRole.PARENT_CARER,
-                        given_names=f"Parent{family}",
-                        family_name=f"Family{family % 5000}",
-                    )
-                )
-            ContactPerson.objects.bulk_create(people, batch_size=2000)
-        made += batch
-        log(f"  {made:,} of {total:,} contacts")
-    steps = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        params = {"screener": screener.pk, "manager": manager.pk, "open_from": open_from}
-        for sql in FIXTURE_SQL:
-            step = time.perf_counter()
-            cursor.execute(sql, params)
-            steps.append({"rows": cursor.rowcount, "s": round(time.perf_counter() - step, 1)})
-    loaded_s = time.perf_counter() - began
-    # Statistics for the planner before the rebuild reads the bulk-loaded tables
-    # (autovacuum is off on these machines): without them the rebuild's look-ups took
-    # about a minute for each 2,000 contacts, with them seconds.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    log(f"  fixture written in {loaded_s:.0f} s; rebuilding the facts")
-    rebuilt = time.perf_counter()
+    from openmash.contacts.models import Contact
     from openmash.metrics.facts import facts_rebuild
 
+    began = time.perf_counter()
+    call_command(
+        "seed_demo",
+        "--fast",
+        "--days",
+        str(days),
+        "--per-day",
+        str(per_day),
+        "--seed",
+        str(seed),
+        stdout=io.StringIO(),
+    )
+    loaded_s = time.perf_counter() - began
+    log(f"  demo data loaded in {loaded_s:.0f} s; rebuilding the facts")
+    rebuilt = time.perf_counter()
     facts = facts_rebuild()
     return {
-        "contacts": total,
+        "contacts": Contact.objects.count(),
         "load_s": loaded_s,
-        "sql_steps": steps,
         "facts": facts,
         "rebuild_s": time.perf_counter() - rebuilt,
     }

@@ -4,6 +4,8 @@ Deterministic for a given --seed. Scales for benchmarks: --days 1825.
 """
 
 import random
+import time as clock
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -31,11 +33,13 @@ from openmash.contacts.submission import (
 from openmash.core.audit import Actor
 from openmash.core.roles import AgencyType, Role
 from openmash.demo.arrivals import ARRIVAL_PATTERNS, arrivals_on
+from openmash.demo.fast import FastLoader
 from openmash.demo.workflow import DemoWorkflow
 from openmash.enquiries.workflow import OPEN_STATES
 from openmash.linkage.feeds import feed_from_records
 from openmash.linkage.links import links_suggest_for_contact
 from openmash.linkage.services import index_import_apply
+from openmash.metrics.facts import facts_rebuild
 from openmash.people.identifiers import nhs_number_check_digit, upn_check_letter
 from openmash.two_factor.codes import DEMO_TOTP_KEY
 from openmash.two_factor.services import two_factor_has_factor, two_factor_totp_preenrol
@@ -430,6 +434,142 @@ class DemoData:
         return datetime.combine(day, time(hour, self.rng.randrange(60)), tzinfo=LONDON)
 
 
+class DemoDataOneHolderEach(DemoData):
+    """The fast path's demo people: as DemoData's, but no NHS number or UPN is drawn
+    twice. Years of demo children would otherwise share test NHS numbers (there are
+    under a million) by chance, and the services would have recorded each pair as an
+    identifier conflict for a screener; the fast path finds none."""
+
+    def __init__(self, seed: int, end: date) -> None:
+        super().__init__(seed, end)
+        self.drawn: set[str] = set()
+
+    def _once(self, draw: Callable[[], str]) -> str:
+        while True:
+            value = draw()
+            if value not in self.drawn:
+                self.drawn.add(value)
+                return value
+
+    def nhs_number(self) -> str:
+        return self._once(super().nhs_number)
+
+    def upn(self) -> str:
+        return self._once(super().upn)
+
+
+# How many of the latest families the fast path's agency index feeds know.
+FAST_FEED_FAMILIES = 3000
+
+
+def contact_submission(
+    data: DemoData,
+    received_at: datetime,
+    source: str,
+    users: dict[str, User],
+    agencies: dict[str, Agency],
+    police_token: ApiToken,
+) -> tuple[ContactSubmission, Actor, Family, datetime]:
+    """One demo contact as its referrer sends it: what they submit, who submits it (the
+    police case system's token, the school's safeguarding lead, or a screener taking a
+    call) and when it is recorded. Both the services path and the fast path
+    (openmash.demo.fast) load these."""
+    rng = data.rng
+
+    family = data.family_for_contact(received_at.date())
+    factors = sorted({data.weighted(FACTORS) for _ in range(rng.choice([1, 1, 2, 2, 3]))})
+    subject_count = 1 if rng.random() < 0.6 else len(family.children)
+    people = []
+    for index, child in enumerate(family.children):
+        role = PersonRole.SUBJECT_CHILD if index < subject_count else PersonRole.SIBLING
+        people.append(PersonDetails(**{**child.__dict__, "role": role}))
+    people += family.parents
+    if "3B" in factors and rng.random() < 0.4:
+        people.append(
+            data.person(
+                PersonRole.ALLEGED_HARM, rng.choice(SURNAMES), rng.randrange(20, 50), Address()
+            )
+        )
+    subject = people[0]
+    born = subject.date_of_birth
+    age = (received_at.date() - born).days // 365 if born else None
+    about = rng.choice(
+        [
+            f"About {subject.given_names} ({age}).",
+            f"{subject.given_names} {subject.family_name}, aged {age}.",
+            f"Re {subject.given_names}, {age}:",
+            "",
+        ]
+    )
+    description = " ".join(
+        [about]
+        + [
+            DESCRIPTIONS.get(code, "Concerns raised about the child's welfare at home.")
+            for code in factors
+        ]
+    ).strip()
+    immediate = rng.random() < 0.08
+    consent = rng.choices(list(ConsentStatus.values), weights=[55, 35, 10])[0]
+    submission = ContactSubmission(
+        channel=Channel.PHONE,
+        received_at=received_at,
+        people=people,
+        concerns=ConcernDetails(
+            factor_codes=factors,
+            description=description,
+            immediate_risk=immediate,
+            referrer_level_of_need=rng.choice([None, 2, 2, 3, 3, 4]),
+        ),
+        consent=ConsentDetails(
+            status=consent,
+            reason=""
+            if consent == ConsentStatus.GIVEN
+            else "Seeking consent could place the child at greater risk",
+            lawful_basis=LawfulBasis.LAW_ENFORCEMENT_SAFEGUARDING
+            if source == "6"
+            else LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
+        ),
+    )
+    recorded_at = received_at + timedelta(minutes=rng.randrange(1, 10))
+    if source == "6":
+        actor = Actor(token=police_token, request_id="seed_demo")
+        submission.channel = Channel.API
+        submission.referrer = ReferrerDetails(
+            name=f"PC {rng.choice(FIRST_NAMES_M + FIRST_NAMES_F)} {rng.choice(SURNAMES)}",
+            role="Police officer",
+            organisation=agencies["police"].name,
+            email="mash.referrals@police.demo-county.invalid",
+            source_code="6",
+        )
+    elif source == "2A":
+        school = users["school.referrer"]
+        actor = Actor(user=school, request_id="seed_demo")
+        submission.channel = Channel.PORTAL
+        submission.referrer = ReferrerDetails(
+            name=school.display_name,
+            role=school.job_title,
+            organisation=agencies["riverside-primary"].name,
+            email=school.email,
+            source_code="2A",
+        )
+    else:
+        actor = Actor(user=users["screener"], request_id="seed_demo")
+        submission.channel = rng.choice(
+            [Channel.PHONE, Channel.PHONE, Channel.EMAIL, Channel.OTHER]
+        )
+        anonymous = source == "9"
+        submission.referrer = ReferrerDetails(
+            anonymous=anonymous,
+            name=""
+            if anonymous
+            else f"{rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)} {rng.choice(SURNAMES)}",
+            role="" if anonymous else "Professional",
+            phone="" if anonymous else f"01632 {rng.randrange(100000, 999999)}",
+            source_code=source,
+        )
+    return submission, actor, family, recorded_at
+
+
 class Command(BaseCommand):
     help = "Load demo agencies, users for every role and months of realistic contacts."
 
@@ -440,10 +580,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if contacts exist")
+        parser.add_argument(
+            "--fast",
+            action="store_true",
+            help="Write the contacts' histories in bulk (openmash.demo.fast): years in minutes",
+        )
 
     def handle(
-        self, *args: Any, days: int, per_day: float, seed: int, if_empty: bool, **options: Any
+        self,
+        *args: Any,
+        days: int,
+        per_day: float,
+        seed: int,
+        if_empty: bool,
+        fast: bool = False,
+        **options: Any,
     ) -> None:
+        self.verbosity = int(options.get("verbosity", 1))
         if if_empty and Contact.objects.exists():
             self.stdout.write("Demo data already loaded.")
             self.demo_second_factors(User.objects.filter(username__in=[u[0] for u in USERS]))
@@ -451,6 +604,9 @@ class Command(BaseCommand):
             return
         agencies, users, police_token = self.people_and_agencies()
         start = timezone.localdate() - timedelta(days=days)
+        if fast:
+            self.fast(days, per_day, seed, start, agencies, users, police_token)
+            return
         data = DemoData(seed, start)
         # The MASH's work on each contact, as far as the time since it arrived allows.
         mash = DemoWorkflow(random.Random(seed + 1), users, agencies, timezone.now())
@@ -475,6 +631,63 @@ class Command(BaseCommand):
             if offset % 30 == 29:
                 self.stdout.write(f"  {created} contacts up to {day:%d %b %Y}")
         self.stdout.write(self.style.SUCCESS(f"Loaded {created} contacts over {days} days."))
+        self.after_the_contacts(data, agencies, users)
+
+    def fast(
+        self,
+        days: int,
+        per_day: float,
+        seed: int,
+        start: date,
+        agencies: dict[str, Agency],
+        users: dict[str, User],
+        police_token: ApiToken,
+    ) -> None:
+        """The same arrivals and contacts as the services path, each contact's history
+        planned in memory and written in bulk (openmash.demo.fast); then the facts the
+        indicators read, rebuilt in a few set-based statements."""
+        began = clock.monotonic()
+        data = DemoDataOneHolderEach(seed, start)
+        now = timezone.now()
+        loader = FastLoader(rng=random.Random(seed + 1), users=users, agencies=agencies, now=now)
+        closed_days = closed_days_for_area()
+        for offset in range(1, days + 1):
+            day = start + timedelta(days=offset)
+            for arrival in arrivals_on(data.rng, day, per_day, closed_days):
+                if arrival.received_at >= now - timedelta(minutes=15):
+                    continue
+                submission, actor, family, recorded_at = contact_submission(
+                    data, arrival.received_at, arrival.source, users, agencies, police_token
+                )
+                loader.add(
+                    submission=submission,
+                    actor=actor,
+                    recorded_at=recorded_at,
+                    family_key=id(family),
+                )
+            if offset % 365 == 0:
+                self.stdout.write(f"  {loader.written:,} contacts up to {day:%d %b %Y}")
+        created = loader.finish()
+        loaded = clock.monotonic()
+        if self.verbosity > 1:
+            for name, seconds in sorted(loader.seconds.items(), key=lambda item: -item[1]):
+                self.stdout.write(f"  {name}: {seconds:.1f} s")
+        facts = facts_rebuild()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {created:,} contacts over {days} days in {loaded - began:.0f} s "
+                f"(fast path); facts of {facts:,} contacts rebuilt in "
+                f"{clock.monotonic() - loaded:.0f} s."
+            )
+        )
+        # The agency feeds know the families of the last months (all of them would be
+        # hundreds of thousands of index records over years).
+        data.families = data.families[-FAST_FEED_FAMILIES:]
+        self.after_the_contacts(data, agencies, users)
+
+    def after_the_contacts(
+        self, data: "DemoData", agencies: dict[str, Agency], users: dict[str, User]
+    ) -> None:
         # Set up after the history is loaded, so the demo's past contacts are not
         # acknowledged as out of hours now; new contacts made out of hours are.
         EmergencyDutyTeam.objects.get_or_create(
@@ -636,98 +849,9 @@ class Command(BaseCommand):
         agencies: dict[str, Agency],
         police_token: ApiToken,
     ) -> tuple[Contact, Family]:
-        rng = data.rng
-        family = data.family_for_contact(received_at.date())
-        factors = sorted({data.weighted(FACTORS) for _ in range(rng.choice([1, 1, 2, 2, 3]))})
-        subject_count = 1 if rng.random() < 0.6 else len(family.children)
-        people = []
-        for index, child in enumerate(family.children):
-            role = PersonRole.SUBJECT_CHILD if index < subject_count else PersonRole.SIBLING
-            people.append(PersonDetails(**{**child.__dict__, "role": role}))
-        people += family.parents
-        if "3B" in factors and rng.random() < 0.4:
-            people.append(
-                data.person(
-                    PersonRole.ALLEGED_HARM, rng.choice(SURNAMES), rng.randrange(20, 50), Address()
-                )
-            )
-        subject = people[0]
-        born = subject.date_of_birth
-        age = (received_at.date() - born).days // 365 if born else None
-        about = rng.choice(
-            [
-                f"About {subject.given_names} ({age}).",
-                f"{subject.given_names} {subject.family_name}, aged {age}.",
-                f"Re {subject.given_names}, {age}:",
-                "",
-            ]
+        submission, actor, family, recorded_at = contact_submission(
+            data, received_at, source, users, agencies, police_token
         )
-        description = " ".join(
-            [about]
-            + [
-                DESCRIPTIONS.get(code, "Concerns raised about the child's welfare at home.")
-                for code in factors
-            ]
-        ).strip()
-        immediate = rng.random() < 0.08
-        consent = rng.choices(list(ConsentStatus.values), weights=[55, 35, 10])[0]
-        submission = ContactSubmission(
-            channel=Channel.PHONE,
-            received_at=received_at,
-            people=people,
-            concerns=ConcernDetails(
-                factor_codes=factors,
-                description=description,
-                immediate_risk=immediate,
-                referrer_level_of_need=rng.choice([None, 2, 2, 3, 3, 4]),
-            ),
-            consent=ConsentDetails(
-                status=consent,
-                reason=""
-                if consent == ConsentStatus.GIVEN
-                else "Seeking consent could place the child at greater risk",
-                lawful_basis=LawfulBasis.LAW_ENFORCEMENT_SAFEGUARDING
-                if source == "6"
-                else LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
-            ),
-        )
-        recorded_at = received_at + timedelta(minutes=rng.randrange(1, 10))
-        if source == "6":
-            actor = Actor(token=police_token, request_id="seed_demo")
-            submission.channel = Channel.API
-            submission.referrer = ReferrerDetails(
-                name=f"PC {rng.choice(FIRST_NAMES_M + FIRST_NAMES_F)} {rng.choice(SURNAMES)}",
-                role="Police officer",
-                organisation=agencies["police"].name,
-                email="mash.referrals@police.demo-county.invalid",
-                source_code="6",
-            )
-        elif source == "2A":
-            school = users["school.referrer"]
-            actor = Actor(user=school, request_id="seed_demo")
-            submission.channel = Channel.PORTAL
-            submission.referrer = ReferrerDetails(
-                name=school.display_name,
-                role=school.job_title,
-                organisation=agencies["riverside-primary"].name,
-                email=school.email,
-                source_code="2A",
-            )
-        else:
-            actor = Actor(user=users["screener"], request_id="seed_demo")
-            submission.channel = rng.choice(
-                [Channel.PHONE, Channel.PHONE, Channel.EMAIL, Channel.OTHER]
-            )
-            anonymous = source == "9"
-            submission.referrer = ReferrerDetails(
-                anonymous=anonymous,
-                name=""
-                if anonymous
-                else f"{rng.choice(FIRST_NAMES_F + FIRST_NAMES_M)} {rng.choice(SURNAMES)}",
-                role="" if anonymous else "Professional",
-                phone="" if anonymous else f"01632 {rng.randrange(100000, 999999)}",
-                source_code=source,
-            )
         contact, _ = contact_create(actor=actor, submission=submission, now=recorded_at)
         return contact, family
 

@@ -4,8 +4,9 @@ Works out every contact's indicator facts (openmash.metrics.models.ContactFact) 
 from the workflow's own tables: after a bulk load that did not go through the services,
 after restoring a backup taken before the facts existed, or to check that the facts the
 services wrote are right (the rows written are the rows the services would write).
-Each batch of contacts is written in its own transaction; the services keep writing
-facts while it runs."""
+Set-based: the tables it reads are analysed first (on PostgreSQL), then one
+INSERT ... SELECT works out a range of contact ids at a time, each range in its own
+transaction; the services keep writing facts while it runs."""
 
 import time
 from typing import Any
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--batch",
             type=int,
             default=REBUILD_BATCH,
-            help=f"Contacts worked out per transaction (default {REBUILD_BATCH}).",
+            help=f"Contact ids worked out per statement and transaction (default {REBUILD_BATCH}).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
