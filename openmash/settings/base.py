@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openmash.core.context_processors.navigation",
+                # None of it before the second factor (openmash/two_factor).
+                "openmash.two_factor.context_processors.navigation_until_verified",
                 "openmash.area.context_processors.protective_marking",
             ],
         },

@@ -149,6 +149,21 @@ def test_a_provider_session_is_let_through_when_the_provider_enforces_mfa(
 # --- Enforcement -----------------------------------------------------------------------
 
 
+def test_no_navigation_is_offered_until_the_second_factor(screener: User) -> None:
+    # After the password, the code page offers no service navigation: every link
+    # would only come back to it.
+    client = password_only(screener)
+    waiting = client.get(VERIFY)
+    assert waiting.context["service_groups"] == []
+    assert 'href="/mash/queue/"' not in waiting.content.decode()
+    # Once past the code, the same person's pages have it.
+    client.post(VERIFY, {"code": code_for(screener)})
+    home = client.get(reverse("home:home"))
+    assert home.status_code == 200
+    assert home.context["service_groups"]
+    assert 'href="/mash/queue/"' in home.content.decode()
+
+
 def test_after_the_password_every_page_but_the_code_and_sign_out_waits(screener: User) -> None:
     client = password_only(screener)
     for url in ["/", reverse("enquiries:screening-queue"), reverse("accounts:account"), SET_UP]:
