@@ -24,6 +24,7 @@ DESTRUCTIVE = {
     "Release the hold",
     "Deactivate account",
     "Reset two-factor sign-in",
+    "Remove security key",
 }
 WARNING_BUTTON = re.compile(r"<button[^>]*govuk-button--warning[^>]*>(?P<text>[^<]*)", re.S)
 

@@ -38,8 +38,13 @@ NEEDS_POSTGRESQL = pytest.mark.skipif(
 
 
 def scratch_databases() -> list[str]:
+    """This test database's drill copies (another test worker's drill, running at the
+    same time on its own database, is not this one's to count)."""
+    own = connection.settings_dict["NAME"].replace("_", r"\_")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", ["%_drill_%"])
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [own + r"\_drill\_%"]
+        )
         return [row[0] for row in cursor.fetchall()]
 
 

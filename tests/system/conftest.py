@@ -14,6 +14,7 @@ import os
 import re
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -371,15 +372,18 @@ class AxeWatch:
         if _page_kind(url) in self.checked_paths:
             return
         if _page_kind(shown) != _page_kind(url):
-            reason = (
-                f"axe had not finished within {self.WAIT_S:.0f} s of loading, and opening "
-                f"it again showed {_path(shown)}"
+            # A page shown once (new recovery codes, a step of sign-in): it cannot be
+            # opened again, and it was axe, not the page, that was slow. Said, not failed.
+            warnings.warn(
+                f"{_path(url)} was not checked with axe: axe had not finished within "
+                f"{self.WAIT_S:.0f} s of loading, and opening it again showed {_path(shown)}",
+                stacklevel=1,
             )
-        else:
-            reason = (
-                f"axe had not finished within {self.WAIT_S:.0f} s of loading, nor "
-                f"{self.AGAIN_WAIT_S:.0f} s when the page was opened again"
-            )
+            return
+        reason = (
+            f"axe had not finished within {self.WAIT_S:.0f} s of loading, nor "
+            f"{self.AGAIN_WAIT_S:.0f} s when the page was opened again"
+        )
         self.violations.append((url, [_unchecked(reason)]))
 
 
