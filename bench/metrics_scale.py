@@ -52,6 +52,7 @@ from _common import (
     pg_vacuum_analyze,
     phase,
     scratch_dir,
+    signed_in_client,
     stop_cleanly_on_sigterm,
     write_results,
 )
@@ -113,18 +114,13 @@ def phase_pages(days: int, code: str = "") -> dict[str, Any]:
     if code:
         sys.path.insert(0, code)
     django_setup()
-    from django.conf import settings
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from openmash.accounts.models import Agency, User
+    from openmash.accounts.models import Agency
     from openmash.area.calendar import LONDON
 
-    settings.ALLOWED_HOSTS = ["*"]
     today = timezone.localdate(timezone.now(), LONDON)
     span = min(days, 365)
     start = today - timedelta(days=span - 1)
@@ -152,16 +148,7 @@ def phase_pages(days: int, code: str = "") -> dict[str, Any]:
         "/value/": ("/value/", period),
         "board report PDF (last month)": ("/value/board-report/pdf/", {"month": month}),
     }
-    client = Client()
-    manager = User.objects.get(username="manager")
-    client.force_login(manager)
-    # Past the second factor, as django-otp's login() leaves a session after a good code
-    # (seed_demo gives every demo user an authenticator).
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = (
-        TOTPDevice.objects.filter(user=manager, confirmed=True).get().persistent_id
-    )
-    session.save()
+    client = signed_in_client("manager")
     results: dict[str, Any] = {}
     for name, (path, query) in pages.items():
         # The first request of a page in this process: nothing of it reused yet.
