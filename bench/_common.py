@@ -217,6 +217,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_serving(
+    server: subprocess.Popen[Any], base: str, name: str, log_path: Path, seconds: float
+) -> None:
+    """Poll `base`'s OpenAPI schema until the server answers; raise if it exits first or
+    has not answered within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"{name} exited early; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start; see {log_path}") from None
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def runserver(env: dict[str, str], log_path: Path) -> Iterator[str]:
     """Django's threaded development server on 127.0.0.1, without the autoreloader.
@@ -234,17 +252,7 @@ def runserver(env: dict[str, str], log_path: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"runserver exited early; see {log_path}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"runserver did not start; see {log_path}") from None
-                time.sleep(0.2)
+        wait_until_serving(server, base, "runserver", log_path, seconds=60)
         yield base
     finally:
         if server.poll() is None:

@@ -23,7 +23,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +48,7 @@ from _common import (
     runserver,
     scratch_dir,
     stop_cleanly_on_sigterm,
+    wait_until_serving,
     write_results,
 )
 
@@ -96,17 +96,7 @@ def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, subproc
         )
     base = f"http://{bind}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early; see {log_path}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {log_path}") from None
-                time.sleep(0.2)
+        wait_until_serving(server, base, "gunicorn", log_path, seconds=90)
         yield base, server
     finally:
         if server.poll() is None:
