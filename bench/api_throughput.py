@@ -48,6 +48,32 @@ PG_DATABASE = "openmash_bench_api"
 # --- Child phases (Django configured from the environment) ----------------------------------
 
 
+def post_contact(
+    host: str, port: int, token: str, body: bytes, key: str, timeout: float
+) -> tuple[int, bytes]:
+    """POST one contact with this Idempotency-Key; returns the status and the answer."""
+    # A new connection per request: over a kept-alive connection runserver's separate
+    # writes of headers and body meet the client's delayed ACK and stall about 40 ms
+    # (see keepalive_probe), which would measure TCP, not OpenMASH.
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request(
+            "POST",
+            "/api/v1/contacts",
+            body=body,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": key,
+                "Connection": "close",
+            },
+        )
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
 def phase_load(url: str, token: str, threads: int, seconds: float, warmup: int) -> dict[str, Any]:
     """POST contacts from `threads` threads for `seconds`; every response is checked."""
     django_setup()
@@ -57,27 +83,7 @@ def phase_load(url: str, token: str, threads: int, seconds: float, warmup: int) 
     host, port = url.removeprefix("http://").split(":")
 
     def post() -> int:
-        # A new connection per request: over a kept-alive connection runserver's separate
-        # writes of headers and body meet the client's delayed ACK and stall about 40 ms
-        # (see keepalive_probe), which would measure TCP, not OpenMASH.
-        connection = http.client.HTTPConnection(host, int(port), timeout=60)
-        try:
-            connection.request(
-                "POST",
-                "/api/v1/contacts",
-                body=body,
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": uuid.uuid4().hex,
-                    "Connection": "close",
-                },
-            )
-            response = connection.getresponse()
-            response.read()
-            return response.status
-        finally:
-            connection.close()
+        return post_contact(host, int(port), token, body, uuid.uuid4().hex, timeout=60)[0]
 
     warm_statuses = [post() for _ in range(warmup)]
 
@@ -211,6 +217,28 @@ def phase_inprocess(seconds: float) -> dict[str, Any]:
 # --- Orchestration (no Django here) ---------------------------------------------------------
 
 
+def http_load(
+    url: str, token: str, threads: int, seconds: float, env: dict[str, str]
+) -> dict[str, Any]:
+    """phase_load in a child process, against the server at `url`."""
+    return phase(
+        "api_throughput.py",
+        [
+            "--phase",
+            "load",
+            "--url",
+            url,
+            "--token",
+            token,
+            "--threads",
+            str(threads),
+            "--seconds",
+            str(seconds),
+        ],
+        env,
+    )
+
+
 def measure_database(
     label: str, database_url: str, var_dir: Path, threads: int, seconds: float
 ) -> dict[str, Any]:
@@ -223,22 +251,7 @@ def measure_database(
     with runserver(env, var_dir / f"runserver-{label}.log") as url:
         probe = keepalive_probe(url)
         log(f"{label}: {threads} client threads for {seconds:.0f} s against runserver at {url}")
-        load = phase(
-            "api_throughput.py",
-            [
-                "--phase",
-                "load",
-                "--url",
-                url,
-                "--token",
-                token,
-                "--threads",
-                str(threads),
-                "--seconds",
-                str(seconds),
-            ],
-            env,
-        )
+        load = http_load(url, token, threads, seconds, env)
     log(
         f"{label}: HTTP {load['accepted_per_s']:.1f} accepted/s, median {load['median_ms']:.1f} ms, "
         f"p95 {load['p95_ms']:.1f} ms, errors {load['errors']} {load['statuses']}"

@@ -51,6 +51,7 @@ from _common import (
     wait_until_serving,
     write_results,
 )
+from api_throughput import http_load, post_contact
 
 NAME = "http_intake"
 PG_DATABASE = "openmash_bench_http"
@@ -108,25 +109,6 @@ def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, subproc
                 server.wait(timeout=15)
 
 
-def load(url: str, token: str, threads: int, seconds: float, env: dict[str, str]) -> dict[str, Any]:
-    return phase(
-        "api_throughput.py",
-        [
-            "--phase",
-            "load",
-            "--url",
-            url,
-            "--token",
-            token,
-            "--threads",
-            str(threads),
-            "--seconds",
-            str(seconds),
-        ],
-        env,
-    )
-
-
 # --- kill -9 in the middle of concurrent submissions ----------------------------------------
 
 
@@ -148,28 +130,13 @@ def submit_all(url: str, token: str, keys: list[str], concurrency: int) -> dict[
                 if not pending:
                     return
                 key = pending.pop()
-            connection = http.client.HTTPConnection(host, int(port), timeout=30)
             try:
-                connection.request(
-                    "POST",
-                    "/api/v1/contacts",
-                    body=body,
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "Content-Type": "application/json",
-                        "Idempotency-Key": key,
-                        "Connection": "close",
-                    },
-                )
-                response = connection.getresponse()
-                payload = response.read()
-                if response.status == 201:
+                status, payload = post_contact(host, int(port), token, body, key, timeout=30)
+                if status == 201:
                     with lock:
                         acknowledged[key] = json.loads(payload)["reference"]
             except (OSError, http.client.HTTPException, ValueError):
                 pass
-            finally:
-                connection.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for thread in threads:
@@ -374,14 +341,14 @@ def main(argv: list[str] | None = None) -> int:
 
             with runserver(env, var_dir / "runserver.log") as base:
                 log(f"runserver: {args.threads} clients for {seconds:g} s")
-                results["runserver"] = load(base, token, args.threads, seconds, env)
+                results["runserver"] = http_load(base, token, args.threads, seconds, env)
 
             genv = production_env(env, free_port(), workers, args.worker_class)
             with gunicorn(genv, var_dir / "gunicorn.log") as (base, _):
                 log(
                     f"gunicorn ({workers} {args.worker_class} workers): {args.threads} clients for {seconds:g} s"
                 )
-                results["gunicorn"] = load(base, token, args.threads, seconds, env)
+                results["gunicorn"] = http_load(base, token, args.threads, seconds, env)
 
             kenv = production_env(env, free_port(), workers, args.worker_class)
             with gunicorn(kenv, var_dir / "gunicorn-kill.log") as (base, server):
