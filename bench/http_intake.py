@@ -150,7 +150,11 @@ def phase_kill(
     url: str, token: str, pgid: int, submissions: int, kill_after: int
 ) -> dict[str, Any]:
     """Submit `submissions` contacts 50 at a time and SIGKILL gunicorn's whole process
-    group once `kill_after` are acknowledged; report what was acknowledged."""
+    group once `kill_after` of them are stored (counted in the database); report which
+    were acknowledged and how many were stored when it was killed."""
+    django_setup()
+    from openmash.contacts.models import Contact
+
     keys = [f"kill-{uuid.uuid4().hex}" for _ in range(submissions)]
     result: dict[str, str] = {}
     done = threading.Event()
@@ -159,13 +163,10 @@ def phase_kill(
         result.update(submit_all(url, token, keys, concurrency=50))
         done.set()
 
-    # Count acknowledgements as they come by polling the shared dict through a thread.
+    # The submissions go on in a thread; this one watches the database and kills.
     runner = threading.Thread(target=run)
     runner.start()
     killed_at = None
-    django_setup()
-    from openmash.contacts.models import Contact
-
     while not done.is_set():
         stored = Contact.objects.filter(idempotency_key__startswith="kill-").count()
         if stored >= kill_after:
