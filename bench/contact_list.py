@@ -343,9 +343,7 @@ def phase_page() -> dict[str, Any]:
     if [c.pk for c in keyset[:50]] != [c.pk for c in ordered[offset : offset + 50]]:
         raise RuntimeError("keyset and offset disagree about the last page")
 
-    signed_in = signed_in_client
-
-    screener = signed_in("screener")
+    screener = signed_in_client("screener")
     _timed_gets(screener, "/contacts/", WARMUP_REQUESTS, b"New contacts")
     first = _timed_gets(screener, "/contacts/", TIMED_REQUESTS, b"New contacts")
     first_queries = _queries(screener, "/contacts/")
@@ -353,12 +351,12 @@ def phase_page() -> dict[str, Any]:
     last = _timed_gets(screener, f"/contacts/?page={last_page}", 5, b"New contacts")
     last_queries = _queries(screener, f"/contacts/?page={last_page}")
 
-    school = signed_in("school.referrer")
+    school = signed_in_client("school.referrer")
     _timed_gets(school, "/contacts/submitted/", WARMUP_REQUESTS, b"Contacts from")
     submitted = _timed_gets(school, "/contacts/submitted/", TIMED_REQUESTS, b"Contacts from")
     submitted_queries = _queries(school, "/contacts/submitted/")
 
-    http_screener, http_school = signed_in("screener"), signed_in("school.referrer")
+    http_screener, http_school = signed_in_client("screener"), signed_in_client("school.referrer")
     return {
         "contacts": contacts,
         "received": received,

@@ -286,8 +286,6 @@ def phase_pages() -> dict[str, Any]:
     from openmash.contacts.models import Contact, ContactPerson
     from openmash.enquiries.models import AgencyCheck, HandOn
 
-    signed_in = signed_in_client
-
     awaiting = Contact.objects.filter(state="awaiting_decision").order_by("deadline_at").first()
     assert awaiting is not None
     check = AgencyCheck.objects.filter(agency__slug="police", state="requested").first()
@@ -309,10 +307,10 @@ def phase_pages() -> dict[str, Any]:
     )
     assert child is not None
     screener, police, manager, early_help = (
-        signed_in("screener"),
-        signed_in("police.researcher"),
-        signed_in("manager"),
-        signed_in("earlyhelp"),
+        signed_in_client("screener"),
+        signed_in_client("police.researcher"),
+        signed_in_client("manager"),
+        signed_in_client("earlyhelp"),
     )
     return {
         "contacts": Contact.objects.count(),
