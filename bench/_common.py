@@ -188,11 +188,15 @@ def pg_drop(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def pg_vacuum_analyze(database_url: str) -> None:
+def pg_connect(database_url: str) -> Any:
+    """An autocommit connection to a benchmark database, from its DATABASE_URL."""
     import psycopg
 
-    url = database_url.replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(url, autocommit=True) as conn:
+    return psycopg.connect(database_url.replace("postgres://", "postgresql://", 1), autocommit=True)
+
+
+def pg_vacuum_analyze(database_url: str) -> None:
+    with pg_connect(database_url) as conn:
         conn.execute("VACUUM ANALYZE")
 
 

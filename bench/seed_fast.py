@@ -36,6 +36,7 @@ from _common import (
     django_env,
     log,
     manage,
+    pg_connect,
     pg_create,
     pg_drop,
     scratch_dir,
@@ -61,17 +62,13 @@ TABLES = [
 
 
 def _query(url: str, sql: str) -> list[tuple[Any, ...]]:
-    import psycopg
-
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        return list(conn.execute(sql).fetchall())  # type: ignore[arg-type]
+    with pg_connect(url) as conn:
+        return list(conn.execute(sql).fetchall())
 
 
 def _analyze(url: str) -> float:
-    import psycopg
-
     began = time.perf_counter()
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+    with pg_connect(url) as conn:
         conn.execute("ANALYZE")
     return time.perf_counter() - began
 
