@@ -211,7 +211,7 @@ def main() -> None:
         NAME,
         "Capacity engine: a year in parallel, beside ciw, and a staffing recommendation",
         figures,
-        "bench/capacity_engine.py" + (" --quick" if options.quick else ""),
+        ".venv/bin/python bench/capacity_engine.py" + (" --quick" if options.quick else ""),
         __doc__.split("\n\n")[0],
         notes,
         extra={
