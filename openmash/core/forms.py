@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.forms.formsets import BaseFormSet
 from django.forms.renderers import TemplatesSetting
+from django.forms.widgets import ChoiceWidget
 from django.utils import timezone
 
 from openmash.core.period import LONGEST_PERIOD_DAYS, Period
@@ -21,48 +22,38 @@ class GovukFormRenderer(TemplatesSetting):
     field_template_name = "core/forms/field.html"
 
 
-class GovukRadios(forms.RadioSelect):
-    """GOV.UK radios. `hints` maps an option's value to a hint shown under it (a RAG
-    rating's timescales, an outcome's next steps); a form sets it once it knows them, by
-    assigning a new dict (the widget is copied for each form, the dict is not)."""
+class HintedChoices(ChoiceWidget):
+    """Choices with a hint under each: `hints` maps an option's value to its hint (a RAG
+    rating's timescales, an outcome's next steps, what a role is for); a form sets it once
+    it knows them, by assigning a new dict (the widget is copied for each form, the dict
+    is not)."""
+
+    def __init__(
+        self,
+        attrs: dict[str, Any] | None = None,
+        choices: Any = (),
+        *,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(attrs, choices)
+        self.hints: dict[str, str] = dict(hints or {})
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        option["hint"] = self.hints.get(str(option["value"]), "")
+        return option
+
+
+class GovukRadios(HintedChoices, forms.RadioSelect):
+    """GOV.UK radios, each with its hint (HintedChoices)."""
 
     template_name = "core/widgets/radios.html"
 
-    def __init__(
-        self,
-        attrs: dict[str, Any] | None = None,
-        choices: Any = (),
-        *,
-        hints: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(attrs, choices)
-        self.hints: dict[str, str] = dict(hints or {})
 
-    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(*args, **kwargs)
-        option["hint"] = self.hints.get(str(option["value"]), "")
-        return option
-
-
-class GovukCheckboxes(forms.CheckboxSelectMultiple):
-    """GOV.UK checkboxes; `hints` as for GovukRadios (what each role is for, beside it)."""
+class GovukCheckboxes(HintedChoices, forms.CheckboxSelectMultiple):
+    """GOV.UK checkboxes, each with its hint (HintedChoices)."""
 
     template_name = "core/widgets/checkboxes.html"
-
-    def __init__(
-        self,
-        attrs: dict[str, Any] | None = None,
-        choices: Any = (),
-        *,
-        hints: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(attrs, choices)
-        self.hints: dict[str, str] = dict(hints or {})
-
-    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(*args, **kwargs)
-        option["hint"] = self.hints.get(str(option["value"]), "")
-        return option
 
 
 class GovukDateInput(forms.MultiWidget):
