@@ -1,5 +1,3 @@
-import secrets
-import time
 from typing import cast
 
 from django.contrib import messages
@@ -41,6 +39,7 @@ from openmash.contacts.services import (
 from openmash.contacts.submission import ReferrerDetails
 from openmash.core.audit import Actor
 from openmash.core.forms import error_summary
+from openmash.core.kept_searches import KeptSearches
 from openmash.core.permissions import requires
 
 PEOPLE_PREFIX = "people"
@@ -264,25 +263,11 @@ def contact_figures_view(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts/figures.html", {"counts": contact_weekly_counts_by_source()})
 
 
-# The access log search, like Find a child (enquiries/views/search.py): what the auditor
-# types (a child's name) is POSTed and kept in their server-side session under a random
-# id for ACCESS_LOG_SEARCH_MINUTES; the results' address holds only that id, so a name
-# never reaches a browser's history or a server's or proxy's log.
-ACCESS_LOG_SEARCHES = "access_log_searches"
-ACCESS_LOG_SEARCH_MINUTES = 30
-ACCESS_LOG_SEARCHES_KEPT = 10
+# The access log search, like Find a child: what the auditor types (a child's name) is
+# POSTed and kept server-side under a random id (openmash.core.kept_searches); the
+# results' address holds only that id.
+ACCESS_LOG_SEARCHES = KeptSearches("access_log_searches")
 ACCESS_LOG_QUERY_LIMIT = 200
-
-
-def _access_log_searches(request: HttpRequest) -> dict[str, dict[str, object]]:
-    kept = request.session.get(ACCESS_LOG_SEARCHES) or {}
-    now = time.time()
-    return {
-        key: value
-        for key, value in kept.items()
-        if isinstance(value, dict)
-        and now - float(value.get("at", 0)) < ACCESS_LOG_SEARCH_MINUTES * 60
-    }
 
 
 @requires("contacts.view_access_log")
@@ -299,10 +284,7 @@ def access_log_search_view(request: HttpRequest) -> HttpResponse:
             {"query": "", "error": "Enter a contact reference or a name"},
             status=400,
         )
-    searches = _access_log_searches(request)
-    search_id = secrets.token_urlsafe(12)
-    searches[search_id] = {"q": query, "at": time.time()}
-    request.session[ACCESS_LOG_SEARCHES] = dict(list(searches.items())[-ACCESS_LOG_SEARCHES_KEPT:])
+    search_id = ACCESS_LOG_SEARCHES.keep(request, {"q": query})
     return HttpResponseRedirect(
         reverse("contacts:access-log-results", args=[search_id]), status=303
     )
@@ -311,11 +293,11 @@ def access_log_search_view(request: HttpRequest) -> HttpResponse:
 @requires("contacts.view_access_log")
 @require_GET
 def access_log_results_view(request: HttpRequest, search_id: str) -> HttpResponse:
-    kept = _access_log_searches(request).get(search_id)
+    kept = ACCESS_LOG_SEARCHES.terms(request, search_id)
     if kept is None:
         # Expired, or never this user's: nothing is searched, nothing shown.
         return render(request, "contacts/access_log_search.html", {"query": "", "expired": True})
-    query = str(kept["q"])
+    query = kept["q"]
     people = person_search_for_access_log(actor=Actor.from_request(request), query=query)
     return render(request, "contacts/access_log_search.html", {"query": query, "people": people})
 

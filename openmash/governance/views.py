@@ -6,9 +6,6 @@ under an opaque id, as Find a child's is: what was typed never appears in an add
 browser's history or a server's log. The export's address holds the request's random id.
 """
 
-import secrets
-import time
-from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openmash.core.audit import Actor, audit_record
 from openmash.core.forms import error_summary
+from openmash.core.kept_searches import KeptSearches
 from openmash.core.models import AuditAction
 from openmash.core.permissions import requires
 from openmash.enquiries.forms.search import fields_used, initial_from, terms_from
@@ -57,9 +55,7 @@ from openmash.governance.subject_access import (
     subject_search,
 )
 
-SESSION_KEY = "subject_access_search"
-SEARCH_MINUTES = 30
-SEARCHES_KEPT = 10
+SEARCHES = KeptSearches("subject_access_search")
 # Rows of each record type the dry run lists (the counts are whole).
 LISTED = 50
 
@@ -192,24 +188,6 @@ def hold_release_view(request: HttpRequest, hold_id: int) -> HttpResponse:
 # --- Subject access -----------------------------------------------------------------------
 
 
-def _searches(request: HttpRequest) -> dict[str, Any]:
-    kept = request.session.get(SESSION_KEY) or {}
-    now = time.time()
-    return {
-        key: value
-        for key, value in kept.items()
-        if isinstance(value, dict) and now - float(value.get("at", 0)) < SEARCH_MINUTES * 60
-    }
-
-
-def _keep(request: HttpRequest, stored: dict[str, str]) -> str:
-    searches = _searches(request)
-    search_id = secrets.token_urlsafe(12)
-    searches[search_id] = {"terms": stored, "at": time.time()}
-    request.session[SESSION_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
-    return search_id
-
-
 def _start_page(
     request: HttpRequest, form: SubjectSearchForm, *, expired: bool = False
 ) -> HttpResponse:
@@ -236,7 +214,7 @@ def subject_access_view(request: HttpRequest) -> HttpResponse:
     form = SubjectSearchForm(request.POST)
     if not form.is_valid():
         return _start_page(request, form)
-    search_id = _keep(request, form.stored())
+    search_id = SEARCHES.keep(request, form.stored())
     return HttpResponseRedirect(
         reverse("governance:subject-access-search", args=[search_id]), status=303
     )
@@ -247,10 +225,9 @@ def subject_access_view(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 def subject_access_search_view(request: HttpRequest, search_id: str) -> HttpResponse:
     """The records found, to choose the person's, and the request's details."""
-    kept = _searches(request).get(search_id)
-    if kept is None:
+    stored = SEARCHES.terms(request, search_id)
+    if stored is None:
         return _start_page(request, SubjectSearchForm(), expired=True)
-    stored = kept["terms"]
     actor = Actor.from_request(request)
     candidates = subject_search(
         actor=actor, terms=terms_from(stored), search_id=search_id, fields=fields_used(stored)

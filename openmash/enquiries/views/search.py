@@ -2,14 +2,12 @@
 
 What was typed never appears in an address (so never in a browser's history, a proxy's
 or the server's access log): the form is POSTed, its cleaned terms are kept in the
-signed-in user's server-side session under a random id for SEARCH_MINUTES, and the
+signed-in user's server-side session under a random id (openmash.core.kept_searches), and the
 browser is sent to the results' address, which holds only that id. Reloading the
 results runs the search again (and records it again); an expired or unknown id, or
 another user's, finds nothing and asks for the search again.
 """
 
-import secrets
-import time
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from openmash.core.audit import Actor
 from openmash.core.forms import error_summary
+from openmash.core.kept_searches import KeptSearches
 from openmash.core.permissions import requires
 from openmash.enquiries.forms.search import (
     FindChildForm,
@@ -30,28 +29,7 @@ from openmash.enquiries.forms.search import (
 from openmash.enquiries.presenters.search import SearchPage
 from openmash.enquiries.selectors.search import child_search_for
 
-SESSION_KEY = "find_a_child"
-SEARCH_MINUTES = 30
-SEARCHES_KEPT = 10
-
-
-def _searches(request: HttpRequest) -> dict[str, Any]:
-    """The user's recent searches still in date, oldest first."""
-    kept = request.session.get(SESSION_KEY) or {}
-    now = time.time()
-    return {
-        key: value
-        for key, value in kept.items()
-        if isinstance(value, dict) and now - float(value.get("at", 0)) < SEARCH_MINUTES * 60
-    }
-
-
-def _keep(request: HttpRequest, stored: dict[str, str]) -> str:
-    searches = _searches(request)
-    search_id = secrets.token_urlsafe(12)
-    searches[search_id] = {"terms": stored, "at": time.time()}
-    request.session[SESSION_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
-    return search_id
+SEARCHES = KeptSearches("find_a_child")
 
 
 def _page(request: HttpRequest, form: FindChildForm, **context: Any) -> HttpResponse:
@@ -78,7 +56,7 @@ def find_child_view(request: HttpRequest) -> HttpResponse:
     form = FindChildForm(request.POST)
     if not form.is_valid():
         return _page(request, form)
-    search_id = _keep(request, form.stored())
+    search_id = SEARCHES.keep(request, form.stored())
     # 303: the results are fetched with GET, and reloading them does not resend the form.
     return HttpResponseRedirect(
         reverse("enquiries:find-child-results", args=[search_id]), status=303
@@ -88,11 +66,10 @@ def find_child_view(request: HttpRequest) -> HttpResponse:
 @requires("enquiries.find_child")
 @require_GET
 def find_child_results_view(request: HttpRequest, search_id: str) -> HttpResponse:
-    kept = _searches(request).get(search_id)
-    if kept is None:
+    stored = SEARCHES.terms(request, search_id)
+    if stored is None:
         # Expired, or never this user's: nothing is searched, nothing is shown.
         return _page(request, FindChildForm(), expired=True)
-    stored = kept["terms"]
     search = child_search_for(
         actor=Actor.from_request(request),
         terms=terms_from(stored),
