@@ -8,6 +8,8 @@ hand-on's allocation page. The services (openmash.enquiries.services.allocation)
 every rule; a refusal is shown as openmash.enquiries.views.refusals describes.
 """
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +24,7 @@ from openmash.core.forms import SummaryError, error_summary
 from openmash.core.permissions import requires
 from openmash.core.presenters import rag_tag
 from openmash.enquiries.forms.allocation import ChecksAssignForm, WorkAssignForm
+from openmash.enquiries.models import AgencyCheck, HandOn
 from openmash.enquiries.presenters.allocation import AllocationRow, assignment_text
 from openmash.enquiries.presenters.checks import CheckPresenter
 from openmash.enquiries.presenters.decisions import HandOnPresenter
@@ -158,23 +161,47 @@ def check_allocation_assign_view(request: HttpRequest) -> HttpResponse:
 # --- One item's allocation page -----------------------------------------------------------
 
 
-def _render_item(
+def _assign_one(
     request: HttpRequest,
     *,
-    template_item: dict[str, Any],
-    form: WorkAssignForm,
-    refusal: Refusal | None,
+    item: dict[str, Any],
+    workers: Any,
+    assigned_to_id: int | None,
+    assign: Callable[..., AgencyCheck | HandOn],
+    what: str,
+    done: str,
 ) -> HttpResponse:
-    problem = refusal.reason if refusal is not None else ""
-    summary = error_summary(form, form_href=ASSIGN_FORM) if form.is_bound else []
-    if problem:
-        summary.insert(0, SummaryError(problem, ASSIGN_FORM))
-    return render(
-        request,
-        "enquiries/allocation/assign.html",
-        {**template_item, "form": form, "problem": problem, "error_summary": summary},
-        status=refusal.status if refusal is not None else 200,
-    )
+    """The page that gives one item (a check or a hand-on, described by `item` for the
+    template) to one of `workers`, or transfers it with a reason: the form, and on POST
+    the service `assign` (called with worker_id, reason and seen), then `done` with "`what`
+    is assigned to <name>." or the page again with the refusal."""
+
+    def page(form: WorkAssignForm, refusal: Refusal | None = None) -> HttpResponse:
+        problem = refusal.reason if refusal is not None else ""
+        summary = error_summary(form, form_href=ASSIGN_FORM) if form.is_bound else []
+        if problem:
+            summary.insert(0, SummaryError(problem, ASSIGN_FORM))
+        return render(
+            request,
+            "enquiries/allocation/assign.html",
+            {**item, "form": form, "problem": problem, "error_summary": summary},
+            status=refusal.status if refusal is not None else 200,
+        )
+
+    if request.method == "GET":
+        return page(WorkAssignForm(workers=workers, initial={"seen": assigned_to_id or ""}))
+    form = WorkAssignForm(request.POST, workers=workers)
+
+    def assigned() -> str:
+        worker = assign(
+            worker_id=form.cleaned_data.get("worker") or "",
+            reason=form.cleaned_data.get("reason") or "",
+            seen=form.seen_value(),
+        ).assigned_to
+        assert worker is not None
+        return f"{what} is assigned to {worker.display_name}."
+
+    return act(request, assigned, form=form, refused=lambda refusal: page(form, refusal), done=done)
 
 
 @requires("enquiries.allocate_checks")
@@ -183,48 +210,28 @@ def check_assign_view(request: HttpRequest, check_id: int) -> HttpResponse:
     """Give one check to a researcher of its agency, or transfer it with a reason."""
     actor = Actor.from_request(request)
     check = check_for_allocation(actor=actor, check_id=check_id)
-    workers = check_researchers(agency_id=check.agency_id)
     queue = f"{reverse('enquiries:check-allocation')}?agency={check.agency.slug}"
     presenter = CheckPresenter(check, timezone.now())
-
-    def page(form: WorkAssignForm, refusal: Refusal | None = None) -> HttpResponse:
-        return _render_item(
-            request,
-            template_item={
-                "caption": f"{check.agency.name} check",
-                "reference": presenter.reference,
-                "rag": presenter.rag,
-                "due": presenter.deadline,
-                "is_open": check.is_open,
-                "state": presenter.state,
-                "assignment": assignment_text(check),
-                "back": queue,
-                "back_text": f"{check.agency.name} checks",
-                "action": reverse("enquiries:check-assign", args=[check.pk]),
-            },
-            form=form,
-            refusal=refusal,
-        )
-
-    if request.method == "GET":
-        return page(WorkAssignForm(workers=workers, initial={"seen": check.assigned_to_id or ""}))
-    form = WorkAssignForm(request.POST, workers=workers)
-
-    def assign() -> str:
-        assigned = check_assign(
-            actor=actor,
-            check_id=check.pk,
-            worker_id=form.cleaned_data.get("worker") or "",
-            reason=form.cleaned_data.get("reason") or "",
-            seen=form.seen_value(),
-        )
-        assert assigned.assigned_to is not None
-        return (
-            f"The {check.agency.name} check on {presenter.reference} is assigned to "
-            f"{assigned.assigned_to.display_name}."
-        )
-
-    return act(request, assign, form=form, refused=lambda refusal: page(form, refusal), done=queue)
+    return _assign_one(
+        request,
+        item={
+            "caption": f"{check.agency.name} check",
+            "reference": presenter.reference,
+            "rag": presenter.rag,
+            "due": presenter.deadline,
+            "is_open": check.is_open,
+            "state": presenter.state,
+            "assignment": assignment_text(check),
+            "back": queue,
+            "back_text": f"{check.agency.name} checks",
+            "action": reverse("enquiries:check-assign", args=[check.pk]),
+        },
+        workers=check_researchers(agency_id=check.agency_id),
+        assigned_to_id=check.assigned_to_id,
+        assign=partial(check_assign, actor=actor, check_id=check.pk),
+        what=f"The {check.agency.name} check on {presenter.reference}",
+        done=queue,
+    )
 
 
 @requires("enquiries.allocate_hand_ons")
@@ -235,45 +242,25 @@ def hand_on_assign_view(request: HttpRequest, hand_on_id: int) -> HttpResponse:
     hand_on = hand_on_get_for(actor=actor, hand_on_id=hand_on_id)
     if not request.user.has_perm("enquiries.allocate_hand_ons", hand_on):
         raise Http404
-    workers = hand_on_workers(teams=[hand_on.team])
     presenter = HandOnPresenter(hand_on, timezone.now())
     back = reverse("enquiries:hand-on", args=[hand_on.pk])
-
-    def page(form: WorkAssignForm, refusal: Refusal | None = None) -> HttpResponse:
-        return _render_item(
-            request,
-            template_item={
-                "caption": f"Handed on to {presenter.team.lower()}",
-                "reference": hand_on.contact.reference,
-                "rag": rag_tag(hand_on.contact.rag_level),
-                "due": presenter.deadline,
-                "is_open": presenter.is_pending,
-                "state": presenter.tag.label,
-                "assignment": assignment_text(hand_on),
-                "back": back,
-                "back_text": f"Back to {hand_on.contact.reference}",
-                "action": reverse("enquiries:hand-on-assign", args=[hand_on.pk]),
-            },
-            form=form,
-            refusal=refusal,
-        )
-
-    if request.method == "GET":
-        return page(WorkAssignForm(workers=workers, initial={"seen": hand_on.assigned_to_id or ""}))
-    form = WorkAssignForm(request.POST, workers=workers)
-
-    def assign() -> str:
-        assigned = hand_on_assign(
-            actor=actor,
-            hand_on_id=hand_on.pk,
-            worker_id=form.cleaned_data.get("worker") or "",
-            reason=form.cleaned_data.get("reason") or "",
-            seen=form.seen_value(),
-        )
-        assert assigned.assigned_to is not None
-        return (
-            f"The hand-on of {hand_on.contact.reference} is assigned to "
-            f"{assigned.assigned_to.display_name}."
-        )
-
-    return act(request, assign, form=form, refused=lambda refusal: page(form, refusal), done=back)
+    return _assign_one(
+        request,
+        item={
+            "caption": f"Handed on to {presenter.team.lower()}",
+            "reference": hand_on.contact.reference,
+            "rag": rag_tag(hand_on.contact.rag_level),
+            "due": presenter.deadline,
+            "is_open": presenter.is_pending,
+            "state": presenter.tag.label,
+            "assignment": assignment_text(hand_on),
+            "back": back,
+            "back_text": f"Back to {hand_on.contact.reference}",
+            "action": reverse("enquiries:hand-on-assign", args=[hand_on.pk]),
+        },
+        workers=hand_on_workers(teams=[hand_on.team]),
+        assigned_to_id=hand_on.assigned_to_id,
+        assign=partial(hand_on_assign, actor=actor, hand_on_id=hand_on.pk),
+        what=f"The hand-on of {hand_on.contact.reference}",
+        done=back,
+    )
