@@ -98,6 +98,52 @@ def _contact_for_idempotency_key(actor: Actor, key: str, fingerprint: str) -> Co
     return existing
 
 
+def contact_from_submission(
+    submission: ContactSubmission,
+    *,
+    actor: Actor,
+    reference: str,
+    received_at: datetime,
+    recorded_at: datetime,
+    deadline_at: datetime | None,
+    idempotency_key: str = "",
+    request_fingerprint: str = "",
+) -> Contact:
+    """The contact a valid submission records, in state *received*, not yet saved: its
+    referrer (nothing of an anonymous one but how to reply), concerns and consent, with
+    spaces trimmed. contact_create saves it with its people and audit event; the demo's
+    fast path (openmash/demo/fast.py) writes many at once."""
+    referrer = submission.referrer
+    concerns = submission.concerns
+    return Contact(
+        reference=reference,
+        state=ContactState.RECEIVED,
+        received_at=received_at,
+        received_at_reason=submission.received_at_reason.strip(),
+        recorded_at=recorded_at,
+        channel=submission.channel,
+        submitted_by_user=actor.user,
+        submitted_by_token=actor.token,
+        submitted_by_agency_id=actor.agency_id,
+        referrer_anonymous=referrer.anonymous,
+        referrer_name="" if referrer.anonymous else referrer.name.strip(),
+        referrer_role="" if referrer.anonymous else referrer.role.strip(),
+        referrer_organisation="" if referrer.anonymous else referrer.organisation.strip(),
+        referrer_email=referrer.email.strip(),
+        referrer_phone=referrer.phone.strip(),
+        referral_source=ReferralSource.ANONYMOUS if referrer.anonymous else referrer.source_code,
+        concern_description=concerns.description.strip(),
+        immediate_risk=bool(concerns.immediate_risk),
+        referrer_level_of_need=concerns.referrer_level_of_need,
+        consent_status=submission.consent.status,
+        consent_reason=submission.consent.reason.strip(),
+        lawful_basis=submission.consent.lawful_basis,
+        idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint,
+        deadline_at=deadline_at,
+    )
+
+
 @transaction.atomic
 def contact_create(
     *,
@@ -127,37 +173,19 @@ def contact_create(
             return existing, False
 
     received_at = submission.received_at or now
-    referrer = submission.referrer
     concerns = submission.concerns
     level = provisional_level(immediate_risk=bool(concerns.immediate_risk))
-    contact = Contact(
+    contact = contact_from_submission(
+        submission,
+        actor=actor,
         reference=_next_reference(timezone.localtime(received_at).year),
-        state=ContactState.RECEIVED,
         received_at=received_at,
-        received_at_reason=submission.received_at_reason.strip(),
         recorded_at=now,
-        channel=submission.channel,
-        submitted_by_user=actor.user,
-        submitted_by_token=actor.token,
-        submitted_by_agency_id=actor.agency_id,
-        referrer_anonymous=referrer.anonymous,
-        referrer_name="" if referrer.anonymous else referrer.name.strip(),
-        referrer_role="" if referrer.anonymous else referrer.role.strip(),
-        referrer_organisation="" if referrer.anonymous else referrer.organisation.strip(),
-        referrer_email=referrer.email.strip(),
-        referrer_phone=referrer.phone.strip(),
-        referral_source=ReferralSource.ANONYMOUS if referrer.anonymous else referrer.source_code,
-        concern_description=concerns.description.strip(),
-        immediate_risk=bool(concerns.immediate_risk),
-        referrer_level_of_need=concerns.referrer_level_of_need,
-        consent_status=submission.consent.status,
-        consent_reason=submission.consent.reason.strip(),
-        lawful_basis=submission.consent.lawful_basis,
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
         deadline_at=(
             decision_deadline(received_at=received_at, level=level) if level is not None else None
         ),
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
     )
     if not idempotency_key:
         # Nothing to race for: no savepoint (two statements fewer per contact).

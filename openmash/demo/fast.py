@@ -67,9 +67,9 @@ from openmash.contacts.codes import (
     ContactState,
     PersonRole,
     PrimaryNeed,
-    ReferralSource,
 )
 from openmash.contacts.models import Contact, ContactFactor, ContactPerson, ReferenceSequence
+from openmash.contacts.services import contact_from_submission
 from openmash.contacts.submission import ContactSubmission
 from openmash.core.audit import Actor, AuditAction
 from openmash.core.models import AuditEvent
@@ -354,33 +354,13 @@ class FastLoader:
         """The contact and its people as contact_create writes them (the demo's values
         are already in their normal forms)."""
         received_at = submission.received_at or recorded_at
-        referrer = submission.referrer
-        concerns = submission.concerns
-        level = self.provisional[bool(concerns.immediate_risk)]
-        contact = Contact(
+        level = self.provisional[bool(submission.concerns.immediate_risk)]
+        contact = contact_from_submission(
+            submission,
+            actor=actor,
             reference=self._reference(received_at),
-            state=ContactState.RECEIVED,
             received_at=received_at,
             recorded_at=recorded_at,
-            channel=submission.channel,
-            submitted_by_user=actor.user,
-            submitted_by_token=actor.token,
-            submitted_by_agency_id=actor.agency_id,
-            referrer_anonymous=referrer.anonymous,
-            referrer_name="" if referrer.anonymous else referrer.name.strip(),
-            referrer_role="" if referrer.anonymous else referrer.role.strip(),
-            referrer_organisation="" if referrer.anonymous else referrer.organisation.strip(),
-            referrer_email=referrer.email.strip(),
-            referrer_phone=referrer.phone.strip(),
-            referral_source=ReferralSource.ANONYMOUS
-            if referrer.anonymous
-            else referrer.source_code,
-            concern_description=concerns.description.strip(),
-            immediate_risk=bool(concerns.immediate_risk),
-            referrer_level_of_need=concerns.referrer_level_of_need,
-            consent_status=submission.consent.status,
-            consent_reason=submission.consent.reason.strip(),
-            lawful_basis=submission.consent.lawful_basis,
             deadline_at=decision_deadline(
                 received_at=received_at, level=level, calendar=self.calendar
             )
