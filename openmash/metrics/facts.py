@@ -171,19 +171,7 @@ def _facts_statement(vendor: str, count: int) -> tuple[str, tuple[Any, ...]]:
     )
     if sum(isinstance(param, _Slot) for param in params) != count:
         raise RuntimeError("the facts statement's contact ids were not all found")
-    meta = ContactFact._meta
-    columns = [str(meta.get_field(name).column) for name in FACT_FIELDS]  # type: ignore[union-attr]
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(column) for column in ["contact_id", *columns])
-    updates = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in columns)
-    # Django's own SELECT with its parameters kept apart; the rest is constant text.
-    # "WHERE true" keeps SQLite from reading ON CONFLICT as part of a join.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608
-        f"SELECT * FROM ({select}) AS fresh WHERE true "
-        f"ON CONFLICT ({quote('contact_id')}) DO UPDATE SET {updates}"
-    )
-    return sql, params
+    return _upsert_sql(select), params
 
 
 def later_contacts_about_the_same_children(contact_ids: list[int]) -> list[int]:
@@ -254,22 +242,28 @@ SOURCE_TABLES = [
 ]
 
 
-def _insert_select(contacts: QuerySet[Contact]) -> int:
-    """The INSERT ... SELECT of these contacts' facts, replacing their rows (the same
-    statement _facts_statement prepares, over any set of contacts)."""
-    select, params = _with_facts(contacts).query.sql_with_params()
+def _upsert_sql(select: str) -> str:
+    """INSERT the rows of `select` (Django's own SELECT of the facts, its parameters kept
+    apart) into the facts, replacing any row of the same contact; the rest is constant
+    text. "WHERE true" keeps SQLite from reading ON CONFLICT as part of a join."""
     meta = ContactFact._meta
     columns = [str(meta.get_field(name).column) for name in FACT_FIELDS]  # type: ignore[union-attr]
     quote = connection.ops.quote_name
     names = ", ".join(quote(column) for column in ["contact_id", *columns])
     updates = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in columns)
-    sql = (
+    return (
         f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608
         f"SELECT * FROM ({select}) AS fresh WHERE true "
         f"ON CONFLICT ({quote('contact_id')}) DO UPDATE SET {updates}"
     )
+
+
+def _insert_select(contacts: QuerySet[Contact]) -> int:
+    """The INSERT ... SELECT of these contacts' facts, replacing their rows (the same
+    statement _facts_statement prepares, over any set of contacts)."""
+    select, params = _with_facts(contacts).query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_upsert_sql(select), params)
         return cursor.rowcount
 
 
