@@ -18,8 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Min, Q, QuerySet, Value
-from django.db.models.functions import Upper
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from openmash.area.calendar import LONDON
@@ -248,36 +247,37 @@ def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]
 
 
 def _records_sharing_a_key(people: Sequence[ContactPerson]) -> QuerySet[ContactPerson] | None:
-    """Every record sharing an identifier, or the full name and date of birth, with one of
-    the people: a few IN lists on the indexed columns (one OR term for each person, as
-    same_child_condition gives, costs Django more to build than PostgreSQL to run on a
-    page of 50 contacts). A superset of the same-child rule's records: _same_child
-    decides, with what identifier conflicts say. None if nothing identifies anyone."""
+    """Every record sharing an identifier with one of the people (an IN list for each
+    identifier), or the full name and date of birth (a term for each person, as
+    same_child_condition compares them), in no order. A superset of the same-child
+    rule's records: _same_child decides, with what identifier conflicts say. None if
+    nothing identifies anyone.
+
+    Not IN lists of the names and of the dates of birth: they match each child's name
+    with every other child's date of birth, which at 250,000 contacts (with their
+    common names) is some 6,000 records for a page of the queue where the terms find
+    under 200, fetched by scanning every record (about 160 ms against 2 ms)."""
     nhs_numbers = sorted({person.nhs_number for person in people if person.nhs_number})
     upns = sorted({person.upn for person in people if person.upn})
-    named = [
-        person
-        for person in people
-        if person.family_name and person.given_names and person.date_of_birth
-    ]
-    either = Q()
+    named = sorted(
+        {
+            (person.family_name, person.given_names, person.date_of_birth)
+            for person in people
+            if person.family_name and person.given_names and person.date_of_birth
+        }
+    )
+    terms: list[Q] = []
     if nhs_numbers:
-        either |= Q(nhs_number__in=nhs_numbers)
+        terms.append(Q(nhs_number__in=nhs_numbers))
     if upns:
-        either |= Q(upn__in=upns)
-    if named:
-        either |= Q(
-            family_upper__in=[
-                Upper(Value(name)) for name in sorted({p.family_name for p in named})
-            ],
-            given_upper__in=[Upper(Value(name)) for name in sorted({p.given_names for p in named})],
-            date_of_birth__in=sorted({person.date_of_birth for person in named}),
-        )
-    if not either:
+        terms.append(Q(upn__in=upns))
+    terms += [
+        Q(family_name__iexact=family, given_names__iexact=given, date_of_birth=born)
+        for family, given, born in named
+    ]
+    if not terms:
         return None
-    return ContactPerson.objects.alias(
-        family_upper=Upper("family_name"), given_upper=Upper("given_names")
-    ).filter(either)
+    return ContactPerson.objects.filter(Q(*terms, _connector=Q.OR)).order_by()
 
 
 def _same_child_keys(person: ContactPerson) -> list[tuple[object, ...]]:
