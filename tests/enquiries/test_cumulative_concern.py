@@ -25,6 +25,7 @@ from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
 from openmash.enquiries.concern import (
     ConcernFlag,
+    _records_sharing_a_key,
     child_contact_ids,
     children_contact_ids,
     concern_flags_for_child,
@@ -359,6 +360,33 @@ def test_the_batch_costs_the_same_queries_for_1_or_30_contacts(
     thirty = [contact_about_amy(days_ago=days) for days in range(30)]
     assert queries(thirty) == one
     assert all(concern_flags_for_contacts(thirty, today=TODAY).values())
+
+
+def test_the_batch_reads_only_the_records_with_a_childs_own_name_and_date_of_birth(
+    contact_about_amy: Callable[..., Contact],
+) -> None:
+    amy_born, leo_born = date(2017, 3, 1), date(2019, 5, 1)
+    page = [
+        contact_about_amy(days_ago=1, people=[a_child(nhs_number="", date_of_birth=amy_born)]),
+        contact_about_amy(
+            days_ago=1,
+            people=[a_child(given_names="Leo", nhs_number="", date_of_birth=leo_born)],
+        ),
+    ]
+    earlier_amy = contact_about_amy(
+        days_ago=30, people=[a_child(family_name="SMITH", nhs_number="", date_of_birth=amy_born)]
+    )
+    # Amy's name with Leo's date of birth is neither child: not read at all (at 250,000
+    # contacts, matching every name with every date read thousands of records a page).
+    contact_about_amy(days_ago=30, people=[a_child(nhs_number="", date_of_birth=leo_born)])
+
+    records = _records_sharing_a_key(list(ContactPerson.objects.filter(contact__in=page)))
+
+    assert records is not None
+    assert {record.contact_id for record in records} == {
+        *(contact.pk for contact in page),
+        earlier_amy.pk,
+    }
 
 
 # --- The pages ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
 from openmash.enquiries.models import Decision, HandOn, HandOnState
+from openmash.enquiries.services.allocation import hand_on_assign
 from openmash.enquiries.services.decisions import DecisionInput, decision_record
 from openmash.enquiries.services.hand_ons import hand_on_accept
 from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
@@ -131,6 +132,31 @@ def test_pending_hand_ons_come_before_answered_ones(
     page = html(signed_in(early_help_coordinator).get(reverse("enquiries:hand-on-queue")))
     assert page.index(hand_on_url(early_help_hand_on)) < page.index("Recently answered")
     assert page.index("Recently answered") < page.index(hand_on_url(later))
+
+
+def test_the_queue_names_who_decided_who_has_and_who_answered_each_case(
+    early_help_hand_on: HandOn,
+    school_referrer: User,
+    screener: User,
+    manager: User,
+    early_help_coordinator: User,
+) -> None:
+    hand_on_assign(
+        actor=Actor(user=early_help_coordinator),
+        hand_on_id=early_help_hand_on.pk,
+        worker_id=early_help_coordinator.pk,
+    )
+    answered = decided_contact(school_referrer, screener, manager, STEP_DOWN_INPUT)
+    hand_on_accept(actor=Actor(user=early_help_coordinator), hand_on_id=answered.pk)
+
+    page = html(signed_in(early_help_coordinator).get(reverse("enquiries:hand-on-queue")))
+
+    waiting, recent = page.split("Recently answered")
+    assert f"{manager.display_name}, " in waiting
+    assert re.search(
+        rf'data-testid="assigned-to">{re.escape(early_help_coordinator.display_name)}<', waiting
+    )
+    assert f"{early_help_coordinator.display_name} at " in recent
 
 
 def test_the_early_help_coordinator_never_sees_the_agencies_findings(

@@ -36,7 +36,7 @@ from openmash.core.roles import AgencyType, Role
 from openmash.enquiries import workflow
 from openmash.enquiries.concern import (
     ConcernFlag,
-    concern_flags_for_contacts,
+    concern_flags_by_contact,
     concern_flags_for_people,
 )
 from openmash.enquiries.models import (
@@ -206,8 +206,12 @@ def screening_queue_page(
         .order_by("urgency", F("deadline_at").asc(nulls_last=True), "id")
     )
     page = Paginator(contacts, QUEUE_PER_PAGE).get_page(page_number)
-    # Cumulative concern, for the whole page at once; QueueRow reads it off each contact.
-    flags = concern_flags_for_contacts(list(page.object_list), today=timezone.localdate(now))
+    # Cumulative concern, for the whole page at once from the children it has read;
+    # QueueRow reads it off each contact.
+    flags = concern_flags_by_contact(
+        [child for contact in page.object_list for child in contact.children],
+        today=timezone.localdate(now),
+    )
     # Identifier conflicts awaiting a screener, for the whole page in one query.
     conflicted = contacts_with_open_conflicts(contact.pk for contact in page.object_list)
     for contact in page.object_list:
