@@ -144,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     stop_cleanly_on_sigterm()
     services = load(args.peer_days, args.per_day, False, "services")
     fast_peer = load(args.peer_days, args.per_day, True, "peer")
+    load_before = os.getloadavg()[0]
     big = load(args.days, args.per_day, True, "big")
+    load_after = os.getloadavg()[0]
     figures = [
         Figure(
             f"seed_demo --fast, {args.days} days at {args.per_day} a weekday "
@@ -193,9 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         command,
         __doc__ or "",
         [
-            "Measured once on a busy shared 2-core machine (other engineers' test suites, "
-            "browser tests and benchmarks ran at the same time): "
-            "read the ratios more than the absolute times.",
+            f"Load average over one minute (2 cores) around the {args.days}-day load: "
+            f"{load_before:.1f} before and {load_after:.1f} after (the load itself keeps "
+            "about one core busy; more means other work shared the machine).",
             "Load time is the whole command, from an empty migrated database: set-up, "
             "contacts and histories, the facts rebuild, agency feeds and matching.",
             "Rows written by the big load: "
