@@ -27,7 +27,7 @@ from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.linkage.conflicts import ConflictFacts, conflict_facts
 from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
-from openmash.linkage.same_child import contact_people_same_child
+from openmash.linkage.same_child import contact_people_same_child, same_name_and_birth
 
 
 @dataclass(frozen=True)
@@ -161,29 +161,13 @@ def concern_rules_active() -> list[ConcernRule]:
 
 def contact_facts(contact_ids: Iterable[int]) -> dict[int, ContactFacts]:
     """The facts of each contact, by id, with when it was first decided on: one query."""
-    rows = (
+    contacts = (
         Contact.objects.filter(pk__in=set(contact_ids))
         .annotate(first_decided_at=Min("decisions__decided_at"))
+        .only("id", "reference", "received_at", "submitted_by_agency_id", "referral_source")
         .order_by()
-        .values_list(
-            "id",
-            "reference",
-            "received_at",
-            "submitted_by_agency_id",
-            "referral_source",
-            "first_decided_at",
-        )
     )
-    return {
-        pk: ContactFacts(
-            contact_id=pk,
-            reference=reference,
-            received_at=received_at,
-            agency=agency_key(agency_id, referral_source),
-            decided_at=decided_at,
-        )
-        for pk, reference, received_at, agency_id, referral_source, decided_at in rows
-    }
+    return {contact.pk: ContactFacts.of(contact, contact.first_decided_at) for contact in contacts}
 
 
 # --- Which contacts are about the child --------------------------------------------------
@@ -277,10 +261,7 @@ def _records_sharing_a_key(people: Sequence[ContactPerson]) -> QuerySet[ContactP
         terms.append(Q(nhs_number__in=nhs_numbers))
     if upns:
         terms.append(Q(upn__in=upns))
-    terms += [
-        Q(family_name__iexact=family, given_names__iexact=given, date_of_birth=born)
-        for family, given, born in named
-    ]
+    terms += [same_name_and_birth(family, given, born) for family, given, born in named]
     if not terms:
         return None
     return ContactPerson.objects.filter(Q(*terms, _connector=Q.OR)).order_by()

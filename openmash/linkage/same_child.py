@@ -25,6 +25,7 @@ contact_people_same_child() is the rule and the links, for one child's history.
 """
 
 from collections.abc import Mapping
+from datetime import date
 
 from django.db.models import Q, QuerySet
 
@@ -50,6 +51,16 @@ def _identifier_term(
     return term
 
 
+def same_name_and_birth(family_name: str, given_names: str, date_of_birth: date) -> Q:
+    """Records with this full name (ignoring capitals) and date of birth: the same-child
+    rule's term for a person without a shared identifier."""
+    return Q(
+        family_name__iexact=family_name,
+        given_names__iexact=given_names,
+        date_of_birth=date_of_birth,
+    )
+
+
 def same_child_condition(
     person: ContactPerson, disowned: Mapping[IdentifierKey, set[int]] | None = None
 ) -> Q | None:
@@ -63,11 +74,7 @@ def same_child_condition(
             conditions.append(term)
     if person.family_name and person.given_names and person.date_of_birth:
         conditions.append(
-            Q(
-                family_name__iexact=person.family_name,
-                given_names__iexact=person.given_names,
-                date_of_birth=person.date_of_birth,
-            )
+            same_name_and_birth(person.family_name, person.given_names, person.date_of_birth)
         )
     if not conditions:
         return None
