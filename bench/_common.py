@@ -221,6 +221,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def load_note(when: str, readings: list[tuple[str, tuple[float, ...], tuple[float, ...]]]) -> str:
+    """The machine's load average over one minute before and after each measured part
+    (os.getloadavg() readings, with where each was taken): a benchmark alone keeps about
+    one core busy, so more means other work shared the machine."""
+    parts = ", ".join(
+        f"{before[0]:.1f} before and {after[0]:.1f} after{' ' + where if where else ''}"
+        for where, before, after in readings
+    )
+    return (
+        f"Load average over one minute ({os.cpu_count()} cores) {when}: {parts} (this "
+        "benchmark alone keeps about one core busy; more means other work shared the machine)."
+    )
+
+
 def wait_until_serving(
     server: subprocess.Popen[Any], base: str, name: str, log_path: Path, seconds: float
 ) -> None:

@@ -33,6 +33,7 @@ from _common import (
     Figure,
     django_env,
     django_setup,
+    load_note,
     log,
     manage,
     median,
@@ -334,21 +335,6 @@ def phase_pages() -> dict[str, Any]:
     }
 
 
-def _load_note(small: dict[str, Any], large: dict[str, Any]) -> str:
-    """The machine's load while the pages were measured: this benchmark alone keeps about
-    one of the cores busy, so more means other work shared the machine."""
-
-    def load(size: dict[str, Any]) -> str:
-        before, after = size["load_average"]["before"], size["load_average"]["after"]
-        return f"{before[0]:.1f} before and {after[0]:.1f} after"
-
-    return (
-        f"Load average over one minute ({os.cpu_count()} cores) while the pages were measured: "
-        f"{load(small)} at the small size, {load(large)} at the large size (this benchmark "
-        "alone keeps about one core busy; more means other work shared the machine)."
-    )
-
-
 PAGES = [
     ("screening_queue", "Screening queue (screener), page 1 of the open contacts"),
     ("check_queue", "Police check queue (police researcher)"),
@@ -392,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
                 load_before = os.getloadavg()
                 pages = phase("mash_queues.py", ["--phase", "pages"], env)
                 pages["fixture"] = fixture
-                pages["load_average"] = {"before": load_before, "after": os.getloadavg()}
+                pages["load_average"] = (load_before, os.getloadavg())
                 sizes[size] = pages
                 log(
                     f"{pages['contacts']:,} contacts: "
@@ -454,7 +440,13 @@ def main(argv: list[str] | None = None) -> int:
             "(bench/_common.signed_in_client): median of 20 after 3 warm-up requests; the query "
             "count is one further request, counted with CaptureQueriesContext. Every page view "
             "also writes its audit events.",
-            _load_note(sizes[small], sizes[large]),
+            load_note(
+                "while the pages were measured",
+                [
+                    (f"at the {name} size", *sizes[size]["load_average"])
+                    for name, size in (("small", small), ("large", large))
+                ],
+            ),
             "Fixture: contacts from contact_list.py's bulk fixture; then the 2,000 newest made "
             "open and received in the last 70 hours (600 received, 300 being screened, 900 "
             "with police, health and education checks requested, 200 awaiting a decision with "

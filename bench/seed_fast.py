@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (
     Figure,
     django_env,
+    load_note,
     log,
     manage,
     pg_connect,
@@ -144,9 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     stop_cleanly_on_sigterm()
     services = load(args.peer_days, args.per_day, False, "services")
     fast_peer = load(args.peer_days, args.per_day, True, "peer")
-    load_before = os.getloadavg()[0]
+    load_before = os.getloadavg()
     big = load(args.days, args.per_day, True, "big")
-    load_after = os.getloadavg()[0]
+    load_after = os.getloadavg()
     figures = [
         Figure(
             f"seed_demo --fast, {args.days} days at {args.per_day} a weekday "
@@ -195,9 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         command,
         __doc__ or "",
         [
-            f"Load average over one minute (2 cores) around the {args.days}-day load: "
-            f"{load_before:.1f} before and {load_after:.1f} after (the load itself keeps "
-            "about one core busy; more means other work shared the machine).",
+            load_note(f"around the {args.days}-day load", [("", load_before, load_after)]),
             "Load time is the whole command, from an empty migrated database: set-up, "
             "contacts and histories, the facts rebuild, agency feeds and matching.",
             "Rows written by the big load: "
