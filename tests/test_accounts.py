@@ -1,16 +1,20 @@
 """Signing in and out, session expiry, passwords, and API tokens for agencies' systems."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from openmash.accounts.models import Agency, ApiToken, User, hash_token
 from openmash.accounts.services import api_token_authenticate, api_token_revoke
+from openmash.accounts.sessions import LAST_SEEN
 from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
 from openmash.core.roles import Role
@@ -48,7 +52,28 @@ def test_it_signs_out_only_by_post(screener: User) -> None:
 
 def test_sessions_expire_after_inactivity() -> None:
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST  # the expiry slides with each request
+
+
+def test_a_session_in_use_slides_its_expiry_at_least_once_a_minute(screener: User) -> None:
+    client = signed_in(screener)
+    client.get("/")
+    key = client.session.session_key
+    idle = timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+
+    # Seen under a minute ago: the next request leaves the stored session alone.
+    soon = timezone.now() + timedelta(minutes=5)
+    Session.objects.filter(session_key=key).update(expire_date=soon)
+    assert client.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == soon
+
+    # Last seen over a minute ago: the request saves it, with the full idle time ahead.
+    session = client.session
+    session[LAST_SEEN] = (timezone.now() - timedelta(minutes=2)).timestamp()
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=soon)
+    before = timezone.now()
+    assert client.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date >= before + idle
 
 
 def test_production_hashes_passwords_with_argon2() -> None:

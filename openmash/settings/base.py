@@ -184,7 +184,11 @@ LOGOUT_REDIRECT_URL = "accounts:sign-in"
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
 SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "10"))
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The expiry slides when the session is saved: a signed-in session is saved at least once
+# a minute while it is used (openmash.accounts.sessions.session_seen writes its last-seen
+# time), not on every request, so a session ends between SESSION_IDLE_MINUTES less one
+# minute and SESSION_IDLE_MINUTES after its last request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -85,3 +85,43 @@ def test_it_reads_the_screening_page_in_the_same_number_of_queries_for_1_or_6_ot
     assert one == six
     html = client.get(url).content.decode()
     assert html.count("Already open: passed to the allocated worker") == 3
+
+
+def _counts_of_open_contacts(client: Client, url: str) -> int:
+    """How many statements counted the rows of a list of contacts (as a paginator counts
+    them) for one request of the queue."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return sum(
+        1
+        for query in captured
+        if query["sql"].startswith('SELECT COUNT(*) AS "__count"')
+        and '"contacts_contact"' in query["sql"]
+    )
+
+
+def test_the_unfiltered_queue_counts_its_open_contacts_once_and_pages_them_all(
+    school_referrer: User, screener: User
+) -> None:
+    client = signed_in(screener)
+    url = reverse("enquiries:screening-queue")
+    for number in range(55):
+        contact = _contact(school_referrer)
+        if number < 5:
+            contact_take(actor=Actor(user=screener), contact_id=contact.pk)
+    client.get(url)
+
+    # The open, overdue and urgent counts come from one statement, which also pages them
+    # (the statement that counts them is not a paginator's).
+    assert _counts_of_open_contacts(client, url) == 0
+    first = client.get(url).context
+    assert first["page"].paginator.count == first["queue"].open_count == 55
+    assert first["page"].paginator.num_pages == 2
+    assert len(client.get(url, {"page": 2}).context["rows"]) == 5
+
+    # A filter pages only the contacts it chooses, counted on their own.
+    assert _counts_of_open_contacts(client, url + "?assigned=me") == 1
+    mine = client.get(url, {"assigned": "me"}).context
+    assert mine["page"].paginator.count == 5
+    assert mine["queue"].open_count == 55
+    assert mine["page"].paginator.num_pages == 1

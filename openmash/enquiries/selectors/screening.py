@@ -142,6 +142,7 @@ def urgent_unassigned_minutes() -> int:
 def _filtered(
     contacts: QuerySet[Contact], filters: QueueFilters, user: User, now: datetime
 ) -> QuerySet[Contact]:
+    """The open contacts the queue's filters choose: `contacts` itself when none is chosen."""
     states = [state for state in filters.states if state in workflow.OPEN_STATES]
     if states:
         contacts = contacts.filter(state__in=states)
@@ -182,9 +183,14 @@ def screening_queue_page(
     now = now or timezone.now()
     minutes = urgent_unassigned_minutes()
     open_contacts = Contact.objects.filter(state__in=workflow.OPEN_STATES)
+    chosen = _filtered(open_contacts, filters, user, now)
+    counts = open_contacts.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=overdue_q(now)),
+        urgent_unassigned=Count("id", filter=urgent_unassigned_q(now, minutes)),
+    )
     contacts = (
-        _filtered(open_contacts, filters, user, now)
-        .select_related("rag_level", "assigned_to")
+        chosen.select_related("rag_level", "assigned_to")
         .prefetch_related(
             Prefetch(
                 "people",
@@ -205,7 +211,11 @@ def screening_queue_page(
         )
         .order_by("urgency", F("deadline_at").asc(nulls_last=True), "id")
     )
-    page = Paginator(contacts, QUEUE_PER_PAGE).get_page(page_number)
+    paginator = Paginator(contacts, QUEUE_PER_PAGE)
+    if chosen is open_contacts:
+        # No filter chosen: the pages hold every open contact, counted just now.
+        paginator.count = counts["open"]
+    page = paginator.get_page(page_number)
     # Cumulative concern, for the whole page at once from the children it has read;
     # QueueRow reads it off each contact.
     flags = concern_flags_by_contact(
@@ -217,11 +227,6 @@ def screening_queue_page(
     for contact in page.object_list:
         contact.concern_flags = flags.get(contact.pk, [])
         contact.has_open_conflict = contact.pk in conflicted
-    counts = open_contacts.aggregate(
-        open=Count("id"),
-        overdue=Count("id", filter=overdue_q(now)),
-        urgent_unassigned=Count("id", filter=urgent_unassigned_q(now, minutes)),
-    )
     audit_record_many(
         actor=actor,
         action=AuditAction.LIST,
