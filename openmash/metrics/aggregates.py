@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Expression, FloatField, Func, QuerySet
+from django.db.models import Case, Expression, FloatField, Func, IntegerField, QuerySet, When
 from django.db.models.functions import Collate
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -157,4 +157,96 @@ def percentiles_by_group(
             overall = figures
         else:
             by_group[key[0] if groups == 1 else tuple(key)] = figures
+    return overall, by_group
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """Of one group of items (or all of them): how many, how many met each condition
+    counted, and the median and 90th percentile of their values."""
+
+    items: int
+    counts: dict[str, int]
+    percentiles: Percentiles
+
+
+def _counted_sql(inner: str, counted: Sequence[str], method: str) -> str:
+    """One pass over the inner query's rows (g0, h, then a 0 or 1 for each counted
+    condition): for each group and for all, how many rows, the sum of each condition's
+    column, and the percentiles of h (rows with no h are counted, never measured). The
+    inner query is Django's own SQL with its parameters kept apart; everything else is
+    constant text."""
+    columns = ", ".join(f"c{index}" for index in range(len(counted)))
+    sums = "".join(f", SUM(c{index})" for index in range(len(counted)))
+    with_rows = f"WITH v(g0, h{', ' if counted else ''}{columns}) AS ({inner})"
+    if method == PERCENTILE_CONT:
+
+        def both(fraction: tuple[int, int]) -> str:
+            a, b = fraction
+            return f"PERCENTILE_CONT({a}.0 / {b}) WITHIN GROUP (ORDER BY h)"
+
+        figures = f"COUNT(h), {both(MEDIAN)}, {both(NINETIETH)}, COUNT(*){sums}"
+        return (
+            f"{with_rows} SELECT 0, g0, {figures} FROM v GROUP BY g0 "  # noqa: S608
+            f"UNION ALL SELECT 1, NULL, {figures} FROM v"
+        )
+    median, p90 = _interpolated(MEDIAN), _interpolated(NINETIETH)
+    kept = f", {columns}" if counted else ""
+    # Rows with a value first, in order, so the ranks 1 to n are the values' ranks.
+    return (
+        f"{with_rows}, "  # noqa: S608
+        f"ranked AS (SELECT g0, h{kept}, "
+        "ROW_NUMBER() OVER (PARTITION BY g0 ORDER BY h IS NULL, h) AS rn, "
+        "COUNT(h) OVER (PARTITION BY g0) AS n FROM v), "
+        f"ranked_all AS (SELECT h{kept}, ROW_NUMBER() OVER (ORDER BY h IS NULL, h) AS rn, "
+        "COUNT(h) OVER () AS n FROM v) "
+        f"SELECT 0, g0, n, {median}, {p90}, COUNT(*){sums} FROM ranked GROUP BY g0, n "
+        f"UNION ALL SELECT 1, NULL, n, {median}, {p90}, COUNT(*){sums} FROM ranked_all "
+        "GROUP BY n"
+    )
+
+
+def counted_by_group(
+    items: QuerySet[Any],
+    *,
+    group: str,
+    value: Expression,
+    counted: dict[str, Any],
+    method: str = "",
+) -> tuple[GroupFigures, dict[Any, GroupFigures]]:
+    """For all the items and for each value of `group`: how many there are, how many
+    meet each of the `counted` conditions (Q objects, by name), and the median and 90th
+    percentile of `value` (an expression: null for an item not to be measured). One
+    query, one pass over the items, where counting and measuring apart took two.
+    `method` as percentiles_by_group."""
+    connection = connections[items.db]
+    method = method or (PERCENTILE_CONT if connection.vendor == "postgresql" else WINDOW)
+    names = list(counted)
+    flags = {
+        f"m_counted_{index}": Case(
+            When(counted[name], then=1), default=0, output_field=IntegerField()
+        )
+        for index, name in enumerate(names)
+    }
+    rows_of = items.annotate(m_value=value, **flags).values_list(group, "m_value", *flags)
+    empty = GroupFigures(0, dict.fromkeys(names, 0), NO_VALUES)
+    try:
+        inner, params = rows_of.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return empty, {}
+    with connection.cursor() as cursor:
+        cursor.execute(_counted_sql(inner, names, method), params)
+        rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
+    overall = empty
+    by_group: dict[Any, GroupFigures] = {}
+    for is_overall, key, measured, median, p90, items_count, *sums in rows:
+        figures = GroupFigures(
+            int(items_count),
+            {name: int(total or 0) for name, total in zip(names, sums, strict=True)},
+            Percentiles(int(measured), float(median), float(p90)) if measured else NO_VALUES,
+        )
+        if is_overall:
+            overall = figures
+        else:
+            by_group[key] = figures
     return overall, by_group

@@ -220,18 +220,30 @@ def with_outcome_in_force(
     return contacts.annotate(m_outcome=decision_at(f, "outcome_id"))
 
 
-def children_decided(f: MetricFilter) -> QuerySet[DecisionChild]:
+def children_decided(f: MetricFilter) -> tuple[QuerySet[DecisionChild], QuerySet[DecisionChild]]:
     """Each child named in the contacts received in the period that the MASH had decided
     by as_at, with their own outcome in the decision in force then (ADR 0022): one row per
     child per contact. The outcome indicators count these, as the Children in Need census
-    counts referrals and their no further action per child."""
-    in_force = (
-        contacts_received(f)
+    counts referrals and their no further action per child.
+
+    In two parts that never share a contact, to be counted alike and added up: the
+    children of contacts whose decision has not changed since as_at (nearly all), whose
+    decision in force is the one their fact names, found by its id alone; and those of
+    the few decided before as_at and amended since, whose decision then is looked up in
+    the workflow's tables. One look-up for all of them made PostgreSQL work out the
+    decision of every contact before it could choose its children, scanning every
+    decision there is (about 400 ms for a year's period on five years)."""
+    received = contacts_received(f)
+    settled = received.filter(decided_at__lt=f.as_at).values("decision_id")
+    changed_since = (
+        received.filter(decided_at__gte=f.as_at, first_decided_at__lt=f.as_at)
         .annotate(m_decision=decision_at(f))
-        .filter(m_decision__isnull=False)
         .values("m_decision")
     )
-    return DecisionChild.objects.filter(decision_id__in=in_force).order_by()
+    return (
+        DecisionChild.objects.filter(decision_id__in=settled).order_by(),
+        DecisionChild.objects.filter(decision_id__in=changed_since).order_by(),
+    )
 
 
 def open_in_mash_at(moment: datetime) -> Q:

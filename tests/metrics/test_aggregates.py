@@ -5,10 +5,11 @@ hand, and hours are elapsed time across a change of the clocks."""
 import statistics
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import F, FloatField, Value
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Cast
 
 from openmash.area.calendar import LONDON
@@ -17,8 +18,10 @@ from openmash.contacts.models import Contact
 from openmash.metrics.aggregates import (
     PERCENTILE_CONT,
     WINDOW,
+    GroupFigures,
     HoursBetween,
     Percentiles,
+    counted_by_group,
     percentiles_by_group,
 )
 from tests.metrics.conftest import Hub, at
@@ -131,3 +134,67 @@ def test_it_works_out_percentiles_by_two_groups() -> None:
         assert groups[("two", 1)] == Percentiles(1, 4.0, 4.0)  # order 3
         odd = [value for index, value in enumerate(GROUPS["odd"]) if (index + 4) % 2 == 0]
         assert _tuple(groups[("odd", 0)]) == pytest.approx(_tuple(_by_hand(odd)))
+
+
+@pytest.mark.parametrize("method", [WINDOW, PERCENTILE_CONT])
+def test_it_counts_and_measures_each_group_in_one_query(
+    method: str, django_assert_num_queries: Any
+) -> None:
+    if method not in _methods():
+        pytest.skip("percentile_cont is PostgreSQL's")
+    _values()
+    for level in RagLevel.objects.order_by("order")[::2]:
+        RagLevel.objects.filter(pk=level.pk).update(check_hours=Decimal(2))
+    rows = list(RagLevel.objects.values_list("label", "check_hours", "decision_hours"))
+    with django_assert_num_queries(1):
+        overall, groups = counted_by_group(
+            RagLevel.objects.all(),
+            group="label",
+            value=Case(When(Q(check_hours=1), then=Cast("decision_hours", FloatField()))),
+            counted={"measured": Q(check_hours=1), "long": Q(decision_hours__gt=3)},
+            method=method,
+        )
+
+    def expected(of: list[tuple[str, Decimal, Decimal]]) -> GroupFigures:
+        measured = [float(hours) for _, check, hours in of if check == 1]
+        return GroupFigures(
+            len(of),
+            {"measured": len(measured), "long": sum(1 for *_, hours in of if hours > 3)},
+            _by_hand(measured) if measured else Percentiles(0, None, None),
+        )
+
+    def same(found: GroupFigures, wanted: GroupFigures) -> None:
+        assert (found.items, found.counts) == (wanted.items, wanted.counts)
+        assert _tuple(found.percentiles) == pytest.approx(_tuple(wanted.percentiles))
+
+    same(overall, expected(rows))
+    assert set(groups) == set(GROUPS)
+    for group in GROUPS:
+        same(groups[group], expected([row for row in rows if row[0] == group]))
+    # "one" has a single level, not measured (every other level is): counted, with no
+    # percentiles.
+    assert groups["one"].items == 1
+    assert groups["one"].percentiles == Percentiles(0, None, None)
+
+
+def test_counting_nothing_gives_zeros_and_no_groups() -> None:
+    for method in _methods():
+        overall, groups = counted_by_group(
+            RagLevel.objects.none(),
+            group="label",
+            value=Value(1.0),
+            counted={"measured": Q(pk__isnull=False)},
+            method=method,
+        )
+        assert overall == GroupFigures(0, {"measured": 0}, Percentiles(0, None, None))
+        assert groups == {}
+        overall, groups = counted_by_group(
+            RagLevel.objects.filter(code="no such level"),
+            group="label",
+            value=Value(1.0),
+            counted={"measured": Q(pk__isnull=False)},
+            method=method,
+        )
+        assert overall.items == 0
+        assert overall.counts == {"measured": 0}
+        assert groups == {}

@@ -7,6 +7,7 @@ assessment, strategy discussion or other), so the figures count by kind whatever
 calls its outcomes or however many it has of each kind.
 """
 
+from collections import Counter
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -37,16 +38,18 @@ amended, not as first made."""
 @shared
 def decided_by_outcome(f: MetricFilter) -> Mapping[int, int]:
     """The children in the contacts received in the period and decided by its end, by
-    their own outcome (id) in the decision in force then: one query (once for every
+    their own outcome (id) in the decision in force then: two queries (once for every
     indicator that counts them, `shared`)."""
-    return MappingProxyType(
-        dict(
-            children_decided(f)
-            .values("outcome_id")
-            .annotate(children=Count("pk"))
-            .values_list("outcome_id", "children")
+    counts: Counter[int] = Counter()
+    for children in children_decided(f):
+        counts.update(
+            dict(
+                children.values("outcome_id")
+                .annotate(children=Count("pk"))
+                .values_list("outcome_id", "children")
+            )
         )
-    )
+    return MappingProxyType(dict(counts))
 
 
 def contacts_decided_by_outcome(f: MetricFilter) -> dict[int, int]:

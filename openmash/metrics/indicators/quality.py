@@ -61,27 +61,41 @@ class _NfaGroup:
 def _nfa_groups(f: MetricFilter) -> tuple[_NfaGroup, ...]:
     """The children decided by the end of the period (each with their own outcome in the
     decision in force), and of them those with no further action, by their contact's
-    referral source and referring organisation: one query for both indicators below."""
+    referral source and referring organisation: two queries (children_decided's two
+    parts, added up) for both indicators below."""
     nfa = Outcome.objects.filter(kind=OutcomeKind.NO_FURTHER_ACTION).values("pk")
-    children: QuerySet[Any] = children_decided(f).annotate(
-        m_source=F("decision__contact__referral_source"),
-        m_organisation_typed=F("decision__contact__referrer_organisation"),
-    )
-    organisation = Case(
-        When(m_source__in=INDIVIDUAL_SOURCES, then=Value("")),
-        default=Lower(Trim("m_organisation_typed")),
-        output_field=CharField(),
-    )
-    return tuple(
-        _NfaGroup(*row)
-        for row in children.annotate(m_organisation=organisation)
-        .values("m_source", "m_organisation")
-        .annotate(
-            m_label=Min(in_binary_order(Trim("m_organisation_typed"))),
-            nfa=Count("pk", filter=Q(outcome__in=nfa)),
-            decided=Count("pk"),
+    merged: dict[tuple[str, str], tuple[str, int, int]] = {}
+    for part in children_decided(f):
+        children: QuerySet[Any] = part.annotate(
+            m_source=F("decision__contact__referral_source"),
+            m_organisation_typed=F("decision__contact__referrer_organisation"),
         )
-        .values_list("m_source", "m_organisation", "m_label", "nfa", "decided")
+        organisation = Case(
+            When(m_source__in=INDIVIDUAL_SOURCES, then=Value("")),
+            default=Lower(Trim("m_organisation_typed")),
+            output_field=CharField(),
+        )
+        rows = (
+            children.annotate(m_organisation=organisation)
+            .values("m_source", "m_organisation")
+            .annotate(
+                m_label=Min(in_binary_order(Trim("m_organisation_typed"))),
+                nfa=Count("pk", filter=Q(outcome__in=nfa)),
+                decided=Count("pk"),
+            )
+            .values_list("m_source", "m_organisation", "m_label", "nfa", "decided")
+        )
+        for source, organisation_key, label, nfa_count, decided in rows:
+            key = (source, organisation_key)
+            if key in merged:
+                earlier, earlier_nfa, earlier_decided = merged[key]
+                label = min(earlier, label)
+                nfa_count += earlier_nfa
+                decided += earlier_decided
+            merged[key] = (label, nfa_count, decided)
+    return tuple(
+        _NfaGroup(source, organisation_key, label, nfa_count, decided)
+        for (source, organisation_key), (label, nfa_count, decided) in merged.items()
     )
 
 

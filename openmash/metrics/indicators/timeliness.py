@@ -11,7 +11,13 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from openmash.accounts.models import Agency
 from openmash.area.models import HandOnTeam, RagLevel
 from openmash.core.overdue import done_in_time_q, done_late_q, overdue_q
-from openmash.metrics.aggregates import NO_VALUES, HoursBetween, Percentiles, percentiles_by_group
+from openmash.metrics.aggregates import (
+    NO_VALUES,
+    HoursBetween,
+    Percentiles,
+    counted_by_group,
+    percentiles_by_group,
+)
 from openmash.metrics.cohort import (
     check_completed_by,
     check_waived_by,
@@ -58,28 +64,29 @@ def _duration_table(
     deadline: str = "",
     waived: Q | None = None,
 ) -> DurationTable:
-    """Durations from the timing's start to its end of every item (and of each group's):
-    two queries, one for the counts and one for the percentiles."""
+    """Durations from the timing's start to its end of every item (and of each group's),
+    with how many items there are and how many finished, in time or late: one query."""
     items, group, start, end = timing.items, timing.group, timing.start, timing.end
     finished = timing.finished
-    counts: dict[str, Any] = {"items": Count("pk"), "measured": Count("pk", filter=finished)}
+    counted: dict[str, Q] = {"measured": finished}
     if deadline:
         in_time = done_in_time_q(done=end, deadline=deadline)
-        counts["within"] = Count("pk", filter=finished & in_time)
-        counts["late"] = Count("pk", filter=finished & done_late_q(done=end, deadline=deadline))
+        counted["within"] = finished & in_time
+        counted["late"] = finished & done_late_q(done=end, deadline=deadline)
         still_open = ~finished & (~waived if waived is not None else Q())
-        counts["open_overdue"] = Count(
-            "pk", filter=still_open & overdue_q(f.as_at, deadline=deadline)
-        )
+        counted["open_overdue"] = still_open & overdue_q(f.as_at, deadline=deadline)
     if waived is not None:
-        counts["waived"] = Count("pk", filter=waived)
-    by_group = {
-        _key(row.pop(group)): row for row in items.values(group).annotate(**counts).order_by()
-    }
-    overall_percentiles, raw_percentiles = percentiles_by_group(
-        items.filter(finished).values_list(group, HoursBetween(start, end))
+        counted["waived"] = waived
+    overall, groups = counted_by_group(
+        items,
+        group=group,
+        value=Case(When(finished, then=HoursBetween(start, end)), default=None),
+        counted=counted,
     )
-    group_percentiles = {_key(key): figures for key, figures in raw_percentiles.items()}
+    by_group = {
+        _key(key): {"items": figures.items, **figures.counts} for key, figures in groups.items()
+    }
+    group_percentiles = {_key(key): figures.percentiles for key, figures in groups.items()}
 
     def row(key: str, label: str, figures: dict[str, int], percentiles: Percentiles) -> DurationRow:
         waived_count = figures.get("waived")
@@ -103,8 +110,8 @@ def _duration_table(
         for key in order
         if key in by_group
     )
-    totals = {name: sum(figures[name] for figures in by_group.values()) for name in counts}
-    return DurationTable(dimension, row("", "All", totals, overall_percentiles), rows)
+    totals = {"items": overall.items, **overall.counts}
+    return DurationTable(dimension, row("", "All", totals, overall.percentiles), rows)
 
 
 @dataclass(frozen=True)

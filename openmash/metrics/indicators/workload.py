@@ -1,6 +1,7 @@
 """Workload: what is open at the end of the period, who holds it (without names), how
 the backlog moved, and the deadlines missed."""
 
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
@@ -100,17 +101,22 @@ def open_checks_per_agency(f: MetricFilter) -> OpenTable:
     group=Group.WORKLOAD,
 )
 def open_hand_ons_per_team(f: MetricFilter) -> HandOnWorkload:
-    waiting = hand_ons_on(contacts_filtered(f), f).filter(hand_on_pending_at(f))
-    by_team = dict(
-        waiting.values("team").annotate(hand_ons=Count("pk")).values_list("team", "hand_ons")
-    )
-    early_help = (
-        waiting.filter(team=HandOnTeam.EARLY_HELP)
-        .values("decision__receiving_team")
+    # One query: by team and receiving team (in the database's order of their names),
+    # added up by team here.
+    waiting = (
+        hand_ons_on(contacts_filtered(f), f)
+        .filter(hand_on_pending_at(f))
+        .values("team", "decision__receiving_team")
         .annotate(hand_ons=Count("pk"))
-        .order_by("decision__receiving_team")
-        .values_list("decision__receiving_team", "hand_ons")
+        .order_by("team", "decision__receiving_team")
+        .values_list("team", "decision__receiving_team", "hand_ons")
     )
+    by_team: Counter[str] = Counter()
+    early_help: dict[str, int] = {}
+    for team, receiving_team, hand_ons in waiting:
+        by_team[team] += hand_ons
+        if team == HandOnTeam.EARLY_HELP:
+            early_help[receiving_team] = hand_ons
     return HandOnWorkload(
         by_team=OpenTable(
             "Team",
@@ -124,7 +130,7 @@ def open_hand_ons_per_team(f: MetricFilter) -> HandOnWorkload:
             "Early help team",
             tuple(
                 OpenRow(name or "", name or "Team not recorded", count)
-                for name, count in early_help
+                for name, count in early_help.items()
             ),
         ),
     )
