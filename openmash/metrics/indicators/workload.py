@@ -5,6 +5,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate
+from typing import cast
 
 from django.db.models import (
     Case,
@@ -203,10 +204,15 @@ def _open_after_a_return(contacts: QuerySet[ContactFact], moments: list[datetime
     Two queries (the contacts, and their returns with the first decision made at or after
     each), then counted here: asking the database at every moment took one expression a
     moment (53 for a year's weekly points), and about 0.1 s just to write the query."""
-    facts = list(
-        contacts.values_list(
-            "pk", "received_at", "first_decided_at", "returned_from", "returned_until"
-        )
+    # (contact, received, first decided, first returned, last answered): every one
+    # returned, so the first return is never empty.
+    facts = cast(
+        list[tuple[int, datetime, datetime | None, datetime, datetime | None]],
+        list(
+            contacts.values_list(
+                "pk", "received_at", "first_decided_at", "returned_from", "returned_until"
+            )
+        ),
     )
     next_decision = (
         Decision.objects.filter(
@@ -225,7 +231,7 @@ def _open_after_a_return(contacts: QuerySet[ContactFact], moments: list[datetime
         .annotate(m_decided_again=Subquery(next_decision))
         .values_list("contact_id", "responded_at", "m_decided_again")
     ):
-        returns[contact_id].append((responded_at, decided_again))
+        returns[contact_id].append((cast(datetime, responded_at), decided_again))
 
     # Each contact is open over spans (start, end]: the moment just after `start` up to
     # and including `end` (None: still open). Not yet decided: from being received to
