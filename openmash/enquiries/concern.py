@@ -293,16 +293,21 @@ def _add_confirmed_links(people: Sequence[ContactPerson], found: dict[int, set[i
     by child_contact_ids instead, which also follows the rule from the linked records
     (rare: a query or two for each such person)."""
     ids = [person.pk for person in people]
-    rows = PersonLink.objects.filter(
-        Q(contact_person_id__in=ids) | Q(candidate__contact_person_id__in=ids),
-        candidate__contact_person__isnull=False,
-    ).values_list(
+    columns = (
         "contact_person_id",
         "contact_person__contact_id",
         "candidate__contact_person_id",
         "candidate__contact_person__contact_id",
         "state",
     )
+    # A UNION of the links from these people and the links to them, each found by its
+    # own index: one condition with an OR across the join to the candidate made
+    # PostgreSQL read every link (about 100 ms on five years of data).
+    from_them = PersonLink.objects.filter(
+        contact_person_id__in=ids, candidate__contact_person__isnull=False
+    ).values_list(*columns)
+    to_them = PersonLink.objects.filter(candidate__contact_person_id__in=ids).values_list(*columns)
+    rows = from_them.union(to_them, all=True)
     linked: set[int] = set()
     for left, left_contact, right, right_contact, state in rows:
         for person_id, other_contact in ((left, right_contact), (right, left_contact)):
