@@ -27,7 +27,11 @@ from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.linkage.conflicts import ConflictFacts, conflict_facts
 from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
-from openmash.linkage.same_child import contact_people_same_child, same_name_and_birth
+from openmash.linkage.same_child import (
+    contact_people_same_child,
+    same_child_contact_ids,
+    same_name_and_birth,
+)
 
 
 @dataclass(frozen=True)
@@ -290,8 +294,8 @@ def _same_child_keys(person: ContactPerson) -> list[tuple[object, ...]]:
 def _add_confirmed_links(people: Sequence[ContactPerson], found: dict[int, set[int]]) -> None:
     """Contacts joined to these people by a screener's confirmed match (one query), less
     those a screener said are someone else. A person with confirmed matches is worked out
-    by child_contact_ids instead, which also follows the rule from the linked records
-    (rare: a query or two for each such person)."""
+    by same_child_contact_ids instead, as child_contact_ids would, which also follows the
+    rule from the linked records (five queries for all of them)."""
     ids = [person.pk for person in people]
     columns = (
         "contact_person_id",
@@ -317,9 +321,7 @@ def _add_confirmed_links(people: Sequence[ContactPerson], found: dict[int, set[i
                 linked.add(person_id)
             elif state in (LinkState.REJECTED, LinkState.UNDONE):
                 found[person_id].discard(other_contact)
-    for person in people:
-        if person.pk in linked:
-            found[person.pk] = child_contact_ids(person)
+    found.update(same_child_contact_ids([person for person in people if person.pk in linked]))
 
 
 # --- Flags -------------------------------------------------------------------------------
