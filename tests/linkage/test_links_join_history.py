@@ -4,9 +4,9 @@ from datetime import date
 from typing import Any
 
 from openmash.accounts.models import User
+from openmash.contacts.models import ContactPerson
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
-from openmash.contacts.models import ContactPerson
 from openmash.enquiries.concern import child_contact_ids, children_contact_ids
 from openmash.linkage import links
 from openmash.linkage.models import IndexedPerson, PersonLink
