@@ -15,8 +15,11 @@ On a throwaway PostgreSQL database, in one run:
 4. in-process with Django's test Client, signed in as a MASH manager, each page for the
    last 365 days (or the whole fixture if shorter): /metrics/ with no filter and with
    each filter (RAG rating, referral source, agency, team), the before-and-after page
-   (decision median), the London table, /value/; and the board report PDF for the last
-   whole month. Median and 95th percentile of TIMED requests after WARMUP.
+   (decision median), the London table, /value/; the board report PDF for the last
+   whole month; and the screening queue, which reads the matcher's links and a
+   screener's confirmed matches for its cumulative-concern flags (the queues' own
+   benchmark, mash_queues.py, has none in its fixture). Median and 95th percentile of
+   TIMED requests after WARMUP.
 
 The same pages are then measured on a 90-day fixture (the peer).
 
@@ -43,6 +46,7 @@ from _common import (
     Figure,
     django_env,
     django_setup,
+    load_note,
     log,
     manage,
     median,
@@ -147,6 +151,10 @@ def phase_pages(days: int, code: str = "") -> dict[str, Any]:
         "London table": ("/metrics/before-and-after/by-level-of-need/", periods),
         "/value/": ("/value/", period),
         "board report PDF (last month)": ("/value/board-report/pdf/", {"month": month}),
+        # Not a dashboard page: the queue a MASH works from, on the same years of data
+        # with the matcher's links and a screener's confirmed matches (the queues'
+        # own benchmark, mash_queues.py, has no links in its fixture).
+        "screening queue (the MASH's open contacts)": ("/mash/queue/", {}),
     }
     client = signed_in_client("manager")
     results: dict[str, Any] = {}
@@ -226,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                 pg_vacuum_analyze(url)
                 log(f"fixture {fixture['contacts']:,} contacts; measuring the pages")
                 runs[days] = {"fixture": fixture}
+                load_before = os.getloadavg()
                 if baseline:
                     log(f"  with the baseline's code ({baseline})")
                     runs[days]["baseline"] = phase(
@@ -239,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                     NAME + ".py", ["--phase", "pages", "--days", str(days)], env, timeout=3600
                 )
                 runs[days].update(pages)
+                runs[days]["load_average"] = (load_before, os.getloadavg())
             finally:
                 pg_drop(PG_DATABASE)
     span = runs[big]["span_days"]
@@ -247,26 +257,34 @@ def main(argv: list[str] | None = None) -> int:
         before = runs[big].get("baseline", {}).get("pages", {}).get(name)
         other = runs[peer]["pages"][name]
         for statistic, label in (("p95_ms", "p95"), ("median_ms", "median")):
+            figures.append(
+                Figure(
+                    f"{name}: {label}, {span} days on {big} days of data",
+                    measured[statistic],
+                    "ms",
+                    f"{label} on {peer} days ({runs[peer]['span_days']}-day period)",
+                    other[statistic],
+                )
+            )
             if before is not None:
                 figures.append(
                     Figure(
-                        f"{name}: {label}, {span} days on {big} days of data",
+                        f"{name}: {label}, {span} days on {big} days of data, this code",
                         measured[statistic],
                         "ms",
-                        "before this change (same fixture)",
+                        "before this change (same fixture, same run)",
                         before[statistic],
                     )
                 )
-            else:
-                figures.append(
-                    Figure(
-                        f"{name}: {label}, {span} days on {big} days of data",
-                        measured[statistic],
-                        "ms",
-                        f"{label} on {peer} days ({runs[peer]['span_days']}-day period)",
-                        other[statistic],
-                    )
-                )
+        figures.append(
+            Figure(
+                f"{name}: queries",
+                measured["queries"],
+                "queries",
+                "before this change (same fixture)" if before else f"on {peer} days",
+                before["queries"] if before else other["queries"],
+            )
+        )
         figures.append(
             Figure(
                 f"{name}: first request in a new process, {span} days on {big} days",
@@ -297,8 +315,10 @@ def main(argv: list[str] | None = None) -> int:
         command,
         __doc__ or "",
         [
-            "Measured on a busy shared 2-core machine (other helpers' tests and "
-            "benchmarks were running): read the ratios more than the absolute times.",
+            load_note(
+                "while the pages were measured",
+                [(f"on {days} days", *run["load_average"]) for days, run in sorted(runs.items())],
+            ),
             f"In-process (Django test Client), median and 95th percentile of {TIMED} "
             f"requests after {WARMUP} warm-up requests (the PDF: {max(3, TIMED // 3)}); "
             "the first request of each page in a new process is reported apart (work "
