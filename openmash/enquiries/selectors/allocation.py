@@ -4,14 +4,16 @@ work out. Only names and counts: nothing about a child, so nothing to record."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Subquery
 
 from openmash.accounts.models import User, UserRole
 from openmash.area.models import HandOnTeam, RagLevel
+from openmash.contacts.models import Contact
 from openmash.core.roles import Role
 from openmash.enquiries import workflow
-from openmash.enquiries.models import CheckState, HandOnState
+from openmash.enquiries.models import AgencyCheck, CheckState, HandOn, HandOnState
 
 # The largest id a database row can have: larger ones are not looked up at all.
 MAX_ID = 2**63 - 1
@@ -30,19 +32,33 @@ class Candidate:
         return f"{self.user.display_name} ({count} open contact{'' if count == 1 else 's'})"
 
 
+def _open_counts(items: QuerySet[Any], *, red: Q | None = None) -> dict[int, tuple[int, int]]:
+    """How many of the open items (already filtered to the open ones) each worker holds,
+    and how many of those are red, by the worker's id: one query. Counting through each
+    worker's every item, open or long closed, read years of history for a handful of
+    workers (about 100 ms a page on five years of contacts)."""
+    counts: dict[str, Any] = {"m_open": Count("pk")}
+    if red is not None:
+        counts["m_red"] = Count("pk", filter=red)
+    rows = (
+        items.filter(assigned_to__isnull=False)
+        .values("assigned_to")
+        .annotate(**counts)
+        .order_by()
+        .values_list("assigned_to", *counts)
+    )
+    return {row[0]: (row[1], row[2] if red is not None else 0) for row in rows}
+
+
 def allocation_candidates() -> list[Candidate]:
     """Every active screener and MASH manager with their count of open contacts assigned
-    to them, in one query (names only: no personal data of children, nothing to record)."""
-    eligible = User.objects.filter(
+    to them, in two queries (names only: no personal data of children, nothing to
+    record)."""
+    users = User.objects.filter(
         is_active=True, pk__in=User.objects.filter(role_grants__role__in=ALLOCATABLE_ROLES)
-    )
-    users = eligible.annotate(
-        open_count=Count(
-            "assigned_contacts",
-            filter=Q(assigned_contacts__state__in=workflow.OPEN_STATES),
-        )
     ).order_by("first_name", "last_name", "username")
-    return [Candidate(user, user.open_count) for user in users]
+    counts = _open_counts(Contact.objects.filter(state__in=workflow.OPEN_STATES))
+    return [Candidate(user, counts.get(user.pk, (0, 0))[0]) for user in users]
 
 
 def allocation_candidate(worker_id: object) -> User | None:
@@ -92,27 +108,25 @@ class Workload:
         return f"{name} ({count} open {self.noun}{plural}, {self.red_count} red)"
 
 
-def _red(prefix: str) -> Q:
+def _red() -> Q:
     """An item whose contact is rated at the area's most urgent active level, read in the
     same query."""
     first = RagLevel.objects.filter(active=True).order_by("order").values("order")[:1]
-    return Q(**{f"{prefix}__contact__rag_level__order": Subquery(first)})
+    return Q(contact__rag_level__order=Subquery(first))
 
 
 def check_researchers(*, agency_id: int) -> list[Workload]:
-    """The active researchers of the agency, each with their open checks and red ones, in
-    one query (names only: nothing about children, nothing to record)."""
+    """The active researchers of the agency, each with the agency's open checks they hold
+    and red ones, in two queries (names only: nothing about children, nothing to record)."""
     researchers = User.objects.filter(
         is_active=True,
         agency_id=agency_id,
         pk__in=UserRole.objects.filter(role=Role.AGENCY_RESEARCHER).values("user_id"),
-    )
-    open_checks = Q(assigned_checks__state=CheckState.REQUESTED)
-    users = researchers.annotate(
-        open_count=Count("assigned_checks", filter=open_checks),
-        red_count=Count("assigned_checks", filter=open_checks & _red("assigned_checks")),
     ).order_by("first_name", "last_name", "username")
-    return [Workload(user, user.open_count, user.red_count, "check") for user in users]
+    counts = _open_counts(
+        AgencyCheck.objects.filter(agency_id=agency_id, state=CheckState.REQUESTED), red=_red()
+    )
+    return [Workload(user, *counts.get(user.pk, (0, 0)), "check") for user in researchers]
 
 
 def check_researcher(*, agency_id: int, worker_id: object) -> User | None:
@@ -137,25 +151,24 @@ def _team_members(team: str) -> QuerySet[User]:
 
 def hand_on_workers(*, teams: Iterable[str]) -> list[Workload]:
     """The active members of each receiving team, each with their hand-ons still waiting
-    to be answered and red ones: one query per team (two teams have queues). The team
-    is named in the label when there is more than one."""
+    to be answered and red ones: one query for the counts and one per team for its
+    members (two teams have queues). The team is named in the label when there is more
+    than one."""
     teams = [team for team in teams if team in HAND_ON_TEAM_ROLES]
-    waiting = Q(assigned_hand_ons__state=HandOnState.PENDING)
     workers: list[Workload] = []
+    if not teams:
+        return workers
+    # Only the queued teams' hand-ons wait (read by the team's queue index).
+    counts = _open_counts(
+        HandOn.objects.filter(team__in=list(HAND_ON_TEAM_ROLES), state=HandOnState.PENDING),
+        red=_red(),
+    )
     for team in teams:
-        users = (
-            _team_members(team)
-            .annotate(
-                open_count=Count("assigned_hand_ons", filter=waiting),
-                red_count=Count("assigned_hand_ons", filter=waiting & _red("assigned_hand_ons")),
-            )
-            .order_by("first_name", "last_name", "username")
-        )
+        users = _team_members(team).order_by("first_name", "last_name", "username")
         workers.extend(
             Workload(
                 user,
-                user.open_count,
-                user.red_count,
+                *counts.get(user.pk, (0, 0)),
                 "hand-on",
                 team=team if len(teams) > 1 else "",
             )
