@@ -30,6 +30,7 @@ from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
 from openmash.linkage.same_child import (
     contact_people_same_child,
     same_child_contact_ids,
+    same_child_rule_holds,
     same_name_and_birth,
 )
 
@@ -190,24 +191,8 @@ def _same_child(person: ContactPerson, other: ContactPerson, facts: ConflictFact
     """The rule of openmash.linkage.same_child.same_child_condition, for records in hand,
     with what identifier conflicts say (openmash.linkage.conflicts): never a pair kept
     apart, never by a number either record holds in error."""
-    if frozenset((person.pk, other.pk)) in facts.apart:
-        return False
-    for identifier in (ConflictIdentifier.NHS_NUMBER, ConflictIdentifier.UPN):
-        value = getattr(person, identifier)
-        if (
-            value
-            and getattr(other, identifier) == value
-            and not facts.holds_in_error(person.pk, identifier, value)
-            and not facts.holds_in_error(other.pk, identifier, value)
-        ):
-            return True
-    return bool(
-        person.family_name
-        and person.given_names
-        and person.date_of_birth
-        and other.date_of_birth == person.date_of_birth
-        and other.family_name.casefold() == person.family_name.casefold()
-        and other.given_names.casefold() == person.given_names.casefold()
+    return frozenset((person.pk, other.pk)) not in facts.apart and same_child_rule_holds(
+        person, other, facts.disowned
     )
 
 

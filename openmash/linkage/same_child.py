@@ -160,10 +160,11 @@ def _links_of(ids: Sequence[int]) -> dict[int, tuple[set[int], set[int]]]:
     return {pk: (confirmed[pk] - refused[pk], set(refused[pk])) for pk in ids}
 
 
-def _rule_finds(
+def same_child_rule_holds(
     person: ContactPerson, record: ContactPerson, disowned: Mapping[IdentifierKey, set[int]]
 ) -> bool:
-    """Whether same_child_condition(person, disowned) holds for a record in hand."""
+    """Whether same_child_condition(person, disowned) holds for a record in hand (names
+    compared without regard to case, as the condition compares them)."""
     for identifier in (ConflictIdentifier.NHS_NUMBER, ConflictIdentifier.UPN):
         value = getattr(person, identifier)
         wrong = disowned.get((identifier, value), set())
@@ -244,7 +245,7 @@ def same_child_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int
             and record.contact_id != person.contact_id
             and (
                 record.pk in confirmed
-                or any(_rule_finds(seed, record, disowned) for seed, disowned in seeds)
+                or any(same_child_rule_holds(seed, record, disowned) for seed, disowned in seeds)
             )
         }
     return found
