@@ -6,14 +6,16 @@ For PostgreSQL and, as its peer, SQLite, in one run:
    `issue_api_token --agency police --name bench`;
 2. Django's threaded `runserver --noreload` with DEBUG=0 on 127.0.0.1, driven by a bounded
    load generator (N client threads, one keep-alive connection each, for S seconds; every
-   request a valid body from tests.factories.api_payload with its own Idempotency-Key);
-3. the ceiling: the same submission through `contact_create` in-process, one thread, no HTTP.
+   request a valid body about a different child (contact_bodies) with its own
+   Idempotency-Key);
+3. the ceiling: such submissions through `contact_create` in-process, one thread, no HTTP.
 
     .venv/bin/python bench/api_throughput.py [--quick] [--threads 4] [--seconds 30]
 """
 
 import argparse
 import http.client
+import itertools
 import json
 import sys
 import threading
@@ -47,6 +49,108 @@ PG_DATABASE = "openmash_bench_api"
 
 # --- Child phases (Django configured from the environment) ----------------------------------
 
+_GIVEN = [
+    "Liam",
+    "Noah",
+    "Oliver",
+    "Amelia",
+    "Olivia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Leo",
+    "Harry",
+    "Jack",
+    "Ella",
+    "Grace",
+    "Freya",
+    "Lily",
+    "Muhammad",
+    "Aisha",
+    "Zara",
+    "Oscar",
+    "Alfie",
+    "Evie",
+    "Ruby",
+    "Theo",
+    "Archie",
+    "Poppy",
+    "Sophia",
+    "Ivy",
+    "Jacob",
+    "Ethan",
+    "Maya",
+]
+_FAMILY = [
+    "Jones",
+    "Smith",
+    "Taylor",
+    "Brown",
+    "Wilson",
+    "Evans",
+    "Thomas",
+    "Roberts",
+    "Walker",
+    "Wright",
+    "Hall",
+    "Green",
+    "Khan",
+    "Patel",
+    "Ali",
+    "Hussain",
+    "Murphy",
+    "Kelly",
+    "Clarke",
+    "Hughes",
+    "Edwards",
+    "Lewis",
+    "Turner",
+    "Harris",
+    "Morris",
+    "Cooper",
+]
+
+
+def contact_bodies(count: int, seed: int = 1) -> list[dict[str, Any]]:
+    """`count` valid bodies for POST /api/v1/contacts, each about a different child (name,
+    date of birth, a valid NHS number of its own) with a parent of the same surname, as
+    an area's contacts are: sending one child every time would make each contact's
+    identifier look-ups (NHS number, same-child matches) grow with the run, which real
+    intake does not. Needs Django configured (the factories' body and NHS check digit)."""
+    import random
+    from datetime import date, timedelta
+
+    from openmash.people.identifiers import nhs_number_check_digit
+    from tests.factories import api_payload
+
+    rng = random.Random(seed)
+    used: set[str] = set()
+
+    def nhs_number() -> str:
+        while True:
+            first_nine = str(rng.randint(100_000_000, 999_999_999))
+            digit = nhs_number_check_digit(first_nine)
+            if digit is not None and first_nine not in used:
+                used.add(first_nine)
+                return first_nine + str(digit)
+
+    bodies = []
+    for _ in range(count):
+        body = api_payload()
+        child, parent = body["people"][0], body["people"][1]
+        child["given_names"] = rng.choice(_GIVEN)
+        child["family_name"] = parent["family_name"] = rng.choice(_FAMILY)
+        child["date_of_birth"] = (
+            date.today() - timedelta(days=rng.randint(30, 17 * 365))
+        ).isoformat()
+        child["nhs_number"] = nhs_number()
+        child["address"]["line1"] = f"{rng.randint(1, 200)} {rng.choice(_FAMILY)} Road"
+        body["concerns"]["description"] = (
+            f"Domestic incident overnight; {child['given_names']} present."
+        )
+        bodies.append(body)
+    return bodies
+
 
 def post_contact(
     host: str, port: int, token: str, body: bytes, key: str, timeout: float
@@ -77,12 +181,13 @@ def post_contact(
 def phase_load(url: str, token: str, threads: int, seconds: float, warmup: int) -> dict[str, Any]:
     """POST contacts from `threads` threads for `seconds`; every response is checked."""
     django_setup()
-    from tests.factories import api_payload
 
-    body = json.dumps(api_payload()).encode()
+    bodies = [json.dumps(body).encode() for body in contact_bodies(max(2_000, int(seconds * 200)))]
+    sent = itertools.count()
     host, port = url.removeprefix("http://").split(":")
 
     def post() -> int:
+        body = bodies[next(sent) % len(bodies)]
         return post_contact(host, int(port), token, body, uuid.uuid4().hex, timeout=60)[0]
 
     warm_statuses = [post() for _ in range(warmup)]
@@ -165,7 +270,7 @@ def keepalive_probe(url: str, requests: int = 20) -> dict[str, float]:
 
 
 def phase_inprocess(seconds: float) -> dict[str, Any]:
-    """The ceiling: contact_create called directly, one thread, the same submission."""
+    """The ceiling: contact_create called directly, one thread, a different child each time."""
     django_setup()
     from openmash.accounts.models import ApiToken
     from openmash.api.schemas import ContactIn
@@ -173,14 +278,13 @@ def phase_inprocess(seconds: float) -> dict[str, Any]:
     from openmash.contacts.models import Contact
     from openmash.contacts.services import contact_create
     from openmash.core.audit import Actor
-    from tests.factories import api_payload
 
     contacts_before = Contact.objects.count()
     token = ApiToken.objects.select_related("agency").get(name="bench")
     actor = Actor(token=token, request_id="bench-inprocess", ip_address="127.0.0.1")
-    payload = ContactIn.model_validate(api_payload())
+    payloads = [ContactIn.model_validate(body) for body in contact_bodies(2_000, seed=2)]
     latencies: list[float] = []
-    for _ in range(5):  # warm-up, not counted
+    for payload in payloads[:5]:  # warm-up, not counted
         contact_create(
             actor=actor, submission=_submission(payload), idempotency_key=uuid.uuid4().hex
         )
@@ -188,6 +292,7 @@ def phase_inprocess(seconds: float) -> dict[str, Any]:
     deadline = first + seconds
     while time.perf_counter() < deadline:
         began = time.perf_counter()
+        payload = payloads[(len(latencies) + 5) % len(payloads)]
         _, created = contact_create(
             actor=actor, submission=_submission(payload), idempotency_key=uuid.uuid4().hex
         )

@@ -51,7 +51,7 @@ from _common import (
     wait_until_serving,
     write_results,
 )
-from api_throughput import http_load, post_contact
+from api_throughput import contact_bodies, http_load, post_contact
 
 NAME = "http_intake"
 PG_DATABASE = "openmash_bench_http"
@@ -116,20 +116,19 @@ def submit_all(url: str, token: str, keys: list[str], concurrency: int) -> dict[
     """POST one contact per key, `concurrency` at a time; returns key -> reference for each
     acknowledged (201) one. Failures (the server gone) are simply not acknowledged."""
     django_setup()
-    from tests.factories import api_payload
 
-    body = json.dumps(api_payload()).encode()
+    bodies = [json.dumps(body).encode() for body in contact_bodies(len(keys), seed=3)]
     host, port = url.removeprefix("http://").split(":")
     acknowledged: dict[str, str] = {}
     lock = threading.Lock()
-    pending = list(keys)
+    pending = list(zip(keys, bodies, strict=True))
 
     def worker() -> None:
         while True:
             with lock:
                 if not pending:
                     return
-                key = pending.pop()
+                key, body = pending.pop()
             try:
                 status, payload = post_contact(host, int(port), token, body, key, timeout=30)
                 if status == 201:
@@ -197,15 +196,14 @@ def phase_breakdown(token: str, count: int) -> dict[str, Any]:
     from openmash.api.v1 import _submission
     from openmash.contacts.services import contact_create
     from openmash.core.audit import Actor
-    from tests.factories import api_payload
 
-    payload = api_payload()
-    body = json.dumps(payload)
+    bodies = contact_bodies(2 * (count + 5), seed=4)
     client = Client(HTTP_HOST="127.0.0.1")
     headers = {"Authorization": f"Bearer {token}"}
     api_token = ApiToken.objects.select_related("agency").get(name="bench")
     actor = Actor(token=api_token, request_id="bench-breakdown", ip_address="127.0.0.1")
-    parsed = ContactIn.model_validate(payload)
+    for_the_stack = iter([json.dumps(body) for body in bodies[: count + 5]])
+    for_the_service = iter([ContactIn.model_validate(body) for body in bodies[count + 5 :]])
 
     def timed(run: Any) -> tuple[float, float, int]:
         spent: list[float] = []
@@ -226,7 +224,7 @@ def phase_breakdown(token: str, count: int) -> dict[str, Any]:
     def through_the_stack() -> None:
         response = client.post(
             "/api/v1/contacts",
-            data=body,
+            data=next(for_the_stack),
             content_type="application/json",
             headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
         )
@@ -235,7 +233,9 @@ def phase_breakdown(token: str, count: int) -> dict[str, Any]:
 
     def service_alone() -> None:
         _, created = contact_create(
-            actor=actor, submission=_submission(parsed), idempotency_key=uuid.uuid4().hex
+            actor=actor,
+            submission=_submission(next(for_the_service)),
+            idempotency_key=uuid.uuid4().hex,
         )
         if not created:
             raise RuntimeError("contact_create returned an existing contact")

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import uuid
 from dataclasses import asdict
 from datetime import datetime
 from functools import partial
@@ -73,7 +74,9 @@ def _queue_matching(contact_id: int) -> None:
 
 def _next_reference(year: int) -> str:
     # One statement on both databases (PostgreSQL, SQLite 3.35+): the row lock it takes
-    # orders concurrent contacts, and each gets the next number.
+    # orders concurrent contacts, and each gets the next number. The lock is held until
+    # the contact's transaction commits, so contact_create takes it last (below): taken
+    # first, it made every other contact wait for the whole of this one's work.
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO contacts_referencesequence (year, last_number) VALUES (%s, 1) "
@@ -178,7 +181,9 @@ def contact_create(
     contact = contact_from_submission(
         submission,
         actor=actor,
-        reference=_next_reference(timezone.localtime(received_at).year),
+        # A placeholder, unique and unlike any reference, until the number is taken at
+        # the end of this transaction; nothing outside it ever sees one.
+        reference=f"-{uuid.uuid4().hex[:19]}",
         received_at=received_at,
         recorded_at=now,
         deadline_at=(
@@ -248,6 +253,9 @@ def contact_create(
         ContactDraft.objects.filter(owner=actor.user).delete()
     _queue_matching(contact.pk)
     contacts_changed([contact.pk])
+    # The reference last of all: from here to the commit every other new contact waits.
+    contact.reference = _next_reference(timezone.localtime(received_at).year)
+    Contact.objects.filter(pk=contact.pk).update(reference=contact.reference)
     # Out of hours: the referrer's acknowledgement with the emergency duty team's
     # details, and the on-call alert for a child at immediate risk (openmash.enquiries).
     contact_received(contact, now)
