@@ -29,6 +29,7 @@ from openmash.linkage.conflicts import ConflictFacts, conflict_facts
 from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
 from openmash.linkage.same_child import (
     contact_people_same_child,
+    person_links_of,
     same_child_contact_ids,
     same_child_rule_holds,
     same_name_and_birth,
@@ -198,12 +199,13 @@ def _same_child(person: ContactPerson, other: ContactPerson, facts: ConflictFact
 
 def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]:
     """child_contact_ids for many children at once, by person id: three queries (the
-    children's identifier conflicts, the records, the person links)."""
+    children's identifier conflicts, the records, the person links), and three more when
+    any of them has a confirmed match (_add_confirmed_links)."""
     facts = conflict_facts(people)
     found: dict[int, set[int]] = {person.pk: {person.contact_id} for person in people}
     sharing = _records_sharing_a_key(people)
     if sharing is None:
-        _add_confirmed_links(people, found)
+        _add_confirmed_links(people, found, facts)
         return found
     records = sharing.only(
         "id", "contact_id", "nhs_number", "upn", "family_name", "given_names", "date_of_birth"
@@ -221,7 +223,7 @@ def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]
         for person in candidates.values():
             if _same_child(person, record, facts):
                 found[person.pk].add(record.contact_id)
-    _add_confirmed_links(people, found)
+    _add_confirmed_links(people, found, facts)
     return found
 
 
@@ -276,11 +278,14 @@ def _same_child_keys(person: ContactPerson) -> list[tuple[object, ...]]:
     return keys
 
 
-def _add_confirmed_links(people: Sequence[ContactPerson], found: dict[int, set[int]]) -> None:
+def _add_confirmed_links(
+    people: Sequence[ContactPerson], found: dict[int, set[int]], facts: ConflictFacts
+) -> None:
     """Contacts joined to these people by a screener's confirmed match (one query), less
     those a screener said are someone else. A person with confirmed matches is worked out
     by same_child_contact_ids instead, as child_contact_ids would, which also follows the
-    rule from the linked records (five queries for all of them)."""
+    rule from the linked records: given the links read here and the people's identifier
+    conflicts (`facts`), three queries for all of them."""
     ids = [person.pk for person in people]
     columns = (
         "contact_person_id",
@@ -298,15 +303,27 @@ def _add_confirmed_links(people: Sequence[ContactPerson], found: dict[int, set[i
     to_them = PersonLink.objects.filter(candidate__contact_person_id__in=ids).values_list(*columns)
     rows = from_them.union(to_them, all=True)
     linked: set[int] = set()
+    # (person, the other record, state): the links same_child_contact_ids would read again.
+    seen: list[tuple[int, int, str]] = []
     for left, left_contact, right, right_contact, state in rows:
-        for person_id, other_contact in ((left, right_contact), (right, left_contact)):
+        for person_id, other, other_contact in (
+            (left, right, right_contact),
+            (right, left, left_contact),
+        ):
             if person_id not in found:
                 continue
+            seen.append((person_id, other, state))
             if state == LinkState.CONFIRMED:
                 linked.add(person_id)
             elif state in (LinkState.REJECTED, LinkState.UNDONE):
                 found[person_id].discard(other_contact)
-    found.update(same_child_contact_ids([person for person in people if person.pk in linked]))
+    found.update(
+        same_child_contact_ids(
+            [person for person in people if person.pk in linked],
+            links=person_links_of(linked, seen),
+            facts=facts,
+        )
+    )
 
 
 # --- Flags -------------------------------------------------------------------------------

@@ -25,13 +25,13 @@ contact_people_same_child() is the rule and the links, for one child's history.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from django.db.models import Q, QuerySet
 
 from openmash.contacts.models import ContactPerson
-from openmash.linkage.conflicts import IdentifierKey, conflict_facts
+from openmash.linkage.conflicts import ConflictFacts, IdentifierKey, conflict_facts
 from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
 
 
@@ -144,6 +144,30 @@ def contact_people_same_child(person: ContactPerson) -> QuerySet[ContactPerson]:
     )
 
 
+# By record id: (records a screener confirmed as that record, records they said are not),
+# as linked_people_ids gives them for one.
+PersonLinks = Mapping[int, tuple[set[int], set[int]]]
+
+
+def person_links_of(
+    ids: Iterable[int], rows: Iterable[tuple[int, int, str]]
+) -> dict[int, tuple[set[int], set[int]]]:
+    """linked_people_ids for each of these records, from rows already read of (record,
+    other record, link state), each link in both directions it applies: a suggested
+    link counts for nothing, and a rejected or undone one outweighs a confirmed one."""
+    wanted = set(ids)
+    confirmed: dict[int, set[int]] = defaultdict(set)
+    refused: dict[int, set[int]] = defaultdict(set)
+    for person_id, other, state in rows:
+        if person_id not in wanted:
+            continue
+        if state == LinkState.CONFIRMED:
+            confirmed[person_id].add(other)
+        elif state in (LinkState.REJECTED, LinkState.UNDONE):
+            refused[person_id].add(other)
+    return {pk: (confirmed[pk] - refused[pk], set(refused[pk])) for pk in wanted}
+
+
 def _links_of(ids: Sequence[int]) -> dict[int, tuple[set[int], set[int]]]:
     """linked_people_ids for many records at once, by record id: one query."""
     wanted = [LinkState.CONFIRMED, LinkState.REJECTED, LinkState.UNDONE]
@@ -153,11 +177,7 @@ def _links_of(ids: Sequence[int]) -> dict[int, tuple[set[int], set[int]]]:
     backward = PersonLink.objects.filter(
         candidate__contact_person_id__in=ids, state__in=wanted
     ).values_list("candidate__contact_person_id", "contact_person_id", "state")
-    confirmed: dict[int, set[int]] = defaultdict(set)
-    refused: dict[int, set[int]] = defaultdict(set)
-    for person_id, other, state in forward.union(backward, all=True):
-        (confirmed if state == LinkState.CONFIRMED else refused)[person_id].add(other)
-    return {pk: (confirmed[pk] - refused[pk], set(refused[pk])) for pk in ids}
+    return person_links_of(ids, forward.union(backward, all=True))
 
 
 def same_child_rule_holds(
@@ -185,20 +205,32 @@ def same_child_rule_holds(
     )
 
 
-def same_child_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]:
+def same_child_contact_ids(
+    people: Sequence[ContactPerson],
+    *,
+    links: PersonLinks | None = None,
+    facts: ConflictFacts | None = None,
+) -> dict[int, set[int]]:
     """For each person (by id), their own contact and the contact of every record
     contact_people_same_child finds for them: the same records, by the same rule, links
     and conflicts, for many people in five queries however many (their links, their
     conflicts, the records they are linked to, those records' conflicts, and every record
-    any of them finds), where one person at a time took five or six each."""
+    any of them finds), where one person at a time took five or six each.
+
+    A caller that has already read the people's links (person_links_of, with an entry for
+    every person) or their identifier conflicts (conflict_facts of these people, or of
+    more records including them) passes them in, and each saves its query."""
     if not people:
         return {}
-    links = _links_of([person.pk for person in people])
-    facts = conflict_facts(people)
+    if links is None:
+        links = _links_of([person.pk for person in people])
+    if facts is None:
+        facts = conflict_facts(people)
     chosen: dict[int, tuple[set[int], set[int]]] = {}
     for person in people:
         confirmed, refused = links[person.pk]
-        refused |= facts.apart_from(person.pk)
+        # A new set: the links may be the caller's.
+        refused = refused | facts.apart_from(person.pk)
         chosen[person.pk] = ((confirmed | facts.joined_with(person.pk)) - refused, refused)
     every_confirmed = sorted({pk for confirmed, _ in chosen.values() for pk in confirmed})
     linked = (

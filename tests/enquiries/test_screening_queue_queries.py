@@ -1,5 +1,7 @@
 """The screening pages read the same number of queries however many contacts they show."""
 
+from datetime import date
+
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,8 +16,10 @@ from openmash.enquiries.services.screening import (
     contact_rate,
     contact_take,
 )
+from openmash.linkage import links
+from openmash.linkage.models import IndexedPerson, PersonLink
 from tests.conftest import signed_in
-from tests.factories import a_submission
+from tests.factories import a_child, a_submission
 
 
 def _contact(referrer: User) -> Contact:
@@ -125,3 +129,36 @@ def test_the_unfiltered_queue_counts_its_open_contacts_once_and_pages_them_all(
     assert mine["page"].paginator.count == 5
     assert mine["queue"].open_count == 55
     assert mine["page"].paginator.num_pages == 1
+
+
+def test_a_child_with_a_confirmed_match_costs_the_queue_only_the_records_it_follows(
+    school_referrer: User, screener: User
+) -> None:
+    """The links and identifier conflicts the queue reads for its children's cumulative
+    concern are not read again to follow a confirmed match: only the linked records,
+    their conflicts and the records they bring."""
+    client = signed_in(screener)
+    url = reverse("enquiries:screening-queue")
+    earlier, _ = contact_create(
+        actor=Actor(user=school_referrer),
+        submission=a_submission(people=[a_child(nhs_number="", date_of_birth=date(2017, 3, 7))]),
+    )
+    # Misspelt surname, day and month swapped, no NHS number: only a confirmed link joins them.
+    new, _ = contact_create(
+        actor=Actor(user=school_referrer),
+        submission=a_submission(
+            people=[a_child(family_name="Smyth", nhs_number="", date_of_birth=date(2017, 7, 3))]
+        ),
+    )
+    client.get(url)
+    unlinked = _queries(client, url)
+
+    link = PersonLink.objects.create(
+        contact_person=new.people.get(),
+        candidate=IndexedPerson.objects.get(contact_person=earlier.people.get()),
+        probability=0.97,
+    )
+    links.link_confirm(actor=Actor(user=screener), link_id=link.pk)
+    linked = _queries(client, url)
+
+    assert linked == unlinked + 3
