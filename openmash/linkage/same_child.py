@@ -119,6 +119,11 @@ def contact_people_same_child(person: ContactPerson) -> QuerySet[ContactPerson]:
 
     Not scoped or audited: callers are selectors, which check the user may see them and
     record the read.
+
+    Not built on same_child_contact_ids: that gives contacts, not the records callers
+    show, and compares names in Python (casefold) where this compares them in the
+    database (iexact), which differ: on PostgreSQL a name with the Turkish dotless i is
+    the same name with a dotted i here, and not there.
     """
     confirmed, refused = linked_people_ids(person)
     facts = conflict_facts([person])
