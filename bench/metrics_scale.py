@@ -62,6 +62,8 @@ from _common import (
 )
 
 NAME = "metrics_scale"
+# The one page measured that has no period: it shows what is open now.
+QUEUE = "screening queue (the MASH's open contacts)"
 PG_DATABASE = os.environ.get("BENCH_METRICS_DATABASE", "openmash_bench_metrics")
 PEER_DAYS = 90
 TIMED = 10
@@ -154,7 +156,7 @@ def phase_pages(days: int, code: str = "") -> dict[str, Any]:
         # Not a dashboard page: the queue a MASH works from, on the same years of data
         # with the matcher's links and a screener's confirmed matches (the queues'
         # own benchmark, mash_queues.py, has no links in its fixture).
-        "screening queue (the MASH's open contacts)": ("/mash/queue/", {}),
+        QUEUE: ("/mash/queue/", {}),
     }
     client = signed_in_client("manager")
     results: dict[str, Any] = {}
@@ -256,20 +258,26 @@ def main(argv: list[str] | None = None) -> int:
     for name, measured in runs[big]["pages"].items():
         before = runs[big].get("baseline", {}).get("pages", {}).get(name)
         other = runs[peer]["pages"][name]
+        on = f"on {big} days of data" if name == QUEUE else f"{span} days on {big} days of data"
+        on_peer = (
+            f"on {peer} days"
+            if name == QUEUE
+            else f"on {peer} days ({runs[peer]['span_days']}-day period)"
+        )
         for statistic, label in (("p95_ms", "p95"), ("median_ms", "median")):
             figures.append(
                 Figure(
-                    f"{name}: {label}, {span} days on {big} days of data",
+                    f"{name}: {label}, {on}",
                     measured[statistic],
                     "ms",
-                    f"{label} on {peer} days ({runs[peer]['span_days']}-day period)",
+                    f"{label} {on_peer}",
                     other[statistic],
                 )
             )
             if before is not None:
                 figures.append(
                     Figure(
-                        f"{name}: {label}, {span} days on {big} days of data, this code",
+                        f"{name}: {label}, {on}, this code",
                         measured[statistic],
                         "ms",
                         "before this change (same fixture, same run)",
@@ -287,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         figures.append(
             Figure(
-                f"{name}: first request in a new process, {span} days on {big} days",
+                f"{name}: first request in a new process, {on}",
                 measured["first_ms"],
                 "ms",
                 "before this change (same fixture)" if before else f"on {peer} days",

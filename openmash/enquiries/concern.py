@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Min
 from django.utils import timezone
 
 from openmash.area.calendar import LONDON
@@ -30,9 +30,9 @@ from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
 from openmash.linkage.same_child import (
     contact_people_same_child,
     person_links_of,
+    records_sharing_a_key,
     same_child_contact_ids,
     same_child_rule_holds,
-    same_name_and_birth,
 )
 
 
@@ -198,18 +198,13 @@ def _same_child(person: ContactPerson, other: ContactPerson, facts: ConflictFact
 
 
 def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]:
-    """child_contact_ids for many children at once, by person id: three queries (the
-    children's identifier conflicts, the records, the person links), and three more when
-    any of them has a confirmed match (_add_confirmed_links)."""
+    """child_contact_ids for many children at once, by person id: four queries (the
+    children's identifier conflicts, the records sharing an identifier and those sharing
+    a name and date of birth, the person links), and more when any of them has a
+    confirmed match (_add_confirmed_links)."""
     facts = conflict_facts(people)
     found: dict[int, set[int]] = {person.pk: {person.contact_id} for person in people}
-    sharing = _records_sharing_a_key(people)
-    if sharing is None:
-        _add_confirmed_links(people, found, facts)
-        return found
-    records = sharing.only(
-        "id", "contact_id", "nhs_number", "upn", "family_name", "given_names", "date_of_birth"
-    )
+    records = records_sharing_a_key(people)
     # Only the people a record shares a key with can be the same child: a page of 50
     # contacts can meet thousands of records, so each is compared with those alone.
     by_key: dict[tuple[object, ...], list[ContactPerson]] = defaultdict(list)
@@ -225,37 +220,6 @@ def children_contact_ids(people: Sequence[ContactPerson]) -> dict[int, set[int]]
                 found[person.pk].add(record.contact_id)
     _add_confirmed_links(people, found, facts)
     return found
-
-
-def _records_sharing_a_key(people: Sequence[ContactPerson]) -> QuerySet[ContactPerson] | None:
-    """Every record sharing an identifier with one of the people (an IN list for each
-    identifier), or the full name and date of birth (a term for each person, as
-    same_child_condition compares them), in no order. A superset of the same-child
-    rule's records: _same_child decides, with what identifier conflicts say. None if
-    nothing identifies anyone.
-
-    Not IN lists of the names and of the dates of birth: they match each child's name
-    with every other child's date of birth, which at 250,000 contacts (with their
-    common names) is some 6,000 records for a page of the queue where the terms find
-    under 200, fetched by scanning every record (about 160 ms against 2 ms)."""
-    nhs_numbers = sorted({person.nhs_number for person in people if person.nhs_number})
-    upns = sorted({person.upn for person in people if person.upn})
-    named = sorted(
-        {
-            (person.family_name, person.given_names, person.date_of_birth)
-            for person in people
-            if person.family_name and person.given_names and person.date_of_birth
-        }
-    )
-    terms: list[Q] = []
-    if nhs_numbers:
-        terms.append(Q(nhs_number__in=nhs_numbers))
-    if upns:
-        terms.append(Q(upn__in=upns))
-    terms += [same_name_and_birth(family, given, born) for family, given, born in named]
-    if not terms:
-        return None
-    return ContactPerson.objects.filter(Q(*terms, _connector=Q.OR)).order_by()
 
 
 def _same_child_keys(person: ContactPerson) -> list[tuple[object, ...]]:
@@ -297,10 +261,16 @@ def _add_confirmed_links(
     # A UNION of the links from these people and the links to them, each found by its
     # own index: one condition with an OR across the join to the candidate made
     # PostgreSQL read every link (about 100 ms on five years of data).
+    # A suggested link counts for nothing here, and the matcher suggests many: only the
+    # links a screener decided are read (about 900 rows for a page of five years' data,
+    # each joined to its two records, where the decided ones are a few dozen).
+    decided = [LinkState.CONFIRMED, LinkState.REJECTED, LinkState.UNDONE]
     from_them = PersonLink.objects.filter(
-        contact_person_id__in=ids, candidate__contact_person__isnull=False
+        contact_person_id__in=ids, state__in=decided, candidate__contact_person__isnull=False
     ).values_list(*columns)
-    to_them = PersonLink.objects.filter(candidate__contact_person_id__in=ids).values_list(*columns)
+    to_them = PersonLink.objects.filter(
+        candidate__contact_person_id__in=ids, state__in=decided
+    ).values_list(*columns)
     rows = from_them.union(to_them, all=True)
     linked: set[int] = set()
     # (person, the other record, state): the links same_child_contact_ids would read again.

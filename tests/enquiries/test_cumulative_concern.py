@@ -25,13 +25,13 @@ from openmash.core.audit import Actor
 from openmash.core.models import AuditEvent
 from openmash.enquiries.concern import (
     ConcernFlag,
-    _records_sharing_a_key,
     child_contact_ids,
     children_contact_ids,
     concern_flags_for_child,
     concern_flags_for_contacts,
 )
 from openmash.enquiries.models import Decision
+from openmash.linkage.same_child import records_sharing_a_key
 from tests.conftest import signed_in
 from tests.factories import a_child, a_parent, a_submission
 
@@ -380,13 +380,37 @@ def test_the_batch_reads_only_the_records_with_a_childs_own_name_and_date_of_bir
     # contacts, matching every name with every date read thousands of records a page).
     contact_about_amy(days_ago=30, people=[a_child(nhs_number="", date_of_birth=leo_born)])
 
-    records = _records_sharing_a_key(list(ContactPerson.objects.filter(contact__in=page)))
+    records = records_sharing_a_key(ContactPerson.objects.filter(contact__in=page))
 
-    assert records is not None
     assert {record.contact_id for record in records} == {
         *(contact.pk for contact in page),
         earlier_amy.pk,
     }
+
+
+def test_the_batch_reads_each_record_once_with_the_records_asked_for(
+    contact_about_amy: Callable[..., Contact],
+) -> None:
+    """A record sharing both an NHS number and a name is read once; a record named in
+    `also` is read though it shares nothing; a lone given name shared is not enough."""
+    amy = child_in(contact_about_amy(days_ago=1))
+    same_amy = contact_about_amy(days_ago=20)  # the same NHS number, name and birth
+    unrelated = contact_about_amy(
+        days_ago=40,
+        people=[a_child(given_names="Bea", family_name="Cole", nhs_number="")],
+    )
+    cousin = contact_about_amy(days_ago=60, people=[a_child(family_name="Other", nhs_number="")])
+
+    records = records_sharing_a_key([amy], also=[child_in(unrelated).pk])
+
+    ids = [record.pk for record in records]
+    assert len(ids) == len(set(ids))
+    assert {record.contact_id for record in records} == {
+        amy.contact_id,
+        same_amy.pk,
+        unrelated.pk,
+    }
+    assert cousin.pk not in {record.contact_id for record in records}
 
 
 # --- The pages ---------------------------------------------------------------------------
