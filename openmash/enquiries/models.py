@@ -7,6 +7,7 @@ only through openmash.enquiries.workflow.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from openmash.area.models import HandOnTeam
@@ -316,7 +317,17 @@ class HandOn(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["team", "state", "created_at"], name="hand_on_queue")]
+        indexes = [
+            models.Index(fields=["team", "state", "created_at"], name="hand_on_queue"),
+            # A team's most recently answered, under its waiting ones in the hand-on queue
+            # and the API: without it, every answered hand-on the team ever had was
+            # sorted for each page (about 20 ms on five years of data).
+            models.Index(
+                fields=["team", "-responded_at", "-id"],
+                name="hand_on_answered",
+                condition=~Q(state="pending"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"hand-on {self.pk}"

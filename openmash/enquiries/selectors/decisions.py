@@ -419,9 +419,9 @@ def hand_on_queue_for(
     pending = list(page.object_list)
     hand_on_deadlines_fill(pending)
     answered = list(
-        mine.exclude(state=HandOnState.PENDING).order_by(
-            F("responded_at").desc(nulls_last=True), "-id"
-        )[:RECENTLY_ANSWERED]
+        # Every answered hand-on has its answer's time (accepted, returned or
+        # withdrawn), so the index hand_on_answered gives them in this order.
+        mine.exclude(state=HandOnState.PENDING).order_by("-responded_at", "-id")[:RECENTLY_ANSWERED]
     )
     prefetch_related_objects([*pending, *answered], *HAND_ON_QUEUE_RELATED)
     audit_record_many(
@@ -511,9 +511,11 @@ def hand_ons_for_token(*, actor: Actor) -> list[HandOn]:
         mine.filter(state=HandOnState.PENDING).order_by("created_at", "id")[:HAND_ONS_LISTED]
     )
     answered = list(
-        mine.exclude(state=HandOnState.PENDING).order_by(
-            F("responded_at").desc(nulls_last=True), "-id"
-        )[: HAND_ONS_LISTED - len(pending)]
+        # Every answered hand-on has its answer's time (accepted, returned or
+        # withdrawn), so the index hand_on_answered gives them in this order.
+        mine.exclude(state=HandOnState.PENDING).order_by("-responded_at", "-id")[
+            : HAND_ONS_LISTED - len(pending)
+        ]
     )
     hand_ons = [*pending, *answered]
     hand_on_deadlines_fill(hand_ons)
