@@ -55,6 +55,7 @@ from api_throughput import contact_bodies, http_load, post_contact
 
 NAME = "http_intake"
 PG_DATABASE = "openmash_bench_http"
+LOAD_AT_START = os.getloadavg()
 
 
 def production_env(
@@ -505,6 +506,15 @@ def main(argv: list[str] | None = None) -> int:
             "The load generator, gunicorn and PostgreSQL share the machine's cores: a floor "
             "for this machine, not a production capacity.",
             "API_TOKEN_REQUESTS_PER_MINUTE=0 for the run: one token sends everything.",
+            "Every request is about a different child (bench/api_throughput.py's "
+            "contact_bodies: name, date of birth, NHS number and address of its own), as an "
+            "area's contacts are; runs before 2026-12-06 sent one child every time, whose "
+            "identifier look-ups grew with each contact.",
+            "Load average (1, 5, 15 min) when the run began: "
+            + ", ".join(f"{value:.2f}" for value in LOAD_AT_START)
+            + "; when it ended: "
+            + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+            + " (anything above 0 is other work on the same 2 cores).",
             "Where the time of one contact goes: 200 contacts one at a time in the "
             "benchmark's own process, through Django's test client (the whole stack but the "
             "HTTP server) and through contact_create alone, every SQL statement timed; the "
