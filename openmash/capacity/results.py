@@ -183,14 +183,24 @@ def replication_metrics(scenario: Scenario, log: ReplicationLog) -> ReplicationM
     ratings: dict[str, dict[str, float | None]] = {}
     waiting_by_rating: dict[str, dict[str, float]] = {}
     rota_waiting_by_rating: dict[str, dict[str, float]] = {}
+    by_rating: dict[str, list[ContactRecord]] = {rating.name: [] for rating in scenario.ratings}
+    for contact in log.contacts:
+        if contact.rating in by_rating:
+            by_rating[contact.rating].append(contact)
     for rating in scenario.ratings:
-        contacts = [contact for contact in log.contacts if contact.rating == rating.name]
-        turnarounds = [
-            calendar.elapsed(contact.arrived, contact.decided, rating.counting)
-            if contact.decided is not None
-            else math.inf
-            for contact in contacts
-        ]
+        contacts = by_rating[rating.name]
+        if rating.counting == "clock":  # what calendar.elapsed gives, without the call
+            turnarounds = [
+                contact.decided - contact.arrived if contact.decided is not None else math.inf
+                for contact in contacts
+            ]
+        else:
+            turnarounds = [
+                calendar.elapsed(contact.arrived, contact.decided, rating.counting)
+                if contact.decided is not None
+                else math.inf
+                for contact in contacts
+            ]
         within = sum(
             1
             for contact in contacts
@@ -360,24 +370,27 @@ def _queue_series(logs: Sequence[ReplicationLog], name: str) -> QueueSeries:
     first = math.ceil(logs[0].window_start) if logs else 0
     count = len(series)
     spread = t_quantile_975(count - 1) / math.sqrt(count) if count >= 2 else 0.0
-    means: list[float] = []
-    lows: list[float | None] = []
-    highs: list[float | None] = []
+    # Many hours see the same queues in every replication (nights, quiet spells): each
+    # distinct set of lengths is worked out once.
+    known: dict[tuple[float, ...], tuple[float, float | None, float | None]] = {}
+    rows: list[tuple[float, float | None, float | None]] = []
     for values in zip(*(values[:length] for values in series), strict=True):
-        mean = math.fsum(values) / count
-        means.append(mean)
-        if count < 2:
-            lows.append(None)
-            highs.append(None)
-            continue
-        half = spread * math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (count - 1))
-        lows.append(mean - half)
-        highs.append(mean + half)
+        row = known.get(values)
+        if row is None:
+            mean = math.fsum(values) / count
+            if count < 2:
+                row = (mean, None, None)
+            else:
+                squares = math.fsum([(v - mean) ** 2 for v in values])
+                half = spread * math.sqrt(squares / (count - 1))
+                row = (mean, mean - half, mean + half)
+            known[values] = row
+        rows.append(row)
     return QueueSeries(
         hours=tuple(first + i for i in range(length)),
-        mean=tuple(means),
-        low=tuple(lows),
-        high=tuple(highs),
+        mean=tuple(row[0] for row in rows),
+        low=tuple(row[1] for row in rows),
+        high=tuple(row[2] for row in rows),
     )
 
 
