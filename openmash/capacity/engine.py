@@ -30,12 +30,17 @@ from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import simpy
 
 from openmash.capacity.records import ContactRecord, ReplicationLog, StageLog
-from openmash.capacity.results import ScenarioResult, aggregate
+from openmash.capacity.results import (
+    ReplicationMetrics,
+    ScenarioResult,
+    aggregate_metrics,
+    replication_metrics,
+)
 from openmash.capacity.scenario import (
     WEEKDAYS,
     Exponential,
@@ -62,6 +67,7 @@ logger = logging.getLogger(__name__)
 Interval = tuple[float, float]
 Accepts = Callable[["Task"], bool]
 Process = Generator[simpy.Event, Any, None]
+T = TypeVar("T")
 
 
 class Task:
@@ -624,12 +630,31 @@ def run_replication(
     return _Replication(scenario, replication, sequential_checks=sequential_checks).run()
 
 
+def measure_replication(
+    scenario: Scenario, replication: int, *, sequential_checks: bool = False
+) -> ReplicationMetrics:
+    """One replication's figures (`replication_metrics` of `run_replication`)."""
+    log = run_replication(scenario, replication, sequential_checks=sequential_checks)
+    return replication_metrics(scenario, log)
+
+
 def _run_from_dict(
     data: dict[str, Any], replication: int, sequential_checks: bool
 ) -> ReplicationLog:
     # What a worker process runs. The scenario travels as its JSON form (its mappings are
     # read-only proxies, which do not pickle) and is rebuilt exactly.
     return run_replication(
+        Scenario.from_dict(data), replication, sequential_checks=sequential_checks
+    )
+
+
+def _measure_from_dict(
+    data: dict[str, Any], replication: int, sequential_checks: bool
+) -> ReplicationMetrics:
+    # The same, measured in the worker process: its figures are a few kilobytes and the
+    # hourly queue lengths, where the log holds every contact (a megabyte for a year),
+    # and the parent would spend longer unpickling logs than aggregating.
+    return measure_replication(
         Scenario.from_dict(data), replication, sequential_checks=sequential_checks
     )
 
@@ -737,39 +762,74 @@ class ReplicationPool:
     ) -> list[ReplicationLog]:
         """The given replications (all the scenario's by default), in that order.
         `on_done(n)` is called in this process as each finishes, with how many have."""
+        return self._map(
+            run_replication, _run_from_dict, scenario, replications, sequential_checks, on_done
+        )
+
+    def measure(
+        self,
+        scenario: Scenario,
+        replications: Sequence[int] | None = None,
+        *,
+        sequential_checks: bool = False,
+        on_done: Callable[[int], None] | None = None,
+    ) -> list[ReplicationMetrics]:
+        """As `run`, but each replication's figures (`replication_metrics`), worked out
+        where it ran: what `aggregate_metrics` needs, without sending the logs back."""
+        return self._map(
+            measure_replication,
+            _measure_from_dict,
+            scenario,
+            replications,
+            sequential_checks,
+            on_done,
+        )
+
+    def _map(
+        self,
+        here: Callable[..., T],
+        there: Callable[[dict[str, Any], int, bool], T],
+        scenario: Scenario,
+        replications: Sequence[int] | None,
+        sequential_checks: bool,
+        on_done: Callable[[int], None] | None,
+    ) -> list[T]:
         numbers = list(range(scenario.replications)) if replications is None else replications
         executor = self._start() if len(numbers) > 1 else None
         if executor is not None:
             try:
-                return self._run_in_workers(executor, scenario, numbers, sequential_checks, on_done)
+                return self._run_in_workers(
+                    executor, there, scenario, numbers, sequential_checks, on_done
+                )
             except (BrokenProcessPool, OSError) as error:
                 self._give_up(f"the worker processes failed ({error})")
-        logs = []
+        done: list[T] = []
         for replication in numbers:
-            logs.append(run_replication(scenario, replication, sequential_checks=sequential_checks))
+            done.append(here(scenario, replication, sequential_checks=sequential_checks))
             if on_done is not None:
-                on_done(len(logs))
-        return logs
+                on_done(len(done))
+        return done
 
     def _run_in_workers(
         self,
         executor: Executor,
+        there: Callable[[dict[str, Any], int, bool], T],
         scenario: Scenario,
         numbers: Sequence[int],
         sequential_checks: bool,
         on_done: Callable[[int], None] | None,
-    ) -> list[ReplicationLog]:
+    ) -> list[T]:
         data = scenario.to_dict()
         futures = {
-            executor.submit(_run_from_dict, data, replication, sequential_checks): replication
+            executor.submit(there, data, replication, sequential_checks): replication
             for replication in numbers
         }
-        logs: dict[int, ReplicationLog] = {}
+        done: dict[int, T] = {}
         for future in as_completed(futures):
-            logs[futures[future]] = future.result()
+            done[futures[future]] = future.result()
             if on_done is not None:
-                on_done(len(logs))
-        return [logs[replication] for replication in numbers]
+                on_done(len(done))
+        return [done[replication] for replication in numbers]
 
 
 def run_replications(
@@ -797,8 +857,11 @@ def simulate(
     pool: ReplicationPool | None = None,
 ) -> ScenarioResult:
     """Every replication of the scenario, measured and aggregated with 95% intervals
-    (side by side across processes: see `run_replications`)."""
-    logs = run_replications(
-        scenario, sequential_checks=sequential_checks, workers=workers, pool=pool
-    )
-    return aggregate(scenario, logs, sequential_checks=sequential_checks)
+    (side by side across processes, each measuring its own replications: see
+    `run_replications`). The same as `aggregate` of the logs."""
+    if pool is not None:
+        per_replication = pool.measure(scenario, sequential_checks=sequential_checks)
+    else:
+        with ReplicationPool(workers_for(scenario, workers)) as own:
+            per_replication = own.measure(scenario, sequential_checks=sequential_checks)
+    return aggregate_metrics(scenario, per_replication, sequential_checks=sequential_checks)

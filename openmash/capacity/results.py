@@ -142,6 +142,7 @@ class ReplicationMetrics:
     """One replication's figures: metric name to value (None where nothing to measure)."""
 
     replication: int
+    window_start: float  # hours from the start of the simulation to the end of the warm-up
     ratings: dict[str, dict[str, float | None]]
     stages: dict[str, dict[str, float | None]]
     # rating -> stage -> hours per contact waiting for a free person on the critical path
@@ -258,6 +259,7 @@ def replication_metrics(scenario: Scenario, log: ReplicationLog) -> ReplicationM
         }
     return ReplicationMetrics(
         replication=log.replication,
+        window_start=log.window_start,
         ratings=ratings,
         stages=stages,
         waiting_by_rating=waiting_by_rating,
@@ -361,13 +363,13 @@ class ScenarioResult:
         }
 
 
-def _queue_series(logs: Sequence[ReplicationLog], name: str) -> QueueSeries:
+def _queue_series(per_replication: Sequence[ReplicationMetrics], name: str) -> QueueSeries:
     """The mean queue on each hour with its t interval, as `Estimate.of` gives it, in plain
     floating point: a year has 8,760 hours a stage, and `statistics.stdev` (exact, in
     fractions) made this the slowest part of aggregating."""
-    series = [log.stages[name].queue_lengths for log in logs]
+    series = [metrics.queue_lengths[name] for metrics in per_replication]
     length = min((len(values) for values in series), default=0)
-    first = math.ceil(logs[0].window_start) if logs else 0
+    first = math.ceil(per_replication[0].window_start) if per_replication else 0
     count = len(series)
     spread = t_quantile_975(count - 1) / math.sqrt(count) if count >= 2 else 0.0
     # Many hours see the same queues in every replication (nights, quiet spells): each
@@ -397,7 +399,21 @@ def _queue_series(logs: Sequence[ReplicationLog], name: str) -> QueueSeries:
 def aggregate(
     scenario: Scenario, logs: Sequence[ReplicationLog], *, sequential_checks: bool = False
 ) -> ScenarioResult:
-    per_replication = [replication_metrics(scenario, log) for log in logs]
+    return aggregate_metrics(
+        scenario,
+        [replication_metrics(scenario, log) for log in logs],
+        sequential_checks=sequential_checks,
+    )
+
+
+def aggregate_metrics(
+    scenario: Scenario,
+    per_replication: Sequence[ReplicationMetrics],
+    *,
+    sequential_checks: bool = False,
+) -> ScenarioResult:
+    """`aggregate` from each replication's figures (`replication_metrics`), which a worker
+    process can work out beside its replication and send back instead of the whole log."""
     ratings = {
         rating.name: RatingResult(
             name=rating.name,
@@ -418,7 +434,7 @@ def aggregate(
                 metric: Estimate.of(m.stages[group.name][metric] for m in per_replication)
                 for metric in STAGE_METRICS
             },
-            queue_over_time=_queue_series(logs, group.name),
+            queue_over_time=_queue_series(per_replication, group.name),
         )
         for group in scenario.groups()
     }
@@ -461,7 +477,7 @@ def aggregate(
         counts[metrics.bottleneck] += 1
     return ScenarioResult(
         scenario_name=scenario.name,
-        replications=len(logs),
+        replications=len(per_replication),
         sequential_checks=sequential_checks,
         ratings=ratings,
         stages=stages,

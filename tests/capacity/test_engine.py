@@ -3,7 +3,9 @@ working-hours deadlines, determinism, and what the results say."""
 
 import json
 import math
+import pickle
 import statistics
+from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from openmash.capacity.engine import (
     run_replications,
     simulate,
 )
+from openmash.capacity.records import ContactRecord
 from openmash.capacity.results import Estimate, quantile, t_quantile_975
 from openmash.capacity.scenario import (
     WEEKDAYS,
@@ -474,3 +477,27 @@ def test_it_merges_rota_stretches_and_finds_the_gaps() -> None:
 
     assert merged == [(0.0, 48.0), (57.0, 65.0)]
     assert complement(merged, 72.0) == [(48.0, 57.0), (65.0, 72.0)]
+
+
+def test_it_sends_every_field_of_a_contact_between_processes() -> None:
+    # ContactRecord pickles itself field by field: a field added later must travel too.
+    values = {
+        "number": 3,
+        "rating": "amber",
+        "arrived": 1.5,
+        "deadline": 25.5,
+        "picked_up": 2.25,
+        "decided": 7.125,
+        "critical_waits": {"screeners": 0.75},
+        "critical_staff_waits": {"screeners": 0.5},
+        "agencies_asked": ("police", "health"),
+    }
+    assert set(values) == {field.name for field in fields(ContactRecord)}
+    contact = ContactRecord(**values)  # type: ignore[arg-type]
+    log = run_replication(county_mash(horizon_days=10, warm_up_days=2, replications=2), 1)
+
+    def through_a_pipe(value: object) -> object:
+        return pickle.loads(pickle.dumps(value))  # noqa: S301 (bytes pickled just now)
+
+    assert vars(through_a_pipe(contact)) == values
+    assert through_a_pipe(log) == log
