@@ -21,6 +21,7 @@ the staffing's, not chance's. Everything is determined by the scenario's seed.
 
 import bisect
 import heapq
+import itertools
 import logging
 import math
 import multiprocessing
@@ -92,14 +93,7 @@ class Task:
     )
 
     def __init__(
-        self,
-        *,
-        env: simpy.Environment,
-        journey: "_Journey",
-        stage: str,
-        work: float,
-        sequence: int,
-        measured: bool,
+        self, now: float, journey: "_Journey", stage: str, work: float, sequence: int
     ) -> None:
         contact = journey.contact
         self.journey = journey
@@ -110,9 +104,9 @@ class Task:
         self.work = work
         self.remaining = work
         self.sequence = sequence
-        self.measured = measured
-        self.created = env.now
-        self.queued_at = env.now
+        self.measured = journey.measured
+        self.created = now
+        self.queued_at = now
         self.started: float | None = None
         self.finished: float | None = None
         # Hours in the queue, and how many of them were in the group's rostered hours
@@ -142,10 +136,12 @@ class WorkQueue:
 
     def sample_to(self, moment: float) -> None:
         """Record the current length for every hour sampled before `moment`."""
-        length = len(self._heap)
-        while self._next_sample < moment and self._next_sample < self._sample_until:
-            self.lengths.append(length)
-            self._next_sample += 1
+        limit = min(moment, self._sample_until)
+        if self._next_sample < limit:
+            # The whole hours from the next sample (a whole number) to before `limit`.
+            hours = math.ceil(limit) - int(self._next_sample)
+            self.lengths.extend(itertools.repeat(len(self._heap), hours))
+            self._next_sample += hours
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -270,10 +266,14 @@ class Hours:
         if end <= start:
             return 0.0
         total = 0.0
+        intervals = self.intervals
         index = max(0, bisect.bisect_right(self.starts, start) - 1)
-        while index < len(self.intervals) and self.intervals[index][0] < end:
-            total += overlap(*self.intervals[index], start, end)
-            index += 1
+        for stretch_start, stretch_end in itertools.islice(intervals, index, None):
+            if not stretch_start < end:
+                break
+            # overlap(stretch_start, stretch_end, start, end), written out: this runs
+            # for every task that waited.
+            total += max(0.0, min(stretch_end, end) - max(stretch_start, start))
         return total
 
 
@@ -352,8 +352,16 @@ class _Replication:
             )
             for group in scenario.groups()
         }
+        self.queues = {name: stage.queue for name, stage in self.stage_queues.items()}
         self.stages = {
             group.name: StageLog(name=group.name, staff=group.staff) for group in scenario.groups()
+        }
+        # For each rating, the chance each agency is asked, in the agencies' order.
+        self.chances = {
+            rating.name: tuple(
+                (agency.name, rating.checks.get(agency.name, 0.0)) for agency in scenario.agencies
+            )
+            for rating in scenario.ratings
         }
         self.contacts: list[ContactRecord] = []
         self.outstanding = 0
@@ -403,8 +411,14 @@ class _Replication:
         *,
         on_call: bool,
     ) -> Process:
+        # Everything the loop below touches, looked up once: it runs for every task.
         env = self.env
+        timeout = env.timeout
         queue = stage.queue
+        take, put = queue.take, queue.put
+        note_wait = stage.note_wait
+        finished = self._finished
+        first_waits = log.first_waits
         window_start, window_end = self.window_start, self.window_end
         screening = self.screening
         # The event this worker is waiting on for work, while idle. The end of a shift
@@ -420,12 +434,15 @@ class _Replication:
                     waiting.succeed(None)
 
         for start, end in duty:
-            if env.now < start:
-                yield env.timeout(start - env.now)
-            shift_over = env.timeout(end - env.now)
+            now = env.now
+            if now < start:
+                yield timeout(start - now)
+                now = env.now
+            shift_over = timeout(end - now)
             cast(list[Callable[[simpy.Event], None]], shift_over.callbacks).append(end_shift)
-            while env.now < end - EPSILON:
-                task = queue.take(accepts)
+            last = end - EPSILON  # `now` is env.now whenever it is read below
+            while now < last:
+                task = take(accepts)
                 if task is None:
                     waiting = queue.wait(accepts)
                     idle.append(waiting)
@@ -433,31 +450,34 @@ class _Replication:
                     idle.clear()
                     if task is None:
                         break
-                stage.note_wait(task, env.now)
-                if env.now >= end - EPSILON:
-                    queue.put(task)
+                    now = env.now
+                note_wait(task, now)
+                if now >= last:
+                    put(task)
                     break
-                now = env.now
                 if task.started is None:
                     task.started = now
                     if task.measured:
-                        log.first_waits.append(now - task.created)
+                        first_waits.append(now - task.created)
                     if task.stage == screening:
                         task.contact.picked_up = now
                 began = now
-                yield env.timeout(min(task.remaining, end - began))
+                remaining = task.remaining
+                yield timeout(min(remaining, end - began))
                 now = env.now
-                busy = overlap(began, now, window_start, window_end)
+                # overlap(began, now, window_start, window_end), written out
+                busy = max(0.0, min(now, window_end) - max(began, window_start))
                 if on_call:
                     log.on_call_busy_hours += busy
                 else:
                     log.busy_hours += busy
-                task.remaining -= now - began
-                if task.remaining <= EPSILON:
+                remaining -= now - began
+                task.remaining = remaining
+                if remaining <= EPSILON:
                     task.finished = now
-                    self._finished(task)
+                    finished(task)
                 else:
-                    queue.put(task)  # the shift is over: hand the rest back
+                    put(task)  # the shift is over: hand the rest back
 
     # --- contacts ------------------------------------------------------------------------
 
@@ -501,18 +521,17 @@ class _Replication:
         rating = self._draw_rating()
         # One draw per agency whether or not the rating asks it, and one work time per
         # stage whether or not it is needed: keeps the streams aligned across scenarios.
-        asked = tuple(
-            agency.name
-            for agency in self.scenario.agencies
-            if self.contact_rng.random() < rating.checks.get(agency.name, 0.0)
-        )
+        draw = self.contact_rng.random
+        asked = tuple([name for name, chance in self.chances[rating.name] if draw() < chance])
         works = {name: sample() for name, sample in self.samplers}
         measured = self.window_start <= now < self.window_end
         contact = ContactRecord(
             number=len(self.contacts),
             rating=rating.name,
             arrived=now,
-            deadline=self.calendar.add(now, rating.timescale_hours, rating.counting),
+            deadline=now + rating.timescale_hours  # what calendar.add gives in clock hours
+            if rating.counting == "clock"
+            else self.calendar.add(now, rating.timescale_hours, rating.counting),
             agencies_asked=asked,
         )
         if measured:
@@ -522,15 +541,8 @@ class _Replication:
 
     def _task(self, journey: _Journey, stage: str) -> Task:
         self.sequence += 1
-        task = Task(
-            env=self.env,
-            journey=journey,
-            stage=stage,
-            work=journey.works[stage],
-            sequence=self.sequence,
-            measured=journey.measured,
-        )
-        self.stage_queues[stage].queue.put(task)
+        task = Task(self.env.now, journey, stage, journey.works[stage], self.sequence)
+        self.queues[stage].put(task)
         return task
 
     # A contact's journey is driven by its tasks finishing (rather than a SimPy process

@@ -9,9 +9,11 @@ from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
+import simpy
 
 from openmash.capacity.engine import (
     ReplicationPool,
+    WorkQueue,
     complement,
     merge_intervals,
     run_replication,
@@ -501,3 +503,16 @@ def test_it_sends_every_field_of_a_contact_between_processes() -> None:
 
     assert vars(through_a_pipe(contact)) == values
     assert through_a_pipe(log) == log
+
+
+def test_it_samples_the_queue_on_every_whole_hour_before_a_moment() -> None:
+    # From hour 3 (the first whole hour from 2.5) up to, not including, hour 9.
+    queue = WorkQueue(simpy.Environment(), sample_from=2.5, sample_until=9.0)
+    counts = []
+    for moment in (1.0, 3.0, 3.0000001, 3.5, 6.0, 6.5, 100.0, math.inf):
+        queue.sample_to(moment)
+        counts.append(len(queue.lengths))
+
+    # Hours 3 | 4, 5 | 6 | 7, 8.
+    assert counts == [0, 0, 1, 1, 3, 4, 6, 6]
+    assert WorkQueue(simpy.Environment()).lengths == []
