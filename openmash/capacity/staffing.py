@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from openmash.capacity.engine import ReplicationPool, work_sampler, workers_for
-from openmash.capacity.records import ReplicationLog
-from openmash.capacity.results import NO_WAIT, ScenarioResult, aggregate
+from openmash.capacity.results import (
+    NO_WAIT,
+    ReplicationMetrics,
+    ScenarioResult,
+    aggregate_metrics,
+)
 from openmash.capacity.scenario import WEEKDAYS, Scenario, StaffGroup
 
 Measure = Literal["decision", "pickup"]
@@ -277,7 +281,8 @@ class _Evaluations:
     def __init__(self, scenario: Scenario, pool: ReplicationPool) -> None:
         self.scenario = scenario
         self.pool = pool
-        self.logs: dict[Key, dict[int, ReplicationLog]] = {}
+        # Each replication's figures, measured where it ran (the same as measuring its log).
+        self.measured: dict[Key, dict[int, ReplicationMetrics]] = {}
         self.results: dict[tuple[Key, int], ScenarioResult] = {}
         self.replications_run = 0
 
@@ -285,18 +290,18 @@ class _Evaluations:
         key = _key(staffing)
         if (key, replications) not in self.results:
             staffed = self.scenario.with_staff(staffing)
-            logs = self.logs.setdefault(key, {})
-            missing = [n for n in range(replications) if n not in logs]
+            measured = self.measured.setdefault(key, {})
+            missing = [n for n in range(replications) if n not in measured]
             if missing:
-                logs.update(zip(missing, self.pool.run(staffed, missing), strict=True))
+                measured.update(zip(missing, self.pool.measure(staffed, missing), strict=True))
                 self.replications_run += len(missing)
-            self.results[(key, replications)] = aggregate(
-                staffed, [logs[n] for n in range(replications)]
+            self.results[(key, replications)] = aggregate_metrics(
+                staffed, [measured[n] for n in range(replications)]
             )
         return self.results[(key, replications)]
 
     def tried(self) -> list[dict[str, int]]:
-        return [dict(key) for key in self.logs]
+        return [dict(key) for key in self.measured]
 
 
 def work_alone_share(
@@ -400,7 +405,7 @@ def _search(
             targets=wanted,
             explanation=tuple([*(_cannot_be_met(item) for item in unmet), *explanation]),
             steps=tuple(steps),
-            evaluations=len(evaluations.logs),
+            evaluations=len(evaluations.measured),
             unmet=unmet,
             replications_simulated=evaluations.replications_run,
         )
