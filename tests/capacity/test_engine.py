@@ -21,7 +21,7 @@ from openmash.capacity.engine import (
     simulate,
 )
 from openmash.capacity.records import ContactRecord
-from openmash.capacity.results import Estimate, quantile, t_quantile_975
+from openmash.capacity.results import Estimate, aggregate, quantile, t_quantile_975
 from openmash.capacity.scenario import (
     WEEKDAYS,
     Arrivals,
@@ -516,3 +516,16 @@ def test_it_samples_the_queue_on_every_whole_hour_before_a_moment() -> None:
     # Hours 3 | 4, 5 | 6 | 7, 8.
     assert counts == [0, 0, 1, 1, 3, 4, 6, 6]
     assert WorkQueue(simpy.Environment()).lengths == []
+
+
+def test_it_aggregates_figures_measured_in_the_workers_as_it_would_the_logs() -> None:
+    # simulate() has each worker process measure its own replications and sends back
+    # only the figures: the result must be the aggregate of the logs, to the bit.
+    scenario = county_mash(horizon_days=21, warm_up_days=3, replications=4)
+
+    with ReplicationPool(2) as pool:
+        measured = simulate(scenario, pool=pool, sequential_checks=True).to_dict()
+        logs = pool.run(scenario, sequential_checks=True)
+
+    from_logs = aggregate(scenario, logs, sequential_checks=True).to_dict()
+    assert json.dumps(measured, sort_keys=True) == json.dumps(from_logs, sort_keys=True)
