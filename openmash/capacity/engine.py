@@ -219,25 +219,34 @@ def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
-def rota_intervals(
-    rota: Rota,
-    calendar: SimulationCalendar,
-    days: int,
-    absent: Callable[[int], bool] = lambda day: False,
-) -> list[Interval]:
-    """The stretches of simulation time someone on this rota is at work."""
-    stretches: list[Interval] = []
+def rota_days(rota: Rota, calendar: SimulationCalendar, days: int) -> list[list[Interval]]:
+    """Each day's stretches of simulation time on this rota, before absences (none on a
+    bank holiday it does not work): the same for everyone in a group, so worked out once
+    a replication rather than once a person."""
+    by_day: list[list[Interval]] = []
     for day in range(days):
-        if absent(day):
-            continue
         if calendar.is_bank_holiday(day) and not rota.works_bank_holidays:
+            by_day.append([])
             continue
         weekday = WEEKDAYS[calendar.weekday_of(day)]
         base = day * HOURS_PER_DAY
-        stretches.extend(
-            (base + shift.start, base + shift.end) for shift in rota.shifts if weekday in shift.days
+        by_day.append(
+            [
+                (base + shift.start, base + shift.end)
+                for shift in rota.shifts
+                if weekday in shift.days
+            ]
         )
-    return merge_intervals(stretches)
+    return by_day
+
+
+def rota_present(
+    by_day: list[list[Interval]], absent: Callable[[int], bool] = lambda day: False
+) -> list[Interval]:
+    """The stretches of `rota_days` of someone absent on the days given, merged."""
+    return merge_intervals(
+        stretch for day, stretches in enumerate(by_day) if not absent(day) for stretch in stretches
+    )
 
 
 def complement(intervals: list[Interval], end: float) -> list[Interval]:
@@ -342,10 +351,11 @@ class _Replication:
         self.decision = scenario.decision.name if scenario.decision is not None else None
         self.absence_seed = f"{prefix}/absence"
 
-        self.rotas = {
-            group.name: rota_intervals(group.rota, self.calendar, self.days)
+        self.rota_days = {
+            group.name: rota_days(group.rota, self.calendar, self.days)
             for group in scenario.groups()
         }
+        self.rotas = {name: rota_present(by_day) for name, by_day in self.rota_days.items()}
         self.stage_queues = {
             group.name: _Stage(
                 WorkQueue(self.env, self.window_start, self.window_end),
@@ -384,9 +394,7 @@ class _Replication:
             log = self.stages[group.name]
             stage = self.stage_queues[group.name]
             for person in range(group.staff):
-                duty = rota_intervals(
-                    group.rota, self.calendar, self.days, self._absence_days(group, person)
-                )
+                duty = rota_present(self.rota_days[group.name], self._absence_days(group, person))
                 log.available_hours += sum(
                     overlap(start, end, self.window_start, self.window_end) for start, end in duty
                 )

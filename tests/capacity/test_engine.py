@@ -16,6 +16,8 @@ from openmash.capacity.engine import (
     WorkQueue,
     complement,
     merge_intervals,
+    rota_days,
+    rota_present,
     run_replication,
     run_replications,
     simulate,
@@ -529,3 +531,20 @@ def test_it_aggregates_figures_measured_in_the_workers_as_it_would_the_logs() ->
 
     from_logs = aggregate(scenario, logs, sequential_checks=True).to_dict()
     assert json.dumps(measured, sort_keys=True) == json.dumps(from_logs, sort_keys=True)
+
+
+def test_it_rosters_every_day_less_absences_weekends_and_bank_holidays() -> None:
+    # Office hours from a Monday; the next Monday is a bank holiday.
+    calendar = SimulationCalendar(MONDAY, HubHours(bank_holidays=(MONDAY + timedelta(days=7),)))
+
+    by_day = rota_days(Rota.office(), calendar, 9)
+
+    off_on_tuesday = rota_present(by_day, lambda day: day == 1)
+    assert off_on_tuesday == [
+        (9.0, 17.0),
+        (57.0, 65.0),
+        (81.0, 89.0),
+        (105.0, 113.0),
+        (201.0, 209.0),
+    ]
+    assert len(rota_present(by_day)) == 6
