@@ -22,6 +22,7 @@ No database; everything in this process (and the engine's own worker processes):
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -37,6 +38,8 @@ from openmash.capacity.engine import ReplicationPool, run_replication, simulate
 from openmash.capacity.scenario import Arrivals, Exponential, Rating, Rota, Scenario, StaffGroup
 from openmash.capacity.staffing import erlang_c_mean_wait, recommend_staffing
 from openmash.demo.capacity_examples import WORKED_EXAMPLE_TARGETS, county_mash
+
+LOAD_AT_START = os.getloadavg()
 
 NAME = "capacity_engine"
 ARRIVALS_PER_HOUR = 3.0
@@ -191,6 +194,11 @@ def main() -> None:
         ),
     ]
     notes = [
+        "Load average (1, 5, 15 min) when the run began: "
+        + ", ".join(f"{value:.2f}" for value in LOAD_AT_START)
+        + "; when it ended: "
+        + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+        + " (anything above 0 is other work on the same 2 cores).",
         f"Same answer on 1 and 2 processes: {'yes' if year['same_answer'] else 'NO'} "
         "(the results' JSON compared byte for byte).",
         f"{runs} runs each of 1 and 2 processes, in turn; all times "
