@@ -195,8 +195,10 @@ def closed_days_for_area() -> ClosedDays:
     return _closed_days(WorkingHours.objects.first() or WorkingHours())
 
 
-def calendar_for_area() -> WorkingCalendar:
-    hours = WorkingHours.objects.first() or WorkingHours()
+def calendar_for_area(hours: WorkingHours | None = None) -> WorkingCalendar:
+    """The area's working calendar: its working hours (`hours`, if already read) with
+    its nation's bank holidays and its local closure days."""
+    hours = hours or WorkingHours.objects.first() or WorkingHours()
     return WorkingCalendar(
         opens=hours.opens,
         closes=hours.closes,

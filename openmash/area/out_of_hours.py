@@ -54,7 +54,9 @@ def out_of_hours_at(moment: datetime) -> OutOfHours | None:
     team = EmergencyDutyTeam.objects.first()
     if team is None:
         return None
-    calendar = calendar_for_area()
+    # Read once for both the calendar and the words saying when the EDT covers.
+    hours = WorkingHours.objects.first() or WorkingHours()
+    calendar = calendar_for_area(hours)
     if calendar.is_open(moment):
         return None
     try:
@@ -63,7 +65,7 @@ def out_of_hours_at(moment: datetime) -> OutOfHours | None:
         # Working hours with no open day (the admin form refuses them) cannot say when
         # the hub reopens; a contact must still be recorded.
         return None
-    return OutOfHours(team=team, covers=edt_covers(), reopens_at=reopens_at)
+    return OutOfHours(team=team, covers=edt_covers(hours), reopens_at=reopens_at)
 
 
 def on_call_at(moment: datetime) -> OnCallPeriod | None:
