@@ -660,27 +660,16 @@ def measure_replication(
     return replication_metrics(scenario, log)
 
 
-def _run_from_dict(
-    data: dict[str, Any], replication: int, sequential_checks: bool
-) -> ReplicationLog:
-    # What a worker process runs. The scenario travels as its JSON form (its mappings are
-    # read-only proxies, which do not pickle) and is rebuilt exactly.
+def _in_worker(
+    here: Callable[..., T], data: dict[str, Any], replication: int, sequential_checks: bool
+) -> T:
+    # What a worker process runs: `here` (run_replication, or measure_replication, whose
+    # figures are a few kilobytes and the hourly queue lengths where a log holds every
+    # contact, a megabyte for a year, which the parent would spend longer unpickling than
+    # aggregating). The scenario travels as its JSON form (its mappings are read-only
+    # proxies, which do not pickle) and is rebuilt exactly.
     with _cycles_collected_afterwards():
-        return run_replication(
-            Scenario.from_dict(data), replication, sequential_checks=sequential_checks
-        )
-
-
-def _measure_from_dict(
-    data: dict[str, Any], replication: int, sequential_checks: bool
-) -> ReplicationMetrics:
-    # The same, measured in the worker process: its figures are a few kilobytes and the
-    # hourly queue lengths, where the log holds every contact (a megabyte for a year),
-    # and the parent would spend longer unpickling logs than aggregating.
-    with _cycles_collected_afterwards():
-        return measure_replication(
-            Scenario.from_dict(data), replication, sequential_checks=sequential_checks
-        )
+        return here(Scenario.from_dict(data), replication, sequential_checks=sequential_checks)
 
 
 @contextmanager
@@ -799,9 +788,7 @@ class ReplicationPool:
     ) -> list[ReplicationLog]:
         """The given replications (all the scenario's by default), in that order.
         `on_done(n)` is called in this process as each finishes, with how many have."""
-        return self._map(
-            run_replication, _run_from_dict, scenario, replications, sequential_checks, on_done
-        )
+        return self._map(run_replication, scenario, replications, sequential_checks, on_done)
 
     def measure(
         self,
@@ -813,19 +800,11 @@ class ReplicationPool:
     ) -> list[ReplicationMetrics]:
         """As `run`, but each replication's figures (`replication_metrics`), worked out
         where it ran: what `aggregate_metrics` needs, without sending the logs back."""
-        return self._map(
-            measure_replication,
-            _measure_from_dict,
-            scenario,
-            replications,
-            sequential_checks,
-            on_done,
-        )
+        return self._map(measure_replication, scenario, replications, sequential_checks, on_done)
 
     def _map(
         self,
         here: Callable[..., T],
-        there: Callable[[dict[str, Any], int, bool], T],
         scenario: Scenario,
         replications: Sequence[int] | None,
         sequential_checks: bool,
@@ -836,7 +815,7 @@ class ReplicationPool:
         if executor is not None:
             try:
                 return self._run_in_workers(
-                    executor, there, scenario, numbers, sequential_checks, on_done
+                    executor, here, scenario, numbers, sequential_checks, on_done
                 )
             except (BrokenProcessPool, OSError) as error:
                 self._give_up(f"the worker processes failed ({error})")
@@ -850,7 +829,7 @@ class ReplicationPool:
     def _run_in_workers(
         self,
         executor: Executor,
-        there: Callable[[dict[str, Any], int, bool], T],
+        here: Callable[..., T],
         scenario: Scenario,
         numbers: Sequence[int],
         sequential_checks: bool,
@@ -858,7 +837,7 @@ class ReplicationPool:
     ) -> list[T]:
         data = scenario.to_dict()
         futures = {
-            executor.submit(there, data, replication, sequential_checks): replication
+            executor.submit(_in_worker, here, data, replication, sequential_checks): replication
             for replication in numbers
         }
         done: dict[int, T] = {}
