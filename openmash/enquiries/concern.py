@@ -28,6 +28,7 @@ from openmash.contacts.models import Contact, ContactPerson
 from openmash.linkage.conflicts import ConflictFacts, conflict_facts
 from openmash.linkage.models import ConflictIdentifier, LinkState, PersonLink
 from openmash.linkage.same_child import (
+    RULE_FIELDS,
     contact_people_same_child,
     person_links_of,
     records_sharing_a_key,
@@ -332,9 +333,7 @@ def concern_flags_for_contacts(
     with the contacts of every child it fired for): a page of the screening queue in the
     same queries whether it shows 1 contact or 50."""
     children = list(
-        ContactPerson.objects.filter(contact__in=contacts, role__in=CHILD_ROLES).only(
-            "id", "contact_id", "nhs_number", "upn", "family_name", "given_names", "date_of_birth"
-        )
+        ContactPerson.objects.filter(contact__in=contacts, role__in=CHILD_ROLES).only(*RULE_FIELDS)
     )
     flags: dict[int, list[ConcernFlag]] = {contact.pk: [] for contact in contacts}
     flags.update(concern_flags_by_contact(children, today=today))
