@@ -91,7 +91,7 @@ from openmash.strategy.services import (
     minutes_record,
     outcome_record,
 )
-from tests.factories import a_child, a_submission
+from tests.factories import a_child, a_parent, a_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -918,6 +918,9 @@ def _add_what_the_demo_does_not(now: datetime) -> None:
             rationale="New information.",
             now=rating.set_at + timedelta(hours=1),
         )
+    # Whether the demo leaves a green contact open depends on the time of day and week it
+    # is seeded at, so one is always received, rated and re-graded here too.
+    _regraded(now - timedelta(days=5))
     hand_ons = HandOn.objects.filter(
         team=HandOnTeam.EARLY_HELP, state=HandOnState.PENDING
     ).select_related("decision")
@@ -942,6 +945,27 @@ def _add_what_the_demo_does_not(now: datetime) -> None:
             ),
             reason="Early help returned it.",
             now=returned_at + timedelta(days=3),
+        )
+
+
+def _regraded(received_at: datetime) -> None:
+    """A contact rated green on screening and re-graded amber an hour later."""
+    referrer = User.objects.filter(role_grants__role="referrer").order_by("id").first()
+    screener = Actor(user=User.objects.get(username="screener"))
+    assert referrer is not None
+    contact, _ = contact_create(
+        actor=Actor(user=referrer),
+        submission=a_submission(people=[a_child(nhs_number=""), a_parent()]),
+        now=received_at,
+    )
+    contact_take(actor=screener, contact_id=contact.pk, now=received_at + timedelta(hours=1))
+    for hours, rag in ((2, "green"), (3, "amber")):
+        contact_rate(
+            actor=screener,
+            contact_id=contact.pk,
+            rag=rag,
+            rationale="New information." if rag == "amber" else "Low-level worry.",
+            now=received_at + timedelta(hours=hours),
         )
 
 
