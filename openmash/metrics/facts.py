@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    F,
     IntegerField,
     Max,
     Min,
@@ -30,7 +31,7 @@ from psycopg import sql as psycopg_sql
 
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.contacts.models import Contact, ContactPerson
-from openmash.enquiries.models import Decision, HandOn, HandOnState, RagRating
+from openmash.enquiries.models import Decision, DecisionChild, HandOn, HandOnState, RagRating
 from openmash.linkage.models import LinkState, PersonLink
 from openmash.metrics.models import ContactFact
 from openmash.metrics.re_referral import is_re_referral
@@ -55,6 +56,8 @@ FACT_FIELDS = [
     "outcome",
     "first_amended_at",
     "amendments",
+    "children",
+    "children_apart",
     "returned_from",
     "returned_until",
     "re_referral",
@@ -85,6 +88,15 @@ def _with_facts(contacts: QuerySet[Contact]) -> QuerySet[Any]:
         contact=OuterRef("contact"), decided_at__gte=OuterRef("responded_at")
     ).order_by("decided_at", "id")
     answered = returned.annotate(m_answered_at=Subquery(answering.values("decided_at")[:1]))
+    # The children of the latest decision (looked up again inside each child's look-up).
+    in_latest = DecisionChild.objects.filter(
+        decision=Subquery(
+            Decision.objects.filter(contact=OuterRef(OuterRef("pk")))
+            .order_by("-decided_at", "-id")
+            .values("pk")[:1]
+        )
+    ).order_by()
+    children = in_latest.values("decision").annotate(n=Count("pk")).values("n")[:1]
     return (
         contacts.order_by("pk")
         .annotate(
@@ -102,6 +114,8 @@ def _with_facts(contacts: QuerySet[Contact]) -> QuerySet[Any]:
                 amendments.order_by("decided_at", "id").values("decided_at")[:1]
             ),
             f_amendments=Coalesce(Subquery(amendment_count, output_field=IntegerField()), 0),
+            f_children=Coalesce(Subquery(children, output_field=IntegerField()), 0),
+            f_children_apart=Exists(in_latest.exclude(outcome=F("decision__outcome"))),
             f_returned_from=Subquery(returned.order_by("responded_at").values("responded_at")[:1]),
             f_returned_until=Case(
                 When(Exists(answered.filter(m_answered_at__isnull=True)), then=Value(None)),
@@ -130,6 +144,8 @@ def _with_facts(contacts: QuerySet[Contact]) -> QuerySet[Any]:
             "f_outcome",
             "f_first_amended_at",
             "f_amendments",
+            "f_children",
+            "f_children_apart",
             "f_returned_from",
             "f_returned_until",
             "f_re_referral",

@@ -82,6 +82,13 @@ class ContactFact(models.Model):
     )
     first_amended_at = models.DateTimeField(null=True, blank=True)
     amendments = models.PositiveIntegerField(default=0)
+    # The children the latest decision gives an outcome (ADR 0022), and whether any of them
+    # has an outcome other than the decision's own (its most serious child's). When none
+    # has, every child's outcome is the fact's `outcome`, and the indicators that count
+    # decided children (openmash.metrics.cohort.children_decided_counts) add up this
+    # number instead of reading each child's row.
+    children = models.PositiveIntegerField(default=0)
+    children_apart = models.BooleanField(default=False)
     # Hand-ons returned to the MASH (now in the returned state): from the first return to
     # the last decision that answered one (null while one still waits for a decision).
     returned_from = models.DateTimeField(null=True, blank=True)

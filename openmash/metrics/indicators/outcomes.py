@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from openmash.area.models import HandOnTeam, Outcome, OutcomeKind
 from openmash.enquiries.models import HandOnState
@@ -38,15 +38,22 @@ amended, not as first made."""
 @shared
 def decided_by_outcome(f: MetricFilter) -> Mapping[int, int]:
     """The children in the contacts received in the period and decided by its end, by
-    their own outcome (id) in the decision in force then: two queries (once for every
+    their own outcome (id) in the decision in force then: three queries (once for every
     indicator that counts them, `shared`)."""
-    counts: Counter[int] = Counter()
-    for children in children_decided(f):
+    decided = children_decided(f)
+    counts: Counter[int] = Counter(
+        dict(
+            decided.together.values("outcome_id")
+            .annotate(m_children=Sum("children"))
+            .values_list("outcome_id", "m_children")
+        )
+    )
+    for children in (decided.apart, decided.changed):
         counts.update(
             dict(
                 children.values("outcome_id")
-                .annotate(children=Count("pk"))
-                .values_list("outcome_id", "children")
+                .annotate(m_children=Count("pk"))
+                .values_list("outcome_id", "m_children")
             )
         )
     return MappingProxyType(dict(counts))

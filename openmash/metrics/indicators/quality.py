@@ -15,7 +15,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Lower, Trim
+from django.db.models.functions import Coalesce, Lower, Trim
 
 from openmash.area.models import Outcome, OutcomeKind
 from openmash.contacts.codes import ReferralSource
@@ -61,14 +61,22 @@ class _NfaGroup:
 def _nfa_groups(f: MetricFilter) -> tuple[_NfaGroup, ...]:
     """The children decided by the end of the period (each with their own outcome in the
     decision in force), and of them those with no further action, by their contact's
-    referral source and referring organisation: two queries (children_decided's two
+    referral source and referring organisation: three queries (children_decided's three
     parts, added up) for both indicators below."""
-    nfa = Outcome.objects.filter(kind=OutcomeKind.NO_FURTHER_ACTION).values("pk")
+    is_nfa = Q(outcome__in=Outcome.objects.filter(kind=OutcomeKind.NO_FURTHER_ACTION).values("pk"))
+    children = children_decided(f)
+    # The rows, the path from a row to its contact, and how many children (and of them
+    # with no further action) a group of rows stands for.
+    parts: list[tuple[QuerySet[Any], str, Sum | Count, Sum | Count]] = [
+        (children.together, "contact__", Sum("children"), Sum("children", filter=is_nfa)),
+        (children.apart, "decision__contact__", Count("pk"), Count("pk", filter=is_nfa)),
+        (children.changed, "decision__contact__", Count("pk"), Count("pk", filter=is_nfa)),
+    ]
     merged: dict[tuple[str, str], tuple[str, int, int]] = {}
-    for part in children_decided(f):
-        children: QuerySet[Any] = part.annotate(
-            m_source=F("decision__contact__referral_source"),
-            m_organisation_typed=F("decision__contact__referrer_organisation"),
+    for part, contact, counted, counted_nfa in parts:
+        annotated: QuerySet[Any] = part.annotate(
+            m_source=F(f"{contact}referral_source"),
+            m_organisation_typed=F(f"{contact}referrer_organisation"),
         )
         organisation = Case(
             When(m_source__in=INDIVIDUAL_SOURCES, then=Value("")),
@@ -76,23 +84,23 @@ def _nfa_groups(f: MetricFilter) -> tuple[_NfaGroup, ...]:
             output_field=CharField(),
         )
         rows = (
-            children.annotate(m_organisation=organisation)
+            annotated.annotate(m_organisation=organisation)
             .values("m_source", "m_organisation")
             .annotate(
                 m_label=Min(in_binary_order(Trim("m_organisation_typed"))),
-                nfa=Count("pk", filter=Q(outcome__in=nfa)),
-                decided=Count("pk"),
+                nfa=Coalesce(counted_nfa, 0),
+                decided=counted,
             )
             .values_list("m_source", "m_organisation", "m_label", "nfa", "decided")
         )
-        for source, organisation_key, label, nfa_count, decided in rows:
+        for source, organisation_key, label, nfa_count, decided_count in rows:
             key = (source, organisation_key)
             if key in merged:
                 earlier, earlier_nfa, earlier_decided = merged[key]
                 label = min(earlier, label)
                 nfa_count += earlier_nfa
-                decided += earlier_decided
-            merged[key] = (label, nfa_count, decided)
+                decided_count += earlier_decided
+            merged[key] = (label, nfa_count, decided_count)
     return tuple(
         _NfaGroup(source, organisation_key, label, nfa_count, decided)
         for (source, organisation_key), (label, nfa_count, decided) in merged.items()

@@ -1,18 +1,10 @@
-"""The facts of the contacts recorded before the facts existed, worked out by the same
-code as `manage.py rebuild_metric_facts` (ADR 0026). A fresh database has no contacts,
-so this does nothing there. It runs after the latest migrations of the apps whose tables
-it reads, so the code's models match the tables; if a later change makes that untrue,
-replace this with a no-op and run `rebuild_metric_facts` after migrating instead."""
-
-from typing import Any
+"""Once the facts of the contacts recorded before the facts existed, worked out by the
+code of `manage.py rebuild_metric_facts` (ADR 0026). A later change added columns that
+code writes, so the rebuild moved to the latest migration that needs it (0003): run here,
+before those columns exist, it would fail on a database with contacts. A no-op kept so
+the migration graph stays as deployed databases recorded it."""
 
 from django.db import migrations
-
-
-def facts_of_existing_contacts(apps: Any, schema_editor: Any) -> None:
-    from openmash.metrics.facts import facts_rebuild
-
-    facts_rebuild()
 
 
 class Migration(migrations.Migration):
@@ -24,6 +16,4 @@ class Migration(migrations.Migration):
         ("area", "0009_emergency_duty_team"),
     ]
 
-    operations = [
-        migrations.RunPython(facts_of_existing_contacts, migrations.RunPython.noop, elidable=True)
-    ]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
