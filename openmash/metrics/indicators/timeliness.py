@@ -169,15 +169,34 @@ def weeks_of(f: MetricFilter) -> list[date]:
 
 def week_received(f: MetricFilter) -> Case:
     """The number (from 0) of the week of the period a contact was received in, in UK
-    time: a CASE over the weeks' bounds, so both databases agree across a change of the
-    clocks."""
+    time: CASEs over the weeks' bounds, so both databases agree across a change of the
+    clocks. The weeks are halved at each step (a year's 53 weeks take six comparisons a
+    contact, not one a week until the right one: a third of the indicator's time)."""
     weeks = weeks_of(f)
-    whens = []
-    for number, monday in enumerate(weeks):
-        starts = max(f.starts_at, MetricFilter(start=monday, end=monday).starts_at)
-        ends = MetricFilter(start=monday, end=monday + timedelta(days=6)).ends_at
-        whens.append(When(received_at__gte=starts, received_at__lt=ends, then=Value(number)))
-    return Case(*whens, default=Value(None), output_field=IntegerField())
+    if not weeks:
+        return Case(default=Value(None), output_field=IntegerField())
+    # bounds[n] is where week n starts; bounds[-1] where the last ends. Each week ends
+    # where the next starts (midnight at the end of its Sunday, UK time).
+    bounds = [max(f.starts_at, MetricFilter(start=weeks[0], end=weeks[0]).starts_at)] + [
+        MetricFilter(start=monday, end=monday + timedelta(days=6)).ends_at for monday in weeks
+    ]
+
+    def among(first: int, last: int) -> Value | Case:
+        """The week, known to be one of first..last - 1."""
+        if last - first == 1:
+            return Value(first)
+        middle = (first + last) // 2
+        return Case(
+            When(received_at__lt=bounds[middle], then=among(first, middle)),
+            default=among(middle, last),
+            output_field=IntegerField(),
+        )
+
+    return Case(
+        When(received_at__gte=bounds[0], received_at__lt=bounds[-1], then=among(0, len(weeks))),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
 
 
 @indicator(
