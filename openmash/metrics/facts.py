@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -162,7 +163,11 @@ def facts_refresh(contact_ids: Iterable[int]) -> int:
         return 0
     sql, params = _facts_statement(connection.vendor, len(ids))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(ids) <= _PREPARED_MAX_COUNT:
+        if (
+            connection.vendor == "postgresql"
+            and len(ids) <= _PREPARED_MAX_COUNT
+            and settings.OPENMASH_PREPARED_STATEMENTS
+        ):
             name = _prepared_on_this_connection(sql, params)
             cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(ids))})", ids)
         else:

@@ -150,6 +150,11 @@ def database_from_env() -> dict[str, object]:
 
 
 DATABASES = {"default": database_from_env()}
+# The indicator facts' statement is prepared once per PostgreSQL connection (ADR 0033).
+# Set DATABASE_PREPARED_STATEMENTS=0 behind a pooler in transaction or statement mode
+# (PgBouncer, pgcat), where the next transaction may run on a connection that never saw
+# the PREPARE.
+OPENMASH_PREPARED_STATEMENTS = os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "1"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
