@@ -88,7 +88,10 @@ class AgencyCheck(models.Model):
             models.UniqueConstraint(fields=["contact", "agency"], name="one_check_per_agency")
         ]
         indexes = [
-            models.Index(fields=["agency", "state", "deadline_at"], name="check_agency_queue")
+            models.Index(fields=["agency", "state", "deadline_at"], name="check_agency_queue"),
+            # The dashboard's agency filter: the contacts an agency was asked to check
+            # before a moment, read from the index alone (openmash.metrics.cohort).
+            models.Index(fields=["agency", "contact", "requested_at"], name="check_agency_contact"),
         ]
 
     def __str__(self) -> str:
