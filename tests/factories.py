@@ -52,6 +52,19 @@ def a_child(**overrides: Any) -> PersonDetails:
     return PersonDetails(**values)
 
 
+def a_sibling(**overrides: Any) -> PersonDetails:
+    """Amy's brother Ben: no NHS number, born 1 March 2022."""
+    values: dict[str, Any] = {
+        "role": PersonRole.SIBLING,
+        "given_names": "Ben",
+        "nhs_number": "",
+        "date_of_birth": date(2022, 3, 1),
+        "sex": "M",
+    }
+    values.update(overrides)
+    return a_child(**values)
+
+
 def a_parent(**overrides: Any) -> PersonDetails:
     values: dict[str, Any] = {
         "role": PersonRole.PARENT_CARER,

@@ -2,7 +2,6 @@
 send one to an assessment and close the other with advice; every child needs an outcome;
 nothing is half-saved; an amendment changes one child's outcome."""
 
-from datetime import date
 from importlib import import_module
 from typing import Any
 
@@ -39,7 +38,7 @@ from openmash.enquiries.services.screening import (
     enquiry_open,
 )
 from openmash.events.models import Event
-from tests.factories import a_child, a_parent, a_submission
+from tests.factories import a_child, a_parent, a_sibling, a_submission
 
 RATIONALE = "Amy's injuries need a social work assessment; Ben is thriving at nursery."
 
@@ -52,13 +51,7 @@ def siblings_contact(school_referrer: User, screener: User) -> Contact:
         submission=a_submission(
             people=[
                 a_child(),
-                a_child(
-                    role=PersonRole.SIBLING,
-                    given_names="Ben",
-                    nhs_number="",
-                    date_of_birth=date(2022, 3, 1),
-                    sex="M",
-                ),
+                a_sibling(),
                 a_parent(),
             ]
         ),

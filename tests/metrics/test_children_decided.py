@@ -9,7 +9,6 @@ import pytest
 
 from openmash.accounts.models import User
 from openmash.area.calendar import LONDON
-from openmash.contacts.codes import PersonRole
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
@@ -25,7 +24,7 @@ from openmash.metrics.cohort import children_decided
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.registry import indicators_compute
 from openmash.metrics.models import ContactFact
-from tests.factories import a_child, a_parent, a_submission
+from tests.factories import a_child, a_parent, a_sibling, a_submission
 
 RECEIVED = datetime(2026, 10, 6, 9, 0, tzinfo=LONDON)
 DECIDED = RECEIVED + timedelta(hours=4)
@@ -40,13 +39,7 @@ def siblings(school_referrer: User, screener: User) -> Contact:
         submission=a_submission(
             people=[
                 a_child(),
-                a_child(
-                    role=PersonRole.SIBLING,
-                    given_names="Ben",
-                    nhs_number="",
-                    date_of_birth=date(2022, 3, 1),
-                    sex="M",
-                ),
+                a_sibling(),
                 a_parent(),
             ]
         ),

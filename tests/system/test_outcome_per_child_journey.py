@@ -17,12 +17,11 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from openmash.accounts.models import User
-from openmash.contacts.codes import PersonRole
 from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.core.audit import Actor
 from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
-from tests.factories import a_child, a_parent, a_submission
+from tests.factories import a_child, a_parent, a_sibling, a_submission
 from tests.system.conftest import expect_no_axe_violations
 from tests.system.test_mash_journey import banner, go_to, open_as, row_for
 
@@ -41,13 +40,7 @@ def siblings_awaiting_decision(personas: dict[str, User]) -> Contact:
         submission=a_submission(
             people=[
                 a_child(),
-                a_child(
-                    role=PersonRole.SIBLING,
-                    given_names="Ben",
-                    nhs_number="",
-                    date_of_birth=date(2021, 3, 1),
-                    sex="M",
-                ),
+                a_sibling(date_of_birth=date(2021, 3, 1)),
                 a_parent(),
             ]
         ),
