@@ -33,6 +33,20 @@ def empty_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture
+def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rate limits (openmash/accounts/throttle.py) count in fixed windows of the wall
+    clock: a minute, API_BAD_TOKEN_MINUTES, an hour. A test whose requests straddle the
+    end of a window sees the count start again and no 429 (reproduced with the clock half
+    a second before the hour). Their clock is held half a minute into the half hour of the
+    hour the test runs in: inside every window, whenever the suite runs."""
+    import time
+    from types import SimpleNamespace
+
+    held = time.time() // 3600 * 3600 + 1830
+    monkeypatch.setattr("openmash.accounts.throttle.time", SimpleNamespace(time=lambda: held))
+
+
 @pytest.fixture(autouse=True)
 def area_defaults(request: pytest.FixtureRequest) -> None:
     """The area's default configuration (RAG levels, calendar, levels of need, outcomes).

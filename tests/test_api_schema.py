@@ -374,6 +374,7 @@ def test_every_operation_documents_what_any_request_can_be_answered(db: None) ->
     assert "409" in additions["responses"] and "409" in findings["responses"]
 
 
+@pytest.mark.usefixtures("throttle_clock")
 def test_a_token_past_its_rate_limit_is_answered_429_as_documented(
     wsgi_app: WSGIHandler, caller: WerkzeugClient, police_token: tuple[Any, str], settings: Any
 ) -> None:
@@ -388,6 +389,7 @@ def test_a_token_past_its_rate_limit_is_answered_429_as_documented(
     answered_as_documented(wsgi_app, "GET /api/v1/checks", response)
 
 
+@pytest.mark.usefixtures("throttle_clock")
 def test_an_address_sending_wrong_tokens_is_answered_429_as_documented(
     wsgi_app: WSGIHandler, caller: WerkzeugClient, settings: Any, db: None
 ) -> None:

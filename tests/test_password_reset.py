@@ -177,6 +177,7 @@ def test_it_asks_for_a_proper_address(email: str, message: str, db: None) -> Non
     assert message in page
 
 
+@pytest.mark.usefixtures("throttle_clock")
 def test_it_sends_one_account_at_most_three_links_an_hour(screener: User) -> None:
     for _ in range(5):
         assert ask_for_a_link(Client(), screener.email).status_code == 302
@@ -184,6 +185,7 @@ def test_it_sends_one_account_at_most_three_links_an_hour(screener: User) -> Non
     assert len(mail.outbox) == throttle.PASSWORD_RESET_EMAILS_PER_HOUR == 3
 
 
+@pytest.mark.usefixtures("throttle_clock")
 def test_it_slows_down_one_address_asking_too_often(db: None) -> None:
     client = Client()
     statuses = [

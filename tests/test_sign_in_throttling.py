@@ -227,6 +227,7 @@ def _api(client: Client, token: str) -> int:
 
 
 @override_settings(API_TOKEN_REQUESTS_PER_MINUTE=5)
+@pytest.mark.usefixtures("throttle_clock")
 def test_it_limits_each_api_token_to_its_rate(
     police_token: tuple[ApiToken, str], make_user: Callable[..., User]
 ) -> None:
@@ -244,6 +245,7 @@ def test_it_limits_each_api_token_to_its_rate(
 
 
 @override_settings(API_BAD_TOKEN_LIMIT=10)
+@pytest.mark.usefixtures("throttle_clock")
 def test_it_answers_429_to_an_address_flooding_the_api_with_wrong_tokens(
     police_token: tuple[ApiToken, str],
 ) -> None:
@@ -262,6 +264,7 @@ def test_it_answers_429_to_an_address_flooding_the_api_with_wrong_tokens(
 
 
 @override_settings(API_BAD_TOKEN_LIMIT=3, TRUSTED_PROXY_COUNT=1)
+@pytest.mark.usefixtures("throttle_clock")
 def test_behind_the_proxy_it_counts_the_clients_address_not_the_proxys(
     db: None,
 ) -> None:
@@ -338,6 +341,7 @@ def test_behind_a_load_balancer_each_client_is_locked_out_on_its_own(manager: Us
 
 @pytest.mark.parametrize("path", ["web", "admin", "api"])
 @override_settings(SIGN_IN_ACCOUNT_FAILURES=5, AXES_FAILURE_LIMIT=5, API_BAD_TOKEN_LIMIT=5)
+@pytest.mark.usefixtures("throttle_clock")
 def test_every_sign_in_path_is_throttled(
     path: str, administrator: User, police_token: tuple[ApiToken, str]
 ) -> None:
