@@ -6,106 +6,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("area", "0009_emergency_duty_team"),
-        ("contacts", "0006_contact_additions"),
-        ("enquiries", "0012_outcome_per_child"),
+        ('area', '0009_emergency_duty_team'),
+        ('contacts', '0006_contact_additions'),
+        ('enquiries', '0012_outcome_per_child'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ContactFact",
+            name='ContactFact',
             fields=[
-                (
-                    "contact",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="metric_fact",
-                        serialize=False,
-                        to="contacts.contact",
-                    ),
-                ),
-                ("received_at", models.DateTimeField()),
-                ("referral_source", models.CharField(max_length=3)),
-                ("channel", models.CharField(max_length=30)),
-                ("assigned_at", models.DateTimeField(blank=True, null=True)),
-                ("deadline_at", models.DateTimeField(blank=True, null=True)),
-                ("first_rated_at", models.DateTimeField(blank=True, null=True)),
-                ("rated_at", models.DateTimeField(blank=True, null=True)),
-                ("level", models.CharField(blank=True, max_length=20, null=True)),
-                ("rating_deadline_at", models.DateTimeField(blank=True, null=True)),
-                ("first_decided_at", models.DateTimeField(blank=True, null=True)),
-                ("first_level_of_need", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("decided_at", models.DateTimeField(blank=True, null=True)),
-                ("first_amended_at", models.DateTimeField(blank=True, null=True)),
-                ("amendments", models.PositiveIntegerField(default=0)),
-                ("returned_from", models.DateTimeField(blank=True, null=True)),
-                ("returned_until", models.DateTimeField(blank=True, null=True)),
-                ("re_referral", models.BooleanField(default=False)),
-                (
-                    "assigned_to",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "decision",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="enquiries.decision",
-                    ),
-                ),
-                (
-                    "first_rated_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "outcome",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="area.outcome",
-                    ),
-                ),
+                ('contact', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='metric_fact', serialize=False, to='contacts.contact')),
+                ('received_at', models.DateTimeField()),
+                ('referral_source', models.CharField(max_length=3)),
+                ('channel', models.CharField(max_length=30)),
+                ('assigned_at', models.DateTimeField(blank=True, null=True)),
+                ('deadline_at', models.DateTimeField(blank=True, null=True)),
+                ('first_rated_at', models.DateTimeField(blank=True, null=True)),
+                ('rated_at', models.DateTimeField(blank=True, null=True)),
+                ('level', models.CharField(blank=True, max_length=20, null=True)),
+                ('rating_deadline_at', models.DateTimeField(blank=True, null=True)),
+                ('first_decided_at', models.DateTimeField(blank=True, null=True)),
+                ('first_level_of_need', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ('first_amended_at', models.DateTimeField(blank=True, null=True)),
+                ('amendments', models.PositiveIntegerField(default=0)),
+                ('returned_from', models.DateTimeField(blank=True, null=True)),
+                ('returned_until', models.DateTimeField(blank=True, null=True)),
+                ('re_referral', models.BooleanField(default=False)),
+                ('assigned_to', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('decision', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='enquiries.decision')),
+                ('first_rated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('outcome', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='area.outcome')),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["received_at"], name="fact_received"),
-                    models.Index(
-                        condition=models.Q(("first_decided_at__isnull", True)),
-                        fields=["received_at"],
-                        name="fact_undecided",
-                    ),
-                    models.Index(fields=["first_decided_at"], name="fact_first_decided"),
-                    models.Index(
-                        condition=models.Q(("returned_from__isnull", False)),
-                        fields=["returned_from"],
-                        name="fact_returned",
-                    ),
-                ],
+                'indexes': [models.Index(fields=['received_at'], name='fact_received'), models.Index(condition=models.Q(('first_decided_at__isnull', True)), fields=['received_at'], name='fact_undecided'), models.Index(fields=['first_decided_at'], name='fact_first_decided'), models.Index(condition=models.Q(('returned_from__isnull', False)), fields=['returned_from'], name='fact_returned')],
             },
         ),
     ]
