@@ -89,14 +89,8 @@ def _with_facts(contacts: QuerySet[Contact]) -> QuerySet[Any]:
         contact=OuterRef("contact"), decided_at__gte=OuterRef("responded_at")
     ).order_by("decided_at", "id")
     answered = returned.annotate(m_answered_at=Subquery(answering.values("decided_at")[:1]))
-    # The children of the latest decision (looked up again inside each child's look-up).
-    in_latest = DecisionChild.objects.filter(
-        decision=Subquery(
-            Decision.objects.filter(contact=OuterRef(OuterRef("pk")))
-            .order_by("-decided_at", "-id")
-            .values("pk")[:1]
-        )
-    ).order_by()
+    # The children of the latest decision (f_decision, annotated before them).
+    in_latest = DecisionChild.objects.filter(decision=OuterRef("f_decision")).order_by()
     children = in_latest.values("decision").annotate(n=Count("pk")).values("n")[:1]
     return (
         contacts.order_by("pk")
