@@ -29,6 +29,8 @@ from tests.factories import a_child, a_parent, a_sibling, a_submission
 RECEIVED = datetime(2026, 10, 6, 9, 0, tzinfo=LONDON)
 DECIDED = RECEIVED + timedelta(hours=4)
 AMENDED = datetime(2026, 10, 20, 10, 0, tzinfo=LONDON)
+# Outcomes that close the case: no level of need above 1, no receiving team.
+CLOSED = ("nfa", "information_advice")
 
 
 @pytest.fixture
@@ -72,10 +74,10 @@ def each_child(contact: Contact, first: str, second: str) -> DecisionInput:
         children=[
             ChildOutcomeInput(
                 person_id=person.pk,
-                level_of_need=1 if outcome in ("nfa", "information_advice") else 3,
+                level_of_need=1 if outcome in CLOSED else 3,
                 outcome=outcome,
-                primary_need="N9" if outcome in ("nfa", "information_advice") else "N1",
-                receiving_team="" if outcome in ("nfa", "information_advice") else "Team north",
+                primary_need="N9" if outcome in CLOSED else "N1",
+                receiving_team="" if outcome in CLOSED else "Team north",
             )
             for person, outcome in ((amy, first), (ben, second))
         ],

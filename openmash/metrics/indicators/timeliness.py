@@ -172,9 +172,7 @@ def week_received(f: MetricFilter) -> Case:
     time: CASEs over the weeks' bounds, so both databases agree across a change of the
     clocks. The weeks are halved at each step (a year's 53 weeks take six comparisons a
     contact, not one a week until the right one: a third of the indicator's time)."""
-    weeks = weeks_of(f)
-    if not weeks:
-        return Case(default=Value(None), output_field=IntegerField())
+    weeks = weeks_of(f)  # never empty: a period has at least one day
     # bounds[n] is where week n starts; bounds[-1] where the last ends. Each week ends
     # where the next starts (midnight at the end of its Sunday, UK time).
     bounds = [max(f.starts_at, MetricFilter(start=weeks[0], end=weeks[0]).starts_at)] + [
