@@ -155,6 +155,9 @@ DATABASES = {"default": database_from_env()}
 # (PgBouncer, pgcat), where the next transaction may run on a connection that never saw
 # the PREPARE.
 OPENMASH_PREPARED_STATEMENTS = os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "1"
+# How many PostgreSQL connections one figures page's indicators are computed over, side
+# by side (ADR 0034); 1 computes them one after another on the request's own connection.
+OPENMASH_METRICS_CONNECTIONS = int(os.environ.get("METRICS_DATABASE_CONNECTIONS", "2"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

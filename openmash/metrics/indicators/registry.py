@@ -1,12 +1,17 @@
 """Every indicator, defined once: its key, title, plain-English definition (shown on the
 page beside its figures), unit and group, and the function that computes it."""
 
+import threading
+from collections import deque
 from collections.abc import Callable
-from contextvars import ContextVar
+from concurrent.futures import Future
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.conf import settings
+from django.db import connection, connections
 from django.db.models import TextChoices
 
 from openmash.metrics.filters import MetricFilter
@@ -72,11 +77,32 @@ def indicators_in(group: Group) -> list[Indicator]:
     return [each for each in INDICATORS.values() if each.group == group]
 
 
-# Figures more than one indicator is made from, each worked out once while
-# indicators_compute runs (None outside it): by the function, the filter and its `now`.
-_worked_out: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar(
-    "metrics_worked_out", default=None
-)
+class _WorkedOut:
+    """Figures more than one indicator is made from, each worked out once while one
+    indicators_compute runs, by the function, the filter and its `now`: the first
+    indicator to ask works it out; one asking meanwhile, on another connection, waits
+    for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._figures: dict[tuple[Any, ...], Future[Any]] = {}
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            figures = self._figures.get(key)
+            first = figures is None
+            if figures is None:
+                figures = self._figures[key] = Future()
+        if first:
+            try:
+                figures.set_result(compute())
+            except BaseException as error:
+                figures.set_exception(error)
+                raise
+        return figures.result()
+
+
+_worked_out: ContextVar[_WorkedOut | None] = ContextVar("metrics_worked_out", default=None)
 
 
 def shared(compute: F) -> F:
@@ -91,19 +117,74 @@ def shared(compute: F) -> F:
         worked_out = _worked_out.get()
         if worked_out is None:
             return compute(f)
-        key = (compute, f, f.now)
-        if key not in worked_out:
-            worked_out[key] = compute(f)
-        return worked_out[key]
+        return worked_out.get((compute, f, f.now), lambda: compute(f))
 
     return once  # type: ignore[return-value]
 
 
-def indicators_compute(f: MetricFilter, keys: list[str] | None = None) -> dict[str, Any]:
-    """The figures of every indicator (or of those named), by key, in the order defined."""
-    chosen = INDICATORS if keys is None else {key: INDICATORS[key] for key in keys}
-    token = _worked_out.set({})
+def connections_for_figures(indicators: int) -> int:
+    """How many database connections to compute `indicators` indicators over side by
+    side (ADR 0034): setting OPENMASH_METRICS_CONNECTIONS on PostgreSQL, where each
+    connection's queries run in a server process of their own, at most one per
+    indicator; one inside a transaction (other connections cannot see what it has not
+    committed: a test's data, for one) and on SQLite."""
+    wanted = int(getattr(settings, "OPENMASH_METRICS_CONNECTIONS", 1))
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, min(wanted, indicators))
+
+
+def _side_by_side(f: MetricFilter, chosen: dict[str, Indicator], workers: int) -> dict[str, Any]:
+    """Each indicator computed by the first of `workers` threads free to take it (this
+    one and workers - 1 more, each with its own database connection, closed when its
+    thread is done); the figures in the order chosen, or the first error raised."""
+    waiting = deque(chosen.items())
+    figures: dict[str, Any] = {}
+    errors: list[BaseException] = []
+    take = threading.Lock()
+
+    def work() -> None:
+        while not errors:
+            with take:
+                if not waiting:
+                    return
+                key, each = waiting.popleft()
+            try:
+                figures[key] = each.compute(f)
+            except BaseException as error:
+                errors.append(error)
+
+    def helper() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    threads = [
+        threading.Thread(target=copy_context().run, args=(helper,), name=f"figures-{n}")
+        for n in range(1, workers)
+    ]
+    for thread in threads:
+        thread.start()
     try:
+        work()
+    finally:
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    return {key: figures[key] for key in chosen}
+
+
+def indicators_compute(f: MetricFilter, keys: list[str] | None = None) -> dict[str, Any]:
+    """The figures of every indicator (or of those named), by key, in the order defined:
+    on PostgreSQL, over several connections side by side (connections_for_figures)."""
+    chosen = INDICATORS if keys is None else {key: INDICATORS[key] for key in keys}
+    token = _worked_out.set(_WorkedOut())
+    try:
+        workers = connections_for_figures(len(chosen))
+        if workers > 1:
+            return _side_by_side(f, chosen, workers)
         return {key: each.compute(f) for key, each in chosen.items()}
     finally:
         _worked_out.reset(token)
