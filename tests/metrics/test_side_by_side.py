@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from openmash.core.side_by_side import connections_for
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.registry import (
     INDICATORS,
@@ -16,7 +17,6 @@ from openmash.metrics.indicators.registry import (
     Indicator,
     Unit,
     _WorkedOut,
-    connections_for_figures,
     indicators_compute,
 )
 from tests.factories import Hub
@@ -52,7 +52,7 @@ def test_side_by_side_gives_the_figures_one_connection_gives(
 
     side_by_side = indicators_compute(the_week)
 
-    assert connections_for_figures(len(INDICATORS)) == 3
+    assert connections_for(len(INDICATORS)) == 3
     assert side_by_side == one_by_one
     assert list(side_by_side) == list(INDICATORS)
     assert _settles_at(open_before) == open_before
@@ -86,7 +86,7 @@ def test_inside_a_transaction_they_are_computed_on_its_own_connection(settings: 
     settings.OPENMASH_METRICS_CONNECTIONS = 3
 
     assert connection.in_atomic_block
-    assert connections_for_figures(len(INDICATORS)) == 1
+    assert connections_for(len(INDICATORS)) == 1
 
 
 @postgresql_only
@@ -94,8 +94,8 @@ def test_inside_a_transaction_they_are_computed_on_its_own_connection(settings: 
 def test_never_more_connections_than_indicators(settings: Any) -> None:
     settings.OPENMASH_METRICS_CONNECTIONS = 4
 
-    assert connections_for_figures(2) == 2
-    assert connections_for_figures(1) == 1
+    assert connections_for(2) == 2
+    assert connections_for(1) == 1
 
 
 def _all_at_once(worked_out: _WorkedOut, compute: Any, askers: int) -> list[Any]:

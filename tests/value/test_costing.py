@@ -29,11 +29,13 @@ discussion (£15 + £5 + £40 + £24 + £30 + £10 = £124), B assessment (£15 
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from openmash.core.side_by_side import connections_for
 from openmash.metrics.filters import MetricFilter
 from openmash.value.costing import ValueForMoney
 from openmash.value.selectors import value_for_money_compute
@@ -199,3 +201,20 @@ def test_it_uses_the_same_number_of_queries_however_much_work(october: Hub) -> N
     with CaptureQueriesContext(connection) as large:
         value_for_money_compute(OCTOBER)
     assert len(large.captured_queries) == len(small.captured_queries) <= 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite counts on one connection")
+@pytest.mark.django_db(transaction=True)
+def test_counted_over_several_connections_it_costs_what_one_connection_costs(
+    october: Hub, settings: Any
+) -> None:
+    # On PostgreSQL the stages are counted side by side (ADR 0034).
+    settings.OPENMASH_METRICS_CONNECTIONS = 1
+    one_by_one = value_for_money_compute(OCTOBER)
+    settings.OPENMASH_METRICS_CONNECTIONS = 4
+
+    side_by_side = value_for_money_compute(OCTOBER)
+
+    assert connections_for(8) == 4
+    assert side_by_side == one_by_one
+    assert pennies(side_by_side.cost) == pennies(one_by_one.cost) > 0

@@ -2,18 +2,16 @@
 page beside its figures), unit and group, and the function that computes it."""
 
 import threading
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from contextvars import ContextVar, copy_context
+from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, TypeVar
 
-from django.conf import settings
-from django.db import connection, connections
 from django.db.models import TextChoices
 
+from openmash.core.side_by_side import side_by_side
 from openmash.metrics.filters import MetricFilter
 
 
@@ -122,69 +120,12 @@ def shared(compute: F) -> F:
     return once  # type: ignore[return-value]
 
 
-def connections_for_figures(indicators: int) -> int:
-    """How many database connections to compute `indicators` indicators over side by
-    side (ADR 0034): setting OPENMASH_METRICS_CONNECTIONS on PostgreSQL, where each
-    connection's queries run in a server process of their own, at most one per
-    indicator; one inside a transaction (other connections cannot see what it has not
-    committed: a test's data, for one) and on SQLite."""
-    wanted = int(getattr(settings, "OPENMASH_METRICS_CONNECTIONS", 1))
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return 1
-    return max(1, min(wanted, indicators))
-
-
-def _side_by_side(f: MetricFilter, chosen: dict[str, Indicator], workers: int) -> dict[str, Any]:
-    """Each indicator computed by the first of `workers` threads free to take it (this
-    one and workers - 1 more, each with its own database connection, closed when its
-    thread is done); the figures in the order chosen, or the first error raised."""
-    waiting = deque(chosen.items())
-    figures: dict[str, Any] = {}
-    errors: list[BaseException] = []
-    take = threading.Lock()
-
-    def work() -> None:
-        while not errors:
-            with take:
-                if not waiting:
-                    return
-                key, each = waiting.popleft()
-            try:
-                figures[key] = each.compute(f)
-            except BaseException as error:
-                errors.append(error)
-
-    def helper() -> None:
-        try:
-            work()
-        finally:
-            connections.close_all()  # this thread's own connections
-
-    threads = [
-        threading.Thread(target=copy_context().run, args=(helper,), name=f"figures-{n}")
-        for n in range(1, workers)
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        work()
-    finally:
-        for thread in threads:
-            thread.join()
-    if errors:
-        raise errors[0]
-    return {key: figures[key] for key in chosen}
-
-
 def indicators_compute(f: MetricFilter, keys: list[str] | None = None) -> dict[str, Any]:
     """The figures of every indicator (or of those named), by key, in the order defined:
-    on PostgreSQL, over several connections side by side (connections_for_figures)."""
+    on PostgreSQL, over several connections side by side (openmash.core.side_by_side)."""
     chosen = INDICATORS if keys is None else {key: INDICATORS[key] for key in keys}
     token = _worked_out.set(_WorkedOut())
     try:
-        workers = connections_for_figures(len(chosen))
-        if workers > 1:
-            return _side_by_side(f, chosen, workers)
-        return {key: each.compute(f) for key, each in chosen.items()}
+        return side_by_side({key: partial(each.compute, f) for key, each in chosen.items()})
     finally:
         _worked_out.reset(token)
