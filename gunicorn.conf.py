@@ -5,8 +5,10 @@ Everything can be set from the environment (deploy/openmash.env.example):
   GUNICORN_WORKER_CLASS   gthread (default) or sync
   GUNICORN_WORKERS        processes (default: one per CPU, plus one)
   GUNICORN_THREADS        threads per process for gthread (default 4); keep
-                          DATABASE_POOL_MAX_SIZE at least this, each thread holds one
-                          pooled database connection while it answers a request
+                          DATABASE_POOL_MAX_SIZE at least this plus
+                          METRICS_DATABASE_CONNECTIONS - 1: each thread holds one pooled
+                          database connection while it answers a request, and figures
+                          pages borrow up to that many more (ADR 0034)
   GUNICORN_TIMEOUT        seconds before a stuck worker is killed and replaced (60)
 The access log is one JSON object a line with the path but never the query string, the
 referrer or cookies, so no search term or other personal data reaches it

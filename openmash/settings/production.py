@@ -47,7 +47,8 @@ STORAGES = {
 CACHES = {"default": cache_from_env("db"), "metrics": METRICS_CACHE}
 
 # Django's native psycopg connection pool: each app server process keeps up to
-# DATABASE_POOL_MAX_SIZE connections open (gunicorn's gthread worker: one per thread)
+# DATABASE_POOL_MAX_SIZE connections open (gunicorn's gthread worker: one per thread, and
+# up to METRICS_DATABASE_CONNECTIONS - 1 more lent to figures pages, ADR 0034)
 # instead of opening one per request. The pool replaces CONN_MAX_AGE, which must be 0.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -25,6 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
 from openmash.accounts.models import Agency
 from openmash.area.calendar import LONDON
@@ -234,7 +235,8 @@ def value_for_money_compute(f: MetricFilter) -> ValueForMoney:
     work there is; on PostgreSQL the eight that count over several connections side by
     side (openmash.core.side_by_side). Only the period of `f` is used (not its other
     filters)."""
-    period = MetricFilter(start=f.start, end=f.end, now=f.now)
+    # One moment for every count, though they run one after another or side by side.
+    period = MetricFilter(start=f.start, end=f.end, now=f.now or timezone.now())
     rates = rates_current()
     counted: dict[str, Callable[[], Any]] = {
         **{stage.value: count for stage, count in _work_counted(period, rates).items()},

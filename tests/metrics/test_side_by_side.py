@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from openmash.core.side_by_side import connections_for
+from openmash.core import side_by_side as side_by_side_module
+from openmash.core.side_by_side import connections_for, side_by_side
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.registry import (
     INDICATORS,
@@ -96,6 +97,53 @@ def test_never_more_connections_than_indicators(settings: Any) -> None:
 
     assert connections_for(2) == 2
     assert connections_for(1) == 1
+
+
+def _threads_used(pieces: int, together: int = 1) -> list[str]:
+    """The thread that did each of `pieces` pieces; each piece waits (up to 10 s) until
+    `together` pieces are being done at once, by as many threads."""
+    meet = threading.Barrier(together, timeout=10)
+
+    def piece() -> str:
+        meet.wait()
+        return threading.current_thread().name
+
+    return list(side_by_side({n: piece for n in range(pieces)}).values())
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_helpers_take_pieces_while_the_process_has_connections_to_lend(settings: Any) -> None:
+    settings.OPENMASH_METRICS_CONNECTIONS = 3
+
+    used = _threads_used(6, together=3)
+
+    assert len(used) == 6
+    assert len(set(used)) == 3
+    assert threading.current_thread().name in used
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_with_every_helper_lent_the_work_is_done_on_the_callers_connection(
+    settings: Any,
+) -> None:
+    # Another request has borrowed the process's helper connections.
+    settings.OPENMASH_METRICS_CONNECTIONS = 3
+    lendable = side_by_side_module._helpers_lendable()
+    lent = 0
+    while lendable.acquire(blocking=False):
+        lent += 1
+    try:
+        used = _threads_used(4)
+    finally:
+        for _ in range(lent):
+            lendable.release()
+
+    assert lent == 2
+    assert set(used) == {threading.current_thread().name}
+    # And once they are back, they are lent again.
+    assert len(set(_threads_used(3, together=3))) == 3
 
 
 def _all_at_once(worked_out: _WorkedOut, compute: Any, askers: int) -> list[Any]:
