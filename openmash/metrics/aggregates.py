@@ -51,10 +51,9 @@ class HoursBetween(Func):
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, list[Any]]:
         start, end, params = self._parts(compiler, connection)
-        return (
-            f"(CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS double precision) / 3600.0)",
-            params,
-        )
+        # date_part works in double precision; EXTRACT (numeric since PostgreSQL 14) took
+        # half of a year's turnaround query on five years (about 0.5 microseconds a row).
+        return f"(date_part('epoch', {end} - {start}) / 3600.0)", params
 
 
 def in_binary_order(expression: Expression) -> Expression:
@@ -250,3 +249,68 @@ def counted_by_group(
         else:
             by_group[key] = figures
     return overall, by_group
+
+
+def _within_groups_sql(inner: str, method: str) -> str:
+    """One pass over the inner query's rows (g0, g1, h): for each (g0, g1) and each g0,
+    how many rows, how many with a value, and the percentiles of the values. The inner
+    query is Django's own SQL with its parameters kept apart; everything else is constant
+    text."""
+    with_rows = f"WITH v(g0, g1, h) AS ({inner})"
+    if method == PERCENTILE_CONT:
+
+        def both(fraction: tuple[int, int]) -> str:
+            a, b = fraction
+            return f"PERCENTILE_CONT({a}.0 / {b}) WITHIN GROUP (ORDER BY h)"
+
+        return (
+            f"{with_rows} SELECT GROUPING(g1), g0, g1, COUNT(*), COUNT(h), "  # noqa: S608
+            f"{both(MEDIAN)}, {both(NINETIETH)} FROM v GROUP BY GROUPING SETS ((g0, g1), (g0))"
+        )
+    median, p90 = _interpolated(MEDIAN), _interpolated(NINETIETH)
+    # Rows with a value first, in order, so the ranks 1 to n are the values' ranks.
+    return (
+        f"{with_rows}, "  # noqa: S608
+        "ranked AS (SELECT g0, g1, h, "
+        "ROW_NUMBER() OVER (PARTITION BY g0, g1 ORDER BY h IS NULL, h) AS rn, "
+        "COUNT(h) OVER (PARTITION BY g0, g1) AS n FROM v), "
+        "ranked_outer AS (SELECT g0, h, ROW_NUMBER() OVER (PARTITION BY g0 ORDER BY h IS NULL, h) "
+        "AS rn, COUNT(h) OVER (PARTITION BY g0) AS n FROM v) "
+        f"SELECT 0, g0, g1, COUNT(*), n, {median}, {p90} FROM ranked GROUP BY g0, g1, n "
+        f"UNION ALL SELECT 1, g0, NULL, COUNT(*), n, {median}, {p90} FROM ranked_outer "
+        "GROUP BY g0, n"
+    )
+
+
+@dataclass(frozen=True)
+class Within:
+    """Of groups within groups (e.g. RAG levels within weeks), by (outer, inner) key and
+    by outer key alone: how many items and the percentiles of those with a value."""
+
+    inner: dict[tuple[Any, Any], tuple[int, Percentiles]]
+    outer: dict[Any, tuple[int, Percentiles]]
+
+
+def counted_within_groups(rows: QuerySet[Any, Any], *, method: str = "") -> Within:
+    """`rows` is a values_list queryset of (outer group, inner group, value) rows (a null
+    value is counted, never measured): for each pair of groups and each outer group, how
+    many rows and the median and 90th percentile of their values. One query, where
+    counting and measuring each grouping apart took three. `method` as
+    percentiles_by_group."""
+    connection = connections[rows.db]
+    method = method or (PERCENTILE_CONT if connection.vendor == "postgresql" else WINDOW)
+    try:
+        inner, params = rows.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return Within({}, {})
+    with connection.cursor() as cursor:
+        cursor.execute(_within_groups_sql(inner, method), params)
+        found: Sequence[tuple[Any, ...]] = cursor.fetchall()
+    within = Within({}, {})
+    for is_outer, outer, inner_key, items, measured, median, p90 in found:
+        figures = Percentiles(int(measured), float(median), float(p90)) if measured else NO_VALUES
+        if is_outer:
+            within.outer[outer] = (int(items), figures)
+        else:
+            within.inner[(outer, inner_key)] = (int(items), figures)
+    return within

@@ -22,6 +22,7 @@ from openmash.metrics.aggregates import (
     HoursBetween,
     Percentiles,
     counted_by_group,
+    counted_within_groups,
     percentiles_by_group,
 )
 from tests.metrics.conftest import Hub, at
@@ -198,3 +199,56 @@ def test_counting_nothing_gives_zeros_and_no_groups() -> None:
         assert overall.items == 0
         assert overall.counts == {"measured": 0}
         assert groups == {}
+
+
+@pytest.mark.parametrize("method", [WINDOW, PERCENTILE_CONT])
+def test_it_counts_and_measures_groups_within_groups_in_one_query(
+    method: str, django_assert_num_queries: Any
+) -> None:
+    if method not in _methods():
+        pytest.skip("percentile_cont is PostgreSQL's")
+    _values()
+    # Inner groups: odd orders, even orders, and (order 1 and 4) none at all; the levels
+    # with check hours 2 are counted but not measured.
+    for level in RagLevel.objects.order_by("order")[::3]:
+        RagLevel.objects.filter(pk=level.pk).update(check_hours=Decimal(2))
+    inner = Case(
+        When(order__in=(1, 4), then=Value(None)),
+        default=F("order") % 2,
+    )
+    rows = list(
+        RagLevel.objects.annotate(m_inner=inner).values_list(
+            "label", "m_inner", "check_hours", "decision_hours"
+        )
+    )
+    value = Case(When(Q(check_hours=1), then=Cast("decision_hours", FloatField())))
+    with django_assert_num_queries(1):
+        within = counted_within_groups(
+            RagLevel.objects.annotate(m_inner=inner).values_list("label", "m_inner", value),
+            method=method,
+        )
+
+    def expected(of: list[tuple[str, Any, Decimal, Decimal]]) -> tuple[int, Percentiles]:
+        measured = [float(hours) for _, _, check, hours in of if check == 1]
+        return len(of), _by_hand(measured) if measured else Percentiles(0, None, None)
+
+    def same(found: tuple[int, Percentiles], wanted: tuple[int, Percentiles]) -> None:
+        assert found[0] == wanted[0]
+        assert _tuple(found[1]) == pytest.approx(_tuple(wanted[1]))
+
+    pairs = {(label, key) for label, key, *_ in rows}
+    assert set(within.inner) == pairs
+    assert (None in {key for _, key in pairs}) is True
+    for outer, key in pairs:
+        same(within.inner[(outer, key)], expected([r for r in rows if r[:2] == (outer, key)]))
+    assert set(within.outer) == set(GROUPS)
+    for group in GROUPS:
+        same(within.outer[group], expected([r for r in rows if r[0] == group]))
+
+
+def test_groups_within_groups_of_nothing_are_empty() -> None:
+    for method in _methods():
+        within = counted_within_groups(
+            RagLevel.objects.none().values_list("label", "code", Value(1.0)), method=method
+        )
+        assert (within.inner, within.outer) == ({}, {})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from openmash.accounts.models import Agency
 from openmash.area.models import HandOnTeam, RagLevel
@@ -16,7 +16,7 @@ from openmash.metrics.aggregates import (
     HoursBetween,
     Percentiles,
     counted_by_group,
-    percentiles_by_group,
+    counted_within_groups,
 )
 from openmash.metrics.cohort import (
     check_completed_by,
@@ -276,19 +276,16 @@ def decision_turnaround(f: MetricFilter) -> DurationTable:
 )
 def decision_turnaround_by_week(f: MetricFilter) -> DurationSeries:
     contacts = with_first_decision(contacts_received(f), f).annotate(m_week=week_received(f))
-    decided = Q(m_decided__isnull=False)
-    counts = contacts.values("m_week", "m_level").annotate(
-        items=Count("pk"), measured=Count("pk", filter=decided)
+    # One pass: by week and RAG level, and by week.
+    within = counted_within_groups(
+        contacts.values_list("m_week", "m_level", HoursBetween("received_at", "m_decided"))
     )
-    hours = HoursBetween("received_at", "m_decided")
-    _, by_week_and_level = percentiles_by_group(
-        contacts.filter(decided).values_list("m_week", "m_level", hours), groups=2
-    )
-    _, by_week = percentiles_by_group(contacts.filter(decided).values_list("m_week", hours))
-    items: dict[tuple[int, str], tuple[int, int]] = {
-        (row["m_week"], _key(row["m_level"])): (row["items"], row["measured"]) for row in counts
-    }
-    percentiles = {(week, _key(level)): each for (week, level), each in by_week_and_level.items()}
+    items: dict[tuple[int, str], tuple[int, int]] = {}
+    percentiles: dict[tuple[int, str], Percentiles] = {}
+    for (week, level), (total, each) in within.inner.items():
+        items[(week, _key(level))] = (total, each.count)
+        percentiles[(week, _key(level))] = each
+    by_week = {week: each for week, (_, each) in within.outer.items()}
     named = dict(rag_labels())
     present = {key for _, key in items}
     groups = tuple((key, label) for key, label in named.items() if key in present) + tuple(
