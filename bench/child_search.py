@@ -359,12 +359,13 @@ def phase_load(size: int, contacts: int, scratch: Path, seed: int) -> dict[str, 
     checks = [
         AgencyCheck(
             contact_id=pk,
+            contact_received_at=received_at,
             agency=bench,
             requested_by=researcher_user,
             requested_at=now,
             deadline_at=now,
         )
-        for pk in Contact.objects.order_by("pk").values_list("pk", flat=True)[::50]
+        for pk, received_at in Contact.objects.order_by("pk").values_list("pk", "received_at")[::50]
     ]
     AgencyCheck.objects.bulk_create(checks, batch_size=2000)
 

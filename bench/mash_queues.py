@@ -127,6 +127,7 @@ def phase_enquiries(seed: int) -> dict[str, Any]:
                         checks.append(
                             AgencyCheck(
                                 contact_id=pk,
+                                contact_received_at=received_at,
                                 agency=agency,
                                 state="requested" if state == "checks_in_progress" else "completed",
                                 requested_by=screener,
@@ -223,19 +224,20 @@ def _hand_on_fixture(rng: Any, now: Any) -> int:
     decisions = list(
         Decision.objects.filter(contact__state="closed")
         .order_by("-contact__received_at", "-contact_id")
-        .values_list("pk", "contact_id")[:total]
+        .values_list("pk", "contact_id", "contact__received_at")[:total]
     )
     made = []
     with transaction.atomic():
-        Decision.objects.filter(pk__in=[pk for pk, _ in decisions]).update(
+        Decision.objects.filter(pk__in=[pk for pk, _, _ in decisions]).update(
             outcome=early_help, receiving_team="Eastbridge early help hub"
         )
-        for number, (decision_id, contact_id) in enumerate(decisions):
+        for number, (decision_id, contact_id, received_at) in enumerate(decisions):
             created_at = now - timedelta(hours=rng.uniform(0.5, 120))
             pending = number < HAND_ONS_PENDING
             made.append(
                 HandOn(
                     contact_id=contact_id,
+                    contact_received_at=received_at,
                     decision_id=decision_id,
                     team="early_help",
                     state="pending" if pending else "accepted",

@@ -524,6 +524,7 @@ class FastLoader:
         ]
         hand_on = HandOn(
             contact=contact,
+            contact_received_at=contact.received_at,
             decision=decision,
             team=HandOnTeam.ALLOCATED_WORKER,
             state=HandOnState.ACCEPTED,
@@ -612,6 +613,7 @@ class FastLoader:
         for agency in agencies:
             check = self.check(
                 contact=contact,
+                contact_received_at=contact.received_at,
                 agency=agency,
                 state=CheckState.REQUESTED,
                 requested_by=screener,
@@ -762,6 +764,7 @@ class FastLoader:
                 (
                     HandOn(
                         contact=contact,
+                        contact_received_at=contact.received_at,
                         decision=decision,
                         team=outcome.hand_on_to,
                         state=HandOnState.PENDING,

@@ -55,6 +55,10 @@ class AgencyCheck(models.Model):
     state = models.CharField(
         max_length=20, choices=CheckState.choices, default=CheckState.REQUESTED
     )
+    # When the contact was received (Contact.received_at, which never changes after
+    # intake), copied when the check is made: the dashboard reads the checks on a period's
+    # contacts by this index, not every check ever made.
+    contact_received_at = models.DateTimeField()
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     deadline_at = models.DateTimeField()
@@ -92,6 +96,16 @@ class AgencyCheck(models.Model):
             # The dashboard's agency filter: the contacts an agency was asked to check
             # before a moment, read from the index alone (openmash.metrics.cohort).
             models.Index(fields=["agency", "contact", "requested_at"], name="check_agency_contact"),
+            models.Index(fields=["contact_received_at"], name="check_contact_received"),
+            # The dashboard's open checks at a moment: those open now, and those completed
+            # or waived since (openmash.metrics.cohort.check_open_at).
+            models.Index(
+                fields=["agency"], name="check_open", condition=Q(state=CheckState.REQUESTED)
+            ),
+            models.Index(fields=["completed_at"], name="check_completed"),
+            models.Index(
+                fields=["waived_at"], name="check_waived", condition=Q(waived_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,6 +298,9 @@ class HandOn(models.Model):
     )
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="hand_ons")
     team = models.CharField(max_length=30, choices=HandOnTeam.choices)
+    # When the contact was received, copied when the hand-on is made (as
+    # AgencyCheck.contact_received_at).
+    contact_received_at = models.DateTimeField()
     # The children it concerns: those whose outcome in the decision goes to this team (a
     # sibling closed with advice is not in his brother's hand-on to social care).
     children = models.ManyToManyField("contacts.ContactPerson", related_name="hand_ons", blank=True)
@@ -322,6 +339,10 @@ class HandOn(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["team", "state", "created_at"], name="hand_on_queue"),
+            models.Index(fields=["contact_received_at"], name="hand_on_contact_received"),
+            # The dashboard's hand-ons waiting at a moment: those waiting now (hand_on_queue)
+            # and those answered since (openmash.metrics.cohort.hand_on_pending_at).
+            models.Index(fields=["responded_at"], name="hand_on_responded"),
             # A team's most recently answered, under its waiting ones in the hand-on queue
             # and the API: without it, every answered hand-on the team ever had was
             # sorted for each page (about 20 ms on five years of data).

@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 
 from openmash.contacts.models import Contact, ContactAddition, ContactPerson, PersonCorrection
 from openmash.core.attachments import discard
+from openmash.core.metric_facts import contacts_changed
 from openmash.enquiries.models import (
     AgencyCheck,
     Attachment,
@@ -128,6 +129,8 @@ def contact_anonymise(
         received_at_reason=REMOVED,
         consent_reason=REMOVED,
     )
+    # The indicators' facts keep the referrer's organisation as typed.
+    contacts_changed([contact.pk])
     RagRating.objects.filter(contact=contact).update(rationale=REMOVED)
     AgencyCheck.objects.filter(contact=contact).update(waive_reason=REMOVED)
     CheckFinding.objects.filter(agency_check__contact=contact).update(

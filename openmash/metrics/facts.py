@@ -41,6 +41,7 @@ from openmash.metrics.re_referral import is_re_referral
 FACT_FIELDS = [
     "received_at",
     "referral_source",
+    "referrer_organisation",
     "channel",
     "assigned_to",
     "assigned_at",
@@ -123,6 +124,7 @@ def _with_facts(contacts: QuerySet[Contact]) -> QuerySet[Any]:
             "pk",
             "received_at",
             "referral_source",
+            "referrer_organisation",
             "channel",
             "assigned_to_id",
             "assigned_at",

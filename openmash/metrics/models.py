@@ -32,6 +32,9 @@ class ContactFact(models.Model):
     )
     received_at = models.DateTimeField()
     referral_source = models.CharField(max_length=3)
+    # The referrer's organisation as typed (the "no further action by organisation"
+    # figures group by it), so those figures never read the contacts' own wide rows.
+    referrer_organisation = models.CharField(max_length=200, blank=True, default="")
     channel = models.CharField(max_length=30)
     # The contact's current screener and when they took it, and its current deadline
     # (its provisional one until it is rated), as on the contact.

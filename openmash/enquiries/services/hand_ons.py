@@ -61,6 +61,7 @@ def _hand_on_create(
     from which agency, on what lawful basis; whether the rationale went)."""
     hand_on = HandOn.objects.create(
         contact=contact,
+        contact_received_at=contact.received_at,
         decision=decision,
         team=team,
         created_at=now,

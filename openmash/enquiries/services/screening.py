@@ -197,6 +197,7 @@ def _request_checks(
             continue
         check = AgencyCheck.objects.create(
             contact=contact,
+            contact_received_at=contact.received_at,
             agency=agency,
             requested_by=user,
             requested_at=now,
@@ -384,6 +385,7 @@ def contact_pass_to_allocated_worker(
     publish(EventKind.DECISION_RECORDED, decision)
     hand_on = HandOn.objects.create(
         contact=contact,
+        contact_received_at=contact.received_at,
         decision=decision,
         team=HandOnTeam.ALLOCATED_WORKER,
         state=HandOnState.ACCEPTED,

@@ -147,7 +147,7 @@ def step_down_to_early_help(f: MetricFilter) -> StepDown:
     counts = decided_by_outcome(f)
     early_help = Outcome.objects.filter(kind=OutcomeKind.EARLY_HELP).values_list("pk", flat=True)
     hand_ons = (
-        hand_ons_on(contacts_received(f), f)
+        hand_ons_on(f, since=f.starts_at)
         .filter(team=HandOnTeam.EARLY_HELP)
         .aggregate(
             made=Count("pk"),

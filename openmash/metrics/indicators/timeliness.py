@@ -151,12 +151,12 @@ def decision_timing(f: MetricFilter) -> Timing:
 
 
 def check_timing(f: MetricFilter) -> Timing:
-    checks = checks_on(contacts_received(f), f)
+    checks = checks_on(f, since=f.starts_at)
     return Timing(checks, "requested_at", "completed_at", check_completed_by(f), "agency_id")
 
 
 def hand_on_timing(f: MetricFilter) -> Timing:
-    hand_ons = hand_ons_on(contacts_received(f), f).filter(
+    hand_ons = hand_ons_on(f, since=f.starts_at).filter(
         hand_on_answered_by(f) | hand_on_pending_at(f)
     )
     return Timing(hand_ons, "created_at", "responded_at", hand_on_answered_by(f), "team")

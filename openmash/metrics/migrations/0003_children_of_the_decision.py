@@ -1,10 +1,8 @@
 """How many children the latest decision gives an outcome, and whether any differs from
 the decision's own, on each contact's facts; then the facts of every existing contact
 worked out again by the code of `manage.py rebuild_metric_facts` (which 0002 did before
-these columns existed; it is now a no-op). A fresh database has no contacts, so the
-rebuild does nothing there. It runs after the latest migrations of the apps whose tables
-it reads, so the code's models match the tables; if a later change makes that untrue,
-replace the rebuild here with a no-op and do it in the later migration instead."""
+these columns existed; it is now a no-op). The rebuild has moved on to 0004, whose column
+the code now writes: here it is a no-op."""
 
 from typing import Any
 
@@ -12,9 +10,7 @@ from django.db import migrations, models
 
 
 def facts_of_existing_contacts(apps: Any, schema_editor: Any) -> None:
-    from openmash.metrics.facts import facts_rebuild
-
-    facts_rebuild()
+    """Done by 0004 (the code's facts have a column this migration does not add)."""
 
 
 class Migration(migrations.Migration):
