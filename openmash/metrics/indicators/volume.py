@@ -23,7 +23,7 @@ RECEIVED = """A contact counts on the day it was received (the time the referrer
 which a screener may have recorded later), in UK time."""
 
 
-EPOCH = date(1970, 1, 1)
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 class LocalHourNumber(Func):
@@ -61,7 +61,7 @@ def _by_local_hour(f: MetricFilter) -> dict[tuple[date, int], int]:
             .values_list("m_hour", "contacts")
         ):
             days, hour = divmod(int(number), 24)
-            counts[(EPOCH + timedelta(days=days), hour)] = contacts
+            counts[(date.fromordinal(EPOCH_ORDINAL + days), hour)] = contacts
         return counts
     for moment, contacts in (
         received.annotate(m_hour=TruncHour("received_at", tzinfo=LONDON))
@@ -73,6 +73,15 @@ def _by_local_hour(f: MetricFilter) -> dict[tuple[date, int], int]:
         local = timezone.localtime(moment, LONDON) if timezone.is_aware(moment) else moment
         key = (local.date(), local.hour)
         counts[key] = counts.get(key, 0) + contacts
+    return counts
+
+
+@shared
+def _by_local_day(f: MetricFilter) -> dict[date, int]:
+    """How many contacts were received on each day (UK time) of the period."""
+    counts: dict[date, int] = {}
+    for (day, _), contacts in _by_local_hour(f).items():
+        counts[day] = counts.get(day, 0) + contacts
     return counts
 
 
@@ -97,9 +106,7 @@ def contacts_received_count(f: MetricFilter) -> Count:
     group=Group.VOLUME,
 )
 def contacts_per_day(f: MetricFilter) -> Series:
-    counts: dict[date, int] = {}
-    for (day, _), contacts in _by_local_hour(f).items():
-        counts[day] = counts.get(day, 0) + contacts
+    counts = _by_local_day(f)
     return Series("day", tuple(SeriesPoint(day, counts.get(day, 0)) for day in f.days))
 
 
@@ -118,8 +125,9 @@ def _monday(day: date) -> date:
 )
 def contacts_per_week(f: MetricFilter) -> Series:
     counts: dict[date, int] = {}
-    for (day, _), contacts in _by_local_hour(f).items():
-        counts[_monday(day)] = counts.get(_monday(day), 0) + contacts
+    for day, contacts in _by_local_day(f).items():
+        monday = _monday(day)
+        counts[monday] = counts.get(monday, 0) + contacts
     weeks = sorted({_monday(day) for day in f.days})
     return Series("week", tuple(SeriesPoint(week, counts.get(week, 0)) for week in weeks))
 
