@@ -17,8 +17,8 @@ from django.db.models import (
     Count,
     Expression,
     F,
+    FilteredRelation,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -41,7 +41,6 @@ from openmash.metrics.cohort import (
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.outcomes import contacts_decided_by_outcome
 from openmash.metrics.indicators.volume import contacts_received_count
-from openmash.metrics.models import ContactFact
 from openmash.value.costing import (
     AgencyInfo,
     OutcomeInfo,
@@ -111,12 +110,9 @@ def _outcome_if_in_cohort(f: MetricFilter, contact: str, received_at: str) -> Ex
             default=Value(None),
             output_field=IntegerField(),
         )
-    in_cohort = (
-        ContactFact.objects.filter(pk=OuterRef(contact), received_at__gte=f.starts_at)
-        .annotate(m_outcome=decision_at(f, "outcome_id"))
-        .values("m_outcome")
-    )
-    return Subquery(in_cohort[:1], output_field=IntegerField())
+    # Through a join to the facts of the cohort's contacts: a look-up per row (a scalar
+    # subquery) took three quarters of each stage's query on a year of five years' work.
+    return decision_at(f, "outcome_id", prefix="m_cohort_fact__", contact=contact)
 
 
 def _counted(
@@ -131,6 +127,13 @@ def _counted(
     rates: Rates,
 ) -> list[WorkCount]:
     """The items' counts by agency, segment and cohort outcome: one query."""
+    if contact != "pk":
+        items = items.annotate(
+            m_cohort_fact=FilteredRelation(
+                "contact__metric_fact",
+                condition=Q(contact__metric_fact__received_at__gte=f.starts_at),
+            )
+        )
     rows = (
         items.annotate(
             m_agency=F(agency) if isinstance(agency, str) else agency,
