@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from openmash.core.proportions import MIN_SAMPLE, NOT_ENOUGH, Proportion
@@ -78,6 +79,30 @@ class Table:
     # The last row is a total, shown in bold.
     total_last: bool = False
     downloads: tuple[Download, ...] = ()
+
+    def body_html(self) -> SafeString:
+        """The rows as GOV.UK table rows (metrics/_table.html puts them in the table's
+        body): the row's first cell a row header, the total's cells in bold. Written
+        here, not by the template: a year's page has about 2,800 cells, which took the
+        template half of the page's rendering time."""
+        rows = []
+        last = len(self.rows) - 1
+        for number, row in enumerate(self.rows):
+            total = self.total_last and number == last
+            cells = []
+            for index, cell in enumerate(row):
+                text = conditional_escape(cell.text)
+                if index == 0:
+                    regular = "" if total else " govuk-!-font-weight-regular"
+                    cells.append(
+                        f'<th scope="row" class="govuk-table__header{regular}">{text}</th>'
+                    )
+                    continue
+                numeric = " govuk-table__cell--numeric" if cell.numeric else ""
+                shown = f"<strong>{text}</strong>" if total else text
+                cells.append(f'<td class="govuk-table__cell{numeric}">{shown}</td>')
+            rows.append(f'<tr class="govuk-table__row">{"".join(cells)}</tr>')
+        return mark_safe("\n".join(rows))  # noqa: S308 - every text above is escaped
 
 
 @dataclass(frozen=True)
