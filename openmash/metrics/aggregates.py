@@ -18,6 +18,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
+    BigIntegerField,
     Case,
     Expression,
     F,
@@ -30,6 +31,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Collate
 from django.db.models.sql.compiler import SQLCompiler
+
+from openmash.area.calendar import LONDON
 
 PERCENTILE_CONT = "percentile_cont"
 WINDOW = "window"
@@ -97,6 +100,12 @@ def _interpolated(fraction: tuple[int, int]) -> str:
     )
 
 
+def _percentile_cont(fraction: tuple[int, int]) -> str:
+    """PostgreSQL's percentile of the values h (linear interpolation)."""
+    a, b = fraction
+    return f"PERCENTILE_CONT({a}.0 / {b}) WITHIN GROUP (ORDER BY h)"
+
+
 def _columns(groups: int) -> tuple[str, str]:
     """The inner query's group columns (g0, g1...) and as many NULLs, for the overall row."""
     names = ", ".join(f"g{index}" for index in range(groups))
@@ -120,12 +129,8 @@ def _window_sql(inner: str, groups: int) -> str:
 
 
 def _percentile_cont_sql(inner: str, groups: int) -> str:
-    def both(fraction: tuple[int, int]) -> str:
-        a, b = fraction
-        return f"PERCENTILE_CONT({a}.0 / {b}) WITHIN GROUP (ORDER BY h)"
-
     g, nulls = _columns(groups)
-    figures = f"COUNT(*), {both(MEDIAN)}, {both(NINETIETH)}"
+    figures = f"COUNT(*), {_percentile_cont(MEDIAN)}, {_percentile_cont(NINETIETH)}"
     return (
         f"WITH v({g}, h) AS ({inner}) "  # noqa: S608
         f"SELECT 0, {g}, {figures} FROM v WHERE h IS NOT NULL GROUP BY {g} "
@@ -190,12 +195,9 @@ def _counted_sql(inner: str, counted: Sequence[str], method: str) -> str:
     sums = "".join(f", SUM(c{index})" for index in range(len(counted)))
     with_rows = f"WITH v(g0, h{', ' if counted else ''}{columns}) AS ({inner})"
     if method == PERCENTILE_CONT:
-
-        def both(fraction: tuple[int, int]) -> str:
-            a, b = fraction
-            return f"PERCENTILE_CONT({a}.0 / {b}) WITHIN GROUP (ORDER BY h)"
-
-        figures = f"COUNT(h), {both(MEDIAN)}, {both(NINETIETH)}, COUNT(*){sums}"
+        figures = (
+            f"COUNT(h), {_percentile_cont(MEDIAN)}, {_percentile_cont(NINETIETH)}, COUNT(*){sums}"
+        )
         # One pass, each group and all together (GROUPING is 1 on the row of all): the
         # rows read and sorted once, not once for the groups and again for all of them.
         return (
@@ -271,14 +273,10 @@ def _within_groups_sql(inner: str, method: str) -> str:
     text."""
     with_rows = f"WITH v(g0, g1, h) AS ({inner})"
     if method == PERCENTILE_CONT:
-
-        def both(fraction: tuple[int, int]) -> str:
-            a, b = fraction
-            return f"PERCENTILE_CONT({a}.0 / {b}) WITHIN GROUP (ORDER BY h)"
-
         return (
             f"{with_rows} SELECT GROUPING(g1), g0, g1, COUNT(*), COUNT(h), "  # noqa: S608
-            f"{both(MEDIAN)}, {both(NINETIETH)} FROM v GROUP BY GROUPING SETS ((g0, g1), (g0))"
+            f"{_percentile_cont(MEDIAN)}, {_percentile_cont(NINETIETH)} "
+            "FROM v GROUP BY GROUPING SETS ((g0, g1), (g0))"
         )
     median, p90 = _interpolated(MEDIAN), _interpolated(NINETIETH)
     # Rows with a value first, in order, so the ranks 1 to n are the values' ranks.
@@ -379,3 +377,20 @@ class EpochSeconds(Func):
     ) -> tuple[str, list[Any]]:
         field, params = compiler.compile(self.get_source_expressions()[0])
         return f"date_part('epoch', {field})", list(params)
+
+
+class LocalHourNumber(Func):
+    """PostgreSQL: the whole hours from 1970-01-01 00:00 to a moment's time in the UK
+    (its wall-clock time, so both 01:00s of the night the clocks go back are one hour)."""
+
+    output_field = BigIntegerField()
+    arity = 1
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        field, params = compiler.compile(self.get_source_expressions()[0])
+        return (
+            f"FLOOR(date_part('epoch', {field} AT TIME ZONE %s) / 3600)::bigint",
+            [*params, str(LONDON)],
+        )

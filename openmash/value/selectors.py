@@ -21,7 +21,6 @@ from django.db.models import (
     IntegerField,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -100,19 +99,27 @@ def _segment(moment: str, rates: Rates) -> Expression:
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
-def _outcome_if_in_cohort(f: MetricFilter, contact: str, received_at: str) -> Expression | Subquery:
-    """The outcome in force at the end of the period of a contact received in the period
-    (the cohort of openmash.metrics); null for a contact received before it or not yet
-    decided."""
-    if contact == "pk":  # the contacts' facts themselves
-        return Case(
-            When(**{f"{received_at}__gte": f.starts_at}, then=decision_at(f, "outcome_id")),
-            default=Value(None),
-            output_field=IntegerField(),
+def _with_cohort_outcome(items: QuerySet[Any], f: MetricFilter, contact: str) -> QuerySet[Any]:
+    """The items with `m_outcome`: the outcome in force at the end of the period of their
+    contact if it was received in the period (the cohort of openmash.metrics); null for a
+    contact received before it or not yet decided. `contact` is "pk" for the contacts'
+    facts themselves, otherwise the items' contact id, and their contact's facts are
+    joined (a look-up per row, a scalar subquery, took three quarters of each stage's
+    query on a year of five years' work)."""
+    if contact == "pk":
+        return items.annotate(
+            m_outcome=Case(
+                When(received_at__gte=f.starts_at, then=decision_at(f, "outcome_id")),
+                default=Value(None),
+                output_field=IntegerField(),
+            )
         )
-    # Through a join to the facts of the cohort's contacts: a look-up per row (a scalar
-    # subquery) took three quarters of each stage's query on a year of five years' work.
-    return decision_at(f, "outcome_id", prefix="m_cohort_fact__", contact=contact)
+    in_cohort = FilteredRelation(
+        "contact__metric_fact", condition=Q(contact__metric_fact__received_at__gte=f.starts_at)
+    )
+    return items.annotate(m_cohort_fact=in_cohort).annotate(
+        m_outcome=decision_at(f, "outcome_id", prefix="m_cohort_fact__", contact=contact)
+    )
 
 
 def _counted(
@@ -122,23 +129,15 @@ def _counted(
     moment: str,
     agency: Expression | str,
     contact: str,
-    received_at: str,
     f: MetricFilter,
     rates: Rates,
 ) -> list[WorkCount]:
     """The items' counts by agency, segment and cohort outcome: one query."""
-    if contact != "pk":
-        items = items.annotate(
-            m_cohort_fact=FilteredRelation(
-                "contact__metric_fact",
-                condition=Q(contact__metric_fact__received_at__gte=f.starts_at),
-            )
-        )
     rows = (
-        items.annotate(
+        _with_cohort_outcome(items, f, contact)
+        .annotate(
             m_agency=F(agency) if isinstance(agency, str) else agency,
             m_segment=_segment(moment, rates),
-            m_outcome=_outcome_if_in_cohort(f, contact, received_at),
         )
         .values("m_agency", "m_segment", "m_outcome")
         .annotate(m_count=Count("pk"))
@@ -178,7 +177,6 @@ def _work_counted(f: MetricFilter, rates: Rates) -> dict[Stage, Callable[[], lis
             moment="m_screened",
             agency=screener_agency,
             contact="pk",
-            received_at="received_at",
             f=f,
             rates=rates,
         ),
@@ -188,7 +186,6 @@ def _work_counted(f: MetricFilter, rates: Rates) -> dict[Stage, Callable[[], lis
             moment="set_at",
             agency="set_by__agency_id",
             contact="contact_id",
-            received_at="contact__received_at",
             f=f,
             rates=rates,
         ),
@@ -200,7 +197,6 @@ def _work_counted(f: MetricFilter, rates: Rates) -> dict[Stage, Callable[[], lis
             moment="completed_at",
             agency="agency_id",
             contact="contact_id",
-            received_at="contact__received_at",
             f=f,
             rates=rates,
         ),
@@ -210,7 +206,6 @@ def _work_counted(f: MetricFilter, rates: Rates) -> dict[Stage, Callable[[], lis
             moment="decided_at",
             agency="decided_by__agency_id",
             contact="contact_id",
-            received_at="contact__received_at",
             f=f,
             rates=rates,
         ),
@@ -220,7 +215,6 @@ def _work_counted(f: MetricFilter, rates: Rates) -> dict[Stage, Callable[[], lis
             moment="created_at",
             agency="decision__decided_by__agency_id",
             contact="contact_id",
-            received_at="contact__received_at",
             f=f,
             rates=rates,
         ),

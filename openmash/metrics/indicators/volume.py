@@ -1,18 +1,16 @@
 """Volume: how many contacts arrive, from whom, how, and when."""
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from django.db import connections
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BigIntegerField, Func, TextChoices
 from django.db.models import Count as CountOf
+from django.db.models import TextChoices
 from django.db.models.functions import TruncHour
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from openmash.area.calendar import LONDON
 from openmash.contacts.codes import Channel, ReferralSource
+from openmash.metrics.aggregates import LocalHourNumber
 from openmash.metrics.cohort import contacts_received
 from openmash.metrics.figures import Breakdown, Count, CountRow, Matrix, Series, SeriesPoint
 from openmash.metrics.filters import MetricFilter
@@ -26,21 +24,13 @@ which a screener may have recorded later), in UK time."""
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-class LocalHourNumber(Func):
-    """PostgreSQL: the whole hours from 1970-01-01 00:00 to a moment's time in the UK
-    (its wall-clock time, so both 01:00s of the night the clocks go back are one hour)."""
-
-    output_field = BigIntegerField()
-    arity = 1
-
-    def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, list[Any]]:
-        field, params = compiler.compile(self.get_source_expressions()[0])
-        return (
-            f"FLOOR(date_part('epoch', {field} AT TIME ZONE %s) / 3600)::bigint",
-            [*params, str(LONDON)],
-        )
+def _day_and_hour(moment: int | datetime) -> tuple[date, int]:
+    """The UK day and hour of the day of a LocalHourNumber, or of a moment."""
+    if isinstance(moment, int):
+        days, hour = divmod(moment, 24)
+        return date.fromordinal(EPOCH_ORDINAL + days), hour
+    local = timezone.localtime(moment, LONDON) if timezone.is_aware(moment) else moment
+    return local.date(), local.hour
 
 
 @shared
@@ -49,29 +39,22 @@ def _by_local_hour(f: MetricFilter) -> dict[tuple[date, int], int]:
     the day) in the period: one query that the counts by day, by week and by weekday and
     hour are added up from (a year has at most 8,784 such hours), where each read every
     contact of the period again."""
-    counts: dict[tuple[date, int], int] = {}
     received = contacts_received(f)
-    if connections[received.db].vendor == "postgresql":
-        # Whole hours of UK time since 1970 (the database's own arithmetic): a number
-        # each, not a datetime to make aware and convert (most of the time, a year's).
-        for number, contacts in (
-            received.annotate(m_hour=LocalHourNumber("received_at"))
-            .values("m_hour")
-            .annotate(contacts=CountOf("pk"))
-            .values_list("m_hour", "contacts")
-        ):
-            days, hour = divmod(int(number), 24)
-            counts[(date.fromordinal(EPOCH_ORDINAL + days), hour)] = contacts
-        return counts
+    # Whole hours of UK time since 1970 on PostgreSQL (the database's own arithmetic): a
+    # number each, not a datetime to make aware and convert (most of the time, a year's).
+    on_postgresql = connections[received.db].vendor == "postgresql"
+    hour = (
+        LocalHourNumber("received_at") if on_postgresql else TruncHour("received_at", tzinfo=LONDON)
+    )
+    counts: dict[tuple[date, int], int] = {}
     for moment, contacts in (
-        received.annotate(m_hour=TruncHour("received_at", tzinfo=LONDON))
+        received.annotate(m_hour=hour)
         .values("m_hour")
         .annotate(contacts=CountOf("pk"))
         .values_list("m_hour", "contacts")
     ):
-        # Local time: the hour the clocks go back happens twice and counts once here.
-        local = timezone.localtime(moment, LONDON) if timezone.is_aware(moment) else moment
-        key = (local.date(), local.hour)
+        key = _day_and_hour(moment)
+        # The hour the clocks go back happens twice and counts once.
         counts[key] = counts.get(key, 0) + contacts
     return counts
 
