@@ -7,7 +7,7 @@ area's local closure days."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from openmash.area.calendar import CalendarHasNoWorkingTime, calendar_for_area
+from openmash.area.calendar import CalendarHasNoWorkingTime, WorkingCalendar, calendar_for_area
 from openmash.area.models import EmergencyDutyTeam, OnCallPeriod, WorkingHours
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -46,17 +46,24 @@ class OutOfHours:
     reopens_at: datetime
 
 
-def out_of_hours_at(moment: datetime) -> OutOfHours | None:
+def out_of_hours_at(
+    moment: datetime,
+    *,
+    hours: WorkingHours | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> OutOfHours | None:
     """The EDT and when the hub reopens, if the hub is closed at `moment`. None while the
     hub is open, and None in an area that has not set up its emergency duty team: out-of-
     hours acknowledgements and alerts start once it has (what a referrer most needs out
-    of hours is whom to call, and OpenMASH invents no phone number)."""
+    of hours is whom to call, and OpenMASH invents no phone number). Pass the area's
+    `hours` and the `calendar` made from them where they have been read already."""
     team = EmergencyDutyTeam.objects.first()
     if team is None:
         return None
-    # Read once for both the calendar and the words saying when the EDT covers.
-    hours = WorkingHours.objects.first() or WorkingHours()
-    calendar = calendar_for_area(hours)
+    if hours is None or calendar is None:
+        # Read once for both the calendar and the words saying when the EDT covers.
+        hours = WorkingHours.objects.first() or WorkingHours()
+        calendar = calendar_for_area(hours)
     if calendar.is_open(moment):
         return None
     try:

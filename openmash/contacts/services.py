@@ -13,7 +13,9 @@ from django_tasks import task_backends
 from django_tasks_db.backend import DatabaseBackend
 
 from openmash.accounts.models import User
+from openmash.area.calendar import calendar_for_area
 from openmash.area.deadlines import decision_deadline, provisional_level
+from openmash.area.models import WorkingHours
 from openmash.contacts.codes import ContactState, ReferralSource
 from openmash.contacts.models import (
     Contact,
@@ -70,6 +72,31 @@ def _queue_matching(contact_id: int) -> None:
         _match_in_background(contact_id)
     else:
         transaction.on_commit(partial(_match_in_background, contact_id), robust=True)
+
+
+def _reference_taken(contact_id: int, year: int) -> str:
+    """Take the year's next reference number and write it on the contact: on PostgreSQL
+    one statement (the number taken in a WITH, the contact updated from it), elsewhere
+    two. The reference reads MASH-<year>-<number, at least six digits>."""
+    if connection.vendor != "postgresql":
+        reference = _next_reference(year)
+        Contact.objects.filter(pk=contact_id).update(reference=reference)
+        return reference
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH taken AS ("
+            "INSERT INTO contacts_referencesequence (year, last_number) VALUES (%s, 1) "
+            "ON CONFLICT (year) DO UPDATE "
+            "SET last_number = contacts_referencesequence.last_number + 1 "
+            "RETURNING last_number) "
+            "UPDATE contacts_contact SET reference = "
+            "'MASH-' || %s::text || '-' || "
+            "lpad(taken.last_number::text, greatest(6, length(taken.last_number::text)), '0') "
+            "FROM taken WHERE contacts_contact.id = %s RETURNING contacts_contact.reference",
+            [year, year, contact_id],
+        )
+        (reference,) = cursor.fetchone()
+    return str(reference)
 
 
 def _next_reference(year: int) -> str:
@@ -147,7 +174,10 @@ def contact_from_submission(
     )
 
 
-@transaction.atomic
+class _IdempotencyRaceLost(Exception):
+    """Another request with the same idempotency key stored its contact first."""
+
+
 def contact_create(
     *,
     actor: Actor,
@@ -168,8 +198,47 @@ def contact_create(
     errors = submission_errors(submission, now=now)
     if errors:
         raise ContactInvalid(errors)
-
     fingerprint = submission_fingerprint(submission) if idempotency_key else ""
+    # Two requests with one idempotency key can race past the look-up below; the unique
+    # constraint then stops the second. Called in its own transaction, the loser's whole
+    # transaction rolls back and the winner's contact is read after it: no savepoint
+    # around the insert (two statements fewer a contact). Inside a caller's transaction
+    # that cannot roll back alone, the insert keeps its savepoint.
+    outermost = not transaction.get_connection().in_atomic_block
+    try:
+        return _contact_create(
+            actor=actor,
+            submission=submission,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            now=now,
+            savepoint=bool(idempotency_key) and not outermost,
+        )
+    except _IdempotencyRaceLost:
+        pass
+    except IntegrityError:
+        if not (idempotency_key and outermost):
+            raise
+        existing = _contact_for_idempotency_key(actor, idempotency_key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    existing = _contact_for_idempotency_key(actor, idempotency_key, fingerprint)
+    if existing is None:  # pragma: no cover - the savepoint's IntegrityError said otherwise
+        raise IntegrityError("idempotency key conflict without a stored contact")
+    return existing, False
+
+
+@transaction.atomic
+def _contact_create(
+    *,
+    actor: Actor,
+    submission: ContactSubmission,
+    idempotency_key: str,
+    fingerprint: str,
+    now: datetime,
+    savepoint: bool,
+) -> tuple[Contact, bool]:
     if idempotency_key:
         existing = _contact_for_idempotency_key(actor, idempotency_key, fingerprint)
         if existing is not None:
@@ -178,6 +247,10 @@ def contact_create(
     received_at = submission.received_at or now
     concerns = submission.concerns
     level = provisional_level(immediate_risk=bool(concerns.immediate_risk))
+    # The area's working hours and calendar, read once for the deadline and for the
+    # out-of-hours handlers below.
+    hours = WorkingHours.objects.first() or WorkingHours()
+    calendar = calendar_for_area(hours)
     contact = contact_from_submission(
         submission,
         actor=actor,
@@ -187,24 +260,21 @@ def contact_create(
         received_at=received_at,
         recorded_at=now,
         deadline_at=(
-            decision_deadline(received_at=received_at, level=level) if level is not None else None
+            decision_deadline(received_at=received_at, level=level, calendar=calendar)
+            if level is not None
+            else None
         ),
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
     )
-    if not idempotency_key:
-        # Nothing to race for: no savepoint (two statements fewer per contact).
+    if not savepoint:
         contact.save()
     else:
         try:
             with transaction.atomic():
                 contact.save()
         except IntegrityError:
-            # Another request with the same idempotency key won the race.
-            existing = _contact_for_idempotency_key(actor, idempotency_key, fingerprint)
-            if existing is None:
-                raise
-            return existing, False
+            raise _IdempotencyRaceLost from None
 
     people = ContactPerson.objects.bulk_create(
         [
@@ -254,11 +324,10 @@ def contact_create(
     _queue_matching(contact.pk)
     contacts_changed([contact.pk])
     # The reference last of all: from here to the commit every other new contact waits.
-    contact.reference = _next_reference(timezone.localtime(received_at).year)
-    Contact.objects.filter(pk=contact.pk).update(reference=contact.reference)
+    contact.reference = _reference_taken(contact.pk, timezone.localtime(received_at).year)
     # Out of hours: the referrer's acknowledgement with the emergency duty team's
     # details, and the on-call alert for a child at immediate risk (openmash.enquiries).
-    contact_received(contact, now)
+    contact_received(contact, now, hours=hours, calendar=calendar)
     return contact, True
 
 

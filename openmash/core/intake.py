@@ -13,7 +13,9 @@ from typing import Any
 
 from django.db import transaction
 
-ContactReceived = Callable[[Any, datetime], object]
+# A handler gets the contact, the moment it was recorded and the area's working hours
+# and calendar as contact_create read them (so a handler need not read them again).
+ContactReceived = Callable[[Any, datetime, Any, Any], object]
 _handlers: list[ContactReceived] = []
 
 
@@ -26,9 +28,10 @@ def register_contact_received(handler: ContactReceived) -> None:
         _handlers.append(handler)
 
 
-def contact_received(contact: Any, now: datetime) -> None:
-    """Run every registered handler for a contact just recorded at `now`."""
+def contact_received(contact: Any, now: datetime, *, hours: Any, calendar: Any) -> None:
+    """Run every registered handler for a contact just recorded at `now`, with the area's
+    working hours and calendar (openmash.area) as intake read them."""
     if not transaction.get_connection().in_atomic_block:
         raise ContactReceivedOutsideTransaction("contact_received needs the contact's transaction.")
     for handler in _handlers:
-        handler(contact, now)
+        handler(contact, now, hours, calendar)

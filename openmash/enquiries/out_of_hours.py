@@ -15,8 +15,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from openmash.area.calendar import LONDON
-from openmash.area.models import EmergencyDutyTeam, RagLevel
+from openmash.area.calendar import LONDON, WorkingCalendar
+from openmash.area.models import EmergencyDutyTeam, RagLevel, WorkingHours
 from openmash.area.out_of_hours import OutOfHours, on_call_at, out_of_hours_at
 from openmash.contacts.models import Contact
 from openmash.core.audit import Actor, audit_record
@@ -144,9 +144,12 @@ def urgent_alert_out_of_hours(
     )
 
 
-def out_of_hours_on_receipt(contact: Contact, now: datetime) -> None:
-    """Registered with openmash.core.intake: runs in contact_create's transaction."""
-    out_of_hours = out_of_hours_at(now)
+def out_of_hours_on_receipt(
+    contact: Contact, now: datetime, hours: WorkingHours, calendar: WorkingCalendar
+) -> None:
+    """Registered with openmash.core.intake: runs in contact_create's transaction, with
+    the area's working hours and calendar as intake read them."""
+    out_of_hours = out_of_hours_at(now, hours=hours, calendar=calendar)
     if out_of_hours is None:
         return
     acknowledgement_out_of_hours(contact=contact, out_of_hours=out_of_hours, now=now)

@@ -245,15 +245,45 @@ class _Subject:
     keys: list[IdentifierKey]
 
 
-def _find(subjects: Sequence[_Subject]) -> tuple[list[_Found], list[IdentifierConflict]]:
+def _shared_beyond_themselves(
+    candidates: Sequence[IndexedPerson], subjects: Sequence[_Subject]
+) -> bool:
+    """Whether any of these records holding the subjects' numbers could pair with a
+    subject: a number held by two records, or by a record that is not a subject's own."""
+    entries = {subject.entry.pk for subject in subjects}
+    people = {subject.person_id for subject in subjects}
+    holders: dict[IdentifierKey, int] = defaultdict(int)
+    for record in candidates:
+        if record.pk not in entries and record.contact_person_id not in people:
+            return True
+        for identifier, index_field in INDEX_FIELD.items():
+            value = getattr(record, index_field)
+            if value:
+                holders[(identifier, value)] += 1
+    return any(count > 1 for count in holders.values())
+
+
+def _find(
+    subjects: Sequence[_Subject], *, stored_needed: bool = True
+) -> tuple[list[_Found], list[IdentifierConflict]]:
     """The conflicts these people have now (canonical pairs), and the conflicts stored
-    for them. Two queries, however many people and records: the stored conflicts (theirs,
-    and those saying a record holds one of their numbers in error), and the records
-    sharing their numbers."""
+    for them. Two queries, however many people and records: the records sharing their
+    numbers, and the stored conflicts (theirs, and those saying a record holds one of
+    their numbers in error). Without `stored_needed`, when no other record shares a
+    number there is nothing to find and the stored conflicts are not read (one query:
+    a child whose numbers are new to OpenMASH)."""
     keys = {key for subject in subjects for key in subject.keys}
     if not subjects:
         return [], []
     ids = [subject.person_id for subject in subjects]
+    subject_entries = {subject.entry.pk for subject in subjects}
+    candidates: list[IndexedPerson] = []
+    if keys:
+        candidates = list(
+            IndexedPerson.objects.filter(_by_value(keys, INDEX_FIELD), withdrawn_at__isnull=True)
+        )
+        if not stored_needed and not _shared_beyond_themselves(candidates, subjects):
+            return [], []
     theirs = Q(contact_person_id__in=ids) | Q(other_contact_person_id__in=ids)
     condition = theirs
     if keys:
@@ -271,9 +301,6 @@ def _find(subjects: Sequence[_Subject]) -> tuple[list[_Found], list[IdentifierCo
     ]
     if not keys:
         return [], existing
-    candidates = list(
-        IndexedPerson.objects.filter(_by_value(keys, INDEX_FIELD), withdrawn_at__isnull=True)
-    )
     held_in_error: set[tuple[str, str, int]] = set()
     for conflict in stored:
         if conflict.state != ConflictState.DIFFERENT:
@@ -285,7 +312,6 @@ def _find(subjects: Sequence[_Subject]) -> tuple[list[_Found], list[IdentifierCo
         )
         if holder is not None:
             held_in_error.add((conflict.identifier, conflict.value, holder))
-    subject_entries = {subject.entry.pk for subject in subjects}
     found: list[_Found] = []
     for subject in subjects:
         for identifier, value in subject.keys:
@@ -464,7 +490,9 @@ def conflicts_detect_for_records(
     subjects = [subject for subject in subjects if subject.keys]
     if not subjects:
         return []
-    found, existing = _find(subjects)
+    # Only the conflicts found are stored (_store): with nothing found, those stored
+    # already need not be read.
+    found, existing = _find(subjects, stored_needed=False)
     return _store(found, existing, now)
 
 
