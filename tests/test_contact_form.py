@@ -3,7 +3,9 @@
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from openmash.accounts.models import User
 from openmash.contacts.codes import Channel
@@ -255,3 +257,92 @@ def test_the_form_never_500s_on_nonsense(school_referrer: User) -> None:
         URL, {"people-TOTAL_FORMS": "abc", "people-INITIAL_FORMS": "x", "estimated_age": "\x00"}
     )
     assert response.status_code == 400
+
+
+def _phone_contact_received(day: date, time_typed: str) -> dict[str, Any]:
+    return form_data(
+        channel="phone",
+        received_date_day=str(day.day),
+        received_date_month=str(day.month),
+        received_date_year=str(day.year),
+        received_time=time_typed,
+        received_at_reason="Call taken by the out-of-hours team",
+        referrer_name="Mrs Neighbour",
+        referrer_role="Neighbour",
+        referrer_phone="01632 960123",
+        referral_source="1B",
+    )
+
+
+@pytest.mark.parametrize("time_typed", ["", "25:99", "9.5.1", "-1:30", "12:60", "noon", "9:5"])
+def test_a_date_received_without_a_good_time_is_an_error_not_a_contact_received_now(
+    screener: User, time_typed: str
+) -> None:
+    earlier = date.today() - timedelta(days=1)
+    response = signed_in(screener).post(URL, _phone_contact_received(earlier, time_typed))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter the time received" in page
+    assert not Contact.objects.exists()
+    # What was typed is kept.
+    assert 'value="Mrs Neighbour"' in page
+
+
+def test_a_time_received_without_a_date_is_an_error(screener: User) -> None:
+    data = _phone_contact_received(date.today(), "09:30")
+    for part in ("day", "month", "year"):
+        data[f"received_date_{part}"] = ""
+    response = signed_in(screener).post(URL, data)
+
+    assert response.status_code == 400
+    assert "Enter the date received as well as the time" in response.content.decode()
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize("time_typed", ["09:30", "9.30", "21:05"])
+def test_a_time_received_on_the_24_hour_clock_is_recorded(screener: User, time_typed: str) -> None:
+    earlier = date.today() - timedelta(days=1)
+    signed_in(screener).post(URL, _phone_contact_received(earlier, time_typed))
+
+    contact = Contact.objects.get()
+    received = timezone.localtime(contact.received_at)
+    hours, minutes = (int(part) for part in time_typed.replace(".", ":").split(":"))
+    assert (received.date(), received.hour, received.minute) == (earlier, hours, minutes)
+
+
+def test_the_services_rules_are_shown_with_the_forms_own_errors_in_one_round(
+    school_referrer: User,
+) -> None:
+    data = form_data(
+        people=[
+            person_fields(0, estimated_age="200"),
+            person_fields(1, role="parent", given_names="Sue", nhs_number="123 456 7890"),
+        ],
+        consent_status="not_sought",
+        consent_reason="",
+    )
+    response = signed_in(school_referrer).post(URL, data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "120" in page  # the form's own rule, on the first person
+    assert "Say why consent was not sought or was overridden" in page  # the service's
+    assert "NHS number" in page  # the service's, on the second person (no form error)
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        {"action": "add-person", "people-TOTAL_FORMS": "abc"},
+        {"action": "remove-person-x"},
+        {"action": "remove-person-1", "people-TOTAL_FORMS": "99999999999"},
+    ],
+)
+def test_changed_hidden_fields_are_a_bad_request_not_a_server_error(
+    school_referrer: User, tampered: dict[str, str]
+) -> None:
+    response = signed_in(school_referrer).post(URL, {**form_data(), **tampered})
+    assert response.status_code == 400
+    assert not Contact.objects.exists()

@@ -141,20 +141,45 @@ class ContactForm(GovukForm):
         choices=[("", "Select the lawful basis"), *LawfulBasis.choices],
     )
 
-    def received_at(self) -> datetime | None:
-        day = self.cleaned_data.get("received_date")
+    def clean(self) -> dict[str, Any]:
+        """The date and time received are one moment: a time without a date, or a date
+        without a valid time, is an error on the field to fix, never a contact recorded
+        as received now."""
+        cleaned = super().clean() or {}
+        day = cleaned.get("received_date")
+        raw_time = (cleaned.get("received_time") or "").strip()
+        cleaned["received_at"] = None
         if day is None:
-            return None
-        raw_time = (self.cleaned_data.get("received_time") or "").strip()
-        try:
-            hours, minutes = (int(part) for part in raw_time.replace(".", ":").split(":"))
-            at = time(hours, minutes)
-        except ValueError:
+            if raw_time and "received_date" not in self.errors:
+                self.add_error("received_date", "Enter the date received as well as the time")
+            return cleaned
+        at = _clock_time(raw_time)
+        if at is None:
             self.add_error(
-                "received_time", "Enter the time received as hours and minutes, like 14:30"
+                "received_time",
+                "Enter the time received as hours and minutes on the 24-hour clock, like 14:30"
+                if raw_time
+                else "Enter the time received, like 14:30",
             )
-            return None
-        return timezone.make_aware(datetime.combine(day, at))
+            return cleaned
+        cleaned["received_at"] = timezone.make_aware(datetime.combine(day, at))
+        return cleaned
+
+    def received_at(self) -> datetime | None:
+        """When the contact was received, as typed (None: just now). Call after is_valid."""
+        received: datetime | None = self.cleaned_data.get("received_at")
+        return received
+
+
+def _clock_time(raw: str) -> time | None:
+    """14:30, 14.30 or 9:05 as a time; None for anything else (25:99, 9.5.1, -1:30)."""
+    parts = raw.replace(".", ":").split(":")
+    if len(parts) != 2 or not all(part.isdigit() and len(part) <= 2 for part in parts):
+        return None
+    hours, minutes = int(parts[0]), int(parts[1])
+    if hours > 23 or minutes > 59 or len(parts[1]) != 2:
+        return None
+    return time(hours, minutes)
 
 
 class PersonForm(GovukForm):
@@ -346,3 +371,26 @@ def attach_errors(form: ContactForm, people: BasePeopleFormSet, errors: list[Fie
             field_name = _CONTACT_FIELDS.get(error.field, "")
             form.add_error(field_name if field_name in form.fields else None, error.message)
     form.mark_error_widgets()
+
+
+def errors_not_shown_yet(
+    form: ContactForm, people: BasePeopleFormSet, errors: list[FieldError]
+) -> list[FieldError]:
+    """Of a submission's errors (the service's rules), those that belong beside the forms'
+    own errors: none on a field already in error, nor on a person with any error (a date
+    of birth the form could not read looks missing to the service, which would ask for
+    one), so that one round of corrections shows everything to fix."""
+
+    def not_shown(error: FieldError) -> bool:
+        if error.field.startswith("people["):
+            index = int(error.field[len("people[") :].partition("]")[0])
+            return index < len(people.forms) and not people.forms[index].errors
+        if error.field == "people":
+            return error.message not in form.non_field_errors()
+        if error.field in {"received_at", "received_at_reason"} and (
+            "received_date" in form.errors or "received_time" in form.errors
+        ):
+            return False
+        return _CONTACT_FIELDS.get(error.field, "") not in form.errors
+
+    return [error for error in errors if not_shown(error)]

@@ -1,9 +1,11 @@
 from typing import cast
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +18,7 @@ from openmash.contacts.forms import (
     PeopleFormSet,
     attach_errors,
     build_submission,
+    errors_not_shown_yet,
 )
 from openmash.contacts.presenters import (
     AccessEventPresenter,
@@ -36,7 +39,7 @@ from openmash.contacts.services import (
     contact_draft_discard,
     contact_draft_save,
 )
-from openmash.contacts.submission import ReferrerDetails
+from openmash.contacts.submission import ContactSubmission, ReferrerDetails, submission_errors
 from openmash.core.audit import Actor
 from openmash.core.forms import error_summary
 from openmash.core.kept_searches import KeptSearches
@@ -75,9 +78,28 @@ def _initial_for(user: User) -> dict[str, object]:
     }
 
 
+# As many people as a contact can name (PeopleFormSet's max_num).
+MOST_PEOPLE = 20
+
+
+def _whole_number(text: str | None, default: int) -> int:
+    """A number the page itself sends (how many people, which to remove); anything else
+    was not sent by the page: a 400, never a server error."""
+    if text is None:
+        return default
+    text = text.strip()
+    if not text.isdigit() or len(text) > 6:
+        raise BadRequest("The form's hidden fields were changed")
+    return int(text)
+
+
+def _people_count(data: QueryDict) -> int:
+    return min(_whole_number(data.get(f"{PEOPLE_PREFIX}-TOTAL_FORMS"), 1), MOST_PEOPLE)
+
+
 def _without_person(data: QueryDict, index: int) -> QueryDict:
     """The form data with one person removed and the rest renumbered."""
-    total = int(data.get(f"{PEOPLE_PREFIX}-TOTAL_FORMS", "1"))
+    total = _people_count(data)
     kept = QueryDict(mutable=True)
     for key, values in data.lists():
         if not key.startswith(f"{PEOPLE_PREFIX}-") or key.split("-")[1].isupper():
@@ -159,37 +181,48 @@ def contact_create_view(request: HttpRequest) -> HttpResponse:
     if action in {"add-person", "save-draft"} or action.startswith("remove-person-"):
         data = request.POST.copy()
         if action == "add-person":
-            total = int(data.get(f"{PEOPLE_PREFIX}-TOTAL_FORMS", "1"))
-            data[f"{PEOPLE_PREFIX}-TOTAL_FORMS"] = str(min(total + 1, 20))
+            total = _people_count(data)
+            data[f"{PEOPLE_PREFIX}-TOTAL_FORMS"] = str(min(total + 1, MOST_PEOPLE))
         elif action.startswith("remove-person-"):
-            data = _without_person(data, int(action.rsplit("-", 1)[1]))
+            data = _without_person(data, _whole_number(action.rsplit("-", 1)[1], -1))
         contact_draft_save(actor=actor, owner=user, data=_draft_data(data))
         form, people = _restored(data)
         return _render_form(request, form, people, draft_saved=action == "save-draft")
 
     form = ContactForm(request.POST)
     people = _people(request.POST)
-    if form.is_valid() and people.is_valid():
-        phone = _records_phone_contacts(user)
-        submission = build_submission(
-            form,
-            people,
-            channel=(form.cleaned_data.get("channel") or Channel.PHONE)
-            if phone
-            else Channel.PORTAL,
-            referrer=None if phone else _referrer_with_typed_contact_details(user, form),
-        )
-        if not phone:
-            submission.received_at = None
+    form_valid, people_valid = form.is_valid(), people.is_valid()
+    if form_valid and people_valid:
         try:
-            contact, _ = contact_create(actor=actor, submission=submission)
+            contact, _ = contact_create(actor=actor, submission=_submission(user, form, people))
         except ContactInvalid as invalid:
             attach_errors(form, people, invalid.errors)
         else:
             return redirect("contacts:received", reference=contact.reference)
+    else:
+        # The rules the service checks too, for every field that passed the form's own:
+        # one round of corrections, not one for the form's errors and another for these.
+        submission = _submission(user, form, people)
+        errors = submission_errors(submission, now=timezone.now())
+        attach_errors(form, people, errors_not_shown_yet(form, people, errors))
     # Keep what was typed: a time-out after a failed submit loses nothing.
     contact_draft_save(actor=actor, owner=user, data=_draft_data(request.POST))
     return _render_form(request, form, people, status=400)
+
+
+def _submission(user: User, form: ContactForm, people: BasePeopleFormSet) -> ContactSubmission:
+    """What the forms describe: a phone contact as typed by MASH staff, or a referrer's
+    own contact made now through the portal."""
+    phone = _records_phone_contacts(user)
+    submission = build_submission(
+        form,
+        people,
+        channel=(form.cleaned_data.get("channel") or Channel.PHONE) if phone else Channel.PORTAL,
+        referrer=None if phone else _referrer_with_typed_contact_details(user, form),
+    )
+    if not phone:
+        submission.received_at = None
+    return submission
 
 
 def _referrer_with_typed_contact_details(user: User, form: ContactForm) -> ReferrerDetails:

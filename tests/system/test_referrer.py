@@ -247,3 +247,41 @@ def test_a_saved_draft_is_there_when_the_referrer_comes_back_on_another_machine(
     )
     expect(elsewhere.locator(".govuk-error-summary")).to_have_count(0)
     expect_no_axe_violations(elsewhere)
+
+
+
+HIDE_THE_TAB = (
+    "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
+    "document.dispatchEvent(new Event('visibilitychange'));"
+)
+
+
+def test_only_what_was_typed_is_kept_as_a_draft_when_the_tab_is_left(
+    page: Page,
+    new_page: Callable[..., Page],
+    live_server: LiveServer,
+    personas: dict[str, User],
+) -> None:
+    drafts_sent: list[str] = []
+    page.on("request", lambda r: drafts_sent.append(r.url) if "/draft/" in r.url else None)
+    # Given a school referrer who opens the form and leaves the tab without typing
+    sign_in(page, live_server, "school_referrer", PASSWORD)
+    page.goto(f"{live_server.url}/contacts/new/")
+    page.evaluate(HIDE_THE_TAB)
+    page.wait_for_timeout(500)
+    # Then nothing is saved, and the form is empty when they come back
+    assert drafts_sent == []
+    elsewhere = new_page()
+    sign_in(elsewhere, live_server, "school_referrer", PASSWORD)
+    elsewhere.goto(f"{live_server.url}/contacts/new/")
+    expect(elsewhere.get_by_text(re.compile(r"^We kept what you typed"))).to_have_count(0)
+
+    # When they type something and leave the tab
+    person(page, 1).get_by_label("First names").fill("Lily")
+    with page.expect_response(lambda r: "/draft/" in r.url and r.status == 204):
+        page.evaluate(HIDE_THE_TAB)
+
+    # Then what they typed is kept
+    elsewhere.goto(f"{live_server.url}/contacts/new/")
+    expect(elsewhere.get_by_text(re.compile(r"^We kept what you typed"))).to_be_visible()
+    expect(person(elsewhere, 1).get_by_label("First names")).to_have_value("Lily")

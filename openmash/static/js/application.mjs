@@ -20,17 +20,28 @@ if (form) {
   window.addEventListener("pageshow", () => {
     submitting = false;
   });
+  // Only what the user has changed since the last save is saved: opening the form, or
+  // leaving it untouched, makes no draft.
+  let changed = false;
   const save = (useBeacon) => {
-    if (submitting) return;
+    if (submitting || !changed) return;
+    changed = false;
     const body = new FormData(form);
     body.delete("action");
     if (useBeacon && navigator.sendBeacon) {
       navigator.sendBeacon(url, body);
     } else {
-      fetch(url, { method: "POST", body, credentials: "same-origin" }).catch(() => {});
+      fetch(url, { method: "POST", body, credentials: "same-origin" })
+        .then((response) => {
+          if (!response.ok) changed = true;
+        })
+        .catch(() => {
+          changed = true;
+        });
     }
   };
   const later = () => {
+    changed = true;
     clearTimeout(timer);
     timer = setTimeout(() => save(false), 1500);
   };
