@@ -249,7 +249,6 @@ def test_a_saved_draft_is_there_when_the_referrer_comes_back_on_another_machine(
     expect_no_axe_violations(elsewhere)
 
 
-
 HIDE_THE_TAB = (
     "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
     "document.dispatchEvent(new Event('visibilitychange'));"
