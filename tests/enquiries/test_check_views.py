@@ -289,7 +289,11 @@ def test_it_keeps_what_was_typed_and_saves_nothing_when_findings_are_incomplete(
     html = response.content.decode()
     assert "There is a problem" in html
     assert 'href="#id_findings-0-summary">Enter a summary of what your agency knows' in html
-    assert 'href="#id_findings-1-known_0">Select whether the person is known to your agency' in html
+    second = contact_with_checks.people.order_by("position")[1]
+    assert (
+        f'href="#id_findings-1-known_0">Select whether {second.given_names} '
+        f"{second.family_name} is known to your agency" in html
+    )
     assert "govuk-textarea--error" in html
     # What was typed is still there.
     assert "Carries a knife." in html
@@ -489,3 +493,26 @@ def test_it_shows_times_in_london_time() -> None:
 
     assert when_text(datetime(2026, 3, 3, 14, 5, tzinfo=UTC)) == "14:05 on 3 March 2026"
     assert when_text(datetime(2026, 7, 3, 14, 5, tzinfo=UTC)) == "15:05 on 3 July 2026"
+
+
+def test_a_summary_typed_for_someone_not_known_is_an_error_not_thrown_away(
+    contact_with_checks: Contact, researchers: dict[str, User]
+) -> None:
+    check = check_for(contact_with_checks, "police")
+    data = findings_post(
+        contact_with_checks,
+        **{
+            "findings-0-known": "no",
+            "findings-0-summary": "Seen at a party once",
+            "findings-0-risk_indicators": "",
+        },
+    )
+
+    response = signed_in(researchers["police"]).post(check_url(check), data)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "is not known to your agency but wrote a summary" in html
+    assert "Seen at a party once" in html
+    check.refresh_from_db()
+    assert check.state == CheckState.REQUESTED

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 
 from openmash.accounts.models import ApiToken, User
 from openmash.area.calendar import LONDON
@@ -21,6 +22,7 @@ from openmash.core.models import AuditEvent
 from openmash.enquiries.models import Message, MessageKind, MessageStatus
 from openmash.enquiries.services.screening import contact_rate, contact_take
 from tests.clock import hub_clock
+from tests.conftest import signed_in
 from tests.factories import a_submission, api_payload
 
 SATURDAY_0613 = datetime(2026, 12, 5, 6, 13, tzinfo=LONDON)
@@ -294,3 +296,21 @@ def test_a_calendar_with_no_working_time_never_stops_a_contact(
     contact = make_contact(school_referrer, SATURDAY_0613)
     assert Contact.objects.filter(pk=contact.pk).exists()
     assert acknowledgements() == []
+
+
+@pytest.mark.parametrize("immediate_risk", [True, False])
+def test_the_referrer_of_a_child_at_immediate_risk_out_of_hours_is_told_to_phone_now(
+    school_referrer: User, emergency_duty_team: EmergencyDutyTeam, immediate_risk: bool
+) -> None:
+    contact = make_contact(school_referrer, SATURDAY_0613, immediate_risk=immediate_risk)
+    page = (
+        signed_in(school_referrer)
+        .get(reverse("contacts:received", args=[contact.reference]))
+        .content.decode()
+    )
+    urgent = 'data-testid="immediate-risk-out-of-hours"' in page
+    assert urgent == immediate_risk
+    if immediate_risk:
+        assert "You said a child is at immediate risk, and the MASH is closed until" in page
+        assert "now on <a" in page
+        assert emergency_duty_team.phone in page

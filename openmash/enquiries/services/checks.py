@@ -66,16 +66,29 @@ def _check_for_agency(actor: Actor, check_id: int) -> AgencyCheck:
 
 
 def _finding_errors(
-    findings: Sequence[FindingInput], person_ids: list[int], today: date
+    findings: Sequence[FindingInput], people: list[tuple[int, str]], today: date
 ) -> dict[str, str]:
+    """The errors in these findings, by form field; `people` is each person in the
+    contact (id and full name), in order."""
     errors: dict[str, str] = {}
     by_person = {finding.person_id: finding for finding in findings}
-    for index, person_id in enumerate(person_ids):
+    person_ids = [person_id for person_id, _ in people]
+    for index, (person_id, name) in enumerate(people):
         prefix = f"findings-{index}"
         finding = by_person.get(person_id)
+        who = name or f"person {index + 1}"
         if finding is None or finding.known is None:
-            errors[f"{prefix}-known"] = "Select whether the person is known to your agency"
+            errors[f"{prefix}-known"] = f"Select whether {who} is known to your agency"
             continue
+        if not finding.known:
+            # What a researcher typed is never thrown away unseen: a person not known has
+            # no summary or risk indicators to record.
+            for field, words in (("summary", "a summary"), ("risk_indicators", "risk indicators")):
+                if getattr(finding, field).strip():
+                    errors[f"{prefix}-{field}"] = (
+                        f"You said {who} is not known to your agency but wrote {words}: "
+                        "select known to record it, or clear it"
+                    )
         if finding.known and not finding.summary.strip():
             errors[f"{prefix}-summary"] = "Enter a summary of what your agency knows"
         if not finding.lawful_basis or finding.lawful_basis not in LawfulBasis.values:
@@ -185,8 +198,13 @@ def check_record_findings(
             )
             + ": findings can no longer be recorded.",
         )
-    person_ids = list(contact.people.order_by("position").values_list("pk", flat=True))
-    _raise_if(_finding_errors(findings, person_ids, timezone.localdate(now)))
+    people = [
+        (pk, " ".join(part for part in (given, family) if part))
+        for pk, given, family in contact.people.order_by("position").values_list(
+            "pk", "given_names", "family_name"
+        )
+    ]
+    _raise_if(_finding_errors(findings, people, timezone.localdate(now)))
     CheckFinding.objects.bulk_create(
         CheckFinding(
             agency_check=check,
