@@ -270,11 +270,20 @@ def _same_birth_one_address(left: Record, right: Record) -> bool:
     )
 
 
+def _known_as(left: Record, right: Record) -> bool:
+    """One record's first name is a name the other is known by (comparison_record's
+    `known_as`: Bartholomew, known as Barty): one person's names, never two people's."""
+    return (left["given_std"] or "") in (right.get("known_as") or ()) or (
+        right["given_std"] or ""
+    ) in (left.get("known_as") or ())
+
+
 def _first_names_differ(left: Record, right: Record) -> bool:
     return (
         left["given_std"] is not None
         and right["given_std"] is not None
         and left["given_std"] != right["given_std"]
+        and not _known_as(left, right)
     )
 
 
@@ -881,14 +890,21 @@ def comparison_record(
     nhs: str,
     upn: str,
     given_sound: str = "",
+    known_as: Sequence[str] = (),
 ) -> Record:
     """A person's standardised fields as the comparisons read them (empty -> None).
-    `given_sound` is a blocking key only (no comparison reads it)."""
+    `given_sound` is a blocking key only (no comparison reads it).
+
+    `known_as`: first names the person is known by (a child's other names, when a worker
+    searching types a first name): each counts as a form of the first name, as a nickname
+    does, and the household evidence never reads it as another person's name. Empty for
+    matching records with each other, where other names are mostly earlier surnames."""
     sex_code = (sex or "").upper()
     return {
         "unique_id": unique_id,
         "given_std": _empty_to_none(given_std),
-        "given_forms": list(given_forms) or None,
+        "given_forms": list(dict.fromkeys([*given_forms, *known_as])) or None,
+        "known_as": list(known_as) or None,
         "family_std": _empty_to_none(family_std),
         # The surname read as a first name, with its nickname forms: for a record written
         # surname first (see _names_transposed).

@@ -332,8 +332,11 @@ def candidate_rows(record: Record, *, date_of_birth: date | None) -> list[dict[s
     return rows
 
 
-def record_from_row(row: dict[str, Any]) -> Record:
-    """The comparison record of an index row (its stored standardised fields)."""
+def record_from_row(row: dict[str, Any], *, known_by_other_names: bool = False) -> Record:
+    """The comparison record of an index row (its stored standardised fields); with
+    `known_by_other_names`, its other names are also first names it is known by (finding
+    a child by the name a worker knows them by: comparison_record's `known_as`)."""
+    aliases = other_names_standard(row["other_names"])
     return comparison_record(
         unique_id=row["id"],
         given_std=row["given_std"],
@@ -342,7 +345,8 @@ def record_from_row(row: dict[str, Any]) -> Record:
         family_parts=row["family_parts"] or (),
         family_sound=row["family_sound"],
         given_sound=row["given_sound"],
-        aliases=other_names_standard(row["other_names"]),
+        aliases=aliases,
+        known_as=aliases if known_by_other_names else (),
         date_of_birth=row["date_of_birth"],
         sex=row["sex"],
         postcode_std=row["postcode_std"],
@@ -364,10 +368,13 @@ def match_person(
     upn: str = "",
     exclude_contact_id: int | None = None,
     limit: int = 10,
+    known_by_other_names: bool = False,
 ) -> list[Candidate]:
     """The best `limit` candidates from the whole index for one person, most probable
     first, each with its probability, match weight and per-field explanation. Records
-    of the contact `exclude_contact_id` (the person's own contact) are left out."""
+    of the contact `exclude_contact_id` (the person's own contact) are left out. With
+    `known_by_other_names` (a search by what a worker typed), a record's other names are
+    also first names it is known by (record_from_row)."""
     model = current_model()
     record = comparison_record_for_person(
         unique_id=0,
@@ -393,7 +400,8 @@ def match_person(
     for row in candidate_rows(record, date_of_birth=date_of_birth):
         if exclude_contact_id is not None and row["contact_id"] == exclude_contact_id:
             continue
-        weight, levels = score_levels(model, record, record_from_row(row))
+        candidate = record_from_row(row, known_by_other_names=known_by_other_names)
+        weight, levels = score_levels(model, record, candidate)
         scored.append((weight, levels, row))
     scored.sort(key=lambda item: (-item[0], item[2]["id"]))
     return [

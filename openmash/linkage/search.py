@@ -30,6 +30,7 @@ from django.db.models.functions import Upper
 
 from openmash.contacts.codes import CHILD_ROLES
 from openmash.linkage.comparisons import (
+    Record,
     comparison_record_for_person,
     match_probability,
     score_levels,
@@ -246,11 +247,18 @@ def _matcher_candidates(terms: SearchTerms, *, limit: int) -> dict[int, tuple[fl
         nhs_number=terms.nhs_number,
         upn=terms.upn,
         limit=limit,
+        known_by_other_names=True,
     )
     return {
         candidate.indexed_person_id: (candidate.probability, candidate.explanation)
         for candidate in found
     }
+
+
+def known_by(row: dict[str, Any]) -> Record:
+    """A record as a search compares it: its other names are first names it is known by
+    (someone searching for Barty finds Bartholomew, known as Barty)."""
+    return record_from_row(row, known_by_other_names=True)
 
 
 def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> list[Found]:
@@ -294,7 +302,7 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
         if pk in from_matcher:
             probability = from_matcher[pk][0]
         elif comparable:
-            probability = match_probability(score_levels(model, query, record_from_row(row))[0])
+            probability = match_probability(score_levels(model, query, known_by(row))[0])
         else:
             probability = 0.0
         order_name = f"{row['family_name'].casefold()} {row['given_names'].casefold()}"
@@ -314,7 +322,7 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
         if pk in from_matcher:
             explanation = list(from_matcher[pk][1])
         elif comparable:
-            _, _, parts = pair_score(query, record_from_row(row), model=model)
+            _, _, parts = pair_score(query, known_by(row), model=model)
             explanation = explanation_words(parts, shown, row)
         else:
             explanation = []

@@ -468,3 +468,37 @@ def test_the_results_take_the_same_number_of_queries_however_many(
     # 21 with the protective marking that every page now prints; 22 with django-otp's
     # loading the session's second factor.
     assert many <= 22, "\n".join(q["sql"][:200] for q in queries.captured_queries)
+
+
+def test_a_child_is_found_by_a_name_recorded_as_one_of_their_other_names(
+    screener: User, school_referrer: User
+) -> None:
+    from openmash.linkage.search import IndexScope, SearchTerms, search_index
+
+    born = date(2016, 2, 29)
+    contact, _ = contact_create(
+        actor=Actor(user=school_referrer),
+        submission=a_submission(
+            people=[
+                a_child(
+                    given_names="Bartholomew",
+                    family_name="Quennell-Ashworth",
+                    other_names="Barty",
+                    date_of_birth=born,
+                    nhs_number="",
+                )
+            ]
+        ),
+    )
+    barty = contact.people.get(role=PersonRole.SUBJECT_CHILD)
+    text = _results(signed_in(screener), name="Barty Quennell-Ashworth", **_born(born))
+    page = text.content.decode()
+    assert reverse("enquiries:child-chronology", args=[barty.pk]) in page
+    # Known as Barty: the same child's name, not a twin's.
+    assert "could be twins" not in page
+    found = search_index(
+        SearchTerms(given_names="Barty", family_name="Quennell-Ashworth", date_of_birth=born),
+        scope=IndexScope(every_contact=True),
+    )
+    assert found[0].contact_person_id == barty.pk
+    assert found[0].probability is not None and found[0].probability > 0.9
