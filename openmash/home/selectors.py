@@ -73,6 +73,12 @@ class Section:
     # Further pages for this work (the queue itself, a form to start new work).
     links: list[tuple[str, str]] = field(default_factory=list)
 
+    @property
+    def says_nothing_to_do(self) -> bool:
+        """The nothing text is shown only when no tally counts anything: never "nothing
+        is waiting" above "1 waiting for a decision"."""
+        return bool(self.nothing_text) and not any(tally.value for tally in self.tallies)
+
 
 def _with_query(url_name: str, **params: str) -> str:
     url = reverse(url_name)

@@ -474,7 +474,7 @@ def _share_tile(key: str, label: str, part: int, of: int, what: str, rag: str = 
     value = proportion.percent_text(none=NO_FIGURE)
     hint = f"{proportion.count_text()} {what}"
     if not of:
-        hint = f"none {what}"
+        hint = "none in the period"
     elif not proportion.enough:
         hint += f" (at least {MIN_SAMPLE} needed)"
     else:
@@ -584,7 +584,10 @@ class ComparisonPage:
     @classmethod
     def of(cls, comparison: Comparison) -> "ComparisonPage":
         measure = comparison.measure
-        value_heading = measure.label.split(": ")[-1].capitalize()
+        # The measure's own words with the first letter raised ("median time to the MASH
+        # decision"); capitalize() would lower every other letter, MASH and RAG too.
+        words = measure.label.split(": ")[-1]
+        value_heading = words[:1].upper() + words[1:]
         too_few = bool(comparison.too_few)
         difference = NOT_ENOUGH if too_few else comparison.shown_change
         interval = (

@@ -74,11 +74,11 @@ def test_once_accepted_the_referrer_sees_the_named_contact(
     assert (hand_on.allocated_worker, hand_on.worker_contact) == (WORKER, WORKER_CONTACT)
 
     page = referrer_page(school_referrer, hand_on.contact)
-    assert "Accepted by early help on" in page
+    assert "Accepted by early help at" in page
     assert "passed to the team that will act" not in page
     assert f"{WORKER}, {WORKER_CONTACT}" in page
     listing = signed_in(school_referrer).get(reverse("contacts:submitted")).content.decode()
-    assert "Accepted by early help on" in listing
+    assert "Accepted by early help at" in listing
     body = api_outcome(agencies, hand_on.contact)
     assert body["hand_on_state"] == "accepted"
     assert body["named_contact"] == WORKER

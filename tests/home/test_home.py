@@ -150,6 +150,8 @@ def test_a_manager_also_sees_decisions_closures_and_unallocated_checks(
         2,
         f"{reverse('enquiries:check-allocation')}?assigned=unassigned",
     )
+    # Something is waiting (two checks to give out): never "nothing is waiting" above it.
+    assert "Nothing is waiting for a manager." not in page
 
 
 @pytest.mark.django_db

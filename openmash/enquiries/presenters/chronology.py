@@ -402,11 +402,13 @@ class ChronologyPage:
         count = self.chronology.open_conflicts
         if not count:
             return ""
-        records = "a record" if count == 1 else "records"
+        records = "A record" if count == 1 else f"{count} records"
+        shares = "shares" if count == 1 else "share"
         return (
-            f"Another child's {records} shares an NHS number or unique pupil number with "
-            "this child, but the names or dates of birth differ. They are left out of this "
-            "chronology until a MASH screener decides whether they are the same child."
+            f"{records} about another child {shares} an NHS number or unique pupil number "
+            "with this child, but the names or dates of birth differ. "
+            f"{'It is' if count == 1 else 'They are'} left out of this chronology until a "
+            "MASH screener decides whether they are the same child."
         )
 
     @property

@@ -322,6 +322,9 @@ class HandOnPresenter:
     def answered(self) -> str:
         if self.is_pending:
             return ""
+        if self.hand_on.state == HandOnState.WITHDRAWN:
+            # Withdrawn by an amended decision, not answered by anyone in the team.
+            return f"By an amended MASH decision at {when_text(self.hand_on.responded_at)}"
         return f"{_name(self.hand_on.responded_by)} at {when_text(self.hand_on.responded_at)}"
 
     @property

@@ -119,7 +119,7 @@ class OutcomePresenter:
         if hand_on is not None:
             team = self.receiving_team.lower()
             if hand_on.state == HandOnState.ACCEPTED:
-                return f"Accepted by {team} on {when_text(hand_on.responded_at)}"
+                return f"Accepted by {team} at {when_text(hand_on.responded_at)}"
             return f"Decided, and passed to {team}: waiting for them to accept it"
         return REFERRER_STATE_WORDS.get(ContactState(self.contact.state), "")
 
