@@ -312,13 +312,13 @@ COMPARED = [
     ("decided_in_time", "Decided within the RAG rating's timescale", "decision_in_time"),
     ("check_turnaround", "Median time for an agency check", "check_median"),
     ("checks_in_time", "Agency checks answered within timescale", "check_in_time"),
-    ("nfa", "Decided contacts with no further action", "no_further_action"),
+    ("nfa", "Children decided with no further action", "no_further_action"),
     (
         "conversion",
-        "Decided contacts going to a social care assessment or strategy discussion",
+        "Children decided going to a social care assessment or strategy discussion",
         "conversion",
     ),
-    ("step_down", "Decided contacts stepped down to early help", "step_down"),
+    ("step_down", "Children decided stepped down to early help", "step_down"),
     ("re_referrals", "Contacts about a child decided on in the 12 months before", "re_referrals"),
 ]
 
@@ -536,10 +536,10 @@ def _outcome_charts(
     for which, figure, shown in zip(
         (month, month.last_year), (now, before), published, strict=True
     ):
-        title = f"Decided contacts by outcome, {which.label}"
+        title = f"Children decided, by outcome, {which.label}"
         if not figure.total:
             charts.append(
-                ReportChart(title, mark_safe(""), "No contact received then was decided.", "")
+                ReportChart(title, mark_safe(""), "No child in a contact received then was decided.", "")
             )
             continue
         chart = Chart(
@@ -661,7 +661,7 @@ def _outcome_table(
         for code, label in rows
     )
     total = (
-        Cell("Total decided"),
+        Cell("Children decided"),
         *(
             Cell(text, numeric=True)
             for figure, shown in zip((now, before), published, strict=True)

@@ -139,9 +139,9 @@ def test_it_withholds_an_outcome_group_with_one_small_count(
     # Early help's 2 alone withheld would be 14 less 7 and 5.
     assert outcomes[info][:2] == [SUPPRESSED, SUPPRESSED]
     assert outcomes["Step down to early help"][:2] == [SUPPRESSED, SUPPRESSED]
-    assert outcomes["Total decided"][:2] == ["14", "100.0% (14 of 14)"]
+    assert outcomes["Children decided"][:2] == ["14", "100.0% (14 of 14)"]
     # The chart withholds the same bars as the table.
-    bars = drawn(report, "Decided contacts by outcome, March 2026", "outcomes")
+    bars = drawn(report, "Children decided, by outcome, March 2026", "outcomes")
     assert bars == {
         "No further action": "7",
         info: SUPPRESSED,

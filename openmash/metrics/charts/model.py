@@ -397,7 +397,7 @@ def contacts_by_source_chart(figure: Breakdown, *, suppress: bool = False) -> Ch
 def outcomes_chart(figure: Breakdown, *, suppress: bool = False) -> Chart:
     return breakdown_chart(
         "outcome_shares",
-        "Decided contacts by outcome",
+        "Children decided, by outcome",
         figure,
         lead="The most common outcome was",
         suppress=suppress,
