@@ -539,7 +539,9 @@ def _outcome_charts(
         title = f"Children decided, by outcome, {which.label}"
         if not figure.total:
             charts.append(
-                ReportChart(title, mark_safe(""), "No child in a contact received then was decided.", "")
+                ReportChart(
+                    title, mark_safe(""), "No child in a contact received then was decided.", ""
+                )
             )
             continue
         chart = Chart(

@@ -415,3 +415,42 @@ def test_passing_to_the_allocated_worker_gives_every_child_that_outcome(
     ]
     hand_on = HandOn.objects.get(contact=contact)
     assert list(hand_on.children.order_by("position")) == [amy, ben]
+
+
+def test_the_referrer_is_told_each_teams_answer_when_siblings_go_to_two_teams(
+    siblings_contact: Contact, manager: User, school_referrer: User
+) -> None:
+    from django.urls import reverse
+
+    from tests.conftest import signed_in
+
+    _, ben = children(siblings_contact)
+    data = two_outcomes(siblings_contact)
+    data = DecisionInput(
+        **{
+            **data.__dict__,
+            "children": [
+                data.children[0],
+                ChildOutcomeInput(
+                    person_id=ben.pk,
+                    level_of_need=2,
+                    outcome="early_help",
+                    primary_need="N4",
+                    receiving_team="Eastbridge early help hub",
+                ),
+            ],
+        }
+    )
+    decision_record(actor=Actor(user=manager), contact_id=siblings_contact.pk, data=data)
+    social_care = HandOn.objects.get(contact=siblings_contact, team="childrens_social_care")
+    hand_on_accept(actor=Actor(user=manager), hand_on_id=social_care.pk)
+
+    page = (
+        signed_in(school_referrer)
+        .get(reverse("contacts:detail", kwargs={"reference": siblings_contact.reference}))
+        .content.decode()
+    )
+    # Not "Accepted by children's social care" alone: early help has not answered yet.
+    assert "children&#x27;s social care (accepted at" in page
+    assert "early help (waiting for them to accept it)" in page
+    assert "Accepted by children" not in page

@@ -115,13 +115,43 @@ class OutcomePresenter:
     def state(self) -> str:
         if self.contact.state == ContactState.AWAITING_DECISION and self.decisions:
             return "The MASH is reviewing its decision: you will be told if it changes"
-        hand_on = self.hand_on
-        if hand_on is not None:
-            team = self.receiving_team.lower()
+        teams = self.teams_acting
+        if len(teams) == 1:
+            hand_on = teams[0]
+            team = HandOnTeam(hand_on.team).label.lower()
             if hand_on.state == HandOnState.ACCEPTED:
                 return f"Accepted by {team} at {when_text(hand_on.responded_at)}"
             return f"Decided, and passed to {team}: waiting for them to accept it"
+        if teams:
+            # Children of one contact handed on to different teams: each team's answer,
+            # never only the latest team's.
+            return "Decided, and passed to " + " and ".join(
+                f"{HandOnTeam(hand_on.team).label.lower()} "
+                + (
+                    f"(accepted at {when_text(hand_on.responded_at)})"
+                    if hand_on.state == HandOnState.ACCEPTED
+                    else "(waiting for them to accept it)"
+                )
+                for hand_on in teams
+            )
         return REFERRER_STATE_WORDS.get(ContactState(self.contact.state), "")
+
+    @property
+    def teams_acting(self) -> list[HandOn]:
+        """While the case is handed on: each receiving team's newest hand-on (accepted
+        or waiting), in the order the teams were handed it."""
+        if self.contact.state != ContactState.HANDED_ON:
+            return []
+        newest: dict[str, HandOn] = {}
+        for hand_on in self.hand_ons:
+            if hand_on.team == HandOnTeam.ALLOCATED_WORKER or hand_on.team in newest:
+                continue
+            newest[hand_on.team] = hand_on
+        return [
+            hand_on
+            for hand_on in reversed(list(newest.values()))
+            if hand_on.state in (HandOnState.ACCEPTED, HandOnState.PENDING)
+        ]
 
     @property
     def outcome(self) -> str:
