@@ -95,6 +95,7 @@ def shared_finding(finding: CheckFinding) -> dict[str, Any]:
         "agency_id": finding.agency_check.agency_id,
         "agency": finding.agency_check.agency.name,
         "person": finding.person.full_name,
+        "person_id": finding.person_id,
         "sharing": finding.onward_sharing,
         "lawful_basis": finding.onward_lawful_basis,
         "text": released_text(finding),
@@ -119,6 +120,34 @@ def worker_risks_suggested(findings: Iterable[CheckFinding]) -> str:
     )
 
 
+def _children_for(decision: Decision, team: str) -> list[DecisionChild]:
+    """The decision's children a hand-on to `team` concerns: those whose outcome goes to
+    that team, or all of them when none's does (or there is no team)."""
+    rows = children_of(decision)
+    return [row for row in rows if team and row.outcome.hand_on_to == team] or rows
+
+
+def findings_for(decision: Decision, children: Sequence[DecisionChild]) -> list[dict[str, Any]]:
+    """The released findings the manager chose that may go with a hand-on about these
+    children: every one but those about another child of the contact, decided apart and
+    handed elsewhere (each team learns about its own children, and about the adults).
+    Findings chosen before their person's id was kept are told apart by name."""
+    here = {child.person_id for child in children}
+    if not here:
+        return list(decision.shared_findings)
+    decided = {row.person_id: row.person.full_name for row in children_of(decision)}
+    names_here = {name for pk, name in decided.items() if pk in here}
+    names_elsewhere = {name for pk, name in decided.items() if pk not in here} - names_here
+
+    def about_another_child(item: dict[str, Any]) -> bool:
+        person_id = item.get("person_id")
+        if person_id is None:
+            return str(item.get("person", "")) in names_elsewhere
+        return person_id in decided and person_id not in here
+
+    return [item for item in decision.shared_findings if not about_another_child(item)]
+
+
 def crossing_record(decision: Decision, team: str) -> dict[str, Any]:
     """What crossed, to whom and on what basis, for the audit log: ids and codes only,
     never the text."""
@@ -131,7 +160,7 @@ def crossing_record(decision: Decision, team: str) -> dict[str, Any]:
                 "sharing": item["sharing"],
                 "lawful_basis": item["lawful_basis"],
             }
-            for item in decision.shared_findings
+            for item in findings_for(decision, _children_for(decision, team))
         ],
         "summary": bool(decision.summary),
         "worker_risks": bool(decision.worker_risks),
@@ -224,9 +253,8 @@ def decision_summary(
     """The summary as it goes to `team` about `children` (the decision's children whose
     outcome goes to `team` when not given; all of them when no child's does, or `team`
     is empty)."""
-    rows = children_of(decision)
     if children is None:
-        children = [row for row in rows if team and row.outcome.hand_on_to == team] or rows
+        children = _children_for(decision, team)
     if children:
         worst = most_serious(children)
         outcome, level = worst.outcome, highest_level(child.level_of_need for child in children)
@@ -256,7 +284,7 @@ def decision_summary(
                 sharing=str(item.get("sharing", "")),
                 lawful_basis=str(item.get("lawful_basis", "")),
             )
-            for item in decision.shared_findings
+            for item in findings_for(decision, children)
         ],
         rationale=decision.rationale if decision.rationale_shared else None,
         children=[child_outcome(child) for child in children],

@@ -454,3 +454,64 @@ def test_the_referrer_is_told_each_teams_answer_when_siblings_go_to_two_teams(
     assert "children&#x27;s social care (accepted at" in page
     assert "early help (waiting for them to accept it)" in page
     assert "Accepted by children" not in page
+
+
+def test_each_team_is_sent_the_findings_about_its_own_children_and_the_adults(
+    siblings_contact: Contact, manager: User
+) -> None:
+    from openmash.enquiries.summary import HAND_ON_CHILDREN, hand_on_summary
+
+    amy, ben = children(siblings_contact)
+    parent = siblings_contact.people.get(role=a_parent().role)
+    data = two_outcomes(siblings_contact)
+    data = DecisionInput(
+        **{
+            **data.__dict__,
+            "children": [
+                data.children[0],
+                ChildOutcomeInput(
+                    person_id=ben.pk,
+                    level_of_need=2,
+                    outcome="early_help",
+                    primary_need="N4",
+                    receiving_team="Eastbridge early help hub",
+                ),
+            ],
+        }
+    )
+    decision = decision_record(actor=Actor(user=manager), contact_id=siblings_contact.pk, data=data)
+
+    def released(pk: int, person: ContactPerson, text: str, *, with_id: bool = True) -> dict:
+        item = {
+            "finding": pk,
+            "agency_id": 1,
+            "agency": "Police",
+            "person": person.full_name,
+            "sharing": "full",
+            "lawful_basis": "law_enforcement_safeguarding",
+            "text": text,
+        }
+        return {**item, "person_id": person.pk} if with_id else item
+
+    decision.shared_findings = [
+        released(1, amy, "ABOUT-AMY"),
+        released(2, ben, "ABOUT-BEN"),
+        released(3, parent, "ABOUT-THE-PARENT"),
+        # Chosen before the person's id was kept: told apart by name.
+        released(4, amy, "ABOUT-AMY-BY-NAME", with_id=False),
+    ]
+    decision.save(update_fields=["shared_findings"])
+
+    seen = {}
+    for hand_on in (
+        HandOn.objects.filter(contact=siblings_contact)
+        .select_related(
+            "contact", "decision__outcome", "decision__level_of_need", "decision__decided_by"
+        )
+        .prefetch_related(*HAND_ON_CHILDREN)
+    ):
+        seen[hand_on.team] = {item.text for item in hand_on_summary(hand_on).findings}
+    assert seen == {
+        "childrens_social_care": {"ABOUT-AMY", "ABOUT-THE-PARENT", "ABOUT-AMY-BY-NAME"},
+        "early_help": {"ABOUT-BEN", "ABOUT-THE-PARENT"},
+    }
