@@ -515,3 +515,39 @@ def test_each_team_is_sent_the_findings_about_its_own_children_and_the_adults(
         "childrens_social_care": {"ABOUT-AMY", "ABOUT-THE-PARENT", "ABOUT-AMY-BY-NAME"},
         "early_help": {"ABOUT-BEN", "ABOUT-THE-PARENT"},
     }
+
+
+def test_a_team_is_linked_only_to_the_chronologies_of_its_own_children(
+    siblings_contact: Contact, manager: User, personas: dict[str, User]
+) -> None:
+    from django.urls import reverse
+
+    from tests.conftest import signed_in
+
+    amy, ben = children(siblings_contact)
+    data = two_outcomes(siblings_contact)
+    data = DecisionInput(
+        **{
+            **data.__dict__,
+            "children": [
+                data.children[0],
+                ChildOutcomeInput(
+                    person_id=ben.pk,
+                    level_of_need=2,
+                    outcome="early_help",
+                    primary_need="N4",
+                    receiving_team="Eastbridge early help hub",
+                ),
+            ],
+        }
+    )
+    decision_record(actor=Actor(user=manager), contact_id=siblings_contact.pk, data=data)
+    early_help = HandOn.objects.get(contact=siblings_contact, team="early_help")
+    client = signed_in(personas["early_help_coordinator"])
+    page = client.get(reverse("enquiries:hand-on", args=[early_help.pk])).content.decode()
+    ben_link = reverse("enquiries:child-chronology", args=[ben.pk])
+    amy_link = reverse("enquiries:child-chronology", args=[amy.pk])
+    assert ben_link in page
+    assert amy_link not in page
+    assert "Amy Smith" in page  # still named, in the contact's people
+    assert client.get(ben_link).status_code == 200

@@ -361,6 +361,12 @@ class HandOnPresenter:
         return [PersonPresenter(child, today) for child in self.hand_on.children.all()]
 
     @property
+    def child_ids(self) -> set[int]:
+        """The children this hand-on concerns, whose chronologies its team may open; the
+        contact's other children went elsewhere (or nowhere), and are named unlinked."""
+        return {child.pk for child in self.hand_on.children.all()}
+
+    @property
     def contact(self) -> ContactPresenter:
         return ContactPresenter(self.hand_on.contact)
 
