@@ -370,3 +370,13 @@ def test_it_refuses_an_unusable_idempotency_key(api_client: Client, key: str) ->
     assert response.status_code == 422, response.content
     assert [error["field"] for error in response.json()["errors"]] == ["Idempotency-Key"]
     assert not Contact.objects.exists()
+
+
+def test_an_agency_system_cannot_say_a_contact_came_through_the_online_portal(
+    api_client: Client,
+) -> None:
+    body = api_payload()
+    body["channel"] = "portal"
+    response = post_contact(api_client, body)
+    assert response.status_code == 422
+    assert not Contact.objects.exists()

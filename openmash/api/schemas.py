@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     DisabilityCode: TypeAlias = str
 else:
     # The national code lists, as enums in the OpenAPI schema.
-    ChannelCode = Literal[tuple(Channel.values)]
+    # The online portal is OpenMASH's own web form: an agency's system cannot say a
+    # contact came through it.
+    ChannelCode = Literal[tuple(value for value in Channel.values if value != Channel.PORTAL)]
     SourceCode = Literal[tuple(ReferralSource.values)]
     FactorCode = Literal[tuple(AssessmentFactor.values)]
     RoleCode = Literal[tuple(PersonRole.values)]

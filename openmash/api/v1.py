@@ -352,7 +352,7 @@ def _submission(payload: ContactIn) -> ContactSubmission:
         "another; the same key with a different contact is 422.\n\n"
         "Besides the shapes and lengths in the schema, these rules are checked and each "
         "broken one answered 422 naming its field: received_at is now or in the past, within "
-        "the last year, with received_at_reason if over a day ago; unless the referrer is "
+        "the last year, with received_at_reason if more than 15 minutes ago; unless the referrer is "
         "anonymous, referrer source_code, name, and an email or phone; an email is a real "
         "address; at least one person is a child the contact is about, and each child has a "
         "date_of_birth, estimated_age or (unborn) expected_birth_date, and is under 18; each "
