@@ -326,7 +326,7 @@ def test_the_services_rules_are_shown_with_the_forms_own_errors_in_one_round(
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert "120" in page  # the form's own rule, on the first person
+    assert "Estimated age must be between 0 and 120" in page  # the form's own rule
     assert "Say why consent was not sought or was overridden" in page  # the service's
     assert "NHS number" in page  # the service's, on the second person (no form error)
     assert not Contact.objects.exists()

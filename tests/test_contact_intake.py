@@ -118,7 +118,7 @@ def test_it_saves_nothing_when_any_field_is_wrong(screener: User) -> None:
         (a_child(date_of_birth=date(2000, 1, 1)), "people[0].date_of_birth", "under 18"),
         (a_child(date_of_birth=None), "people[0].date_of_birth", "estimated age"),
         (a_child(given_names="", family_name=""), "people[0].given_names", "first name"),
-        (a_child(sex="X"), "people[0].sex", "M, F or U"),
+        (a_child(sex="X"), "people[0].sex", "male (M), female (F)"),
         (
             a_child(date_of_birth=None, expected_birth_date=date.today() - timedelta(days=3)),
             "people[0].expected_birth_date",

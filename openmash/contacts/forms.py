@@ -204,6 +204,11 @@ class PersonForm(GovukForm):
         required=False,
         min_value=0,
         max_value=120,
+        error_messages={
+            "min_value": "Estimated age must be between 0 and 120",
+            "max_value": "Estimated age must be between 0 and 120",
+            "invalid": "Enter the estimated age as a whole number of years, like 8",
+        },
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3", "inputmode": "numeric"}),
     )
     expected_birth_date = GovukDateField(
