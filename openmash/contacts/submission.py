@@ -132,9 +132,7 @@ def _person_errors(person: PersonDetails, path: str, now: datetime) -> list[Fiel
             "given_names", "Enter a first name or a last name (write 'Unknown' if neither is known)"
         )
     if person.sex not in Sex.values:
-        error(
-            "sex", "Select the person's sex: male (M), female (F), or unknown or unborn (U)"
-        )
+        error("sex", "Select the person's sex: male (M), female (F), or unknown or unborn (U)")
 
     if person.date_of_birth is not None:
         if person.date_of_birth > today:

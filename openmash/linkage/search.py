@@ -195,15 +195,27 @@ def _lookups(terms: SearchTerms) -> list[tuple[str, Q]]:
             if forms:
                 starts &= _starts(forms, 2)
             found.append(("", starts))
-        if forms and forms[0] != family:
-            # The names the other way round.
-            found.append(
-                (
-                    "",
-                    Q(family_sound=jellyfish.soundex(forms[0]))
-                    & Q(given_std__startswith=family[:2]),
+        # The names the other way round: the first word typed, or all the words before
+        # the last (a double-barrelled surname typed first), as the surname.
+        for surname in dict.fromkeys([*forms[:1], name_standard(terms.given_names)]):
+            if surname and surname != family:
+                found.append(
+                    (
+                        "",
+                        Q(family_sound=jellyfish.soundex(surname))
+                        & Q(given_std__startswith=family[:2]),
+                    )
                 )
-            )
+        # A double-barrelled surname typed with a space ("Quennell Ashworth"): the word
+        # before the last is part of the surname, not a middle name.
+        words = terms.given_names.split()
+        if len(words) >= 2:
+            joined = name_standard(f"{words[-1]} {terms.family_name}")
+            first_forms = given_name_forms(" ".join(words[:-1]))
+            if joined and first_forms:
+                found.append(
+                    ("", Q(family_sound=jellyfish.soundex(joined)) & _starts(first_forms, 2))
+                )
     return found
 
 

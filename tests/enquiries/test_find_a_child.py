@@ -502,3 +502,28 @@ def test_a_child_is_found_by_a_name_recorded_as_one_of_their_other_names(
     )
     assert found[0].contact_person_id == barty.pk
     assert found[0].probability is not None and found[0].probability > 0.9
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Bartholomew Quennell Ashworth",
+        "Quennell-Ashworth Bartholomew",
+        "Bartolomew Quenell Ashworth",
+    ],
+    ids=["surname with a space", "surname first", "misspelt, surname with a space"],
+)
+def test_a_double_barrelled_surname_is_found_however_it_is_typed(
+    screener: User, school_referrer: User, name: str
+) -> None:
+    contact, _ = contact_create(
+        actor=Actor(user=school_referrer),
+        submission=a_submission(
+            people=[
+                a_child(given_names="Bartholomew", family_name="Quennell-Ashworth", nhs_number="")
+            ]
+        ),
+    )
+    child = contact.people.get(role=PersonRole.SUBJECT_CHILD)
+    text = _results(signed_in(screener), name=name).content.decode()
+    assert reverse("enquiries:child-chronology", args=[child.pk]) in text
