@@ -117,7 +117,7 @@ def test_it_corrects_and_goes_back_to_the_screening_page_with_a_banner_and_the_h
         ),
         ({"date_of_birth_year": str(date.today().year - 30)}, "A child must be under 18"),
         ({"reason": "  "}, "Enter why the details are being corrected"),
-        ({"estimated_age": "many"}, "Enter a whole number"),
+        ({"estimated_age": "many"}, "Enter the estimated age as a whole number of years"),
     ],
 )
 def test_it_shows_each_error_by_its_field_and_keeps_what_was_typed(
