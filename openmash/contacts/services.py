@@ -174,10 +174,6 @@ def contact_from_submission(
     )
 
 
-class _IdempotencyRaceLost(Exception):
-    """Another request with the same idempotency key stored its contact first."""
-
-
 def contact_create(
     *,
     actor: Actor,
@@ -199,12 +195,6 @@ def contact_create(
     if errors:
         raise ContactInvalid(errors)
     fingerprint = submission_fingerprint(submission) if idempotency_key else ""
-    # Two requests with one idempotency key can race past the look-up below; the unique
-    # constraint then stops the second. Called in its own transaction, the loser's whole
-    # transaction rolls back and the winner's contact is read after it: no savepoint
-    # around the insert (two statements fewer a contact). Inside a caller's transaction
-    # that cannot roll back alone, the insert keeps its savepoint.
-    outermost = not transaction.get_connection().in_atomic_block
     try:
         return _contact_create(
             actor=actor,
@@ -212,21 +202,18 @@ def contact_create(
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
             now=now,
-            savepoint=bool(idempotency_key) and not outermost,
         )
-    except _IdempotencyRaceLost:
-        pass
     except IntegrityError:
-        if not (idempotency_key and outermost):
+        # Two requests with one idempotency key can race past the look-up; the unique
+        # constraint stops the second, whose writes _contact_create's atomic block rolls
+        # back (the whole transaction, or its savepoint inside a caller's): the winner's
+        # contact is read after it. No savepoint around the insert itself.
+        if not idempotency_key:
             raise
         existing = _contact_for_idempotency_key(actor, idempotency_key, fingerprint)
         if existing is None:
             raise
         return existing, False
-    existing = _contact_for_idempotency_key(actor, idempotency_key, fingerprint)
-    if existing is None:  # pragma: no cover - the savepoint's IntegrityError said otherwise
-        raise IntegrityError("idempotency key conflict without a stored contact")
-    return existing, False
 
 
 @transaction.atomic
@@ -237,7 +224,6 @@ def _contact_create(
     idempotency_key: str,
     fingerprint: str,
     now: datetime,
-    savepoint: bool,
 ) -> tuple[Contact, bool]:
     if idempotency_key:
         existing = _contact_for_idempotency_key(actor, idempotency_key, fingerprint)
@@ -267,14 +253,7 @@ def _contact_create(
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
     )
-    if not savepoint:
-        contact.save()
-    else:
-        try:
-            with transaction.atomic():
-                contact.save()
-        except IntegrityError:
-            raise _IdempotencyRaceLost from None
+    contact.save()
 
     people = ContactPerson.objects.bulk_create(
         [
