@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core import mail
+from django.urls import reverse
 
 from openmash.accounts.models import User
 from openmash.contacts.codes import ContactState, PersonRole
@@ -38,6 +39,7 @@ from openmash.enquiries.services.screening import (
     enquiry_open,
 )
 from openmash.events.models import Event
+from tests.conftest import signed_in
 from tests.factories import a_child, a_parent, a_sibling, a_submission
 
 RATIONALE = "Amy's injuries need a social work assessment; Ben is thriving at nursery."
@@ -99,6 +101,27 @@ def two_outcomes(contact: Contact, **amy_overrides: Any) -> DecisionInput:
     )
 
 
+def to_two_teams(contact: Contact) -> DecisionInput:
+    """Amy to a social care assessment, Ben stepped down to early help: two teams."""
+    _, ben = children(contact)
+    data = two_outcomes(contact)
+    return DecisionInput(
+        **{
+            **data.__dict__,
+            "children": [
+                data.children[0],
+                ChildOutcomeInput(
+                    person_id=ben.pk,
+                    level_of_need=2,
+                    outcome="early_help",
+                    primary_need="N4",
+                    receiving_team="Eastbridge early help hub",
+                ),
+            ],
+        }
+    )
+
+
 def test_it_records_a_different_outcome_for_each_sibling(
     siblings_contact: Contact, manager: User
 ) -> None:
@@ -129,23 +152,11 @@ def test_it_records_a_different_outcome_for_each_sibling(
 
 def test_it_hands_each_sibling_to_their_own_team(siblings_contact: Contact, manager: User) -> None:
     amy, ben = children(siblings_contact)
-    data = two_outcomes(siblings_contact)
-    data = DecisionInput(
-        **{
-            **data.__dict__,
-            "children": [
-                data.children[0],
-                ChildOutcomeInput(
-                    person_id=ben.pk,
-                    level_of_need=2,
-                    outcome="early_help",
-                    primary_need="N4",
-                    receiving_team="Eastbridge early help hub",
-                ),
-            ],
-        }
+    decision_record(
+        actor=Actor(user=manager),
+        contact_id=siblings_contact.pk,
+        data=to_two_teams(siblings_contact),
     )
-    decision_record(actor=Actor(user=manager), contact_id=siblings_contact.pk, data=data)
     teams = {
         hand_on.team: [child.pk for child in hand_on.children.all()]
         for hand_on in HandOn.objects.filter(contact=siblings_contact)
@@ -420,28 +431,11 @@ def test_passing_to_the_allocated_worker_gives_every_child_that_outcome(
 def test_the_referrer_is_told_each_teams_answer_when_siblings_go_to_two_teams(
     siblings_contact: Contact, manager: User, school_referrer: User
 ) -> None:
-    from django.urls import reverse
-
-    from tests.conftest import signed_in
-
-    _, ben = children(siblings_contact)
-    data = two_outcomes(siblings_contact)
-    data = DecisionInput(
-        **{
-            **data.__dict__,
-            "children": [
-                data.children[0],
-                ChildOutcomeInput(
-                    person_id=ben.pk,
-                    level_of_need=2,
-                    outcome="early_help",
-                    primary_need="N4",
-                    receiving_team="Eastbridge early help hub",
-                ),
-            ],
-        }
+    decision_record(
+        actor=Actor(user=manager),
+        contact_id=siblings_contact.pk,
+        data=to_two_teams(siblings_contact),
     )
-    decision_record(actor=Actor(user=manager), contact_id=siblings_contact.pk, data=data)
     social_care = HandOn.objects.get(contact=siblings_contact, team="childrens_social_care")
     hand_on_accept(actor=Actor(user=manager), hand_on_id=social_care.pk)
 
@@ -463,23 +457,11 @@ def test_each_team_is_sent_the_findings_about_its_own_children_and_the_adults(
 
     amy, ben = children(siblings_contact)
     parent = siblings_contact.people.get(role=a_parent().role)
-    data = two_outcomes(siblings_contact)
-    data = DecisionInput(
-        **{
-            **data.__dict__,
-            "children": [
-                data.children[0],
-                ChildOutcomeInput(
-                    person_id=ben.pk,
-                    level_of_need=2,
-                    outcome="early_help",
-                    primary_need="N4",
-                    receiving_team="Eastbridge early help hub",
-                ),
-            ],
-        }
+    decision = decision_record(
+        actor=Actor(user=manager),
+        contact_id=siblings_contact.pk,
+        data=to_two_teams(siblings_contact),
     )
-    decision = decision_record(actor=Actor(user=manager), contact_id=siblings_contact.pk, data=data)
 
     def released(pk: int, person: ContactPerson, text: str, *, with_id: bool = True) -> dict:
         item = {
@@ -520,28 +502,12 @@ def test_each_team_is_sent_the_findings_about_its_own_children_and_the_adults(
 def test_a_team_is_linked_only_to_the_chronologies_of_its_own_children(
     siblings_contact: Contact, manager: User, personas: dict[str, User]
 ) -> None:
-    from django.urls import reverse
-
-    from tests.conftest import signed_in
-
     amy, ben = children(siblings_contact)
-    data = two_outcomes(siblings_contact)
-    data = DecisionInput(
-        **{
-            **data.__dict__,
-            "children": [
-                data.children[0],
-                ChildOutcomeInput(
-                    person_id=ben.pk,
-                    level_of_need=2,
-                    outcome="early_help",
-                    primary_need="N4",
-                    receiving_team="Eastbridge early help hub",
-                ),
-            ],
-        }
+    decision_record(
+        actor=Actor(user=manager),
+        contact_id=siblings_contact.pk,
+        data=to_two_teams(siblings_contact),
     )
-    decision_record(actor=Actor(user=manager), contact_id=siblings_contact.pk, data=data)
     early_help = HandOn.objects.get(contact=siblings_contact, team="early_help")
     client = signed_in(personas["early_help_coordinator"])
     page = client.get(reverse("enquiries:hand-on", args=[early_help.pk])).content.decode()
