@@ -97,6 +97,13 @@ class AgencyCheck(models.Model):
             # before a moment, read from the index alone (openmash.metrics.cohort).
             models.Index(fields=["agency", "contact", "requested_at"], name="check_agency_contact"),
             models.Index(fields=["contact_received_at"], name="check_contact_received"),
+            # The same for the contacts received in a period: only that period's checks
+            # by the agency, from the index alone.
+            models.Index(
+                fields=["agency", "contact_received_at"],
+                include=["contact", "requested_at"],
+                name="check_agency_received",
+            ),
             # The dashboard's open checks at a moment: those open now, and those completed
             # or waived since (openmash.metrics.cohort.check_open_at).
             models.Index(
@@ -340,6 +347,20 @@ class HandOn(models.Model):
         indexes = [
             models.Index(fields=["team", "state", "created_at"], name="hand_on_queue"),
             models.Index(fields=["contact_received_at"], name="hand_on_contact_received"),
+            # The backlog's contacts returned by a team (few), with their returns
+            # (openmash.metrics.indicators.workload): without it, every hand-on was read.
+            models.Index(
+                fields=["contact"],
+                name="hand_on_returned",
+                condition=Q(state=HandOnState.RETURNED),
+            ),
+            # The dashboard's team filter: the contacts received in a period that were
+            # handed on to a team, from the index alone (openmash.metrics.cohort).
+            models.Index(
+                fields=["team", "contact_received_at"],
+                include=["contact", "created_at"],
+                name="hand_on_team_received",
+            ),
             # The dashboard's hand-ons waiting at a moment: those waiting now (hand_on_queue)
             # and those answered since (openmash.metrics.cohort.hand_on_pending_at).
             models.Index(fields=["responded_at"], name="hand_on_responded"),

@@ -100,10 +100,10 @@ def _interpolated(fraction: tuple[int, int]) -> str:
     )
 
 
-def _percentile_cont(fraction: tuple[int, int]) -> str:
-    """PostgreSQL's percentile of the values h (linear interpolation)."""
+def _percentile_cont(fraction: tuple[int, int], column: str = "h") -> str:
+    """PostgreSQL's percentile of the values in `column` (linear interpolation)."""
     a, b = fraction
-    return f"PERCENTILE_CONT({a}.0 / {b}) WITHIN GROUP (ORDER BY h)"
+    return f"PERCENTILE_CONT({a}.0 / {b}) WITHIN GROUP (ORDER BY {column})"
 
 
 def _columns(groups: int) -> tuple[str, str]:
@@ -185,39 +185,144 @@ class GroupFigures:
     percentiles: Percentiles
 
 
-def _counted_sql(inner: str, counted: Sequence[str], method: str) -> str:
-    """One pass over the inner query's rows (g0, h, then a 0 or 1 for each counted
-    condition): for each group and for all, how many rows, the sum of each condition's
-    column, and the percentiles of h (rows with no h are counted, never measured). The
-    inner query is Django's own SQL with its parameters kept apart; everything else is
-    constant text."""
-    columns = ", ".join(f"c{index}" for index in range(len(counted)))
+@dataclass(frozen=True)
+class GroupMeasures:
+    """As GroupFigures, for several values measured of the same items: the median and
+    90th percentile of each, by the value's name."""
+
+    items: int
+    counts: dict[str, int]
+    percentiles: dict[str, Percentiles]
+
+
+def _counted_sql(inner: str, values: int, counted: Sequence[str], method: str) -> str:
+    """One pass over the inner query's rows (g0, then each value h0, h1..., then a 0 or 1
+    for each counted condition): for each group and for all, for each value how many rows
+    have it and its percentiles, then how many rows and the sum of each condition's
+    column (rows with no value are counted, never measured). Several values only with
+    percentile_cont. The inner query is Django's own SQL with its parameters kept apart;
+    everything else is constant text."""
+    measured = [f"h{index}" for index in range(values)]
+    columns = ", ".join([*measured, *(f"c{index}" for index in range(len(counted)))])
     sums = "".join(f", SUM(c{index})" for index in range(len(counted)))
-    with_rows = f"WITH v(g0, h{', ' if counted else ''}{columns}) AS ({inner})"
+    with_rows = f"WITH v(g0, {columns}) AS ({inner})"
     if method == PERCENTILE_CONT:
-        figures = (
-            f"COUNT(h), {_percentile_cont(MEDIAN)}, {_percentile_cont(NINETIETH)}, COUNT(*){sums}"
+        figures = ", ".join(
+            f"COUNT({h}), {_percentile_cont(MEDIAN, h)}, {_percentile_cont(NINETIETH, h)}"
+            for h in measured
         )
         # One pass, each group and all together (GROUPING is 1 on the row of all): the
         # rows read and sorted once, not once for the groups and again for all of them.
         return (
-            f"{with_rows} SELECT GROUPING(g0), g0, {figures} FROM v "  # noqa: S608
-            "GROUP BY ROLLUP (g0)"
+            f"{with_rows} SELECT GROUPING(g0), g0, {figures}, COUNT(*){sums} "  # noqa: S608
+            "FROM v GROUP BY ROLLUP (g0)"
         )
+    if values != 1:
+        raise ValueError("The window method measures one value a query.")
     median, p90 = _interpolated(MEDIAN), _interpolated(NINETIETH)
-    kept = f", {columns}" if counted else ""
+    kept = "".join(f", c{index}" for index in range(len(counted)))
     # Rows with a value first, in order, so the ranks 1 to n are the values' ranks.
     return (
         f"{with_rows}, "  # noqa: S608
-        f"ranked AS (SELECT g0, h{kept}, "
-        "ROW_NUMBER() OVER (PARTITION BY g0 ORDER BY h IS NULL, h) AS rn, "
-        "COUNT(h) OVER (PARTITION BY g0) AS n FROM v), "
-        f"ranked_all AS (SELECT h{kept}, ROW_NUMBER() OVER (ORDER BY h IS NULL, h) AS rn, "
-        "COUNT(h) OVER () AS n FROM v) "
+        f"ranked AS (SELECT g0, h0 AS h{kept}, "
+        "ROW_NUMBER() OVER (PARTITION BY g0 ORDER BY h0 IS NULL, h0) AS rn, "
+        "COUNT(h0) OVER (PARTITION BY g0) AS n FROM v), "
+        f"ranked_all AS (SELECT h0 AS h{kept}, ROW_NUMBER() OVER (ORDER BY h0 IS NULL, h0) "
+        "AS rn, COUNT(h0) OVER () AS n FROM v) "
         f"SELECT 0, g0, n, {median}, {p90}, COUNT(*){sums} FROM ranked GROUP BY g0, n "
         f"UNION ALL SELECT 1, NULL, n, {median}, {p90}, COUNT(*){sums} FROM ranked_all "
         "GROUP BY n"
     )
+
+
+def measured_by_group(
+    items: QuerySet[Any],
+    *,
+    group: str,
+    values: dict[str, Expression],
+    counted: dict[str, Any],
+    method: str = "",
+) -> tuple[GroupMeasures, dict[Any, GroupMeasures]]:
+    """For all the items and for each value of `group`: how many there are, how many
+    meet each of the `counted` conditions (Q objects, by name), and the median and 90th
+    percentile of each of the `values` (expressions, by name: null for an item not to be
+    measured). On PostgreSQL one query, one pass over the items, however many values:
+    several timings of the same contacts read them once. The window method (SQLite)
+    takes a query a value. `method` as percentiles_by_group."""
+    connection = connections[items.db]
+    method = method or (PERCENTILE_CONT if connection.vendor == "postgresql" else WINDOW)
+    if method == WINDOW and len(values) > 1:
+        return _measured_one_by_one(items, group=group, values=values, counted=counted)
+    value_names, names = list(values), list(counted)
+    measures = {f"m_value_{index}": values[name] for index, name in enumerate(value_names)}
+    flags = {
+        f"m_counted_{index}": Case(
+            When(counted[name], then=1), default=0, output_field=IntegerField()
+        )
+        for index, name in enumerate(names)
+    }
+    rows_of = items.annotate(**measures, **flags).values_list(group, *measures, *flags)
+    empty = GroupMeasures(0, dict.fromkeys(names, 0), dict.fromkeys(value_names, NO_VALUES))
+    try:
+        inner, params = rows_of.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return empty, {}
+    with connection.cursor() as cursor:
+        cursor.execute(_counted_sql(inner, len(value_names), names, method), params)
+        rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
+    overall = empty
+    by_group: dict[Any, GroupMeasures] = {}
+    for is_overall, key, *figures in rows:
+        measured = figures[: 3 * len(value_names)]
+        items_count, *sums = figures[3 * len(value_names) :]
+        percentiles = {}
+        for index, name in enumerate(value_names):
+            count, median, p90 = measured[3 * index : 3 * index + 3]
+            percentiles[name] = (
+                Percentiles(int(count), float(median), float(p90)) if count else NO_VALUES
+            )
+        found = GroupMeasures(
+            int(items_count),
+            {name: int(total or 0) for name, total in zip(names, sums, strict=True)},
+            percentiles,
+        )
+        if is_overall:
+            overall = found
+        else:
+            by_group[key] = found
+    return overall, by_group
+
+
+def _measured_one_by_one(
+    items: QuerySet[Any],
+    *,
+    group: str,
+    values: dict[str, Expression],
+    counted: dict[str, Any],
+) -> tuple[GroupMeasures, dict[Any, GroupMeasures]]:
+    """measured_by_group a value at a time (the window method), the counts with the
+    first."""
+    results = [
+        measured_by_group(
+            items,
+            group=group,
+            values={name: value},
+            counted=counted if index == 0 else {},
+            method=WINDOW,
+        )
+        for index, (name, value) in enumerate(values.items())
+    ]
+
+    def merged(parts: list[GroupMeasures]) -> GroupMeasures:
+        return GroupMeasures(
+            parts[0].items,
+            parts[0].counts,
+            {name: p for part in parts for name, p in part.percentiles.items()},
+        )
+
+    overall = merged([result[0] for result in results])
+    keys = results[0][1].keys()
+    return overall, {key: merged([result[1][key] for result in results]) for key in keys}
 
 
 def counted_by_group(
@@ -233,37 +338,14 @@ def counted_by_group(
     percentile of `value` (an expression: null for an item not to be measured). One
     query, one pass over the items, where counting and measuring apart took two.
     `method` as percentiles_by_group."""
-    connection = connections[items.db]
-    method = method or (PERCENTILE_CONT if connection.vendor == "postgresql" else WINDOW)
-    names = list(counted)
-    flags = {
-        f"m_counted_{index}": Case(
-            When(counted[name], then=1), default=0, output_field=IntegerField()
-        )
-        for index, name in enumerate(names)
-    }
-    rows_of = items.annotate(m_value=value, **flags).values_list(group, "m_value", *flags)
-    empty = GroupFigures(0, dict.fromkeys(names, 0), NO_VALUES)
-    try:
-        inner, params = rows_of.order_by().query.sql_with_params()
-    except EmptyResultSet:
-        return empty, {}
-    with connection.cursor() as cursor:
-        cursor.execute(_counted_sql(inner, names, method), params)
-        rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
-    overall = empty
-    by_group: dict[Any, GroupFigures] = {}
-    for is_overall, key, measured, median, p90, items_count, *sums in rows:
-        figures = GroupFigures(
-            int(items_count),
-            {name: int(total or 0) for name, total in zip(names, sums, strict=True)},
-            Percentiles(int(measured), float(median), float(p90)) if measured else NO_VALUES,
-        )
-        if is_overall:
-            overall = figures
-        else:
-            by_group[key] = figures
-    return overall, by_group
+    overall, groups = measured_by_group(
+        items, group=group, values={"value": value}, counted=counted, method=method
+    )
+
+    def figures(measures: GroupMeasures) -> GroupFigures:
+        return GroupFigures(measures.items, measures.counts, measures.percentiles["value"])
+
+    return figures(overall), {key: figures(found) for key, found in groups.items()}
 
 
 def _within_groups_sql(inner: str, method: str) -> str:

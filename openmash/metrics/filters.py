@@ -23,6 +23,8 @@ class MetricFilter:
     - `team`: a HandOnTeam value: only contacts handed on to that team, and only its
       hand-ons.
     - `now`: when the figures are worked out (tests set it; otherwise the current time).
+    - `clock`: `now` was just read from the clock (to work several counts out to one
+      moment), so the figures are still as things stand (see `settled`).
     """
 
     start: date
@@ -32,6 +34,7 @@ class MetricFilter:
     agency_id: int | None = None
     team: str = ""
     now: datetime | None = field(default=None, compare=False)
+    clock: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -64,6 +67,19 @@ class MetricFilter:
         earlier. Anything that happened at or after it has not happened yet."""
         now = self.now or timezone.now()
         return min(self.ends_at, now)
+
+    @property
+    def settled(self) -> bool:
+        """Whether the figures are as things stand: the period runs to the present, and
+        the time is the clock's (none was set, or `clock`). Then nothing can have happened after as_at (the moment each query
+        runs, to within the moments between reading the clock and the query), so each
+        contact's facts are its state at as_at, and the figures read them as they are,
+        without asking whether each change came before as_at (ADR 0036). A period that
+        has ended, or figures worked out for a set `now`, compare every change with
+        as_at."""
+        if self.now is not None and not self.clock:
+            return False
+        return self.ends_at > (self.now or timezone.now())
 
     @property
     def days(self) -> list[date]:

@@ -33,13 +33,13 @@ from openmash.core.side_by_side import side_by_side
 from openmash.enquiries.models import AgencyCheck, CheckState, Decision, HandOn, RagRating
 from openmash.metrics.cohort import (
     contacts_filtered,
+    contacts_received,
     decision_at,
     with_first_rating,
     with_screening_started,
 )
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.outcomes import contacts_decided_by_outcome
-from openmash.metrics.indicators.volume import contacts_received_count
 from openmash.value.costing import (
     AgencyInfo,
     OutcomeInfo,
@@ -233,12 +233,14 @@ def value_for_money_compute(f: MetricFilter) -> ValueForMoney:
     side (openmash.core.side_by_side). Only the period of `f` is used (not its other
     filters)."""
     # One moment for every count, though they run one after another or side by side.
-    period = MetricFilter(start=f.start, end=f.end, now=f.now or timezone.now())
+    period = MetricFilter(
+        start=f.start, end=f.end, now=f.now or timezone.now(), clock=f.now is None or f.clock
+    )
     rates = rates_current()
     counted: dict[str, Callable[[], Any]] = {
         **{stage.value: count for stage, count in _work_counted(period, rates).items()},
         "decided": lambda: contacts_decided_by_outcome(period),
-        "received": lambda: contacts_received_count(period).value,
+        "received": lambda: contacts_received(period).count(),
         "decisions": lambda: decisions_made(period),
     }
     figures = side_by_side(counted)

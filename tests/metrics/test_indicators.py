@@ -5,8 +5,10 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
 from openmash.accounts.models import Agency
+from openmash.area.calendar import LONDON
 from openmash.area.models import Outcome, OutcomeKind
 from openmash.metrics.figures import DurationRow, DurationTable, RateTable
 from openmash.metrics.filters import MetricFilter
@@ -438,3 +440,31 @@ def test_every_indicator_is_defined_once_with_a_definition(
     for key, indicator in INDICATORS.items():
         assert indicator.title and len(indicator.definition) > 80, key
         assert "  " not in indicator.definition, key
+
+
+# --- Figures as things stand (ADR 0036) ------------------------------------------------
+
+
+def test_only_a_period_to_today_from_the_clock_is_as_things_stand() -> None:
+    now = timezone.now()
+    today = timezone.localdate(now, LONDON)
+
+    assert MetricFilter(start=WEEK_START, end=today).settled
+    assert MetricFilter(start=WEEK_START, end=today, now=now, clock=True).settled
+    # A time given (a test's, a report's) is compared with every change.
+    assert not MetricFilter(start=WEEK_START, end=today, now=now).settled
+    # A period that has ended describes its last moment, not now.
+    assert not MetricFilter(start=WEEK_START, end=WEEK_END).settled
+    assert not MetricFilter(start=WEEK_START, end=WEEK_END, now=now, clock=True).settled
+
+
+def test_figures_as_things_stand_are_those_worked_out_change_by_change(week: Hub) -> None:
+    """The week's contacts (re-graded, decided, amended, checked, handed on and returned)
+    to today: read from the facts as they are, and compared change by change with a time
+    given, every indicator agrees."""
+    today = timezone.localdate(timezone.now(), LONDON)
+    as_they_stand = MetricFilter(start=WEEK_START, end=today)
+    given = replace(as_they_stand, now=timezone.now())
+    assert as_they_stand.settled and not given.settled
+
+    assert indicators_compute(as_they_stand) == indicators_compute(given)

@@ -1142,7 +1142,11 @@ def test_every_dashboard_figure_is_recomputed_independently_from_a_raw_export() 
         start=today - timedelta(days=200), end=today - timedelta(days=110), now=now
     )
     amber = dataclasses.replace(quarter, rag="amber")
-    for f in (year, quarter, amber):
+    # The same year as things stand: `now` read from the clock, so the figures read each
+    # contact's facts as they are (MetricFilter.settled, ADR 0036).
+    as_they_stand = dataclasses.replace(year, clock=True)
+    assert as_they_stand.settled and not year.settled
+    for f in (year, quarter, amber, as_they_stand):
         _compare(f, data)
     # The indicators read the facts the services wrote (openmash.metrics.models); a
     # rebuild from the workflow's tables writes the same rows, and the figures recomputed
@@ -1152,7 +1156,7 @@ def test_every_dashboard_figure_is_recomputed_independently_from_a_raw_export() 
     ContactFact.objects.all().delete()
     call_command("rebuild_metric_facts", stdout=io.StringIO())
     assert _facts() == written
-    for f in (year, quarter, amber):
+    for f in (year, quarter, amber, as_they_stand):
         _compare(f, data)
     # Something for every rule to bite on.
     recomputed = Recomputed(data, year)

@@ -148,7 +148,7 @@ def test_the_london_table_shows_a_new_decision_at_once(hub: Hub) -> None:
 def test_figures_several_indicators_share_are_worked_out_once_per_page(week: Hub) -> None:
     f = MetricFilter(start=WEEK_START, end=WEEK_END, now=LATER)
     with mock.patch.object(
-        timeliness, "_duration_table", wraps=timeliness._duration_table
+        timeliness, "_duration_tables", wraps=timeliness._duration_tables
     ) as tables:
         figures = indicators_compute(
             f, ["decision_turnaround", "check_turnaround", "deadline_breaches"]

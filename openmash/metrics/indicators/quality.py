@@ -15,15 +15,13 @@ from django.db.models.functions import Coalesce
 from openmash.area.models import Outcome, OutcomeKind
 from openmash.contacts.codes import ReferralSource
 from openmash.metrics.cohort import (
-    amendments_at,
     children_decided,
-    contacts_received,
-    with_first_decision,
 )
 from openmash.metrics.figures import Amendments, Rate, RateRow, RateTable
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.outcomes import DECIDED
 from openmash.metrics.indicators.registry import Group, Unit, indicator, shared
+from openmash.metrics.indicators.tallies import tallied
 from openmash.metrics.re_referral import RE_REFERRAL_DAYS
 
 # Referrers who are people, not organisations: what they type as an organisation is not
@@ -212,10 +210,8 @@ def nfa_by_organisation(f: MetricFilter) -> RateTable:
 )
 def re_referrals(f: MetricFilter) -> Rate:
     # The flag is worked out when the contact's facts are written (re_referral.py).
-    counts = contacts_received(f).aggregate(
-        contacts=Count("pk"), re_referrals=Count("pk", filter=Q(re_referral=True))
-    )
-    return Rate(counts["re_referrals"], counts["contacts"])
+    counts = tallied(f)
+    return Rate(counts.re_referrals, counts.contacts)
 
 
 @indicator(
@@ -229,12 +225,5 @@ def re_referrals(f: MetricFilter) -> Rate:
     group=Group.QUALITY,
 )
 def decisions_amended(f: MetricFilter) -> Amendments:
-    decided = with_first_decision(contacts_received(f), f).filter(Q(m_decided__isnull=False))
-    counts = decided.aggregate(
-        decided=Count("pk"),
-        amended=Count("pk", filter=Q(first_amended_at__lt=f.as_at)),
-        made=Sum(amendments_at(f)),
-    )
-    return Amendments(
-        decided=counts["decided"], amended=counts["amended"], amendments=counts["made"] or 0
-    )
+    counts = tallied(f)
+    return Amendments(decided=counts.decided, amended=counts.amended, amendments=counts.amendments)

@@ -1,6 +1,8 @@
 """Volume: how many contacts arrive, from whom, how, and when."""
 
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db import connections
 from django.db.models import Count as CountOf
@@ -15,6 +17,7 @@ from openmash.metrics.cohort import contacts_received
 from openmash.metrics.figures import Breakdown, Count, CountRow, Matrix, Series, SeriesPoint
 from openmash.metrics.filters import MetricFilter
 from openmash.metrics.indicators.registry import Group, Unit, indicator, shared
+from openmash.metrics.indicators.tallies import contacts_by, tallied
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 RECEIVED = """A contact counts on the day it was received (the time the referrer made it,
@@ -24,48 +27,65 @@ which a screener may have recorded later), in UK time."""
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
-def _day_and_hour(moment: int | datetime) -> tuple[date, int]:
-    """The UK day and hour of the day of a LocalHourNumber, or of a moment."""
-    if isinstance(moment, int):
-        days, hour = divmod(moment, 24)
-        return date.fromordinal(EPOCH_ORDINAL + days), hour
-    local = timezone.localtime(moment, LONDON) if timezone.is_aware(moment) else moment
-    return local.date(), local.hour
+@dataclass(frozen=True)
+class _Arrivals:
+    """How many contacts were received on each UK day of the period, and in each hour of
+    each day of the week (Monday 0; the hour of the day in UK time)."""
+
+    by_day: Mapping[date, int]
+    by_weekday_and_hour: Mapping[tuple[int, int], int]
+
+
+# Contacts received in each whole hour of UK time since 1970 (the hour the clocks go back
+# happens twice and counts once), added up by day and by weekday and hour in the database:
+# about 530 rows for a year, where the hours themselves are over 7,000 to read and convert.
+# 1970-01-01 was a Thursday (weekday 3).
+_ARRIVALS_SQL = (
+    "WITH hours(n, contacts) AS ({inner}) "
+    "SELECT n / 24, NULL, NULL, SUM(contacts)::bigint FROM hours GROUP BY n / 24 "
+    "UNION ALL SELECT NULL, mod(n / 24 + 3, 7), mod(n, 24), SUM(contacts)::bigint FROM hours "
+    "GROUP BY mod(n / 24 + 3, 7), mod(n, 24)"
+)
 
 
 @shared
-def _by_local_hour(f: MetricFilter) -> dict[tuple[date, int], int]:
-    """How many contacts were received in each hour of UK time (its day and its hour of
-    the day) in the period: one query that the counts by day, by week and by weekday and
-    hour are added up from (a year has at most 8,784 such hours), where each read every
-    contact of the period again."""
+def _arrivals(f: MetricFilter) -> _Arrivals:
+    """When the period's contacts were received, by day and by weekday and hour: one
+    query that the counts by day, by week and by weekday and hour are made from, where
+    each read every contact of the period again."""
     received = contacts_received(f)
-    # Whole hours of UK time since 1970 on PostgreSQL (the database's own arithmetic): a
-    # number each, not a datetime to make aware and convert (most of the time, a year's).
-    on_postgresql = connections[received.db].vendor == "postgresql"
-    hour = (
-        LocalHourNumber("received_at") if on_postgresql else TruncHour("received_at", tzinfo=LONDON)
-    )
-    counts: dict[tuple[date, int], int] = {}
+    by_day: dict[date, int] = {}
+    by_weekday_and_hour: dict[tuple[int, int], int] = {}
+    if connections[received.db].vendor == "postgresql":
+        # The whole hours as numbers (the database's own arithmetic), not datetimes to
+        # make aware and convert.
+        hours = (
+            received.annotate(m_hour=LocalHourNumber("received_at"))
+            .values("m_hour")
+            .annotate(contacts=CountOf("pk"))
+            .values_list("m_hour", "contacts")
+        )
+        inner, params = hours.query.sql_with_params()
+        with connections[received.db].cursor() as cursor:
+            # The inner query is Django's own SQL with its parameters kept apart.
+            cursor.execute(_ARRIVALS_SQL.format(inner=inner), params)
+            for day_number, weekday, hour, contacts in cursor.fetchall():
+                if day_number is not None:
+                    by_day[date.fromordinal(EPOCH_ORDINAL + day_number)] = contacts
+                else:
+                    by_weekday_and_hour[(weekday, hour)] = contacts
+        return _Arrivals(by_day, by_weekday_and_hour)
     for moment, contacts in (
-        received.annotate(m_hour=hour)
+        received.annotate(m_hour=TruncHour("received_at", tzinfo=LONDON))
         .values("m_hour")
         .annotate(contacts=CountOf("pk"))
         .values_list("m_hour", "contacts")
     ):
-        key = _day_and_hour(moment)
-        # The hour the clocks go back happens twice and counts once.
-        counts[key] = counts.get(key, 0) + contacts
-    return counts
-
-
-@shared
-def _by_local_day(f: MetricFilter) -> dict[date, int]:
-    """How many contacts were received on each day (UK time) of the period."""
-    counts: dict[date, int] = {}
-    for (day, _), contacts in _by_local_hour(f).items():
-        counts[day] = counts.get(day, 0) + contacts
-    return counts
+        local = timezone.localtime(moment, LONDON) if timezone.is_aware(moment) else moment
+        day, key = local.date(), (local.weekday(), local.hour)
+        by_day[day] = by_day.get(day, 0) + contacts
+        by_weekday_and_hour[key] = by_weekday_and_hour.get(key, 0) + contacts
+    return _Arrivals(by_day, by_weekday_and_hour)
 
 
 @indicator(
@@ -77,7 +97,7 @@ def _by_local_day(f: MetricFilter) -> dict[date, int]:
     group=Group.VOLUME,
 )
 def contacts_received_count(f: MetricFilter) -> Count:
-    return Count(contacts_received(f).count())
+    return Count(tallied(f).contacts)
 
 
 @indicator(
@@ -89,7 +109,7 @@ def contacts_received_count(f: MetricFilter) -> Count:
     group=Group.VOLUME,
 )
 def contacts_per_day(f: MetricFilter) -> Series:
-    counts = _by_local_day(f)
+    counts = _arrivals(f).by_day
     return Series("day", tuple(SeriesPoint(day, counts.get(day, 0)) for day in f.days))
 
 
@@ -108,7 +128,7 @@ def _monday(day: date) -> date:
 )
 def contacts_per_week(f: MetricFilter) -> Series:
     counts: dict[date, int] = {}
-    for day, contacts in _by_local_day(f).items():
+    for day, contacts in _arrivals(f).by_day.items():
         monday = _monday(day)
         counts[monday] = counts.get(monday, 0) + contacts
     weeks = sorted({_monday(day) for day in f.days})
@@ -116,14 +136,10 @@ def contacts_per_week(f: MetricFilter) -> Series:
 
 
 def _breakdown(
-    f: MetricFilter, field: str, choices: type[TextChoices], dimension: str
+    f: MetricFilter, index: int, choices: type[TextChoices], dimension: str
 ) -> Breakdown:
-    counts = dict(
-        contacts_received(f)
-        .values(field)
-        .annotate(contacts=CountOf("pk"))
-        .values_list(field, "contacts")
-    )
+    """The contacts by referral source (index 0) or channel (index 1)."""
+    counts = contacts_by(f, index)
     known = [
         CountRow(value, label, counts[value]) for value, label in choices.choices if value in counts
     ]
@@ -146,7 +162,7 @@ def _breakdown(
     group=Group.VOLUME,
 )
 def contacts_by_source(f: MetricFilter) -> Breakdown:
-    return _breakdown(f, "referral_source", ReferralSource, "Referral source")
+    return _breakdown(f, 0, ReferralSource, "Referral source")
 
 
 @indicator(
@@ -158,7 +174,7 @@ def contacts_by_source(f: MetricFilter) -> Breakdown:
     group=Group.VOLUME,
 )
 def contacts_by_channel(f: MetricFilter) -> Breakdown:
-    return _breakdown(f, "channel", Channel, "Channel")
+    return _breakdown(f, 1, Channel, "Channel")
 
 
 @indicator(
@@ -172,8 +188,8 @@ def contacts_by_channel(f: MetricFilter) -> Breakdown:
 )
 def arrivals_by_weekday_and_hour(f: MetricFilter) -> Matrix:
     counts = [[0] * 24 for _ in WEEKDAYS]
-    for (day, hour), contacts in _by_local_hour(f).items():
-        counts[day.weekday()][hour] += contacts
+    for (weekday, hour), contacts in _arrivals(f).by_weekday_and_hour.items():
+        counts[weekday][hour] += contacts
     return Matrix(
         "Day of the week",
         "Hour of the day",

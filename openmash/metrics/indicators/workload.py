@@ -231,6 +231,7 @@ def _open_after_a_return(contacts: QuerySet[ContactFact], moments: list[datetime
             state=HandOnState.RETURNED,
             responded_at__isnull=False,
         )
+        .order_by()
         .annotate(m_decided_again=Subquery(next_decision))
         .values_list("contact_id", *_as_seconds(contacts, "responded_at", "m_decided_again"))
     ):
