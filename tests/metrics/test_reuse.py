@@ -22,7 +22,7 @@ from openmash.metrics.evaluation import (
     bootstrap_difference_reused,
 )
 from openmash.metrics.filters import MetricFilter
-from openmash.metrics.indicators import indicators_compute, timeliness
+from openmash.metrics.indicators import INDICATORS, indicators_compute, registry, timeliness
 from openmash.metrics.indicators.timeliness import decision_turnaround
 from openmash.metrics.reuse import CACHE
 from tests.conftest import signed_in
@@ -165,3 +165,19 @@ def test_figures_several_indicators_share_are_worked_out_once_per_page(week: Hub
         indicators_compute(f, ["decision_turnaround"])
         assert tables.call_count == 5
     assert figures["decision_turnaround"] == decision_turnaround(f)
+
+
+@pytest.mark.django_db
+def test_the_whole_dashboard_starts_its_longest_shared_work_first(
+    week: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = MetricFilter(start=WEEK_START, end=WEEK_END, now=LATER)
+    started_first = list(registry._STARTED_FIRST)
+    assert started_first  # the contacts' timings, the checks' and the arrivals
+
+    figures = indicators_compute(f)
+
+    # Only the indicators come back, in their order, and the same figures as without.
+    assert list(figures) == list(INDICATORS)
+    monkeypatch.setattr(registry, "_STARTED_FIRST", [])
+    assert indicators_compute(f) == figures

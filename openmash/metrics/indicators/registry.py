@@ -103,29 +103,49 @@ class _WorkedOut:
 _worked_out: ContextVar[_WorkedOut | None] = ContextVar("metrics_worked_out", default=None)
 
 
-def shared(compute: F) -> F:
+# Shared figures the whole dashboard starts with, the longest first (see `shared`).
+_STARTED_FIRST: list[Compute] = []
+
+
+def shared(compute: F | None = None, *, first: bool = False) -> Any:
     """Mark figures that several indicators are made from (the turnaround tables the
     deadlines missed are turned round from; the children decided by outcome that three
     outcome indicators count): within one indicators_compute, worked out once for a
     filter and given again, as the same immutable figures. Outside it, worked out every
-    call."""
+    call.
 
-    @wraps(compute)
-    def once(f: MetricFilter) -> Any:
-        worked_out = _worked_out.get()
-        if worked_out is None:
-            return compute(f)
-        return worked_out.get((compute, f, f.now), lambda: compute(f))
+    `first`: among the longest work of the whole dashboard, so indicators_compute starts
+    it before any indicator, each on its own connection: otherwise an indicator needing
+    it while another connection works it out waits with nothing to do (three indicators
+    share the contacts' timings, and waited for them side by side)."""
 
-    return once  # type: ignore[return-value]
+    def decorate(compute: F) -> F:
+        @wraps(compute)
+        def once(f: MetricFilter) -> Any:
+            worked_out = _worked_out.get()
+            if worked_out is None:
+                return compute(f)
+            return worked_out.get((compute, f, f.now), lambda: compute(f))
+
+        if first:
+            _STARTED_FIRST.append(once)
+        return once  # type: ignore[return-value]
+
+    return decorate if compute is None else decorate(compute)
 
 
 def indicators_compute(f: MetricFilter, keys: list[str] | None = None) -> dict[str, Any]:
     """The figures of every indicator (or of those named), by key, in the order defined:
     on PostgreSQL, over several connections side by side (openmash.core.side_by_side)."""
     chosen = INDICATORS if keys is None else {key: INDICATORS[key] for key in keys}
+    work: dict[Any, Callable[[], Any]] = {}
+    if keys is None:
+        # The longest shared work first, so no connection waits for it (`shared`).
+        work = {("first", n): partial(compute, f) for n, compute in enumerate(_STARTED_FIRST)}
+    work.update({key: partial(each.compute, f) for key, each in chosen.items()})
     token = _worked_out.set(_WorkedOut())
     try:
-        return side_by_side({key: partial(each.compute, f) for key, each in chosen.items()})
+        figures = side_by_side(work)
     finally:
         _worked_out.reset(token)
+    return {key: figures[key] for key in chosen}

@@ -252,7 +252,7 @@ def week_received(f: MetricFilter) -> Case:
     )
 
 
-@shared
+@shared(first=True)
 def _contact_durations(f: MetricFilter) -> Mapping[str, DurationTable]:
     """The time to screening, to the first RAG rating and to the decision (against its
     deadline) of the period's contacts, by the RAG rating in force: one query, the
@@ -401,7 +401,7 @@ def decision_turnaround_by_week(f: MetricFilter) -> DurationSeries:
     unit=Unit.HOURS,
     group=Group.TIMELINESS,
 )
-@shared
+@shared(first=True)
 def check_turnaround(f: MetricFilter) -> DurationTable:
     # Every agency's name (a handful of rows): the table shows only those with checks, so
     # there is no need to look through the checks for which agencies have some.

@@ -48,7 +48,7 @@ _ARRIVALS_SQL = (
 )
 
 
-@shared
+@shared(first=True)
 def _arrivals(f: MetricFilter) -> _Arrivals:
     """When the period's contacts were received, by day and by weekday and hour: one
     query that the counts by day, by week and by weekday and hour are made from, where
