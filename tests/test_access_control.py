@@ -280,7 +280,13 @@ ACCESS_TABLE: dict[str, Row] = {
     "detail-own-agency": Row(
         "contacts:detail", only("screener", "manager", "school_referrer"), OWN_AGENCY
     ),
-    "detail-other-agency": Row("contacts:detail", only("screener", "manager"), OTHER_AGENCY),
+    # A referrer asking for another agency's contact is told it is not found, as for a
+    # reference that does not exist: the answer must not say that it does.
+    "detail-other-agency": Row(
+        "contacts:detail",
+        {**only("screener", "manager"), "school_referrer": NOT_FOUND},
+        OTHER_AGENCY,
+    ),
     # Adding information is POST only; the service lets only the referrer who submitted
     # it add (tests/enquiries/test_contact_additions.py).
     "add-information": Row(
@@ -291,7 +297,11 @@ ACCESS_TABLE: dict[str, Row] = {
     "received-own-agency": Row(
         "contacts:received", only("screener", "manager", "school_referrer"), OWN_AGENCY
     ),
-    "received-other-agency": Row("contacts:received", only("screener", "manager"), OTHER_AGENCY),
+    "received-other-agency": Row(
+        "contacts:received",
+        {**only("screener", "manager"), "school_referrer": NOT_FOUND},
+        OTHER_AGENCY,
+    ),
     "access-log-search": Row("contacts:access-log-search", only("auditor")),
     "access-log-results": Row("contacts:access-log-results", only("auditor")),
     "access-log": Row("contacts:access-log", only("auditor"), OWN_AGENCY),
@@ -1128,7 +1138,9 @@ def test_it_rejects_cross_agency_access_to_a_contact_page(
     client = signed_in(school_referrer)
     theirs = client.get(reverse("contacts:detail", args=[other_agency_contact.reference]))
     ours = client.get(reverse("contacts:detail", args=[own_agency_contact.reference]))
-    assert theirs.status_code == 403
+    missing = client.get(reverse("contacts:detail", args=["MASH-2026-999999"]))
+    # Another agency's contact and one that does not exist get the same answer.
+    assert theirs.status_code == missing.status_code == 404
     assert other_agency_contact.reference.encode() not in theirs.content
     assert ours.status_code == 200
 

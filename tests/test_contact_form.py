@@ -346,3 +346,41 @@ def test_changed_hidden_fields_are_a_bad_request_not_a_server_error(
     response = signed_in(school_referrer).post(URL, {**form_data(), **tampered})
     assert response.status_code == 400
     assert not Contact.objects.exists()
+
+
+def test_a_long_account_is_kept_whole_in_the_draft(school_referrer: User) -> None:
+    """A police officer pastes a long account: the draft keeps every character the form
+    would take (found by the QA pass: it was cut at 20,000 without a word)."""
+    account = "The officers attended at 02:10. " * 1500  # 48,000 characters
+    response = signed_in(school_referrer).post(
+        "/contacts/new/draft/", {"concern_description": account}
+    )
+
+    assert response.status_code == 204
+    kept = ContactDraft.objects.get(owner=school_referrer).data["concern_description"]
+    assert kept == [account]
+    page = signed_in(school_referrer).get(URL).content.decode()
+    assert account.strip() in page
+
+
+def test_the_error_summary_follows_the_order_of_the_page(screener: User) -> None:
+    """How and when the contact came and who made it, then the people, then the concerns
+    and consent, as the page shows them (found by the QA pass: every contact field came
+    before the people)."""
+    response = signed_in(screener).post(
+        URL,
+        form_data(
+            people=[person_fields(0, nhs_number="123 456 7890")],
+            channel="phone",
+            referrer_name="",
+            concern_description="",
+            consent_status="",
+        ),
+    )
+
+    assert response.status_code == 400
+    links = [error.href for error in response.context["error_summary"]]
+    referrer = links.index("#id_referrer_name")
+    person = links.index("#id_people-0-nhs_number")
+    concern = links.index("#id_concern_description")
+    assert referrer < person < concern

@@ -38,9 +38,10 @@ def _audit_listed(actor: Actor, contacts: list[Contact]) -> None:
 def contact_get_visible_to(*, actor: Actor, reference: str) -> Contact:
     """The contact, if this user or token may see it; records the read.
 
-    Raises Http404 for a contact that does not exist and PermissionDenied for one
-    the user may not see. An API token sees only its own agency's contacts and
-    gets Http404 for others, so it cannot probe references.
+    Raises Http404 for a contact that does not exist and for one this user or token
+    may not see, alike, so nobody can learn from the answer that a reference exists
+    (a referrer trying another agency's references once got 403 for real ones and 404
+    for the rest). The refusal is still recorded (core.middleware).
     """
     if "\x00" in reference:  # no reference holds one, and PostgreSQL refuses to compare it
         raise Http404
@@ -51,7 +52,7 @@ def contact_get_visible_to(*, actor: Actor, reference: str) -> Contact:
         if contact.submitted_by_agency_id != actor.token.agency_id:
             raise Http404
     elif actor.user is None or not actor.user.has_perm("contacts.view_contact", contact):
-        raise PermissionDenied
+        raise Http404
     audit_record(
         actor=actor,
         action=AuditAction.READ,

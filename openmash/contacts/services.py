@@ -38,7 +38,6 @@ from openmash.people.identifiers import (
 )
 
 DRAFT_FIELD_LIMIT = 1000
-DRAFT_VALUE_LIMIT = 20000
 
 
 class ContactInvalid(Exception):
@@ -314,13 +313,14 @@ def _contact_create(
 def contact_draft_save(*, actor: Actor, owner: User, data: dict[str, list[str]]) -> ContactDraft:
     """Keep what someone has typed so far; one draft per person, replaced each time.
 
-    Characters no database can store (NUL) are dropped and over-long values cut,
-    so saving a draft never fails whatever was typed.
+    Characters no database can store (NUL) are dropped, so saving a draft never fails
+    whatever was typed. Values are kept whole, however long: the form takes a concern of
+    any length, and the request's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE) bounds a
+    draft. Cutting them (once at 20,000 characters) lost the end of a long account
+    without a word.
     """
     clean = {
-        key[:200].replace("\x00", ""): [
-            value[:DRAFT_VALUE_LIMIT].replace("\x00", "") for value in values
-        ]
+        key[:200].replace("\x00", ""): [value.replace("\x00", "") for value in values]
         for key, values in list(data.items())[:DRAFT_FIELD_LIMIT]
     }
     draft, _ = ContactDraft.objects.update_or_create(

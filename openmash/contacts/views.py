@@ -41,7 +41,7 @@ from openmash.contacts.services import (
 )
 from openmash.contacts.submission import ContactSubmission, ReferrerDetails, submission_errors
 from openmash.core.audit import Actor
-from openmash.core.forms import error_summary
+from openmash.core.forms import SummaryError, error_summary, form_errors_for_fields
 from openmash.core.kept_searches import KeptSearches
 from openmash.core.permissions import requires
 
@@ -135,11 +135,33 @@ def _render_form(
     context = {
         "form": form,
         "people": people,
-        "error_summary": error_summary(form, people, form_href=f"#{PEOPLE_PREFIX}"),
+        "error_summary": _summary_in_page_order(form, people),
         "records_phone_contacts": _records_phone_contacts(user),
         **extra,
     }
     return render(request, "contacts/contact_form.html", context, status=status)
+
+
+# The last of the contact form's fields above the people on the page; the concerns and
+# consent come after them.
+LAST_FIELD_ABOVE_PEOPLE = "referral_source"
+
+
+def _summary_in_page_order(form: ContactForm, people: BasePeopleFormSet) -> list[SummaryError]:
+    """The error summary in the order the page shows the fields: how and when the
+    contact came and who made it, then the people, then the concerns and consent (the
+    summary once listed every contact field before the people)."""
+    names = list(form.fields)
+    above = names[: names.index(LAST_FIELD_ABOVE_PEOPLE) + 1]
+    below = names[len(above) :]
+    href = f"#{PEOPLE_PREFIX}"
+    whole_form = error_summary(form, form_href=href)
+    return [
+        *(error for error in whole_form if error.href == href),  # about the whole form
+        *form_errors_for_fields(form, above, form_href=href),
+        *error_summary(people, form_href=href),
+        *form_errors_for_fields(form, below, form_href=href),
+    ]
 
 
 def _people(data: QueryDict | None = None) -> BasePeopleFormSet:

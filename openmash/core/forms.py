@@ -4,7 +4,7 @@ A template says `{{ form.field_name.as_field_group }}` and gets the GOV.UK
 form group: label or legend, hint, inline error message and the input.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -323,10 +323,30 @@ def error_summary(
     return summary
 
 
-def _form_errors(form: forms.Form, form_href: str) -> list[SummaryError]:
-    summary = [SummaryError(str(message), form_href) for message in form.non_field_errors()]
+def form_errors_for_fields(
+    form: forms.Form, fields: Iterable[str], *, form_href: str = "#main-content"
+) -> list[SummaryError]:
+    """The summary's errors of some of a form's fields (in the form's order), for a page
+    that shows another form between them: the summary follows the page's order."""
+    if getattr(form, "suppress_errors", False):
+        return []
+    return _form_errors(form, form_href, fields=set(fields), whole_form=False)
+
+
+def _form_errors(
+    form: forms.Form,
+    form_href: str,
+    *,
+    fields: set[str] | None = None,
+    whole_form: bool = True,
+) -> list[SummaryError]:
+    summary = (
+        [SummaryError(str(message), form_href) for message in form.non_field_errors()]
+        if whole_form
+        else []
+    )
     for name in form.fields:
-        if name not in form.errors:
+        if name not in form.errors or (fields is not None and name not in fields):
             continue
         bound = form[name]
         several = isinstance(bound.field.widget, _SEVERAL_BOXES)

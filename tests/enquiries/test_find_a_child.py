@@ -20,6 +20,7 @@ from openmash.contacts.submission import Address
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
 from openmash.enquiries.forms.search import split_name
+from openmash.enquiries.presenters.search import probability_text
 from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from openmash.linkage.index import standard_fields
 from openmash.linkage.models import AgencyIndexSettings, IndexedPerson, IndexSource
@@ -527,3 +528,25 @@ def test_a_double_barrelled_surname_is_found_however_it_is_typed(
     child = contact.people.get(role=PersonRole.SUBJECT_CHILD)
     text = _results(signed_in(screener), name=name).content.decode()
     assert reverse("enquiries:child-chronology", args=[child.pk]) in text
+
+
+@pytest.mark.parametrize(
+    ("probability", "shown"),
+    [
+        (0.99995, "Almost certain match (over 99.9%)"),
+        (0.999, "Almost certain match (99.9%)"),
+        (0.993, "Very likely match (99.3%)"),
+        (0.97, "Very likely match (97%)"),
+        (0.62, "Likely match (62%)"),
+        (0.5, "Likely match (50%)"),
+        (0.12, "Possible match (12%)"),
+        (0.004, "Unlikely match (0.4%)"),
+        (0.00001, "Unlikely match (under 0.1%)"),
+        (None, ""),
+    ],
+)
+def test_how_close_a_result_is_reads_in_words_then_the_figure(
+    probability: float | None, shown: str
+) -> None:
+    """The matcher's thresholds (suggestion 0.5, automatic link 0.999) name the bands."""
+    assert probability_text(probability) == shown

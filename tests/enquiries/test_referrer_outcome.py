@@ -190,7 +190,7 @@ def test_a_returned_case_is_under_review_for_the_referrer(
 def test_another_schools_referrer_sees_nothing(
     contact_with_checks: Contact, other_school_referrer: User
 ) -> None:
-    assert signed_in(other_school_referrer).get(detail_url(contact_with_checks)).status_code == 403
+    assert signed_in(other_school_referrer).get(detail_url(contact_with_checks)).status_code == 404
 
 
 def test_the_referrer_is_told_of_a_new_outcome_for_the_same_team(

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from openmash.contacts.codes import PersonRole
 from openmash.enquiries.selectors.search import ChildSearch, ChildSearchResult
+from openmash.linkage.links import auto_link_threshold, suggest_threshold
 from openmash.people.identifiers import nhs_number_display
 
 
@@ -15,18 +16,37 @@ def _date(value: date | None) -> str:
     return f"{value:%-d %B %Y}" if value else "Not known"
 
 
-def probability_text(probability: float | None) -> str:
-    """How closely a result fits, as the matcher scored it: '97%', 'over 99.9%'."""
-    if probability is None:
-        return ""
+def _percent(probability: float) -> str:
     percent = probability * 100
     if percent >= 99.95:
         return "over 99.9%"
     if percent < 0.1:
         return "under 0.1%"
-    if percent < 1:
+    if percent < 1 or percent >= 99:
         return f"{percent:.1f}%"
     return f"{percent:.0f}%"
+
+
+def probability_text(probability: float | None) -> str:
+    """How closely a result fits, as the matcher scored it, in words a screener reads at a
+    glance and then the figure: 'Almost certain match (over 99.9%)', 'Possible match
+    (12%)'. The words follow the matcher's own thresholds: at the automatic link
+    threshold 'almost certain'; at the suggestion threshold 'likely' ('very likely' from
+    90%); below it 'possible' down to 5%, then 'unlikely'. A bare percentage was hard to
+    read beside its neighbours (found by the QA pass)."""
+    if probability is None:
+        return ""
+    if probability >= auto_link_threshold():
+        words = "Almost certain match"
+    elif probability >= max(0.9, suggest_threshold()):
+        words = "Very likely match"
+    elif probability >= suggest_threshold():
+        words = "Likely match"
+    elif probability >= 0.05:
+        words = "Possible match"
+    else:
+        words = "Unlikely match"
+    return f"{words} ({_percent(probability)})"
 
 
 @dataclass(frozen=True)
