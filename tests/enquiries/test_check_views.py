@@ -516,3 +516,31 @@ def test_a_summary_typed_for_someone_not_known_is_an_error_not_thrown_away(
     assert "Seen at a party once" in html
     check.refresh_from_db()
     assert check.state == CheckState.REQUESTED
+
+
+def test_it_shows_the_forms_errors_and_the_rules_errors_in_one_round(
+    contact_with_checks: Contact, researchers: dict[str, User]
+) -> None:
+    """A date that is not real (the form's own check) and a known person with no summary
+    (the service's rule): both at once, not the second only once the first is put right
+    (found by the QA pass)."""
+    check = check_for(contact_with_checks, "police")
+    data = findings_post(
+        contact_with_checks,
+        **{
+            "findings-0-known": "yes",
+            "findings-0-summary": "",
+            "findings-0-last_involvement_on_day": "31",
+            "findings-0-last_involvement_on_month": "2",
+            "findings-0-last_involvement_on_year": "2025",
+        },
+    )
+
+    response = signed_in(researchers["police"]).post(check_url(check), data)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'href="#id_findings-0-last_involvement_on_0"' in html
+    assert 'href="#id_findings-0-summary">Enter a summary of what your agency knows' in html
+    assert html.count("Date of most recent involvement must be a real date") == 2  # summary, field
+    assert not CheckFinding.objects.exists()

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openmash.contacts.codes import ContactState, LawfulBasis
-from openmash.contacts.models import Contact
+from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction
 from openmash.enquiries import workflow
@@ -167,6 +167,27 @@ def _onward_fields(finding: FindingInput) -> dict[str, str]:
 
 
 @transaction.atomic
+def _people_named(contact_id: int) -> list[tuple[int, str]]:
+    """Each person in the contact, in order: id and full name."""
+    return [
+        (pk, " ".join(part for part in (given, family) if part))
+        for pk, given, family in ContactPerson.objects.filter(contact_id=contact_id)
+        .order_by("position")
+        .values_list("pk", "given_names", "family_name")
+    ]
+
+
+def check_findings_errors(
+    *, check: AgencyCheck, findings: Sequence[FindingInput], now: datetime | None = None
+) -> dict[str, str]:
+    """The errors check_record_findings would find in these findings, by form field,
+    without recording anything or asking who may: for a page whose own forms found
+    errors too, to show all of them in one round rather than these only once those are
+    put right."""
+    today = timezone.localdate(now or timezone.now())
+    return _finding_errors(findings, _people_named(check.contact_id), today)
+
+
 def check_record_findings(
     *,
     actor: Actor,
@@ -198,13 +219,7 @@ def check_record_findings(
             )
             + ": findings can no longer be recorded.",
         )
-    people = [
-        (pk, " ".join(part for part in (given, family) if part))
-        for pk, given, family in contact.people.order_by("position").values_list(
-            "pk", "given_names", "family_name"
-        )
-    ]
-    _raise_if(_finding_errors(findings, people, timezone.localdate(now)))
+    _raise_if(_finding_errors(findings, _people_named(contact.pk), timezone.localdate(now)))
     CheckFinding.objects.bulk_create(
         CheckFinding(
             agency_check=check,

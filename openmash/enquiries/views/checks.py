@@ -24,7 +24,11 @@ from openmash.enquiries.models import AgencyCheck, CheckState
 from openmash.enquiries.presenters.checks import CheckPagePresenter, CheckPresenter
 from openmash.enquiries.selectors.checks import check_get_for_agency, check_page_for_agency
 from openmash.enquiries.selectors.decisions import check_for_waiving
-from openmash.enquiries.services.checks import check_record_findings, check_waive
+from openmash.enquiries.services.checks import (
+    check_findings_errors,
+    check_record_findings,
+    check_waive,
+)
 from openmash.enquiries.views.attachments import check_attachments_section
 from openmash.enquiries.views.decisions import decision_url
 from openmash.enquiries.views.refusals import BAD_REQUEST, Refusal, act, attempt
@@ -124,7 +128,18 @@ def check_view(request: HttpRequest, check_id: int) -> HttpResponse:
     forms = finding_forms(people, check.agency, request.POST)
     general: list[str] = []
     # Every form is cleaned, so every person's errors show at once.
-    if all([form.is_valid() for form in forms]):
+    if not all([form.is_valid() for form in forms]):
+        # The service's rules too, for what the forms could read, where the forms found
+        # nothing: one round of errors, not the forms' and then the rules'.
+        unseen = {
+            key: message
+            for key, message in check_findings_errors(
+                check=check, findings=[form.finding_input() for form in forms]
+            ).items()
+            if not _field_has_errors(forms, key)
+        }
+        general = attach_finding_errors(forms, unseen)
+    else:
         try:
             outcome = attempt(
                 lambda: check_record_findings(
@@ -159,6 +174,17 @@ def check_view(request: HttpRequest, check_id: int) -> HttpResponse:
         general_errors=general,
         status=400,
     )
+
+
+def _field_has_errors(forms: list[FindingForm], key: str) -> bool:
+    """Whether the form field a service error names ("findings-0-summary") already has
+    an error of the form's own (the form's whole-form errors for a key naming none)."""
+    _, _, rest = key.partition("-")
+    index_text, _, field = rest.partition("-")
+    if not index_text.isdigit() or int(index_text) >= len(forms):
+        return False
+    errors = forms[int(index_text)].errors
+    return bool(errors.get(field if field else "__all__"))
 
 
 # --- Waiving a check -------------------------------------------------------------------
