@@ -66,7 +66,7 @@ NAME = "metrics_scale"
 QUEUE = "screening queue (the MASH's open contacts)"
 PG_DATABASE = os.environ.get("BENCH_METRICS_DATABASE", "openmash_bench_metrics")
 PEER_DAYS = 90
-TIMED = 10
+TIMED = 30
 WARMUP = 2
 
 

@@ -283,7 +283,14 @@ class ChildrenDecided:
 
 def children_decided(f: MetricFilter) -> ChildrenDecided:
     received = contacts_received(f)
-    settled = received.filter(decided_at__lt=f.as_at)
+    # Decided, and not changed since as_at. As things stand nothing has changed since:
+    # every decided contact, one decided while the figures are worked out included
+    # (ADR 0036), rather than left out of every part.
+    settled = (
+        received.filter(decided_at__isnull=False)
+        if f.settled
+        else received.filter(decided_at__lt=f.as_at)
+    )
     changed_since = (
         received.filter(decided_at__gte=f.as_at, first_decided_at__lt=f.as_at)
         .annotate(m_decision=decision_at(f))
