@@ -313,16 +313,21 @@ def _measured_one_by_one(
         for index, (name, value) in enumerate(values.items())
     ]
 
-    def merged(parts: list[GroupMeasures]) -> GroupMeasures:
-        return GroupMeasures(
-            parts[0].items,
-            parts[0].counts,
-            {name: p for part in parts for name, p in part.percentiles.items()},
-        )
+    def merged(parts: list[GroupMeasures | None]) -> GroupMeasures:
+        """The first query's counts and each query's percentiles (none for a group a
+        later query did not find: its items were changed between the queries)."""
+        first = parts[0]
+        assert first is not None
+        percentiles = dict.fromkeys(values, NO_VALUES)
+        for part in parts:
+            if part is not None:
+                percentiles.update(part.percentiles)
+        return GroupMeasures(first.items, first.counts, percentiles)
 
     overall = merged([result[0] for result in results])
-    keys = results[0][1].keys()
-    return overall, {key: merged([result[1][key] for result in results]) for key in keys}
+    return overall, {
+        key: merged([result[1].get(key) for result in results]) for key in results[0][1]
+    }
 
 
 def counted_by_group(

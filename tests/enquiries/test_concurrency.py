@@ -190,3 +190,30 @@ def test_two_managers_allocating_a_check_at_once_leave_it_with_one_researcher(
         == 1
     )
     assert Message.objects.filter(kind=MessageKind.ALLOCATED).count() == 1
+
+
+def test_two_researchers_answering_a_check_on_the_page_at_once_record_one_answer(
+    contact_with_checks: Contact,
+    researchers: dict[str, User],
+    make_user: Callable[..., User],
+) -> None:
+    """Outside any test transaction, as a real request is: the findings and the check's
+    completion are one transaction with the contact locked, so one answer is recorded
+    and the other researcher is told (a service that lost its transaction failed both
+    with a server error on PostgreSQL, which the tests inside a transaction never see)."""
+    check = AgencyCheck.objects.get(contact=contact_with_checks, agency__slug="police")
+    other = make_user("pc_second", Role.AGENCY_RESEARCHER, "police")
+    url = reverse("enquiries:check", kwargs={"check_id": check.pk})
+    form: dict[str, str] = {}
+    for index, _ in enumerate(contact_with_checks.people.order_by("position")):
+        form[f"findings-{index}-known"] = "no"
+        form[f"findings-{index}-lawful_basis"] = "public_task_safeguarding"
+        form[f"findings-{index}-onward_sharing"] = "none"
+    first, second = signed_in(researchers["police"]), signed_in(other)
+
+    responses = at_the_same_moment(lambda: first.post(url, form), lambda: second.post(url, form))
+
+    assert sorted(response.status_code for response in responses) == [302, 409], responses
+    check.refresh_from_db()
+    assert check.state == "completed"
+    assert check.findings.count() == contact_with_checks.people.count()

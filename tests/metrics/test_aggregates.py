@@ -23,6 +23,7 @@ from openmash.metrics.aggregates import (
     Percentiles,
     counted_by_group,
     counted_within_groups,
+    measured_by_group,
     percentiles_by_group,
 )
 from tests.metrics.conftest import Hub, at
@@ -252,3 +253,41 @@ def test_groups_within_groups_of_nothing_are_empty() -> None:
             RagLevel.objects.none().values_list("label", "code", Value(1.0)), method=method
         )
         assert (within.inner, within.outer) == ({}, {})
+
+
+@pytest.mark.parametrize("method", [WINDOW, PERCENTILE_CONT])
+def test_several_values_of_the_same_items_are_measured_as_one_at_a_time(
+    method: str, django_assert_num_queries: Any
+) -> None:
+    """measured_by_group with two values gives each value's figures as counted_by_group
+    gives them alone, and the counts once: in one query with percentile_cont, a query a
+    value with the window method."""
+    if method not in _methods():
+        pytest.skip("percentile_cont is PostgreSQL's")
+    _values()
+    for level in RagLevel.objects.order_by("order")[::3]:
+        RagLevel.objects.filter(pk=level.pk).update(check_hours=Decimal(2))
+    items = RagLevel.objects.all()
+    values = {
+        "decision": Cast("decision_hours", FloatField()),
+        "checked": Case(When(Q(check_hours=1), then=Cast("decision_hours", FloatField()) * 2)),
+    }
+    counted = {"long": Q(decision_hours__gt=3)}
+    with django_assert_num_queries(1 if method == PERCENTILE_CONT else 2):
+        overall, groups = measured_by_group(
+            items, group="label", values=values, counted=counted, method=method
+        )
+
+    for name, value in values.items():
+        alone, alone_groups = counted_by_group(
+            items, group="label", value=value, counted=counted, method=method
+        )
+        assert _tuple(overall.percentiles[name]) == pytest.approx(_tuple(alone.percentiles))
+        assert (overall.items, overall.counts) == (alone.items, alone.counts)
+        assert set(groups) == set(alone_groups) == set(GROUPS)
+        for group, figures in alone_groups.items():
+            found = groups[group]
+            assert _tuple(found.percentiles[name]) == pytest.approx(_tuple(figures.percentiles))
+            assert (found.items, found.counts) == (figures.items, figures.counts)
+    # Not every level is checked: the second value's figures differ from the first's.
+    assert overall.percentiles["checked"] != overall.percentiles["decision"]

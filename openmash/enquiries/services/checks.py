@@ -166,7 +166,6 @@ def _onward_fields(finding: FindingInput) -> dict[str, str]:
     }
 
 
-@transaction.atomic
 def _people_named(contact_id: int) -> list[tuple[int, str]]:
     """Each person in the contact, in order: id and full name."""
     return [
@@ -188,6 +187,7 @@ def check_findings_errors(
     return _finding_errors(findings, _people_named(check.contact_id), today)
 
 
+@transaction.atomic
 def check_record_findings(
     *,
     actor: Actor,

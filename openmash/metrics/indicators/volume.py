@@ -41,10 +41,14 @@ class _Arrivals:
 # about 530 rows for a year, where the hours themselves are over 7,000 to read and convert.
 # 1970-01-01 was a Thursday (weekday 3).
 _ARRIVALS_SQL = (
-    "WITH hours(n, contacts) AS ({inner}) "
-    "SELECT n / 24, NULL, NULL, SUM(contacts)::bigint FROM hours GROUP BY n / 24 "
-    "UNION ALL SELECT NULL, mod(n / 24 + 3, 7), mod(n, 24), SUM(contacts)::bigint FROM hours "
-    "GROUP BY mod(n / 24 + 3, 7), mod(n, 24)"
+    "WITH hours(n, contacts) AS ({inner}), "
+    # Whole days and the hour within the day, rounded down (floor, and a remainder never
+    # below 0), so a moment before 1970 is on its own day too.
+    "days(d, h, contacts) AS (SELECT FLOOR(n / 24.0)::bigint, n - 24 * FLOOR(n / 24.0)::bigint, "
+    "contacts FROM hours) "
+    "SELECT d, NULL, NULL, SUM(contacts)::bigint FROM days GROUP BY d "
+    "UNION ALL SELECT NULL, d + 3 - 7 * FLOOR((d + 3) / 7.0)::bigint, h, SUM(contacts)::bigint "
+    "FROM days GROUP BY d + 3 - 7 * FLOOR((d + 3) / 7.0)::bigint, h"
 )
 
 
