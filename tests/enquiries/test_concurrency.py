@@ -26,6 +26,7 @@ from openmash.enquiries.services.guards import ContactAlreadyTaken
 from openmash.enquiries.services.screening import contact_take, enquiry_open
 from openmash.enquiries.workflow import IllegalTransition
 from tests.conftest import signed_in
+from tests.enquiries.test_check_views import findings_post
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks"),
@@ -204,11 +205,7 @@ def test_two_researchers_answering_a_check_on_the_page_at_once_record_one_answer
     check = AgencyCheck.objects.get(contact=contact_with_checks, agency__slug="police")
     other = make_user("pc_second", Role.AGENCY_RESEARCHER, "police")
     url = reverse("enquiries:check", kwargs={"check_id": check.pk})
-    form: dict[str, str] = {}
-    for index, _ in enumerate(contact_with_checks.people.order_by("position")):
-        form[f"findings-{index}-known"] = "no"
-        form[f"findings-{index}-lawful_basis"] = "public_task_safeguarding"
-        form[f"findings-{index}-onward_sharing"] = "none"
+    form = findings_post(contact_with_checks)
     first, second = signed_in(researchers["police"]), signed_in(other)
 
     responses = at_the_same_moment(lambda: first.post(url, form), lambda: second.post(url, form))

@@ -8,6 +8,7 @@ keyed "findings-<index>-<field>", the same names the fields have here.
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from openmash.accounts.models import Agency
 from openmash.contacts.codes import LawfulBasis
@@ -135,16 +136,23 @@ def finding_forms(
     ]
 
 
-def attach_finding_errors(forms_: list[FindingForm], errors: dict[str, str]) -> list[str]:
+def attach_finding_errors(
+    forms_: list[FindingForm], errors: dict[str, str], *, not_over_own: bool = False
+) -> list[str]:
     """Put each of the service's errors next to the field it is about; returns those
-    that belong to no one field."""
+    that belong to no one field. `not_over_own`: leave out an error about a field that
+    already shows one of the form's own (the service's rules checked beside the forms',
+    so both are shown in one round)."""
     general: list[str] = []
     for key, message in errors.items():
         prefix, _, rest = key.partition("-")
         index_text, _, field = rest.partition("-")
         if prefix == FINDINGS_PREFIX and index_text.isdigit() and int(index_text) < len(forms_):
             form = forms_[int(index_text)]
-            form.add_error(field if field in form.fields else None, message)
+            target = field if field in form.fields else None
+            if not_over_own and form.errors.get(target or NON_FIELD_ERRORS):
+                continue
+            form.add_error(target, message)
         else:
             general.append(message)
     for form in forms_:

@@ -131,14 +131,10 @@ def check_view(request: HttpRequest, check_id: int) -> HttpResponse:
     if not all([form.is_valid() for form in forms]):
         # The service's rules too, for what the forms could read, where the forms found
         # nothing: one round of errors, not the forms' and then the rules'.
-        unseen = {
-            key: message
-            for key, message in check_findings_errors(
-                check=check, findings=[form.finding_input() for form in forms]
-            ).items()
-            if not _field_has_errors(forms, key)
-        }
-        general = attach_finding_errors(forms, unseen)
+        errors = check_findings_errors(
+            check=check, findings=[form.finding_input() for form in forms]
+        )
+        general = attach_finding_errors(forms, errors, not_over_own=True)
     else:
         try:
             outcome = attempt(
@@ -174,17 +170,6 @@ def check_view(request: HttpRequest, check_id: int) -> HttpResponse:
         general_errors=general,
         status=400,
     )
-
-
-def _field_has_errors(forms: list[FindingForm], key: str) -> bool:
-    """Whether the form field a service error names ("findings-0-summary") already has
-    an error of the form's own (the form's whole-form errors for a key naming none)."""
-    _, _, rest = key.partition("-")
-    index_text, _, field = rest.partition("-")
-    if not index_text.isdigit() or int(index_text) >= len(forms):
-        return False
-    errors = forms[int(index_text)].errors
-    return bool(errors.get(field if field else "__all__"))
 
 
 # --- Waiving a check -------------------------------------------------------------------

@@ -71,9 +71,14 @@ def tallied(f: MetricFilter) -> Tally:
     )
 
 
-def contacts_by(f: MetricFilter, index: int) -> dict[str, int]:
-    """How many contacts had each referral source (index 0) or channel (index 1)."""
+# The tallies' key: (referral source, channel).
+_KEY_PLACE = {"referral_source": 0, "channel": 1}
+
+
+def contacts_by(f: MetricFilter, field: str) -> dict[str, int]:
+    """How many contacts had each referral source or channel (`field`)."""
+    place = _KEY_PLACE[field]
     counts: dict[str, int] = {}
     for key, tally in received_tallies(f).items():
-        counts[key[index]] = counts.get(key[index], 0) + tally.contacts
+        counts[key[place]] = counts.get(key[place], 0) + tally.contacts
     return counts

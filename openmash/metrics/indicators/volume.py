@@ -140,10 +140,9 @@ def contacts_per_week(f: MetricFilter) -> Series:
 
 
 def _breakdown(
-    f: MetricFilter, index: int, choices: type[TextChoices], dimension: str
+    f: MetricFilter, field: str, choices: type[TextChoices], dimension: str
 ) -> Breakdown:
-    """The contacts by referral source (index 0) or channel (index 1)."""
-    counts = contacts_by(f, index)
+    counts = contacts_by(f, field)
     known = [
         CountRow(value, label, counts[value]) for value, label in choices.choices if value in counts
     ]
@@ -166,7 +165,7 @@ def _breakdown(
     group=Group.VOLUME,
 )
 def contacts_by_source(f: MetricFilter) -> Breakdown:
-    return _breakdown(f, 0, ReferralSource, "Referral source")
+    return _breakdown(f, "referral_source", ReferralSource, "Referral source")
 
 
 @indicator(
@@ -178,7 +177,7 @@ def contacts_by_source(f: MetricFilter) -> Breakdown:
     group=Group.VOLUME,
 )
 def contacts_by_channel(f: MetricFilter) -> Breakdown:
-    return _breakdown(f, 1, Channel, "Channel")
+    return _breakdown(f, "channel", Channel, "Channel")
 
 
 @indicator(
