@@ -32,6 +32,11 @@ class RagRating(models.Model):
 
     class Meta:
         ordering = ["-set_at", "-id"]
+        indexes = [
+            # The ratings given in a period, by whom, for /value/ (openmash.value): from
+            # the index alone, not every rating ever given.
+            models.Index(fields=["set_at"], include=["set_by", "contact"], name="rating_set"),
+        ]
 
     def __str__(self) -> str:
         return f"rating {self.pk}"
@@ -110,6 +115,14 @@ class AgencyCheck(models.Model):
                 fields=["agency"], name="check_open", condition=Q(state=CheckState.REQUESTED)
             ),
             models.Index(fields=["completed_at"], name="check_completed"),
+            # The checks completed in a period, by agency, for /value/: from the index
+            # alone (about a third less time than through check_completed).
+            models.Index(
+                fields=["completed_at"],
+                include=["agency", "contact"],
+                name="check_completed_by_agency",
+                condition=Q(state=CheckState.COMPLETED),
+            ),
             models.Index(
                 fields=["waived_at"], name="check_waived", condition=Q(waived_at__isnull=False)
             ),
@@ -242,6 +255,21 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-decided_at", "-id"]
+        indexes = [
+            # The decisions made in a period, for /value/ (openmash.value): without it,
+            # every decision ever made was read.
+            models.Index(
+                fields=["decided_at"],
+                include=["decided_by", "contact", "amends"],
+                name="decision_decided",
+            ),
+            # Who made a hand-on's decision and the team it went to, for /value/ and the
+            # dashboard's hand-ons waiting, from the index alone: the hand-ons' decisions
+            # were found by reading every decision (the table is wide) or each one's row.
+            models.Index(
+                fields=["id"], include=["decided_by", "receiving_team"], name="decision_decider"
+            ),
+        ]
         constraints = [
             # Two managers deciding at once: the database keeps exactly one decision.
             models.UniqueConstraint(
@@ -364,6 +392,10 @@ class HandOn(models.Model):
             # The dashboard's hand-ons waiting at a moment: those waiting now (hand_on_queue)
             # and those answered since (openmash.metrics.cohort.hand_on_pending_at).
             models.Index(fields=["responded_at"], name="hand_on_responded"),
+            # The hand-ons made in a period, for /value/: from the index alone.
+            models.Index(
+                fields=["created_at"], include=["contact", "decision"], name="hand_on_created"
+            ),
             # A team's most recently answered, under its waiting ones in the hand-on queue
             # and the API: without it, every answered hand-on the team ever had was
             # sorted for each page (about 20 ms on five years of data).

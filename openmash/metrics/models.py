@@ -115,6 +115,13 @@ class ContactFact(models.Model):
                 condition=models.Q(returned_from__isnull=False),
                 name="fact_returned",
             ),
+            # The few decisions whose children went different ways, counted child by
+            # child: without it, every fact of the period was read to find none.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(children_apart=True),
+                name="fact_children_apart",
+            ),
         ]
 
     def __str__(self) -> str:
