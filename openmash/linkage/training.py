@@ -22,9 +22,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from openmash.linkage.comparisons import (
     COMPARISON_COLUMNS,
@@ -39,8 +37,14 @@ EXPECTED_MATCHES_PER_RECORD = 1.5
 REFERENCE_RECORDS = 20_000
 MATCH_PRIOR = EXPECTED_MATCHES_PER_RECORD / REFERENCE_RECORDS
 
+if TYPE_CHECKING:
+    # pandas is imported where a frame is made, not with this module: the live matcher
+    # imports this module for the model's path, and every web process would otherwise
+    # load pandas (about a third of a second and tens of MB) with its URLs.
+    import pandas as pd
 
-def comparison_frame(people: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+
+def comparison_frame(people: Iterable[Mapping[str, Any]]) -> "pd.DataFrame":
     """Comparison records (one row per record) from people as given; each needs an id
     in `unique_id` or `record_id`."""
     rows = []
@@ -61,10 +65,12 @@ def comparison_frame(people: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
                 upn=person.get("upn") or "",
             )
         )
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
-def linker_for(frame: pd.DataFrame, settings: dict[str, Any] | str | Path) -> Any:
+def linker_for(frame: "pd.DataFrame", settings: dict[str, Any] | str | Path) -> Any:
     """A Splink linker on DuckDB over comparison records, with a model or settings."""
     from splink import DuckDBAPI, Linker
 
@@ -75,7 +81,7 @@ def linker_for(frame: pd.DataFrame, settings: dict[str, Any] | str | Path) -> An
     return Linker(table, settings, log_level=logging.WARNING)
 
 
-def train(frame: pd.DataFrame, *, max_pairs: int = 2_000_000, seed: int = 1) -> dict[str, Any]:
+def train(frame: "pd.DataFrame", *, max_pairs: int = 2_000_000, seed: int = 1) -> dict[str, Any]:
     """Train the model on comparison records; returns Splink's model dictionary."""
     from splink import block_on
 

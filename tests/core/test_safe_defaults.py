@@ -249,3 +249,24 @@ def test_a_request_for_another_host_gets_the_400_page_not_a_fault(db: None) -> N
 
     assert response.status_code == 400
     assert "Sorry, we could not read what was sent" in response.content.decode()
+
+
+def test_the_production_server_loads_every_view_as_it_starts() -> None:
+    """Not in the first request each worker answers (openmash/wsgi.py)."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")
+    }
+    environment.update(PRODUCTION_ENV)
+    code = (
+        "import sys; import openmash.wsgi; "
+        "print('openmash.urls' in sys.modules, 'openmash.metrics.views' in sys.modules, "
+        "'pandas' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+    # The views are loaded; pandas (only for training a model) is not.
+    assert result.stdout.strip() == "True True False", result.stderr
