@@ -204,6 +204,9 @@ def test_a_referrer_is_asked_before_a_draft_is_discarded(
 
     # And when she discards it after all, the form is empty and the draft gone
     page.get_by_role("button", name="Discard draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Are you sure you want to discard your draft?"
+    )
     page.get_by_role("button", name="Yes, discard the draft").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "Your draft has been discarded."
