@@ -106,7 +106,7 @@ def _cohort_outcomes(f: MetricFilter) -> QuerySet[Any]:
     cohort of openmash.metrics): the outcome in force at the end of the period, null if
     not yet decided."""
     return (
-        ContactFact.objects.filter(received_at__gte=f.starts_at)
+        ContactFact.objects.filter(received_at__gte=f.starts_at, received_at__lt=f.as_at)
         .annotate(m_outcome=decision_at(f, "outcome_id"))
         .values_list("pk", "m_outcome")
     )
@@ -152,7 +152,7 @@ def _counted(
         )
     else:
         rows = _joined_to_cohort(
-            labelled.order_by().values_list("m_agency", "m_segment", contact), f
+            labelled.order_by().values_list(contact, "m_agency", "m_segment"), f
         )
     return [
         WorkCount(stage.value, agency_id, int(segment), outcome_id, int(count))
@@ -161,16 +161,20 @@ def _counted(
 
 
 def _joined_to_cohort(items: QuerySet[Any], f: MetricFilter) -> list[tuple[Any, ...]]:
-    """(agency, segment, outcome, count) of the items, rows of (agency, segment,
-    contact id), each with its contact's cohort outcome (_cohort_outcomes)."""
+    """(agency, segment, outcome, count) of the items, rows of (contact id, agency,
+    segment), each with its contact's cohort outcome (_cohort_outcomes). The contact id
+    is the items' own field, so it comes first whatever order Django gives annotations."""
     try:
-        items_sql, items_params = items.query.sql_with_params()
-        cohort_sql, cohort_params = _cohort_outcomes(f).order_by().query.sql_with_params()
+        items_sql, items_params = items.query.get_compiler(using=items.db).as_sql()
     except EmptyResultSet:  # a filter that can match nothing
         return []
-    # Both parts are Django's own SQL, their values passed as parameters.
+    cohort = _cohort_outcomes(f).order_by()
+    try:
+        cohort_sql, cohort_params = cohort.query.get_compiler(using=items.db).as_sql()
+    except EmptyResultSet:  # no contact in the cohort: every outcome is null
+        cohort_sql, cohort_params = "SELECT NULL, NULL WHERE 1 = 0", ()
     sql = (
-        f"WITH i(agency, segment, contact) AS ({items_sql}), "  # noqa: S608
+        f"WITH i(contact, agency, segment) AS ({items_sql}), "  # noqa: S608
         f"c(contact, outcome) AS ({cohort_sql}) "
         "SELECT i.agency, i.segment, c.outcome, COUNT(*) FROM i "
         "LEFT JOIN c ON c.contact = i.contact GROUP BY i.agency, i.segment, c.outcome"
