@@ -60,16 +60,13 @@ def _as_at(
     value: str,
     history: QuerySet[Any],
     output_field: Field[Any, Any],
-    prefix: str = "",
     settled: bool = False,
 ) -> Case | F:
     """`value` as it was at `moment`: the fact's own when its latest change (`latest`)
     came before the moment, nothing when its first (`first`) had not happened yet, and
     otherwise (changed again since) the first row of `history`, the workflow's record.
-    `prefix`: the path to the facts from the rows annotated (none: the facts).
     `settled` (MetricFilter.settled): no fact changed at or after the moment, so the
     fact's own value is the answer."""
-    latest, first, value = f"{prefix}{latest}", f"{prefix}{first}", f"{prefix}{value}"
     if settled:
         return F(value)
     return Case(
@@ -86,8 +83,8 @@ def _ratings_before(f: MetricFilter) -> QuerySet[RagRating]:
     )
 
 
-def _decisions_before(f: MetricFilter, contact: str = "pk") -> QuerySet[Decision]:
-    return Decision.objects.filter(contact=OuterRef(contact), decided_at__lt=f.as_at).order_by(
+def _decisions_before(f: MetricFilter) -> QuerySet[Decision]:
+    return Decision.objects.filter(contact=OuterRef("pk"), decided_at__lt=f.as_at).order_by(
         "-decided_at", "-id"
     )
 
@@ -105,21 +102,16 @@ def level_at(f: MetricFilter) -> Case | F:
     )
 
 
-def decision_at(
-    f: MetricFilter, value: str = "decision_id", *, prefix: str = "", contact: str = "pk"
-) -> Case | F:
+def decision_at(f: MetricFilter, value: str = "decision_id") -> Case | F:
     """Of the decision in force at as_at (the latest amendment made before then, or the
-    original): its id, or with `value`="outcome_id" its outcome (null if not decided).
-    Annotating rows other than the facts: `prefix` is the path from them to the facts
-    (e.g. "contact__metric_fact__") and `contact` their contact's id."""
+    original): its id, or with `value`="outcome_id" its outcome (null if not decided)."""
     return _as_at(
         f.as_at,
         latest="decided_at",
         first="first_decided_at",
         value=value,
-        history=_decisions_before(f, contact).values("pk" if value == "decision_id" else value),
+        history=_decisions_before(f).values("pk" if value == "decision_id" else value),
         output_field=IntegerField(),
-        prefix=prefix,
         settled=f.settled,
     )
 

@@ -174,11 +174,9 @@ def test_the_administrations_sign_in_page_has_it_too(db: None) -> None:
     assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
 
-def _production_setting(name: str, **env: str) -> subprocess.CompletedProcess[str]:
-    code = (
-        "import django, json; from django.conf import settings; "
-        f"print(json.dumps(getattr(settings, {name!r}), default=str))"
-    )
+def _in_production(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Python `code` run in a new process with the production settings and only the
+    secrets given in `env`."""
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -187,6 +185,14 @@ def _production_setting(name: str, **env: str) -> subprocess.CompletedProcess[st
     environment.update(DJANGO_SETTINGS_MODULE="openmash.settings.production", **env)
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+
+
+def _production_setting(name: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return _in_production(
+        "import django, json; from django.conf import settings; "
+        f"print(json.dumps(getattr(settings, {name!r}), default=str))",
+        **env,
     )
 
 
@@ -253,19 +259,11 @@ def test_a_request_for_another_host_gets_the_400_page_not_a_fault(db: None) -> N
 
 def test_the_production_server_loads_every_view_as_it_starts() -> None:
     """Not in the first request each worker answers (openmash/wsgi.py)."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE")
-    }
-    environment.update(PRODUCTION_ENV)
-    code = (
+    result = _in_production(
         "import sys; import openmash.wsgi; "
         "print('openmash.urls' in sys.modules, 'openmash.metrics.views' in sys.modules, "
-        "'pandas' in sys.modules)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+        "'pandas' in sys.modules)",
+        **PRODUCTION_ENV,
     )
 
     # The views are loaded; pandas (only for training a model) is not.
