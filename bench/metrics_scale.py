@@ -120,6 +120,13 @@ def phase_pages(days: int, code: str = "") -> dict[str, Any]:
     if code:
         sys.path.insert(0, code)
     django_setup()
+    try:
+        from openmash.core.worker import ready_for_requests
+    except ImportError:  # code from before 2026-12-07: its workers did nothing more
+        pass
+    else:
+        # This process made ready as a production worker is (openmash/wsgi.py).
+        ready_for_requests()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
     from django.utils import timezone

@@ -82,6 +82,7 @@ from openmash.demo.workflow import (
     SCREENING_HOURS,
     TEAMS,
     WORKERS,
+    hand_on_answer_hours,
     lognormal,
 )
 from openmash.demo.writing import (
@@ -121,7 +122,6 @@ QUEUE_HOURS = (0.75, 4.0)
 CLOSED_AT_SCREENING = 0.22
 REGRADED = 0.08
 AMENDED = 0.03
-HAND_ON_WAITING = 0.08
 HAND_ON_RETURNED = 0.05
 REGRADE_REASONS = [
     "Police check shows repeated call-outs to the address: re-graded up.",
@@ -859,19 +859,19 @@ class FastLoader:
         may_return: bool,
     ) -> None:
         """hand_on_accept or hand_on_return for each waiting hand-on, once the team has
-        had time to answer; some are still waiting."""
+        had time to answer: one answered after now is still waiting."""
         rng = self.rng
         for hand_on in hand_ons:
             if hand_on.state != HandOnState.PENDING:
                 continue
-            responded_at = self._working_later(hand_on.created_at, rng.uniform(0.5, 10))
+            responded_at = self._working_later(hand_on.created_at, hand_on_answer_hours(rng))
             roll = rng.random()
-            if not self._done(responded_at) or roll < HAND_ON_WAITING:
+            if not self._done(responded_at):
                 continue
             responder = self.early_help if hand_on.team == HandOnTeam.EARLY_HELP else self.manager
             hand_on.responded_by = responder
             hand_on.responded_at = responded_at
-            if may_return and roll < HAND_ON_WAITING + HAND_ON_RETURNED:
+            if may_return and roll < HAND_ON_RETURNED:
                 self._returned(planned, facts, decision, hand_on, responded_at, family_key)
                 return
             hand_on.state = HandOnState.ACCEPTED

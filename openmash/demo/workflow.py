@@ -110,6 +110,19 @@ DECISION_HOURS = (0.15, 0.4)
 ABSENCE = 0.1
 # Out of hours a red contact is picked up by whoever is on call, after a call-out delay.
 CALL_OUT_HOURS = (0.1, 0.5)
+# The receiving team answers a hand-on within its working day or so (working hours); one
+# in HAND_ON_SLOW is answered days later, long past the deadline, and is still waiting
+# when that is after now. None waits for ever: no real hub keeps years of hand-ons open.
+HAND_ON_ANSWER_HOURS = (0.5, 10.0)
+HAND_ON_SLOW = 0.08
+HAND_ON_SLOW_HOURS = (10.0, 40.0)
+
+
+def hand_on_answer_hours(rng: random.Random) -> float:
+    """Working hours from handing on to the receiving team's answer."""
+    if rng.random() < HAND_ON_SLOW:
+        return rng.uniform(*HAND_ON_SLOW_HOURS)
+    return rng.uniform(*HAND_ON_ANSWER_HOURS)
 
 
 def lognormal(rng: random.Random, median_p90: tuple[float, float]) -> float:
@@ -468,9 +481,8 @@ class DemoWorkflow:
         if outcome == "strategy_s47":
             self._strategy_discussion(contact, decided_at, facts)
         hand_on = decision.hand_ons.first()
-        # The receiving team answers within its working day or so.
-        responded_at = self._working_hours_later(decided_at, rng.uniform(0.5, 10))
-        if hand_on is None or responded_at > self.now or rng.random() < 0.08:
+        responded_at = self._working_hours_later(decided_at, hand_on_answer_hours(rng))
+        if hand_on is None or responded_at > self.now:
             return
         responder = self.early_help if outcome == "early_help" else self.manager
         worker = rng.choice(WORKERS) if outcome != "early_help" else ""
