@@ -921,10 +921,17 @@ def _add_what_the_demo_does_not(now: datetime) -> None:
     # Whether the demo leaves a green contact open depends on the time of day and week it
     # is seeded at, so one is always received, rated and re-graded here too.
     _regraded(now - timedelta(days=5))
+    # The demo's teams answer every hand-on within days, so three are handed on to early
+    # help here, a month apart, to be returned and decided again.
+    for months in (3, 2, 1):
+        _handed_on_to_early_help(now - timedelta(days=30 * months))
     hand_ons = HandOn.objects.filter(
-        team=HandOnTeam.EARLY_HELP, state=HandOnState.PENDING
+        team=HandOnTeam.EARLY_HELP,
+        state=HandOnState.PENDING,
+        created_at__lt=now - timedelta(days=7),
     ).select_related("decision")
-    for hand_on in hand_ons.order_by("id")[:3]:
+    assert hand_ons.count() == 3
+    for hand_on in hand_ons.order_by("id"):
         returned_at = hand_on.created_at + timedelta(hours=5)
         hand_on_return(
             actor=coordinator,
@@ -946,6 +953,43 @@ def _add_what_the_demo_does_not(now: datetime) -> None:
             reason="Early help returned it.",
             now=returned_at + timedelta(days=3),
         )
+
+
+def _handed_on_to_early_help(received_at: datetime) -> None:
+    """A contact rated green, with no checks, decided for early help the same day."""
+    referrer = User.objects.filter(role_grants__role="referrer").order_by("id").first()
+    screener = Actor(user=User.objects.get(username="screener"))
+    manager = Actor(user=User.objects.get(username="manager"))
+    assert referrer is not None
+    contact, _ = contact_create(
+        actor=Actor(user=referrer),
+        submission=a_submission(people=[a_child(nhs_number=""), a_parent()]),
+        now=received_at,
+    )
+    contact_take(actor=screener, contact_id=contact.pk, now=received_at + timedelta(hours=1))
+    contact_rate(
+        actor=screener,
+        contact_id=contact.pk,
+        rag="green",
+        rationale="Low-level worry.",
+        now=received_at + timedelta(hours=2),
+    )
+    enquiry_open(
+        actor=screener, contact_id=contact.pk, agency_ids=[], now=received_at + timedelta(hours=3)
+    )
+    decision_record(
+        actor=manager,
+        contact_id=contact.pk,
+        data=DecisionInput(
+            level_of_need=2,
+            outcome="early_help",
+            factor_codes=["16A"],
+            primary_need="N1",
+            rationale="Family would accept early help.",
+            receiving_team="Early help hub",
+        ),
+        now=received_at + timedelta(hours=4),
+    )
 
 
 def _regraded(received_at: datetime) -> None:
