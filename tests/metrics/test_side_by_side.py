@@ -189,3 +189,40 @@ def test_a_shared_figure_that_fails_fails_every_indicator_asking_for_it() -> Non
 
     assert len(answers) == 3
     assert all(isinstance(answer, ValueError) for answer in answers)
+
+
+@pytest.mark.django_db
+def test_the_costliest_indicators_are_started_first_and_given_in_the_order_defined(
+    settings: Any,
+) -> None:
+    """Each connection takes the next piece not yet taken: a long piece taken last would
+    keep one connection working after the others were done."""
+    settings.OPENMASH_METRICS_CONNECTIONS = 1
+    started: list[str] = []
+
+    def piece(key: str, cost: int) -> Indicator:
+        def compute(f: MetricFilter) -> str:
+            started.append(key)
+            return key
+
+        return Indicator(key, key, key, Unit.CONTACTS, Group.VOLUME, compute, cost)
+
+    chosen = {
+        "quick": piece("quick", 0),
+        "long": piece("long", 60),
+        "also_quick": piece("also_quick", 0),
+        "middling": piece("middling", 20),
+    }
+    original = dict(INDICATORS)
+    INDICATORS.clear()
+    INDICATORS.update(chosen)
+    try:
+        figures = indicators_compute(MetricFilter.last_days(7), list(chosen))
+    finally:
+        INDICATORS.clear()
+        INDICATORS.update(original)
+
+    assert started == ["long", "middling", "quick", "also_quick"]
+    assert list(figures) == ["quick", "long", "also_quick", "middling"]
+    # The measured costly ones among the real indicators.
+    assert INDICATORS["backlog"].cost > INDICATORS["contacts_received"].cost == 0

@@ -75,6 +75,7 @@ def contacts_decided_by_outcome(f: MetricFilter) -> dict[int, int]:
 
 @indicator(
     key="outcome_shares",
+    cost=35,
     title="Outcomes of MASH decisions",
     definition=f"""The share of decided children with each outcome (no further action,
     information and advice, step down to early help, assessment, strategy discussion and
@@ -97,6 +98,7 @@ def outcome_shares(f: MetricFilter) -> Breakdown:
 
 @indicator(
     key="conversion_to_social_care",
+    cost=20,
     title="Conversion to a social-care assessment or strategy discussion",
     definition=f"""The share of decided children whose outcome is a children's social
     care assessment (such as under section 17) or a strategy discussion (and section 47
@@ -133,6 +135,7 @@ def conversion_to_social_care(f: MetricFilter) -> RateTable:
 
 @indicator(
     key="step_down_to_early_help",
+    cost=20,
     title="Step-down to early help",
     definition=f"""The share of decided children stepped down to early help (their
     outcome in the decision in force is of the early help kind), and what early help did

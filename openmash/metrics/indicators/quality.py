@@ -96,6 +96,7 @@ def _nfa_groups(f: MetricFilter) -> tuple[_NfaGroup, ...]:
 
 @indicator(
     key="nfa_by_source",
+    cost=25,
     title="No further action by referral source",
     definition=f"""The share of decided children with no further action, by the referral
     source the referrer gave (Children in Need census codes). {NFA} {DECIDED}""",
@@ -127,6 +128,7 @@ def nfa_by_source(f: MetricFilter) -> RateTable:
 
 @indicator(
     key="nfa_by_organisation",
+    cost=15,
     title="No further action by referring organisation",
     definition=f"""The share of decided children with no further action, by the
     organisation the referrer gave (as typed, ignoring capitals and spaces at either end),
@@ -192,6 +194,7 @@ def nfa_by_organisation(f: MetricFilter) -> RateTable:
 
 @indicator(
     key="re_referrals",
+    cost=15,
     title="Re-referrals within 12 months",
     definition=f"""The share of contacts received in the period about a child the MASH
     had already decided on in the {RE_REFERRAL_DAYS} days before: a child the contact is
@@ -216,6 +219,7 @@ def re_referrals(f: MetricFilter) -> Rate:
 
 @indicator(
     key="decisions_amended",
+    cost=15,
     title="Decisions amended",
     definition="""The share of contacts received in the period and decided by its end
     whose decision was amended (with a recorded reason) by the end of the period, and how

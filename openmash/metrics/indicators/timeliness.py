@@ -337,6 +337,7 @@ def decision_turnaround(f: MetricFilter) -> DurationTable:
 
 @indicator(
     key="decision_turnaround_by_week",
+    cost=65,
     title="Turnaround week by week",
     definition=f"""The median time from the contact being received to the MASH's first
     decision, for the contacts received in each week (Monday to Sunday; the first and last
@@ -418,6 +419,7 @@ def check_turnaround(f: MetricFilter) -> DurationTable:
 
 @indicator(
     key="hand_on_response",
+    cost=35,
     title="Hand-on: time for the team to respond",
     definition="""From the MASH handing a decided case on to early help or children's
     social care to the receiving team accepting it or returning it to the MASH, by team,

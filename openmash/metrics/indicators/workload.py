@@ -57,6 +57,7 @@ filters other than the period apply."""
 
 @indicator(
     key="open_per_screener",
+    cost=25,
     title="Open contacts held by each screener",
     definition=f"""Contacts open in the MASH at the end of the period, by the screener (or
     manager) who took each one for screening, largest first, and those nobody has taken.
@@ -80,6 +81,7 @@ def open_per_screener(f: MetricFilter) -> Workload:
 
 @indicator(
     key="open_checks_per_agency",
+    cost=20,
     title="Open agency checks by agency",
     definition=f"""Agency checks asked for and neither answered nor waived by the end of
     the period, by agency, and how many of them were past their deadline then (the
@@ -107,6 +109,7 @@ def open_checks_per_agency(f: MetricFilter) -> OpenTable:
 
 @indicator(
     key="open_hand_ons_per_team",
+    cost=30,
     title="Hand-ons waiting for a team",
     definition=f"""Cases handed on to early help or children's social care and not yet
     accepted or returned by the end of the period, by team; and early help's by the
@@ -168,6 +171,7 @@ def backlog_points(f: MetricFilter) -> list[tuple[date, datetime]]:
 
 @indicator(
     key="backlog",
+    cost=65,
     title="Backlog over time",
     definition=f"""Contacts open in the MASH at the end of each day of the period (for a
     period longer than {LONGEST_DAILY_BACKLOG} days, at the end of each week, Sunday, and
