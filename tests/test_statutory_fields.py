@@ -16,7 +16,11 @@ from openmash.contacts.models import Contact
 from openmash.contacts.services import contact_create
 from openmash.contacts.submission import submission_errors
 from openmash.core.audit import Actor
-from openmash.people.identifiers import gp_practice_is_valid, school_urn_is_valid
+from openmash.people.identifiers import (
+    gp_practice_is_valid,
+    nhs_number_is_valid,
+    school_urn_is_valid,
+)
 from tests.conftest import signed_in
 from tests.factories import a_child, a_parent, a_submission, api_payload
 from tests.test_contact_form import URL, form_data, person_fields
@@ -267,3 +271,16 @@ def test_the_contact_form_records_them(school_referrer: User) -> None:
         "unknown",
         "100000",
     )
+
+
+def test_the_nhs_number_examples_given_to_referrers_are_valid_numbers() -> None:
+    """A referrer who types the hint's example is not told it is not valid."""
+    import re
+
+    hint = str(PersonForm.base_fields["nhs_number"].help_text)
+    error = errors_for(nhs_number="12345")["people[0].nhs_number"]
+    examples = [
+        re.sub(r"\D", "", found) for found in re.findall(r"\d{3} \d{3} \d{4}", hint + error)
+    ]
+    assert len(examples) == 2
+    assert all(nhs_number_is_valid(example) for example in examples)

@@ -222,7 +222,7 @@ class PersonForm(GovukForm):
     town = _text("Town or city", width="20")
     postcode = _text("Postcode", width="10")
     nhs_number = _text(
-        "NHS number (if known)", width="10", help_text="10 digits, for example 485 777 3456"
+        "NHS number (if known)", width="10", help_text="10 digits, for example 943 476 5919"
     )
     upn = _text(
         "Unique pupil number (if known)",

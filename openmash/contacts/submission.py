@@ -177,7 +177,7 @@ def _person_errors(person: PersonDetails, path: str, now: datetime) -> list[Fiel
     if person.nhs_number and not nhs_number_is_valid(person.nhs_number):
         digits = nhs_number_digits(person.nhs_number)
         if len(digits) != 10 or not digits.isdigit():
-            error("nhs_number", "NHS number must be 10 digits, like 485 777 3456")
+            error("nhs_number", "NHS number must be 10 digits, like 943 476 5919")
         else:
             error("nhs_number", "NHS number is not valid: check each digit against the record")
     if person.upn and not upn_is_valid(person.upn):

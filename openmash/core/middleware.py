@@ -3,7 +3,8 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
 
 from openmash.core.refused_reads import refused_read_record
 from openmash.core.request_log import current_request_id
@@ -115,3 +116,27 @@ class PermissionMemoMiddleware:
 
             user.has_perm = has_perm
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page's address that only takes a form (a view behind require_POST) opened in the
+    browser, e.g. by pressing Enter in the address bar on the page a form's errors came
+    back on, or after signing in again: the GOV.UK-styled 405 page saying what to do,
+    where Django answers with an empty body, a blank page. The API's answers are left as
+    they are."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            isinstance(response, HttpResponseNotAllowed)
+            and not response.content
+            and request.method in ("GET", "HEAD")
+            and not request.path.startswith("/api/")
+        ):
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response["Allow"]
+            return page
+        return response

@@ -59,11 +59,13 @@ class SeriesPoint:
 class Series:
     """Counts over time: one point per day, or per week (`step` is "day" or "week").
     Arrivals by default; with `is_level`, how many were open at the end of each (then
-    the total and mean mean little)."""
+    the total and mean mean little). `days`: how many days the points cover (a week's
+    first and last points can be part weeks); by default one a point, or seven."""
 
     step: str
     points: tuple[SeriesPoint, ...]
     is_level: bool = False
+    days: int | None = None
 
     @property
     def total(self) -> int:
@@ -71,7 +73,13 @@ class Series:
 
     @property
     def mean(self) -> float | None:
-        return ratio(self.total, len(self.points))
+        """The average a day, or a week: the total over the days covered, per day or per
+        seven days (not per point, which would count a part week as a whole one)."""
+        per = 1 if self.step == "day" else 7
+        days = self.days if self.days is not None else per * len(self.points)
+        if not days:
+            return None
+        return self.total * per / days
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,11 @@ class MetricFilter:
     @property
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    @property
+    def days_begun(self) -> list[date]:
+        """The period's days that had begun by as_at: every one once the period has ended;
+        for a period running on past today, none still to come (no contact can have
+        arrived on them, and they are not days with none)."""
+        last = timezone.localdate(self.as_at - timedelta(microseconds=1), LONDON)
+        return [day for day in self.days if day <= last]

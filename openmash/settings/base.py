@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "openmash.core.middleware.SecurityHeadersMiddleware",
+    # A form's address opened in the browser: the styled 405 page, not a blank one.
+    "openmash.core.middleware.MethodNotAllowedPageMiddleware",
     # Refused reads of a record's address (403, 404) go in the audit log (ADR 0020).
     "openmash.core.middleware.RefusedReadAuditMiddleware",
     # Ends a session SESSION_MAX_HOURS after sign-in; keeps each person's list of their

@@ -23,6 +23,23 @@ from tests.factories import api_payload
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def test_a_forms_address_opened_in_the_browser_gets_the_govuk_405_page(
+    school_referrer: User,
+) -> None:
+    """Where Django's require_POST answers with an empty body (a blank page)."""
+    client = signed_in(school_referrer)
+    response = client.get(reverse("contacts:draft-autosave"))
+
+    body = response.content.decode()
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "This page cannot be opened from its address" in body
+    assert "govuk-heading-l" in body
+    assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    # The form itself still works, and the API answers as it did.
+    assert client.post(reverse("contacts:draft-autosave"), {}).status_code != 405
+
+
 def test_an_unknown_address_gets_the_govuk_404_page_without_the_url_patterns(
     screener: User,
 ) -> None:

@@ -19,7 +19,8 @@ from pytest_django import DjangoDbBlocker
 
 from openmash.accounts.models import User
 from openmash.area.calendar import LONDON, calendar_for_area, closed_days_for_area
-from openmash.contacts.models import Contact
+from openmash.contacts.codes import CHILD_ROLES
+from openmash.contacts.models import Contact, ContactPerson
 from openmash.core.audit import Actor
 from openmash.core.period import Period
 from openmash.demo.arrivals import ENGLISH_SCHOOL_HOLIDAYS, in_school_holidays, is_school_day
@@ -102,6 +103,17 @@ def test_school_contacts_arrive_in_school_hours_on_school_days() -> None:
         if 8 <= at.hour < 17 and is_school_day(at.date(), closed, ENGLISH_SCHOOL_HOLIDAYS)
     ]
     assert len(in_school) / len(received) >= 0.9
+
+
+def test_no_two_children_in_a_contact_share_a_first_name() -> None:
+    """Brothers and sisters have names of their own (two Chloe Wrights of 13 and 4 in one
+    contact made the queue and the search confusing)."""
+    children = ContactPerson.objects.filter(role__in=sorted(CHILD_ROLES))
+    names: dict[int, list[str]] = {}
+    for contact, given in children.values_list("contact_id", "given_names"):
+        names.setdefault(contact, []).append(given)
+    assert sum(len(given) > 1 for given in names.values()) > 20
+    assert [given for given in names.values() if len(set(given)) < len(given)] == []
 
 
 def test_police_notifications_come_overnight_too() -> None:

@@ -22,7 +22,15 @@ from openmash.core.audit import Actor
 from openmash.core.errors import FieldErrors
 from openmash.core.models import AuditEvent
 from openmash.core.roles import Role
-from openmash.enquiries.models import AgencyCheck, HandOn, HandOnState, Message, MessageKind
+from openmash.enquiries.models import (
+    AgencyCheck,
+    CheckState,
+    HandOn,
+    HandOnState,
+    Message,
+    MessageKind,
+)
+from openmash.enquiries.presenters.allocation import assignment_text
 from openmash.enquiries.selectors.allocation import (
     HAND_ON_TEAM_ROLES,
     check_researchers,
@@ -810,3 +818,24 @@ def test_the_researchers_check_queue_asks_no_more_queries_for_more_assigned_chec
         check = _police_check(school_referrer, screener, police)
         check_assign(actor=Actor(user=manager), check_id=check.pk, worker_id=police_researcher.pk)
     assert _queries(client, url) == one
+
+
+@pytest.mark.parametrize(
+    ("item", "text"),
+    [
+        (AgencyCheck(state=CheckState.REQUESTED), "Nobody yet: anyone in the queue may pick it up"),
+        (
+            AgencyCheck(state=CheckState.COMPLETED),
+            "Nobody: it was completed without being assigned",
+        ),
+        (AgencyCheck(state=CheckState.WAIVED), "Nobody: it was waived without being assigned"),
+        (HandOn(state=HandOnState.PENDING), "Nobody yet: anyone in the queue may pick it up"),
+        (HandOn(state=HandOnState.ACCEPTED), "Nobody: it was accepted without being assigned"),
+        (HandOn(state=HandOnState.RETURNED), "Nobody: it was returned without being assigned"),
+    ],
+)
+def test_an_item_nobody_had_says_so_for_what_became_of_it(
+    item: AgencyCheck | HandOn, text: str
+) -> None:
+    """A finished check or hand-on is not one "anyone in the queue may pick up"."""
+    assert assignment_text(item).startswith(text)

@@ -109,6 +109,21 @@ def test_it_counts_contacts_per_week_from_monday(week: Hub) -> None:
         (date(2026, 9, 28), 1),
         (date(2026, 10, 5), 8),
     ]
+    # Nine contacts in eight days (the first week has only its Sunday): 7.9 a week, not
+    # 4.5 (nine over two weeks, as if the one day were a whole week).
+    assert series.mean == pytest.approx(9 * 7 / 8)
+
+
+def test_a_period_running_on_past_today_counts_only_the_days_so_far(week: Hub) -> None:
+    # "Now" is Friday 9 October at noon, in a period that runs to 31 October.
+    f = MetricFilter(start=WEEK_START, end=date(2026, 10, 31), now=at(9, 12, 0))
+    days = contacts_per_day(f)
+    assert [point.day.day for point in days.points] == [5, 6, 7, 8, 9]
+    # The contacts received by noon on the Friday: none is still to come.
+    assert days.mean == pytest.approx(days.total / 5)
+    weeks = contacts_per_week(f)
+    assert [point.day for point in weeks.points] == [WEEK_START]
+    assert weeks.mean == pytest.approx(weeks.total * 7 / 5)
 
 
 def test_it_counts_contacts_by_source_and_channel(week: Hub, the_week: MetricFilter) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from openmash.core.presenters import Deadline, Tag, rag_tag
 from openmash.core.time_text import when_text
-from openmash.enquiries.models import AgencyCheck, HandOn
+from openmash.enquiries.models import AgencyCheck, CheckState, HandOn, HandOnState
 
 NOBODY = "Unassigned"
 
@@ -19,7 +19,11 @@ def assigned_to_text(item: AgencyCheck | HandOn) -> str:
 def assignment_text(item: AgencyCheck | HandOn) -> str:
     """Who has the item, since when and who gave it to them, for the item's page."""
     if item.assigned_to is None:
-        return "Nobody yet: anyone in the queue may pick it up"
+        waiting = CheckState.REQUESTED if isinstance(item, AgencyCheck) else HandOnState.PENDING
+        if item.state == waiting:
+            return "Nobody yet: anyone in the queue may pick it up"
+        # The state is what happened to it: completed, waived, accepted, returned...
+        return f"Nobody: it was {item.state} without being assigned to anyone"
     text = f"{item.assigned_to.display_name}, since {when_text(item.assigned_at)}"
     if item.assigned_by is not None:
         text += f" (by {item.assigned_by.display_name})"

@@ -108,13 +108,14 @@ def contacts_received_count(f: MetricFilter) -> Count:
     key="contacts_per_day",
     title="Contacts per day",
     definition=f"""Contacts received on each day of the period, including days with none,
-    and the average per day. {RECEIVED}""",
+    and the average per day. A period that runs on past today counts only the days so
+    far. {RECEIVED}""",
     unit=Unit.CONTACTS,
     group=Group.VOLUME,
 )
 def contacts_per_day(f: MetricFilter) -> Series:
     counts = _arrivals(f).by_day
-    return Series("day", tuple(SeriesPoint(day, counts.get(day, 0)) for day in f.days))
+    return Series("day", tuple(SeriesPoint(day, counts.get(day, 0)) for day in f.days_begun))
 
 
 def _monday(day: date) -> date:
@@ -125,8 +126,9 @@ def _monday(day: date) -> date:
     key="contacts_per_week",
     title="Contacts per week",
     definition=f"""Contacts received in each week (Monday to Sunday) that overlaps the
-    period, and the average per week. The first and last weeks count only the days inside
-    the period, so they can be part weeks. {RECEIVED}""",
+    period, and the average per week: the contacts per seven days of the period. The
+    first and last weeks count only the days inside the period, so they can be part
+    weeks, and a period that runs on past today counts only the days so far. {RECEIVED}""",
     unit=Unit.CONTACTS,
     group=Group.VOLUME,
 )
@@ -135,8 +137,11 @@ def contacts_per_week(f: MetricFilter) -> Series:
     for day, contacts in _arrivals(f).by_day.items():
         monday = _monday(day)
         counts[monday] = counts.get(monday, 0) + contacts
-    weeks = sorted({_monday(day) for day in f.days})
-    return Series("week", tuple(SeriesPoint(week, counts.get(week, 0)) for week in weeks))
+    days = f.days_begun
+    weeks = sorted({_monday(day) for day in days})
+    return Series(
+        "week", tuple(SeriesPoint(week, counts.get(week, 0)) for week in weeks), days=len(days)
+    )
 
 
 def _breakdown(

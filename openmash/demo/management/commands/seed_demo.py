@@ -366,10 +366,17 @@ class DemoData:
         return f"{outward} {self.rng.randrange(1, 10)}{self.rng.choice(INWARD_LETTERS)}{self.rng.choice(INWARD_LETTERS)}"
 
     def person(
-        self, role: PersonRole, surname: str, age_years: int, address: Address
+        self,
+        role: PersonRole,
+        surname: str,
+        age_years: int,
+        address: Address,
+        taken: frozenset[str] = frozenset(),
     ) -> PersonDetails:
+        """Someone in a family; `taken`: first names their brothers and sisters have."""
         sex = self.rng.choice("MF")
-        first = self.rng.choice(FIRST_NAMES_M if sex == "M" else FIRST_NAMES_F)
+        names = FIRST_NAMES_M if sex == "M" else FIRST_NAMES_F
+        first = self.rng.choice([name for name in names if name not in taken] or names)
         born = self.end - timedelta(days=age_years * 365 + self.rng.randrange(0, 365))
         child = role in (PersonRole.SUBJECT_CHILD, PersonRole.SIBLING)
         return PersonDetails(
@@ -391,10 +398,12 @@ class DemoData:
             town=town,
             postcode=self.postcode(outward),
         )
-        children = [
-            self.person(PersonRole.SIBLING, surname, self.rng.randrange(0, 16), address)
-            for _ in range(self.rng.choice([1, 1, 2, 2, 2, 3, 3, 4]))
-        ]
+        children: list[PersonDetails] = []
+        for _ in range(self.rng.choice([1, 1, 2, 2, 2, 3, 3, 4])):
+            taken = frozenset(child.given_names for child in children)
+            children.append(
+                self.person(PersonRole.SIBLING, surname, self.rng.randrange(0, 16), address, taken)
+            )
         parents = [
             self.person(PersonRole.PARENT_CARER, surname, self.rng.randrange(22, 50), address)
         ]
