@@ -332,6 +332,37 @@ def test_the_services_rules_are_shown_with_the_forms_own_errors_in_one_round(
     assert not Contact.objects.exists()
 
 
+def test_a_persons_other_mistakes_are_shown_beside_a_date_of_birth_that_is_not_real(
+    school_referrer: User,
+) -> None:
+    """One round of corrections: the service's rules for the same person's postcode and
+    NHS number are shown with the form's own error on their date of birth, not after it
+    is put right; the service's wish for a date of birth or an age is not (the one typed
+    could not be read)."""
+    data = form_data(
+        people=[
+            person_fields(
+                0,
+                date_of_birth_day="31",
+                date_of_birth_month="2",
+                date_of_birth_year="2019",
+                postcode="NOTAPOSTCODE",
+                nhs_number="123 456 7890",
+            )
+        ]
+    )
+    response = signed_in(school_referrer).post(URL, data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Date of birth must be a real date" in page
+    assert "Enter a real postcode, like SW1A 1AA" in page
+    assert "NHS number is not valid" in page
+    assert "Enter the child&#x27;s date of birth" not in page
+    assert "Enter the child's date of birth" not in page
+    assert not Contact.objects.exists()
+
+
 @pytest.mark.parametrize(
     "tampered",
     [

@@ -317,6 +317,9 @@ _CONTACT_FIELDS = {
     "consent.reason": "consent_reason",
     "consent.lawful_basis": "lawful_basis",
 }
+# A person's age, given one of these ways.
+_AGE_FIELDS = frozenset({"date_of_birth", "estimated_age", "expected_birth_date"})
+
 _PERSON_FIELDS = {
     "address.postcode": "postcode",
     "address.line1": "address_line1",
@@ -382,14 +385,25 @@ def errors_not_shown_yet(
     form: ContactForm, people: BasePeopleFormSet, errors: list[FieldError]
 ) -> list[FieldError]:
     """Of a submission's errors (the service's rules), those that belong beside the forms'
-    own errors: none on a field already in error, nor on a person with any error (a date
-    of birth the form could not read looks missing to the service, which would ask for
-    one), so that one round of corrections shows everything to fix."""
+    own errors, so that one round of corrections shows everything to fix: none on a field
+    already in error; for a person with errors, none on how old they are when any of the
+    date of birth, estimated age or expected date is in error (a date the form could not
+    read looks missing to the service, which would ask for one), and none about the
+    person as a whole; the rest (a postcode, an NHS number...) are shown beside them."""
 
     def not_shown(error: FieldError) -> bool:
         if error.field.startswith("people["):
-            index = int(error.field[len("people[") :].partition("]")[0])
-            return index < len(people.forms) and not people.forms[index].errors
+            index_text, _, rest = error.field[len("people[") :].partition("]")
+            index = int(index_text)
+            if index >= len(people.forms):
+                return False
+            person_form = people.forms[index]
+            if not person_form.errors:
+                return True
+            name = _PERSON_FIELDS.get(rest.removeprefix("."), rest.removeprefix("."))
+            if name not in person_form.fields or name in person_form.errors:
+                return False
+            return not (name in _AGE_FIELDS and any(f in person_form.errors for f in _AGE_FIELDS))
         if error.field == "people":
             return error.message not in form.non_field_errors()
         if error.field in {"received_at", "received_at_reason"} and (

@@ -19,7 +19,7 @@ to the few rows found (a join in every lookup would take it off its index). Noth
 outside the scope is ever returned.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -70,6 +70,15 @@ class SearchTerms:
     postcode: str = ""
     address: str = ""
     reference: str = ""
+
+    @property
+    def the_other_way_round(self) -> "SearchTerms | None":
+        """The same terms with the first names and the surname swapped, when both were
+        typed: "Wright Chloe" is as likely Chloe Wright as a Wright called Chloe (the
+        page says either order will do)."""
+        if not (self.given_names and self.family_name):
+            return None
+        return replace(self, given_names=self.family_name, family_name=self.given_names)
 
     @property
     def comparable(self) -> bool:
@@ -273,18 +282,36 @@ def known_by(row: dict[str, Any]) -> Record:
     return record_from_row(row, known_by_other_names=True)
 
 
+def _shown(terms: SearchTerms) -> dict[str, Any]:
+    """The terms as the explanation names them beside the record's values."""
+    return {
+        "given_names": terms.given_names,
+        "family_name": terms.family_name,
+        "date_of_birth": terms.date_of_birth,
+        "sex": "",
+        "postcode": terms.postcode,
+        "nhs_number": terms.nhs_number,
+        "upn": terms.upn,
+    }
+
+
 def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> list[Found]:
     """The index records in scope that fit the terms, most probable first (ties by
-    name), at most `limit`. Queries: the matcher's one, the lookups' (one on PostgreSQL),
+    name), at most `limit`. Queries: the matcher's (one for each name order typed), the lookups' (one on PostgreSQL),
     one for the rows.
 
     Every record found is scored with the model's fast path; only those shown get the
     matcher's explanation in words."""
     # A researcher sees one agency's records of the whole index: the matcher's best few
     # may all be others', so it is asked for more.
-    from_matcher = _matcher_candidates(
-        terms, limit=MATCHER_LIMIT if scope.agency_id is not None else MATCHER_LIMIT_MASH
-    )
+    limit_asked = MATCHER_LIMIT if scope.agency_id is not None else MATCHER_LIMIT_MASH
+    # Each name order the worker may have meant, each record scored by the better one.
+    readings = [terms] + [other for other in [terms.the_other_way_round] if other is not None]
+    from_matcher: dict[int, tuple[float, list[str]]] = {}
+    for reading in readings:
+        for pk, scored in _matcher_candidates(reading, limit=limit_asked).items():
+            if pk not in from_matcher or scored[0] > from_matcher[pk][0]:
+                from_matcher[pk] = scored
     why: dict[int, list[str]] = {}
     for pk, words in _looked_up(terms, scope):
         reasons = why.setdefault(pk, [])
@@ -297,45 +324,49 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
         dict(row)
         for row in IndexedPerson.objects.filter(pk__in=sorted(wanted)).filter(scope.q()).values()
     ]
-    query = comparison_record_for_person(
-        unique_id=0,
-        given_names=terms.given_names,
-        family_name=terms.family_name,
-        date_of_birth=terms.date_of_birth,
-        postcode=terms.postcode,
-        nhs_number=terms.nhs_number,
-        upn=terms.upn,
-    )
+    queries = [
+        (
+            reading,
+            comparison_record_for_person(
+                unique_id=0,
+                given_names=reading.given_names,
+                family_name=reading.family_name,
+                date_of_birth=reading.date_of_birth,
+                postcode=reading.postcode,
+                nhs_number=reading.nhs_number,
+                upn=reading.upn,
+            ),
+        )
+        for reading in readings
+    ]
     comparable = terms.comparable
     model = current_model()
-    ranked: list[tuple[float, str, int, dict[str, Any]]] = []
+    ranked: list[tuple[float, str, int, dict[str, Any], int]] = []
     for row in rows:
         pk = row["id"]
+        best = 0
         if pk in from_matcher:
             probability = from_matcher[pk][0]
         elif comparable:
-            probability = match_probability(score_levels(model, query, known_by(row))[0])
+            scores = [
+                match_probability(score_levels(model, query, known_by(row))[0])
+                for _, query in queries
+            ]
+            probability = max(scores)
+            best = scores.index(probability)
         else:
             probability = 0.0
         order_name = f"{row['family_name'].casefold()} {row['given_names'].casefold()}"
-        ranked.append((probability, order_name, pk, row))
+        ranked.append((probability, order_name, pk, row, best))
     ranked.sort(key=lambda item: (-item[0], item[1], item[2]))
-    shown = {
-        "given_names": terms.given_names,
-        "family_name": terms.family_name,
-        "date_of_birth": terms.date_of_birth,
-        "sex": "",
-        "postcode": terms.postcode,
-        "nhs_number": terms.nhs_number,
-        "upn": terms.upn,
-    }
     found = []
-    for probability, _, pk, row in ranked[:limit]:
+    for probability, _, pk, row, best in ranked[:limit]:
         if pk in from_matcher:
             explanation = list(from_matcher[pk][1])
         elif comparable:
+            reading, query = queries[best]
             _, _, parts = pair_score(query, known_by(row), model=model)
-            explanation = explanation_words(parts, shown, row)
+            explanation = explanation_words(parts, _shown(reading), row)
         else:
             explanation = []
         explanation += [words for words in why.get(pk, []) if words not in explanation]

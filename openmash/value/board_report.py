@@ -786,9 +786,8 @@ def _headlines(
             replace(row, change=NO_FIGURE, interval=NO_FIGURE, beyond_chance=NO_FIGURE)
             for row in compared
         ]
-    return [
+    counts = [
         count_headline("contacts_received", "Contacts received", *contacts),
-        *compared,
         count_headline(
             "open_at_end",
             "Contacts open in the MASH at the end of the month",
@@ -796,6 +795,10 @@ def _headlines(
             open_before.total,
         ),
     ]
+    if not received_before.value:
+        # Nor are the counts: a change of +370 from none would say nothing either.
+        counts = [replace(row, change=NO_FIGURE) for row in counts]
+    return [counts[0], *compared, counts[1]]
 
 
 METHODS = [

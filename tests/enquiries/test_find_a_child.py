@@ -24,6 +24,7 @@ from openmash.enquiries.presenters.search import probability_text
 from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from openmash.linkage.index import standard_fields
 from openmash.linkage.models import AgencyIndexSettings, IndexedPerson, IndexSource
+from openmash.linkage.search import IndexScope, SearchTerms, search_index
 from tests.conftest import signed_in
 from tests.factories import a_child, a_parent, a_submission
 
@@ -217,6 +218,26 @@ def test_a_misspelt_name_and_date_of_birth_find_the_child_with_a_link_to_the_chr
     assert 'value="Elly Harpur"' in text
     # The parent is not a child: never a result.
     assert "Dawn" not in text
+
+
+def test_a_name_typed_surname_first_scores_as_typed_the_usual_way(
+    ellie: ContactPerson,
+) -> None:
+    """The page says either order will do: "Harper Ellie" is scored as Ellie Harper too,
+    not as a child called Harper with a different surname."""
+    scope = IndexScope(every_contact=True)
+
+    def found(given: str, family: str) -> list[tuple[int, float | None]]:
+        terms = SearchTerms(given_names=given, family_name=family, date_of_birth=ELLIE_BORN)
+        return [
+            (each.contact_person_id, each.probability) for each in search_index(terms, scope=scope)
+        ]
+
+    usual = found("Ellie", "Harper")
+    surname_first = found("Harper", "Ellie")
+    assert usual[0][0] == ellie.pk
+    assert (usual[0][1] or 0) >= 0.5
+    assert surname_first[0] == usual[0]
 
 
 def test_an_nhs_number_finds_the_child(screener: User, ellie: ContactPerson) -> None:

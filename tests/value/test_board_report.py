@@ -187,6 +187,9 @@ def test_it_does_not_compare_with_a_year_with_no_records(october: Hub) -> None:
     ]
     now, before, change, interval = headline(report, "contacts_per_day")
     assert (now, before, change, interval) == ("0.2 a day", "0.0 a day", NO_FIGURE, NO_FIGURE)
+    # Nor are the counts (a change from none, e.g. +5, would contradict the note).
+    assert headline(report, "contacts_received")[1:3] == ("0", NO_FIGURE)
+    assert headline(report, "open_at_end")[2] == NO_FIGURE
 
 
 def test_it_names_nobody(report: BoardReport) -> None:
