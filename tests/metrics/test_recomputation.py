@@ -24,7 +24,8 @@ import io
 import math
 import time
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
 
 import numpy as np
@@ -398,10 +399,16 @@ class Recomputed:
     def contacts_received(self) -> Count:
         return Count(len(self.cohort))
 
+    def _days_so_far(self) -> list[date]:
+        """The period's days that had begun (their midnight in London passed) by the end
+        of the period, or by now if that is earlier."""
+        until = min(self.f.ends_at, self.f.now or timezone.now())
+        return [day for day in self.f.days if datetime.combine(day, clock_time(), LONDON) < until]
+
     def contacts_per_day(self) -> Series:
         counts = self._local_days(self.cohort.received_at).value_counts()
         return Series(
-            "day", tuple(SeriesPoint(day, int(counts.get(day, 0))) for day in self.f.days)
+            "day", tuple(SeriesPoint(day, int(counts.get(day, 0))) for day in self._days_so_far())
         )
 
     def contacts_per_week(self) -> Series:
@@ -409,8 +416,13 @@ class Recomputed:
             lambda day: day - timedelta(days=day.weekday())
         )
         counts = mondays.value_counts()
-        weeks = sorted({day - timedelta(days=day.weekday()) for day in self.f.days})
-        return Series("week", tuple(SeriesPoint(week, int(counts.get(week, 0))) for week in weeks))
+        days = self._days_so_far()
+        weeks = sorted({day - timedelta(days=day.weekday()) for day in days})
+        return Series(
+            "week",
+            tuple(SeriesPoint(week, int(counts.get(week, 0))) for week in weeks),
+            days=len(days),
+        )
 
     def _breakdown(self, column: str, choices: Any, dimension: str) -> Breakdown:
         counts = self.cohort[column].value_counts()
