@@ -3,6 +3,7 @@ first language, disability, school or setting URN and GP practice ODS code. Opti
 contact, checked by the same rules on the web form and the API, and stored as given."""
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -275,8 +276,6 @@ def test_the_contact_form_records_them(school_referrer: User) -> None:
 
 def test_the_nhs_number_examples_given_to_referrers_are_valid_numbers() -> None:
     """A referrer who types the hint's example is not told it is not valid."""
-    import re
-
     hint = str(PersonForm.base_fields["nhs_number"].help_text)
     error = errors_for(nhs_number="12345")["people[0].nhs_number"]
     examples = [

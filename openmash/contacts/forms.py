@@ -400,7 +400,8 @@ def errors_not_shown_yet(
             person_form = people.forms[index]
             if not person_form.errors:
                 return True
-            name = _PERSON_FIELDS.get(rest.removeprefix("."), rest.removeprefix("."))
+            field = rest.removeprefix(".")
+            name = _PERSON_FIELDS.get(field, field)
             if name not in person_form.fields or name in person_form.errors:
                 return False
             return not (name in _AGE_FIELDS and any(f in person_form.errors for f in _AGE_FIELDS))

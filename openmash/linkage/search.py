@@ -80,6 +80,30 @@ class SearchTerms:
             return None
         return replace(self, given_names=self.family_name, family_name=self.given_names)
 
+    def comparison_record(self) -> Record:
+        """The terms as the matcher compares them with an index record."""
+        return comparison_record_for_person(
+            unique_id=0,
+            given_names=self.given_names,
+            family_name=self.family_name,
+            date_of_birth=self.date_of_birth,
+            postcode=self.postcode,
+            nhs_number=self.nhs_number,
+            upn=self.upn,
+        )
+
+    def shown(self) -> dict[str, Any]:
+        """The terms as an explanation names them beside the record's values."""
+        return {
+            "given_names": self.given_names,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth,
+            "sex": "",
+            "postcode": self.postcode,
+            "nhs_number": self.nhs_number,
+            "upn": self.upn,
+        }
+
     @property
     def comparable(self) -> bool:
         """Whether anything was typed that the matcher compares (so a probability means
@@ -282,23 +306,10 @@ def known_by(row: dict[str, Any]) -> Record:
     return record_from_row(row, known_by_other_names=True)
 
 
-def _shown(terms: SearchTerms) -> dict[str, Any]:
-    """The terms as the explanation names them beside the record's values."""
-    return {
-        "given_names": terms.given_names,
-        "family_name": terms.family_name,
-        "date_of_birth": terms.date_of_birth,
-        "sex": "",
-        "postcode": terms.postcode,
-        "nhs_number": terms.nhs_number,
-        "upn": terms.upn,
-    }
-
-
 def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> list[Found]:
     """The index records in scope that fit the terms, most probable first (ties by
-    name), at most `limit`. Queries: the matcher's (one for each name order typed), the lookups' (one on PostgreSQL),
-    one for the rows.
+    name), at most `limit`. Queries: the matcher's (one for each name order typed), the
+    lookups' (one on PostgreSQL), one for the rows.
 
     Every record found is scored with the model's fast path; only those shown get the
     matcher's explanation in words."""
@@ -306,7 +317,8 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
     # may all be others', so it is asked for more.
     limit_asked = MATCHER_LIMIT if scope.agency_id is not None else MATCHER_LIMIT_MASH
     # Each name order the worker may have meant, each record scored by the better one.
-    readings = [terms] + [other for other in [terms.the_other_way_round] if other is not None]
+    other = terms.the_other_way_round
+    readings = [terms] if other is None else [terms, other]
     from_matcher: dict[int, tuple[float, list[str]]] = {}
     for reading in readings:
         for pk, scored in _matcher_candidates(reading, limit=limit_asked).items():
@@ -324,23 +336,10 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
         dict(row)
         for row in IndexedPerson.objects.filter(pk__in=sorted(wanted)).filter(scope.q()).values()
     ]
-    queries = [
-        (
-            reading,
-            comparison_record_for_person(
-                unique_id=0,
-                given_names=reading.given_names,
-                family_name=reading.family_name,
-                date_of_birth=reading.date_of_birth,
-                postcode=reading.postcode,
-                nhs_number=reading.nhs_number,
-                upn=reading.upn,
-            ),
-        )
-        for reading in readings
-    ]
+    queries = [reading.comparison_record() for reading in readings]
     comparable = terms.comparable
     model = current_model()
+    # (probability, name to order ties by, record id, row, the reading that scored it)
     ranked: list[tuple[float, str, int, dict[str, Any], int]] = []
     for row in rows:
         pk = row["id"]
@@ -348,10 +347,8 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
         if pk in from_matcher:
             probability = from_matcher[pk][0]
         elif comparable:
-            scores = [
-                match_probability(score_levels(model, query, known_by(row))[0])
-                for _, query in queries
-            ]
+            record = known_by(row)
+            scores = [match_probability(score_levels(model, query, record)[0]) for query in queries]
             probability = max(scores)
             best = scores.index(probability)
         else:
@@ -364,9 +361,8 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
         if pk in from_matcher:
             explanation = list(from_matcher[pk][1])
         elif comparable:
-            reading, query = queries[best]
-            _, _, parts = pair_score(query, known_by(row), model=model)
-            explanation = explanation_words(parts, _shown(reading), row)
+            _, _, parts = pair_score(queries[best], known_by(row), model=model)
+            explanation = explanation_words(parts, readings[best].shown(), row)
         else:
             explanation = []
         explanation += [words for words in why.get(pk, []) if words not in explanation]

@@ -1,7 +1,7 @@
 """What a set of figures is about: the period and the optional filters."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -90,5 +90,5 @@ class MetricFilter:
         """The period's days that had begun by as_at: every one once the period has ended;
         for a period running on past today, none still to come (no contact can have
         arrived on them, and they are not days with none)."""
-        last = timezone.localdate(self.as_at - timedelta(microseconds=1), LONDON)
-        return [day for day in self.days if day <= last]
+        as_at = self.as_at
+        return [day for day in self.days if datetime.combine(day, time(0), LONDON) < as_at]

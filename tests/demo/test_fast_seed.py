@@ -78,6 +78,7 @@ def _seed_and_look(*fast: str) -> dict[str, Any]:
         facts_rebuild()
         assert list(ContactFact.objects.order_by("contact_id").values()) == written
         recomputed = Recomputed(data, period)
+        calendar = calendar_for_area()
         contacts = Contact.objects.count()
         latest_rating = {
             contact: code
@@ -108,10 +109,7 @@ def _seed_and_look(*fast: str) -> dict[str, Any]:
                 for handed_on in HandOn.objects.filter(state=HandOnState.PENDING).values_list(
                     "created_at", flat=True
                 )
-                if calendar_for_area().add(
-                    handed_on, HAND_ON_SLOW_HOURS[1], TimeCounting.WORKING_HOURS
-                )
-                <= now
+                if calendar.add(handed_on, HAND_ON_SLOW_HOURS[1], TimeCounting.WORKING_HOURS) <= now
             ],
             "checks": Counter(AgencyCheck.objects.values_list("state", flat=True)),
             "indexed": IndexedPerson.objects.filter(contact_person__isnull=False).count(),

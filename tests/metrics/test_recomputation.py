@@ -40,6 +40,7 @@ from openmash.area.models import HandOnTeam, Outcome, OutcomeKind, RagLevel
 from openmash.contacts.codes import CHILD_ROLES, Channel, ContactState, ReferralSource
 from openmash.contacts.models import Contact, ContactPerson
 from openmash.contacts.services import contact_create
+from openmash.contacts.submission import ContactSubmission
 from openmash.core.audit import Actor
 from openmash.enquiries.models import (
     AgencyCheck,
@@ -92,7 +93,7 @@ from openmash.strategy.services import (
     minutes_record,
     outcome_record,
 )
-from tests.factories import a_child, a_parent, a_submission
+from tests.factories import a_child, a_decision, a_parent, a_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -967,18 +968,26 @@ def _add_what_the_demo_does_not(now: datetime) -> None:
         )
 
 
-def _handed_on_to_early_help(received_at: datetime) -> None:
-    """A contact rated green, with no checks, decided for early help the same day."""
+def _received_and_taken(
+    received_at: datetime, submission: ContactSubmission | None = None
+) -> tuple[Contact, Actor]:
+    """A contact from the first referrer (by default about a child and a parent), taken by
+    the screener an hour later; the contact and the screener."""
     referrer = User.objects.filter(role_grants__role="referrer").order_by("id").first()
     screener = Actor(user=User.objects.get(username="screener"))
-    manager = Actor(user=User.objects.get(username="manager"))
     assert referrer is not None
     contact, _ = contact_create(
         actor=Actor(user=referrer),
-        submission=a_submission(people=[a_child(nhs_number=""), a_parent()]),
+        submission=submission or a_submission(people=[a_child(nhs_number=""), a_parent()]),
         now=received_at,
     )
     contact_take(actor=screener, contact_id=contact.pk, now=received_at + timedelta(hours=1))
+    return contact, screener
+
+
+def _handed_on_to_early_help(received_at: datetime) -> None:
+    """A contact rated green, with no checks, decided for early help the same day."""
+    contact, screener = _received_and_taken(received_at)
     contact_rate(
         actor=screener,
         contact_id=contact.pk,
@@ -990,15 +999,10 @@ def _handed_on_to_early_help(received_at: datetime) -> None:
         actor=screener, contact_id=contact.pk, agency_ids=[], now=received_at + timedelta(hours=3)
     )
     decision_record(
-        actor=manager,
+        actor=Actor(user=User.objects.get(username="manager")),
         contact_id=contact.pk,
-        data=DecisionInput(
-            level_of_need=2,
-            outcome="early_help",
-            factor_codes=["16A"],
-            primary_need="N1",
-            rationale="Family would accept early help.",
-            receiving_team="Early help hub",
+        data=a_decision(
+            "early_help", "Early help hub", level=2, rationale="Family would accept early help."
         ),
         now=received_at + timedelta(hours=4),
     )
@@ -1006,15 +1010,7 @@ def _handed_on_to_early_help(received_at: datetime) -> None:
 
 def _regraded(received_at: datetime) -> None:
     """A contact rated green on screening and re-graded amber an hour later."""
-    referrer = User.objects.filter(role_grants__role="referrer").order_by("id").first()
-    screener = Actor(user=User.objects.get(username="screener"))
-    assert referrer is not None
-    contact, _ = contact_create(
-        actor=Actor(user=referrer),
-        submission=a_submission(people=[a_child(nhs_number=""), a_parent()]),
-        now=received_at,
-    )
-    contact_take(actor=screener, contact_id=contact.pk, now=received_at + timedelta(hours=1))
+    contact, screener = _received_and_taken(received_at)
     for hours, rag in ((2, "green"), (3, "amber")):
         contact_rate(
             actor=screener,
@@ -1027,9 +1023,6 @@ def _regraded(received_at: datetime) -> None:
 
 def _siblings_waiting(received_at: datetime) -> None:
     """A contact about two siblings, screened and waiting for a decision."""
-    referrer = User.objects.filter(role_grants__role="referrer").order_by("id").first()
-    screener = Actor(user=User.objects.get(username="screener"))
-    assert referrer is not None
     born = (received_at - timedelta(days=9 * 365)).date()
     submission = a_submission(
         people=[
@@ -1042,8 +1035,7 @@ def _siblings_waiting(received_at: datetime) -> None:
             ),
         ]
     )
-    contact, _ = contact_create(actor=Actor(user=referrer), submission=submission, now=received_at)
-    contact_take(actor=screener, contact_id=contact.pk, now=received_at + timedelta(hours=1))
+    contact, screener = _received_and_taken(received_at, submission)
     contact_rate(
         actor=screener,
         contact_id=contact.pk,

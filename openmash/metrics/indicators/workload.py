@@ -157,16 +157,13 @@ def backlog_points(f: MetricFilter) -> list[tuple[date, datetime]]:
     """(day, moment) of each point: the end of each day, or for a long period of each
     week (Sunday) and of the last day; never later than as_at."""
     as_at = f.as_at
-    days = f.days
-    if len(days) > LONGEST_DAILY_BACKLOG:
+    days = f.days_begun
+    if len(f.days) > LONGEST_DAILY_BACKLOG:
         days = [day for day in days if day.weekday() == 6 or day == f.end]
-    points = []
-    for day in days:
-        moment = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LONDON)
-        if datetime.combine(day, time(0), tzinfo=LONDON) >= as_at:
-            break
-        points.append((day, min(moment, as_at)))
-    return points
+    return [
+        (day, min(datetime.combine(day + timedelta(days=1), time(0), tzinfo=LONDON), as_at))
+        for day in days
+    ]
 
 
 @indicator(
