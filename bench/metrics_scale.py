@@ -19,7 +19,8 @@ On a throwaway PostgreSQL database, in one run:
    whole month; and the screening queue, which reads the matcher's links and a
    screener's confirmed matches for its cumulative-concern flags (the queues' own
    benchmark, mash_queues.py, has none in its fixture). Median and 95th percentile of
-   TIMED requests after WARMUP.
+   TIMED requests after WARMUP, timed round by round (each page once a round, the PDF
+   every third round), so that other work on the machine falls on every page alike.
 
 The same pages are then measured on a 90-day fixture (the peer).
 
@@ -166,22 +167,30 @@ def phase_pages(days: int, code: str = "") -> dict[str, Any]:
         QUEUE: ("/mash/queue/", {}),
     }
     client = signed_in_client("manager")
-    results: dict[str, Any] = {}
+    first: dict[str, float] = {}
     for name, (path, query) in pages.items():
         # The first request of a page in this process: nothing of it reused yet.
         began = time.perf_counter()
         response = client.get(path, query)
-        first_ms = (time.perf_counter() - began) * 1000
+        first[name] = (time.perf_counter() - began) * 1000
         assert response.status_code == 200, (name, response.status_code)
         for _ in range(WARMUP - 1):
             response = client.get(path, query)
             assert response.status_code == 200, (name, response.status_code)
-        times = []
-        rounds = TIMED if "PDF" not in name else max(3, TIMED // 3)
-        for _ in range(rounds):
+    # Round by round, each page once a round (the PDF every third round): a burst of
+    # other work on this shared machine then slows every page alike, where timing one
+    # page's requests one after another put the whole burst on one page (in one run,
+    # one filter's 95th percentile was half as long again as its neighbours').
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    for round_ in range(TIMED):
+        for name, (path, query) in pages.items():
+            if "PDF" in name and round_ % 3:
+                continue
             began = time.perf_counter()
             client.get(path, query)
-            times.append((time.perf_counter() - began) * 1000)
+            times[name].append((time.perf_counter() - began) * 1000)
+    results: dict[str, Any] = {}
+    for name, (path, query) in pages.items():
         # Counted on one connection: side by side (ADR 0034), the helper connections'
         # queries would not be seen here.
         with (
@@ -190,15 +199,15 @@ def phase_pages(days: int, code: str = "") -> dict[str, Any]:
         ):
             client.get(path, query)
         results[name] = {
-            "first_ms": first_ms,
-            "median_ms": median(times),
-            "p95_ms": percentile(times, 95),
+            "first_ms": first[name],
+            "median_ms": median(times[name]),
+            "p95_ms": percentile(times[name], 95),
             "queries": len(captured.captured_queries),
-            "runs": rounds,
+            "runs": len(times[name]),
         }
         log(
-            f"  {name}: first {first_ms:.0f} ms, median {median(times):.0f} ms, "
-            f"p95 {percentile(times, 95):.0f} ms"
+            f"  {name}: first {first[name]:.0f} ms, median {median(times[name]):.0f} ms, "
+            f"p95 {percentile(times[name], 95):.0f} ms"
         )
     import openmash
 
@@ -340,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
                 [(f"on {days} days", *run["load_average"]) for days, run in sorted(runs.items())],
             ),
             f"In-process (Django test Client), median and 95th percentile of {TIMED} "
-            f"requests after {WARMUP} warm-up requests (the PDF: {max(3, TIMED // 3)}); "
+            f"requests after {WARMUP} warm-up requests (the PDF: {len(range(0, TIMED, 3))}), "
+            "timed round by round, each page once a round; "
             "the first request of each page in a new process is reported apart (work "
             "the pages reuse, ADR 0032, is not there yet).",
             "ANALYZE after every bulk load (autovacuum is off on these machines).",
