@@ -300,6 +300,24 @@ def _matcher_candidates(terms: SearchTerms, *, limit: int) -> dict[int, tuple[fl
     }
 
 
+def highest_probability(terms: SearchTerms) -> float | None:
+    """The probability the matcher gives a record that agrees exactly with everything
+    typed (the better name order): the most any result of the search can score. None
+    when nothing comparable was typed. A surname alone, a date of birth alone or an NHS
+    number alone cannot lift any record to the suggestion threshold, however well it
+    fits: the words shown beside such a search's results say how much of what was typed
+    each fits, not how likely each is to be the child (openmash.enquiries.presenters.search)."""
+    if not terms.comparable:
+        return None
+    model = current_model()
+    other = terms.the_other_way_round
+    readings = [terms] if other is None else [terms, other]
+    return max(
+        match_probability(score_levels(model, record, record)[0])
+        for record in (reading.comparison_record() for reading in readings)
+    )
+
+
 def known_by(row: dict[str, Any]) -> Record:
     """A record as a search compares it: its other names are first names it is known by
     (someone searching for Barty finds Bartholomew, known as Barty)."""

@@ -20,11 +20,11 @@ from openmash.contacts.submission import Address
 from openmash.core.audit import Actor
 from openmash.core.models import AuditAction, AuditEvent
 from openmash.enquiries.forms.search import split_name
-from openmash.enquiries.presenters.search import probability_text
+from openmash.enquiries.presenters.search import fit_text, probability_text
 from openmash.enquiries.services.screening import contact_rate, contact_take, enquiry_open
 from openmash.linkage.index import standard_fields
 from openmash.linkage.models import AgencyIndexSettings, IndexedPerson, IndexSource
-from openmash.linkage.search import IndexScope, SearchTerms, search_index
+from openmash.linkage.search import IndexScope, SearchTerms, highest_probability, search_index
 from tests.conftest import signed_in
 from tests.factories import a_child, a_parent, a_submission
 
@@ -244,6 +244,69 @@ def test_an_nhs_number_finds_the_child(screener: User, ellie: ContactPerson) -> 
     text = _results(signed_in(screener), nhs_number="401 023 2137").content.decode()
     assert reverse("enquiries:child-chronology", args=[ellie.pk]) in text
     assert "same NHS number" in text
+    # An NHS number alone cannot make anyone a likely match (the matcher's prior): the
+    # child with it is not called a "possible match", but said to fit what was typed.
+    assert "Fits everything you typed" in text
+    assert "Possible match" not in text
+
+
+def _fits(text: str, person: ContactPerson) -> str:
+    """The 'How close' cell of the person's row."""
+    row = text.split(f'data-testid="person-{person.pk}"', 1)[1].split("</tr>", 1)[0]
+    return row.rsplit('<td class="govuk-table__cell">', 1)[1]
+
+
+def test_a_surname_alone_lists_the_children_by_how_much_of_it_they_fit(
+    screener: User, school_referrer: User, ellie: ContactPerson
+) -> None:
+    """Typed alone, a surname cannot lift any record to the suggestion threshold however
+    well it fits: every Harper, the child searched for too, read 'Unlikely match (1%)'.
+    The page says the search cannot rank them, and each says how much of it it fits."""
+    contact, _ = contact_create(
+        actor=Actor(user=school_referrer),
+        submission=a_submission(
+            people=[a_child(given_names="Maya", family_name="Harpur", nhs_number="")]
+        ),
+    )
+    maya = contact.people.get(role=PersonRole.SUBJECT_CHILD)
+    text = _results(signed_in(screener), name="Harper").content.decode()
+    assert 'id="too-little-to-rank"' in text
+    assert "Fits everything you typed" in _fits(text, ellie)
+    assert "Fits some of what you typed" in _fits(text, maya)
+    assert "Unlikely match" not in text
+    # The closer fit first.
+    assert text.index(f"person-{ellie.pk}") < text.index(f"person-{maya.pk}")
+
+
+def test_a_search_that_can_rank_shows_how_likely_each_result_is(
+    screener: User, ellie: ContactPerson
+) -> None:
+    text = _results(signed_in(screener), name="Ellie Harper", **_born(ELLIE_BORN)).content.decode()
+    assert 'id="too-little-to-rank"' not in text
+    assert "Almost certain match" in _fits(text, ellie) or "likely match" in _fits(text, ellie)
+    assert "Fits everything you typed" not in text
+
+
+def test_the_highest_probability_is_what_a_record_agreeing_with_everything_typed_scores(
+    ellie: ContactPerson,
+) -> None:
+    scope = IndexScope(every_contact=True)
+    for terms in (
+        SearchTerms(family_name="Harper"),
+        SearchTerms(given_names="Ellie", family_name="Harper", date_of_birth=ELLIE_BORN),
+        SearchTerms(nhs_number=ELLIE_NHS),
+    ):
+        highest = highest_probability(terms)
+        found = search_index(terms, scope=scope)
+        best = next(each for each in found if each.contact_person_id == ellie.pk)
+        assert highest is not None
+        assert best.probability == pytest.approx(highest)
+    # Nothing the matcher compares typed: no probability at all.
+    assert highest_probability(SearchTerms(address="12 mill")) is None
+    # More typed, more to go on.
+    assert (highest_probability(SearchTerms(family_name="Harper")) or 0) < (
+        highest_probability(SearchTerms(family_name="Harper", date_of_birth=ELLIE_BORN)) or 0
+    )
 
 
 @pytest.mark.parametrize(
@@ -571,3 +634,22 @@ def test_how_close_a_result_is_reads_in_words_then_the_figure(
 ) -> None:
     """The matcher's thresholds (suggestion 0.5, automatic link 0.999) name the bands."""
     assert probability_text(probability) == shown
+    # A search that could rank its results shows the same words.
+    assert fit_text(probability, 0.9999) == shown
+
+
+@pytest.mark.parametrize(
+    ("probability", "highest", "shown"),
+    [
+        (0.0107, 0.0107, "Fits everything you typed"),
+        (0.0003, 0.0107, "Fits some of what you typed"),
+        (0.4654, 0.4654, "Fits everything you typed"),
+        (0.2, 0.4654, "Fits some of what you typed"),
+        (0.6, 0.6, "Likely match (60%)"),
+        (None, None, ""),
+    ],
+)
+def test_after_a_search_too_thin_to_rank_a_result_says_how_much_of_it_it_fits(
+    probability: float | None, highest: float | None, shown: str
+) -> None:
+    assert fit_text(probability, highest) == shown

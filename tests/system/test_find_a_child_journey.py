@@ -106,6 +106,11 @@ def test_a_screener_finds_a_child_by_a_misspelt_name_and_by_nhs_number(
     first = page.locator("#results tbody tr").first
     expect(first).to_contain_text("Ellie Harper")
     expect(first).to_contain_text("same NHS number")
+    # An NHS number alone cannot rank anyone by likelihood: the page says so, and the
+    # child fits all of it (not a "possible match").
+    expect(first).to_contain_text("Fits everything you typed")
+    expect(page.locator("#too-little-to-rank")).to_be_visible()
+    expect_no_axe_violations(page)
     expect(page.locator("#results")).not_to_contain_text("Ella Harding")
     first.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ellie Harper")

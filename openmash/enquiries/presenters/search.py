@@ -49,6 +49,29 @@ def probability_text(probability: float | None) -> str:
     return f"{words} ({_percent(probability)})"
 
 
+def too_little_to_rank(highest: float | None) -> bool:
+    """Whether what was typed cannot lift any record to the suggestion threshold, however
+    well it fits (a surname alone, a date of birth alone, an NHS number alone): every
+    result would be an 'unlikely' or 'possible' match, the child searched for too."""
+    return highest is not None and highest < suggest_threshold()
+
+
+# A record scoring within this of the highest probability fits everything typed (the
+# scores are the same sums of weights; this only absorbs rounding).
+_SAME_SCORE = 1e-9
+
+
+def fit_text(probability: float | None, highest: float | None) -> str:
+    """How closely a result fits: in the matcher's words (probability_text), or, after a
+    search that typed too little to rank anyone (too_little_to_rank), how much of what
+    was typed it fits: a surname alone scored every Harper an 'Unlikely match (1%)'."""
+    if probability is None or highest is None or not too_little_to_rank(highest):
+        return probability_text(probability)
+    if probability >= highest - _SAME_SCORE:
+        return "Fits everything you typed"
+    return "Fits some of what you typed"
+
+
 @dataclass(frozen=True)
 class ResultRow:
     key: str
@@ -65,7 +88,8 @@ class ResultRow:
     href: str
 
     @classmethod
-    def of(cls, result: ChildSearchResult) -> "ResultRow":
+    def of(cls, result: ChildSearchResult, highest: float | None = None) -> "ResultRow":
+        """`highest`: the search's highest_probability, for the words of fit_text."""
         found = result.found
         if result.person is not None:
             person = result.person
@@ -80,7 +104,7 @@ class ResultRow:
                 source=f"Contact {contact.reference}",
                 source_detail=f"Received {contact.received_at:%-d %B %Y}"
                 + (f"; {role.lower()}" if role else ""),
-                fit=probability_text(found.probability),
+                fit=fit_text(found.probability, highest),
                 explanation=found.explanation,
                 href=reverse("enquiries:child-chronology", args=[person.pk]),
             )
@@ -95,7 +119,7 @@ class ResultRow:
             postcode=record.postcode,
             source=f"{agency} index record",
             source_detail=record.involvement or "No involvement recorded",
-            fit=probability_text(found.probability),
+            fit=fit_text(found.probability, highest),
             explanation=found.explanation,
             href="",
         )
@@ -106,11 +130,14 @@ class SearchPage:
     rows: list[ResultRow]
     agency_scoped: bool
     maybe_more: bool
+    # What was typed cannot tell children apart (too_little_to_rank): the page says so.
+    too_little_to_rank: bool = False
 
     @classmethod
     def of(cls, search: ChildSearch) -> "SearchPage":
         return cls(
-            rows=[ResultRow.of(result) for result in search.results],
+            rows=[ResultRow.of(result, search.highest) for result in search.results],
             agency_scoped=search.agency_scoped,
             maybe_more=search.maybe_more,
+            too_little_to_rank=too_little_to_rank(search.highest),
         )

@@ -31,6 +31,7 @@ from openmash.linkage.search import (
     IndexScope,
     SearchTerms,
     agencies_hidden_from_mash,
+    highest_probability,
     search_index,
 )
 
@@ -54,6 +55,9 @@ class ChildSearch:
     agency_scoped: bool
     # The most the page shows; when reached there may be more.
     limit: int = RESULTS_SHOWN
+    # The probability of a record agreeing exactly with everything typed
+    # (openmash.linkage.search.highest_probability); None if nothing comparable was typed.
+    highest: float | None = None
 
     @property
     def maybe_more(self) -> bool:
@@ -103,7 +107,11 @@ def child_search_for(
     # One commit for the search's audit rows, not one per statement.
     with transaction.atomic():
         _audit(actor, search_id, fields, scope, results)
-    return ChildSearch(results=results, agency_scoped=not scope.every_contact)
+    return ChildSearch(
+        results=results,
+        agency_scoped=not scope.every_contact,
+        highest=highest_probability(terms),
+    )
 
 
 def _audit(
