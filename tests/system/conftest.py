@@ -272,12 +272,19 @@ class AxeWatch:
     # Less than the actions' own time-out (TIMEOUT_MS), so a held click never fails for
     # the wait alone: on a loaded machine axe can take longer than a journey spends on a page.
     WAIT_S = 25.0
+    # How long a document being left gets to fire its load event (a page of the live
+    # server loads in well under a second; on a loaded machine a few seconds), before its
+    # load counts as stopped.
+    LOAD_WAIT_S = 8.0
 
     def __init__(self, context: BrowserContext, *, check_reflow: bool = False) -> None:
         # At phone width, a page wider than the window fails the test (WCAG 1.4.10).
         self.check_reflow = check_reflow
         self.too_wide: set[str] = set()  # the pages (by URL pattern) already reported
         self.on_screen: dict[Page, tuple[str, str]] = {}  # page -> (document, url)
+        # Documents whose load event has fired (each reports its width first), so whose
+        # check has begun.
+        self.loaded: set[str] = set()
         self.reported: set[str] = set()
         self.violations: list[tuple[str, list[dict[str, object]]]] = []
         # Pages axe has checked in this context (by URL pattern: another contact's
@@ -299,6 +306,7 @@ class AxeWatch:
             self.on_screen[source["page"]] = (document, url)
             return
         if kind == "width":
+            self.loaded.add(document)
             problem = reflow_problem(url, data) if self.check_reflow else None
             if problem is not None and _page_kind(url) not in self.too_wide:
                 self.too_wide.add(_page_kind(url))
@@ -318,17 +326,35 @@ class AxeWatch:
             if self.watching and request.is_navigation_request():
                 frame = request.frame
                 if frame.parent_frame is None:
-                    self.wait_for_check(frame.page)
+                    self.wait_for_check(frame.page, leaving=True)
         finally:
             route.fallback()
 
-    def wait_for_check(self, page: Page) -> None:
-        """Waits until the document on the page has been checked (or WAIT_S has passed)."""
+    def wait_for_check(self, page: Page, *, leaving: bool = False) -> None:
+        """Waits until the document on the page has been checked (or WAIT_S has passed).
+
+        `leaving`: a navigation away from it has begun. If the document has not loaded
+        within LOAD_WAIT_S, the navigation has most likely stopped its load, and with it
+        the check that would have run on load: nothing will come, so it is noted as not
+        checked (`finish` opens its page again if no other page of its kind was checked).
+        Waiting WAIT_S for it held every such click for 25 s: a journey clicking on as
+        soon as what it looks for is on screen, before the fonts had loaded, waited 25 s
+        a time (half the strategy discussion journey's time)."""
         if page not in self.on_screen:
             return
         document, url = self.on_screen[page]
         if not url.startswith("http"):
             return  # about:blank, before the first page
+        if leaving:
+            # Not loaded yet: a moment for it to load (a held navigation may not stop it);
+            # if it has not by then, its load was stopped.
+            deadline = time.monotonic() + self.LOAD_WAIT_S
+            while document not in self.loaded and document not in self.reported:
+                if time.monotonic() > deadline or page.is_closed():
+                    self.unfinished.append(url)
+                    self.reported.add(document)
+                    return
+                page.wait_for_timeout(50)
         deadline = time.monotonic() + self.WAIT_S
         while document not in self.reported:
             if time.monotonic() > deadline or page.is_closed():
@@ -375,8 +401,10 @@ class AxeWatch:
             # A page shown once (new recovery codes, a step of sign-in): it cannot be
             # opened again, and it was axe, not the page, that was slow. Said, not failed.
             warnings.warn(
-                f"{_path(url)} was not checked with axe: axe had not finished within "
-                f"{self.WAIT_S:.0f} s of loading, and opening it again showed {_path(shown)}",
+                f"{_path(url)} was not checked with axe: it had not loaded within "
+                f"{self.LOAD_WAIT_S:.0f} s, or axe had not finished within {self.WAIT_S:.0f} s "
+                f"of its loading, when the journey left it, and opening it again showed "
+                f"{_path(shown)}",
                 stacklevel=1,
             )
             return
