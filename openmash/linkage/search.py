@@ -80,6 +80,13 @@ class SearchTerms:
             return None
         return replace(self, given_names=self.family_name, family_name=self.given_names)
 
+    @property
+    def readings(self) -> list["SearchTerms"]:
+        """Each name order the worker may have meant: as typed, then the other way round
+        when both names were typed."""
+        other = self.the_other_way_round
+        return [self] if other is None else [self, other]
+
     def comparison_record(self) -> Record:
         """The terms as the matcher compares them with an index record."""
         return comparison_record_for_person(
@@ -310,11 +317,9 @@ def highest_probability(terms: SearchTerms) -> float | None:
     if not terms.comparable:
         return None
     model = current_model()
-    other = terms.the_other_way_round
-    readings = [terms] if other is None else [terms, other]
     return max(
         match_probability(score_levels(model, record, record)[0])
-        for record in (reading.comparison_record() for reading in readings)
+        for record in (reading.comparison_record() for reading in terms.readings)
     )
 
 
@@ -335,8 +340,7 @@ def search_index(terms: SearchTerms, *, scope: IndexScope, limit: int = 25) -> l
     # may all be others', so it is asked for more.
     limit_asked = MATCHER_LIMIT if scope.agency_id is not None else MATCHER_LIMIT_MASH
     # Each name order the worker may have meant, each record scored by the better one.
-    other = terms.the_other_way_round
-    readings = [terms] if other is None else [terms, other]
+    readings = terms.readings
     from_matcher: dict[int, tuple[float, list[str]]] = {}
     for reading in readings:
         for pk, scored in _matcher_candidates(reading, limit=limit_asked).items():

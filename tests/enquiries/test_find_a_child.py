@@ -83,6 +83,17 @@ def ellie(ellie_contact: Contact) -> ContactPerson:
     return ellie_contact.people.get(role=PersonRole.SUBJECT_CHILD)
 
 
+def _child_named(referrer: User, given_names: str, family_name: str) -> ContactPerson:
+    """The subject child of a new contact from `referrer`, with no NHS number."""
+    contact, _ = contact_create(
+        actor=Actor(user=referrer),
+        submission=a_submission(
+            people=[a_child(given_names=given_names, family_name=family_name, nhs_number="")]
+        ),
+    )
+    return contact.people.get(role=PersonRole.SUBJECT_CHILD)
+
+
 def _search(client: Client, **fields: str) -> Any:
     data = {
         "name": "",
@@ -262,13 +273,7 @@ def test_a_surname_alone_lists_the_children_by_how_much_of_it_they_fit(
     """Typed alone, a surname cannot lift any record to the suggestion threshold however
     well it fits: every Harper, the child searched for too, read 'Unlikely match (1%)'.
     The page says the search cannot rank them, and each says how much of it it fits."""
-    contact, _ = contact_create(
-        actor=Actor(user=school_referrer),
-        submission=a_submission(
-            people=[a_child(given_names="Maya", family_name="Harpur", nhs_number="")]
-        ),
-    )
-    maya = contact.people.get(role=PersonRole.SUBJECT_CHILD)
+    maya = _child_named(school_referrer, "Maya", "Harpur")
     text = _results(signed_in(screener), name="Harper").content.decode()
     assert 'id="too-little-to-rank"' in text
     assert "Fits everything you typed" in _fits(text, ellie)
@@ -330,13 +335,7 @@ def test_other_ways_of_finding_the_child(
 def test_a_nickname_finds_the_formal_name_without_a_date_of_birth(
     screener: User, school_referrer: User
 ) -> None:
-    contact, _ = contact_create(
-        actor=Actor(user=school_referrer),
-        submission=a_submission(
-            people=[a_child(given_names="Catherine", family_name="Okafor", nhs_number="")]
-        ),
-    )
-    catherine = contact.people.get(role=PersonRole.SUBJECT_CHILD)
+    catherine = _child_named(school_referrer, "Catherine", "Okafor")
     text = _results(signed_in(screener), name="Kate Okafor").content.decode()
     assert reverse("enquiries:child-chronology", args=[catherine.pk]) in text
 
