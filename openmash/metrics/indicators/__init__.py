@@ -16,6 +16,7 @@ from openmash.metrics.indicators.registry import (
     Unit,
     indicators_compute,
     indicators_in,
+    indicators_shown,
 )
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Unit",
     "indicators_compute",
     "indicators_in",
+    "indicators_shown",
     "outcomes",
     "quality",
     "strategy",
