@@ -20,7 +20,6 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection, connections
-from django.urls import get_script_prefix, set_script_prefix
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -62,8 +61,8 @@ def side_by_side(work: Mapping[K, Callable[[], T]]) -> dict[K, T]:
     """Each piece of `work` done by the first free thread: the caller's, and one more for
     each helper connection it could borrow (connections_for), each with its own database
     connection, closed when its thread is done. Helpers see the caller's context
-    variables and URL prefix (the links a piece writes are the request's), not Django's
-    activated time zone or language (the figures name their own time zone). The answers by key in the order given, or the first error a piece raised
+    variables, not Django's activated time zone or language (the figures name their own
+    time zone). The answers by key in the order given, or the first error a piece raised
     (no piece is taken after it)."""
     wanted = connections_for(len(work)) - 1
     lendable = _helpers_lendable() if wanted else None
@@ -89,11 +88,8 @@ def side_by_side(work: Mapping[K, Callable[[], T]]) -> dict[K, T]:
             except BaseException as error:
                 errors.append(error)
 
-    prefix = get_script_prefix()
-
     def helper() -> None:
         try:
-            set_script_prefix(prefix)
             do_work()
         finally:
             connections.close_all()  # this thread's own connections

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from openmash.core.proportions import MIN_SAMPLE, NOT_ENOUGH, Proportion
-from openmash.metrics.charts import CHARTS, Chart, chart_for, chart_svg
+from openmash.metrics.charts import Chart, chart_svg, charts_for
 from openmash.metrics.evaluation import (
     Comparison,
     LevelRow,
@@ -474,12 +474,6 @@ def indicator_section(
     )
 
 
-def dashboard_section(indicator: Indicator, figure: Any, *, query: str = "") -> IndicatorSection:
-    """The indicator's section of the dashboard, with its chart if it is charted."""
-    chart = chart_view(chart_for(indicator.key, figure), query) if indicator.key in CHARTS else None
-    return indicator_section(indicator, figure, chart, query)
-
-
 def _share_tile(key: str, label: str, part: int, of: int, what: str, rag: str = "") -> Tile:
     """A headline share with its count and 95% interval under it; below the minimum
     sample the tile says there is not enough to say, never 0% or 100% from a few cases."""
@@ -551,27 +545,17 @@ class DashboardPage:
     groups: list[GroupSection]
 
     @classmethod
-    def of(
-        cls,
-        f: MetricFilter,
-        figures: Mapping[str, Any],
-        *,
-        query: str = "",
-        sections: Mapping[str, IndicatorSection] | None = None,
-    ) -> "DashboardPage":
-        """`query`: the page's filters as sent (the downloads keep them). `sections`: each
-        indicator's dashboard_section, if already made (indicators_shown makes them
-        while the figures are worked out)."""
-        if sections is None:
-            sections = {
-                each.key: dashboard_section(each, figures[each.key], query=query)
-                for each in INDICATORS.values()
-            }
+    def of(cls, f: MetricFilter, figures: Mapping[str, Any], *, query: str = "") -> "DashboardPage":
+        """`query`: the page's filters as sent (the downloads keep them)."""
+        charts = {key: chart_view(chart, query) for key, chart in charts_for(figures).items()}
         groups = [
             GroupSection(
                 group.value,
                 group.label,
-                [sections[each.key] for each in indicators_in(group)],
+                [
+                    indicator_section(each, figures[each.key], charts.get(each.key), query)
+                    for each in indicators_in(group)
+                ],
             )
             for group in Group
         ]

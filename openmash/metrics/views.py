@@ -5,7 +5,6 @@ Not recorded in the audit log: the pages read no child's record and show no name
 the contact figures page (the audit log records reads of personal data)."""
 
 from dataclasses import replace
-from functools import partial
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,13 +18,8 @@ from openmash.metrics.charts import CHARTS, chart_for, chart_png, chart_svg
 from openmash.metrics.evaluation import MEASURES, before_after_compare, turnaround_by_initial_level
 from openmash.metrics.exports import file_stem, indicator_tables
 from openmash.metrics.forms import EvaluationForm, MetricFilterForm, PeriodsForm
-from openmash.metrics.indicators import INDICATORS, indicators_compute, indicators_shown
-from openmash.metrics.presenters import (
-    ComparisonPage,
-    DashboardPage,
-    LevelTablePage,
-    dashboard_section,
-)
+from openmash.metrics.indicators import INDICATORS, indicators_compute
+from openmash.metrics.presenters import ComparisonPage, DashboardPage, LevelTablePage
 
 CHART_FORMATS = {
     "svg": "image/svg+xml; charset=utf-8",
@@ -47,9 +41,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     page = None
     if not form.is_bound or form.is_valid():
         f = form.metric_filter()
-        query = request.GET.urlencode()
-        figures, sections = indicators_shown(f, partial(dashboard_section, query=query))
-        page = DashboardPage.of(f, figures, sections=sections)
+        page = DashboardPage.of(f, indicators_compute(f), query=request.GET.urlencode())
     return render(
         request,
         "metrics/dashboard.html",

@@ -4,12 +4,10 @@ raised as it would be on one, and a figure several indicators share worked out o
 
 import threading
 import time
-from functools import partial
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.urls import get_script_prefix, set_script_prefix
 
 from openmash.core import side_by_side as side_by_side_module
 from openmash.core.side_by_side import connections_for, side_by_side
@@ -21,9 +19,7 @@ from openmash.metrics.indicators.registry import (
     Unit,
     _WorkedOut,
     indicators_compute,
-    indicators_shown,
 )
-from openmash.metrics.presenters import DashboardPage, dashboard_section
 from tests.factories import Hub
 
 postgresql_only = pytest.mark.skipif(
@@ -61,38 +57,6 @@ def test_side_by_side_gives_the_figures_one_connection_gives(
     assert side_by_side == one_by_one
     assert list(side_by_side) == list(INDICATORS)
     assert _settles_at(open_before) == open_before
-
-
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_the_dashboards_sections_made_side_by_side_are_those_made_after_the_figures(
-    week: Hub, the_week: MetricFilter, settings: Any
-) -> None:
-    """indicators_shown makes each section on the thread that worked its figures out,
-    under the request's URL prefix (a deployment under a path): the same sections, the
-    same links, as made one by one after every figure."""
-    settings.OPENMASH_METRICS_CONNECTIONS = 3
-    set_script_prefix("/mash-hub/")
-    try:
-        figures, sections = indicators_shown(
-            the_week, partial(dashboard_section, query="team=early_help")
-        )
-        after = DashboardPage.of(the_week, indicators_compute(the_week), query="team=early_help")
-    finally:
-        set_script_prefix("/")
-
-    assert DashboardPage.of(the_week, figures, sections=sections) == after
-    assert list(sections) == list(INDICATORS)
-    downloads = [
-        download.href
-        for group in after.groups
-        for section in group.indicators
-        for table in section.tables
-        for download in table.downloads
-    ]
-    assert downloads
-    assert all(href.startswith("/mash-hub/metrics/") for href in downloads)
-    assert all(href.endswith("?team=early_help") for href in downloads)
 
 
 @postgresql_only
@@ -157,26 +121,6 @@ def test_helpers_take_pieces_while_the_process_has_connections_to_lend(settings:
     assert len(used) == 6
     assert len(set(used)) == 3
     assert threading.current_thread().name in used
-
-
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_helpers_write_links_under_the_callers_url_prefix(settings: Any) -> None:
-    settings.OPENMASH_METRICS_CONNECTIONS = 3
-    meet = threading.Barrier(3, timeout=10)
-
-    def piece() -> tuple[str, str]:
-        meet.wait()
-        return threading.current_thread().name, get_script_prefix()
-
-    set_script_prefix("/mash-hub/")
-    try:
-        done = list(side_by_side({n: piece for n in range(3)}).values())
-    finally:
-        set_script_prefix("/")
-
-    assert len({thread for thread, _ in done}) == 3
-    assert {prefix for _, prefix in done} == {"/mash-hub/"}
 
 
 @postgresql_only

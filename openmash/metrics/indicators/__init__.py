@@ -16,7 +16,6 @@ from openmash.metrics.indicators.registry import (
     Unit,
     indicators_compute,
     indicators_in,
-    indicators_shown,
 )
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "Unit",
     "indicators_compute",
     "indicators_in",
-    "indicators_shown",
     "outcomes",
     "quality",
     "strategy",

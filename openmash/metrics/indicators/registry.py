@@ -33,7 +33,6 @@ class Unit(TextChoices):
 
 Compute = Callable[[MetricFilter], Any]
 F = TypeVar("F", bound=Compute)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -147,46 +146,18 @@ def _longest_first(chosen: dict[str, Indicator]) -> list[str]:
     return sorted(chosen, key=lambda key: -chosen[key].cost)
 
 
-def _side_by_side(
-    f: MetricFilter, chosen: dict[str, Indicator], piece: Callable[[Indicator], T]
-) -> dict[str, T]:
-    """`piece` of each chosen indicator by key, in the order defined, done side by side
-    with the longest shared figures started first and each shared figure worked out once."""
-    work: dict[Any, Callable[[], Any]] = {}
-    if chosen is INDICATORS:
-        # The longest shared work first, so no connection waits for it (`shared`).
-        work = {("first", n): partial(compute, f) for n, compute in enumerate(_STARTED_FIRST)}
-    work.update({key: partial(piece, chosen[key]) for key in _longest_first(chosen)})
-    token = _worked_out.set(_WorkedOut())
-    try:
-        done = side_by_side(work)
-    finally:
-        _worked_out.reset(token)
-    return {key: done[key] for key in chosen}
-
-
 def indicators_compute(f: MetricFilter, keys: list[str] | None = None) -> dict[str, Any]:
     """The figures of every indicator (or of those named), by key, in the order defined:
     on PostgreSQL, over several connections side by side (openmash.core.side_by_side)."""
     chosen = INDICATORS if keys is None else {key: INDICATORS[key] for key in keys}
-    return _side_by_side(f, chosen, lambda each: each.compute(f))
-
-
-def indicators_shown(
-    f: MetricFilter, show: Callable[[Indicator, Any], T]
-) -> tuple[dict[str, Any], dict[str, T]]:
-    """Every indicator's figures (as indicators_compute), and what `show` makes of each
-    (the dashboard's section of it), made by the thread that worked the figures out as
-    soon as they are ready: the page's own work on one indicator is then done while the
-    database works on another's, not after every query has finished (about 28 ms of a
-    year's page on five years of data)."""
-
-    def computed_and_shown(each: Indicator) -> tuple[Any, T]:
-        figure = each.compute(f)
-        return figure, show(each, figure)
-
-    both = _side_by_side(f, INDICATORS, computed_and_shown)
-    return (
-        {key: figure for key, (figure, _) in both.items()},
-        {key: shown for key, (_, shown) in both.items()},
-    )
+    work: dict[Any, Callable[[], Any]] = {}
+    if keys is None:
+        # The longest shared work first, so no connection waits for it (`shared`).
+        work = {("first", n): partial(compute, f) for n, compute in enumerate(_STARTED_FIRST)}
+    work.update({key: partial(chosen[key].compute, f) for key in _longest_first(chosen)})
+    token = _worked_out.set(_WorkedOut())
+    try:
+        figures = side_by_side(work)
+    finally:
+        _worked_out.reset(token)
+    return {key: figures[key] for key in chosen}
