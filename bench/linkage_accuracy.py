@@ -498,6 +498,16 @@ def candidate_pairs(left: pd.DataFrame, right: pd.DataFrame | None) -> set[tuple
     return pairs
 
 
+def _records_by_id(left: pd.DataFrame, right: pd.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """Every comparison record of the dataset by its unique_id, empty values as None."""
+    return {
+        str(row["unique_id"]): row
+        for frame in (left, right)
+        if frame is not None
+        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
+    }
+
+
 def live_matcher(
     data: dict[str, Any], model_json: dict[str, Any]
 ) -> tuple[list[tuple[str, str, float]], int]:
@@ -510,12 +520,7 @@ def live_matcher(
     model = match_model_from_splink(model_json, version="bench")
     left, right = _our_frames(data)
     pairs = candidate_pairs(left, right)
-    records = {
-        str(row["unique_id"]): row
-        for frame in (left, right)
-        if frame is not None
-        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
-    }
+    records = _records_by_id(left, right)
     scored = []
     for first, second in pairs:
         weight, _ = score_levels(model, records[first], records[second])
@@ -533,12 +538,7 @@ def decision_ceiling(data: dict[str, Any], truth: set[tuple[str, str]]) -> dict[
     from openmash.linkage.comparisons import COMPARISONS
 
     left, right = _our_frames(data)
-    records = {
-        str(row["unique_id"]): row
-        for frame in (left, right)
-        if frame is not None
-        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
-    }
+    records = _records_by_id(left, right)
     by_vector: dict[tuple[int, ...], list[int]] = {}
     for first, second in candidate_pairs(left, right):
         one, other = records[first], records[second]
@@ -576,12 +576,7 @@ def conventional_only(
     theirs = {(a, b) for a, b, p in conventional if p >= threshold} & truth
     missed = theirs - ours
     left, right = _our_frames(data)
-    records = {
-        str(row["unique_id"]): row
-        for frame in (left, right)
-        if frame is not None
-        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
-    }
+    records = _records_by_id(left, right)
     given_name = COMPARISONS[0]
     different = sum(
         given_name.level_of(records[a], records[b]) == len(given_name.levels) - 1 for a, b in missed

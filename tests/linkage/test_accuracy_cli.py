@@ -36,16 +36,18 @@ def _run(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _write(path: Path, rows: list[dict[str, object]]) -> None:
+def write_rows(path: Path, rows: list[dict[str, object]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
 
 
-def test_it_evaluates_a_labelled_csv_and_writes_the_documented_json(tmp_path: Path) -> None:
+def synthetic_rows(count: int, *, seed: int) -> list[dict[str, object]]:
+    """The generator's records as an area's labelled CSV rows, some with no household,
+    sex or address."""
     rows = []
-    for n, record in enumerate(synthetic_records(400, seed=21)):
+    for n, record in enumerate(synthetic_records(count, seed=seed)):
         dob = record["date_of_birth"]
         rows.append(
             {
@@ -63,8 +65,13 @@ def test_it_evaluates_a_labelled_csv_and_writes_the_documented_json(tmp_path: Pa
                 "upn": record["upn"],
             }
         )
+    return rows
+
+
+def test_it_evaluates_a_labelled_csv_and_writes_the_documented_json(tmp_path: Path) -> None:
+    rows = synthetic_rows(400, seed=21)
     source, out = tmp_path / "pairs.csv", tmp_path / "out.json"
-    _write(source, rows)
+    write_rows(source, rows)
     result = _run("--dataset", str(source), "--json", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -88,7 +95,7 @@ def test_it_says_what_is_wrong_with_a_csv_and_writes_nothing(tmp_path: Path) -> 
     assert "missing column(s)" in result.stderr and "family_name" in result.stderr
     rows = [{column: "" for column in COLUMNS} | {"unique_id": "1", "person_id": "1"}]
     rows[0]["date_of_birth"] = "07/03/2015"
-    _write(source, rows)
+    write_rows(source, rows)
     result = _run("--dataset", str(source), "--json", str(out))
     assert result.returncode == 2 and "line 2: date_of_birth must be YYYY-MM-DD" in result.stderr
     assert not out.exists()

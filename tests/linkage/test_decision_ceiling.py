@@ -2,15 +2,13 @@
 best F1 any scorer of the matcher's comparisons could reach on its candidates, each
 comparison vector linked or not as the truth favours."""
 
-import csv
 import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from openmash.linkage.synthetic import synthetic_records
-from tests.linkage.test_accuracy_cli import COLUMNS
+from tests.linkage.test_accuracy_cli import synthetic_rows, write_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,18 +24,15 @@ def accuracy() -> ModuleType:
     return module
 
 
-def _dataset(accuracy: ModuleType, path: Path, rows: list[dict[str, str]]) -> dict[str, object]:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows({column: row.get(column, "") for column in COLUMNS} for row in rows)
+def _dataset(accuracy: ModuleType, path: Path, rows: list[dict[str, object]]) -> dict[str, object]:
+    write_rows(path, rows)  # a column a row leaves out is written empty
     dataset: dict[str, object] = accuracy.dataset_from_csv(path)
     return dataset
 
 
 def _person(
     unique_id: str, person_id: str, given: str, family: str, born: str, postcode: str
-) -> dict[str, str]:
+) -> dict[str, object]:
     return {
         "unique_id": unique_id,
         "person_id": person_id,
@@ -72,22 +67,7 @@ def test_a_pair_the_candidate_search_never_meets_counts_as_missed(
 
 
 def test_no_threshold_of_the_live_matcher_beats_it(accuracy: ModuleType, tmp_path: Path) -> None:
-    rows = []
-    for n, record in enumerate(synthetic_records(400, seed=21)):
-        dob = record["date_of_birth"]
-        rows.append(
-            {
-                "unique_id": f"u{n}",
-                "person_id": f"p{record['truth_id']}",
-                "household_id": f"h{record['household_id']}",
-                "given_names": str(record["given_names"]),
-                "family_name": str(record["family_name"]),
-                "date_of_birth": dob.isoformat() if dob else "",  # type: ignore[attr-defined]
-                "sex": str(record["sex"] or ""),
-                "postcode": str(record["postcode"] or ""),
-                "nhs_number": str(record["nhs_number"] or ""),
-            }
-        )
+    rows = synthetic_rows(400, seed=21)
     data = _dataset(accuracy, tmp_path / "people.csv", rows)
     truth = accuracy.true_pairs(data)
     scored, _ = accuracy.live_matcher(data, accuracy.shipped_model())
