@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.linkage.test_accuracy_cli import synthetic_rows, write_rows
+from tests.linkage.labelled_csv import synthetic_rows, write_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 
